@@ -1,0 +1,33 @@
+/**
+ * One error class with stable codes (Hono's HTTPException idea, with a machine-readable code).
+ * Codes are part of the API: never rename one, add new ones instead.
+ */
+export const ERROR_CODES = {
+  /** Configuration (environment) is invalid; start-up fails. */
+  CONFIG_INVALID: 500,
+  /** A model file is missing, corrupt, or does not match models/manifest.json. */
+  MODEL_INVALID: 500,
+  /** The requested execution provider (e.g. CUDA) cannot be loaded on this host. */
+  EXECUTION_PROVIDER_UNAVAILABLE: 500,
+  /** A model run received inputs that do not match the model's declared inputs (a programming error). */
+  MODEL_INPUT_INVALID: 500,
+  /** A model run failed inside ONNX Runtime. */
+  INFERENCE_FAILED: 500,
+  /** The route does not exist. */
+  NOT_FOUND: 404,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class AppError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'AppError';
+    this.status = ERROR_CODES[code];
+  }
+}

@@ -1,0 +1,168 @@
+/**
+ * The only module that imports onnxruntime-node (STYLE.md rule 3, after transformers.js' backends/onnx.js).
+ *
+ * It owns the execution-provider choice and thread settings, checks every run's inputs against the
+ * model's declared inputs before calling ORT, and hands back plain typed arrays so that no other module
+ * depends on ORT's types.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { AppError } from '../errors.js';
+
+/** Execution providers we support; the value is the provider name ORT expects. Frozen so typos fail loudly. */
+export const EXECUTION_PROVIDERS = Object.freeze({ cpu: 'cpu', cuda: 'cuda' } as const);
+export type ExecutionProvider = keyof typeof EXECUTION_PROVIDERS;
+
+export interface SessionOptions {
+  /** `cpu` (default) or `cuda`. CUDA that cannot load is an error, never a silent CPU fallback. */
+  executionProvider: ExecutionProvider;
+  /** Threads used inside one operator (ORT intra_op_num_threads); 0 lets ORT pick (one per physical core). */
+  intraOpThreads: number;
+  /** Threads used to run independent operators in parallel (ORT inter_op_num_threads); 0 lets ORT pick. */
+  interOpThreads: number;
+  /** CUDA device ordinal, when executionProvider is `cuda`. */
+  cudaDeviceId: number;
+}
+
+export const DEFAULT_SESSION_OPTIONS: SessionOptions = Object.freeze({
+  executionProvider: 'cpu',
+  intraOpThreads: 0,
+  interOpThreads: 0,
+  cudaDeviceId: 0,
+});
+
+export type TensorElementType = 'float32' | 'int32' | 'int64' | 'uint8' | 'bool' | string;
+
+/** A tensor as the rest of the code sees it: row-major data + dims. */
+export interface Tensor {
+  data: Float32Array;
+  dims: readonly number[];
+}
+
+export interface ValueInfo {
+  name: string;
+  type: TensorElementType;
+  /** Declared dims; a string or -1 marks a dynamic axis. */
+  shape: readonly (number | string)[];
+}
+
+/** Shared libraries the CUDA provider needs next to onnxruntime_binding.node (ORT provider bridge). */
+const CUDA_PROVIDER_LIBRARIES = ['libonnxruntime_providers_shared.so', 'libonnxruntime_providers_cuda.so'];
+
+/** Directory holding onnxruntime_binding.node and libonnxruntime.so for this platform. */
+export function ortBinaryDirectory(): string {
+  const require = createRequire(import.meta.url);
+  const pkgDir = path.dirname(require.resolve('onnxruntime-node/package.json'));
+  return path.join(pkgDir, 'bin', 'napi-v6', process.platform, process.arch);
+}
+
+export function ortVersion(): string {
+  return ort.env.versions.common ?? 'unknown';
+}
+
+/**
+ * Fails with the missing library's name when CUDA is requested but the provider libraries are absent,
+ * instead of ORT's generic load error (the npm package ships CPU only).
+ */
+export function assertCudaProviderPresent(dir: string = ortBinaryDirectory()): void {
+  const missing = CUDA_PROVIDER_LIBRARIES.filter((lib) => !existsSync(path.join(dir, lib)));
+  if (missing.length > 0) {
+    throw new AppError(
+      'EXECUTION_PROVIDER_UNAVAILABLE',
+      `EXECUTION_PROVIDER=cuda, but ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not in ${dir}. ` +
+        'The onnxruntime-node npm package ships the CPU provider only: install the CUDA provider libraries for ' +
+        `onnxruntime ${ortVersion()} there, or set EXECUTION_PROVIDER=cpu.`,
+    );
+  }
+}
+
+function sessionCreateOptions(options: SessionOptions): ort.InferenceSession.SessionOptions {
+  const executionProviders: ort.InferenceSession.ExecutionProviderConfig[] =
+    options.executionProvider === 'cuda' ? [{ name: 'cuda', deviceId: options.cudaDeviceId }] : ['cpu'];
+  const created: ort.InferenceSession.SessionOptions = { executionProviders, graphOptimizationLevel: 'all' };
+  if (options.intraOpThreads > 0) created.intraOpNumThreads = options.intraOpThreads;
+  if (options.interOpThreads > 0) created.interOpNumThreads = options.interOpThreads;
+  return created;
+}
+
+function describeMetadata(meta: readonly ort.InferenceSession.ValueMetadata[]): ValueInfo[] {
+  return meta.map((m) =>
+    m.isTensor ? { name: m.name, type: m.type, shape: m.shape.map((d) => (typeof d === 'number' ? d : String(d))) } : { name: m.name, type: 'non-tensor', shape: [] },
+  );
+}
+
+export class ModelSession {
+  private constructor(
+    readonly label: string,
+    private readonly session: ort.InferenceSession,
+    readonly executionProvider: ExecutionProvider,
+    readonly inputs: readonly ValueInfo[],
+    readonly outputs: readonly ValueInfo[],
+  ) {}
+
+  /** Loads a model from a file path or bytes. `label` names the model in every error message. */
+  static async create(label: string, model: string | Uint8Array, options: SessionOptions = DEFAULT_SESSION_OPTIONS): Promise<ModelSession> {
+    if (!(options.executionProvider in EXECUTION_PROVIDERS)) {
+      throw new AppError(
+        'EXECUTION_PROVIDER_UNAVAILABLE',
+        `unknown execution provider ${options.executionProvider}: expected one of ${Object.keys(EXECUTION_PROVIDERS).join(', ')}`,
+      );
+    }
+    if (options.executionProvider === 'cuda') assertCudaProviderPresent();
+    let session: ort.InferenceSession;
+    try {
+      session =
+        typeof model === 'string'
+          ? await ort.InferenceSession.create(model, sessionCreateOptions(options))
+          : await ort.InferenceSession.create(model, sessionCreateOptions(options));
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      const code = options.executionProvider === 'cuda' && /cuda|provider|\.so/i.test(message) ? 'EXECUTION_PROVIDER_UNAVAILABLE' : 'MODEL_INVALID';
+      throw new AppError(code, `model ${label}: ONNX Runtime could not load it with the ${options.executionProvider} provider: ${message}`, { cause: error });
+    }
+    return new ModelSession(label, session, options.executionProvider, describeMetadata(session.inputMetadata), describeMetadata(session.outputMetadata));
+  }
+
+  /**
+   * Runs the model. Every declared input must be given, as float32, with dims matching the declared
+   * fixed dims; a mismatch is reported with each input's dims instead of ORT's opaque message.
+   */
+  async run(feeds: Record<string, Tensor>, outputNames?: readonly string[]): Promise<Record<string, Tensor>> {
+    for (const input of this.inputs) {
+      const feed = feeds[input.name];
+      if (!feed) throw new AppError('MODEL_INPUT_INVALID', `model ${this.label}: input ${input.name} missing (given: ${Object.keys(feeds).join(', ') || 'none'})`);
+      const size = feed.dims.reduce((a, b) => a * b, 1);
+      const fixedMismatch = input.shape.length !== feed.dims.length || input.shape.some((d, i) => typeof d === 'number' && d > 0 && d !== feed.dims[i]);
+      if (fixedMismatch || size !== feed.data.length) {
+        throw new AppError(
+          'MODEL_INPUT_INVALID',
+          `model ${this.label}: input ${input.name} expected dims [${input.shape.join(', ')}], got [${feed.dims.join(', ')}] with ${feed.data.length} values`,
+        );
+      }
+    }
+    const ortFeeds: Record<string, ort.Tensor> = {};
+    for (const [name, tensor] of Object.entries(feeds)) ortFeeds[name] = new ort.Tensor('float32', tensor.data, tensor.dims as number[]);
+    let results: ort.InferenceSession.OnnxValueMapType;
+    try {
+      results = outputNames ? await this.session.run(ortFeeds, outputNames as string[]) : await this.session.run(ortFeeds);
+    } catch (error) {
+      const dims = Object.entries(feeds).map(([n, t]) => `${n}: float32 [${t.dims.join(', ')}]`).join('; ');
+      throw new AppError('INFERENCE_FAILED', `model ${this.label}: run failed with inputs ${dims}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+    const out: Record<string, Tensor> = {};
+    for (const [name, value] of Object.entries(results)) {
+      const t = value as ort.Tensor;
+      if (t.type !== 'float32') throw new AppError('INFERENCE_FAILED', `model ${this.label}: output ${name} expected float32, got ${t.type}`);
+      out[name] = { data: t.data as Float32Array, dims: t.dims };
+      t.dispose?.();
+    }
+    for (const t of Object.values(ortFeeds)) t.dispose?.();
+    return out;
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}
