@@ -9,8 +9,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { packageDir } from '../../scripts/convert/recipe.js';
+import { type RgbImage, toNchwFloat } from '../../src/imaging/image.js';
 
-export { packageDir };
+export { packageDir, type RgbImage };
 
 const require = createRequire(import.meta.url);
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -80,12 +81,6 @@ export function sharedData(relative: string): string {
   return file;
 }
 
-export interface RgbImage {
-  /** Interleaved RGB, 0–255, row-major (HWC). */
-  data: Uint8Array;
-  width: number;
-  height: number;
-}
 
 /** Decodes an image with EXIF rotation applied, optionally resized (fill, bilinear as sharp does it). */
 export async function readRgb(file: string, size?: { width: number; height: number }): Promise<RgbImage> {
@@ -95,14 +90,8 @@ export async function readRgb(file: string, size?: { width: number; height: numb
   return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };
 }
 
-/** HWC 0–255 → NCHW float32 with value = (pixel − mean) / std per channel. */
-export function toNchw(image: RgbImage, mean: number[] = [0, 0, 0], std: number[] = [1, 1, 1]): Float32Array {
-  const { data, width, height } = image;
-  const plane = width * height;
-  const out = new Float32Array(3 * plane);
-  for (let i = 0; i < plane; i++) for (let c = 0; c < 3; c++) out[c * plane + i] = (data[i * 3 + c]! - mean[c]!) / std[c]!;
-  return out;
-}
+/** HWC 0–255 → NCHW float32 with value = (pixel − mean) / std per channel (the product's own function). */
+export const toNchw = toNchwFloat;
 
 /** HWC 0–255 → NHWC float32 (what tfjs models take) with value = (pixel − mean) / std. */
 export function toNhwc(image: RgbImage, mean: number[] = [0, 0, 0], std: number[] = [1, 1, 1]): Float32Array {
