@@ -15,6 +15,8 @@ export const ERROR_CODES = {
   INFERENCE_FAILED: 500,
   /** The route does not exist. */
   NOT_FOUND: 404,
+  /** An unexpected failure; the message is generic and the details go to the log. */
+  INTERNAL: 500,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

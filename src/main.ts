@@ -1,0 +1,50 @@
+/**
+ * Start-up: parse config → load and check models → serve; SIGTERM/SIGINT → stop accepting, drain,
+ * release sessions, exit.
+ */
+import { readFileSync } from 'node:fs';
+import { serve } from '@hono/node-server';
+import { parseConfig } from './config.js';
+import { createApp } from './http/app.js';
+import { ModelRegistry } from './inference/registry.js';
+import { ortVersion } from './inference/session.js';
+
+async function main(): Promise<void> {
+  const config = parseConfig();
+  const started = Date.now();
+  const registry = await ModelRegistry.load(config.modelsDir, {
+    executionProvider: config.executionProvider,
+    cudaDeviceId: config.cudaDeviceId,
+    intraOpThreads: config.intraOpThreads,
+    interOpThreads: config.interOpThreads,
+  });
+  console.log(`loaded ${registry.list().length} models on ${registry.executionProvider} in ${Date.now() - started} ms`);
+
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  const app = createApp({ registry, versions: { service: pkg.version, onnxruntime: ortVersion(), node: process.versions.node } });
+  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
+    console.log(`listening on http://${info.address}:${info.port}`);
+  });
+
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`${signal}: draining (up to ${config.shutdownGraceMs} ms)`);
+    const force = setTimeout(() => {
+      console.error('grace period over; exiting with requests still in flight');
+      process.exit(1);
+    }, config.shutdownGraceMs);
+    force.unref();
+    server.close(() => {
+      void registry.dispose().finally(() => process.exit(0));
+    });
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  console.error(`start-up failed: ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
