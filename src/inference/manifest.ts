@@ -41,6 +41,11 @@ export const tensorInputSchema = z.object({
   inGraphNormalization: z.string(),
   /** How the crop/resize is made, in words (e.g. "face box enlarged ×2.7, resized to 80×80"). */
   preprocessing: z.string(),
+  /**
+   * A concrete shape the model is normally run at, for inputs with dynamic dims other than batch
+   * (e.g. the tiny face detector's default 416×416); used by warm-up and benchmarks.
+   */
+  typicalShape: z.array(z.number().int().positive()).optional(),
 });
 
 export const tensorOutputSchema = z.object({
@@ -94,6 +99,16 @@ export function parseManifest(json: unknown, where: string): Manifest {
     ids.add(m.id);
   }
   return parsed.data;
+}
+
+/**
+ * A concrete batch-1 shape for an input: `typicalShape` when given, else the declared dims with the
+ * batch axis set to 1. Null when a non-batch dim is dynamic and no typical shape is declared.
+ */
+export function concreteInputShape(input: TensorInputSpec): number[] | null {
+  if (input.typicalShape) return input.typicalShape;
+  const dims = input.shape.map((d, i) => (typeof d === 'number' ? d : i === 0 ? 1 : null));
+  return dims.every((d): d is number => d !== null) ? dims : null;
 }
 
 export function readManifest(file: string): Manifest {

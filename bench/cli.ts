@@ -1,0 +1,92 @@
+/**
+ * Benchmark CLI. `npm run bench -- models [--runs=N] [--warmup=N] [--threads=N] [--image=FILE]`
+ * times one batch-1 inference of every model in models/manifest.json on a real photo (face-api's
+ * demo/sample1.jpg by default), resized and normalised as each manifest entry says.
+ * Prints a markdown table with the machine it ran on, ready for bench/RESULTS.md.
+ *
+ * Model latency only: decoding, detection post-processing and HTTP are measured by the end-to-end
+ * benchmarks (issue #5).
+ */
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import sharp from 'sharp';
+import { concreteInputShape, type TensorInputSpec } from '../src/inference/manifest.js';
+import { ModelRegistry } from '../src/inference/registry.js';
+import { ortVersion, type Tensor } from '../src/inference/session.js';
+import { packageDir } from '../scripts/convert/recipe.js';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+function option(name: string, fallback: string): string {
+  const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
+  return arg ? arg.slice(name.length + 3) : fallback;
+}
+
+/** Builds a batch-1 input from a real image, following the manifest's layout, colour order and mean/std. */
+async function inputFromImage(file: string, spec: TensorInputSpec): Promise<Tensor> {
+  const shape = concreteInputShape(spec);
+  if (!shape || shape.length !== 4) throw new Error(`input ${spec.name}: no concrete 4-D shape (declare typicalShape in the manifest)`);
+  const [, a, b, c] = shape as [number, number, number, number];
+  const [height, width] = spec.layout === 'NCHW' ? [b, c] : [a, b];
+  const { data } = await sharp(file).rotate().removeAlpha().resize(width, height, { fit: 'fill' }).raw().toBuffer({ resolveWithObject: true });
+  const plane = width * height;
+  const out = new Float32Array(3 * plane);
+  for (let i = 0; i < plane; i++) {
+    for (let ch = 0; ch < 3; ch++) {
+      const source = spec.colorOrder === 'RGB' ? ch : 2 - ch;
+      const value = (data[i * 3 + source]! - spec.mean[ch]!) / spec.std[ch]!;
+      out[spec.layout === 'NCHW' ? ch * plane + i : i * 3 + ch] = value;
+    }
+  }
+  return { data: out, dims: shape };
+}
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+
+async function benchModels(): Promise<void> {
+  const runs = Number(option('runs', '30'));
+  const warmup = Number(option('warmup', '3'));
+  const threads = Number(option('threads', '0'));
+  const image = option('image', path.join(packageDir('@vladmandic/face-api'), 'demo', 'sample1.jpg'));
+  const registry = await ModelRegistry.load(path.join(repoRoot, 'models'), {
+    executionProvider: 'cpu',
+    cudaDeviceId: 0,
+    intraOpThreads: threads,
+    interOpThreads: 0,
+  });
+  const cpus = os.cpus();
+  console.log(`# models bench: ${new Date().toISOString()}`);
+  console.log(`machine: ${cpus.length} cores, ${cpus[0]?.model ?? 'unknown CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; node ${process.versions.node}; onnxruntime-node ${ortVersion()} (cpu, intra-op threads ${threads || 'ORT default'})`);
+  console.log(`command: npm run bench -- models --runs=${runs} --warmup=${warmup}${threads ? ` --threads=${threads}` : ''}; input: ${path.basename(image)}\n`);
+  console.log('| model | task | input | mean ms | p50 ms | p95 ms |');
+  console.log('|---|---|---|---:|---:|---:|');
+  for (const { entry, session } of registry.list()) {
+    const feeds: Record<string, Tensor> = {};
+    for (const spec of entry.inputs) feeds[spec.name] = await inputFromImage(image, spec);
+    for (let i = 0; i < warmup; i++) await session.run(feeds);
+    const times: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const t0 = process.hrtime.bigint();
+      await session.run(feeds);
+      times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    }
+    const sorted = [...times].sort((x, y) => x - y);
+    const mean = times.reduce((s, t) => s + t, 0) / times.length;
+    const dims = Object.values(feeds).map((f) => f.dims.join('×')).join(', ');
+    console.log(`| ${entry.id} | ${entry.task} | ${dims} | ${mean.toFixed(2)} | ${percentile(sorted, 50).toFixed(2)} | ${percentile(sorted, 95).toFixed(2)} |`);
+  }
+  await registry.dispose();
+}
+
+const commands: Record<string, () => Promise<void>> = { models: benchModels };
+const command = process.argv[2] ?? 'models';
+const run = commands[command];
+if (!run) {
+  console.error(`unknown bench command ${command}: expected one of ${Object.keys(commands).join(', ')}`);
+  process.exit(2);
+}
+run().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : String(error));
+  process.exit(1);
+});
