@@ -2,8 +2,11 @@
  * face-api's shared layers (node_modules/@vladmandic/face-api/src/common/*.ts) as ONNX nodes.
  * Tensors are NCHW inside every converted graph; weights are read from face-api's manifests by name.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { GraphBuilder, depthwiseToOihw, hwioToOihw, tfPaddingAttrs } from '../onnx-builder.js';
-import { type WeightMap, floatWeight, weight } from '../tfjs-weights.js';
+import { packageDir } from '../recipe.js';
+import { type WeightGroup, type WeightMap, floatWeight, loadWeights, weight } from '../tfjs-weights.js';
 
 export type Padding = 'same' | 'valid';
 
@@ -76,4 +79,46 @@ export function fullyConnected(g: GraphBuilder, x: string, weights: WeightMap, p
   const wName = g.constant(`${prefix}/weights`, w.data as Float32Array, [inSize, outSize]);
   const bName = g.constant(`${prefix}/bias`, floatWeight(weights, `${prefix}/bias`, [outSize]), [outSize]);
   return g.node('Gemm', [x, wName, bName], {}, prefix);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Added for the per-face networks (landmarks, recognition, age/gender).
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * face-api's per-face input normalisation, `normalize(batchTensor, meanRgb).div(255)` with
+ * meanRgb = [122.782, 117.001, 104.298] (src/faceFeatureExtractor/FaceFeatureExtractor.ts,
+ * src/faceRecognitionNet/FaceRecognitionNet.ts, src/xception/TinyXception.ts; normalize() in
+ * src/ops/normalize.ts subtracts the per-channel mean). Kept as Sub then Div, the order tfjs runs.
+ */
+export const FACEAPI_MEAN_RGB = [122.782, 117.001, 104.298] as const;
+
+export function faceApiMeanRgbNormalize(g: GraphBuilder, x: string): string {
+  const centred = g.node('Sub', [x, g.floats([...FACEAPI_MEAN_RGB], [1, 3, 1, 1])], {}, 'normalize/sub_mean');
+  return g.node('Div', [centred, g.floats([255], [])], {}, 'normalize/div_255');
+}
+
+/** Text for a manifest's `inGraphNormalization` field describing {@link faceApiMeanRgbNormalize}. */
+export function faceApiNormalizationText(netSource: string): string {
+  return (
+    `(pixel − [${FACEAPI_MEAN_RGB.join(', ')}]) / 255 per RGB channel, as face-api's forwardInput does ` +
+    `(face-api ${netSource}, src/ops/normalize.ts); feed raw 0–255 RGB`
+  );
+}
+
+/** The files of one face-api weights-only model (`model/<name>-weights_manifest.json` + its shards). */
+export function faceApiModelFiles(name: string): { modelDir: string; relative: string[]; absolute: string[] } {
+  const packageRoot = packageDir('@vladmandic/face-api');
+  const modelDir = path.join(packageRoot, 'model');
+  const manifest = `model/${name}-weights_manifest.json`;
+  const groups = JSON.parse(readFileSync(path.join(packageRoot, manifest), 'utf8')) as WeightGroup[];
+  const relative = [manifest, ...groups.flatMap((group) => group.paths.map((p) => `model/${p}`))];
+  return { modelDir, relative, absolute: relative.map((p) => path.join(packageRoot, p)) };
+}
+
+/** Decodes a face-api weights-only model by name (e.g. `face_landmark_68_model`), dequantising as tfjs does. */
+export function loadFaceApiModelWeights(name: string): WeightMap {
+  const { modelDir } = faceApiModelFiles(name);
+  const groups = JSON.parse(readFileSync(path.join(modelDir, `${name}-weights_manifest.json`), 'utf8')) as WeightGroup[];
+  return loadWeights(groups, modelDir);
 }

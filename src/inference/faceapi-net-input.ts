@@ -1,0 +1,67 @@
+/**
+ * face-api's detector input preparation (src/dom/NetInput.ts `toBatchTensor` with isCenterInputs = false, as
+ * both TinyYolov2Base.forwardInput and SsdMobilenetv1.forwardInput call it), shared by the two face-api
+ * detector wrappers: zero-pad the image to a square at the bottom or right (src/ops/padToSquare.ts), resize
+ * bilinearly to the square input size (tf.image.resizeBilinear, alignCorners = false, halfPixelCenters = false),
+ * and remember the geometry needed to map boxes back to the original image.
+ */
+import type { Box } from '../imaging/geometry.js';
+import type { RgbImage } from '../imaging/image.js';
+import { resizeBilinear } from '../imaging/resize.js';
+
+/** A face found by a detector. */
+export interface DetectedFace {
+  /** Face box in pixels of the original image (may extend past its borders where the detector says so). */
+  box: Box;
+  /** Detector confidence, 0–1. */
+  score: number;
+}
+
+/** The network input plus the geometry of how the original image was fitted into it. */
+export interface FaceApiNetInput {
+  /** NCHW float32 [1, 3, inputSize, inputSize], RGB 0–255 (interpolated, so not necessarily whole numbers). */
+  tensor: Float32Array;
+  inputSize: number;
+  imageWidth: number;
+  imageHeight: number;
+  /**
+   * Size the original image occupies inside the input square, rounded as face-api's
+   * computeReshapedDimensions does (src/utils/index.ts): round(side × inputSize / max(width, height)).
+   */
+  reshapedWidth: number;
+  reshapedHeight: number;
+}
+
+/** src/ops/padToSquare.ts with isCenterImage = false: zero rows (or columns) appended at the bottom (or right). */
+export function padToSquare(image: RgbImage): RgbImage {
+  const side = Math.max(image.width, image.height);
+  if (image.width === image.height) return image;
+  const data = new Uint8Array(side * side * 3);
+  const rowBytes = image.width * 3;
+  for (let y = 0; y < image.height; y++) data.set(image.data.subarray(y * rowBytes, (y + 1) * rowBytes), y * side * 3);
+  return { data, width: side, height: side };
+}
+
+/** src/utils/index.ts computeReshapedDimensions. */
+export function computeReshapedDimensions(width: number, height: number, inputSize: number): { width: number; height: number } {
+  const scale = inputSize / Math.max(height, width);
+  return { width: Math.round(width * scale), height: Math.round(height * scale) };
+}
+
+/** NetInput.toBatchTensor(inputSize, false) for one image, as NCHW. */
+export function toFaceApiNetInput(image: RgbImage, inputSize: number): FaceApiNetInput {
+  if (image.width <= 0 || image.height <= 0) throw new Error(`toFaceApiNetInput: empty image ${image.width}×${image.height}`);
+  const square = padToSquare(image);
+  // toBatchTensor skips the resize when the padded square already has the input size.
+  const hwc =
+    square.width === inputSize ? square.data : resizeBilinear({ data: square.data, width: square.width, height: square.height, channels: 3 }, inputSize, inputSize);
+  const plane = inputSize * inputSize;
+  const tensor = new Float32Array(3 * plane);
+  for (let i = 0; i < plane; i++) {
+    tensor[i] = hwc[i * 3]!;
+    tensor[plane + i] = hwc[i * 3 + 1]!;
+    tensor[2 * plane + i] = hwc[i * 3 + 2]!;
+  }
+  const reshaped = computeReshapedDimensions(image.width, image.height, inputSize);
+  return { tensor, inputSize, imageWidth: image.width, imageHeight: image.height, reshapedWidth: reshaped.width, reshapedHeight: reshaped.height };
+}
