@@ -88,6 +88,8 @@ export const tinyFaceDetectorRecipe: ModelRecipe = {
         {
           name: 'input',
           shape: ['batch', 3, 'height', 'width'],
+          // face-api's default inputSize (src/tinyYolov2/TinyYolov2Options.ts).
+          typicalShape: [1, 3, 416, 416],
           dtype: 'float32',
           layout: 'NCHW',
           colorOrder: 'RGB',
