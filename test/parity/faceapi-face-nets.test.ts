@@ -101,7 +101,7 @@ describe('face-api per-face networks: ONNX vs face-api on tfjs-wasm', () => {
     for (const file of DETECTED_PHOTOS) faces.push({ label: file.split('/').pop()!, file, region: await detectLargestFace(api, file) });
   });
 
-  it('faceapi-face-landmark-68: landmarks max abs diff ≤ 1e-3 (normalised 0–1 coordinates), 4 faces in one batch', async () => {
+  it('faceapi-face-landmark-68: landmarks max abs diff ≤ 1e-4 (normalised 0–1 coordinates; measured ~1e-7), 4 faces in one batch', async () => {
     const crops = await Promise.all(faces.map((face) => faceCrop(face, 112)));
     const session = await buildSession(faceLandmark68Recipe);
     const onnx = (await session.run({ input: nchwBatch(crops) })).landmarks!;
@@ -112,11 +112,11 @@ describe('face-api per-face networks: ONNX vs face-api on tfjs-wasm', () => {
     // Meaning: normalised coordinates of a face filling the crop lie well inside [-0.2, 1.2].
     expect(Math.min(...onnx.data)).toBeGreaterThan(-0.2);
     expect(Math.max(...onnx.data)).toBeLessThan(1.2);
-    for (const d of diffs) expect(d).toBeLessThanOrEqual(1e-3);
+    for (const d of diffs) expect(d).toBeLessThanOrEqual(1e-4);
     await session.release();
   });
 
-  it('faceapi-face-recognition: embedding cosine ≥ 0.999 and max abs diff ≤ 1e-3, 4 faces in one batch', async () => {
+  it('faceapi-face-recognition: embedding cosine ≥ 0.99999 and max abs diff ≤ 1e-4 (measured ~3e-7), 4 faces in one batch', async () => {
     const crops = await Promise.all(faces.map((face) => faceCrop(face, 150)));
     const session = await buildSession(faceRecognitionRecipe);
     const onnx = (await session.run({ input: nchwBatch(crops) })).embedding!;
@@ -129,8 +129,8 @@ describe('face-api per-face networks: ONNX vs face-api on tfjs-wasm', () => {
     }));
     console.log('recognition per face:', Object.fromEntries(faces.map((f, i) => [f.label, stats[i]])));
     for (const s of stats) {
-      expect(s.cosine).toBeGreaterThanOrEqual(0.999);
-      expect(s.maxAbsDiff).toBeLessThanOrEqual(1e-3);
+      expect(s.cosine).toBeGreaterThanOrEqual(0.99999);
+      expect(s.maxAbsDiff).toBeLessThanOrEqual(1e-4);
     }
     await session.release();
   });
