@@ -2,23 +2,35 @@
  * Start-up: parse config → load and check models → serve; SIGTERM/SIGINT → stop accepting, drain,
  * release sessions, exit.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { serve } from '@hono/node-server';
 import { parseConfig } from './config.js';
 import { createApp } from './http/app.js';
+import { readPacks } from './inference/packs.js';
 import { ModelRegistry } from './inference/registry.js';
 import { ortVersion } from './inference/session.js';
 
 async function main(): Promise<void> {
   const config = parseConfig();
   const started = Date.now();
-  const registry = await ModelRegistry.load(config.modelsDir, {
-    executionProvider: config.executionProvider,
-    cudaDeviceId: config.cudaDeviceId,
-    intraOpThreads: config.intraOpThreads,
-    interOpThreads: config.interOpThreads,
-  });
-  console.log(`loaded ${registry.list().length} models on ${registry.executionProvider} in ${Date.now() - started} ms`);
+  // Optional packs are those listed in <MODELS_DIR>/packs.json and installed by `npm run models:fetch`.
+  const packList = path.join(config.modelsDir, 'packs.json');
+  const registry = await ModelRegistry.load(
+    config.modelsDir,
+    {
+      executionProvider: config.executionProvider,
+      cudaDeviceId: config.cudaDeviceId,
+      intraOpThreads: config.intraOpThreads,
+      interOpThreads: config.interOpThreads,
+    },
+    existsSync(packList) ? { dir: config.modelPacksDir, list: readPacks(packList) } : undefined,
+  );
+  const missing = registry.packs.filter((p) => p.state === 'missing').map((p) => p.id);
+  console.log(
+    `loaded ${registry.list().length} models on ${registry.executionProvider} in ${Date.now() - started} ms` +
+      (missing.length > 0 ? ` (optional packs not installed: ${missing.join(', ')}; see \`npm run models:fetch\`)` : ''),
+  );
 
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
   const app = createApp({ registry, versions: { service: pkg.version, onnxruntime: ortVersion(), node: process.versions.node } });

@@ -1,41 +1,90 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fetchPacks } from '../scripts/fetch-models.js';
 import { createApp } from '../src/http/app.js';
 import type { HealthReport } from '../src/http/health.js';
+import { readPacks } from '../src/inference/packs.js';
 import { ModelRegistry } from '../src/inference/registry.js';
 import { DEFAULT_SESSION_OPTIONS, ortVersion } from '../src/inference/session.js';
 import { EXPECTED_MODELS } from './expected-models.js';
-import { repoRoot } from './helpers/reference.js';
+import { repoRoot, sharedData } from './helpers/reference.js';
+
+const modelsDir = path.join(repoRoot, 'models');
+const packList = readPacks(path.join(modelsDir, 'packs.json'));
+const versions = { service: '0.0.0-test', onnxruntime: ortVersion(), node: process.versions.node };
+
+async function health(registry: ModelRegistry): Promise<HealthReport> {
+  const res = await createApp({ registry, versions }).request('/health');
+  expect(res.status).toBe(200);
+  return (await res.json()) as HealthReport;
+}
 
 describe('GET /health on the built model set', () => {
   let registry: ModelRegistry;
   beforeAll(async () => {
-    registry = await ModelRegistry.load(path.join(repoRoot, 'models'), DEFAULT_SESSION_OPTIONS);
+    // An empty packs folder: every listed pack is reported missing, none loaded.
+    registry = await ModelRegistry.load(modelsDir, DEFAULT_SESSION_OPTIONS, { dir: mkdtempSync(path.join(tmpdir(), 'no-packs-')), list: packList });
   });
   afterAll(async () => registry?.dispose());
 
   it('lists every model of the default set with its task, licence and the provider in use', async () => {
-    const app = createApp({ registry, versions: { service: '0.0.0-test', onnxruntime: ortVersion(), node: process.versions.node } });
-    const res = await app.request('/health');
-    expect(res.status).toBe(200);
-    const body = (await res.json()) as HealthReport;
+    const body = await health(registry);
     expect(body.status).toBe('ok');
     expect(body.executionProvider).toBe('cpu');
     expect(body.versions.onnxruntime).toBe('1.29.0');
-    const tasks = Object.fromEntries(body.models.map((m) => [m.id, m.task]));
-    expect(tasks).toEqual(EXPECTED_MODELS);
+    expect(Object.fromEntries(body.models.map((m) => [m.id, m.task]))).toEqual(EXPECTED_MODELS);
     for (const m of body.models) {
+      expect(m.origin).toBe('embedded');
       expect(m.executionProvider).toBe('cpu');
       expect(m.sha256).toMatch(/^[0-9a-f]{64}$/);
       expect(m.source.license).toMatch(/MIT/);
+      expect(m.source.version).toMatch(/^\d+\.\d+\.\d+$/);
       expect(m.inputs.length).toBeGreaterThan(0);
     }
+    expect(body.packs.map((p) => [p.id, p.state])).toEqual(packList.packs.map((p) => [p.id, 'missing']));
   });
 
   it('answers unknown routes with a 404 in the error format', async () => {
-    const app = createApp({ registry, versions: { service: 't', onnxruntime: 't', node: 't' } });
-    const res = await app.request('/nope');
+    const res = await createApp({ registry, versions }).request('/nope');
     expect(res.status).toBe(404);
     expect(await res.json()).toEqual({ error: { code: 'NOT_FOUND', message: 'no route for GET /nope' } });
+  });
+});
+
+describe('optional packs in the registry', () => {
+  const packsDir = mkdtempSync(path.join(tmpdir(), 'packs-'));
+  beforeAll(async () => {
+    const results = await fetchPacks({ list: packList, dir: packsDir, mirror: path.dirname(sharedData('models/antispoof')), only: ['minifasnet-v2', 'yunet-n-dynamic'], log: () => {} });
+    expect(results.map((r) => r.outcome)).toEqual(['installed', 'installed']);
+  });
+
+  it('loads installed packs beside the embedded set and reports the rest missing', async () => {
+    const registry = await ModelRegistry.load(modelsDir, DEFAULT_SESSION_OPTIONS, { dir: packsDir, list: packList });
+    try {
+      const body = await health(registry);
+      const packs = body.models.filter((m) => m.origin === 'pack');
+      expect(packs.map((m) => [m.id, m.task])).toEqual([
+        ['minifasnet-v2', 'antispoof'],
+        ['yunet-n-dynamic', 'detection'],
+      ]);
+      expect(packs[0]!.source.license).toMatch(/Apache-2.0/);
+      expect(body.models).toHaveLength(Object.keys(EXPECTED_MODELS).length + 2);
+      const states = Object.fromEntries(body.packs.map((p) => [p.id, p.state]));
+      expect(states['minifasnet-v2']).toBe('installed');
+      expect(states['minifasnet-v1se']).toBe('missing');
+      expect(registry.byTask('antispoof').map((m) => m.entry.id)).toEqual(['human-antispoof', 'minifasnet-v2']);
+    } finally {
+      await registry.dispose();
+    }
+  });
+
+  it('refuses to start with a pack file whose sha256 is wrong', async () => {
+    const corruptDir = mkdtempSync(path.join(tmpdir(), 'packs-corrupt-'));
+    writeFileSync(path.join(corruptDir, 'yunet-n-320.onnx'), 'not a model');
+    await expect(ModelRegistry.load(modelsDir, DEFAULT_SESSION_OPTIONS, { dir: corruptDir, list: packList })).rejects.toThrow(
+      /pack yunet-n-320: .*yunet-n-320\.onnx does not have the listed sha256 [0-9a-f]{64} \(re-run `npm run models:fetch`\)/,
+    );
   });
 });

@@ -3,6 +3,8 @@
  * and the CUDA start-up error on this CPU-only install.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EXPECTED_MODELS } from './expected-models.js';
@@ -34,7 +36,8 @@ async function waitFor(pattern: RegExp, output: () => string, exited: Promise<nu
 
 describe('service process', () => {
   it('starts with embedded defaults, serves /health on a socket and drains on SIGTERM', async () => {
-    const { child, output, exited } = start({});
+    // No packs installed: the embedded set alone, with the packs reported missing.
+    const { child, output, exited } = start({ MODEL_PACKS_DIR: mkdtempSync(path.join(tmpdir(), 'e2e-packs-')) });
     const [, port] = await waitFor(/listening on http:\/\/127\.0\.0\.1:(\d+)/, output, exited);
     const res = await fetch(`http://127.0.0.1:${port}/health`);
     expect(res.status).toBe(200);
@@ -43,6 +46,7 @@ describe('service process', () => {
     expect(body.models.map((m) => m.id).sort()).toEqual(Object.keys(EXPECTED_MODELS).sort());
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
+    expect(output()).toMatch(/optional packs not installed: minifasnet-v2/);
     expect(output()).toMatch(/SIGTERM: draining/);
   });
 

@@ -2,7 +2,7 @@
  * GET /health: what is loaded and where it runs, so an operator can see at a glance that the node
  * serves the expected model set on the expected execution provider.
  */
-import type { ModelRegistry } from '../inference/registry.js';
+import type { LoadedModel, ModelRegistry, PackAvailability } from '../inference/registry.js';
 
 export interface ServiceVersions {
   /** This service's package version. */
@@ -13,23 +13,39 @@ export interface ServiceVersions {
   node: string;
 }
 
+export interface HealthModel {
+  id: string;
+  task: string;
+  /** `embedded` (built from npm-shipped weights) or `pack` (optional download). */
+  origin: 'embedded' | 'pack';
+  file: string;
+  sha256: string;
+  /** Model file size in bytes. */
+  bytes: number;
+  /** npm package + version for embedded models; repository + commit for packs. */
+  source: { name: string; version: string; upstream: string; license: string };
+  inputs: { name: string; shape: (number | string)[] }[];
+  outputs: { name: string; shape: (number | string)[] }[];
+  executionProvider: string;
+}
+
 export interface HealthReport {
   status: 'ok';
   /** Execution provider every session was created with: `cpu` or `cuda`. */
   executionProvider: string;
   versions: ServiceVersions;
-  models: {
-    id: string;
-    task: string;
-    file: string;
-    sha256: string;
-    /** Model file size in bytes. */
-    bytes: number;
-    source: { package: string; version: string; license: string };
-    inputs: { name: string; shape: (number | string)[] }[];
-    outputs: { name: string; shape: (number | string)[] }[];
-    executionProvider: string;
-  }[];
+  models: HealthModel[];
+  /** Every optional pack listed in models/packs.json: `installed` ones are also in `models`. */
+  packs: readonly PackAvailability[];
+}
+
+function describeSource(model: LoadedModel): HealthModel['source'] {
+  if (model.origin === 'embedded') {
+    const { package: name, version, upstream, license } = model.entry.source;
+    return { name, version, upstream, license };
+  }
+  const { repository, commit, upstream, license } = model.entry.source;
+  return { name: repository, version: commit, upstream, license };
 }
 
 export function healthReport(registry: ModelRegistry, versions: ServiceVersions): HealthReport {
@@ -37,16 +53,18 @@ export function healthReport(registry: ModelRegistry, versions: ServiceVersions)
     status: 'ok',
     executionProvider: registry.executionProvider,
     versions,
-    models: registry.list().map(({ entry, session }) => ({
-      id: entry.id,
-      task: entry.task,
-      file: entry.file,
-      sha256: entry.sha256,
-      bytes: entry.bytes,
-      source: { package: entry.source.package, version: entry.source.version, license: entry.source.license },
-      inputs: entry.inputs.map((i) => ({ name: i.name, shape: i.shape })),
-      outputs: entry.outputs.map((o) => ({ name: o.name, shape: o.shape })),
-      executionProvider: session.executionProvider,
+    models: registry.list().map((model) => ({
+      id: model.entry.id,
+      task: model.entry.task,
+      origin: model.origin,
+      file: model.entry.file,
+      sha256: model.entry.sha256,
+      bytes: model.entry.bytes,
+      source: describeSource(model),
+      inputs: model.entry.inputs.map((i) => ({ name: i.name, shape: i.shape })),
+      outputs: model.entry.outputs.map((o) => ({ name: o.name, shape: o.shape })),
+      executionProvider: model.session.executionProvider,
     })),
+    packs: registry.packs,
   };
 }

@@ -52,7 +52,9 @@ describe('model registry', () => {
   it('refuses a graph whose inputs or outputs differ from the manifest, saying expected X, got Y', async () => {
     const { dir, entry } = tinyModel();
     const wrongShape = { ...entry, inputs: [{ ...entry.inputs[0]!, shape: ['batch', 3, 8, 8] }] };
-    await expect(loadModel(wrongShape, dir, DEFAULT_SESSION_OPTIONS)).rejects.toThrow('input input: expected shape [batch, 3, 8, 8], got [batch, 3, 4, 4]');
+    await expect(loadModel(wrongShape, dir, DEFAULT_SESSION_OPTIONS)).rejects.toThrow(
+      'model tiny: graph does not match its manifest entry: input input: expected shape [batch, 3, 8, 8], got [batch, 3, 4, 4]',
+    );
     const wrongName = { ...entry, outputs: [{ ...entry.outputs[0]!, name: 'probabilities' }] };
     await expect(loadModel(wrongName, dir, DEFAULT_SESSION_OPTIONS)).rejects.toThrow('outputs: expected probabilities, got scores');
   });

@@ -7,11 +7,29 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../errors.js';
 import { type ModelEntry, type ModelTask, readManifest } from './manifest.js';
+import { type PackEntry, type PackList, type PackState, packStatuses } from './packs.js';
 import { ModelSession, type SessionOptions, type ValueInfo } from './session.js';
 
-export interface LoadedModel {
-  entry: ModelEntry;
-  session: ModelSession;
+/** `embedded`: built from npm-shipped weights (models/manifest.json); `pack`: optional download (models/packs.json). */
+export type ModelOrigin = 'embedded' | 'pack';
+
+export type LoadedModel =
+  | { origin: 'embedded'; entry: ModelEntry; session: ModelSession }
+  | { origin: 'pack'; entry: PackEntry; session: ModelSession };
+
+/** What a file-backed model entry must say for it to be loaded and checked (manifest and pack entries both do). */
+type LoadableEntry = Pick<ModelEntry, 'id' | 'file' | 'sha256' | 'inputs' | 'outputs'>;
+
+/** Where the optional packs are installed and which packs are listed. */
+export interface PackSource {
+  dir: string;
+  list: PackList;
+}
+
+export interface PackAvailability {
+  id: string;
+  task: ModelTask;
+  state: PackState;
 }
 
 const describeShape = (shape: readonly (number | string)[]) => `[${shape.join(', ')}]`;
@@ -51,7 +69,7 @@ export function compareGraphToManifest(
 }
 
 /** Loads one model file after checking its sha256 and then its graph against the entry. */
-export async function loadModel(entry: ModelEntry, dir: string, options: SessionOptions): Promise<LoadedModel> {
+export async function loadModel(entry: LoadableEntry, dir: string, options: SessionOptions): Promise<ModelSession> {
   const file = path.join(dir, entry.file);
   let bytes: Buffer;
   try {
@@ -67,28 +85,45 @@ export async function loadModel(entry: ModelEntry, dir: string, options: Session
   const problems = compareGraphToManifest(entry, session);
   if (problems.length > 0) {
     await session.release();
-    throw new AppError('MODEL_INVALID', `model ${entry.id}: graph does not match models/manifest.json: ${problems.join('; ')}`);
+    throw new AppError('MODEL_INVALID', `model ${entry.id}: graph does not match its manifest entry: ${problems.join('; ')}`);
   }
-  return { entry, session };
+  return session;
 }
 
 export class ModelRegistry {
   private constructor(
     private readonly models: ReadonlyMap<string, LoadedModel>,
     readonly executionProvider: SessionOptions['executionProvider'],
+    /** Every listed optional pack and whether it is installed (loaded) or missing. */
+    readonly packs: readonly PackAvailability[],
   ) {}
 
-  /** Loads every model in `<modelsDir>/manifest.json`; any mismatch fails the whole load. */
-  static async load(modelsDir: string, options: SessionOptions): Promise<ModelRegistry> {
+  /**
+   * Loads every model in `<modelsDir>/manifest.json`, then every installed optional pack. Any mismatch
+   * (file hash, graph vs entry, a pack file whose sha256 is wrong) fails the whole load; a pack that is
+   * simply not installed is listed as missing.
+   */
+  static async load(modelsDir: string, options: SessionOptions, packSource?: PackSource): Promise<ModelRegistry> {
     const manifest = readManifest(path.join(modelsDir, 'manifest.json'));
     const models = new Map<string, LoadedModel>();
+    const packs: PackAvailability[] = [];
     try {
-      for (const entry of manifest.models) models.set(entry.id, await loadModel(entry, modelsDir, options));
+      for (const entry of manifest.models) models.set(entry.id, { origin: 'embedded', entry, session: await loadModel(entry, modelsDir, options) });
+      for (const status of packSource ? packStatuses(packSource.dir, packSource.list) : []) {
+        const { pack } = status;
+        packs.push({ id: pack.id, task: pack.task, state: status.state });
+        if (status.state === 'missing') continue;
+        if (status.state === 'corrupt') {
+          throw new AppError('MODEL_INVALID', `pack ${pack.id}: ${status.file} does not have the listed sha256 ${pack.sha256} (re-run \`npm run models:fetch\`)`);
+        }
+        if (models.has(pack.id)) throw new AppError('MODEL_INVALID', `pack ${pack.id}: id already used by an embedded model`);
+        models.set(pack.id, { origin: 'pack', entry: pack, session: await loadModel(pack, packSource!.dir, options) });
+      }
     } catch (error) {
       await Promise.all([...models.values()].map((m) => m.session.release()));
       throw error;
     }
-    return new ModelRegistry(models, options.executionProvider);
+    return new ModelRegistry(models, options.executionProvider, packs);
   }
 
   list(): LoadedModel[] {
