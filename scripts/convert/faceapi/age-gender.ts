@@ -13,7 +13,7 @@ import {
   conv2d,
   faceApiMeanRgbNormalize,
   faceApiModelFiles,
-  faceApiNormalizationText,
+  faceApiFaceInput,
   fullyConnected,
   loadFaceApiModelWeights,
   separableConv,
@@ -97,19 +97,12 @@ export const ageGenderRecipe: ModelRecipe = {
           'MIT',
         ),
         inputs: [
-          {
-            name: 'input',
-            shape: ['batch', 3, size, size],
-            dtype: 'float32',
-            layout: 'NCHW',
-            colorOrder: 'RGB',
-            mean: [0, 0, 0],
-            std: [1, 1, 1],
-            inGraphNormalization: faceApiNormalizationText('src/xception/TinyXception.ts'),
-            preprocessing:
-              `Face box crop (face-api uses the landmark-aligned box), padded with black (0) to a square and resized to ` +
+          faceApiFaceInput(
+            size,
+            'src/xception/TinyXception.ts',
+            `Face box crop (face-api uses the landmark-aligned box), padded with black (0) to a square and resized to ` +
               `${size}×${size} bilinear (face-api NetInput.toBatchTensor(112, true), src/dom/NetInput.ts).`,
-          },
+          ),
         ],
         outputs: [
           { name: 'age', shape: ['batch'], meaning: 'Estimated age in years (unbounded regression output; typically 0–100).' },

@@ -13,7 +13,7 @@ import {
   conv2d,
   faceApiMeanRgbNormalize,
   faceApiModelFiles,
-  faceApiNormalizationText,
+  faceApiFaceInput,
   fullyConnected,
   loadFaceApiModelWeights,
   separableConv,
@@ -84,19 +84,12 @@ export const faceLandmark68Recipe: ModelRecipe = {
           'MIT',
         ),
         inputs: [
-          {
-            name: 'input',
-            shape: ['batch', 3, size, size],
-            dtype: 'float32',
-            layout: 'NCHW',
-            colorOrder: 'RGB',
-            mean: [0, 0, 0],
-            std: [1, 1, 1],
-            inGraphNormalization: faceApiNormalizationText('src/faceFeatureExtractor/FaceFeatureExtractor.ts'),
-            preprocessing:
-              `Face box crop, padded with black (0) to a square and resized to ${size}×${size} bilinear ` +
+          faceApiFaceInput(
+            size,
+            'src/faceFeatureExtractor/FaceFeatureExtractor.ts',
+            `Face box crop, padded with black (0) to a square and resized to ${size}×${size} bilinear ` +
               '(face-api NetInput.toBatchTensor(112, true): padToSquare centres the crop, src/dom/NetInput.ts, src/ops/padToSquare.ts).',
-          },
+          ),
         ],
         outputs: [
           {

@@ -9,7 +9,7 @@
 import { GraphBuilder } from '../onnx-builder.js';
 import { type BuiltModel, type ModelRecipe, packageSource } from '../recipe.js';
 import { type WeightMap, floatWeight } from '../tfjs-weights.js';
-import { conv2d, faceApiMeanRgbNormalize, faceApiModelFiles, faceApiNormalizationText, loadFaceApiModelWeights } from './layers.js';
+import { conv2d, faceApiMeanRgbNormalize, faceApiModelFiles, faceApiFaceInput, loadFaceApiModelWeights } from './layers.js';
 
 const WEIGHTS_NAME = 'face_recognition_model';
 /** `input.toBatchTensor(150, true)` in FaceRecognitionNet.forwardInput. */
@@ -133,19 +133,12 @@ export const faceRecognitionRecipe: ModelRecipe = {
           'MIT',
         ),
         inputs: [
-          {
-            name: 'input',
-            shape: ['batch', 3, size, size],
-            dtype: 'float32',
-            layout: 'NCHW',
-            colorOrder: 'RGB',
-            mean: [0, 0, 0],
-            std: [1, 1, 1],
-            inGraphNormalization: faceApiNormalizationText('src/faceRecognitionNet/FaceRecognitionNet.ts'),
-            preprocessing:
-              `Face box crop (face-api uses the detection box, or the landmark-aligned box), padded with black (0) to a square ` +
+          faceApiFaceInput(
+            size,
+            'src/faceRecognitionNet/FaceRecognitionNet.ts',
+            `Face box crop (face-api uses the detection box, or the landmark-aligned box), padded with black (0) to a square ` +
               `and resized to ${size}×${size} bilinear (face-api NetInput.toBatchTensor(150, true), src/dom/NetInput.ts).`,
-          },
+          ),
         ],
         outputs: [
           {

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { GraphBuilder, depthwiseToOihw, hwioToOihw, tfPaddingAttrs } from '../onnx-builder.js';
+import type { TensorInputSpec } from '../../../src/inference/manifest.js';
 import { packageDir } from '../recipe.js';
 import { type WeightGroup, type WeightMap, floatWeight, loadWeights, weight } from '../tfjs-weights.js';
 
@@ -98,12 +99,24 @@ export function faceApiMeanRgbNormalize(g: GraphBuilder, x: string): string {
   return g.node('Div', [centred, g.floats([255], [])], {}, 'normalize/div_255');
 }
 
-/** Text for a manifest's `inGraphNormalization` field describing {@link faceApiMeanRgbNormalize}. */
-export function faceApiNormalizationText(netSource: string): string {
-  return (
-    `(pixel − [${FACEAPI_MEAN_RGB.join(', ')}]) / 255 per RGB channel, as face-api's forwardInput does ` +
-    `(face-api ${netSource}, src/ops/normalize.ts); feed raw 0–255 RGB`
-  );
+/**
+ * Manifest input of a face-api per-face net: a square RGB 0–255 crop, batch axis dynamic, with the
+ * normalisation of {@link faceApiMeanRgbNormalize} inside the graph (so mean 0 / std 1 for the caller).
+ */
+export function faceApiFaceInput(size: number, netSource: string, preprocessing: string): TensorInputSpec {
+  return {
+    name: 'input',
+    shape: ['batch', 3, size, size],
+    dtype: 'float32',
+    layout: 'NCHW',
+    colorOrder: 'RGB',
+    mean: [0, 0, 0],
+    std: [1, 1, 1],
+    inGraphNormalization:
+      `(pixel − [${FACEAPI_MEAN_RGB.join(', ')}]) / 255 per RGB channel, as face-api's forwardInput does ` +
+      `(face-api ${netSource}, src/ops/normalize.ts); feed raw 0–255 RGB`,
+    preprocessing,
+  };
 }
 
 /** The files of one face-api weights-only model (`model/<name>-weights_manifest.json` + its shards). */
