@@ -13,6 +13,8 @@ export const ERROR_CODES = {
   MODEL_INPUT_INVALID: 500,
   /** A model run failed inside ONNX Runtime. */
   INFERENCE_FAILED: 500,
+  /** A caller-supplied option is outside its documented range (e.g. a detector threshold). */
+  INVALID_OPTION: 400,
   /** The route does not exist. */
   NOT_FOUND: 404,
   /** An unexpected failure; the message is generic and the details go to the log. */

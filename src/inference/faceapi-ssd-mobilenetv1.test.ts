@@ -34,5 +34,6 @@ describe('face-api SsdMobilenetv1 post-processing (SsdMobilenetv1.locateFaces)',
     expect(resolveSsdMobilenetv1Options()).toEqual({ minConfidence: 0.5, maxResults: 100 });
     expect(() => resolveSsdMobilenetv1Options({ minConfidence: 0 })).toThrow(/minConfidence/);
     expect(() => resolveSsdMobilenetv1Options({ maxResults: 0 })).toThrow(/maxResults/);
+    expect(() => resolveSsdMobilenetv1Options({ maxResults: 0 })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION', status: 400 }));
   });
 });

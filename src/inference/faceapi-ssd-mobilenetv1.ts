@@ -28,10 +28,10 @@ export const SSD_MOBILENETV1_INPUT_SIZE = 512;
 export function resolveSsdMobilenetv1Options(options: Partial<SsdMobilenetv1Options> = {}): SsdMobilenetv1Options {
   const resolved = { ...SSD_MOBILENETV1_DEFAULTS, ...options };
   if (!(resolved.minConfidence > 0 && resolved.minConfidence < 1)) {
-    throw new AppError('MODEL_INPUT_INVALID', `ssd mobilenetv1: minConfidence must be between 0 and 1 (exclusive), got ${resolved.minConfidence}`);
+    throw new AppError('INVALID_OPTION', `ssd mobilenetv1: minConfidence must be between 0 and 1 (exclusive), got ${resolved.minConfidence}`);
   }
   if (!Number.isInteger(resolved.maxResults) || resolved.maxResults < 1) {
-    throw new AppError('MODEL_INPUT_INVALID', `ssd mobilenetv1: maxResults must be a positive integer, got ${resolved.maxResults}`);
+    throw new AppError('INVALID_OPTION', `ssd mobilenetv1: maxResults must be a positive integer, got ${resolved.maxResults}`);
   }
   return resolved;
 }

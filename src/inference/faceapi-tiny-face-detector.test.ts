@@ -76,5 +76,7 @@ describe('face-api TinyFaceDetector decoding (TinyYolov2Base.extractBoxes)', () 
     expect(resolveTinyFaceDetectorOptions()).toEqual({ inputSize: 416, scoreThreshold: 0.5 });
     expect(() => resolveTinyFaceDetectorOptions({ inputSize: 300 })).toThrow(/multiple of 32/);
     expect(() => resolveTinyFaceDetectorOptions({ scoreThreshold: 1 })).toThrow(/scoreThreshold/);
+    // A caller's mistake, so a 4xx with a stable code, not a server error.
+    expect(() => resolveTinyFaceDetectorOptions({ inputSize: 300 })).toThrow(expect.objectContaining({ code: 'INVALID_OPTION', status: 400 }));
   });
 });

@@ -38,10 +38,10 @@ const BOX_ENCODING_SIZE = 5;
 export function resolveTinyFaceDetectorOptions(options: Partial<TinyFaceDetectorOptions> = {}): TinyFaceDetectorOptions {
   const resolved = { ...TINY_FACE_DETECTOR_DEFAULTS, ...options };
   if (!Number.isInteger(resolved.inputSize) || resolved.inputSize <= 0 || resolved.inputSize % 32 !== 0) {
-    throw new AppError('MODEL_INPUT_INVALID', `tiny face detector: inputSize must be a positive multiple of 32, got ${resolved.inputSize}`);
+    throw new AppError('INVALID_OPTION', `tiny face detector: inputSize must be a positive multiple of 32, got ${resolved.inputSize}`);
   }
   if (!(resolved.scoreThreshold > 0 && resolved.scoreThreshold < 1)) {
-    throw new AppError('MODEL_INPUT_INVALID', `tiny face detector: scoreThreshold must be between 0 and 1 (exclusive), got ${resolved.scoreThreshold}`);
+    throw new AppError('INVALID_OPTION', `tiny face detector: scoreThreshold must be between 0 and 1 (exclusive), got ${resolved.scoreThreshold}`);
   }
   return resolved;
 }
