@@ -32,6 +32,10 @@ async function main(): Promise<void> {
       (missing.length > 0 ? ` (optional packs not installed: ${missing.join(', ')}; see \`npm run models:fetch\`)` : ''),
   );
 
+  const warmStart = Date.now();
+  const { warmed, skipped } = await registry.warmUp();
+  console.log(`warmed up ${warmed.length} models in ${Date.now() - warmStart} ms${skipped.length > 0 ? ` (no fixed input shape: ${skipped.join(', ')})` : ''}`);
+
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
   const app = createApp({ registry, versions: { service: pkg.version, onnxruntime: ortVersion(), node: process.versions.node } });
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {

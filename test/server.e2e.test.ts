@@ -47,6 +47,7 @@ describe('service process', () => {
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     expect(output()).toMatch(/optional packs not installed: minifasnet-v2/);
+    expect(output()).toMatch(/warmed up 12 models in \d+ ms/);
     expect(output()).toMatch(/SIGTERM: draining/);
   });
 

@@ -41,6 +41,8 @@ describe('model registry', () => {
     const out = await registry.get('tiny').session.run({ input: { data: new Float32Array(48), dims: [1, 3, 4, 4] } });
     expect(out.scores!.data[0]).toBe(0.5);
     expect(() => registry.get('nope')).toThrow('model nope: expected in the loaded set, got tiny');
+    // 'batch' is the only dynamic dim, so warm-up runs it at batch 1.
+    expect(await registry.warmUp()).toEqual({ warmed: ['tiny'], skipped: [] });
     await registry.dispose();
   });
 

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../errors.js';
-import { type ModelEntry, type ModelTask, readManifest } from './manifest.js';
+import { concreteInputShape, type ModelEntry, type ModelTask, readManifest } from './manifest.js';
 import { type PackEntry, type PackList, type PackState, packStatuses } from './packs.js';
 import { ModelSession, type SessionOptions, type ValueInfo } from './session.js';
 
@@ -124,6 +124,29 @@ export class ModelRegistry {
       throw error;
     }
     return new ModelRegistry(models, options.executionProvider, packs);
+  }
+
+  /**
+   * Runs every model once on zeros at its concrete input shape, so the first request does not pay for
+   * ORT's lazy allocations. Models with a dynamic non-batch dim and no `typicalShape` are skipped.
+   * Returns the ids warmed and skipped.
+   */
+  async warmUp(): Promise<{ warmed: string[]; skipped: string[] }> {
+    const warmed: string[] = [];
+    const skipped: string[] = [];
+    for (const { entry, session } of this.list()) {
+      const shapes = entry.inputs.map((input) => [input.name, concreteInputShape(input)] as const);
+      if (shapes.some(([, shape]) => shape === null)) {
+        skipped.push(entry.id);
+        continue;
+      }
+      const feeds = Object.fromEntries(
+        shapes.map(([name, shape]) => [name, { data: new Float32Array(shape!.reduce((a, b) => a * b, 1)), dims: shape! }]),
+      );
+      await session.run(feeds);
+      warmed.push(entry.id);
+    }
+    return { warmed, skipped };
   }
 
   list(): LoadedModel[] {
