@@ -13,6 +13,22 @@ export const ERROR_CODES = {
   MODEL_INPUT_INVALID: 500,
   /** A model run failed inside ONNX Runtime. */
   INFERENCE_FAILED: 500,
+  /** The request body could not be parsed (not multipart, missing mandatory field, bad value). */
+  BAD_REQUEST: 400,
+  /** The image is not a supported type (sniffed from its bytes), or is corrupt. */
+  UNSUPPORTED_FILE_TYPE: 400,
+  /** The image is over the configured pixel or byte limit. */
+  IMAGE_TOO_LARGE: 413,
+  /** No face was found in the image. */
+  NO_FACE_DETECTED: 422,
+  /** Credentials missing or wrong. */
+  UNAUTHENTICATED: 401,
+  /** Valid credentials, but the app may not call this API (or a signed link is invalid/expired). */
+  FORBIDDEN: 403,
+  /** The app went over its per-minute request limit. */
+  RATE_LIMITED: 429,
+  /** The process is at its concurrency limit and its queue is full. */
+  BUSY: 503,
   /** A caller-supplied option is outside its documented range (e.g. a detector threshold). */
   INVALID_OPTION: 400,
   /** The route does not exist. */
