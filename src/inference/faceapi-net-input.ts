@@ -65,3 +65,44 @@ export function toFaceApiNetInput(image: RgbImage, inputSize: number): FaceApiNe
   const reshaped = computeReshapedDimensions(image.width, image.height, inputSize);
   return { tensor, inputSize, imageWidth: image.width, imageHeight: image.height, reshapedWidth: reshaped.width, reshapedHeight: reshaped.height };
 }
+
+/** A face crop prepared for face-api's per-face nets, plus the geometry to map outputs back. */
+export interface FaceApiFaceInput {
+  /** NCHW float32 [1, 3, inputSize, inputSize], RGB 0–255. */
+  tensor: Float32Array;
+  /** The crop taken from the image, integer pixels (face-api clips the box to the image and floors it). */
+  crop: Box;
+}
+
+/**
+ * What face-api does before its per-face nets (landmarks, recognition, age/gender): cut the detection
+ * box clipped to the image and floored (src/dom/extractFaceTensors.ts, Box.clipAtImageBorders), pad it to a
+ * square with the crop centred (src/ops/padToSquare.ts with isCenterImage = true: round(diff / 2) zeros
+ * appended after, the rest before), resize bilinearly to `inputSize` (NetInput.toBatchTensor(size, true)).
+ */
+export function toFaceApiFaceInput(image: RgbImage, box: Box, inputSize: number): FaceApiFaceInput {
+  const x = Math.floor(Math.max(box.x, 0));
+  const y = Math.floor(Math.max(box.y, 0));
+  const width = Math.floor(Math.min(box.x + box.width - Math.max(box.x, 0), image.width - Math.max(box.x, 0)));
+  const height = Math.floor(Math.min(box.y + box.height - Math.max(box.y, 0), image.height - Math.max(box.y, 0)));
+  if (width <= 0 || height <= 0) throw new Error(`toFaceApiFaceInput: box ${JSON.stringify(box)} lies outside the ${image.width}×${image.height} image`);
+  const side = Math.max(width, height);
+  const diff = side - Math.min(width, height);
+  const before = diff - Math.round(diff * 0.5);
+  const offsetX = width < height ? before : 0;
+  const offsetY = height < width ? before : 0;
+  const square = new Uint8Array(side * side * 3);
+  for (let row = 0; row < height; row++) {
+    const from = ((y + row) * image.width + x) * 3;
+    square.set(image.data.subarray(from, from + width * 3), ((row + offsetY) * side + offsetX) * 3);
+  }
+  const hwc = side === inputSize ? square : resizeBilinear({ data: square, width: side, height: side, channels: 3 }, inputSize, inputSize);
+  const plane = inputSize * inputSize;
+  const tensor = new Float32Array(3 * plane);
+  for (let i = 0; i < plane; i++) {
+    tensor[i] = hwc[i * 3]!;
+    tensor[plane + i] = hwc[i * 3 + 1]!;
+    tensor[2 * plane + i] = hwc[i * 3 + 2]!;
+  }
+  return { tensor, crop: { x, y, width, height } };
+}

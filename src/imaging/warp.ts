@@ -1,0 +1,47 @@
+/**
+ * Rotated square crops (face alignment): an affine warp with bilinear sampling, pixels outside the
+ * image are black. Pure TypeScript: one face crop is small (≤ 512²), so no native call is needed.
+ */
+import type { RgbImage } from './image.js';
+
+export interface RotatedCrop {
+  image: RgbImage;
+  /** Image pixels per crop pixel. */
+  scale: number;
+  /** Image position of the crop's top-left corner (crop pixel (0, 0)). */
+  origin: { x: number; y: number };
+}
+
+/**
+ * A `size × size` crop covering a `side × side` square of `image` centred at `centre` and rotated by
+ * `angle` radians (the crop's x axis points along angle): image = origin + R(angle) · (u, v) · scale.
+ */
+export function rotatedSquareCrop(image: RgbImage, centre: { x: number; y: number }, angle: number, side: number, size: number): RotatedCrop {
+  if (!(side > 0) || !(size > 0) || !Number.isInteger(size)) throw new Error(`rotatedSquareCrop: side ${side}, size ${size}`);
+  const scale = side / size;
+  const cos = Math.cos(angle);
+  const sin = Math.sin(angle);
+  const origin = { x: centre.x - (cos * side) / 2 + (sin * side) / 2, y: centre.y - (sin * side) / 2 - (cos * side) / 2 };
+  const out = new Uint8Array(size * size * 3);
+  const { data, width, height } = image;
+  for (let v = 0; v < size; v++) {
+    for (let u = 0; u < size; u++) {
+      // Sample at the crop pixel's centre.
+      const cu = (u + 0.5) * scale;
+      const cv = (v + 0.5) * scale;
+      const x = origin.x + cos * cu - sin * cv - 0.5;
+      const y = origin.y + sin * cu + cos * cv - 0.5;
+      const x0 = Math.floor(x);
+      const y0 = Math.floor(y);
+      const fx = x - x0;
+      const fy = y - y0;
+      for (let c = 0; c < 3; c++) {
+        const at = (xx: number, yy: number) => (xx >= 0 && yy >= 0 && xx < width && yy < height ? data[(yy * width + xx) * 3 + c]! : 0);
+        const top = at(x0, y0) * (1 - fx) + at(x0 + 1, y0) * fx;
+        const bottom = at(x0, y0 + 1) * (1 - fx) + at(x0 + 1, y0 + 1) * fx;
+        out[(v * size + u) * 3 + c] = Math.round(top * (1 - fy) + bottom * fy);
+      }
+    }
+  }
+  return { image: { data: out, width: size, height: size }, scale, origin };
+}
