@@ -10,6 +10,27 @@ describe('parseConfig', () => {
     expect(c.modelsDir.endsWith('models')).toBe(true);
     expect(c.modelPacksDir).toBe(`${c.modelsDir}/packs`);
     expect(c.shutdownGraceMs).toBe(10_000);
+    expect(c.appsFile).toBeUndefined();
+    expect(c.rulesFile.endsWith('rules/check-liveness.json')).toBe(true);
+    expect(c).toMatchObject({ concurrency: 2, queueSize: 16, bodyLimitBytes: 10_485_760, urlTtlSeconds: 3600 });
+    expect(c.signingSecret).toBeUndefined();
+    expect(c.publicBaseUrl).toBeUndefined();
+    expect(c.croppedImageDir).toMatch(/face-liveness-service\/cropped$/);
+  });
+
+  it('reads the API limits, apps file, signing and link settings', () => {
+    const c = parseConfig({
+      APPS_FILE: 'apps.json',
+      CONCURRENCY: '4',
+      QUEUE_SIZE: '0',
+      BODY_LIMIT_BYTES: '2048',
+      SIGNING_SECRET: 'x'.repeat(32),
+      URL_TTL_SECONDS: '60',
+      PUBLIC_BASE_URL: 'https://kyc.example.com/api/',
+    });
+    expect(c).toMatchObject({ concurrency: 4, queueSize: 0, bodyLimitBytes: 2048, signingSecret: 'x'.repeat(32), urlTtlSeconds: 60 });
+    expect(c.appsFile).toBe(`${process.cwd()}/apps.json`);
+    expect(c.publicBaseUrl).toBe('https://kyc.example.com/api');
   });
 
   it('reads numbers and the provider from strings', () => {
@@ -21,5 +42,10 @@ describe('parseConfig', () => {
     expect(() => parseConfig({ EXECUTION_PROVIDER: 'tpu' })).toThrow(/EXECUTION_PROVIDER/);
     expect(() => parseConfig({ PORT: 'eighty' })).toThrow(/PORT/);
     expect(() => parseConfig({ ORT_INTRA_OP_THREADS: '-1' })).toThrow(/ORT_INTRA_OP_THREADS/);
+    expect(() => parseConfig({ CONCURRENCY: '0' })).toThrow(/CONCURRENCY/);
+    expect(() => parseConfig({ BODY_LIMIT_BYTES: '10' })).toThrow(/BODY_LIMIT_BYTES/);
+    expect(() => parseConfig({ SIGNING_SECRET: 'short' })).toThrow(/SIGNING_SECRET/);
+    expect(() => parseConfig({ PUBLIC_BASE_URL: 'ftp://example.com' })).toThrow(/PUBLIC_BASE_URL/);
+    expect(() => parseConfig({ URL_TTL_SECONDS: '0' })).toThrow(/URL_TTL_SECONDS/);
   });
 });

@@ -2,6 +2,7 @@
  * Service configuration: the only reader of process.env. Parsed once at start-up and passed in
  * (STYLE.md rule 4); every field documents its unit and default.
  */
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
@@ -36,6 +37,37 @@ export const configSchema = z.object({
   ORT_INTER_OP_THREADS: intFromEnv(0, 0, 1024),
   /** Seconds to wait for in-flight requests after SIGTERM/SIGINT before exiting anyway. Default 10 s. */
   SHUTDOWN_GRACE_SECONDS: intFromEnv(10, 0, 3600),
+  /**
+   * JSON file listing the caller apps: [{appId, appKeySha256, allowedApis, rateLimitPerMinute?}]
+   * (src/http/apps.ts). Unset (default): one embedded app "default" with a random appKey printed once
+   * at start-up, allowed every API, no rate limit.
+   */
+  APPS_FILE: z.string().min(1).optional(),
+  /** Decision rules for checkLiveness' summary (re-read when the file changes). Default <repo>/rules/check-liveness.json. */
+  RULES_FILE: z.string().min(1).default(path.join(repoRoot, 'rules', 'check-liveness.json')),
+  /** Pipeline runs allowed at once in this process. Default 2 (each run already uses ORT's threads). */
+  CONCURRENCY: intFromEnv(2, 1, 1024),
+  /** Requests allowed to wait for a run slot; past that the answer is 503 at once. Default 16; 0 = no queue. */
+  QUEUE_SIZE: intFromEnv(16, 0, 100_000),
+  /** Largest request body accepted, bytes, checked before parsing (413 past it). Default 10485760 (10 MiB). */
+  BODY_LIMIT_BYTES: intFromEnv(10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+  /**
+   * Secret for signing croppedImageUrl links (HMAC-SHA256), at least 32 characters. Unset (default): a
+   * random per-process secret, so links stop working when the process restarts (and differ between
+   * replicas: set it when running more than one).
+   */
+  SIGNING_SECRET: z.string().min(32, 'SIGNING_SECRET must be at least 32 characters').optional(),
+  /** Lifetime of croppedImageUrl links and of the stored crops, seconds. Default 3600 (1 h). */
+  URL_TTL_SECONDS: intFromEnv(3600, 1, 7 * 24 * 3600),
+  /**
+   * Origin (and optional path prefix) for absolute links, e.g. https://kyc.example.com. Unset
+   * (default): taken from the request URL; set it behind a reverse proxy.
+   */
+  PUBLIC_BASE_URL: z
+    .url({ protocol: /^https?$/, error: 'PUBLIC_BASE_URL must be an http(s) URL' })
+    .optional(),
+  /** Directory for stored face crops (deleted after URL_TTL_SECONDS). Default <os tmpdir>/face-liveness-service/cropped. */
+  CROPPED_IMAGE_DIR: z.string().min(1).default(path.join(tmpdir(), 'face-liveness-service', 'cropped')),
 });
 
 export interface Config {
@@ -49,6 +81,22 @@ export interface Config {
   interOpThreads: number;
   /** Grace period after a stop signal, in milliseconds. */
   shutdownGraceMs: number;
+  /** Caller apps file; undefined = the embedded "default" app. */
+  appsFile?: string;
+  rulesFile: string;
+  /** Pipeline runs at once. */
+  concurrency: number;
+  /** Requests waiting for a run slot before 503. */
+  queueSize: number;
+  /** Request body limit, bytes. */
+  bodyLimitBytes: number;
+  /** Link-signing secret; undefined = random per process. */
+  signingSecret?: string;
+  /** Link and stored-crop lifetime, seconds. */
+  urlTtlSeconds: number;
+  /** Base for absolute links, no trailing slash; undefined = from the request. */
+  publicBaseUrl?: string;
+  croppedImageDir: string;
 }
 
 /** Parses the environment; an invalid value fails start-up with every problem listed. */
@@ -67,5 +115,14 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     intraOpThreads: c.ORT_INTRA_OP_THREADS,
     interOpThreads: c.ORT_INTER_OP_THREADS,
     shutdownGraceMs: c.SHUTDOWN_GRACE_SECONDS * 1000,
+    ...(c.APPS_FILE !== undefined ? { appsFile: path.resolve(c.APPS_FILE) } : {}),
+    rulesFile: path.resolve(c.RULES_FILE),
+    concurrency: c.CONCURRENCY,
+    queueSize: c.QUEUE_SIZE,
+    bodyLimitBytes: c.BODY_LIMIT_BYTES,
+    ...(c.SIGNING_SECRET !== undefined ? { signingSecret: c.SIGNING_SECRET } : {}),
+    urlTtlSeconds: c.URL_TTL_SECONDS,
+    ...(c.PUBLIC_BASE_URL !== undefined ? { publicBaseUrl: c.PUBLIC_BASE_URL.replace(/\/+$/, '') } : {}),
+    croppedImageDir: path.resolve(c.CROPPED_IMAGE_DIR),
   };
 }

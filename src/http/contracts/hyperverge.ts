@@ -1,0 +1,219 @@
+/**
+ * HyperVerge wire format for the Selfie Validation API (`POST /v1/checkLiveness`): pure mappings from
+ * the pipeline's LivenessOutcome + decision Summary to the success body, and from AppError codes to
+ * HyperVerge's error bodies. No HTTP objects here, so the contract is unit-testable.
+ *
+ * Sources: HyperVerge "Selfie Validation API" (documentation.hyperverge.co/api-reference/global_api/
+ * selfie_validation_api: headers appId/appKey/transactionId, multipart form, status/statusCode/metadata/
+ * result envelope) and "Additional Checks for Liveness" (…/Selfie Validation/additional_selfie_checks:
+ * the qualityChecks.* request fields, yes/no values); a published sample response (docs.tutelar.io
+ * selfie-validation, a HyperVerge reseller) shows `faceOccluded` as the response key for the occlusion
+ * check. The error messages and summary codes 110/111/121 follow the issue's contract text (#3).
+ *
+ * `score` is this service's documented extension (issue #3): 0–1, higher = more "yes", so callers can set
+ * their own thresholds. HyperVerge's own `preferences.returnScore` is described as "0 to 100", and the
+ * reseller sample (`hat: no`, score 99) reads as confidence in the stated value, a different meaning; we
+ * keep the issue's monotone 0–1 probability and document the difference.
+ */
+import type { AppError, ErrorCode } from '../../errors.js';
+import type { Summary } from '../../pipeline/decision.js';
+import { QUALITY_CHECKS, type Confidence, type LivenessOptions, type LivenessOutcome, type QualityCheck, type Verdict } from '../../pipeline/types.js';
+
+export type YesNo = 'yes' | 'no';
+
+export interface HvMetadata {
+  /** Ours, unique per request (UUID v4). */
+  requestId: string;
+  /** The caller's `transactionId` header, echoed when it was given. */
+  transactionId?: string;
+}
+
+export interface HvVerdict {
+  value: YesNo;
+  confidence: Confidence;
+  /** Extension: 0–1, higher = more "yes" (four decimals); always present (old clients ignore unknown keys). */
+  score: number;
+}
+
+export interface HvAgeRange {
+  /** Inclusive bounds, years. */
+  low: number;
+  high: number;
+  /** `"<low>-<high>"`, e.g. "19-25". */
+  value: string;
+  confidence: Confidence;
+  /** Extension: the model's point estimate, years (one decimal). */
+  estimate: number;
+}
+
+export interface HvGender {
+  value: 'Male' | 'Female';
+  confidence: Confidence;
+  /** Extension: probability of `value`, 0–1 (0.5–1 in practice). */
+  score: number;
+}
+
+/** Response key per request field: HyperVerge answers `qualityChecks.occlusion` under `faceOccluded`. */
+export const QUALITY_CHECK_RESPONSE_KEYS = {
+  blur: 'blur',
+  eyesClosed: 'eyesClosed',
+  occlusion: 'faceOccluded',
+  multipleFaces: 'multipleFaces',
+  headTurned: 'headTurned',
+  hat: 'hat',
+  eyewear: 'eyewear',
+  readingGlasses: 'readingGlasses',
+  sunglasses: 'sunglasses',
+  dull: 'dull',
+  bright: 'bright',
+  nonWhiteBackground: 'nonWhiteBackground',
+  nudity: 'nudity',
+  lowQuality: 'lowQuality',
+} as const satisfies Record<QualityCheck, string>;
+export type QualityCheckResponseKey = (typeof QUALITY_CHECK_RESPONSE_KEYS)[QualityCheck];
+
+export interface HvSuccessBody {
+  status: 'success';
+  statusCode: 200;
+  metadata: Required<HvMetadata>;
+  result: {
+    details: {
+      liveFace: HvVerdict;
+      qualityChecks?: Partial<Record<QualityCheckResponseKey, HvVerdict>>;
+      ageRange?: HvAgeRange;
+      gender?: HvGender;
+    };
+    summary: Summary;
+    /** Signed, expiring link to the aligned face crop (JPEG), when `returnCroppedImageURL=yes`. */
+    croppedImageUrl?: string;
+  };
+}
+
+export interface HvErrorBody {
+  status: 'failure';
+  statusCode: number;
+  metadata: HvMetadata;
+  /** HyperVerge's fixed message for the status (match on this, not on `reason`). */
+  error: string;
+  /** Extension, 4xx only: what exactly was wrong and how to fix it. Never set on 5xx. */
+  reason?: string;
+  /** Only where HyperVerge returns one: unsupported file (111), no face (121), internal error (110). */
+  result?: { summary: Summary };
+}
+
+/** A 0–1 score clamped to its range and rounded to four decimals (NaN → 0). */
+export function roundScore(score: number): number {
+  const clamped = Math.min(1, Math.max(0, Number.isFinite(score) ? score : 0));
+  return Math.round(clamped * 10_000) / 10_000;
+}
+
+function verdict(v: Verdict): HvVerdict {
+  return { value: v.value ? 'yes' : 'no', confidence: v.confidence, score: roundScore(v.score) };
+}
+
+/**
+ * The outcome restricted to what the caller asked for ("only requested checks appear"), so the
+ * decision rules and the body see the same thing even if a pipeline computes more.
+ */
+export function requestedOnly(outcome: LivenessOutcome, options: LivenessOptions): LivenessOutcome {
+  const qualityChecks: LivenessOutcome['qualityChecks'] = {};
+  for (const check of options.qualityChecks) {
+    const v = outcome.qualityChecks[check];
+    if (v !== undefined) qualityChecks[check] = v;
+  }
+  return {
+    liveFace: outcome.liveFace,
+    qualityChecks,
+    ...(options.ageRange && outcome.ageRange ? { ageRange: outcome.ageRange } : {}),
+    ...(options.gender && outcome.gender ? { gender: outcome.gender } : {}),
+    ...(options.croppedImage && outcome.croppedFace ? { croppedFace: outcome.croppedFace } : {}),
+  };
+}
+
+/** Success body; `outcome` must already be restricted with requestedOnly(). */
+export function successBody(args: {
+  metadata: Required<HvMetadata>;
+  outcome: LivenessOutcome;
+  summary: Summary;
+  croppedImageUrl?: string;
+}): HvSuccessBody {
+  const { outcome } = args;
+  const details: HvSuccessBody['result']['details'] = { liveFace: verdict(outcome.liveFace) };
+  const checks = QUALITY_CHECKS.filter((c) => outcome.qualityChecks[c] !== undefined);
+  if (checks.length > 0) {
+    details.qualityChecks = Object.fromEntries(checks.map((c) => [QUALITY_CHECK_RESPONSE_KEYS[c], verdict(outcome.qualityChecks[c]!)]));
+  }
+  if (outcome.ageRange) {
+    const a = outcome.ageRange;
+    details.ageRange = { low: a.low, high: a.high, value: `${a.low}-${a.high}`, confidence: a.confidence, estimate: Math.round(a.estimate * 10) / 10 };
+  }
+  if (outcome.gender) {
+    details.gender = { value: outcome.gender.value, confidence: outcome.gender.confidence, score: roundScore(outcome.gender.score) };
+  }
+  return {
+    status: 'success',
+    statusCode: 200,
+    metadata: args.metadata,
+    result: { details, summary: args.summary, ...(args.croppedImageUrl !== undefined ? { croppedImageUrl: args.croppedImageUrl } : {}) },
+  };
+}
+
+interface ErrorShape {
+  status: number;
+  error: string;
+  summary?: Summary;
+}
+
+const INTERNAL: ErrorShape = {
+  status: 500,
+  error: 'Internal Server Error',
+  summary: { action: 'manualReview', details: [{ code: '110', message: 'Internal Server Error' }] },
+};
+
+const BAD_REQUEST: ErrorShape = { status: 400, error: 'Error while parsing request body' };
+
+/**
+ * AppError code → HyperVerge error shape. IMAGE_TOO_LARGE (pixel limit or BODY_LIMIT_BYTES) has no
+ * HyperVerge equivalent: it answers 413 in the same envelope, `error: "Content Too Large"` (RFC 9110
+ * §15.5.14's name for 413), `reason` saying which limit; no summary, as HyperVerge gives none for
+ * request errors other than 111/121.
+ */
+export const ERROR_SHAPES: Record<ErrorCode, ErrorShape> = {
+  BAD_REQUEST,
+  INVALID_OPTION: BAD_REQUEST,
+  UNSUPPORTED_FILE_TYPE: {
+    status: 400,
+    error: 'Unsupported file type',
+    summary: { action: 'fail', details: [{ code: '111', message: 'Unsupported file type. Supported types: jpg, jpeg, png' }] },
+  },
+  IMAGE_TOO_LARGE: { status: 413, error: 'Content Too Large' },
+  NO_FACE_DETECTED: {
+    status: 422,
+    error: 'No face detected',
+    summary: { action: 'fail', details: [{ code: '121', message: 'Face Not detected in selfie image' }] },
+  },
+  UNAUTHENTICATED: { status: 401, error: 'Missing/Invalid credentials' },
+  FORBIDDEN: { status: 403, error: 'Unauthorized Access to API' },
+  NOT_FOUND: { status: 404, error: 'Not Found' },
+  RATE_LIMITED: { status: 429, error: 'Rate limit error' },
+  BUSY: { status: 503, error: 'SERVER BUSY - retry after sometime' },
+  INTERNAL,
+  CONFIG_INVALID: INTERNAL,
+  MODEL_INVALID: INTERNAL,
+  EXECUTION_PROVIDER_UNAVAILABLE: INTERNAL,
+  MODEL_INPUT_INVALID: INTERNAL,
+  INFERENCE_FAILED: INTERNAL,
+};
+
+/**
+ * Error body for an AppError, or for anything else (an unexpected throw) the generic 500 body: the
+ * details of unknown errors belong in the log, never in the response.
+ */
+export function errorBody(error: AppError | undefined, metadata: HvMetadata): { status: number; body: HvErrorBody } {
+  const shape = error ? ERROR_SHAPES[error.code] : INTERNAL;
+  const body: HvErrorBody = { status: 'failure', statusCode: shape.status, metadata, error: shape.error };
+  // 4xx: the caller's mistake, so the AppError's message (what to fix) is shown; 5xx: never.
+  if (shape.status < 500 && error && error.message !== shape.error) body.reason = error.message;
+  if (shape.summary) body.result = { summary: structuredClone(shape.summary) };
+  return { status: shape.status, body };
+}

@@ -1,0 +1,116 @@
+import { mkdtempSync, renameSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { decide, parseRules, RulesFile, type DecisionRules } from './decision.js';
+import type { LivenessOutcome, Verdict } from './types.js';
+
+const yes = (confidence: 'high' | 'low' = 'high'): Verdict => ({ value: true, score: 0.9, confidence });
+const no = (confidence: 'high' | 'low' = 'high'): Verdict => ({ value: false, score: 0.1, confidence });
+const outcome = (o: Partial<LivenessOutcome> = {}): LivenessOutcome => ({ liveFace: yes(), qualityChecks: {}, ...o });
+const defaults = new RulesFile(path.resolve('rules/check-liveness.json')).current();
+
+describe('decide with the default rules (HyperVerge-style)', () => {
+  it('live, high confidence, no failing check → pass', () => {
+    expect(decide(defaults, outcome({ qualityChecks: { blur: no(), hat: no() } }))).toEqual({ action: 'pass', details: [] });
+  });
+
+  it('not live → fail, whatever else', () => {
+    const s = decide(defaults, outcome({ liveFace: no('low'), qualityChecks: { blur: yes() } }));
+    expect(s.action).toBe('fail');
+    expect(s.details[0]).toEqual({ code: 'LIVENESS_FAILED', message: 'Selfie is not of a live person' });
+  });
+
+  it('live with low confidence → manualReview', () => {
+    expect(decide(defaults, outcome({ liveFace: yes('low') }))).toEqual({
+      action: 'manualReview',
+      details: [{ code: 'LIVENESS_LOW_CONFIDENCE', message: 'Live face detected with low confidence' }],
+    });
+  });
+
+  it('a failing quality check → manualReview with its code; nudity → fail', () => {
+    expect(decide(defaults, outcome({ qualityChecks: { occlusion: yes() } }))).toEqual({
+      action: 'manualReview',
+      details: [{ code: 'FACE_OCCLUDED', message: 'Face is partly covered in the selfie' }],
+    });
+    expect(decide(defaults, outcome({ qualityChecks: { nudity: yes(), eyesClosed: yes() } })).action).toBe('fail');
+  });
+
+  it('a low-confidence check → manualReview naming the check', () => {
+    expect(decide(defaults, outcome({ qualityChecks: { headTurned: no('low') } }))).toEqual({
+      action: 'manualReview',
+      details: [{ code: 'QUALITY_CHECK_LOW_CONFIDENCE', message: 'Quality check headTurned answered with low confidence' }],
+    });
+  });
+
+  it('every quality check has a rule for "yes"', () => {
+    for (const check of ['blur', 'eyesClosed', 'occlusion', 'multipleFaces', 'headTurned', 'hat', 'eyewear', 'readingGlasses', 'sunglasses', 'dull', 'bright', 'nonWhiteBackground', 'nudity', 'lowQuality'] as const) {
+      expect(decide(defaults, outcome({ qualityChecks: { [check]: yes() } })).action, check).not.toBe('pass');
+    }
+  });
+});
+
+describe('parseRules', () => {
+  it('rejects invalid rules naming the field', () => {
+    const bad = (rules: unknown) => () => parseRules(JSON.stringify({ rules }), 'f.json');
+    expect(bad([{ when: { result: 'liveFace', value: 'maybe' }, action: 'fail', code: 'A', message: 'm' }])).toThrow(/decision rules f\.json: .*rules\[0\]\.when\.value/s);
+    expect(bad([{ when: { result: 'qualityChecks.blurr', value: 'yes' }, action: 'fail', code: 'A', message: 'm' }])).toThrow(/rules\[0\]\.when\.result/);
+    expect(bad([{ when: { result: 'liveFace', value: 'no' }, action: 'pass', code: 'A', message: 'm' }])).toThrow(/rules\[0\]\.action/);
+    expect(bad([{ when: { result: 'liveFace' }, action: 'fail', code: 'A', message: 'm' }])).toThrow(/give `value`, `confidence` or both/);
+    expect(bad([{ when: { result: 'liveFace', value: 'no' }, action: 'fail', message: 'm' }])).toThrow(/rules\[0\]\.code/);
+    expect(() => parseRules('{ nope', 'f.json')).toThrow(/decision rules f\.json: not valid JSON/);
+  });
+});
+
+describe('RulesFile hot reload', () => {
+  const rulesWith = (code: string): DecisionRules => ({ rules: [{ when: { result: 'liveFace', value: 'yes' }, action: 'manualReview', code, message: 'm' }] });
+  const setup = () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'rules-')), 'rules.json');
+    writeFileSync(file, JSON.stringify(rulesWith('FIRST')));
+    const logs: string[] = [];
+    return { file, logs, rules: new RulesFile(file, { checkIntervalMs: 0, log: (m) => logs.push(m) }) };
+  };
+  const touch = (file: string, seconds: number) => utimesSync(file, seconds, seconds);
+
+  it('fails at start-up on a missing or broken file', () => {
+    expect(() => new RulesFile('/nonexistent/rules.json')).toThrow(/decision rules \/nonexistent\/rules\.json: cannot read/);
+  });
+
+  it('picks up an edit, including an atomic rename over the file', () => {
+    const { file, logs, rules } = setup();
+    expect(rules.current().rules[0]!.code).toBe('FIRST');
+    writeFileSync(file, JSON.stringify(rulesWith('SECOND')));
+    touch(file, 2_000_000_000);
+    expect(rules.current().rules[0]!.code).toBe('SECOND');
+    expect(logs.at(-1)).toMatch(/decision rules reloaded from .*rules\.json \(1 rules\)/);
+    writeFileSync(`${file}.tmp`, JSON.stringify(rulesWith('THIRD')));
+    renameSync(`${file}.tmp`, file);
+    expect(rules.current().rules[0]!.code).toBe('THIRD');
+  });
+
+  it('keeps the last good rules when an edit is broken, and says why', () => {
+    const { file, logs, rules } = setup();
+    writeFileSync(file, JSON.stringify({ rules: [{ when: { result: 'liveFace', value: 'yes' }, action: 'block', code: 'X', message: 'm' }] }));
+    touch(file, 2_000_000_000);
+    expect(rules.current().rules[0]!.code).toBe('FIRST');
+    expect(logs.at(-1)).toMatch(/rules\[0\]\.action.*; keeping the previous rules/s);
+    // A fix is picked up again.
+    writeFileSync(file, JSON.stringify(rulesWith('FIXED')));
+    touch(file, 2_000_000_100);
+    expect(rules.current().rules[0]!.code).toBe('FIXED');
+  });
+
+  it('stats the file at most once per interval', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'rules-'));
+    const file = path.join(dir, 'rules.json');
+    writeFileSync(file, JSON.stringify(rulesWith('FIRST')));
+    let now = 0;
+    const rules = new RulesFile(file, { checkIntervalMs: 1000, now: () => now, log: () => {} });
+    writeFileSync(file, JSON.stringify(rulesWith('SECOND')));
+    touch(file, 2_000_000_000);
+    now = 500;
+    expect(rules.current().rules[0]!.code).toBe('FIRST');
+    now = 1000;
+    expect(rules.current().rules[0]!.code).toBe('SECOND');
+  });
+});

@@ -1,0 +1,557 @@
+/**
+ * Contract tests for the HyperVerge-compatible API through app.request() (no socket), with a test
+ * double of the CheckLiveness pipeline: every form field, every quality check, every error status with
+ * its exact body, credentials, limits, signed crop links, and the OpenAPI document.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { AppError } from '../../src/errors.js';
+import { createApp } from '../../src/http/app.js';
+import { AppRegistry, sha256Hex } from '../../src/http/apps.js';
+import { ConcurrencyLimiter } from '../../src/http/concurrency.js';
+import type { CheckLivenessDeps } from '../../src/http/routes/check-liveness.js';
+import { RateLimiter } from '../../src/http/middleware/rate-limit.js';
+import { UrlSigner } from '../../src/http/signed-url.js';
+import type { ModelRegistry } from '../../src/inference/registry.js';
+import { parseRules, RulesFile, type DecisionRules } from '../../src/pipeline/decision.js';
+import { QUALITY_CHECKS, type CheckLiveness, type LivenessOptions, type LivenessOutcome, type QualityCheck, type Verdict } from '../../src/pipeline/types.js';
+import { LocalImageStore } from '../../src/store/local-image-store.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+const IMAGE = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 4]);
+const CROP = new Uint8Array([0xff, 0xd8, 0xff, 0xdb, 9, 9, 9]);
+const RESPONSE_KEY: Record<QualityCheck, string> = { ...Object.fromEntries(QUALITY_CHECKS.map((c) => [c, c])), occlusion: 'faceOccluded' } as Record<QualityCheck, string>;
+const defaultRules: DecisionRules = new RulesFile(path.resolve('rules/check-liveness.json')).current();
+
+const live: Verdict = { value: true, score: 0.97, confidence: 'high' };
+const no: Verdict = { value: false, score: 0.1234, confidence: 'high' };
+
+/** Pipeline test double: answers every quality check "no" (high confidence), whatever was asked. */
+function outcomeFor(options: LivenessOptions, overrides: Partial<LivenessOutcome> = {}): LivenessOutcome {
+  return {
+    liveFace: live,
+    qualityChecks: Object.fromEntries(QUALITY_CHECKS.map((c) => [c, no])),
+    ageRange: { low: 19, high: 25, estimate: 22.46, confidence: 'high' },
+    gender: { value: 'Female', score: 0.912, confidence: 'high' },
+    ...(options.croppedImage ? { croppedFace: CROP } : {}),
+    ...overrides,
+  };
+}
+
+interface Harness {
+  app: ReturnType<typeof createApp>;
+  pipeline: ReturnType<typeof vi.fn<CheckLiveness>>;
+  clock: { ms: number };
+}
+
+const apps = new AppRegistry([
+  { appId: 'acme', appKeySha256: sha256Hex('acme-secret-key'), allowedApis: ['checkLiveness'], rateLimitPerMinute: 3 },
+  { appId: 'unlimited', appKeySha256: sha256Hex('unlimited-key'), allowedApis: ['*'] },
+  { appId: 'suspended', appKeySha256: sha256Hex('suspended-key'), allowedApis: [] },
+]);
+
+function harness(options: { pipeline?: CheckLiveness; concurrency?: number; queueSize?: number; bodyLimitBytes?: number; publicBaseUrl?: string; rules?: DecisionRules } = {}): Harness {
+  const clock = { ms: Date.UTC(2025, 0, 1, 12, 0, 30) };
+  const pipeline = vi.fn<CheckLiveness>(options.pipeline ?? (async (_image, o) => outcomeFor(o)));
+  const deps: CheckLivenessDeps = {
+    checkLiveness: pipeline,
+    apps,
+    rateLimiter: new RateLimiter(() => clock.ms),
+    concurrency: new ConcurrencyLimiter(options.concurrency ?? 2, options.queueSize ?? 0),
+    bodyLimitBytes: options.bodyLimitBytes ?? 64 * 1024,
+    rules: { current: () => options.rules ?? defaultRules },
+    croppedImages: new LocalImageStore({ dir: mkdtempSync(path.join(tmpdir(), 'crops-')), ttlMs: 60_000, sweepIntervalMs: 0, now: () => clock.ms }),
+    signer: new UrlSigner('test-signing-secret-of-at-least-32-chars', 60, () => Math.floor(clock.ms / 1000)),
+    ...(options.publicBaseUrl ? { publicBaseUrl: options.publicBaseUrl } : {}),
+  };
+  const versions = { service: '9.9.9', onnxruntime: 'test', node: process.versions.node };
+  // /health is not exercised here, so the registry is never touched.
+  return { app: createApp({ registry: {} as ModelRegistry, versions, liveness: deps }), pipeline, clock };
+}
+
+const unlimited = { appId: 'unlimited', appKey: 'unlimited-key' };
+
+function post(
+  h: Harness,
+  fields: Record<string, string | Blob> = {},
+  headers: Record<string, string> = { ...unlimited, transactionId: 'txn-1' },
+  image: Blob | null = new Blob([IMAGE], { type: 'image/jpeg' }),
+): Promise<Response> {
+  const form = new FormData();
+  if (image) form.append('image', image, 'selfie.jpg');
+  for (const [name, value] of Object.entries(fields)) form.append(name, value);
+  return Promise.resolve(h.app.request('/v1/checkLiveness', { method: 'POST', headers, body: form }));
+}
+
+async function json(res: Response): Promise<Record<string, any>> {
+  return (await res.json()) as Record<string, any>;
+}
+
+/** The body minus the random requestId, after checking it is a UUID v4. */
+async function withoutRequestId(res: Response): Promise<Record<string, any>> {
+  const body = await json(res);
+  expect(body.metadata.requestId).toMatch(UUID);
+  delete body.metadata.requestId;
+  return body;
+}
+
+let errorLog: ReturnType<typeof vi.spyOn>;
+beforeEach(() => {
+  errorLog = vi.spyOn(console, 'error').mockImplementation(() => {});
+});
+afterEach(() => errorLog.mockRestore());
+
+describe('POST /v1/checkLiveness: success bodies', () => {
+  it('answers a bare request with liveFace and a pass summary, calling the pipeline with the defaults', async () => {
+    const h = harness();
+    const res = await post(h);
+    expect(res.status).toBe(200);
+    expect(await withoutRequestId(res)).toEqual({
+      status: 'success',
+      statusCode: 200,
+      metadata: { transactionId: 'txn-1' },
+      result: {
+        details: { liveFace: { value: 'yes', confidence: 'high', score: 0.97 } },
+        summary: { action: 'pass', details: [] },
+      },
+    });
+    expect(h.pipeline).toHaveBeenCalledTimes(1);
+    const [image, options] = h.pipeline.mock.calls[0]!;
+    expect([...image]).toEqual([...IMAGE]);
+    expect(options).toEqual({ qualityChecks: [], ageRange: false, gender: false, croppedImage: false });
+  });
+
+  it('gives every request its own requestId', async () => {
+    const h = harness();
+    const ids = await Promise.all([post(h), post(h)].map(async (r) => (await json(await r)).metadata.requestId));
+    expect(ids[0]).not.toBe(ids[1]);
+  });
+
+  it('runs and reports every quality check, age range and gender when all are "yes" (occlusion → faceOccluded)', async () => {
+    const h = harness();
+    const fields = Object.fromEntries(QUALITY_CHECKS.map((c) => [`qualityChecks.${c}`, 'yes']));
+    const res = await post(h, { ...fields, ageRange: 'yes', checkGender: 'yes', returnCroppedImageURL: 'no', 'preferences.returnScore': 'yes' });
+    expect(res.status).toBe(200);
+    const body = await json(res);
+    expect(h.pipeline.mock.calls[0]![1]).toEqual({ qualityChecks: [...QUALITY_CHECKS], ageRange: true, gender: true, croppedImage: false });
+    expect(body.result.details.qualityChecks).toEqual(
+      Object.fromEntries(QUALITY_CHECKS.map((c) => [RESPONSE_KEY[c], { value: 'no', confidence: 'high', score: 0.1234 }])),
+    );
+    expect(Object.keys(body.result.details.qualityChecks)).toContain('faceOccluded');
+    expect(Object.keys(body.result.details.qualityChecks)).not.toContain('occlusion');
+    expect(body.result.details.ageRange).toEqual({ low: 19, high: 25, value: '19-25', confidence: 'high', estimate: 22.5 });
+    expect(body.result.details.gender).toEqual({ value: 'Female', confidence: 'high', score: 0.912 });
+    expect(body.result.croppedImageUrl).toBeUndefined();
+    expect(body.result.summary).toEqual({ action: 'pass', details: [] });
+  });
+
+  it.each(QUALITY_CHECKS.map((c) => [c]))('qualityChecks.%s=yes alone: only that check is asked for and reported', async (check) => {
+    const h = harness();
+    const body = await json(await post(h, { [`qualityChecks.${check}`]: 'yes' }));
+    expect(h.pipeline.mock.calls[0]![1].qualityChecks).toEqual([check]);
+    // The double answers all 14 checks; only the requested one may appear.
+    expect(body.result.details.qualityChecks).toEqual({ [RESPONSE_KEY[check]]: { value: 'no', confidence: 'high', score: 0.1234 } });
+    expect(body.result.details.ageRange).toBeUndefined();
+    expect(body.result.details.gender).toBeUndefined();
+  });
+
+  it('treats "no" like absent for every flag', async () => {
+    const h = harness();
+    const fields = Object.fromEntries([...QUALITY_CHECKS.map((c) => `qualityChecks.${c}`), 'ageRange', 'checkGender', 'returnCroppedImageURL'].map((f) => [f, 'no']));
+    const body = await json(await post(h, fields));
+    expect(h.pipeline.mock.calls[0]![1]).toEqual({ qualityChecks: [], ageRange: false, gender: false, croppedImage: false });
+    expect(body.result.details).toEqual({ liveFace: { value: 'yes', confidence: 'high', score: 0.97 } });
+  });
+
+  it('summarises with the decision rules: not live → fail, a failing check → manualReview', async () => {
+    const notLive = harness({ pipeline: async (_i, o) => outcomeFor(o, { liveFace: { value: false, score: 0.02, confidence: 'high' } }) });
+    expect((await json(await post(notLive))).result.summary).toEqual({ action: 'fail', details: [{ code: 'LIVENESS_FAILED', message: 'Selfie is not of a live person' }] });
+
+    const blurred = harness({
+      pipeline: async (_i, o) => outcomeFor(o, { qualityChecks: { blur: { value: true, score: 0.8, confidence: 'low' }, hat: { value: true, score: 0.9, confidence: 'high' } } }),
+    });
+    const body = await json(await post(blurred, { 'qualityChecks.blur': 'yes' }));
+    // hat was not requested, so it neither appears nor counts.
+    expect(body.result.details.qualityChecks).toEqual({ blur: { value: 'yes', confidence: 'low', score: 0.8 } });
+    expect(body.result.summary).toEqual({
+      action: 'manualReview',
+      details: [
+        { code: 'IMAGE_BLURRED', message: 'Selfie is blurred' },
+        { code: 'QUALITY_CHECK_LOW_CONFIDENCE', message: 'Quality check blur answered with low confidence' },
+      ],
+    });
+  });
+
+  it('uses the rules in force at request time (operator-supplied rules)', async () => {
+    const rules = parseRules(JSON.stringify({ rules: [{ when: { result: 'liveFace', value: 'yes' }, action: 'fail', code: 'X1', message: 'custom' }] }), 'inline');
+    const body = await json(await post(harness({ rules })));
+    expect(body.result.summary).toEqual({ action: 'fail', details: [{ code: 'X1', message: 'custom' }] });
+  });
+});
+
+describe('POST /v1/checkLiveness: request errors (400)', () => {
+  const parseError = (reason: string, transactionId: string | null = 'txn-1') => ({
+    status: 'failure',
+    statusCode: 400,
+    metadata: transactionId === null ? {} : { transactionId },
+    error: 'Error while parsing request body',
+    reason,
+  });
+
+  it.each([...QUALITY_CHECKS.map((c) => `qualityChecks.${c}`), 'ageRange', 'checkGender', 'returnCroppedImageURL', 'preferences.returnScore'].map((f) => [f]))(
+    '%s other than yes/no → 400 naming the field',
+    async (field) => {
+      const h = harness();
+      const res = await post(h, { [field]: 'YES' });
+      expect(res.status).toBe(400);
+      expect(await withoutRequestId(res)).toEqual(parseError(`form field "${field}" must be "yes" or "no", got "YES"`));
+      expect(h.pipeline).not.toHaveBeenCalled();
+    },
+  );
+
+  it('missing transactionId header → 400, metadata without transactionId', async () => {
+    const res = await post(harness(), {}, unlimited);
+    expect(res.status).toBe(400);
+    expect(await withoutRequestId(res)).toEqual(parseError('the transactionId header is mandatory', null));
+  });
+
+  it('missing image, image as text, empty image, a field sent twice, an unknown check, not multipart → 400', async () => {
+    const h = harness();
+    const cases: [Promise<Response>, string][] = [
+      [post(h, {}, undefined, null), 'form field "image" (a JPG, JPEG or PNG file) is mandatory'],
+      [post(h, { image: 'not a file' }, undefined, null), 'form field "image" must be a file upload, not text'],
+      [post(h, {}, undefined, new Blob([])), 'form field "image" is empty'],
+      [post(h, { 'qualityChecks.blurr': 'yes' }), expect.stringMatching(/^unknown quality check "qualityChecks.blurr"; known: qualityChecks.blur, /) as unknown as string],
+      [
+        Promise.resolve(h.app.request('/v1/checkLiveness', { method: 'POST', headers: { ...unlimited, transactionId: 'txn-1', 'content-type': 'application/json' }, body: '{}' })),
+        'send the request as multipart/form-data',
+      ],
+    ];
+    for (const [response, reason] of cases) {
+      const res = await response;
+      expect(res.status).toBe(400);
+      expect(await withoutRequestId(res)).toEqual(parseError(reason));
+    }
+    const twice = new FormData();
+    twice.append('image', new Blob([IMAGE]), 'a.jpg');
+    twice.append('ageRange', 'yes');
+    twice.append('ageRange', 'no');
+    const res = await h.app.request('/v1/checkLiveness', { method: 'POST', headers: { ...unlimited, transactionId: 'txn-1' }, body: twice });
+    expect(await withoutRequestId(res)).toEqual(parseError('form field "ageRange" was sent 2 times; send it once'));
+    expect(h.pipeline).not.toHaveBeenCalled();
+  });
+
+  it('a malformed multipart body → 400', async () => {
+    const res = await harness().app.request('/v1/checkLiveness', {
+      method: 'POST',
+      headers: { ...unlimited, transactionId: 'txn-1', 'content-type': 'multipart/form-data; boundary=xyz' },
+      body: 'garbage without boundaries',
+    });
+    expect(res.status).toBe(400);
+    const body = await withoutRequestId(res);
+    expect(body.error).toBe('Error while parsing request body');
+    expect(body.reason).toMatch(/^malformed multipart body/);
+  });
+});
+
+describe('POST /v1/checkLiveness: pipeline errors map to HyperVerge bodies', () => {
+  const failing = (error: unknown) => harness({ pipeline: async () => Promise.reject(error) });
+
+  it('UNSUPPORTED_FILE_TYPE → 400 "Unsupported file type", summary fail 111', async () => {
+    const res = await post(failing(new AppError('UNSUPPORTED_FILE_TYPE', 'image bytes are not JPEG or PNG')));
+    expect(res.status).toBe(400);
+    expect(await withoutRequestId(res)).toEqual({
+      status: 'failure',
+      statusCode: 400,
+      metadata: { transactionId: 'txn-1' },
+      error: 'Unsupported file type',
+      reason: 'image bytes are not JPEG or PNG',
+      result: { summary: { action: 'fail', details: [{ code: '111', message: 'Unsupported file type. Supported types: jpg, jpeg, png' }] } },
+    });
+  });
+
+  it('NO_FACE_DETECTED → 422 "No face detected", summary fail 121 "Face Not detected in selfie image"', async () => {
+    const res = await post(failing(new AppError('NO_FACE_DETECTED', 'No face detected')));
+    expect(res.status).toBe(422);
+    expect(await withoutRequestId(res)).toEqual({
+      status: 'failure',
+      statusCode: 422,
+      metadata: { transactionId: 'txn-1' },
+      error: 'No face detected',
+      result: { summary: { action: 'fail', details: [{ code: '121', message: 'Face Not detected in selfie image' }] } },
+    });
+  });
+
+  it('IMAGE_TOO_LARGE (pixel limit) → 413 "Content Too Large" with the reason', async () => {
+    const res = await post(failing(new AppError('IMAGE_TOO_LARGE', 'image is 20000×20000 px; the limit is 40 megapixels')));
+    expect(res.status).toBe(413);
+    expect(await withoutRequestId(res)).toEqual({
+      status: 'failure',
+      statusCode: 413,
+      metadata: { transactionId: 'txn-1' },
+      error: 'Content Too Large',
+      reason: 'image is 20000×20000 px; the limit is 40 megapixels',
+    });
+  });
+
+  it.each([
+    ['an unknown Error', new Error('secret internal detail /var/lib/x')],
+    ['a thrown string', 'boom'],
+    ['an internal AppError', new AppError('INFERENCE_FAILED', 'ORT says: secret detail')],
+  ])('%s → 500 "Internal Server Error", summary manualReview 110, details only in the log', async (_name, error) => {
+    const res = await post(failing(error));
+    expect(res.status).toBe(500);
+    const text = await res.text();
+    expect(text).not.toMatch(/secret|boom/);
+    expect(await withoutRequestId(new Response(text))).toEqual({
+      status: 'failure',
+      statusCode: 500,
+      metadata: { transactionId: 'txn-1' },
+      error: 'Internal Server Error',
+      result: { summary: { action: 'manualReview', details: [{ code: '110', message: 'Internal Server Error' }] } },
+    });
+    expect(errorLog).toHaveBeenCalled();
+    expect(String(errorLog.mock.calls.flat().map(String))).toMatch(/secret|boom/);
+  });
+});
+
+describe('credentials, rate limit, busy, body limit, unknown routes', () => {
+  it('missing or wrong credentials → 401 before any work', async () => {
+    const h = harness();
+    const cases: Record<string, string>[] = [
+      { transactionId: 't' },
+      { appId: 'unlimited', transactionId: 't' },
+      { appId: 'unlimited', appKey: 'wrong', transactionId: 't' },
+      { appId: 'nobody', appKey: 'unlimited-key', transactionId: 't' },
+    ];
+    for (const headers of cases) {
+      const res = await post(h, {}, headers);
+      expect(res.status).toBe(401);
+      expect(await withoutRequestId(res)).toEqual({
+        status: 'failure',
+        statusCode: 401,
+        metadata: { transactionId: 't' },
+        error: 'Missing/Invalid credentials',
+        reason: 'send the appId and appKey headers of a configured app',
+      });
+    }
+    expect(h.pipeline).not.toHaveBeenCalled();
+  });
+
+  it('an app not allowed the API → 403', async () => {
+    const res = await post(harness(), {}, { appId: 'suspended', appKey: 'suspended-key', transactionId: 't' });
+    expect(res.status).toBe(403);
+    expect(await withoutRequestId(res)).toEqual({
+      status: 'failure',
+      statusCode: 403,
+      metadata: { transactionId: 't' },
+      error: 'Unauthorized Access to API',
+      reason: 'app "suspended" may not call checkLiveness',
+    });
+  });
+
+  it('over rateLimitPerMinute → 429 with Retry-After; the next minute is allowed again', async () => {
+    const h = harness();
+    const acme = { appId: 'acme', appKey: 'acme-secret-key', transactionId: 't' };
+    for (let i = 0; i < 3; i++) expect((await post(h, {}, acme)).status).toBe(200);
+    const res = await post(h, {}, acme);
+    expect(res.status).toBe(429);
+    expect(res.headers.get('Retry-After')).toBe('30');
+    expect(await withoutRequestId(res)).toEqual({
+      status: 'failure',
+      statusCode: 429,
+      metadata: { transactionId: 't' },
+      error: 'Rate limit error',
+      reason: 'app "acme" is over its limit of 3 requests per minute; retry in 30 s',
+    });
+    // Other apps have their own budget.
+    expect((await post(h)).status).toBe(200);
+    h.clock.ms += 30_000;
+    expect((await post(h, {}, acme)).status).toBe(200);
+    expect(h.pipeline).toHaveBeenCalledTimes(5);
+  });
+
+  it('all slots busy and the queue full → 503 at once; queued requests run when a slot frees', async () => {
+    const releases: (() => void)[] = [];
+    const h = harness({
+      concurrency: 1,
+      queueSize: 1,
+      pipeline: (_image, o) => new Promise((resolve) => releases.push(() => resolve(outcomeFor(o)))),
+    });
+    const first = post(h);
+    await vi.waitFor(() => expect(releases).toHaveLength(1));
+    const queued = post(h);
+    // Give the queued request time to reach the limiter (it must not start the pipeline).
+    await new Promise((r) => setTimeout(r, 20));
+    expect(releases).toHaveLength(1);
+    const refused = await post(h);
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('Retry-After')).toBe('1');
+    expect(await withoutRequestId(refused)).toEqual({
+      status: 'failure',
+      statusCode: 503,
+      metadata: { transactionId: 'txn-1' },
+      error: 'SERVER BUSY - retry after sometime',
+    });
+    releases[0]!();
+    expect((await first).status).toBe(200);
+    await vi.waitFor(() => expect(releases).toHaveLength(2));
+    releases[1]!();
+    expect((await queued).status).toBe(200);
+    expect(h.pipeline).toHaveBeenCalledTimes(2);
+  });
+
+  it('a body over BODY_LIMIT_BYTES → 413 before parsing (Content-Length and streamed)', async () => {
+    const h = harness({ bodyLimitBytes: 2048 });
+    const big = new Blob([new Uint8Array(4096)]);
+    const res = await post(h, {}, undefined, big);
+    expect(res.status).toBe(413);
+    expect(await withoutRequestId(res)).toEqual({
+      status: 'failure',
+      statusCode: 413,
+      metadata: { transactionId: 'txn-1' },
+      error: 'Content Too Large',
+      reason: 'request body is over the limit of 2048 bytes (BODY_LIMIT_BYTES)',
+    });
+    const declared = await h.app.request('/v1/checkLiveness', {
+      method: 'POST',
+      headers: { ...unlimited, transactionId: 'txn-1', 'content-type': 'multipart/form-data; boundary=x', 'content-length': '999999' },
+      body: 'x',
+    });
+    expect(declared.status).toBe(413);
+    expect(h.pipeline).not.toHaveBeenCalled();
+    // Just under the limit still works.
+    expect((await post(h)).status).toBe(200);
+  });
+
+  it('unknown /v1 routes → 404 "Not Found" in the HyperVerge envelope; others keep the service format', async () => {
+    const h = harness();
+    const res = await h.app.request('/v1/checkFaceMatch', { method: 'POST', headers: { transactionId: 'abc' } });
+    expect(res.status).toBe(404);
+    expect(await withoutRequestId(res)).toEqual({
+      status: 'failure',
+      statusCode: 404,
+      metadata: { transactionId: 'abc' },
+      error: 'Not Found',
+      reason: 'no route for POST /v1/checkFaceMatch',
+    });
+    const get = await h.app.request('/v1/checkLiveness');
+    expect(get.status).toBe(404);
+    expect((await h.app.request('/nope')).status).toBe(404);
+    expect(await (await h.app.request('/nope')).json()).toEqual({ error: { code: 'NOT_FOUND', message: 'no route for GET /nope' } });
+  });
+});
+
+describe('croppedImageUrl: signed, expiring links', () => {
+  async function cropUrl(h: Harness): Promise<URL> {
+    const body = await json(await post(h, { returnCroppedImageURL: 'yes' }));
+    expect(h.pipeline.mock.calls.at(-1)![1].croppedImage).toBe(true);
+    return new URL(body.result.croppedImageUrl as string);
+  }
+
+  it('returns an absolute link (origin from the request) that serves the crop', async () => {
+    const h = harness();
+    const url = await cropUrl(h);
+    expect(url.origin).toBe('http://localhost');
+    expect(url.pathname).toMatch(/^\/v1\/croppedImage\/[0-9a-f-]{36}$/);
+    expect(Number(url.searchParams.get('expires'))).toBe(Math.floor(h.clock.ms / 1000) + 60);
+    expect(url.searchParams.get('signature')).toMatch(/^[0-9a-f]{64}$/);
+    const res = await h.app.request(url.pathname + url.search);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('image/jpeg');
+    expect(res.headers.get('cache-control')).toBe('private, max-age=60');
+    expect(new Uint8Array(await res.arrayBuffer())).toEqual(CROP);
+  });
+
+  it('uses PUBLIC_BASE_URL when set', async () => {
+    const url = await cropUrl(harness({ publicBaseUrl: 'https://kyc.example.com/liveness' }));
+    expect(url.href).toMatch(/^https:\/\/kyc\.example\.com\/liveness\/v1\/croppedImage\//);
+  });
+
+  it('returnCroppedImageURL=no → no link even if the pipeline made a crop', async () => {
+    const h = harness({ pipeline: async (_i, o) => outcomeFor(o, { croppedFace: CROP }) });
+    expect((await json(await post(h))).result.croppedImageUrl).toBeUndefined();
+  });
+
+  it('tampered signature, tampered id, tampered expiry, missing parameters → 403', async () => {
+    const h = harness();
+    const url = await cropUrl(h);
+    const signature = url.searchParams.get('signature')!;
+    const expires = url.searchParams.get('expires')!;
+    const id = url.pathname.split('/').at(-1)!;
+    const flipped = (signature[0] === 'a' ? 'b' : 'a') + signature.slice(1);
+    const attempts = [
+      `/v1/croppedImage/${id}?expires=${expires}&signature=${flipped}`,
+      `/v1/croppedImage/${id}?expires=${Number(expires) + 3600}&signature=${signature}`,
+      `/v1/croppedImage/${id.replace(/.$/, (c) => (c === '0' ? '1' : '0'))}?expires=${expires}&signature=${signature}`,
+      `/v1/croppedImage/${id}?expires=${expires}`,
+      `/v1/croppedImage/${id}`,
+    ];
+    for (const attempt of attempts) {
+      const res = await h.app.request(attempt);
+      expect(res.status).toBe(403);
+      expect(await withoutRequestId(res)).toEqual({
+        status: 'failure',
+        statusCode: 403,
+        metadata: {},
+        error: 'Unauthorized Access to API',
+        reason: 'the link signature is not valid',
+      });
+    }
+  });
+
+  it('an expired link → 403 even with a valid signature', async () => {
+    const h = harness();
+    const url = await cropUrl(h);
+    h.clock.ms += 61_000;
+    const res = await h.app.request(url.pathname + url.search);
+    expect(res.status).toBe(403);
+    expect((await json(res)).reason).toBe('the link has expired');
+  });
+
+  it('a validly signed link to an unknown id → 404', async () => {
+    const h = harness();
+    const unknownId = '00000000-0000-4000-8000-000000000000';
+    // Sign with the same signer the app uses, as a link from before a cleanup would be.
+    const url = new URL(await cropUrl(h));
+    const signer = new UrlSigner('test-signing-secret-of-at-least-32-chars', 60, () => Math.floor(h.clock.ms / 1000));
+    const { expires, signature } = signer.sign(`croppedImage/${unknownId}`);
+    const res = await h.app.request(`/v1/croppedImage/${unknownId}?expires=${expires}&signature=${signature}`);
+    expect(url.pathname).not.toContain(unknownId);
+    expect(res.status).toBe(404);
+    expect(await withoutRequestId(res)).toEqual({
+      status: 'failure',
+      statusCode: 404,
+      metadata: {},
+      error: 'Not Found',
+      reason: 'no image under this id (expired images are deleted)',
+    });
+  });
+});
+
+describe('GET /openapi.json', () => {
+  it('serves an OpenAPI 3.1 document covering every form field and every status the route answers', async () => {
+    const res = await harness().app.request('/openapi.json');
+    expect(res.status).toBe(200);
+    const doc = await json(res);
+    expect(doc.openapi).toBe('3.1.0');
+    expect(doc.info.version).toBe('9.9.9');
+    const op = doc.paths['/v1/checkLiveness'].post;
+    const fields = Object.keys(op.requestBody.content['multipart/form-data'].schema.properties);
+    expect(fields).toEqual(expect.arrayContaining(['image', 'returnCroppedImageURL', 'ageRange', 'checkGender', ...QUALITY_CHECKS.map((c) => `qualityChecks.${c}`)]));
+    expect(Object.keys(op.responses).sort()).toEqual(['200', '400', '401', '403', '413', '422', '429', '500', '503']);
+    expect(Object.keys(op.responses['200'].content['application/json'].schema.properties.result.properties.details.properties.qualityChecks.properties)).toContain('faceOccluded');
+    expect(doc.paths['/v1/croppedImage/{id}'].get.responses['403']).toBeDefined();
+  });
+});
+
+describe('the committed default rules file', () => {
+  it('loads and gives HyperVerge-style outcomes', () => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'rules-')), 'r.json');
+    writeFileSync(file, JSON.stringify(defaultRules));
+    expect(new RulesFile(file).current()).toEqual(defaultRules);
+    expect(defaultRules.rules.length).toBeGreaterThan(QUALITY_CHECKS.length);
+  });
+});
