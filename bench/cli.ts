@@ -1,5 +1,6 @@
 /**
- * Benchmark CLI. `npm run bench -- models [--runs=N] [--warmup=N] [--threads=N] [--image=FILE]`
+ * Benchmark CLI. `npm run bench -- liveness` calibrates and evaluates the liveness fusion (bench/liveness.ts).
+ * `npm run bench -- models [--runs=N] [--warmup=N] [--threads=N] [--image=FILE]`
  * times one batch-1 inference of every model in models/manifest.json on a real photo (face-api's
  * demo/sample1.jpg by default), resized and normalised as each manifest entry says.
  * Prints a markdown table with the machine it ran on, ready for bench/RESULTS.md.
@@ -15,6 +16,8 @@ import { concreteInputShape, type TensorInputSpec } from '../src/inference/manif
 import { ModelRegistry } from '../src/inference/registry.js';
 import { ortVersion, type Tensor } from '../src/inference/session.js';
 import { packageDir } from '../scripts/convert/recipe.js';
+import { benchLiveness } from './liveness.js';
+import { benchQuality } from './quality.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -79,7 +82,7 @@ async function benchModels(): Promise<void> {
   await registry.dispose();
 }
 
-const commands: Record<string, () => Promise<void>> = { models: benchModels };
+const commands: Record<string, () => Promise<void>> = { models: benchModels, liveness: benchLiveness, quality: benchQuality };
 const command = process.argv[2] ?? 'models';
 const run = commands[command];
 if (!run) {

@@ -52,6 +52,11 @@ export const configSchema = z.object({
   /** Largest request body accepted, bytes, checked before parsing (413 past it). Default 10485760 (10 MiB). */
   BODY_LIMIT_BYTES: intFromEnv(10 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
   /**
+   * Largest image accepted, width × height pixels, read from the header before decoding (413 past it).
+   * Default 25000000 (25 MP: a 24 MP phone photo; decoded RGB ≈ 75 MB per request in flight).
+   */
+  MAX_IMAGE_PIXELS: intFromEnv(25_000_000, 1, 500_000_000),
+  /**
    * Secret for signing croppedImageUrl links (HMAC-SHA256), at least 32 characters. Unset (default): a
    * random per-process secret, so links stop working when the process restarts (and differ between
    * replicas: set it when running more than one).
@@ -90,6 +95,8 @@ export interface Config {
   queueSize: number;
   /** Request body limit, bytes. */
   bodyLimitBytes: number;
+  /** Largest decoded image, width × height pixels. */
+  maxImagePixels: number;
   /** Link-signing secret; undefined = random per process. */
   signingSecret?: string;
   /** Link and stored-crop lifetime, seconds. */
@@ -120,6 +127,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     concurrency: c.CONCURRENCY,
     queueSize: c.QUEUE_SIZE,
     bodyLimitBytes: c.BODY_LIMIT_BYTES,
+    maxImagePixels: c.MAX_IMAGE_PIXELS,
     ...(c.SIGNING_SECRET !== undefined ? { signingSecret: c.SIGNING_SECRET } : {}),
     urlTtlSeconds: c.URL_TTL_SECONDS,
     ...(c.PUBLIC_BASE_URL !== undefined ? { publicBaseUrl: c.PUBLIC_BASE_URL.replace(/\/+$/, '') } : {}),

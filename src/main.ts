@@ -7,9 +7,11 @@ import path from 'node:path';
 import { serve } from '@hono/node-server';
 import { parseConfig } from './config.js';
 import { createApp } from './http/app.js';
+import { createLivenessApi } from './http/liveness-api.js';
 import { readPacks } from './inference/packs.js';
 import { ModelRegistry } from './inference/registry.js';
 import { ortVersion } from './inference/session.js';
+import { createCheckLiveness } from './pipeline/check-liveness.js';
 
 async function main(): Promise<void> {
   const config = parseConfig();
@@ -37,7 +39,8 @@ async function main(): Promise<void> {
   console.log(`warmed up ${warmed.length} models in ${Date.now() - warmStart} ms${skipped.length > 0 ? ` (no fixed input shape: ${skipped.join(', ')})` : ''}`);
 
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-  const app = createApp({ registry, versions: { service: pkg.version, onnxruntime: ortVersion(), node: process.versions.node } });
+  const liveness = createLivenessApi(config, createCheckLiveness(registry, { maxPixels: config.maxImagePixels }));
+  const app = createApp({ registry, versions: { service: pkg.version, onnxruntime: ortVersion(), node: process.versions.node }, liveness: liveness.deps });
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     console.log(`listening on http://${info.address}:${info.port}`);
   });
@@ -53,7 +56,7 @@ async function main(): Promise<void> {
     }, config.shutdownGraceMs);
     force.unref();
     server.close(() => {
-      void registry.dispose().finally(() => process.exit(0));
+      void Promise.all([registry.dispose(), liveness.close()]).finally(() => process.exit(0));
     });
   };
   process.on('SIGTERM', () => stop('SIGTERM'));

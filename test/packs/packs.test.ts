@@ -27,7 +27,7 @@ const session = (id: string) => ModelSession.create(id, sharedData(path.join('mo
 
 describe('models/packs.json', () => {
   it('lists MiniFASNet V2 + V1SE and every YuNet variant, matching the shared files and labels/files.tsv', () => {
-    expect(list.packs.map((p) => p.id)).toEqual(['minifasnet-v2', 'minifasnet-v1se', 'yunet-n-320', 'yunet-n-640', 'yunet-n-dynamic', 'yunet-s-dynamic']);
+    expect(list.packs.map((p) => p.id)).toEqual(['minifasnet-v2', 'minifasnet-v1se', 'yunet-n-320', 'yunet-n-640', 'yunet-n-dynamic', 'yunet-s-dynamic', 'ultraface-masked-640']);
     const rows = readFileSync(sharedData('labels/files.tsv'), 'utf8').split('\n').map((line) => line.split('\t'));
     const header = rows[0]!;
     const col = (name: string) => header.indexOf(name);

@@ -1,0 +1,111 @@
+/**
+ * The face crop Human hands to its per-face models (antispoof, liveness, faceres, …), shared by their
+ * wrappers. Human cuts it once per face (human src/face/facemesh.ts → facemeshutil.ts correctFaceRotation
+ * with config.face.detector.rotation = false, the default: no rotation):
+ *
+ * 1. the BlazeFace box, scaled to the image, enlarged ×1.4 around its centre (`config.face.detector.scale`,
+ *    src/config.ts; facemeshutil.ts enlargeBox) and made square on its longer side with rounded corners
+ *    (facemeshutil.ts squarifyBox);
+ * 2. `tf.image.cropAndResize` of that box to the face-mesh input size, 192×192, bilinear, pixels outside
+ *    the image = 0, then divided by 255 (facemeshutil.ts cutAndResize);
+ * 3. each model resizes that 192² crop bilinearly to its own input (`tf.image.resizeBilinear`, alignCorners
+ *    false: src/face/antispoof.ts, liveness.ts predict).
+ *
+ * We have no BlazeFace box: the pipeline detects with face-api SSD and finds face-api's 68 landmarks. The
+ * BlazeFace box of a frontal face spans brows to chin and cheek to cheek, which is what the extent of the 68
+ * landmarks covers, so `humanFaceBox` uses that extent as the stand-in detector box. The liveness bench
+ * (bench/liveness.ts) reports how much the scores move when this box is scaled ±15 %.
+ */
+import type { Box } from '../imaging/geometry.js';
+import type { RgbImage } from '../imaging/image.js';
+import { resizeBilinear } from '../imaging/resize.js';
+import type { Point } from '../pipeline/types.js';
+
+/** Human `config.face.detector.scale` default (src/config.ts): the detector box is enlarged ×1.4 before cutting. */
+export const HUMAN_FACE_BOX_SCALE = 1.4;
+/** Side of Human's face crop, pixels: the face-mesh model's input (src/face/facemesh.ts inputSize = 192). */
+export const HUMAN_FACE_CROP_SIZE = 192;
+
+/** Stand-in for the BlazeFace detector box: the axis-aligned extent of the landmarks, pixels. */
+export function landmarkExtent(landmarks: readonly Point[]): Box {
+  if (landmarks.length === 0) throw new Error('landmarkExtent: no landmarks');
+  const xs = landmarks.map((p) => p.x);
+  const ys = landmarks.map((p) => p.y);
+  const [x, y] = [Math.min(...xs), Math.min(...ys)];
+  return { x, y, width: Math.max(...xs) - x, height: Math.max(...ys) - y };
+}
+
+/**
+ * Human's crop box for a detector box: enlarged ×`scale` around its centre (enlargeBox), then a square on
+ * the longer side with corners rounded to whole pixels (squarifyBox). May extend past the image.
+ */
+export function humanCropBox(detectorBox: Box, scale = HUMAN_FACE_BOX_SCALE): Box {
+  const cx = detectorBox.x + detectorBox.width / 2;
+  const cy = detectorBox.y + detectorBox.height / 2;
+  const half = (Math.max(detectorBox.width, detectorBox.height) * scale) / 2;
+  const x1 = Math.round(cx - half);
+  const y1 = Math.round(cy - half);
+  return { x: x1, y: y1, width: Math.round(cx + half) - x1, height: Math.round(cy + half) - y1 };
+}
+
+/**
+ * tf.image.cropAndResize(image, [[y1/h, x1/w, y2/h, x2/w]], [0], [size, size], 'bilinear', 0) divided by 255:
+ * sample point y = y1·(h−1)/h + i·(y2−y1)·(h−1)/(h·(size−1)) (tfjs-backend-cpu CropAndResize), bilinear
+ * between the four neighbours, 0 outside the image. Returns HWC float32 RGB 0–1, `size`×`size`.
+ */
+export function cropAndResizeUnit(image: RgbImage, box: Box, size: number): Float32Array {
+  const { width: w, height: h, data } = image;
+  const out = new Float32Array(size * size * 3);
+  const [y1, x1, y2, x2] = [box.y / h, box.x / w, (box.y + box.height) / h, (box.x + box.width) / w];
+  const heightScale = size > 1 ? ((y2 - y1) * (h - 1)) / (size - 1) : 0;
+  const widthScale = size > 1 ? ((x2 - x1) * (w - 1)) / (size - 1) : 0;
+  let o = 0;
+  for (let i = 0; i < size; i++) {
+    const inY = size > 1 ? y1 * (h - 1) + i * heightScale : 0.5 * (y1 + y2) * (h - 1);
+    if (inY < 0 || inY > h - 1) {
+      o += size * 3;
+      continue;
+    }
+    const top = Math.floor(inY);
+    const bottom = Math.ceil(inY);
+    const dy = inY - top;
+    for (let j = 0; j < size; j++) {
+      const inX = size > 1 ? x1 * (w - 1) + j * widthScale : 0.5 * (x1 + x2) * (w - 1);
+      if (inX < 0 || inX > w - 1) {
+        o += 3;
+        continue;
+      }
+      const left = Math.floor(inX);
+      const right = Math.ceil(inX);
+      const dx = inX - left;
+      for (let c = 0; c < 3; c++) {
+        const tl = data[(top * w + left) * 3 + c]!;
+        const tr = data[(top * w + right) * 3 + c]!;
+        const bl = data[(bottom * w + left) * 3 + c]!;
+        const br = data[(bottom * w + right) * 3 + c]!;
+        const upper = tl + (tr - tl) * dx;
+        const lower = bl + (br - bl) * dx;
+        out[o++] = (upper + (lower - upper) * dy) / 255;
+      }
+    }
+  }
+  return out;
+}
+
+/** Human's 192² face crop (HWC float 0–1) for a detector box. */
+export function humanFaceCrop(image: RgbImage, detectorBox: Box, scale = HUMAN_FACE_BOX_SCALE): Float32Array {
+  return cropAndResizeUnit(image, humanCropBox(detectorBox, scale), HUMAN_FACE_CROP_SIZE);
+}
+
+/** Resizes Human's 192² crop to a model's `size`² input (tf.image.resizeBilinear, alignCorners false) as NCHW. */
+export function humanModelInput(crop: Float32Array, size: number): Float32Array {
+  const hwc = resizeBilinear({ data: crop, width: HUMAN_FACE_CROP_SIZE, height: HUMAN_FACE_CROP_SIZE, channels: 3 }, size, size);
+  const plane = size * size;
+  const nchw = new Float32Array(3 * plane);
+  for (let i = 0; i < plane; i++) {
+    nchw[i] = hwc[i * 3]!;
+    nchw[plane + i] = hwc[i * 3 + 1]!;
+    nchw[2 * plane + i] = hwc[i * 3 + 2]!;
+  }
+  return nchw;
+}

@@ -1,0 +1,33 @@
+/**
+ * `blur`: is the face out of focus or motion-blurred? Measured on the aligned face crop (256², the face
+ * scaled to a fixed size, so the number does not depend on how large the face is in the photo):
+ * variance of the Laplacian (Pech-Pacheco et al., ICPR 2000) over the face interior, in log₁₀ units.
+ * A face photographed at low resolution is upsampled into the crop and also reads as blurred, which is
+ * what a reviewer would see.
+ */
+import type { RgbImage } from '../imaging/image.js';
+import type { Verdict } from '../pipeline/types.js';
+import { laplacianVariance, toGrey } from './image-stats.js';
+import { thresholdVerdict } from './verdict.js';
+
+/**
+ * log₁₀(variance of Laplacian) below which the face counts as blurred. Set by bench/quality.ts: the 12
+ * sharp reference portraits measure 2.1–3.0 (any real photo in the sets: 0.7–3.9, the low end being faces
+ * under 30 px between the eyes), the same portraits blurred with a Gaussian of σ = 0.5 % of the image width
+ * measure 0.2–1.3, except one large face (σ ≈ 0.6 % of its width) at 1.8 (see docs/quality-checks.md).
+ */
+export const BLUR_LOG_LAPLACIAN_THRESHOLD = 1.5;
+/** ±0.3 in log₁₀ = a factor of 2 in Laplacian variance either side of the threshold is a clear call. */
+export const BLUR_CONFIDENCE_MARGIN = 0.3;
+
+/** log₁₀ variance of the Laplacian over the central half of the aligned crop (brows to mouth, cheek to cheek). */
+export function measureSharpness(alignedFace: RgbImage): number {
+  const { width, height } = alignedFace;
+  const grey = toGrey(alignedFace);
+  const variance = laplacianVariance(grey, { x0: width / 4, y0: height / 4, x1: (3 * width) / 4, y1: (3 * height) / 4 });
+  return Math.log10(Math.max(variance, 1e-3));
+}
+
+export function blurVerdict(logLaplacianVariance: number): Verdict {
+  return thresholdVerdict(logLaplacianVariance, { threshold: BLUR_LOG_LAPLACIAN_THRESHOLD, yesWhen: 'below', width: 0.15, margin: BLUR_CONFIDENCE_MARGIN });
+}

@@ -1,0 +1,42 @@
+/**
+ * Exposure measurements shared by `dull` (under-exposed / too dark) and `bright` (over-exposed / washed
+ * out): luma statistics of the face skin (aligned crop, between the eyes and the mouth) and of the whole
+ * image. Face and image are both measured because a dark face in front of a bright window is as unusable
+ * as an overall dark photo, and a dark-skinned face in a well-lit photo is not "dull".
+ */
+import type { FaceAnalysis } from '../pipeline/types.js';
+import { faceRegions, landmarksInCrop } from './face-regions.js';
+import { type LumaStats, lumaStats, toGrey } from './image-stats.js';
+
+export interface ExposureMeasurement {
+  /** Face skin: from the eye line to the mouth, outer eye corner to outer eye corner, aligned crop. */
+  face: LumaStats;
+  /** The whole decoded image. */
+  image: LumaStats;
+  /** 95th percentile of the whole image's luma, 0–255: how bright the brightest part of the scene is. */
+  imageP95: number;
+}
+
+export function measureExposure(analysis: FaceAnalysis): ExposureMeasurement {
+  const points = landmarksInCrop(analysis);
+  const regions = faceRegions(points);
+  const face = lumaStats(toGrey(analysis.alignedFace.image), {
+    x0: points[36]!.x,
+    x1: points[45]!.x,
+    y0: Math.min(regions.leftEye.y0, regions.rightEye.y0),
+    y1: regions.mouth.y1,
+  });
+  const grey = toGrey(analysis.image);
+  const histogram = new Uint32Array(256);
+  for (const v of grey.data) histogram[Math.min(255, Math.round(v))]!++;
+  let seen = 0;
+  let imageP95 = 255;
+  for (let level = 0; level < 256; level++) {
+    seen += histogram[level]!;
+    if (seen >= 0.95 * grey.data.length) {
+      imageP95 = level;
+      break;
+    }
+  }
+  return { face, image: lumaStats(grey), imageP95 };
+}

@@ -1,0 +1,89 @@
+/**
+ * The quality checks of HyperVerge checkLiveness (`qualityChecks.<name>`): one file per check, each a pure
+ * function of (FaceAnalysis, model outputs). `createQualityChecker` builds the model wrappers once; the
+ * checker it returns runs only the requested checks, each once, and computes every shared intermediate
+ * (FaceMesh + iris run, nsfwjs run, masked-face detector run, exposure and eye-region statistics) at most
+ * once per call, only when a requested check needs it.
+ */
+import { NsfwjsClassifier } from '../inference/nsfwjs.js';
+import type { ModelRegistry } from '../inference/registry.js';
+import { UltraFaceMasked } from '../inference/ultraface.js';
+import { eyeCentres } from '../pipeline/analyze.js';
+import type { FaceAnalysis, QualityCheck, Verdict } from '../pipeline/types.js';
+import { blurVerdict, measureSharpness } from './blur.js';
+import { brightVerdict } from './bright.js';
+import { dullVerdict } from './dull.js';
+import { measureExposure } from './exposure.js';
+import { measureEyeRegion } from './eye-region.js';
+import { eyeOpenness, eyesClosedVerdict } from './eyes-closed.js';
+import { eyewearVerdict } from './eyewear.js';
+import { FaceMeshRunner, IrisRunner } from './face-mesh.js';
+import { foreheadColourDistance, hatVerdict } from './hat.js';
+import { headAngles, headTurnedVerdict } from './head-turned.js';
+import { faceTooSmallVerdict, lowQualityVerdict } from './low-quality.js';
+import { multipleFacesVerdict } from './multiple-faces.js';
+import { measureBackground, nonWhiteBackgroundVerdict } from './non-white-background.js';
+import { nudityVerdict } from './nudity.js';
+import { lowerFaceColourDistance, matchPrimary, occlusionFromColour, occlusionFromMaskDetector } from './occlusion.js';
+import { readingGlassesVerdict } from './reading-glasses.js';
+import { sunglassesVerdict } from './sunglasses.js';
+
+export type QualityResults = Partial<Record<QualityCheck, Verdict>>;
+export type QualityChecker = (analysis: FaceAnalysis, checks: readonly QualityCheck[]) => Promise<QualityResults>;
+
+/** Id of the optional masked-face detector pack (models/packs.json) that `occlusion` uses when installed. */
+export const MASKED_FACE_PACK_ID = 'ultraface-masked-640';
+
+/** Memoises one value per call: `lazy(() => work)()` runs `work` the first time only. */
+function lazy<T>(compute: () => T): () => T {
+  let value: { v: T } | undefined;
+  return () => (value ??= { v: compute() }).v;
+}
+
+/** Builds the checker once per process (model wrappers are created here, from the registry). */
+export function createQualityChecker(registry: ModelRegistry): QualityChecker {
+  const faceMesh = new FaceMeshRunner(registry.get('human-facemesh').session);
+  const iris = new IrisRunner(registry.get('human-iris').session);
+  const nsfw = new NsfwjsClassifier(registry.get('nsfwjs-mobilenet-v2').session);
+  const maskPack = registry.list().find((m) => m.entry.id === MASKED_FACE_PACK_ID);
+  const maskDetector = maskPack ? new UltraFaceMasked(maskPack.session) : undefined;
+
+  return async function runQualityChecks(analysis, checks) {
+    const mesh = lazy(() => faceMesh.run(analysis));
+    const eyes = lazy(async () => iris.run(analysis, await mesh()));
+    const exposure = lazy(() => measureExposure(analysis));
+    const eyeRegion = lazy(() => measureEyeRegion(analysis));
+    const blur = lazy(() => blurVerdict(measureSharpness(analysis.alignedFace.image)));
+    const maskedFaces = lazy(async () => (maskDetector ? maskDetector.detect(analysis.image) : undefined));
+
+    const compute: Record<QualityCheck, () => Verdict | Promise<Verdict>> = {
+      blur,
+      dull: () => dullVerdict(exposure()),
+      bright: () => brightVerdict(exposure()),
+      eyesClosed: async () => {
+        const { left, right } = await eyes();
+        return eyesClosedVerdict({ left: eyeOpenness(left), right: eyeOpenness(right) });
+      },
+      headTurned: async () => headTurnedVerdict(headAngles(await mesh())),
+      multipleFaces: () => multipleFacesVerdict(analysis.faces, analysis.primary),
+      nudity: async () => nudityVerdict(await nsfw.classify(analysis.image)),
+      nonWhiteBackground: () => nonWhiteBackgroundVerdict(measureBackground(analysis.image, analysis.primary)),
+      occlusion: async () => {
+        const detections = await maskedFaces();
+        return (detections && occlusionFromMaskDetector(matchPrimary(detections, analysis.primary))) ?? occlusionFromColour(lowerFaceColourDistance(analysis));
+      },
+      hat: () => hatVerdict(foreheadColourDistance(analysis)),
+      eyewear: () => eyewearVerdict(eyeRegion()),
+      sunglasses: () => sunglassesVerdict(eyeRegion()),
+      readingGlasses: () => readingGlassesVerdict(eyeRegion()),
+      lowQuality: () => {
+        const { left, right } = eyeCentres(analysis.landmarks68);
+        return lowQualityVerdict([faceTooSmallVerdict(Math.hypot(right.x - left.x, right.y - left.y)), blur(), dullVerdict(exposure()), brightVerdict(exposure())]);
+      },
+    };
+
+    const results: QualityResults = {};
+    for (const check of new Set(checks)) results[check] = await compute[check]();
+    return results;
+  };
+}

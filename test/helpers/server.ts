@@ -1,0 +1,37 @@
+/** Starts the real service (`tsx src/main.ts`) as a child process on a free loopback port, for end-to-end tests. */
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import { repoRoot } from './reference.js';
+
+const tsx = path.join(repoRoot, 'node_modules', '.bin', 'tsx');
+
+export interface ServiceProcess {
+  child: ChildProcess;
+  /** Everything the process printed so far (stdout and stderr). */
+  output: () => string;
+  /** Resolves with the exit code. */
+  exited: Promise<number | null>;
+}
+
+export function startService(env: Record<string, string>): ServiceProcess {
+  const child = spawn(tsx, ['src/main.ts'], { cwd: repoRoot, env: { ...process.env, HOST: '127.0.0.1', PORT: '0', ...env } });
+  let text = '';
+  child.stdout!.on('data', (d) => (text += d));
+  child.stderr!.on('data', (d) => (text += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, output: () => text, exited };
+}
+
+/** Waits until the process prints `pattern` (fails early if it exits first). */
+export async function waitForOutput(service: ServiceProcess, pattern: RegExp, ms = 90_000): Promise<RegExpMatchArray> {
+  const deadline = Date.now() + ms;
+  let done = false;
+  void service.exited.then(() => (done = true));
+  while (Date.now() < deadline) {
+    const m = service.output().match(pattern);
+    if (m) return m;
+    if (done) throw new Error(`process exited before printing ${pattern}:\n${service.output()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${pattern}:\n${service.output()}`);
+}

@@ -1,0 +1,105 @@
+/** Unit tests of the pure quality-check functions (no model, no image file). */
+import { describe, expect, it } from 'vitest';
+import type { FaceDetection } from '../../src/pipeline/types.js';
+import { BLUR_LOG_LAPLACIAN_THRESHOLD, blurVerdict, measureSharpness } from '../../src/quality/blur.js';
+import { eyeOpenness, eyesClosedVerdict } from '../../src/quality/eyes-closed.js';
+import { headTurnedVerdict } from '../../src/quality/head-turned.js';
+import { laplacianVariance, lumaStats, toGrey } from '../../src/quality/image-stats.js';
+import { faceTooSmallVerdict, lowQualityVerdict } from '../../src/quality/low-quality.js';
+import { multipleFacesVerdict } from '../../src/quality/multiple-faces.js';
+import { measureBackground, nonWhiteBackgroundVerdict } from '../../src/quality/non-white-background.js';
+import { nudityVerdict } from '../../src/quality/nudity.js';
+import { decodeMaskedFaces } from '../../src/inference/ultraface.js';
+import { nsfwjsInput } from '../../src/inference/nsfwjs.js';
+
+const solid = (width: number, height: number, rgb: [number, number, number]) => {
+  const data = new Uint8Array(width * height * 3);
+  for (let i = 0; i < width * height; i++) data.set(rgb, i * 3);
+  return { data, width, height };
+};
+const face = (x: number, y: number, side: number, score = 0.99): FaceDetection => ({ box: { x, y, width: side, height: side }, score });
+
+describe('image statistics', () => {
+  it('Laplacian variance is 0 on a flat image and large on a checkerboard', () => {
+    const flat = toGrey(solid(16, 16, [120, 120, 120]));
+    expect(laplacianVariance(flat)).toBe(0);
+    const checker = solid(16, 16, [0, 0, 0]);
+    for (let y = 0; y < 16; y++) for (let x = 0; x < 16; x++) if ((x + y) % 2) checker.data.set([255, 255, 255], (y * 16 + x) * 3);
+    expect(laplacianVariance(toGrey(checker))).toBeGreaterThan(1e5);
+    expect(blurVerdict(measureSharpness(checker)).value).toBe(false);
+    expect(blurVerdict(measureSharpness(solid(16, 16, [90, 90, 90]))).value).toBe(true);
+  });
+  it('luma statistics count clipped pixels', () => {
+    const s = lumaStats(toGrey(solid(4, 4, [255, 255, 255])));
+    expect(s.mean).toBeCloseTo(255, 3);
+    expect(s.brightFraction).toBe(1);
+    expect(s.darkFraction).toBe(0);
+  });
+});
+
+describe('threshold verdicts', () => {
+  it('blur: score 0.5 at the threshold, low confidence near it, high far from it', () => {
+    expect(blurVerdict(BLUR_LOG_LAPLACIAN_THRESHOLD).score).toBeCloseTo(0.5, 6);
+    expect(blurVerdict(BLUR_LOG_LAPLACIAN_THRESHOLD + 0.1).confidence).toBe('low');
+    expect(blurVerdict(0.5)).toMatchObject({ value: true, confidence: 'high' });
+    expect(blurVerdict(3)).toMatchObject({ value: false, confidence: 'high' });
+  });
+  it('eyesClosed follows the more open eye (a wink is not "eyes closed")', () => {
+    expect(eyesClosedVerdict({ left: 0.05, right: 0.06 }).value).toBe(true);
+    expect(eyesClosedVerdict({ left: 0.05, right: 0.35 }).value).toBe(false);
+    const open = { upper: Array.from({ length: 7 }, (_, i) => ({ x: i + 1, y: 0 })), lower: Array.from({ length: 9 }, (_, i) => ({ x: i, y: i === 0 || i === 8 ? 1.5 : 3 })) };
+    expect(eyeOpenness(open)).toBeCloseTo(3 / 8, 6);
+  });
+  it('headTurned counts yaw and pitch past their limits, not small angles', () => {
+    expect(headTurnedVerdict({ yaw: 50, pitch: 0 }).value).toBe(true);
+    expect(headTurnedVerdict({ yaw: -50, pitch: 0 }).value).toBe(true);
+    expect(headTurnedVerdict({ yaw: 5, pitch: 45 }).value).toBe(true);
+    expect(headTurnedVerdict({ yaw: 5, pitch: -5 })).toMatchObject({ value: false, confidence: 'high' });
+  });
+  it('nudity counts Porn + Hentai, not Sexy', () => {
+    expect(nudityVerdict({ Drawing: 0, Hentai: 0, Neutral: 0.04, Porn: 0, Sexy: 0.96 }).value).toBe(false);
+    expect(nudityVerdict({ Drawing: 0, Hentai: 0.1, Neutral: 0.05, Porn: 0.8, Sexy: 0.05 }).value).toBe(true);
+  });
+  it('lowQuality takes the worst component; faceTooSmall follows the 60 px eye distance', () => {
+    expect(faceTooSmallVerdict(20)).toMatchObject({ value: true, confidence: 'high' });
+    expect(faceTooSmallVerdict(120)).toMatchObject({ value: false, confidence: 'high' });
+    const worst = lowQualityVerdict([faceTooSmallVerdict(120), faceTooSmallVerdict(20)]);
+    expect(worst.value).toBe(true);
+  });
+});
+
+describe('multipleFaces', () => {
+  const primary = face(100, 100, 100);
+  it('no other face → no', () => expect(multipleFacesVerdict([primary], primary)).toMatchObject({ value: false, confidence: 'high' }));
+  it('a second face of similar size → yes', () => expect(multipleFacesVerdict([primary, face(300, 100, 90)], primary)).toMatchObject({ value: true, confidence: 'high' }));
+  it('a tiny far-away face does not count', () => expect(multipleFacesVerdict([primary, face(300, 100, 15)], primary).value).toBe(false));
+});
+
+describe('nonWhiteBackground', () => {
+  it('white around the face → no; coloured → yes', () => {
+    const white = solid(200, 200, [245, 245, 245]);
+    const primary = face(80, 80, 40);
+    expect(nonWhiteBackgroundVerdict(measureBackground(white, primary)).value).toBe(false);
+    const blue = solid(200, 200, [40, 80, 200]);
+    expect(nonWhiteBackgroundVerdict(measureBackground(blue, primary)).value).toBe(true);
+  });
+});
+
+describe('model pre/post-processing', () => {
+  it('nsfwjs input: align-corners resize keeps corner pixels, scales to 0–1', () => {
+    const img = solid(3, 2, [0, 0, 0]);
+    img.data.set([255, 0, 0], 0);
+    const t = nsfwjsInput(img, 4);
+    expect(t[0]).toBeCloseTo(1, 6); // red plane, top-left pixel
+    expect(t[16]).toBeCloseTo(0, 6); // green plane
+    expect(t[15]).toBeCloseTo(0, 6); // bottom-right
+  });
+  it('UltraFace decode: keeps face/masked candidates over 0.7, suppresses overlaps, reports masked share', () => {
+    const scores = [0.1, 0.1, 0.8, 0.1, 0.15, 0.75, 0.9, 0.05, 0.05];
+    const boxes = [0.1, 0.1, 0.3, 0.3, 0.11, 0.1, 0.3, 0.31, 0.6, 0.6, 0.8, 0.8];
+    const faces = decodeMaskedFaces(scores, boxes, 100, 100);
+    expect(faces).toHaveLength(1);
+    expect(faces[0]!.maskedShare).toBeCloseTo(0.8 / 0.9, 6);
+    expect(faces[0]!.box.x).toBeCloseTo(10, 6);
+  });
+});
