@@ -6,7 +6,7 @@
  * and remember the geometry needed to map boxes back to the original image.
  */
 import type { Box } from '../imaging/geometry.js';
-import type { RgbImage } from '../imaging/image.js';
+import { hwcToNchw, type RgbImage } from '../imaging/image.js';
 import { resizeBilinear } from '../imaging/resize.js';
 
 /** A face found by a detector. */
@@ -55,13 +55,7 @@ export function toFaceApiNetInput(image: RgbImage, inputSize: number): FaceApiNe
   // toBatchTensor skips the resize when the padded square already has the input size.
   const hwc =
     square.width === inputSize ? square.data : resizeBilinear({ data: square.data, width: square.width, height: square.height, channels: 3 }, inputSize, inputSize);
-  const plane = inputSize * inputSize;
-  const tensor = new Float32Array(3 * plane);
-  for (let i = 0; i < plane; i++) {
-    tensor[i] = hwc[i * 3]!;
-    tensor[plane + i] = hwc[i * 3 + 1]!;
-    tensor[2 * plane + i] = hwc[i * 3 + 2]!;
-  }
+  const tensor = hwcToNchw(hwc, inputSize, inputSize);
   const reshaped = computeReshapedDimensions(image.width, image.height, inputSize);
   return { tensor, inputSize, imageWidth: image.width, imageHeight: image.height, reshapedWidth: reshaped.width, reshapedHeight: reshaped.height };
 }
@@ -97,12 +91,6 @@ export function toFaceApiFaceInput(image: RgbImage, box: Box, inputSize: number)
     square.set(image.data.subarray(from, from + width * 3), ((row + offsetY) * side + offsetX) * 3);
   }
   const hwc = side === inputSize ? square : resizeBilinear({ data: square, width: side, height: side, channels: 3 }, inputSize, inputSize);
-  const plane = inputSize * inputSize;
-  const tensor = new Float32Array(3 * plane);
-  for (let i = 0; i < plane; i++) {
-    tensor[i] = hwc[i * 3]!;
-    tensor[plane + i] = hwc[i * 3 + 1]!;
-    tensor[2 * plane + i] = hwc[i * 3 + 2]!;
-  }
+  const tensor = hwcToNchw(hwc, inputSize, inputSize);
   return { tensor, crop: { x, y, width, height } };
 }
