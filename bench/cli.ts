@@ -16,6 +16,7 @@ import { concreteInputShape, type TensorInputSpec } from '../src/inference/manif
 import { ModelRegistry } from '../src/inference/registry.js';
 import { ortVersion, type Tensor } from '../src/inference/session.js';
 import { packageDir } from '../scripts/convert/recipe.js';
+import { benchCheckLiveness } from './check-liveness.js';
 import { benchLiveness } from './liveness.js';
 import { benchQuality } from './quality.js';
 
@@ -82,7 +83,12 @@ async function benchModels(): Promise<void> {
   await registry.dispose();
 }
 
-const commands: Record<string, () => Promise<void>> = { models: benchModels, liveness: benchLiveness, quality: benchQuality };
+const commands: Record<string, () => Promise<void>> = {
+  models: benchModels,
+  liveness: benchLiveness,
+  quality: benchQuality,
+  'check-liveness': benchCheckLiveness,
+};
 const command = process.argv[2] ?? 'models';
 const run = commands[command];
 if (!run) {

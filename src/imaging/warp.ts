@@ -24,6 +24,9 @@ export function rotatedSquareCrop(image: RgbImage, centre: { x: number; y: numbe
   const origin = { x: centre.x - (cos * side) / 2 + (sin * side) / 2, y: centre.y - (sin * side) / 2 - (cos * side) / 2 };
   const out = new Uint8Array(size * size * 3);
   const { data, width, height } = image;
+  // Pixel value or 0 outside the image. Defined once: a closure created per pixel costs more than the
+  // sampling itself (tsx's keep-names transform wraps every closure creation).
+  const at = (xx: number, yy: number, c: number): number => (xx >= 0 && yy >= 0 && xx < width && yy < height ? data[(yy * width + xx) * 3 + c]! : 0);
   for (let v = 0; v < size; v++) {
     for (let u = 0; u < size; u++) {
       // Sample at the crop pixel's centre.
@@ -36,9 +39,8 @@ export function rotatedSquareCrop(image: RgbImage, centre: { x: number; y: numbe
       const fx = x - x0;
       const fy = y - y0;
       for (let c = 0; c < 3; c++) {
-        const at = (xx: number, yy: number) => (xx >= 0 && yy >= 0 && xx < width && yy < height ? data[(yy * width + xx) * 3 + c]! : 0);
-        const top = at(x0, y0) * (1 - fx) + at(x0 + 1, y0) * fx;
-        const bottom = at(x0, y0 + 1) * (1 - fx) + at(x0 + 1, y0 + 1) * fx;
+        const top = at(x0, y0, c) * (1 - fx) + at(x0 + 1, y0, c) * fx;
+        const bottom = at(x0, y0 + 1, c) * (1 - fx) + at(x0 + 1, y0 + 1, c) * fx;
         out[(v * size + u) * 3 + c] = Math.round(top * (1 - fy) + bottom * fy);
       }
     }
