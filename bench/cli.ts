@@ -88,6 +88,8 @@ const commands: Record<string, () => Promise<void>> = {
   liveness: benchLiveness,
   quality: benchQuality,
   'check-liveness': benchCheckLiveness,
+  match: async () => (await import('./match.js')).benchMatch(),
+  'verify-video': async () => (await import('./verify-video.js')).benchVerifyVideo(),
 };
 const command = process.argv[2] ?? 'models';
 const run = commands[command];

@@ -11,7 +11,7 @@ describe('parseConfig', () => {
     expect(c.modelPacksDir).toBe(`${c.modelsDir}/packs`);
     expect(c.shutdownGraceMs).toBe(10_000);
     expect(c.appsFile).toBeUndefined();
-    expect(c.rulesFile.endsWith('rules/check-liveness.json')).toBe(true);
+    expect(c.rulesFile.endsWith('rules/decision-rules.json')).toBe(true);
     expect(c).toMatchObject({ concurrency: 2, queueSize: 16, bodyLimitBytes: 10_485_760, maxImagePixels: 25_000_000, urlTtlSeconds: 3600 });
     expect(c.signingSecret).toBeUndefined();
     expect(c.publicBaseUrl).toBeUndefined();

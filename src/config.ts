@@ -43,8 +43,8 @@ export const configSchema = z.object({
    * at start-up, allowed every API, no rate limit.
    */
   APPS_FILE: z.string().min(1).optional(),
-  /** Decision rules for checkLiveness' summary (re-read when the file changes). Default <repo>/rules/check-liveness.json. */
-  RULES_FILE: z.string().min(1).default(path.join(repoRoot, 'rules', 'check-liveness.json')),
+  /** Decision rules, one section per API (checkLiveness, matchFace, verifyVideo); re-read when the file changes. Default <repo>/rules/decision-rules.json. */
+  RULES_FILE: z.string().min(1).default(path.join(repoRoot, 'rules', 'decision-rules.json')),
   /** Pipeline runs allowed at once in this process. Default 2 (each run already uses ORT's threads). */
   CONCURRENCY: intFromEnv(2, 1, 1024),
   /** Requests allowed to wait for a run slot; past that the answer is 503 at once. Default 16; 0 = no queue. */
@@ -73,6 +73,22 @@ export const configSchema = z.object({
     .optional(),
   /** Directory for stored face crops (deleted after URL_TTL_SECONDS). Default <os tmpdir>/face-liveness-service/cropped. */
   CROPPED_IMAGE_DIR: z.string().min(1).default(path.join(tmpdir(), 'face-liveness-service', 'cropped')),
+  /** verifyVideo: largest request body (video + selfie + id), bytes, checked before parsing (413 past it). Default 67108864 (64 MiB). */
+  VIDEO_BODY_LIMIT_BYTES: intFromEnv(64 * 1024 * 1024, 1024, 4 * 1024 * 1024 * 1024),
+  /** verifyVideo: longest accepted video, seconds, read from the container header (400 past it). Default 60 (Verilock's video_max_duration). */
+  VIDEO_MAX_SECONDS: intFromEnv(60, 1, 3600),
+  /** verifyVideo: largest accepted frame, width × height pixels, from the header (400 past it). Default 8294400 (3840 × 2160, 4K UHD). */
+  VIDEO_MAX_PIXELS: intFromEnv(3840 * 2160, 1, 100_000_000),
+  /** verifyVideo: frames sampled per second at most. Default 4 (a 10 s clip → 40 frames). */
+  VIDEO_SAMPLE_FPS: intFromEnv(4, 1, 60),
+  /** verifyVideo: frames sampled at most; longer clips are sampled more sparsely across their whole length. Default 40. */
+  VIDEO_MAX_FRAMES: intFromEnv(40, 1, 1000),
+  /** verifyVideo: sampled frames are scaled down so their longer side is at most this, pixels. Default 640. */
+  VIDEO_FRAME_MAX_SIDE: intFromEnv(640, 64, 4096),
+  /** verifyVideo: ffprobe and ffmpeg are each killed after this many seconds (400). Default 30. */
+  VIDEO_TIMEOUT_SECONDS: intFromEnv(30, 1, 600),
+  /** verifyVideo: where an upload is written for probing and decoding (one temp directory per request, always removed). Default <os tmpdir>/face-liveness-service/video. */
+  VIDEO_TEMP_DIR: z.string().min(1).default(path.join(tmpdir(), 'face-liveness-service', 'video')),
 });
 
 export interface Config {
@@ -104,6 +120,17 @@ export interface Config {
   /** Base for absolute links, no trailing slash; undefined = from the request. */
   publicBaseUrl?: string;
   croppedImageDir: string;
+  /** verifyVideo limits and sampling (VIDEO_*): body bytes, seconds, pixels, fps, frames, frame side (pixels), timeout (ms), temp dir. */
+  video: {
+    bodyLimitBytes: number;
+    maxDurationSeconds: number;
+    maxPixels: number;
+    fps: number;
+    maxFrames: number;
+    maxSide: number;
+    timeoutMs: number;
+    tempDir: string;
+  };
 }
 
 /** Parses the environment; an invalid value fails start-up with every problem listed. */
@@ -132,5 +159,15 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     urlTtlSeconds: c.URL_TTL_SECONDS,
     ...(c.PUBLIC_BASE_URL !== undefined ? { publicBaseUrl: c.PUBLIC_BASE_URL.replace(/\/+$/, '') } : {}),
     croppedImageDir: path.resolve(c.CROPPED_IMAGE_DIR),
+    video: {
+      bodyLimitBytes: c.VIDEO_BODY_LIMIT_BYTES,
+      maxDurationSeconds: c.VIDEO_MAX_SECONDS,
+      maxPixels: c.VIDEO_MAX_PIXELS,
+      fps: c.VIDEO_SAMPLE_FPS,
+      maxFrames: c.VIDEO_MAX_FRAMES,
+      maxSide: c.VIDEO_FRAME_MAX_SIDE,
+      timeoutMs: c.VIDEO_TIMEOUT_SECONDS * 1000,
+      tempDir: path.resolve(c.VIDEO_TEMP_DIR),
+    },
   };
 }

@@ -33,6 +33,12 @@ export const ERROR_CODES = {
   INVALID_OPTION: 400,
   /** The route does not exist. */
   NOT_FOUND: 404,
+  /**
+   * The uploaded video cannot be used: not a supported container/codec, corrupt or truncated, no video
+   * stream (audio only), zero length, longer than the duration limit, larger than the pixel limit, or not
+   * decodable within the time limit. The message says which.
+   */
+  VIDEO_INVALID: 400,
   /** An unexpected failure; the message is generic and the details go to the log. */
   INTERNAL: 500,
 } as const;
@@ -41,13 +47,16 @@ export type ErrorCode = keyof typeof ERROR_CODES;
 
 export class AppError extends Error {
   readonly status: number;
+  /** Which input the error is about, where a request has several (e.g. matchFace's `selfie` or `id`). */
+  readonly subject?: string;
   constructor(
     readonly code: ErrorCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; subject?: string },
   ) {
-    super(message, options);
+    super(message, options?.cause !== undefined ? { cause: options.cause } : undefined);
     this.name = 'AppError';
     this.status = ERROR_CODES[code];
+    if (options?.subject !== undefined) this.subject = options.subject;
   }
 }

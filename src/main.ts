@@ -12,6 +12,10 @@ import { readPacks } from './inference/packs.js';
 import { ModelRegistry } from './inference/registry.js';
 import { ortVersion } from './inference/session.js';
 import { createCheckLiveness } from './pipeline/check-liveness.js';
+import { createMatchFace } from './pipeline/match-face.js';
+import { createVerifyVideo } from './pipeline/verify-video.js';
+import { videoBinaries } from './video/binaries.js';
+import { createVideoReader } from './video/read-video.js';
 
 async function main(): Promise<void> {
   const config = parseConfig();
@@ -40,7 +44,16 @@ async function main(): Promise<void> {
 
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
   const liveness = createLivenessApi(config, createCheckLiveness(registry, { maxPixels: config.maxImagePixels }));
-  const app = createApp({ registry, versions: { service: pkg.version, onnxruntime: ortVersion(), node: process.versions.node }, liveness: liveness.deps });
+  // matchFace shares the liveness API's apps, rate limits, concurrency slots, body limit and rules file.
+  const matchFace = { ...liveness.deps, matchFace: createMatchFace(registry, { maxPixels: config.maxImagePixels }) };
+  // verifyVideo shares them too (and the crop store for its best frame), with its own body limit.
+  const readVideo = createVideoReader({ ...config.video, binaries: videoBinaries() });
+  const verifyVideo = {
+    ...liveness.deps,
+    bodyLimitBytes: config.video.bodyLimitBytes,
+    verifyVideo: createVerifyVideo(registry, { maxImagePixels: config.maxImagePixels, readVideo }),
+  };
+  const app = createApp({ registry, versions: { service: pkg.version, onnxruntime: ortVersion(), node: process.versions.node }, liveness: liveness.deps, matchFace, verifyVideo });
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     console.log(`listening on http://${info.address}:${info.port}`);
   });

@@ -16,12 +16,18 @@ import { healthReport, type ServiceVersions } from './health.js';
 import { openApiDocument } from './openapi.js';
 import { checkLivenessRoute, type CheckLivenessDeps } from './routes/check-liveness.js';
 import { croppedImageRoute } from './routes/cropped-image.js';
+import { matchFaceRoute, type MatchFaceDeps } from './routes/match-face.js';
+import { verifyVideoRoute, type VerifyVideoDeps } from './routes/verify-video.js';
 
 export interface AppDeps {
   registry: ModelRegistry;
   versions: ServiceVersions;
   /** The HyperVerge-compatible liveness API (POST /v1/checkLiveness, GET /v1/croppedImage); absent = not served. */
   liveness?: CheckLivenessDeps;
+  /** POST /v1/matchFace (selfie vs ID photo or another selfie); absent = not served. */
+  matchFace?: MatchFaceDeps;
+  /** POST /v1/verifyVideo (video liveness + match against selfie / ID photo); absent = not served. */
+  verifyVideo?: VerifyVideoDeps;
 }
 
 /** Error body for the service's own routes (vendor contracts map errors to their own formats). */
@@ -69,6 +75,8 @@ export function createApp(deps: AppDeps): Hono<ApiEnv> {
     app.route('/v1', checkLivenessRoute(deps.liveness));
     app.route('/v1', croppedImageRoute(deps.liveness));
   }
+  if (deps.matchFace) app.route('/v1', matchFaceRoute(deps.matchFace));
+  if (deps.verifyVideo) app.route('/v1', verifyVideoRoute(deps.verifyVideo));
 
   app.notFound((c) => {
     if (c.req.path.startsWith(VENDOR_PREFIX)) return vendorError(c, new AppError('NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`));

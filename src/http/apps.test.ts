@@ -22,7 +22,7 @@ describe('AppRegistry', () => {
 
   it('rejects a bad file naming the field', () => {
     expect(() => AppRegistry.fromFile(file([{ appId: 'a', appKeySha256: 'abc', allowedApis: [] }]))).toThrow(/APPS_FILE .*apps\.json: .*\[0\]\.appKeySha256/s);
-    expect(() => AppRegistry.fromFile(file([{ appId: 'a', appKeySha256: sha256Hex('k'), allowedApis: ['matchFace'] }]))).toThrow(/\[0\]\.allowedApis\[0\]/);
+    expect(() => AppRegistry.fromFile(file([{ appId: 'a', appKeySha256: sha256Hex('k'), allowedApis: ['getVideo'] }]))).toThrow(/\[0\]\.allowedApis\[0\]/);
     const dup = { appId: 'a', appKeySha256: sha256Hex('k'), allowedApis: ['*'] };
     expect(() => AppRegistry.fromFile(file([dup, dup]))).toThrow(/duplicate appId "a"/);
     expect(() => AppRegistry.fromFile(file('{'))).toThrow(/APPS_FILE/);

@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { AppError } from '../errors.js';
 
 /** APIs an app can be allowed to call; `*` = all (also those added later). */
-export const API_NAMES = ['checkLiveness'] as const;
+export const API_NAMES = ['checkLiveness', 'matchFace', 'verifyVideo'] as const;
 export type ApiName = (typeof API_NAMES)[number];
 
 const appSchema = z

@@ -69,9 +69,12 @@ export class FaceAnalyzer {
     this.landmarks = new FaceApiLandmarks68(registry.get('faceapi-face-landmark-68').session);
   }
 
-  /** Analyses the primary face of `image`; throws NO_FACE_DETECTED when the detector finds none. */
-  async analyze(image: RgbImage): Promise<FaceAnalysis> {
-    const faces = await this.detector.detect(image, { minConfidence: DETECTION_MIN_CONFIDENCE });
+  /**
+   * Analyses the primary face of `image`; throws NO_FACE_DETECTED when the detector finds none.
+   * `minConfidence` (0–1) overrides DETECTION_MIN_CONFIDENCE (verifyVideo's frames use a lower one).
+   */
+  async analyze(image: RgbImage, minConfidence = DETECTION_MIN_CONFIDENCE): Promise<FaceAnalysis> {
+    const faces = await this.detector.detect(image, { minConfidence });
     const primary = pickPrimaryFace(faces);
     if (!primary) throw new AppError('NO_FACE_DETECTED', 'no face detected in the image');
     const landmarks68 = await this.landmarks.detect(image, primary.box);

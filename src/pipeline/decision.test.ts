@@ -2,13 +2,13 @@ import { mkdtempSync, renameSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decide, parseRules, RulesFile, type DecisionRules } from './decision.js';
+import { decide, decideMatch, decideVideo, DEFAULT_MATCH_FACE_RULES, DEFAULT_VERIFY_VIDEO_RULES, parseRules, RulesFile, type DecisionRules } from './decision.js';
 import type { LivenessOutcome, Verdict } from './types.js';
 
 const yes = (confidence: 'high' | 'low' = 'high'): Verdict => ({ value: true, score: 0.9, confidence });
 const no = (confidence: 'high' | 'low' = 'high'): Verdict => ({ value: false, score: 0.1, confidence });
 const outcome = (o: Partial<LivenessOutcome> = {}): LivenessOutcome => ({ liveFace: yes(), qualityChecks: {}, ...o });
-const defaults = new RulesFile(path.resolve('rules/check-liveness.json')).current();
+const defaults = new RulesFile(path.resolve('rules/decision-rules.json')).current();
 
 describe('decide with the default rules (HyperVerge-style)', () => {
   it('live, high confidence, no failing check → pass', () => {
@@ -50,7 +50,61 @@ describe('decide with the default rules (HyperVerge-style)', () => {
   });
 });
 
+describe('decideMatch with the default rules', () => {
+  it('same person with high confidence → pass; different → fail; low confidence either way → manualReview', () => {
+    expect(decideMatch(defaults, yes())).toEqual({ action: 'pass', details: [] });
+    expect(decideMatch(defaults, no())).toEqual({ action: 'fail', details: [{ code: 'FACE_MISMATCH', message: 'Selfie and ID photo are of different people' }] });
+    expect(decideMatch(defaults, no('low')).action).toBe('manualReview');
+    expect(decideMatch(defaults, yes('low')).details.map((d) => d.code)).toEqual(['FACE_MATCH_LOW_CONFIDENCE']);
+  });
+
+  it('the built-in defaults equal the committed file, and apply when a file has no matchFace section', () => {
+    expect(defaults.matchFace).toEqual(DEFAULT_MATCH_FACE_RULES);
+    expect(defaults.verifyVideo).toEqual(DEFAULT_VERIFY_VIDEO_RULES);
+    const bare = parseRules(JSON.stringify({ rules: [] }), 'bare.json');
+    expect(decideMatch(bare, no()).action).toBe('fail');
+  });
+});
+
+describe('decideVideo with the default rules (approve ≥ 70, decline < 40)', () => {
+  it('approves when every score is at or above the approve threshold', () => {
+    expect(decideVideo(defaults, { faceMatchScore: 70, livenessScore: 99 })).toEqual({ result: 'approved', details: [] });
+    expect(decideVideo(defaults, { faceMatchScore: 80, idMatchScore: 75, livenessScore: 90 }).result).toBe('approved');
+  });
+
+  it('declines when any score is below the decline threshold, with that score\'s code', () => {
+    const d = decideVideo(defaults, { faceMatchScore: 90, idMatchScore: 39.6, livenessScore: 55 });
+    expect(d.result).toBe('declined');
+    expect(d.details).toEqual([
+      { code: 'VIDEO_ID_MISMATCH', message: 'Face in the video does not match the ID photo (score 40)' },
+      { code: 'VIDEO_LIVENESS_LOW', message: 'Liveness in the video is uncertain (score 55)' },
+    ]);
+    expect(decideVideo(defaults, { faceMatchScore: Number.NaN, livenessScore: 90 }).result).toBe('declined');
+  });
+
+  it('sends the rest to review', () => {
+    expect(decideVideo(defaults, { faceMatchScore: 40, livenessScore: 90 })).toEqual({
+      result: 'needs_review',
+      details: [{ code: 'VIDEO_FACE_MATCH_LOW', message: 'Face in the video matches the selfie only weakly (score 40)' }],
+    });
+  });
+
+  it('uses the thresholds of the file in force', () => {
+    const rules = parseRules(JSON.stringify({ ...defaults, verifyVideo: { ...DEFAULT_VERIFY_VIDEO_RULES, approveAtLeast: 95, declineBelow: 10 } }), 'r.json');
+    expect(decideVideo(rules, { faceMatchScore: 90, livenessScore: 96 }).result).toBe('needs_review');
+    expect(decideVideo(rules, { faceMatchScore: 11, livenessScore: 96 }).result).toBe('needs_review');
+  });
+});
+
 describe('parseRules', () => {
+  it('rejects invalid matchFace and verifyVideo sections naming the field', () => {
+    const withSections = (extra: object) => () => parseRules(JSON.stringify({ rules: [], ...extra }), 'f.json');
+    expect(withSections({ matchFace: { rules: [{ when: { result: 'liveFace', value: 'no' }, action: 'fail', code: 'A', message: 'm' }] } })).toThrow(/matchFace\.rules\[0\]\.when\.result/);
+    expect(withSections({ verifyVideo: { ...DEFAULT_VERIFY_VIDEO_RULES, approveAtLeast: 101 } })).toThrow(/verifyVideo\.approveAtLeast/);
+    expect(withSections({ verifyVideo: { ...DEFAULT_VERIFY_VIDEO_RULES, approveAtLeast: 30, declineBelow: 40 } })).toThrow(/declineBelow.*must be ≤/s);
+    expect(withSections({ verifyVideo: { ...DEFAULT_VERIFY_VIDEO_RULES, scores: { faceMatch: DEFAULT_VERIFY_VIDEO_RULES.scores.faceMatch } } })).toThrow(/verifyVideo\.scores\.idMatch/);
+  });
+
   it('rejects invalid rules naming the field', () => {
     const bad = (rules: unknown) => () => parseRules(JSON.stringify({ rules }), 'f.json');
     expect(bad([{ when: { result: 'liveFace', value: 'maybe' }, action: 'fail', code: 'A', message: 'm' }])).toThrow(/decision rules f\.json: .*rules\[0\]\.when\.value/s);

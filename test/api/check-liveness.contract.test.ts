@@ -23,7 +23,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{1
 const IMAGE = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 4]);
 const CROP = new Uint8Array([0xff, 0xd8, 0xff, 0xdb, 9, 9, 9]);
 const RESPONSE_KEY: Record<QualityCheck, string> = { ...Object.fromEntries(QUALITY_CHECKS.map((c) => [c, c])), occlusion: 'faceOccluded' } as Record<QualityCheck, string>;
-const defaultRules: DecisionRules = new RulesFile(path.resolve('rules/check-liveness.json')).current();
+const defaultRules: DecisionRules = new RulesFile(path.resolve('rules/decision-rules.json')).current();
 
 const live: Verdict = { value: true, score: 0.97, confidence: 'high' };
 const no: Verdict = { value: false, score: 0.1234, confidence: 'high' };

@@ -187,6 +187,8 @@ export const ERROR_SHAPES: Record<ErrorCode, ErrorShape> = {
     summary: { action: 'fail', details: [{ code: '111', message: 'Unsupported file type. Supported types: jpg, jpeg, png' }] },
   },
   IMAGE_TOO_LARGE: { status: 413, error: 'Content Too Large' },
+  // verifyVideo: no HyperVerge equivalent; `reason` names the problem (too long, audio only, corrupt, …).
+  VIDEO_INVALID: { status: 400, error: 'Invalid video' },
   NO_FACE_DETECTED: {
     status: 422,
     error: 'No face detected',
@@ -215,5 +217,9 @@ export function errorBody(error: AppError | undefined, metadata: HvMetadata): { 
   // 4xx: the caller's mistake, so the AppError's message (what to fix) is shown; 5xx: never.
   if (shape.status < 500 && error && error.message !== shape.error) body.reason = error.message;
   if (shape.summary) body.result = { summary: structuredClone(shape.summary) };
+  // Requests with several images (matchFace: `selfie`, `id`) say which one had no face.
+  if (error?.code === 'NO_FACE_DETECTED' && error.subject !== undefined && body.result) {
+    body.result.summary.details = [{ code: '121', message: `Face Not detected in ${error.subject} image` }];
+  }
   return { status: shape.status, body };
 }

@@ -34,7 +34,8 @@ export interface CheckLivenessDeps {
   publicBaseUrl?: string;
 }
 
-async function readForm(req: Request): Promise<FormFields> {
+/** Reads a multipart/form-data body into FormFields (repeated fields become arrays); anything else is BAD_REQUEST. */
+export async function readForm(req: Request): Promise<FormFields> {
   const type = req.headers.get('content-type') ?? '';
   if (!/^multipart\/form-data\s*;/i.test(type)) throw new AppError('BAD_REQUEST', 'send the request as multipart/form-data');
   try {

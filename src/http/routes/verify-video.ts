@@ -1,0 +1,49 @@
+/**
+ * POST /v1/verifyVideo: is the person in the video live, and the person in the selfie (and ID photo)?
+ * Same order of work as checkLiveness, cheapest refusal first: credentials → rate limit → body limit
+ * (VIDEO_BODY_LIMIT_BYTES, larger than the photo APIs') → multipart parse → contract validation →
+ * concurrency slot → pipeline (images, then the video probe, then frames) → decision rules
+ * (`verifyVideo` section) → best-frame crop storage → body.
+ */
+import { Hono } from 'hono';
+import { decideVideo } from '../../pipeline/decision.js';
+import type { VerifyVideo } from '../../pipeline/verify-video.js';
+import type { ApiEnv } from '../context.js';
+import { parseTransactionId } from '../contracts/hyperverge-request.js';
+import { parseVerifyVideoForm, verifyVideoSuccessBody } from '../contracts/verify-video.js';
+import { bodyLimit } from '../middleware/body-limit.js';
+import { credentials } from '../middleware/credentials.js';
+import { rateLimit } from '../middleware/rate-limit.js';
+import { readForm, type CheckLivenessDeps } from './check-liveness.js';
+import { croppedImageUrl } from './cropped-image.js';
+
+/** The checkLiveness API's shared parts (apps, limits, rules, crop store, signer) plus the use case and its own body limit. */
+export type VerifyVideoDeps = Pick<CheckLivenessDeps, 'apps' | 'rateLimiter' | 'concurrency' | 'rules' | 'croppedImages' | 'signer' | 'publicBaseUrl'> & {
+  verifyVideo: VerifyVideo;
+  /** Largest request body (video + images), bytes. */
+  bodyLimitBytes: number;
+};
+
+export function verifyVideoRoute(deps: VerifyVideoDeps): Hono<ApiEnv> {
+  const route = new Hono<ApiEnv>();
+  route.post(
+    '/verifyVideo',
+    credentials(deps.apps, 'verifyVideo'),
+    rateLimit(deps.rateLimiter),
+    bodyLimit(deps.bodyLimitBytes),
+    async function verifyVideoHandler(c) {
+      const transactionId = parseTransactionId(c.req.header('transactionId'));
+      const input = await parseVerifyVideoForm(await readForm(c.req.raw));
+      const outcome = await deps.concurrency.run(() => deps.verifyVideo(input));
+      const decision = decideVideo(deps.rules.current(), {
+        faceMatchScore: outcome.faceMatch.score,
+        livenessScore: outcome.livenessScore,
+        ...(outcome.idMatch ? { idMatchScore: outcome.idMatch.score } : {}),
+      });
+      const id = await deps.croppedImages.put(outcome.bestFrame.jpeg, 'image/jpeg');
+      const bestFrameUrl = croppedImageUrl(deps.publicBaseUrl ?? new URL(c.req.url).origin, id, deps.signer);
+      return c.json(verifyVideoSuccessBody({ metadata: { requestId: c.get('requestId'), transactionId }, outcome, decision, bestFrameUrl }), 200);
+    },
+  );
+  return route;
+}

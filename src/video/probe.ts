@@ -1,0 +1,145 @@
+/**
+ * Probe first, decode later: ffprobe reads the container header (no decoding), and `checkVideo` refuses
+ * what the service will not decode (wrong container or codec, no video stream, zero length, over the
+ * duration or pixel limit) with VIDEO_INVALID (400) and a reason naming the problem, before any frame is
+ * decoded. A 10-minute or 8K upload therefore costs one header read.
+ *
+ * ffprobe is run directly (execFile with a timeout and SIGKILL) rather than through fluent-ffmpeg's
+ * `ffprobe()`, which has no timeout and no handle on the child process to kill.
+ */
+import { execFile } from 'node:child_process';
+import { AppError } from '../errors.js';
+
+/** What the service needs to know about an upload, from its header. */
+export interface VideoInfo {
+  /** ffprobe's format_name, e.g. "mov,mp4,m4a,3gp,3g2,mj2" or "matroska,webm". */
+  container: string;
+  /** Seconds (container duration, else the video stream's); 0 when unknown. */
+  durationSeconds: number;
+  /** Video codec (ffprobe codec_name, e.g. "h264", "vp9"); undefined = no video stream. */
+  videoCodec?: string;
+  /** Audio codec, when there is an audio track (ignored by the pipeline). */
+  audioCodec?: string;
+  /** Coded frame size, pixels, before rotation. */
+  width: number;
+  height: number;
+  /** Display rotation from the container (degrees clockwise, 0/90/180/270); ffmpeg applies it when decoding. */
+  rotation: number;
+  /** Frames in the video stream when the container says (0 = not stated). */
+  frameCount: number;
+}
+
+export interface VideoLimits {
+  /** Longest accepted video, seconds. */
+  maxDurationSeconds: number;
+  /** Largest accepted frame, width × height pixels. */
+  maxPixels: number;
+}
+
+/**
+ * Containers accepted, as ffprobe names them (libavformat demuxer names): ISO BMFF (MP4 and QuickTime
+ * MOV share one demuxer) and Matroska/WebM (one demuxer too).
+ */
+export const ACCEPTED_CONTAINERS = ['mov,mp4,m4a,3gp,3g2,mj2', 'matroska,webm'] as const;
+/**
+ * Video codecs accepted: H.264 (MP4/MOV), VP8 and VP9 (WebM, what browsers' MediaRecorder writes), and
+ * HEVC (what iPhones record into MOV). All four have decoders in the shipped ffmpeg build.
+ */
+export const ACCEPTED_VIDEO_CODECS = ['h264', 'hevc', 'vp8', 'vp9'] as const;
+
+interface ProbeStream {
+  codec_type?: string;
+  codec_name?: string;
+  width?: number;
+  height?: number;
+  duration?: string;
+  nb_frames?: string;
+  tags?: { rotate?: string };
+  side_data_list?: { rotation?: number }[];
+}
+
+interface ProbeJson {
+  streams?: ProbeStream[];
+  format?: { format_name?: string; duration?: string };
+}
+
+const positive = (text: string | undefined): number => {
+  const value = Number(text);
+  return Number.isFinite(value) && value > 0 ? value : 0;
+};
+
+/** ffprobe's JSON (`-show_format -show_streams -of json`) → VideoInfo (pure). */
+export function parseProbe(json: ProbeJson): VideoInfo {
+  const streams = json.streams ?? [];
+  const video = streams.find((s) => s.codec_type === 'video');
+  const audio = streams.find((s) => s.codec_type === 'audio');
+  // Newer ffprobe reports rotation as display-matrix side data (counter-clockwise, e.g. -90), older as a `rotate` tag (clockwise).
+  const sideRotation = video?.side_data_list?.find((d) => typeof d.rotation === 'number')?.rotation;
+  const rotation = sideRotation !== undefined ? -sideRotation : Number(video?.tags?.rotate ?? 0);
+  return {
+    container: json.format?.format_name ?? '',
+    durationSeconds: positive(json.format?.duration) || positive(video?.duration),
+    ...(video?.codec_name ? { videoCodec: video.codec_name } : {}),
+    ...(audio?.codec_name ? { audioCodec: audio.codec_name } : {}),
+    width: video?.width ?? 0,
+    height: video?.height ?? 0,
+    rotation: Number.isFinite(rotation) ? ((Math.round(rotation) % 360) + 360) % 360 : 0,
+    frameCount: Math.floor(positive(video?.nb_frames)),
+  };
+}
+
+/** Display size after rotation, pixels. */
+export function displaySize(info: VideoInfo): { width: number; height: number } {
+  return info.rotation % 180 === 90 ? { width: info.height, height: info.width } : { width: info.width, height: info.height };
+}
+
+const invalid = (message: string) => new AppError('VIDEO_INVALID', message);
+
+/** Refuses a video the service will not decode (pure); the error's message is the caller-facing reason. */
+export function checkVideo(info: VideoInfo, limits: VideoLimits): void {
+  if (!(ACCEPTED_CONTAINERS as readonly string[]).includes(info.container)) {
+    throw invalid(`the file is a ${info.container || 'unknown'} container; send MP4, MOV or WebM`);
+  }
+  if (info.videoCodec === undefined) throw invalid(`the file has no video stream${info.audioCodec ? ` (audio only: ${info.audioCodec})` : ''}`);
+  if (!(ACCEPTED_VIDEO_CODECS as readonly string[]).includes(info.videoCodec)) {
+    throw invalid(`video codec ${info.videoCodec} is not supported; use H.264, HEVC, VP8 or VP9`);
+  }
+  if (info.width <= 0 || info.height <= 0) throw invalid('the video stream has no frame size');
+  if (info.durationSeconds <= 0) throw invalid('the video is empty (zero length)');
+  if (info.durationSeconds > limits.maxDurationSeconds) {
+    throw invalid(`the video is ${info.durationSeconds.toFixed(1)} s long; the limit is ${limits.maxDurationSeconds} s`);
+  }
+  const pixels = info.width * info.height;
+  if (pixels > limits.maxPixels) {
+    throw invalid(`the video is ${info.width}×${info.height} (${pixels} pixels per frame); the limit is ${limits.maxPixels} pixels`);
+  }
+}
+
+/** ffprobe's complaint without the server-side file path (which the caller must not see). */
+export function probeFailureReason(stderr: string, file: string): string {
+  const line = stderr.split('\n').map((l) => l.trim()).find((l) => l.length > 0) ?? '';
+  return line.split(file).join('video').replace(/^video:\s*/, '').slice(0, 200);
+}
+
+/**
+ * Reads `file`'s header with ffprobe. Throws VIDEO_INVALID when ffprobe cannot read it (not a media
+ * file, truncated header) or takes longer than `timeoutMs` (the child is SIGKILLed; the promise settles
+ * only after it has exited).
+ */
+export function probeVideo(ffprobe: string, file: string, timeoutMs: number): Promise<VideoInfo> {
+  const args = ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', file];
+  return new Promise((resolve, reject) => {
+    execFile(ffprobe, args, { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 4 * 1024 * 1024, windowsHide: true }, (error, stdout, stderr) => {
+      if (error) {
+        if (error.killed || error.signal === 'SIGKILL') return reject(invalid(`the video header could not be read within ${timeoutMs / 1000} s`));
+        const reason = probeFailureReason(stderr, file);
+        return reject(new AppError('VIDEO_INVALID', `the file is not a readable video${reason ? ` (${reason})` : ''}`, { cause: error }));
+      }
+      try {
+        resolve(parseProbe(JSON.parse(stdout) as ProbeJson));
+      } catch (parseError) {
+        reject(new AppError('INTERNAL', 'ffprobe printed invalid JSON', { cause: parseError }));
+      }
+    });
+  });
+}

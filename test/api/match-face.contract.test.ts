@@ -1,0 +1,262 @@
+/**
+ * Contract tests for POST /v1/matchFace through app.request() (no socket), with a test double of the
+ * MatchFace use case: both image fields, every request error, the 422 naming the image without a face,
+ * credentials / rate limit / busy reuse, the decision rules' matchFace section, and the OpenAPI entry.
+ */
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { AppError } from '../../src/errors.js';
+import { createApp } from '../../src/http/app.js';
+import { AppRegistry, sha256Hex } from '../../src/http/apps.js';
+import { ConcurrencyLimiter } from '../../src/http/concurrency.js';
+import { RateLimiter } from '../../src/http/middleware/rate-limit.js';
+import type { MatchFaceDeps } from '../../src/http/routes/match-face.js';
+import type { ModelRegistry } from '../../src/inference/registry.js';
+import { parseRules, RulesFile, type DecisionRules } from '../../src/pipeline/decision.js';
+import { matchVerdict, MATCH_DISTANCE_THRESHOLD, type MatchFace, type MatchOutcome } from '../../src/pipeline/match-face.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+const SELFIE = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 4]);
+const ID = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 5, 6, 7]);
+const defaultRules: DecisionRules = new RulesFile(path.resolve('rules/decision-rules.json')).current();
+
+const sameHigh: MatchOutcome = { match: { value: true, score: 91.23456, confidence: 'high' }, distance: 0.43 };
+
+const apps = new AppRegistry([
+  { appId: 'acme', appKeySha256: sha256Hex('acme-secret-key'), allowedApis: ['matchFace'], rateLimitPerMinute: 2 },
+  { appId: 'liveness-only', appKeySha256: sha256Hex('liveness-key'), allowedApis: ['checkLiveness'] },
+  { appId: 'unlimited', appKeySha256: sha256Hex('unlimited-key'), allowedApis: ['*'] },
+]);
+const unlimited = { appId: 'unlimited', appKey: 'unlimited-key', transactionId: 'txn-9' };
+
+interface Harness {
+  app: ReturnType<typeof createApp>;
+  matchFace: ReturnType<typeof vi.fn<MatchFace>>;
+  clock: { ms: number };
+}
+
+function harness(options: { matchFace?: MatchFace; rules?: DecisionRules; concurrency?: number; queueSize?: number; bodyLimitBytes?: number } = {}): Harness {
+  const clock = { ms: Date.UTC(2025, 0, 1, 12, 0, 30) };
+  const matchFace = vi.fn<MatchFace>(options.matchFace ?? (async () => sameHigh));
+  const deps: MatchFaceDeps = {
+    matchFace,
+    apps,
+    rateLimiter: new RateLimiter(() => clock.ms),
+    concurrency: new ConcurrencyLimiter(options.concurrency ?? 2, options.queueSize ?? 0),
+    bodyLimitBytes: options.bodyLimitBytes ?? 64 * 1024,
+    rules: { current: () => options.rules ?? defaultRules },
+  };
+  const versions = { service: '9.9.9', onnxruntime: 'test', node: process.versions.node };
+  return { app: createApp({ registry: {} as ModelRegistry, versions, matchFace: deps }), matchFace, clock };
+}
+
+function post(h: Harness, fields: Record<string, string | Blob | null> = {}, headers: Record<string, string> = unlimited): Promise<Response> {
+  const form = new FormData();
+  const all: Record<string, string | Blob | null> = { selfie: new Blob([SELFIE]), id: new Blob([ID]), ...fields };
+  for (const [name, value] of Object.entries(all)) {
+    if (value === null) continue;
+    if (typeof value === 'string') form.append(name, value);
+    else form.append(name, value, `${name}.jpg`);
+  }
+  return Promise.resolve(h.app.request('/v1/matchFace', { method: 'POST', headers, body: form }));
+}
+
+async function withoutRequestId(res: Response): Promise<Record<string, any>> {
+  const body = (await res.json()) as Record<string, any>;
+  expect(body.metadata.requestId).toMatch(UUID);
+  delete body.metadata.requestId;
+  return body;
+}
+
+let errorLog: ReturnType<typeof vi.spyOn>;
+beforeEach(() => {
+  errorLog = vi.spyOn(console, 'error').mockImplementation(() => {});
+});
+afterEach(() => errorLog.mockRestore());
+
+describe('POST /v1/matchFace: success bodies', () => {
+  it('same person → match yes with its score (two decimals) and a pass summary; the use case gets both images', async () => {
+    const h = harness();
+    const res = await post(h);
+    expect(res.status).toBe(200);
+    expect(await withoutRequestId(res)).toEqual({
+      status: 'success',
+      statusCode: 200,
+      metadata: { transactionId: 'txn-9' },
+      result: { details: { match: { value: 'yes', confidence: 'high', score: 91.23 } }, summary: { action: 'pass', details: [] } },
+    });
+    expect(h.matchFace).toHaveBeenCalledTimes(1);
+    const images = h.matchFace.mock.calls[0]![0];
+    expect(Array.from(images.selfie)).toEqual(Array.from(SELFIE));
+    expect(Array.from(images.id)).toEqual(Array.from(ID));
+  });
+
+  it('different person → fail FACE_MISMATCH; near the threshold → manualReview (default rules)', async () => {
+    const mismatch = await post(harness({ matchFace: async () => ({ match: matchVerdict(0.8), distance: 0.8 }) }));
+    const body = await withoutRequestId(mismatch);
+    expect(body.result.details.match.value).toBe('no');
+    expect(body.result.details.match.confidence).toBe('high');
+    expect(body.result.details.match.score).toBeLessThan(1);
+    expect(body.result.summary).toEqual({ action: 'fail', details: [{ code: 'FACE_MISMATCH', message: 'Selfie and ID photo are of different people' }] });
+
+    const near = MATCH_DISTANCE_THRESHOLD - 0.01;
+    const doubtful = await withoutRequestId(await post(harness({ matchFace: async () => ({ match: matchVerdict(near), distance: near }) })));
+    expect(doubtful.result.details.match).toMatchObject({ value: 'yes', confidence: 'low' });
+    expect(doubtful.result.summary.action).toBe('manualReview');
+    expect(doubtful.result.summary.details.map((d: { code: string }) => d.code)).toEqual(['FACE_MATCH_LOW_CONFIDENCE']);
+  });
+
+  it('uses the matchFace rules in force at request time', async () => {
+    const rules = parseRules(
+      JSON.stringify({ rules: [], matchFace: { rules: [{ when: { result: 'match', value: 'yes' }, action: 'manualReview', code: 'ALWAYS_LOOK', message: 'look' }] } }),
+      'inline',
+    );
+    const body = await withoutRequestId(await post(harness({ rules })));
+    expect(body.result.summary).toEqual({ action: 'manualReview', details: [{ code: 'ALWAYS_LOOK', message: 'look' }] });
+  });
+});
+
+describe('POST /v1/matchFace: request errors (400)', () => {
+  const badRequest = async (res: Response, reason: string | RegExp) => {
+    expect(res.status).toBe(400);
+    const body = await withoutRequestId(res);
+    expect(body).toMatchObject({ status: 'failure', statusCode: 400, error: 'Error while parsing request body' });
+    if (typeof reason === 'string') expect(body.reason).toBe(reason);
+    else expect(body.reason).toMatch(reason);
+    expect(body.result).toBeUndefined();
+  };
+
+  it('missing selfie, missing id, text instead of a file, an empty file, a field sent twice → 400 naming the field', async () => {
+    const h = harness();
+    await badRequest(await post(h, { selfie: null }), /^form field "selfie" \(the selfie; a JPG, JPEG or PNG file\) is mandatory$/);
+    await badRequest(await post(h, { id: null }), /^form field "id" \(the reference: an ID-card photo or another selfie; a JPG, JPEG or PNG file\) is mandatory$/);
+    await badRequest(await post(h, { selfie: null, id: null }), /"selfie".*mandatory/);
+    await badRequest(await post(h, { id: 'a text' }), 'form field "id" must be a file upload, not text');
+    await badRequest(await post(h, { selfie: new Blob([]) }), 'form field "selfie" is empty');
+    const twice = new FormData();
+    twice.append('selfie', new Blob([SELFIE]), 'a.jpg');
+    twice.append('id', new Blob([ID]), 'b.jpg');
+    twice.append('id', new Blob([ID]), 'c.jpg');
+    await badRequest(await h.app.request('/v1/matchFace', { method: 'POST', headers: unlimited, body: twice }), 'form field "id" was sent 2 times; send it once');
+    expect(h.matchFace).not.toHaveBeenCalled();
+  });
+
+  it('missing transactionId, not multipart → 400', async () => {
+    const h = harness();
+    await badRequest(await post(h, {}, { appId: 'unlimited', appKey: 'unlimited-key' }), 'the transactionId header is mandatory');
+    await badRequest(
+      await h.app.request('/v1/matchFace', { method: 'POST', headers: { ...unlimited, 'content-type': 'application/json' }, body: '{}' }),
+      'send the request as multipart/form-data',
+    );
+    expect(h.matchFace).not.toHaveBeenCalled();
+  });
+});
+
+describe('POST /v1/matchFace: use-case errors name the image', () => {
+  for (const name of ['selfie', 'id'] as const) {
+    it(`UNSUPPORTED_FILE_TYPE in ${name} → 400 "Unsupported file type", summary fail 111, reason naming "${name}"`, async () => {
+      const message = `form field "${name}": unsupported image type gif: expected JPEG or PNG`;
+      const res = await post(harness({ matchFace: async () => Promise.reject(new AppError('UNSUPPORTED_FILE_TYPE', message, { subject: name })) }));
+      expect(res.status).toBe(400);
+      expect(await withoutRequestId(res)).toEqual({
+        status: 'failure',
+        statusCode: 400,
+        metadata: { transactionId: 'txn-9' },
+        error: 'Unsupported file type',
+        reason: message,
+        result: { summary: { action: 'fail', details: [{ code: '111', message: 'Unsupported file type. Supported types: jpg, jpeg, png' }] } },
+      });
+    });
+
+    it(`NO_FACE_DETECTED in ${name} → 422 "No face detected", summary fail 121 naming the ${name} image`, async () => {
+      const message = `no face detected in the "${name}" image`;
+      const res = await post(harness({ matchFace: async () => Promise.reject(new AppError('NO_FACE_DETECTED', message, { subject: name })) }));
+      expect(res.status).toBe(422);
+      expect(await withoutRequestId(res)).toEqual({
+        status: 'failure',
+        statusCode: 422,
+        metadata: { transactionId: 'txn-9' },
+        error: 'No face detected',
+        reason: message,
+        result: { summary: { action: 'fail', details: [{ code: '121', message: `Face Not detected in ${name} image` }] } },
+      });
+    });
+  }
+
+  it('IMAGE_TOO_LARGE → 413 with the reason; an unexpected throw → 500 with no details', async () => {
+    const tooLarge = await post(harness({ matchFace: async () => Promise.reject(new AppError('IMAGE_TOO_LARGE', 'form field "id": image is 9000×9000', { subject: 'id' })) }));
+    expect(tooLarge.status).toBe(413);
+    expect((await withoutRequestId(tooLarge)).reason).toBe('form field "id": image is 9000×9000');
+    const crash = await post(harness({ matchFace: async () => Promise.reject(new Error('secret internals')) }));
+    expect(crash.status).toBe(500);
+    const body = await withoutRequestId(crash);
+    expect(JSON.stringify(body)).not.toContain('secret');
+    expect(body.result.summary).toEqual({ action: 'manualReview', details: [{ code: '110', message: 'Internal Server Error' }] });
+  });
+});
+
+describe('POST /v1/matchFace: credentials, rate limit, busy, body limit', () => {
+  it('missing or wrong credentials → 401; an app allowed only checkLiveness → 403 naming matchFace', async () => {
+    const h = harness();
+    const cases: Record<string, string>[] = [{ transactionId: 't' }, { appId: 'unlimited', appKey: 'wrong', transactionId: 't' }];
+    for (const headers of cases) {
+      const res = await post(h, {}, headers);
+      expect(res.status).toBe(401);
+      expect(await withoutRequestId(res)).toEqual({
+        status: 'failure',
+        statusCode: 401,
+        metadata: { transactionId: 't' },
+        error: 'Missing/Invalid credentials',
+        reason: 'send the appId and appKey headers of a configured app',
+      });
+    }
+    const forbidden = await post(h, {}, { appId: 'liveness-only', appKey: 'liveness-key', transactionId: 't' });
+    expect(forbidden.status).toBe(403);
+    expect(await withoutRequestId(forbidden)).toMatchObject({ error: 'Unauthorized Access to API', reason: 'app "liveness-only" may not call matchFace' });
+    expect(h.matchFace).not.toHaveBeenCalled();
+  });
+
+  it('over rateLimitPerMinute → 429 with Retry-After', async () => {
+    const h = harness();
+    const acme = { appId: 'acme', appKey: 'acme-secret-key', transactionId: 't' };
+    for (let i = 0; i < 2; i++) expect((await post(h, {}, acme)).status).toBe(200);
+    const res = await post(h, {}, acme);
+    expect(res.status).toBe(429);
+    expect(res.headers.get('Retry-After')).toBe('30');
+    expect(await withoutRequestId(res)).toMatchObject({ statusCode: 429, error: 'Rate limit error' });
+    expect(h.matchFace).toHaveBeenCalledTimes(2);
+  });
+
+  it('all slots busy and no queue → 503 with Retry-After', async () => {
+    let release: () => void = () => {};
+    const h = harness({ concurrency: 1, queueSize: 0, matchFace: () => new Promise((resolve) => (release = () => resolve(sameHigh))) });
+    const first = post(h);
+    await vi.waitFor(() => expect(h.matchFace).toHaveBeenCalledTimes(1));
+    const refused = await post(h);
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('Retry-After')).toBe('1');
+    expect(await withoutRequestId(refused)).toMatchObject({ statusCode: 503, error: 'SERVER BUSY - retry after sometime' });
+    release();
+    expect((await first).status).toBe(200);
+  });
+
+  it('a body over BODY_LIMIT_BYTES (both images together) → 413 before parsing', async () => {
+    const h = harness({ bodyLimitBytes: 2048 });
+    const res = await post(h, { id: new Blob([new Uint8Array(4096)]) });
+    expect(res.status).toBe(413);
+    expect(await withoutRequestId(res)).toMatchObject({ error: 'Content Too Large', reason: 'request body is over the limit of 2048 bytes (BODY_LIMIT_BYTES)' });
+    expect(h.matchFace).not.toHaveBeenCalled();
+  });
+});
+
+describe('GET /openapi.json: matchFace', () => {
+  it('documents both fields, the match object and every status the route answers', async () => {
+    const doc = (await (await harness().app.request('/openapi.json')).json()) as Record<string, any>;
+    const op = doc.paths['/v1/matchFace'].post;
+    expect(op.requestBody.content['multipart/form-data'].schema.required).toEqual(['selfie', 'id']);
+    expect(Object.keys(op.responses).sort()).toEqual(['200', '400', '401', '403', '413', '422', '429', '500', '503']);
+    const match = op.responses['200'].content['application/json'].schema.properties.result.properties.details.properties.match;
+    expect(match.required).toEqual(['value', 'confidence', 'score']);
+    expect(match.properties.score).toMatchObject({ minimum: 0, maximum: 100 });
+  });
+});
