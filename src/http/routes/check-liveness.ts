@@ -13,9 +13,9 @@ import type { ConcurrencyLimiter } from '../concurrency.js';
 import type { ApiEnv } from '../context.js';
 import { requestedOnly, successBody } from '../contracts/hyperverge.js';
 import { parseCheckLivenessForm, parseTransactionId, type FormFields } from '../contracts/hyperverge-request.js';
-import { bodyLimit } from '../middleware/body-limit.js';
-import { credentials } from '../middleware/credentials.js';
-import { rateLimit, type RateLimiter } from '../middleware/rate-limit.js';
+import type { RateLimiter } from '../middleware/rate-limit.js';
+import { vendorApiGuards } from '../middleware/vendor-guards.js';
+import { readForm } from '../multipart.js';
 import type { UrlSigner } from '../signed-url.js';
 import { croppedImageUrl } from './cropped-image.js';
 
@@ -34,30 +34,11 @@ export interface CheckLivenessDeps {
   publicBaseUrl?: string;
 }
 
-/** Reads a multipart/form-data body into FormFields (repeated fields become arrays); anything else is BAD_REQUEST. */
-export async function readForm(req: Request): Promise<FormFields> {
-  const type = req.headers.get('content-type') ?? '';
-  if (!/^multipart\/form-data\s*;/i.test(type)) throw new AppError('BAD_REQUEST', 'send the request as multipart/form-data');
-  try {
-    const form = await req.formData();
-    const fields: FormFields = {};
-    for (const [name, value] of form.entries()) {
-      const previous = fields[name];
-      fields[name] = previous === undefined ? value : Array.isArray(previous) ? [...previous, value] : [previous, value];
-    }
-    return fields;
-  } catch (error) {
-    throw new AppError('BAD_REQUEST', `malformed multipart body (${(error as Error).message})`, { cause: error });
-  }
-}
-
 export function checkLivenessRoute(deps: CheckLivenessDeps): Hono<ApiEnv> {
   const route = new Hono<ApiEnv>();
   route.post(
     '/checkLiveness',
-    credentials(deps.apps, 'checkLiveness'),
-    rateLimit(deps.rateLimiter),
-    bodyLimit(deps.bodyLimitBytes),
+    vendorApiGuards(deps, 'checkLiveness', deps.bodyLimitBytes),
     async function checkLivenessHandler(c) {
       const transactionId = parseTransactionId(c.req.header('transactionId'));
       const { image, options } = await parseCheckLivenessForm(await readForm(c.req.raw));

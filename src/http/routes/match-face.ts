@@ -10,10 +10,9 @@ import type { MatchFace } from '../../pipeline/match-face.js';
 import type { ApiEnv } from '../context.js';
 import { matchSuccessBody, parseMatchFaceForm } from '../contracts/hyperverge-match.js';
 import { parseTransactionId } from '../contracts/hyperverge-request.js';
-import { bodyLimit } from '../middleware/body-limit.js';
-import { credentials } from '../middleware/credentials.js';
-import { rateLimit } from '../middleware/rate-limit.js';
-import { readForm, type CheckLivenessDeps } from './check-liveness.js';
+import { vendorApiGuards } from '../middleware/vendor-guards.js';
+import { readForm } from '../multipart.js';
+import type { CheckLivenessDeps } from './check-liveness.js';
 
 /** The checkLiveness API's shared parts (apps, rate limiter, concurrency slots, body limit, rules) plus the use case. */
 export type MatchFaceDeps = Pick<CheckLivenessDeps, 'apps' | 'rateLimiter' | 'concurrency' | 'bodyLimitBytes' | 'rules'> & {
@@ -24,9 +23,7 @@ export function matchFaceRoute(deps: MatchFaceDeps): Hono<ApiEnv> {
   const route = new Hono<ApiEnv>();
   route.post(
     '/matchFace',
-    credentials(deps.apps, 'matchFace'),
-    rateLimit(deps.rateLimiter),
-    bodyLimit(deps.bodyLimitBytes),
+    vendorApiGuards(deps, 'matchFace', deps.bodyLimitBytes),
     async function matchFaceHandler(c) {
       const transactionId = parseTransactionId(c.req.header('transactionId'));
       const images = await parseMatchFaceForm(await readForm(c.req.raw));

@@ -11,10 +11,9 @@ import type { VerifyVideo } from '../../pipeline/verify-video.js';
 import type { ApiEnv } from '../context.js';
 import { parseTransactionId } from '../contracts/hyperverge-request.js';
 import { parseVerifyVideoForm, verifyVideoSuccessBody } from '../contracts/verify-video.js';
-import { bodyLimit } from '../middleware/body-limit.js';
-import { credentials } from '../middleware/credentials.js';
-import { rateLimit } from '../middleware/rate-limit.js';
-import { readForm, type CheckLivenessDeps } from './check-liveness.js';
+import { vendorApiGuards } from '../middleware/vendor-guards.js';
+import { readForm } from '../multipart.js';
+import type { CheckLivenessDeps } from './check-liveness.js';
 import { croppedImageUrl } from './cropped-image.js';
 
 /** The checkLiveness API's shared parts (apps, limits, rules, crop store, signer) plus the use case and its own body limit. */
@@ -28,9 +27,7 @@ export function verifyVideoRoute(deps: VerifyVideoDeps): Hono<ApiEnv> {
   const route = new Hono<ApiEnv>();
   route.post(
     '/verifyVideo',
-    credentials(deps.apps, 'verifyVideo'),
-    rateLimit(deps.rateLimiter),
-    bodyLimit(deps.bodyLimitBytes),
+    vendorApiGuards(deps, 'verifyVideo', deps.bodyLimitBytes),
     async function verifyVideoHandler(c) {
       const transactionId = parseTransactionId(c.req.header('transactionId'));
       const input = await parseVerifyVideoForm(await readForm(c.req.raw));
