@@ -6,7 +6,14 @@
  * Prints a markdown table with the machine it ran on, ready for bench/RESULTS.md.
  *
  * Model latency only: decoding, detection post-processing and HTTP are measured by the end-to-end
- * benchmarks (issue #5).
+ * benchmarks (issue #5):
+ * `npm run bench -- speed [--runs=N] [--warmup=N] [--concurrency=N] [--batch=N] [--provider=cpu|cuda] [--packs=DIR] [--out=DIR]`
+ *   per-stage and end-to-end latency/throughput of checkLiveness in process (bench/speed.ts);
+ * `npm run bench -- peers [--rounds=N] [--images=a.jpg,b.jpg] [--out=DIR]` ours vs face-api and Human on
+ *   tfjs-wasm, interleaved rounds, throughput ratios with their spread (bench/peers.ts);
+ * `npm run bench -- http [--url=URL] [--connections=N] [--duration=S] [--out=DIR]` autocannon against a
+ *   running (or freshly started) service: checkLiveness, matchFace, verifyVideo (bench/http.ts).
+ * Reports go to bench/out/<mode>.{json,md} (+ SVG plots). Also runnable as the package bin (bench/bin.mjs).
  */
 import os from 'node:os';
 import path from 'node:path';
@@ -90,6 +97,10 @@ const commands: Record<string, () => Promise<void>> = {
   'check-liveness': benchCheckLiveness,
   match: async () => (await import('./match.js')).benchMatch(),
   'verify-video': async () => (await import('./verify-video.js')).benchVerifyVideo(),
+  accuracy: async () => (await import('./accuracy.js')).benchAccuracy(),
+  speed: async () => void (await (await import('./speed.js')).benchSpeed()),
+  peers: async () => void (await (await import('./peers.js')).benchPeers()),
+  http: async () => void (await (await import('./http.js')).benchHttp()),
 };
 const command = process.argv[2] ?? 'models';
 const run = commands[command];

@@ -60,7 +60,13 @@ export async function humanGraphModel(name: string) {
   const weightSpecs = json.weightsManifest.flatMap((g: { weights: unknown[] }) => g.weights);
   const weightData = Buffer.concat(json.weightsManifest.flatMap((g: { paths: string[] }) => g.paths.map((p) => readFileSync(path.join(dir, p)))));
   const model = await tf.loadGraphModel(
-    tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs, weightData: weightData.buffer.slice(weightData.byteOffset, weightData.byteOffset + weightData.byteLength) }),
+    // Keep the signature: without it tfjs exposes only the graph's default outputs (faceres loses its embedding).
+    tf.io.fromMemory({
+      modelTopology: json.modelTopology,
+      weightSpecs,
+      weightData: weightData.buffer.slice(weightData.byteOffset, weightData.byteOffset + weightData.byteLength),
+      ...(json.signature ? { signature: json.signature } : {}),
+    }),
   );
   return model;
 }
