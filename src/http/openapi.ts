@@ -59,6 +59,15 @@ const errorResponse = (description: string, error: string, withSummary = false) 
   },
 });
 
+/** The mandatory `transactionId` header every vendor operation takes (HyperVerge contract). */
+const transactionIdHeader = {
+  name: 'transactionId',
+  in: 'header',
+  required: true,
+  schema: { type: 'string', minLength: 1, maxLength: 256 },
+  description: 'Your id for the user journey; echoed in metadata.transactionId',
+};
+
 export function openApiDocument(version: string): Record<string, unknown> {
   const checkProperties = Object.fromEntries(
     QUALITY_CHECKS.map((check) => [`qualityChecks.${check}`, yesNo(`Run the ${check} check; answered under result.details.qualityChecks.${QUALITY_CHECK_RESPONSE_KEYS[check]}`)]),
@@ -82,7 +91,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
           operationId: 'checkLiveness',
           summary: 'Is the selfie of a live person? Optional quality checks, age range, gender and face crop.',
           security: [{ appId: [], appKey: [] }],
-          parameters: [{ name: 'transactionId', in: 'header', required: true, schema: { type: 'string', minLength: 1, maxLength: 256 }, description: 'Your id for the user journey; echoed in metadata.transactionId' }],
+          parameters: [transactionIdHeader],
           requestBody: {
             required: true,
             content: {
@@ -175,7 +184,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
           operationId: 'matchFace',
           summary: 'Is the selfie the same person as the reference (ID-card photo or another selfie)?',
           security: [{ appId: [], appKey: [] }],
-          parameters: [{ name: 'transactionId', in: 'header', required: true, schema: { type: 'string', minLength: 1, maxLength: 256 }, description: 'Your id for the user journey; echoed in metadata.transactionId' }],
+          parameters: [transactionIdHeader],
           requestBody: {
             required: true,
             content: {
@@ -246,7 +255,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
           operationId: 'verifyVideo',
           summary: 'Is the person in the video live, and the person in the selfie (and ID photo)? Scores 0–100, temporal signals, best frame, result.',
           security: [{ appId: [], appKey: [] }],
-          parameters: [{ name: 'transactionId', in: 'header', required: true, schema: { type: 'string', minLength: 1, maxLength: 256 }, description: 'Your id for the user journey; echoed in metadata.transactionId' }],
+          parameters: [transactionIdHeader],
           requestBody: {
             required: true,
             content: {
