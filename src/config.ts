@@ -89,6 +89,40 @@ export const configSchema = z.object({
   VIDEO_TIMEOUT_SECONDS: intFromEnv(30, 1, 600),
   /** verifyVideo: where an upload is written for probing and decoding (one temp directory per request, always removed). Default <os tmpdir>/face-liveness-service/video. */
   VIDEO_TEMP_DIR: z.string().min(1).default(path.join(tmpdir(), 'face-liveness-service', 'video')),
+  /**
+   * The embedded store's directory: `store.sqlite` (metadata: sessions, media, jobs, webhooks; SQLite WAL)
+   * and `media/` (stored evidence files). One process per directory. Default <repo>/data (git-ignored).
+   */
+  DATA_DIR: z.string().min(1).default(path.join(repoRoot, 'data')),
+  /** Stored evidence (session selfies, document photos, videos) is deleted this many days after upload. Default 3. */
+  EVIDENCE_RETENTION_DAYS: intFromEnv(3, 1, 3650),
+  /** Largest stored upload (one file), bytes, counted while streaming (413 MEDIA_TOO_LARGE past it). Default 67108864 (64 MiB, as VIDEO_BODY_LIMIT_BYTES). */
+  MEDIA_MAX_BYTES: intFromEnv(64 * 1024 * 1024, 1024, 4 * 1024 * 1024 * 1024),
+  /** How often expired media is swept (file and row deleted), seconds. Default 60. */
+  MEDIA_SWEEP_INTERVAL_SECONDS: intFromEnv(60, 1, 86_400),
+  /** Job queue (video processing): how often it looks for due jobs when idle, milliseconds (new jobs start at once). Default 1000. */
+  JOB_POLL_INTERVAL_MS: intFromEnv(1000, 10, 60_000),
+  /** Job queue: jobs running at once. Default 1 (a job already uses the pipeline's ORT threads). */
+  JOB_CONCURRENCY: intFromEnv(1, 1, 64),
+  /** Job queue: attempts per job, the first included, before it is marked failed. Default 3. */
+  JOB_MAX_ATTEMPTS: intFromEnv(3, 1, 100),
+  /** Job queue: wait before the first retry, milliseconds; doubles with each further retry (1 s, 2 s, … by default). Default 1000. */
+  JOB_BACKOFF_BASE_MS: intFromEnv(1000, 1, 3_600_000),
+  /**
+   * Webhooks (README "Webhooks"; per-app webhookUrl/webhookSecret in APPS_FILE): attempts per event, the
+   * first included, before it is marked failed. Default 8 (with the defaults below: retries over ≈ 1 h).
+   */
+  WEBHOOK_MAX_ATTEMPTS: intFromEnv(8, 1, 100),
+  /** Webhooks: wait after the first failed attempt, seconds; doubles after each failure (±20 % jitter). Default 30. */
+  WEBHOOK_RETRY_BASE_SECONDS: intFromEnv(30, 1, 86_400),
+  /** Webhooks: longest wait between two attempts, seconds (before jitter). Default 3600 (1 h). */
+  WEBHOOK_RETRY_MAX_DELAY_SECONDS: intFromEnv(3600, 1, 7 * 86_400),
+  /** Webhooks: one attempt (connect, send, response headers) is abandoned after this many seconds and counts as failed. Default 10. */
+  WEBHOOK_TIMEOUT_SECONDS: intFromEnv(10, 1, 300),
+  /** Webhooks: how often the dispatcher looks for due retries, milliseconds (new events are sent at once). Default 1000. */
+  WEBHOOK_POLL_INTERVAL_MS: intFromEnv(1000, 10, 60_000),
+  /** Webhooks: deliveries in flight at once (all apps together). Default 4. */
+  WEBHOOK_CONCURRENCY: intFromEnv(4, 1, 256),
 });
 
 export interface Config {
@@ -131,6 +165,30 @@ export interface Config {
     timeoutMs: number;
     tempDir: string;
   };
+  /** Embedded store directory (DATA_DIR): database `<dataDir>/store.sqlite`, media `<dataDir>/media`. */
+  dataDir: string;
+  /** Stored media (MEDIA_*, EVIDENCE_RETENTION_DAYS): evidence retention (ms), byte cap per file, sweep interval (ms). */
+  media: {
+    evidenceRetentionMs: number;
+    maxBytes: number;
+    sweepIntervalMs: number;
+  };
+  /** Job queue (JOB_*): poll interval (ms), concurrency, attempts per job, first retry delay (ms). */
+  jobs: {
+    pollIntervalMs: number;
+    concurrency: number;
+    maxAttempts: number;
+    backoffBaseMs: number;
+  };
+  /** Webhook delivery (WEBHOOK_*): attempts per event, retry base and cap (ms), attempt timeout (ms), poll interval (ms), concurrency. */
+  webhooks: {
+    maxAttempts: number;
+    retryBaseMs: number;
+    retryMaxDelayMs: number;
+    timeoutMs: number;
+    pollIntervalMs: number;
+    concurrency: number;
+  };
 }
 
 /** Parses the environment; an invalid value fails start-up with every problem listed. */
@@ -168,6 +226,26 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
       maxSide: c.VIDEO_FRAME_MAX_SIDE,
       timeoutMs: c.VIDEO_TIMEOUT_SECONDS * 1000,
       tempDir: path.resolve(c.VIDEO_TEMP_DIR),
+    },
+    dataDir: path.resolve(c.DATA_DIR),
+    media: {
+      evidenceRetentionMs: c.EVIDENCE_RETENTION_DAYS * 24 * 3600 * 1000,
+      maxBytes: c.MEDIA_MAX_BYTES,
+      sweepIntervalMs: c.MEDIA_SWEEP_INTERVAL_SECONDS * 1000,
+    },
+    jobs: {
+      pollIntervalMs: c.JOB_POLL_INTERVAL_MS,
+      concurrency: c.JOB_CONCURRENCY,
+      maxAttempts: c.JOB_MAX_ATTEMPTS,
+      backoffBaseMs: c.JOB_BACKOFF_BASE_MS,
+    },
+    webhooks: {
+      maxAttempts: c.WEBHOOK_MAX_ATTEMPTS,
+      retryBaseMs: c.WEBHOOK_RETRY_BASE_SECONDS * 1000,
+      retryMaxDelayMs: c.WEBHOOK_RETRY_MAX_DELAY_SECONDS * 1000,
+      timeoutMs: c.WEBHOOK_TIMEOUT_SECONDS * 1000,
+      pollIntervalMs: c.WEBHOOK_POLL_INTERVAL_MS,
+      concurrency: c.WEBHOOK_CONCURRENCY,
     },
   };
 }

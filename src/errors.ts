@@ -19,6 +19,8 @@ export const ERROR_CODES = {
   UNSUPPORTED_FILE_TYPE: 400,
   /** The image is over the configured pixel or byte limit. */
   IMAGE_TOO_LARGE: 413,
+  /** A stored upload (session selfie, document photo, video) is over its byte limit (MEDIA_MAX_BYTES); nothing is kept. */
+  MEDIA_TOO_LARGE: 413,
   /** No face was found in the image. */
   NO_FACE_DETECTED: 422,
   /** Credentials missing or wrong. */

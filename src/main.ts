@@ -14,6 +14,7 @@ import { ortVersion } from './inference/session.js';
 import { createCheckLiveness } from './pipeline/check-liveness.js';
 import { createMatchFace } from './pipeline/match-face.js';
 import { createVerifyVideo } from './pipeline/verify-video.js';
+import { createSessionsApi } from './sessions/sessions-api.js';
 import { videoBinaries } from './video/binaries.js';
 import { createVideoReader } from './video/read-video.js';
 
@@ -53,7 +54,19 @@ async function main(): Promise<void> {
     bodyLimitBytes: config.video.bodyLimitBytes,
     verifyVideo: createVerifyVideo(registry, { maxImagePixels: config.maxImagePixels, readVideo }),
   };
-  const app = createApp({ registry, versions: { service: pkg.version, onnxruntime: ortVersion(), node: process.versions.node }, liveness: liveness.deps, matchFace, verifyVideo });
+  // The sessions API (and webhook delivery) share the apps, rate limits, concurrency slots and rules; their
+  // state lives in DATA_DIR. Jobs a previous process left unfinished resume at start().
+  const sessions = createSessionsApi(config, { ...liveness.deps, verifyVideo: verifyVideo.verifyVideo });
+  sessions.start();
+  const app = createApp({
+    registry,
+    versions: { service: pkg.version, onnxruntime: ortVersion(), node: process.versions.node },
+    liveness: liveness.deps,
+    matchFace,
+    verifyVideo,
+    sessions: sessions.deps,
+    webhooks: sessions.webhooksRoute,
+  });
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     console.log(`listening on http://${info.address}:${info.port}`);
   });
@@ -69,7 +82,12 @@ async function main(): Promise<void> {
     }, config.shutdownGraceMs);
     force.unref();
     server.close(() => {
-      void Promise.all([registry.dispose(), liveness.close()]).finally(() => process.exit(0));
+      // Running jobs finish first (stop() waits for them); the models are released after.
+      void sessions
+        .close()
+        .catch((error: unknown) => console.error(`sessions store close failed: ${String(error)}`))
+        .then(() => Promise.all([registry.dispose(), liveness.close()]))
+        .finally(() => process.exit(0));
     });
   };
   process.on('SIGTERM', () => stop('SIGTERM'));

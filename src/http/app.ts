@@ -17,7 +17,9 @@ import { openApiDocument } from './openapi.js';
 import { checkLivenessRoute, type CheckLivenessDeps } from './routes/check-liveness.js';
 import { croppedImageRoute } from './routes/cropped-image.js';
 import { matchFaceRoute, type MatchFaceDeps } from './routes/match-face.js';
+import { sessionsRoute, type SessionsDeps } from './routes/sessions.js';
 import { verifyVideoRoute, type VerifyVideoDeps } from './routes/verify-video.js';
+import { webhooksRoute, type WebhooksRouteDeps } from './routes/webhooks.js';
 
 export interface AppDeps {
   registry: ModelRegistry;
@@ -28,6 +30,10 @@ export interface AppDeps {
   matchFace?: MatchFaceDeps;
   /** POST /v1/verifyVideo (video liveness + match against selfie / ID photo); absent = not served. */
   verifyVideo?: VerifyVideoDeps;
+  /** The Verilock-style video-KYC sessions API (POST /v1/sessions …; Bearer appKey; README "Sessions API"); absent = not served. */
+  sessions?: SessionsDeps;
+  /** GET /v1/webhooks…, POST /v1/webhooks/{id}/redeliver (Bearer appKey; README "Webhooks"); absent = not served. */
+  webhooks?: WebhooksRouteDeps;
 }
 
 /** Error body for the service's own routes (vendor contracts map errors to their own formats). */
@@ -77,6 +83,8 @@ export function createApp(deps: AppDeps): Hono<ApiEnv> {
   }
   if (deps.matchFace) app.route('/v1', matchFaceRoute(deps.matchFace));
   if (deps.verifyVideo) app.route('/v1', verifyVideoRoute(deps.verifyVideo));
+  if (deps.sessions) app.route('/v1', sessionsRoute(deps.sessions));
+  if (deps.webhooks) app.route('/v1', webhooksRoute(deps.webhooks));
 
   app.notFound((c) => {
     if (c.req.path.startsWith(VENDOR_PREFIX)) return vendorError(c, new AppError('NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`));

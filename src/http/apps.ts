@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { AppError } from '../errors.js';
 
 /** APIs an app can be allowed to call; `*` = all (also those added later). */
-export const API_NAMES = ['checkLiveness', 'matchFace', 'verifyVideo'] as const;
+export const API_NAMES = ['checkLiveness', 'matchFace', 'verifyVideo', 'sessions'] as const;
 export type ApiName = (typeof API_NAMES)[number];
 
 const appSchema = z
@@ -25,14 +25,26 @@ const appSchema = z
     allowedApis: z.array(z.enum([...API_NAMES, '*'])),
     /** Requests per minute (fixed one-minute windows); absent = no limit. */
     rateLimitPerMinute: z.number().int().min(1).optional(),
+    /** Where this app's webhook events (video.completed, video.reviewed) are POSTed; absent = no webhooks. README "Webhooks". */
+    webhookUrl: z.url({ protocol: /^https?$/, error: 'webhookUrl must be an http(s) URL' }).max(2048).optional(),
+    /** HMAC-SHA256 key for the X-Webhook-Signature header, at least 32 characters; required with webhookUrl. */
+    webhookSecret: z.string().min(32, 'webhookSecret must be at least 32 characters').optional(),
   })
   .strict();
 
 export const appsFileSchema = z.array(appSchema).superRefine((apps, ctx) => {
   const seen = new Set<string>();
+  // Bearer-key APIs find the app by its key alone (AppRegistry.authenticateKey), so keys must differ.
+  const keys = new Set<string>();
   apps.forEach((app, index) => {
+    if (keys.has(app.appKeySha256)) ctx.addIssue({ code: 'custom', path: [index, 'appKeySha256'], message: 'two apps share this appKey; give each app its own' });
+    keys.add(app.appKeySha256);
     if (seen.has(app.appId)) ctx.addIssue({ code: 'custom', path: [index, 'appId'], message: `duplicate appId "${app.appId}"` });
     seen.add(app.appId);
+    if ((app.webhookUrl === undefined) !== (app.webhookSecret === undefined)) {
+      const missing = app.webhookUrl === undefined ? 'webhookUrl' : 'webhookSecret';
+      ctx.addIssue({ code: 'custom', path: [index, missing], message: 'webhookUrl and webhookSecret go together: set both or neither' });
+    }
   });
 });
 
@@ -44,9 +56,11 @@ export function sha256Hex(text: string): string {
 
 export class AppRegistry {
   private readonly byId: Map<string, { app: AppDefinition; keyHash: Buffer }>;
+  private readonly byKeyHash: Map<string, AppDefinition>;
 
   constructor(apps: readonly AppDefinition[]) {
     this.byId = new Map(apps.map((app) => [app.appId, { app, keyHash: Buffer.from(app.appKeySha256, 'hex') }]));
+    this.byKeyHash = new Map(apps.map((app) => [app.appKeySha256, app]));
   }
 
   /** Reads and validates an APPS_FILE; errors name the file and the field (e.g. `[1].appKeySha256`). */
@@ -79,6 +93,21 @@ export class AppRegistry {
     const expected = entry?.keyHash ?? Buffer.alloc(32);
     const equal = timingSafeEqual(given, expected);
     return entry && equal ? entry.app : undefined;
+  }
+
+  /** The app with this id (its configuration, e.g. the webhook endpoint), or undefined. */
+  get(appId: string): AppDefinition | undefined {
+    return this.byId.get(appId)?.app;
+  }
+
+  /**
+   * The app whose appKey this is, for APIs that take only the key (`Authorization: Bearer <appKey>`).
+   * Looked up by the key's SHA-256: the map lookup's timing depends on the hash, not on the key, so it
+   * tells an attacker nothing usable about a key.
+   */
+  authenticateKey(appKey: string | undefined): AppDefinition | undefined {
+    if (!appKey) return undefined;
+    return this.byKeyHash.get(sha256Hex(appKey));
   }
 
   static allows(app: AppDefinition, api: ApiName): boolean {

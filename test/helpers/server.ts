@@ -1,5 +1,7 @@
 /** Starts the real service (`tsx src/main.ts`) as a child process on a free loopback port, for end-to-end tests. */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { repoRoot } from './reference.js';
 
@@ -14,7 +16,10 @@ export interface ServiceProcess {
 }
 
 export function startService(env: Record<string, string>): ServiceProcess {
-  const child = spawn(tsx, ['src/main.ts'], { cwd: repoRoot, env: { ...process.env, HOST: '127.0.0.1', PORT: '0', ...env } });
+  // A fresh DATA_DIR per process unless given: test servers running in parallel must not share one store
+  // (LocalMediaStore and the job queue assume one process per data directory).
+  const dataDir = env.DATA_DIR ?? mkdtempSync(path.join(tmpdir(), 'service-data-'));
+  const child = spawn(tsx, ['src/main.ts'], { cwd: repoRoot, env: { ...process.env, HOST: '127.0.0.1', PORT: '0', DATA_DIR: dataDir, ...env } });
   let text = '';
   child.stdout!.on('data', (d) => (text += d));
   child.stderr!.on('data', (d) => (text += d));

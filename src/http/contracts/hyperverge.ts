@@ -187,6 +187,8 @@ export const ERROR_SHAPES: Record<ErrorCode, ErrorShape> = {
     summary: { action: 'fail', details: [{ code: '111', message: 'Unsupported file type. Supported types: jpg, jpeg, png' }] },
   },
   IMAGE_TOO_LARGE: { status: 413, error: 'Content Too Large' },
+  // Stored uploads (sessions API) over MEDIA_MAX_BYTES; same envelope as IMAGE_TOO_LARGE.
+  MEDIA_TOO_LARGE: { status: 413, error: 'Content Too Large' },
   // verifyVideo: no HyperVerge equivalent; `reason` names the problem (too long, audio only, corrupt, …).
   VIDEO_INVALID: { status: 400, error: 'Invalid video' },
   NO_FACE_DETECTED: {

@@ -1,0 +1,364 @@
+/**
+ * The Verilock-style video-KYC session API (issue #6, self-record mode):
+ *   POST /v1/sessions                      create (Bearer key) → id + signed capture links
+ *   GET  /v1/sessions/{id}                 the session, its consent and capture progress (Bearer)
+ *   POST /v1/sessions/{id}/{document|selfie|video}   uploads (Bearer, or the signed capture link); the video
+ *                                          needs the consent fields and enqueues `session.process`
+ *   GET  /v1/sessions/{id}/video           Verilock's video result, with a signed 1-hour video_url (Bearer)
+ *   GET  /v1/sessions/{id}/video/download  the recorded video through that signed link (HTTP Range)
+ *   POST /v1/sessions/{id}/review          a reviewer's decision, once (Bearer)
+ * Errors are Verilock's `{error, message, details}` (contracts/verilock.ts). Guards run cheapest first:
+ * credentials → rate limit → body limit → session lookup and state check → body parsing → storage.
+ */
+import { Readable } from 'node:stream';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { AppError } from '../../errors.js';
+import { type ProcessSessionPayload, PROCESS_SESSION_JOB } from '../../sessions/process-session.js';
+import type { SessionRepository, StoredSession } from '../../sessions/session-repository.js';
+import { applyReview, applyUpload, checkUpload, type Consent, type Session, type SessionStep } from '../../sessions/session-state.js';
+import type { JobQueue } from '../../store/job-queue.js';
+import type { MediaStore } from '../../store/media-store.js';
+import type { WebhookEvents } from '../../store/webhooks.js';
+import { AppRegistry } from '../apps.js';
+import type { ApiEnv } from '../context.js';
+import {
+  consentBody,
+  consentSchema,
+  createSessionSchema,
+  reviewSchema,
+  SessionApiError,
+  sessionBody,
+  validationDetails,
+  verilockError,
+  videoBody,
+} from '../contracts/verilock.js';
+import { serveMedia } from '../media-response.js';
+import { bearerKey } from '../middleware/bearer-key.js';
+import { bodyLimit } from '../middleware/body-limit.js';
+import { rateLimit, type RateLimiter } from '../middleware/rate-limit.js';
+import type { UrlSigner } from '../signed-url.js';
+
+export interface SessionsDeps {
+  apps: AppRegistry;
+  rateLimiter: RateLimiter;
+  sessions: SessionRepository;
+  media: MediaStore;
+  jobs: Pick<JobQueue, 'enqueue'>;
+  webhooks: WebhookEvents;
+  /** Signs capture links (until the session expires) and video links (ttlSeconds: Verilock's 1 hour). */
+  signer: UrlSigner;
+  limits: {
+    /** Largest selfie / document photo, bytes. */
+    imageBytes: number;
+    /** Largest video, bytes. */
+    videoBytes: number;
+    /** Longest video_max_duration a profile may ask for, seconds (VIDEO_MAX_SECONDS). */
+    maxVideoSeconds: number;
+    /** How long captured media is kept, ms. */
+    mediaRetentionMs: number;
+  };
+  /** The client's IP for the consent record (the socket peer; tests and proxies supply their own). */
+  clientIp: (c: Context<ApiEnv>) => string;
+  /** Base for absolute links; undefined = the request's origin. */
+  publicBaseUrl?: string;
+  now?: () => number;
+}
+
+/** Body of the JSON endpoints (create, review): small. */
+const JSON_BODY_LIMIT_BYTES = 64 * 1024;
+const UPLOAD_STEPS: readonly SessionStep[] = ['document', 'selfie', 'video'];
+/** Multipart field of each step: Verilock's `front` (documents) and `image` (selfie); `video` for the video. */
+const FILE_FIELD: Record<SessionStep, string> = { document: 'front', selfie: 'image', video: 'video' };
+const DOCUMENT_TYPES = ['passport', 'id_card', 'driving_license', 'residence_permit'];
+
+const captureResource = (id: string, step: SessionStep) => `session-capture:${id}:${step}`;
+const videoResource = (id: string) => `session-video:${id}`;
+
+type SessionEnv = ApiEnv & { Variables: { session: StoredSession; viaLink: boolean } };
+
+export function sessionsRoute(deps: SessionsDeps): Hono<ApiEnv> {
+  const route = new Hono<SessionEnv>();
+  const now = deps.now ?? Date.now;
+  const base = (c: Context) => deps.publicBaseUrl ?? new URL(c.req.url).origin;
+
+  const captureLink = (c: Context, session: Session, step: SessionStep) => {
+    // Capture links die with the session: the link is the end user's only credential.
+    const expires = Math.floor(session.expiresAt / 1000);
+    return `${base(c)}/v1/sessions/${session.id}/${step}?expires=${expires}&signature=${deps.signer.signature(captureResource(session.id, step), expires)}`;
+  };
+  const videoLink = (c: Context, session: Session) => {
+    if (!session.media.video) return null;
+    const { expires, signature } = deps.signer.sign(videoResource(session.id));
+    return `${base(c)}/v1/sessions/${session.id}/video/download?expires=${expires}&signature=${signature}`;
+  };
+
+  /** `Authorization: Bearer <appKey>` → the app (401 without); 403 when the app may not call `sessions`. */
+  const authenticate = bearerKey(deps.apps) as unknown as MiddlewareHandler<SessionEnv>;
+  const bearer: MiddlewareHandler<SessionEnv> = async function sessionsBearerMiddleware(c, next) {
+    await authenticate(c, async () => {
+      const app = c.get('app');
+      if (!AppRegistry.allows(app, 'sessions')) throw new SessionApiError(403, 'forbidden', `app "${app.appId}" may not call the sessions API`);
+      await next();
+    });
+  };
+
+  /** Loads `:id`; another app's session is reported as missing (no existence oracle across apps). */
+  const loadOwnSession: MiddlewareHandler<SessionEnv> = async function loadSessionMiddleware(c, next) {
+    const id = c.req.param('id')!;
+    const session = deps.sessions.get(id);
+    if (!session || session.appId !== c.get('app').appId) throw new SessionApiError(404, 'not_found', `no session ${id}`);
+    c.set('session', session);
+    await next();
+  };
+
+  /**
+   * Uploads take the Bearer key (server-side integrations) or the signed capture link of that session and
+   * step (the end user's device, which must never hold the API key). A link past its expiry is 403.
+   */
+  const uploadAccess: MiddlewareHandler<SessionEnv> = async function uploadAccessMiddleware(c, next) {
+    const step = c.req.param('step') as SessionStep;
+    const id = c.req.param('id')!;
+    const expires = c.req.query('expires');
+    const signature = c.req.query('signature');
+    if (expires === undefined && signature === undefined) {
+      await bearer(c, async () => {
+        await rateLimit(deps.rateLimiter)(c as unknown as Context<ApiEnv>, async () => {
+          await loadOwnSession(c, next);
+        });
+      });
+      return;
+    }
+    const check = deps.signer.check(captureResource(id, step), expires, signature);
+    if (check === 'invalid') throw new SessionApiError(403, 'forbidden', 'the capture link is invalid');
+    if (check === 'expired') throw new SessionApiError(403, 'link_expired', 'the capture link has expired; create a new session');
+    const session = deps.sessions.get(id);
+    if (!session) throw new SessionApiError(404, 'not_found', `no session ${id}`);
+    const app = deps.apps.get(session.appId);
+    if (!app) throw new SessionApiError(403, 'forbidden', `the app of session ${id} is no longer configured`);
+    c.set('app', app);
+    c.set('session', session);
+    c.set('viaLink', true);
+    await next();
+  };
+
+  route.use('/sessions/*', async function requestIdHeader(c, next) {
+    await next();
+    // Verilock returns X-Request-Id on every response (https://developer.verilock.io/reference/response-codes).
+    const requestId = c.get('requestId');
+    if (requestId) c.header('X-Request-Id', requestId);
+  });
+  route.use('/sessions', async function requestIdHeaderRoot(c, next) {
+    await next();
+    const requestId = c.get('requestId');
+    if (requestId) c.header('X-Request-Id', requestId);
+  });
+
+  route.post('/sessions', bearer, rateLimit(deps.rateLimiter), bodyLimit(JSON_BODY_LIMIT_BYTES), async function createSession(c) {
+    const json = await readJson(c.req.raw);
+    // live_agent is Verilock's real-time call with a human agent: this service has no call infrastructure.
+    if (isRecord(json) && isRecord(json.profile) && json.profile.video_mode === 'live_agent') {
+      throw new SessionApiError(422, 'not_supported', 'video_mode "live_agent" is not supported by this service; use "self_record"', {
+        'profile.video_mode': ['live_agent is not supported; use self_record'],
+      });
+    }
+    const parsed = createSessionSchema(deps.limits.maxVideoSeconds).safeParse(json);
+    if (!parsed.success) throw new SessionApiError(422, 'validation_error', 'The given data was invalid.', validationDetails(parsed.error));
+    const request = parsed.data;
+    const session = deps.sessions.create({
+      appId: c.get('app').appId,
+      externalId: request.external_id ?? null,
+      redirectUrl: request.redirect_url ?? null,
+      steps: request.profile.steps,
+      videoMaxDuration: request.profile.video_max_duration,
+      videoLanguage: request.profile.video_language,
+      expiresAt: now() + request.expires_in * 1000,
+    });
+    const capture = Object.fromEntries(session.steps.map((step) => [step, captureLink(c, session, step)]));
+    return c.json(sessionBody(session, now(), { capture }), 201);
+  });
+
+  route.get('/sessions/:id', bearer, rateLimit(deps.rateLimiter), loadOwnSession, async function getSession(c) {
+    const session = c.get('session');
+    const capture = Object.fromEntries(session.steps.map((step) => [step, captureLink(c, session, step)]));
+    return c.json(sessionBody(session, now(), { capture }), 200);
+  });
+
+  route.get('/sessions/:id/video', bearer, rateLimit(deps.rateLimiter), loadOwnSession, async function getVideo(c) {
+    const session = c.get('session');
+    return c.json(videoBody(session, now(), videoLink(c, session)), 200);
+  });
+
+  route.get('/sessions/:id/video/download', async function downloadVideo(c) {
+    const id = c.req.param('id');
+    const check = deps.signer.check(videoResource(id), c.req.query('expires'), c.req.query('signature'));
+    if (check === 'invalid') throw new SessionApiError(403, 'forbidden', 'the video link is invalid');
+    if (check === 'expired') throw new SessionApiError(403, 'link_expired', 'the video link has expired; get a new one from GET /v1/sessions/{id}/video');
+    const mediaId = deps.sessions.get(id)?.media.video;
+    const record = mediaId ? deps.media.get(mediaId) : undefined;
+    if (!record) throw new SessionApiError(404, 'not_found', `the video of session ${id} is not stored (not recorded yet, or past retention)`);
+    return serveMedia(deps.media, record, c.req.raw, {
+      // The link is a bearer credential: keep the video out of shared caches (RFC 9111 §5.2.2.7).
+      'Cache-Control': 'private, no-store',
+      'Content-Disposition': `attachment; filename="${id}-video"`,
+    });
+  });
+
+  route.post('/sessions/:id/review', bearer, rateLimit(deps.rateLimiter), bodyLimit(JSON_BODY_LIMIT_BYTES), loadOwnSession, async function review(c) {
+    const parsed = reviewSchema.safeParse(await readJson(c.req.raw));
+    if (!parsed.success) throw new SessionApiError(422, 'validation_error', 'The given data was invalid.', validationDetails(parsed.error));
+    const request = parsed.data;
+    const current = c.get('session');
+    const next = applyReview(current, { decision: request.decision, reviewerId: request.reviewer_id, notes: request.notes ?? null }, now());
+    const written = deps.sessions.update(current, next, () => {
+      // Recorded in the review's transaction: a decision is never stored without its event.
+      deps.webhooks.emit(next.appId, 'video.reviewed', {
+        session_id: next.id,
+        video_mode: next.videoMode,
+        // README "Webhooks": for video.reviewed, `status` is the reviewer's decision.
+        status: next.review!.decision,
+        duration_seconds: next.scores ? Math.round(next.scores.durationSeconds * 10) / 10 : null,
+      });
+    });
+    if (!written) {
+      // Lost a race with another writer: the state machine answers for the session as it is now (409 when reviewed).
+      applyReview(deps.sessions.get(current.id)!, { decision: request.decision, reviewerId: request.reviewer_id, notes: null }, now());
+      throw new SessionApiError(409, 'conflict', `session ${current.id} changed while reviewing; retry`);
+    }
+    return c.json(videoBody(next, now(), videoLink(c, next)), 200);
+  });
+
+  route.post('/sessions/:id/:step{document|selfie|video}', uploadAccess, async function upload(c, next) {
+    const step = c.req.param('step') as SessionStep;
+    const limit = step === 'video' ? deps.limits.videoBytes : deps.limits.imageBytes;
+    // Body limit: a little over the file limit for the multipart framing and consent fields.
+    await bodyLimit(limit + 64 * 1024)(c, next);
+  }, async function uploadStep(c) {
+    const step = c.req.param('step') as SessionStep;
+    const session = c.get('session');
+    checkUpload(session, step, now());
+    const { file, fields } = await readUpload(c.req.raw, step);
+    let consent: Consent | undefined;
+    if (step === 'video') consent = parseConsent(fields, c, deps.clientIp(c as unknown as Context<ApiEnv>));
+    if (step === 'document' && fields.type !== undefined && !DOCUMENT_TYPES.includes(fields.type)) {
+      throw new SessionApiError(422, 'validation_error', 'The given data was invalid.', { type: [`type must be one of ${DOCUMENT_TYPES.join(', ')}`] });
+    }
+    const record = await deps.media.put(file, {
+      kind: step === 'video' ? 'video' : 'image',
+      appId: session.appId,
+      maxBytes: step === 'video' ? deps.limits.videoBytes : deps.limits.imageBytes,
+      retentionMs: deps.limits.mediaRetentionMs,
+    });
+    let jobId: string | undefined;
+    let stored: Session | undefined;
+    try {
+      // Compare-and-set: a concurrent upload to the same session makes this one re-check against the new state.
+      for (let tries = 0; tries < 3 && !stored; tries++) {
+        const current = tries === 0 ? session : deps.sessions.get(session.id)!;
+        const next = applyUpload(current, step, record.id, now(), consent);
+        const replaced = step !== 'video' ? current.media[step] : undefined;
+        const written = deps.sessions.update(current, next, () => {
+          if (step === 'video') jobId = deps.jobs.enqueue<ProcessSessionPayload>(PROCESS_SESSION_JOB, { sessionId: session.id });
+        });
+        if (written) {
+          stored = next;
+          // A re-taken photo replaces the previous one, which nothing references any more.
+          if (replaced) deps.media.delete(replaced);
+        }
+      }
+      if (!stored) throw new SessionApiError(409, 'conflict', `session ${session.id} kept changing during the upload; retry`);
+    } catch (error) {
+      deps.media.delete(record.id);
+      throw error;
+    }
+    return c.json(
+      {
+        id: record.id,
+        session_id: stored.id,
+        step,
+        status: 'uploaded',
+        content_type: record.contentType,
+        bytes: record.bytes,
+        sha256: record.sha256,
+        created_at: new Date(record.createdAt).toISOString(),
+        session_status: stored.status,
+        ...(step === 'video' ? { consent: consentBody(stored), job_id: jobId ?? null } : {}),
+      },
+      201,
+    );
+  });
+
+  route.all('/sessions/*', () => {
+    throw new SessionApiError(404, 'not_found', 'no such sessions endpoint');
+  });
+
+  route.onError((error, c) => {
+    const { status, body } = verilockError(error);
+    if (status >= 500) console.error(`sessions API ${c.req.method} ${c.req.path}:`, error);
+    if (status === 503) c.header('Retry-After', '1');
+    if (error instanceof AppError && error.code === 'RATE_LIMITED') {
+      const retryAfter = Number(c.res.headers.get('Retry-After') ?? 0);
+      if (retryAfter > 0) body.details = { retry_after: retryAfter };
+    }
+    return c.json(body, status as ContentfulStatusCode);
+  });
+
+  return route as unknown as Hono<ApiEnv>;
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+async function readJson(req: Request): Promise<unknown> {
+  if (!/^application\/json\b/i.test(req.headers.get('content-type') ?? '')) throw new SessionApiError(400, 'invalid_request', 'send the body as application/json');
+  try {
+    return await req.json();
+  } catch (error) {
+    throw new SessionApiError(400, 'invalid_request', `malformed JSON body (${(error as Error).message})`);
+  }
+}
+
+/**
+ * An upload body: multipart/form-data with the step's file field (`front` + optional `type` for the document,
+ * `image` for the selfie, `video` + consent fields for the video), or the raw file as the body (consent in
+ * X-Consent-Given-At / X-Consent-Text-Version headers).
+ */
+async function readUpload(req: Request, step: SessionStep): Promise<{ file: Uint8Array | Readable; fields: Record<string, string> }> {
+  const type = req.headers.get('content-type') ?? '';
+  if (/^multipart\/form-data\s*;/i.test(type)) {
+    let form: FormData;
+    try {
+      form = await req.formData();
+    } catch (error) {
+      throw new SessionApiError(400, 'invalid_request', `malformed multipart body (${(error as Error).message})`);
+    }
+    const fileField = FILE_FIELD[step];
+    const files = form.getAll(fileField);
+    if (files.length !== 1 || typeof files[0] === 'string') {
+      throw new SessionApiError(422, 'validation_error', 'The given data was invalid.', { [fileField]: [files.length > 1 ? `send "${fileField}" once` : `"${fileField}" (a file) is required`] });
+    }
+    const fields: Record<string, string> = {};
+    for (const [name, value] of form.entries()) {
+      if (name === fileField) continue;
+      if (typeof value !== 'string') throw new SessionApiError(422, 'validation_error', 'The given data was invalid.', { [name]: ['unexpected file field'] });
+      fields[name] = value;
+    }
+    const blob = files[0] as Blob;
+    if (blob.size === 0) throw new SessionApiError(422, 'validation_error', 'The given data was invalid.', { [fileField]: ['the file is empty'] });
+    return { file: new Uint8Array(await blob.arrayBuffer()), fields };
+  }
+  if (!req.body) throw new SessionApiError(422, 'validation_error', 'The given data was invalid.', { body: ['send the file as the body, or as multipart/form-data'] });
+  const fields: Record<string, string> = {};
+  const givenAt = req.headers.get('X-Consent-Given-At');
+  const textVersion = req.headers.get('X-Consent-Text-Version');
+  if (givenAt !== null) fields.consent_given_at = givenAt;
+  if (textVersion !== null) fields.consent_text_version = textVersion;
+  return { file: Readable.fromWeb(req.body as import('node:stream/web').ReadableStream<Uint8Array>), fields };
+}
+
+function parseConsent(fields: Record<string, string>, c: Context, ip: string): Consent {
+  const parsed = consentSchema.safeParse(fields);
+  if (!parsed.success) {
+    throw new SessionApiError(422, 'validation_error', 'a video is accepted only with the recorded consent: consent_given_at and consent_text_version', validationDetails(parsed.error));
+  }
+  return { givenAt: parsed.data.consent_given_at, textVersion: parsed.data.consent_text_version, ip, userAgent: c.req.header('User-Agent') ?? '' };
+}

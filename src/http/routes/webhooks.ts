@@ -1,0 +1,118 @@
+/**
+ * The app's webhook deliveries (README "Webhooks"), Verilock-style API (Bearer appKey, `{error, message,
+ * details}` errors, snake_case):
+ *
+ *   GET  /v1/webhooks?session_id=&status=pending|delivered|failed&limit=&after=   newest first
+ *   GET  /v1/webhooks/{webhook_id}                                                 one event
+ *   GET  /v1/webhooks/{webhook_id}/attempts                                        every attempt, in order
+ *   POST /v1/webhooks/{webhook_id}/redeliver                                       a new round of attempts, now (202)
+ *
+ * Everything is scoped to the calling app: another app's webhook_id is a 404, not a 403 (its existence
+ * is not disclosed).
+ */
+import { Hono } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { z } from 'zod';
+import type { WebhookAttempt, WebhookLog, WebhookRecord } from '../../store/webhooks.js';
+import type { AppRegistry } from '../apps.js';
+import type { ApiEnv } from '../context.js';
+import { SessionApiError, validationDetails, verilockError } from '../contracts/verilock.js';
+import { bearerKey } from '../middleware/bearer-key.js';
+
+export interface WebhooksRouteDeps {
+  apps: AppRegistry;
+  webhooks: WebhookLog;
+}
+
+const listQuerySchema = z
+  .object({
+    session_id: z.string().min(1).max(255).optional(),
+    /** Delivery status (not the session's status in the payload). */
+    status: z.enum(['pending', 'delivered', 'failed']).optional(),
+    limit: z.coerce.number<string>().int().min(1).max(100).default(20),
+    /** webhook_id of the last item of the previous page. */
+    after: z.string().min(1).max(100).optional(),
+  })
+  .strict();
+
+const iso = (ms: number | undefined) => (ms === undefined ? null : new Date(ms).toISOString());
+
+export function webhookBody(record: WebhookRecord) {
+  return {
+    webhook_id: record.webhookId,
+    event: record.event,
+    session_id: record.sessionId,
+    status: record.state,
+    attempts: record.attempts,
+    next_attempt_at: iso(record.nextAttemptAt),
+    created_at: iso(record.createdAt),
+    delivered_at: iso(record.deliveredAt),
+    last_error: record.lastError ?? null,
+    /** Exactly what the receiver gets as the request body. */
+    payload: JSON.parse(record.body) as unknown,
+  };
+}
+
+export function attemptBody(attempt: WebhookAttempt) {
+  return {
+    attempt: attempt.number,
+    attempted_at: iso(attempt.attemptedAt),
+    url: attempt.url,
+    status_code: attempt.statusCode ?? null,
+    error: attempt.error ?? null,
+    duration_ms: attempt.durationMs,
+  };
+}
+
+const notFound = (id: string) => new SessionApiError(404, 'not_found', `no webhook ${id} for this app`);
+
+export function webhooksRoute(deps: WebhooksRouteDeps): Hono<ApiEnv> {
+  const route = new Hono<ApiEnv>();
+  route.onError((error, c) => {
+    const { status, body } = verilockError(error);
+    if (status >= 500) console.error(`error on ${c.req.method} ${c.req.path}:`, error);
+    return c.json(body, status as ContentfulStatusCode);
+  });
+  route.use('/webhooks', bearerKey(deps.apps));
+  route.use('/webhooks/*', bearerKey(deps.apps));
+
+  route.get('/webhooks', function listWebhooks(c) {
+    const parsed = listQuerySchema.safeParse(c.req.query());
+    if (!parsed.success) throw new SessionApiError(422, 'validation_error', 'invalid query parameters', validationDetails(parsed.error));
+    const { session_id, status, limit, after } = parsed.data;
+    // One extra row tells whether another page exists.
+    const rows = deps.webhooks.list(c.get('app').appId, {
+      limit: limit + 1,
+      ...(session_id !== undefined ? { sessionId: session_id } : {}),
+      ...(status !== undefined ? { state: status } : {}),
+      ...(after !== undefined ? { after } : {}),
+    });
+    const page = rows.slice(0, limit);
+    const hasMore = rows.length > limit;
+    return c.json({ data: page.map(webhookBody), has_more: hasMore, next_after: hasMore ? page[page.length - 1]!.webhookId : null });
+  });
+
+  route.get('/webhooks/:webhookId', function getWebhook(c) {
+    const id = c.req.param('webhookId');
+    const record = deps.webhooks.get(c.get('app').appId, id);
+    if (!record) throw notFound(id);
+    return c.json(webhookBody(record));
+  });
+
+  route.get('/webhooks/:webhookId/attempts', function listAttempts(c) {
+    const id = c.req.param('webhookId');
+    const attempts = deps.webhooks.attempts(c.get('app').appId, id);
+    if (!attempts) throw notFound(id);
+    return c.json({ webhook_id: id, data: attempts.map(attemptBody) });
+  });
+
+  route.post('/webhooks/:webhookId/redeliver', function redeliver(c) {
+    const id = c.req.param('webhookId');
+    const record = deps.webhooks.redeliver(c.get('app').appId, id);
+    if (!record) throw notFound(id);
+    // 202 (RFC 9110 §15.3.3): accepted, delivered by the dispatcher shortly.
+    return c.json(webhookBody(record), 202);
+  });
+
+  return route;
+}

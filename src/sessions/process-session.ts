@@ -1,0 +1,132 @@
+/**
+ * The `session.process` job: runs the verifyVideo use case on a session's stored video against its selfie
+ * and document photo, applies the verifyVideo decision rules, completes the session and records the
+ * `video.completed` webhook in the same transaction (so a crash cannot complete a session without its
+ * event, nor emit one for a session left unfinished).
+ *
+ * Failures: a problem with the person's capture (AppError 4xx: no face, invalid video, unusable image) will
+ * not go away on retry, so the session completes as declined with `result_reason`. Anything else (a busy
+ * process, an I/O error, a model failure) is thrown so the queue retries it; on the last attempt the session
+ * completes as needs_review instead of hanging in_progress for ever.
+ */
+import type { Readable } from 'node:stream';
+import { AppError } from '../errors.js';
+import { decideVideo, type DecisionRules } from '../pipeline/decision.js';
+import type { VerifyVideo } from '../pipeline/verify-video.js';
+import type { Job } from '../store/job-queue.js';
+import type { MediaStore } from '../store/media-store.js';
+import type { WebhookEvents } from '../store/webhooks.js';
+import type { SessionRepository, StoredSession } from './session-repository.js';
+import { applyCompletion, type SessionResult, type SessionScores } from './session-state.js';
+
+export const PROCESS_SESSION_JOB = 'session.process';
+
+export interface ProcessSessionPayload {
+  sessionId: string;
+}
+
+export interface ProcessSessionDeps {
+  sessions: SessionRepository;
+  media: MediaStore;
+  verifyVideo: VerifyVideo;
+  rules: { current(): DecisionRules };
+  webhooks: WebhookEvents;
+  /** Runs the pipeline in a concurrency slot shared with the HTTP APIs (ConcurrencyLimiter.run); default: at once. */
+  runLimited?: <T>(work: () => Promise<T>) => Promise<T>;
+  /** Attempts the queue makes in all; the handler gives up gracefully on the last one. */
+  maxAttempts: number;
+  now?: () => number;
+  log?: (message: string) => void;
+}
+
+async function readAll(stream: Readable): Promise<Uint8Array> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+  return new Uint8Array(Buffer.concat(chunks));
+}
+
+/** Whether an error is about the capture itself (retrying cannot help). */
+const isCaptureProblem = (error: unknown) => error instanceof AppError && error.status < 500;
+
+export function createProcessSession(deps: ProcessSessionDeps) {
+  const now = deps.now ?? Date.now;
+  const log = deps.log ?? ((m: string) => console.warn(m));
+  const runLimited = deps.runLimited ?? ((work) => work());
+
+  /** Completes `session` (compare-and-set; re-reads once if a concurrent writer moved it) and emits video.completed. */
+  function complete(session: StoredSession, outcome: { result: SessionResult; scores: SessionScores | null; resultReason: string | null }): void {
+    let current: StoredSession | undefined = session;
+    for (let tries = 0; tries < 3 && current; tries++) {
+      if (current.status === 'completed') return;
+      const next = applyCompletion(current, outcome, now());
+      const done = deps.sessions.update(current, next, () => {
+        deps.webhooks.emit(next.appId, 'video.completed', {
+          session_id: next.id,
+          video_mode: next.videoMode,
+          status: next.status,
+          duration_seconds: next.scores ? Math.round(next.scores.durationSeconds * 10) / 10 : null,
+        });
+      });
+      if (done) return;
+      current = deps.sessions.get(session.id);
+    }
+    throw new Error(`session ${session.id}: could not record its completion (concurrent updates)`);
+  }
+
+  return async function processSession(payload: ProcessSessionPayload, job: Job<ProcessSessionPayload>): Promise<void> {
+    const session = deps.sessions.get(payload.sessionId);
+    if (!session) {
+      log(`${PROCESS_SESSION_JOB} ${job.id}: session ${payload.sessionId} no longer exists; nothing to do`);
+      return;
+    }
+    // A job re-run after a crash between completing the session and finishing the job: already done.
+    if (session.status === 'completed') return;
+    const videoId = session.media.video;
+    const referenceIds = [session.media.selfie, session.media.document];
+    if (!videoId || !deps.media.get(videoId) || referenceIds.some((id) => id !== undefined && !deps.media.get(id))) {
+      complete(session, { result: 'declined', scores: null, resultReason: 'the captured media is no longer stored (retention passed)' });
+      return;
+    }
+    try {
+      const video = await readAll(deps.media.open(videoId));
+      const selfie = session.media.selfie ? await readAll(deps.media.open(session.media.selfie)) : undefined;
+      const document = session.media.document ? await readAll(deps.media.open(session.media.document)) : undefined;
+      // verifyVideo needs a selfie; a profile without one matches the video against the document photo alone.
+      const input = selfie ? { video, selfie, ...(document ? { id: document } : {}) } : { video, selfie: document! };
+      const outcome = await runLimited(() => deps.verifyVideo(input));
+      const decision = decideVideo(deps.rules.current(), {
+        faceMatchScore: outcome.faceMatch.score,
+        livenessScore: outcome.livenessScore,
+        ...(outcome.idMatch ? { idMatchScore: outcome.idMatch.score } : {}),
+      });
+      const scores: SessionScores = {
+        durationSeconds: outcome.durationSeconds,
+        // Verilock reports one face_match_score ("video face to selfie/document"): the weaker of the two matches.
+        faceMatchScore: Math.min(outcome.faceMatch.score, outcome.idMatch?.score ?? Infinity),
+        livenessScore: outcome.livenessScore,
+      };
+      const tooLong = outcome.durationSeconds > session.videoMaxDuration + 0.5;
+      complete(session, {
+        result: tooLong ? 'declined' : decision.result,
+        scores,
+        resultReason: tooLong
+          ? `the video is ${outcome.durationSeconds.toFixed(1)} s long; this session's video_max_duration is ${session.videoMaxDuration} s`
+          : decision.details.length > 0
+            ? decision.details.map((d) => d.message).join('; ')
+            : null,
+      });
+    } catch (error) {
+      if (isCaptureProblem(error)) {
+        complete(session, { result: 'declined', scores: null, resultReason: (error as Error).message });
+        return;
+      }
+      // job.attempts includes this attempt (the queue counts an attempt when it claims the job).
+      if (job.attempts >= deps.maxAttempts) {
+        log(`${PROCESS_SESSION_JOB} ${job.id}: giving up on session ${session.id} after ${deps.maxAttempts} attempts: ${String(error)}`);
+        complete(session, { result: 'needs_review', scores: null, resultReason: 'automatic processing failed; review the video manually' });
+        return;
+      }
+      throw error;
+    }
+  };
+}

@@ -1,0 +1,112 @@
+/**
+ * Builds the sessions API's durable parts from the config: the SQLite database in DATA_DIR, the media
+ * store, the session repository, the persisted job queue running `session.process`, and webhook delivery.
+ * Kept out of main.ts so the wiring is testable; `start()` begins background work (jobs re-queued after a
+ * crash resume here), `close()` drains it and closes the database.
+ */
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { getConnInfo } from '@hono/node-server/conninfo';
+import type { Context } from 'hono';
+import type { Config } from '../config.js';
+import type { AppRegistry } from '../http/apps.js';
+import type { ConcurrencyLimiter } from '../http/concurrency.js';
+import type { RateLimiter } from '../http/middleware/rate-limit.js';
+import type { SessionsDeps } from '../http/routes/sessions.js';
+import type { WebhooksRouteDeps } from '../http/routes/webhooks.js';
+import { UrlSigner } from '../http/signed-url.js';
+import type { DecisionRules } from '../pipeline/decision.js';
+import type { VerifyVideo } from '../pipeline/verify-video.js';
+import { openDatabase } from '../store/database.js';
+import { LocalMediaStore } from '../store/local-media-store.js';
+import { SqliteJobQueue } from '../store/sqlite-job-queue.js';
+import { SqliteWebhooks } from '../store/sqlite-webhooks.js';
+import { createProcessSession, PROCESS_SESSION_JOB, type ProcessSessionPayload } from './process-session.js';
+import { SessionRepository } from './session-repository.js';
+
+/** Verilock's video_url lifetime: "expires after 1 hour" (https://developer.verilock.io/premium-features/video-kyc). */
+export const VIDEO_URL_TTL_SECONDS = 3600;
+
+type SessionsConfig = Pick<Config, 'dataDir' | 'media' | 'jobs' | 'webhooks' | 'signingSecret' | 'publicBaseUrl' | 'bodyLimitBytes' | 'video'>;
+
+export interface SessionsApiShared {
+  apps: AppRegistry;
+  rateLimiter: RateLimiter;
+  concurrency: ConcurrencyLimiter;
+  rules: { current(): DecisionRules };
+  verifyVideo: VerifyVideo;
+}
+
+/** The socket peer's address (@hono/node-server); "unknown" where there is no socket (app.request() in tests). */
+function socketAddress(c: Context): string {
+  try {
+    return getConnInfo(c).remote.address ?? 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
+
+export function createSessionsApi(config: SessionsConfig, shared: SessionsApiShared, log: (message: string) => void = (m) => console.log(m)) {
+  const db = openDatabase(path.join(config.dataDir, 'store.sqlite'));
+  const media = new LocalMediaStore({ db, dir: path.join(config.dataDir, 'media'), sweepIntervalMs: config.media.sweepIntervalMs, log });
+  const sessions = new SessionRepository(db);
+  const jobs = new SqliteJobQueue({ db, ...config.jobs, log });
+  const webhooks = new SqliteWebhooks({
+    db,
+    endpointFor: (appId) => {
+      const app = shared.apps.get(appId);
+      return app?.webhookUrl && app.webhookSecret ? { url: app.webhookUrl, secret: app.webhookSecret } : undefined;
+    },
+    retry: { maxAttempts: config.webhooks.maxAttempts, baseDelayMs: config.webhooks.retryBaseMs, maxDelayMs: config.webhooks.retryMaxDelayMs },
+    timeoutMs: config.webhooks.timeoutMs,
+    pollIntervalMs: config.webhooks.pollIntervalMs,
+    concurrency: config.webhooks.concurrency,
+    log,
+  });
+  jobs.handle<ProcessSessionPayload>(
+    PROCESS_SESSION_JOB,
+    createProcessSession({
+      sessions,
+      media,
+      verifyVideo: shared.verifyVideo,
+      rules: shared.rules,
+      webhooks,
+      runLimited: (work) => shared.concurrency.run(work),
+      maxAttempts: config.jobs.maxAttempts,
+      log,
+    }),
+  );
+  if (!config.signingSecret) log('no SIGNING_SECRET: session capture and video links are signed with a random per-process secret and die on restart');
+  const deps: SessionsDeps = {
+    apps: shared.apps,
+    rateLimiter: shared.rateLimiter,
+    sessions,
+    media,
+    jobs,
+    webhooks,
+    signer: new UrlSigner(config.signingSecret ?? randomBytes(32), VIDEO_URL_TTL_SECONDS),
+    limits: {
+      imageBytes: Math.min(config.bodyLimitBytes, config.media.maxBytes),
+      videoBytes: Math.min(config.video.bodyLimitBytes, config.media.maxBytes),
+      maxVideoSeconds: config.video.maxDurationSeconds,
+      mediaRetentionMs: config.media.evidenceRetentionMs,
+    },
+    clientIp: socketAddress,
+    ...(config.publicBaseUrl !== undefined ? { publicBaseUrl: config.publicBaseUrl } : {}),
+  };
+  const webhooksRoute: WebhooksRouteDeps = { apps: shared.apps, webhooks };
+  return {
+    deps,
+    webhooksRoute,
+    start(): void {
+      jobs.start();
+      webhooks.start();
+    },
+    async close(): Promise<void> {
+      await jobs.stop();
+      await webhooks.stop();
+      media.close();
+      db.close();
+    },
+  };
+}

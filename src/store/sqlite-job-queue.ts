@@ -1,0 +1,231 @@
+/**
+ * JobQueue on the embedded SQLite database: a job is a row, so it survives a restart.
+ *
+ * A poll loop (setTimeout, `pollIntervalMs`) claims due jobs of registered types, at most `concurrency`
+ * at once, with one UPDATE … RETURNING (atomic in SQLite, so one job never runs twice from one claim).
+ * Claiming counts the attempt. A failed attempt is retried after exponential backoff,
+ * backoffBaseMs × 2^(attempt − 1) (1 s, 2 s, … with the defaults), until `maxAttempts` attempts were
+ * made; then the job is `failed` with the last error. `start()` re-queues jobs a dead process left
+ * `running`; the interrupted attempt counts, so a job that crashes the process every time still ends
+ * `failed` after maxAttempts starts instead of looping forever.
+ *
+ * Delivery is at least once: a handler interrupted by a crash runs again, so handlers must be
+ * idempotent. One process per database (the embedded default runs one process per node).
+ */
+import { randomUUID } from 'node:crypto';
+import { migrate, type Db } from './database.js';
+import type { Job, JobHandler, JobQueue, JobState } from './job-queue.js';
+
+/** Append-only (database.ts `migrate`). */
+const MIGRATIONS = [
+  `CREATE TABLE jobs (
+     id TEXT PRIMARY KEY,
+     type TEXT NOT NULL,
+     payload TEXT NOT NULL,
+     state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'failed')),
+     attempts INTEGER NOT NULL DEFAULT 0,
+     last_error TEXT,
+     run_after INTEGER NOT NULL,
+     created_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL
+   );
+   CREATE INDEX jobs_due ON jobs (state, run_after);`,
+];
+
+/** Defaults (also the config defaults, src/config.ts JOB_*). */
+export const JOB_QUEUE_DEFAULTS = {
+  /** How often the queue looks for due jobs when idle, ms. */
+  pollIntervalMs: 1000,
+  /** Jobs running at once. */
+  concurrency: 1,
+  /** Attempts before a job is `failed` (the first run included). */
+  maxAttempts: 3,
+  /** Delay before the first retry, ms; doubles with each further retry. */
+  backoffBaseMs: 1000,
+} as const;
+
+export interface SqliteJobQueueOptions {
+  db: Db;
+  /** Clock, ms since the epoch (run_after, backoff). Default Date.now. */
+  clock?: () => number;
+  pollIntervalMs?: number;
+  concurrency?: number;
+  maxAttempts?: number;
+  backoffBaseMs?: number;
+  /** Where failed attempts and re-queued jobs are reported. Default console. */
+  log?: (message: string) => void;
+}
+
+interface JobRow {
+  id: string;
+  type: string;
+  payload: string;
+  state: JobState;
+  attempts: number;
+  last_error: string | null;
+  run_after: number;
+}
+
+const toJob = (row: JobRow): Job => ({
+  id: row.id,
+  type: row.type,
+  payload: JSON.parse(row.payload) as unknown,
+  state: row.state,
+  attempts: row.attempts,
+  ...(row.last_error !== null ? { lastError: row.last_error } : {}),
+  runAfter: row.run_after,
+});
+
+export class SqliteJobQueue implements JobQueue {
+  private readonly db: Db;
+  private readonly clock: () => number;
+  private readonly settings: { pollIntervalMs: number; concurrency: number; maxAttempts: number; backoffBaseMs: number };
+  private readonly log: (message: string) => void;
+  private readonly handlers = new Map<string, JobHandler<never>>();
+  private readonly running = new Set<Promise<void>>();
+  private timer: NodeJS.Timeout | undefined;
+  private started = false;
+
+  constructor(options: SqliteJobQueueOptions) {
+    this.db = options.db;
+    this.clock = options.clock ?? Date.now;
+    this.log = options.log ?? ((message) => console.warn(message));
+    this.settings = {
+      pollIntervalMs: options.pollIntervalMs ?? JOB_QUEUE_DEFAULTS.pollIntervalMs,
+      concurrency: options.concurrency ?? JOB_QUEUE_DEFAULTS.concurrency,
+      maxAttempts: options.maxAttempts ?? JOB_QUEUE_DEFAULTS.maxAttempts,
+      backoffBaseMs: options.backoffBaseMs ?? JOB_QUEUE_DEFAULTS.backoffBaseMs,
+    };
+    if (this.settings.concurrency < 1 || this.settings.maxAttempts < 1) throw new RangeError('SqliteJobQueue: concurrency and maxAttempts must be ≥ 1');
+    migrate(this.db, 'jobs', MIGRATIONS);
+  }
+
+  /**
+   * Inserts a queued job. better-sqlite3 is synchronous on one connection, so called inside the
+   * caller's `db.transaction(...)` the job commits (or rolls back) with the caller's own writes.
+   */
+  enqueue<P>(type: string, payload: P, options?: { runAfter?: number }): string {
+    const id = `job_${randomUUID()}`;
+    const now = this.clock();
+    this.db
+      .prepare("INSERT INTO jobs (id, type, payload, state, attempts, run_after, created_at, updated_at) VALUES (?, ?, ?, 'queued', 0, ?, ?, ?)")
+      .run(id, type, JSON.stringify(payload ?? null), options?.runAfter ?? now, now, now);
+    // Look soon, after the caller's transaction (synchronous code) has committed.
+    if (this.started) this.schedule(0);
+    return id;
+  }
+
+  handle<P>(type: string, handler: JobHandler<P>): void {
+    this.handlers.set(type, handler as JobHandler<never>);
+    if (this.started) this.schedule(0);
+  }
+
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    const now = this.clock();
+    // Jobs a dead process left running: their attempt counted; give up on those that used them all.
+    const failed = this.db
+      .prepare("UPDATE jobs SET state = 'failed', last_error = 'interrupted: the process stopped while it ran', updated_at = ? WHERE state = 'running' AND attempts >= ?")
+      .run(now, this.settings.maxAttempts).changes;
+    const requeued = this.db.prepare("UPDATE jobs SET state = 'queued', run_after = ?, updated_at = ? WHERE state = 'running'").run(now, now).changes;
+    if (failed + requeued > 0) this.log(`job queue: ${requeued} interrupted job(s) re-queued, ${failed} failed (no attempts left)`);
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.started = false;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    while (this.running.size > 0) await Promise.allSettled([...this.running]);
+  }
+
+  get(id: string): Job | undefined {
+    const row = this.db.prepare('SELECT * FROM jobs WHERE id = ?').get(id) as JobRow | undefined;
+    return row ? toJob(row) : undefined;
+  }
+
+  /**
+   * Claims and runs the jobs due now (up to the free concurrency slots) and waits for them; returns how
+   * many ran. The poll loop calls it; tests call it directly with an injected clock instead of timers.
+   */
+  async runDue(): Promise<number> {
+    const batch: Promise<void>[] = [];
+    while (this.running.size < this.settings.concurrency) {
+      const job = this.claim();
+      if (!job) break;
+      batch.push(this.launch(job));
+    }
+    await Promise.all(batch);
+    return batch.length;
+  }
+
+  private claim(): Job | undefined {
+    const types = [...this.handlers.keys()];
+    if (types.length === 0) return undefined;
+    const now = this.clock();
+    const row = this.db
+      .prepare(
+        `UPDATE jobs SET state = 'running', attempts = attempts + 1, updated_at = ?
+         WHERE id = (SELECT id FROM jobs WHERE state = 'queued' AND run_after <= ? AND type IN (SELECT value FROM json_each(?))
+                     ORDER BY run_after, created_at LIMIT 1)
+         RETURNING *`,
+      )
+      .get(now, now, JSON.stringify(types)) as JobRow | undefined;
+    return row ? toJob(row) : undefined;
+  }
+
+  /** Runs a claimed job, tracked for stop(); when it ends, the loop looks for more at once. */
+  private launch(job: Job): Promise<void> {
+    const run = this.execute(job)
+      .catch((error: unknown) => this.log(`job ${job.id}: could not record the outcome: ${String(error)}`))
+      .finally(() => {
+        this.running.delete(run);
+        this.schedule(0);
+      });
+    this.running.add(run);
+    return run;
+  }
+
+  private async execute(job: Job): Promise<void> {
+    const handler = this.handlers.get(job.type)!;
+    try {
+      await handler(job.payload as never, job as Job<never>);
+      this.db.prepare("UPDATE jobs SET state = 'done', last_error = NULL, updated_at = ? WHERE id = ?").run(this.clock(), job.id);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      const now = this.clock();
+      if (job.attempts >= this.settings.maxAttempts) {
+        this.db.prepare("UPDATE jobs SET state = 'failed', last_error = ?, updated_at = ? WHERE id = ?").run(message, now, job.id);
+        this.log(`job ${job.id} (${job.type}) failed after ${job.attempts} attempt(s): ${message}`);
+      } else {
+        const delay = this.settings.backoffBaseMs * 2 ** (job.attempts - 1);
+        this.db.prepare("UPDATE jobs SET state = 'queued', last_error = ?, run_after = ?, updated_at = ? WHERE id = ?").run(message, now + delay, now, job.id);
+        this.log(`job ${job.id} (${job.type}) attempt ${job.attempts} failed, retrying in ${delay} ms: ${message}`);
+      }
+    }
+  }
+
+  private schedule(delayMs: number): void {
+    if (!this.started) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.tick(), delayMs);
+    this.timer.unref();
+  }
+
+  private async tick(): Promise<void> {
+    this.timer = undefined;
+    if (!this.started) return;
+    try {
+      // Claim into free slots; when one finishes, look again at once (more may be due).
+      while (this.started && this.running.size < this.settings.concurrency) {
+        const job = this.claim();
+        if (!job) break;
+        void this.launch(job);
+      }
+    } catch (error) {
+      this.log(`job queue poll failed: ${String(error)}`);
+    }
+    if (this.started && !this.timer) this.schedule(this.settings.pollIntervalMs);
+  }
+}

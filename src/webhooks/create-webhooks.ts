@@ -1,0 +1,35 @@
+/**
+ * Wiring: the embedded webhook store from the parsed config (WEBHOOK_*), the shared database and the
+ * app registry (each app's webhookUrl / webhookSecret from APPS_FILE). Kept out of main.ts so it is testable.
+ */
+import type { Config } from '../config.js';
+import type { AppRegistry } from '../http/apps.js';
+import type { Db } from '../store/database.js';
+import { SqliteWebhooks, type SqliteWebhooksOptions, type WebhookEndpoint } from '../store/sqlite-webhooks.js';
+
+/** The app's endpoint as configured now; undefined for an unknown app or one without webhookUrl. */
+export function endpointsFromApps(apps: AppRegistry): (appId: string) => WebhookEndpoint | undefined {
+  return (appId) => {
+    const app = apps.get(appId);
+    // The APPS_FILE schema requires both fields together; checking both keeps the types honest.
+    return app?.webhookUrl !== undefined && app.webhookSecret !== undefined ? { url: app.webhookUrl, secret: app.webhookSecret } : undefined;
+  };
+}
+
+/** Not started: call start() once the server is up and stop() on shutdown. */
+export function createWebhooks(
+  config: Config['webhooks'],
+  db: Db,
+  apps: AppRegistry,
+  extra: Pick<SqliteWebhooksOptions, 'log' | 'fetch' | 'now'> = {},
+): SqliteWebhooks {
+  return new SqliteWebhooks({
+    db,
+    endpointFor: endpointsFromApps(apps),
+    retry: { maxAttempts: config.maxAttempts, baseDelayMs: config.retryBaseMs, maxDelayMs: config.retryMaxDelayMs },
+    timeoutMs: config.timeoutMs,
+    pollIntervalMs: config.pollIntervalMs,
+    concurrency: config.concurrency,
+    ...extra,
+  });
+}
