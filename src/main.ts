@@ -66,6 +66,9 @@ async function main(): Promise<void> {
     verifyVideo,
     sessions: sessions.deps,
     webhooks: sessions.webhooksRoute,
+    advanceGetVideo: sessions.advanceGetVideo,
+    tencentEss: sessions.tencentEss,
+    sessionRecording: sessions.sessionRecording,
   });
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     console.log(`listening on http://${info.address}:${info.port}`);

@@ -17,9 +17,12 @@ import { openApiDocument } from './openapi.js';
 import { checkLivenessRoute, type CheckLivenessDeps } from './routes/check-liveness.js';
 import { croppedImageRoute } from './routes/cropped-image.js';
 import { matchFaceRoute, type MatchFaceDeps } from './routes/match-face.js';
+import { sessionRecordingRoute, type SessionRecordingDeps } from './routes/session-recording.js';
 import { sessionsRoute, type SessionsDeps } from './routes/sessions.js';
 import { verifyVideoRoute, type VerifyVideoDeps } from './routes/verify-video.js';
 import { webhooksRoute, type WebhooksRouteDeps } from './routes/webhooks.js';
+import { advanceGetVideoRoute, type AdvanceGetVideoDeps } from './routes/advance-get-video.js';
+import { tencentEssRoute, type TencentEssDeps } from './routes/tencent-ess.js';
 
 export interface AppDeps {
   registry: ModelRegistry;
@@ -34,6 +37,12 @@ export interface AppDeps {
   sessions?: SessionsDeps;
   /** GET /v1/webhooks…, POST /v1/webhooks/{id}/redeliver (Bearer appKey; README "Webhooks"); absent = not served. */
   webhooks?: WebhooksRouteDeps;
+  /** ADVANCE.AI-style token + GET /liveness/ext/v1/get-video over the sessions store (README "ADVANCE.AI Get Video"); absent = not served. */
+  advanceGetVideo?: AdvanceGetVideoDeps;
+  /** Tencent ESS-style POST / (X-TC-Action: DescribeSignFaceVideo) over the sessions store (README "Tencent ESS DescribeSignFaceVideo"); absent = not served. */
+  tencentEss?: TencentEssDeps;
+  /** HyperVerge session-recording module: POST /v1/sessionRecording, GET /v1/sessionRecording/results (README "Session recording"); absent = not served. */
+  sessionRecording?: SessionRecordingDeps;
 }
 
 /** Error body for the service's own routes (vendor contracts map errors to their own formats). */
@@ -85,6 +94,9 @@ export function createApp(deps: AppDeps): Hono<ApiEnv> {
   if (deps.verifyVideo) app.route('/v1', verifyVideoRoute(deps.verifyVideo));
   if (deps.sessions) app.route('/v1', sessionsRoute(deps.sessions));
   if (deps.webhooks) app.route('/v1', webhooksRoute(deps.webhooks));
+  if (deps.advanceGetVideo) app.route('/', advanceGetVideoRoute(deps.advanceGetVideo));
+  if (deps.tencentEss) app.route('/', tencentEssRoute(deps.tencentEss));
+  if (deps.sessionRecording) app.route('/v1', sessionRecordingRoute(deps.sessionRecording));
 
   app.notFound((c) => {
     if (c.req.path.startsWith(VENDOR_PREFIX)) return vendorError(c, new AppError('NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`));

@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { AppError } from '../errors.js';
 
 /** APIs an app can be allowed to call; `*` = all (also those added later). */
-export const API_NAMES = ['checkLiveness', 'matchFace', 'verifyVideo', 'sessions'] as const;
+export const API_NAMES = ['checkLiveness', 'matchFace', 'verifyVideo', 'sessions', 'sessionRecording'] as const;
 export type ApiName = (typeof API_NAMES)[number];
 
 const appSchema = z
@@ -29,6 +29,8 @@ const appSchema = z
     webhookUrl: z.url({ protocol: /^https?$/, error: 'webhookUrl must be an http(s) URL' }).max(2048).optional(),
     /** HMAC-SHA256 key for the X-Webhook-Signature header, at least 32 characters; required with webhookUrl. */
     webhookSecret: z.string().min(32, 'webhookSecret must be at least 32 characters').optional(),
+    /** Days this app's evidence media (session photos and videos, session recordings) is kept; absent = EVIDENCE_RETENTION_DAYS. */
+    evidenceRetentionDays: z.number().int().min(1).max(3650).optional(),
   })
   .strict();
 
@@ -49,6 +51,13 @@ export const appsFileSchema = z.array(appSchema).superRefine((apps, ctx) => {
 });
 
 export type AppDefinition = z.infer<typeof appSchema>;
+
+const DAY_MS = 24 * 3600 * 1000;
+
+/** How long `app`'s evidence media is kept, ms: its evidenceRetentionDays, else `defaultMs` (EVIDENCE_RETENTION_DAYS). */
+export function evidenceRetentionMs(app: Pick<AppDefinition, 'evidenceRetentionDays'> | undefined, defaultMs: number): number {
+  return app?.evidenceRetentionDays !== undefined ? app.evidenceRetentionDays * DAY_MS : defaultMs;
+}
 
 export function sha256Hex(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');

@@ -5,6 +5,7 @@
  */
 import { QUALITY_CHECKS } from '../pipeline/types.js';
 import { QUALITY_CHECK_RESPONSE_KEYS } from './contracts/hyperverge.js';
+import { sessionsPaths } from './openapi-sessions.js';
 
 const yesNo = (description: string) => ({ type: 'string', enum: ['yes', 'no'], default: 'no', description });
 
@@ -83,6 +84,8 @@ export function openApiDocument(version: string): Record<string, unknown> {
       securitySchemes: {
         appId: { type: 'apiKey', in: 'header', name: 'appId' },
         appKey: { type: 'apiKey', in: 'header', name: 'appKey' },
+        // Sessions API and webhook log (README "Sessions API"): `Authorization: Bearer <appKey>`.
+        bearerAppKey: { type: 'http', scheme: 'bearer' },
       },
     },
     paths: {
@@ -329,6 +332,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
           },
         },
       },
+      ...sessionsPaths(errorResponse, transactionIdHeader),
       '/v1/croppedImage/{id}': {
         get: {
           operationId: 'getCroppedImage',

@@ -19,6 +19,7 @@ import { CROPPED_FACE_JPEG_QUALITY } from './check-liveness.js';
 import { FaceEmbedder, euclideanDistance } from './face-embedding.js';
 import { LIVENESS_CALIBRATION } from './liveness-calibration.js';
 import { LivenessEstimator } from './liveness.js';
+import type { AngleSample } from './nod.js';
 import { MATCH_DISTANCE_THRESHOLD, MatchFaceDescriber, matchScore } from './match-face.js';
 import type { FaceAnalysis } from './types.js';
 import {
@@ -51,6 +52,8 @@ export interface VideoVerification {
   /** 0–100, see combineLiveness. */
   livenessScore: number;
   signals: VideoLivenessSignals;
+  /** Head pitch of every frame with a face, degrees over seconds (src/quality/head-turned.ts): kept for nod checks (src/pipeline/nod.ts). */
+  pitchSeries?: AngleSample[];
   /** Sharpest frontal frame: its time and the aligned face crop (JPEG). */
   bestFrame: { timeSeconds: number; jpeg: Uint8Array };
 }
@@ -143,12 +146,13 @@ export function createVerifyVideo(registry: ModelRegistry, options: VerifyVideoO
     const identityFrames = frontal.length >= MIN_FRONTAL_FRAMES ? frontal : withFace;
     const descriptors = identityFrames.map((f) => f.descriptor!);
     const threshold = (liveness.usesMinifasnet ? LIVENESS_CALIBRATION.withMinifasnet : LIVENESS_CALIBRATION.embedded).threshold;
+    const pitchSeries = withFace.map((f) => ({ timeSeconds: f.timeSeconds, angleDeg: f.pitchDeg! }));
     const signals: VideoLivenessSignals = {
       passive: passiveSignal(withFace.map((f) => f.liveness!), threshold),
       blinks: blinkSignal(withFace.map((f) => f.eyeOpenness!)),
       headMotion: headMotionSignal(
         withFace.map((f) => ({ timeSeconds: f.timeSeconds, angleDeg: f.yawDeg! })),
-        withFace.map((f) => ({ timeSeconds: f.timeSeconds, angleDeg: f.pitchDeg! })),
+        pitchSeries,
       ),
       identity: identitySignal(descriptors, MATCH_DISTANCE_THRESHOLD, euclideanDistance),
       facePresence: withFace.length / frames.length,
@@ -168,6 +172,7 @@ export function createVerifyVideo(registry: ModelRegistry, options: VerifyVideoO
       ...(id ? { idMatch: match(id) } : {}),
       livenessScore: combineLiveness(signals),
       signals,
+      pitchSeries,
       bestFrame: { timeSeconds: best.timeSeconds, jpeg: await encodeJpeg(best.alignedFace!, CROPPED_FACE_JPEG_QUALITY) },
     };
   };

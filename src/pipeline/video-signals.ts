@@ -88,14 +88,18 @@ export function median3(values: readonly number[]): number[] {
   });
 }
 
+/**
+ * The series in time order with each angle replaced by the median of it and its neighbours (median3): one-frame
+ * pose glitches (a mis-fitted mesh on a blurred frame) must count neither as range nor as a swing.
+ */
+export function smoothAngles(series: readonly AngleSample[]): AngleSample[] {
+  const sorted = [...series].sort((a, b) => a.timeSeconds - b.timeSeconds);
+  const angles = median3(sorted.map((s) => s.angleDeg));
+  return sorted.map((s, i) => ({ timeSeconds: s.timeSeconds, angleDeg: angles[i]! }));
+}
+
 export function headMotionSignal(yaw: readonly AngleSample[], pitch: readonly AngleSample[]): HeadMotionSignal {
-  // One-frame pose glitches (a mis-fitted mesh on a blurred frame) must count neither as range nor as a swing.
-  const smooth = (series: readonly AngleSample[]) => {
-    const sorted = [...series].sort((a, b) => a.timeSeconds - b.timeSeconds);
-    const angles = median3(sorted.map((s) => s.angleDeg));
-    return sorted.map((s, i) => ({ timeSeconds: s.timeSeconds, angleDeg: angles[i]! }));
-  };
-  const [smoothYaw, smoothPitch] = [smooth(yaw), smooth(pitch)];
+  const [smoothYaw, smoothPitch] = [smoothAngles(yaw), smoothAngles(pitch)];
   const yawRangeDeg = range(smoothYaw.map((s) => s.angleDeg));
   const pitchRangeDeg = range(smoothPitch.map((s) => s.angleDeg));
   const nods = detectNods(smoothPitch).length;

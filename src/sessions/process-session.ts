@@ -16,6 +16,8 @@ import type { VerifyVideo } from '../pipeline/verify-video.js';
 import type { Job } from '../store/job-queue.js';
 import type { MediaStore } from '../store/media-store.js';
 import type { WebhookEvents } from '../store/webhooks.js';
+import type { AngleSample } from '../pipeline/nod.js';
+import type { SessionHeadPoseStore } from './session-head-pose.js';
 import type { SessionRepository, StoredSession } from './session-repository.js';
 import { applyCompletion, type SessionResult, type SessionScores } from './session-state.js';
 
@@ -31,6 +33,8 @@ export interface ProcessSessionDeps {
   verifyVideo: VerifyVideo;
   rules: { current(): DecisionRules };
   webhooks: WebhookEvents;
+  /** Where the processed video's head-pitch series is kept (for nod checks); absent = not kept. */
+  headPose?: SessionHeadPoseStore;
   /** Runs the pipeline in a concurrency slot shared with the HTTP APIs (ConcurrencyLimiter.run); default: at once. */
   runLimited?: <T>(work: () => Promise<T>) => Promise<T>;
   /** Attempts the queue makes in all; the handler gives up gracefully on the last one. */
@@ -54,12 +58,13 @@ export function createProcessSession(deps: ProcessSessionDeps) {
   const runLimited = deps.runLimited ?? ((work) => work());
 
   /** Completes `session` (compare-and-set; re-reads once if a concurrent writer moved it) and emits video.completed. */
-  function complete(session: StoredSession, outcome: { result: SessionResult; scores: SessionScores | null; resultReason: string | null }): void {
+  function complete(session: StoredSession, outcome: { result: SessionResult; scores: SessionScores | null; resultReason: string | null }, pitchSeries?: AngleSample[]): void {
     let current: StoredSession | undefined = session;
     for (let tries = 0; tries < 3 && current; tries++) {
       if (current.status === 'completed') return;
       const next = applyCompletion(current, outcome, now());
       const done = deps.sessions.update(current, next, () => {
+        if (pitchSeries && deps.headPose) deps.headPose.record(next.id, pitchSeries);
         deps.webhooks.emit(next.appId, 'video.completed', {
           session_id: next.id,
           video_mode: next.videoMode,
@@ -73,7 +78,22 @@ export function createProcessSession(deps: ProcessSessionDeps) {
     throw new Error(`session ${session.id}: could not record its completion (concurrent updates)`);
   }
 
-  return async function processSession(payload: ProcessSessionPayload, job: Job<ProcessSessionPayload>): Promise<void> {
+  const giveUpReason = 'automatic processing failed; review the video manually';
+
+  /**
+   * The queue's onGiveUp for `session.process` (SqliteJobQueue `onGiveUp`): the job ran out of attempts
+   * without the handler completing the session — its last attempt was interrupted by a crash, or the handler
+   * itself threw on it — so the session completes as needs_review instead of staying in_progress for ever.
+   * Idempotent: a completed (or deleted) session is left as it is.
+   */
+  function giveUp(payload: ProcessSessionPayload, job: Pick<Job, 'id' | 'lastError'>): void {
+    const session = deps.sessions.get(payload.sessionId);
+    if (!session || session.status === 'completed') return;
+    log(`${PROCESS_SESSION_JOB} ${job.id}: out of attempts (${job.lastError ?? 'no error recorded'}); session ${session.id} needs review`);
+    complete(session, { result: 'needs_review', scores: null, resultReason: giveUpReason });
+  }
+
+  return Object.assign(async function processSession(payload: ProcessSessionPayload, job: Job<ProcessSessionPayload>): Promise<void> {
     const session = deps.sessions.get(payload.sessionId);
     if (!session) {
       log(`${PROCESS_SESSION_JOB} ${job.id}: session ${payload.sessionId} no longer exists; nothing to do`);
@@ -114,7 +134,7 @@ export function createProcessSession(deps: ProcessSessionDeps) {
           : decision.details.length > 0
             ? decision.details.map((d) => d.message).join('; ')
             : null,
-      });
+      }, outcome.pitchSeries);
     } catch (error) {
       if (isCaptureProblem(error)) {
         complete(session, { result: 'declined', scores: null, resultReason: (error as Error).message });
@@ -123,10 +143,10 @@ export function createProcessSession(deps: ProcessSessionDeps) {
       // job.attempts includes this attempt (the queue counts an attempt when it claims the job).
       if (job.attempts >= deps.maxAttempts) {
         log(`${PROCESS_SESSION_JOB} ${job.id}: giving up on session ${session.id} after ${deps.maxAttempts} attempts: ${String(error)}`);
-        complete(session, { result: 'needs_review', scores: null, resultReason: 'automatic processing failed; review the video manually' });
+        complete(session, { result: 'needs_review', scores: null, resultReason: giveUpReason });
         return;
       }
       throw error;
     }
-  };
+  }, { giveUp });
 }

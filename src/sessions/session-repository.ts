@@ -162,6 +162,7 @@ export class SessionRepository {
   private readonly insertStatement;
   private readonly updateStatement;
   private readonly getStatement;
+  private readonly byExternalIdStatement;
 
   constructor(
     readonly db: Db,
@@ -173,6 +174,13 @@ export class SessionRepository {
       `UPDATE sessions SET ${COLUMNS.filter((c) => c !== 'id').map((c) => `${c} = @${c}`).join(', ')}, version = version + 1 WHERE id = @id AND version = @version`,
     );
     this.getStatement = db.prepare('SELECT * FROM sessions WHERE id = ?');
+    this.byExternalIdStatement = db.prepare('SELECT * FROM sessions WHERE app_id = ? AND external_id = ? ORDER BY created_at DESC, id DESC LIMIT 1');
+  }
+
+  /** The app's newest session with this external_id (index sessions_app_external), or undefined. */
+  latestByExternalId(appId: string, externalId: string): StoredSession | undefined {
+    const row = this.byExternalIdStatement.get(appId, externalId) as Row | undefined;
+    return row ? fromRow(row) : undefined;
   }
 
   create(fields: NewSession): StoredSession {

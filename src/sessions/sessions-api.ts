@@ -12,6 +12,7 @@ import type { Config } from '../config.js';
 import type { AppRegistry } from '../http/apps.js';
 import type { ConcurrencyLimiter } from '../http/concurrency.js';
 import type { RateLimiter } from '../http/middleware/rate-limit.js';
+import type { SessionRecordingDeps } from '../http/routes/session-recording.js';
 import type { SessionsDeps } from '../http/routes/sessions.js';
 import type { WebhooksRouteDeps } from '../http/routes/webhooks.js';
 import { UrlSigner } from '../http/signed-url.js';
@@ -22,7 +23,12 @@ import { LocalMediaStore } from '../store/local-media-store.js';
 import { SqliteJobQueue } from '../store/sqlite-job-queue.js';
 import { SqliteWebhooks } from '../store/sqlite-webhooks.js';
 import { createProcessSession, PROCESS_SESSION_JOB, type ProcessSessionPayload } from './process-session.js';
+import { RecordingAttempts } from './recording-attempts.js';
 import { SessionRepository } from './session-repository.js';
+import { SessionHeadPoseStore } from './session-head-pose.js';
+import type { AdvanceGetVideoDeps } from '../http/routes/advance-get-video.js';
+import type { TencentEssDeps } from '../http/routes/tencent-ess.js';
+import { TokenBucketLimiter } from '../http/middleware/rate-limit.js';
 
 /** Verilock's video_url lifetime: "expires after 1 hour" (https://developer.verilock.io/premium-features/video-kyc). */
 export const VIDEO_URL_TTL_SECONDS = 3600;
@@ -50,7 +56,7 @@ export function createSessionsApi(config: SessionsConfig, shared: SessionsApiSha
   const db = openDatabase(path.join(config.dataDir, 'store.sqlite'));
   const media = new LocalMediaStore({ db, dir: path.join(config.dataDir, 'media'), sweepIntervalMs: config.media.sweepIntervalMs, log });
   const sessions = new SessionRepository(db);
-  const jobs = new SqliteJobQueue({ db, ...config.jobs, log });
+  const headPose = new SessionHeadPoseStore(db);
   const webhooks = new SqliteWebhooks({
     db,
     endpointFor: (appId) => {
@@ -63,19 +69,28 @@ export function createSessionsApi(config: SessionsConfig, shared: SessionsApiSha
     concurrency: config.webhooks.concurrency,
     log,
   });
-  jobs.handle<ProcessSessionPayload>(
-    PROCESS_SESSION_JOB,
-    createProcessSession({
-      sessions,
-      media,
-      verifyVideo: shared.verifyVideo,
-      rules: shared.rules,
-      webhooks,
-      runLimited: (work) => shared.concurrency.run(work),
-      maxAttempts: config.jobs.maxAttempts,
-      log,
-    }),
-  );
+  const processSession = createProcessSession({
+    sessions,
+    media,
+    verifyVideo: shared.verifyVideo,
+    rules: shared.rules,
+    webhooks,
+    headPose,
+    runLimited: (work) => shared.concurrency.run(work),
+    maxAttempts: config.jobs.maxAttempts,
+    log,
+  });
+  const jobs = new SqliteJobQueue({
+    db,
+    ...config.jobs,
+    log,
+    // A session.process job out of attempts (also one a crash interrupted on its last attempt, whose handler
+    // never ran to give up) completes its session as needs_review, so no session hangs in_progress.
+    onGiveUp: (job) => {
+      if (job.type === PROCESS_SESSION_JOB) processSession.giveUp(job.payload as ProcessSessionPayload, job);
+    },
+  });
+  jobs.handle<ProcessSessionPayload>(PROCESS_SESSION_JOB, processSession);
   if (!config.signingSecret) log('no SIGNING_SECRET: session capture and video links are signed with a random per-process secret and die on restart');
   const deps: SessionsDeps = {
     apps: shared.apps,
@@ -95,9 +110,31 @@ export function createSessionsApi(config: SessionsConfig, shared: SessionsApiSha
     ...(config.publicBaseUrl !== undefined ? { publicBaseUrl: config.publicBaseUrl } : {}),
   };
   const webhooksRoute: WebhooksRouteDeps = { apps: shared.apps, webhooks };
+  // The HyperVerge session-recording module stores its videos in the same media store, signed the same way.
+  const sessionRecording: SessionRecordingDeps = {
+    apps: shared.apps,
+    rateLimiter: shared.rateLimiter,
+    media,
+    recordings: new RecordingAttempts(db),
+    signer: deps.signer,
+    limits: { videoBytes: deps.limits.videoBytes, mediaRetentionMs: deps.limits.mediaRetentionMs },
+    ...(config.publicBaseUrl !== undefined ? { publicBaseUrl: config.publicBaseUrl } : {}),
+  };
+  // ADVANCE.AI Get Video and Tencent ESS DescribeSignFaceVideo read the same sessions and media; links share the signer.
+  const advanceGetVideo: AdvanceGetVideoDeps = {
+    apps: shared.apps,
+    sessions,
+    media,
+    signer: deps.signer,
+    ...(config.publicBaseUrl !== undefined ? { publicBaseUrl: config.publicBaseUrl } : {}),
+  };
+  const tencentEss: TencentEssDeps = { apps: shared.apps, sessions, media, headPose, limiter: new TokenBucketLimiter() };
   return {
     deps,
     webhooksRoute,
+    advanceGetVideo,
+    tencentEss,
+    sessionRecording,
     start(): void {
       jobs.start();
       webhooks.start();

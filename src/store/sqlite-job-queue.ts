@@ -11,6 +11,12 @@
  *
  * Delivery is at least once: a handler interrupted by a crash runs again, so handlers must be
  * idempotent. One process per database (the embedded default runs one process per node).
+ *
+ * Giving up: `onGiveUp(job)` is called whenever a job is about to be marked `failed` — after its last
+ * attempt threw, and also at `start()` for a job whose last attempt was interrupted by a crash (its handler
+ * never got the chance to give up gracefully). It runs before the `failed` write, so a crash in between
+ * calls it again at the next start: like handlers, it must be idempotent. An error it throws is logged and
+ * the job is still marked failed (a broken give-up must not make the job loop).
  */
 import { randomUUID } from 'node:crypto';
 import { migrate, type Db } from './database.js';
@@ -54,6 +60,12 @@ export interface SqliteJobQueueOptions {
   backoffBaseMs?: number;
   /** Where failed attempts and re-queued jobs are reported. Default console. */
   log?: (message: string) => void;
+  /**
+   * Called (synchronously, before the job is marked `failed`, state already `failed` in the argument) when
+   * a job has used all its attempts — also at start() for a job whose last attempt a crash interrupted.
+   * Lets the owner of the job's work record the final failure (e.g. complete a session as needs_review).
+   */
+  onGiveUp?: (job: Job) => void;
 }
 
 interface JobRow {
@@ -81,6 +93,7 @@ export class SqliteJobQueue implements JobQueue {
   private readonly clock: () => number;
   private readonly settings: { pollIntervalMs: number; concurrency: number; maxAttempts: number; backoffBaseMs: number };
   private readonly log: (message: string) => void;
+  private readonly onGiveUp: ((job: Job) => void) | undefined;
   private readonly handlers = new Map<string, JobHandler<never>>();
   private readonly running = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
@@ -90,6 +103,7 @@ export class SqliteJobQueue implements JobQueue {
     this.db = options.db;
     this.clock = options.clock ?? Date.now;
     this.log = options.log ?? ((message) => console.warn(message));
+    this.onGiveUp = options.onGiveUp;
     this.settings = {
       pollIntervalMs: options.pollIntervalMs ?? JOB_QUEUE_DEFAULTS.pollIntervalMs,
       concurrency: options.concurrency ?? JOB_QUEUE_DEFAULTS.concurrency,
@@ -125,9 +139,12 @@ export class SqliteJobQueue implements JobQueue {
     this.started = true;
     const now = this.clock();
     // Jobs a dead process left running: their attempt counted; give up on those that used them all.
+    const interrupted = 'interrupted: the process stopped while it ran';
+    const exhausted = this.db.prepare("SELECT * FROM jobs WHERE state = 'running' AND attempts >= ?").all(this.settings.maxAttempts) as JobRow[];
+    for (const row of exhausted) this.giveUp({ ...toJob(row), state: 'failed', lastError: interrupted });
     const failed = this.db
-      .prepare("UPDATE jobs SET state = 'failed', last_error = 'interrupted: the process stopped while it ran', updated_at = ? WHERE state = 'running' AND attempts >= ?")
-      .run(now, this.settings.maxAttempts).changes;
+      .prepare("UPDATE jobs SET state = 'failed', last_error = ?, updated_at = ? WHERE state = 'running' AND attempts >= ?")
+      .run(interrupted, now, this.settings.maxAttempts).changes;
     const requeued = this.db.prepare("UPDATE jobs SET state = 'queued', run_after = ?, updated_at = ? WHERE state = 'running'").run(now, now).changes;
     if (failed + requeued > 0) this.log(`job queue: ${requeued} interrupted job(s) re-queued, ${failed} failed (no attempts left)`);
     this.schedule(0);
@@ -196,6 +213,7 @@ export class SqliteJobQueue implements JobQueue {
       const message = error instanceof Error ? error.message : String(error);
       const now = this.clock();
       if (job.attempts >= this.settings.maxAttempts) {
+        this.giveUp({ ...job, state: 'failed', lastError: message });
         this.db.prepare("UPDATE jobs SET state = 'failed', last_error = ?, updated_at = ? WHERE id = ?").run(message, now, job.id);
         this.log(`job ${job.id} (${job.type}) failed after ${job.attempts} attempt(s): ${message}`);
       } else {
@@ -203,6 +221,16 @@ export class SqliteJobQueue implements JobQueue {
         this.db.prepare("UPDATE jobs SET state = 'queued', last_error = ?, run_after = ?, updated_at = ? WHERE id = ?").run(message, now + delay, now, job.id);
         this.log(`job ${job.id} (${job.type}) attempt ${job.attempts} failed, retrying in ${delay} ms: ${message}`);
       }
+    }
+  }
+
+  /** Runs onGiveUp for a job out of attempts; its errors are logged, never rethrown (the job still fails). */
+  private giveUp(job: Job): void {
+    if (!this.onGiveUp) return;
+    try {
+      this.onGiveUp(job);
+    } catch (error) {
+      this.log(`job ${job.id} (${job.type}): onGiveUp failed: ${String(error)}`);
     }
   }
 

@@ -42,3 +42,26 @@ export function rateLimit(limiter: RateLimiter): MiddlewareHandler<ApiEnv> {
     await next();
   };
 }
+
+/**
+ * Per-key token bucket for per-second limits (vendor contracts with a documented requests-per-second quota, e.g.
+ * Tencent Cloud's "默认接口请求频率限制：20次/秒"): each key holds up to `perSecond` tokens, refilled continuously at
+ * `perSecond` per second; a request takes one. Unlike RateLimiter's fixed windows, a bucket never admits more than
+ * `perSecond` in any one-second span after an idle period plus the refill. Keys are configured app ids (bounded).
+ */
+export class TokenBucketLimiter {
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /** Takes one token for `key`; returns 0 when allowed, else the seconds (≥ 1, rounded up) until a token is back. */
+  take(key: string, perSecond: number): number {
+    const now = this.now();
+    const bucket = this.buckets.get(key) ?? { tokens: perSecond, at: now };
+    bucket.tokens = Math.min(perSecond, bucket.tokens + ((now - bucket.at) / 1000) * perSecond);
+    bucket.at = now;
+    this.buckets.set(key, bucket);
+    if (bucket.tokens < 1) return Math.max(1, Math.ceil((1 - bucket.tokens) / perSecond));
+    bucket.tokens -= 1;
+    return 0;
+  }
+}

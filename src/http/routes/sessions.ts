@@ -20,7 +20,7 @@ import { applyReview, applyUpload, checkUpload, type Consent, type Session, type
 import type { JobQueue } from '../../store/job-queue.js';
 import type { MediaStore } from '../../store/media-store.js';
 import type { WebhookEvents } from '../../store/webhooks.js';
-import { AppRegistry } from '../apps.js';
+import { AppRegistry, evidenceRetentionMs } from '../apps.js';
 import type { ApiEnv } from '../context.js';
 import {
   consentBody,
@@ -55,7 +55,7 @@ export interface SessionsDeps {
     videoBytes: number;
     /** Longest video_max_duration a profile may ask for, seconds (VIDEO_MAX_SECONDS). */
     maxVideoSeconds: number;
-    /** How long captured media is kept, ms. */
+    /** How long captured media is kept, ms, for apps without their own evidenceRetentionDays (EVIDENCE_RETENTION_DAYS). */
     mediaRetentionMs: number;
   };
   /** The client's IP for the consent record (the socket peer; tests and proxies supply their own). */
@@ -73,7 +73,7 @@ const FILE_FIELD: Record<SessionStep, string> = { document: 'front', selfie: 'im
 const DOCUMENT_TYPES = ['passport', 'id_card', 'driving_license', 'residence_permit'];
 
 const captureResource = (id: string, step: SessionStep) => `session-capture:${id}:${step}`;
-const videoResource = (id: string) => `session-video:${id}`;
+export const videoResource = (id: string) => `session-video:${id}`;
 
 type SessionEnv = ApiEnv & { Variables: { session: StoredSession; viaLink: boolean } };
 
@@ -247,7 +247,8 @@ export function sessionsRoute(deps: SessionsDeps): Hono<ApiEnv> {
       kind: step === 'video' ? 'video' : 'image',
       appId: session.appId,
       maxBytes: step === 'video' ? deps.limits.videoBytes : deps.limits.imageBytes,
-      retentionMs: deps.limits.mediaRetentionMs,
+      // The app's own evidenceRetentionDays (APPS_FILE) when set, else EVIDENCE_RETENTION_DAYS.
+      retentionMs: evidenceRetentionMs(deps.apps.get(session.appId), deps.limits.mediaRetentionMs),
     });
     let jobId: string | undefined;
     let stored: Session | undefined;

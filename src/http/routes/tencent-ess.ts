@@ -1,0 +1,113 @@
+/**
+ * Tencent Cloud ESS-style DescribeSignFaceVideo over the sessions store (issue #6, contract 8; wire format in
+ * contracts/tencent-ess.ts):
+ *   POST /   X-TC-Action: DescribeSignFaceVideo   {Operator: {UserId}, FlowId, SignId}
+ *   → {Response: {VideoData: {LiveNessVideo: <base64>}, IntentionActionResult, IntentionQuestionResult: null, RequestId}}
+ * Mapping: FlowId = the session's `external_id`, SignId = the session id (`ses_…`); both must name the same session
+ * of the caller's app (anything else is ResourceNotFound, so ids of other apps are not revealed). Operator.UserId is
+ * required, as Tencent requires it, and not otherwise interpreted (there are no employees here).
+ * Auth: `Authorization: Bearer <appKey>` (Tencent's TC3-HMAC-SHA256 needs the SecretKey, and this service keeps only
+ * key hashes; see README). Limit: DEFAULT_REQUESTS_PER_SECOND per app (token bucket) → RequestLimitExceeded.
+ * IntentionActionResult: nods (src/pipeline/nod.ts detectNods, on the median3-smoothed pitch series that processing
+ * stored, the same input verifyVideo's head-motion signal uses); null until the session was processed.
+ * Errors are HTTP 200 with Response.Error, as Tencent Cloud API 3.0 answers.
+ */
+import { Hono, type Context } from 'hono';
+import { AppError } from '../../errors.js';
+import { detectNods } from '../../pipeline/nod.js';
+import { smoothAngles } from '../../pipeline/video-signals.js';
+import type { SessionHeadPoseStore } from '../../sessions/session-head-pose.js';
+import type { SessionRepository } from '../../sessions/session-repository.js';
+import type { MediaStore } from '../../store/media-store.js';
+import { AppRegistry } from '../apps.js';
+import {
+  DEFAULT_REQUESTS_PER_SECOND,
+  DESCRIBE_SIGN_FACE_VIDEO,
+  describeSignFaceVideoBody,
+  FACE_VIDEO_RETENTION_MS,
+  newRequestId,
+  parseDescribeSignFaceVideo,
+  TencentApiError,
+  tencentErrorBody,
+} from '../contracts/tencent-ess.js';
+import { bodyLimit } from '../middleware/body-limit.js';
+import type { TokenBucketLimiter } from '../middleware/rate-limit.js';
+
+export interface TencentEssDeps {
+  apps: AppRegistry;
+  sessions: SessionRepository;
+  media: MediaStore;
+  headPose: SessionHeadPoseStore;
+  limiter: TokenBucketLimiter;
+  /** Requests per second per app; default DEFAULT_REQUESTS_PER_SECOND (Tencent's 20). */
+  requestsPerSecond?: number;
+  /** Clock, ms since the epoch. */
+  now?: () => number;
+}
+
+type EssEnv = { Variables: { requestId: string } };
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<Uint8Array> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+  return new Uint8Array(Buffer.concat(chunks));
+}
+
+export function tencentEssRoute(deps: TencentEssDeps): Hono {
+  const route = new Hono<EssEnv>();
+  const now = deps.now ?? Date.now;
+  const perSecond = deps.requestsPerSecond ?? DEFAULT_REQUESTS_PER_SECOND;
+
+  route.post(
+    '/',
+    async function essRequestId(c, next) {
+      c.set('requestId', newRequestId());
+      await next();
+    },
+    async function essAction(c, next) {
+      const action = c.req.header('X-TC-Action');
+      if (!action) throw new TencentApiError('MissingParameter', 'the request is missing required header `X-TC-Action`');
+      if (action !== DESCRIBE_SIGN_FACE_VIDEO) throw new TencentApiError('InvalidAction', `action ${action} is not served here; only ${DESCRIBE_SIGN_FACE_VIDEO}`);
+      await next();
+    },
+    bodyLimit(64 * 1024),
+    async function describeSignFaceVideo(c: Context<EssEnv>) {
+      const match = /^Bearer +(\S+) *$/i.exec(c.req.header('Authorization') ?? '');
+      const app = deps.apps.authenticateKey(match?.[1]);
+      if (!app) throw new TencentApiError('AuthFailure', 'send "Authorization: Bearer <appKey>" with the key of a configured app');
+      if (!AppRegistry.allows(app, 'sessions')) throw new TencentApiError('OperationDenied', `app "${app.appId}" may not read session videos`);
+      const retryAfter = deps.limiter.take(`tencent-ess:${app.appId}`, perSecond);
+      if (retryAfter > 0) throw new TencentApiError('RequestLimitExceeded', `app "${app.appId}" is over ${perSecond} requests per second`);
+      let json: unknown;
+      try {
+        json = await c.req.json();
+      } catch (error) {
+        throw new TencentApiError('InvalidParameterValue', `the body must be JSON (${(error as Error).message})`);
+      }
+      const request = parseDescribeSignFaceVideo(json);
+      const session = deps.sessions.get(request.signId);
+      if (!session || session.appId !== app.appId || session.externalId !== request.flowId) {
+        throw new TencentApiError('ResourceNotFound', `no signer ${request.signId} in flow ${request.flowId}`);
+      }
+      if (!session.media.video) throw new TencentApiError('FailedOperation', `signer ${request.signId} has not recorded a face video yet`);
+      const record = deps.media.get(session.media.video);
+      if (!record || now() - record.createdAt > FACE_VIDEO_RETENTION_MS) {
+        throw new TencentApiError('ResourceNotFound', `the face video of signer ${request.signId} is no longer available (videos are kept 3 days)`);
+      }
+      const video = await readAll(deps.media.open(record.id));
+      const pitch = deps.headPose.pitch(session.id);
+      const nods = pitch ? detectNods(smoothAngles(pitch)) : null;
+      return c.json(describeSignFaceVideoBody(video, nods, c.get('requestId')), 200);
+    },
+  );
+
+  route.onError((error, c) => {
+    const requestId = c.get('requestId') ?? newRequestId();
+    if (error instanceof TencentApiError) return c.json(tencentErrorBody(error.code, error.message, requestId), 200);
+    if (error instanceof AppError && error.code === 'IMAGE_TOO_LARGE') return c.json(tencentErrorBody('RequestSizeLimitExceeded', error.message, requestId), 200);
+    console.error(`Tencent ESS API ${c.req.method} ${c.req.path}:`, error);
+    return c.json(tencentErrorBody('InternalError', 'internal error', requestId), 200);
+  });
+
+  return route as unknown as Hono;
+}
