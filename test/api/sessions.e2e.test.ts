@@ -1,32 +1,59 @@
 /**
  * The sessions API end to end: the real service process on a socket (embedded models, DATA_DIR in a temp
  * directory), a session created with the Bearer key, a real selfie and the Hamilton clip uploaded through the
- * signed capture links with consent, processing by the persisted job queue, and the video fetched back
- * through its signed video_url, byte for byte.
+ * signed capture links with consent, processing by the persisted job queue, the signed `video.completed`
+ * webhook received by a local HTTP receiver, and the video fetched back through its signed video_url, byte for byte.
  */
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifySignature } from '../../src/webhooks/sign.js';
 import { sharedData } from '../helpers/reference.js';
 import { type ServiceProcess, startService, waitForOutput } from '../helpers/server.js';
 
 describe('sessions API on a listening server', () => {
   let service: ServiceProcess;
   let base: string;
-  let appKey: string;
+  const appKey = randomBytes(24).toString('hex');
+  const webhookSecret = randomBytes(24).toString('hex');
+  // The local webhook receiver: keeps every delivery (raw body + headers) for the test to check.
+  const deliveries: { body: string; signature: string | undefined; event: string | undefined }[] = [];
+  let receiver: Server;
   beforeAll(async () => {
+    receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk) => (body += chunk));
+      req.on('end', () => {
+        deliveries.push({ body, signature: req.headers['x-webhook-signature'] as string | undefined, event: req.headers['x-webhook-event'] as string | undefined });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hooks`;
+    const appsFile = path.join(mkdtempSync(path.join(tmpdir(), 'e2e-apps-')), 'apps.json');
+    writeFileSync(
+      appsFile,
+      JSON.stringify([
+        { appId: 'e2e', appKeySha256: createHash('sha256').update(appKey).digest('hex'), allowedApis: ['*'], rateLimitPerMinute: 1000, webhookUrl: hookUrl, webhookSecret },
+      ]),
+    );
     service = startService({
+      APPS_FILE: appsFile,
       MODEL_PACKS_DIR: mkdtempSync(path.join(tmpdir(), 'e2e-nopacks-')),
       DATA_DIR: mkdtempSync(path.join(tmpdir(), 'e2e-sessions-data-')),
       VIDEO_TEMP_DIR: mkdtempSync(path.join(tmpdir(), 'e2e-sessions-video-')),
+      WEBHOOK_POLL_INTERVAL_MS: '100',
     });
     base = `http://127.0.0.1:${(await waitForOutput(service, /listening on http:\/\/127\.0\.0\.1:(\d+)/))[1]}`;
-    appKey = (await waitForOutput(service, /appId=default appKey=(\S+)/))[1]!;
   });
   afterAll(async () => {
     service.child.kill('SIGTERM');
     expect(await service.exited).toBe(0);
+    await new Promise((resolve) => receiver.close(resolve));
   });
 
   it('creates a session, takes a selfie and the Hamilton clip with consent, processes it and serves the video back', async () => {
@@ -63,6 +90,18 @@ describe('sessions API on a listening server', () => {
     // bench/RESULTS.md: the clip matches Lin-Manuel Miranda (≈ 73); it shows two people, so liveness is 0 → declined.
     expect(result.face_match_score).toBeGreaterThanOrEqual(60);
     expect(['approved', 'declined', 'needs_review']).toContain(result.result);
+
+    // The signed video.completed webhook reaches the local receiver.
+    const hookDeadline = Date.now() + 30_000;
+    while (!deliveries.some((d) => d.event === 'video.completed') && Date.now() < hookDeadline) await new Promise((r) => setTimeout(r, 200));
+    const hook = deliveries.find((d) => d.event === 'video.completed');
+    expect(hook, 'video.completed webhook delivered').toBeDefined();
+    expect(verifySignature(webhookSecret, hook!.body, hook!.signature)).toMatchObject({ ok: true });
+    expect(verifySignature('x'.repeat(48), hook!.body, hook!.signature).ok).toBe(false);
+    const payload = JSON.parse(hook!.body);
+    expect(payload).toMatchObject({ event: 'video.completed', data: { session_id: session.id, video_mode: 'self_record', status: 'completed', duration_seconds: 10 } });
+    expect(payload.webhook_id).toMatch(/^whk_/);
+    expect(Object.keys(payload).sort()).toEqual(['data', 'event', 'timestamp', 'webhook_id']);
 
     const download = await fetch(result.video_url);
     expect(download.status).toBe(200);
