@@ -65,6 +65,8 @@ async function main(): Promise<void> {
     matchFace,
     verifyVideo,
     sessions: sessions.deps,
+    // The capture page uploads through the session's signed links and checks selfies with the liveness API's use case and slots.
+    capture: { sessions: sessions.deps, checkLiveness: liveness.deps.checkLiveness, concurrency: liveness.deps.concurrency, rateLimiter: liveness.deps.rateLimiter },
     webhooks: sessions.webhooksRoute,
     advanceGetVideo: sessions.advanceGetVideo,
     tencentEss: sessions.tencentEss,

@@ -14,6 +14,7 @@ import type { ApiEnv } from './context.js';
 import { errorBody, type HvErrorBody } from './contracts/hyperverge.js';
 import { healthReport, type ServiceVersions } from './health.js';
 import { openApiDocument } from './openapi.js';
+import { captureRoute, type CaptureDeps } from './routes/capture.js';
 import { checkLivenessRoute, type CheckLivenessDeps } from './routes/check-liveness.js';
 import { croppedImageRoute } from './routes/cropped-image.js';
 import { matchFaceRoute, type MatchFaceDeps } from './routes/match-face.js';
@@ -35,6 +36,8 @@ export interface AppDeps {
   verifyVideo?: VerifyVideoDeps;
   /** The Verilock-style video-KYC sessions API (POST /v1/sessions …; Bearer appKey; README "Sessions API"); absent = not served. */
   sessions?: SessionsDeps;
+  /** The hosted capture page at each session's capture_url (GET /capture/{id}; README "Capture page"); absent = not served. */
+  capture?: CaptureDeps;
   /** GET /v1/webhooks…, POST /v1/webhooks/{id}/redeliver (Bearer appKey; README "Webhooks"); absent = not served. */
   webhooks?: WebhooksRouteDeps;
   /** ADVANCE.AI-style token + GET /liveness/ext/v1/get-video over the sessions store (README "ADVANCE.AI Get Video"); absent = not served. */
@@ -93,6 +96,7 @@ export function createApp(deps: AppDeps): Hono<ApiEnv> {
   if (deps.matchFace) app.route('/v1', matchFaceRoute(deps.matchFace));
   if (deps.verifyVideo) app.route('/v1', verifyVideoRoute(deps.verifyVideo));
   if (deps.sessions) app.route('/v1', sessionsRoute(deps.sessions));
+  if (deps.capture) app.route('/', captureRoute(deps.capture));
   if (deps.webhooks) app.route('/v1', webhooksRoute(deps.webhooks));
   if (deps.advanceGetVideo) app.route('/', advanceGetVideoRoute(deps.advanceGetVideo));
   if (deps.tencentEss) app.route('/', tencentEssRoute(deps.tencentEss));

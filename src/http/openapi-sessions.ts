@@ -38,6 +38,7 @@ const session = {
     result: { enum: ['approved', 'declined', 'needs_review', null] },
     external_id: nullable('string'),
     redirect_url: nullable('string'),
+    capture_url: { type: 'string', format: 'uri', description: 'The hosted capture page (signed, valid until the session expires): send the person there (README "Capture page")' },
     profile: {
       type: 'object',
       properties: {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { samplingPlan } from './frames.js';
-import { checkVideo, displaySize, parseProbe, probeFailureReason, type VideoInfo } from './probe.js';
+import { checkVideo, displaySize, parsePacketEnd, parseProbe, probeFailureReason, type VideoInfo } from './probe.js';
 
 const mp4: VideoInfo = { container: 'mov,mp4,m4a,3gp,3g2,mj2', durationSeconds: 10, videoCodec: 'h264', audioCodec: 'aac', width: 1280, height: 720, rotation: 0, frameCount: 300 };
 const limits = { maxDurationSeconds: 60, maxPixels: 3840 * 2160 };
@@ -46,6 +46,12 @@ describe('parseProbe', () => {
     expect(parseProbe({ streams: [{ codec_type: 'video', codec_name: 'h264', width: 4, height: 2, tags: { rotate: '270' } }] }).rotation).toBe(270);
     expect(parseProbe({ format: { format_name: 'mp3', duration: 'N/A' }, streams: [{ codec_type: 'audio', codec_name: 'mp3' }] })).toMatchObject({ durationSeconds: 0, width: 0 });
   });
+  it('parsePacketEnd: a streamed WebM\'s length from its last packet (pts + duration), skipping unknown times', () => {
+    expect(parsePacketEnd('0.000000,0.033000\n4.567000,0.033000\n4.500000,N/A\n')).toBeCloseTo(4.6, 6);
+    expect(parsePacketEnd('0.000,N/A\n2.250,N/A\n')).toBe(2.25);
+    expect(parsePacketEnd('N/A,N/A\n\n')).toBe(0);
+  });
+
   it('probeFailureReason hides the server-side path', () => {
     expect(probeFailureReason('/tmp/x/upload-1/video: Invalid data found when processing input\n', '/tmp/x/upload-1/video')).toBe('Invalid data found when processing input');
   });

@@ -2,7 +2,8 @@
  * Probe first, decode later: ffprobe reads the container header (no decoding), and `checkVideo` refuses
  * what the service will not decode (wrong container or codec, no video stream, zero length, over the
  * duration or pixel limit) with VIDEO_INVALID (400) and a reason naming the problem, before any frame is
- * decoded. A 10-minute or 8K upload therefore costs one header read.
+ * decoded. A 10-minute or 8K upload therefore costs one header read (plus a packet scan, still without
+ * decoding, for streamed WebM whose header has no duration: what browsers' MediaRecorder writes).
  *
  * ffprobe is run directly (execFile with a timeout and SIGKILL) rather than through fluent-ffmpeg's
  * `ffprobe()`, which has no timeout and no handle on the child process to kill.
@@ -135,11 +136,51 @@ export function probeVideo(ffprobe: string, file: string, timeoutMs: number): Pr
         const reason = probeFailureReason(stderr, file);
         return reject(new AppError('VIDEO_INVALID', `the file is not a readable video${reason ? ` (${reason})` : ''}`, { cause: error }));
       }
+      let info: VideoInfo;
       try {
-        resolve(parseProbe(JSON.parse(stdout) as ProbeJson));
+        info = parseProbe(JSON.parse(stdout) as ProbeJson);
       } catch (parseError) {
-        reject(new AppError('INTERNAL', 'ffprobe printed invalid JSON', { cause: parseError }));
+        return reject(new AppError('INTERNAL', 'ffprobe printed invalid JSON', { cause: parseError }));
       }
+      if (info.durationSeconds > 0 || info.container !== 'matroska,webm' || info.videoCodec === undefined) return resolve(info);
+      // A browser's MediaRecorder writes WebM as a live stream, without the Segment's Duration element
+      // (Chromium: https://crbug.com/642012), so the header has no length: take it from the packets instead.
+      streamEndSeconds(ffprobe, file, timeoutMs).then((durationSeconds) => resolve({ ...info, durationSeconds }), reject);
+    });
+  });
+}
+
+/**
+ * End of the video stream, seconds: the latest packet's presentation time plus its duration (pure; input is
+ * ffprobe's `-show_entries packet=pts_time,duration_time -of csv=p=0`, one "pts,duration" line per packet,
+ * "N/A" where unknown). 0 when no packet has a time.
+ */
+export function parsePacketEnd(csv: string): number {
+  let end = 0;
+  for (const line of csv.split('\n')) {
+    const [pts, duration] = line.trim().split(',');
+    const start = Number(pts);
+    if (pts === undefined || pts === '' || !Number.isFinite(start)) continue;
+    const length = Number(duration);
+    end = Math.max(end, start + (Number.isFinite(length) && length > 0 ? length : 0));
+  }
+  return end;
+}
+
+/**
+ * Scans the video stream's packet timestamps (demuxing only, no decoding: cheap even for the largest upload
+ * the body limit allows); same timeout and error handling as the header read.
+ */
+function streamEndSeconds(ffprobe: string, file: string, timeoutMs: number): Promise<number> {
+  const args = ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts_time,duration_time', '-of', 'csv=p=0', file];
+  return new Promise((resolve, reject) => {
+    execFile(ffprobe, args, { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 16 * 1024 * 1024, windowsHide: true }, (error, stdout, stderr) => {
+      if (error) {
+        if (error.killed || error.signal === 'SIGKILL') return reject(invalid(`the video could not be read within ${timeoutMs / 1000} s`));
+        const reason = probeFailureReason(stderr, file);
+        return reject(new AppError('VIDEO_INVALID', `the file is not a readable video${reason ? ` (${reason})` : ''}`, { cause: error }));
+      }
+      resolve(parsePacketEnd(stdout));
     });
   });
 }

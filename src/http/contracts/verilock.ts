@@ -144,7 +144,7 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 export type CaptureLinks = Record<SessionStep, string | undefined>;
 
 /** 201 body of POST /v1/sessions and 200 body of GET /v1/sessions/{id}. */
-export function sessionBody(session: Session, now: number, links: { capture?: Partial<CaptureLinks> } = {}) {
+export function sessionBody(session: Session, now: number, links: { capture?: Partial<CaptureLinks>; captureUrl?: string } = {}) {
   const prompts: Prompt[] = promptsFor(session.videoLanguage as VideoLanguage);
   return {
     id: session.id,
@@ -160,6 +160,8 @@ export function sessionBody(session: Session, now: number, links: { capture?: Pa
     },
     prompts,
     ...(links.capture ? { capture: Object.fromEntries(session.steps.map((step) => [step, { upload_url: links.capture![step] ?? null }])) } : {}),
+    // The hosted capture page (README "Capture page"): send the person there instead of building a capture UI.
+    ...(links.captureUrl ? { capture_url: links.captureUrl } : {}),
     uploaded: Object.fromEntries(session.steps.map((step) => [step, session.media[step] !== undefined])),
     consent: consentBody(session),
     result_reason: session.resultReason,

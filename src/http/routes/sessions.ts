@@ -2,6 +2,7 @@
  * The Verilock-style video-KYC session API (issue #6, self-record mode):
  *   POST /v1/sessions                      create (Bearer key) → id + signed capture links
  *   GET  /v1/sessions/{id}                 the session, its consent and capture progress (Bearer)
+ *                                          (both answer `capture_url`: the hosted capture page, routes/capture.ts)
  *   POST /v1/sessions/{id}/{document|selfie|video}   uploads (Bearer, or the signed capture link); the video
  *                                          needs the consent fields and enqueues `session.process`
  *   GET  /v1/sessions/{id}/video           Verilock's video result, with a signed 1-hour video_url (Bearer)
@@ -74,6 +75,20 @@ const DOCUMENT_TYPES = ['passport', 'id_card', 'driving_license', 'residence_per
 
 const captureResource = (id: string, step: SessionStep) => `session-capture:${id}:${step}`;
 export const videoResource = (id: string) => `session-video:${id}`;
+/** The hosted capture page of a session (routes/capture.ts): its own resource, so an upload link cannot open it. */
+export const capturePageResource = (id: string) => `session-page:${id}`;
+
+/** A signed upload link for one step; capture links die with the session: the link is the end user's only credential. */
+export function captureUploadLink(base: string, signer: UrlSigner, session: Session, step: SessionStep): string {
+  const expires = Math.floor(session.expiresAt / 1000);
+  return `${base}/v1/sessions/${session.id}/${step}?expires=${expires}&signature=${signer.signature(captureResource(session.id, step), expires)}`;
+}
+
+/** The signed link to the hosted capture page (GET /capture/{id}), valid until the session expires. */
+export function capturePageLink(base: string, signer: UrlSigner, session: Session): string {
+  const expires = Math.floor(session.expiresAt / 1000);
+  return `${base}/capture/${session.id}?expires=${expires}&signature=${signer.signature(capturePageResource(session.id), expires)}`;
+}
 
 type SessionEnv = ApiEnv & { Variables: { session: StoredSession; viaLink: boolean } };
 
@@ -82,11 +97,7 @@ export function sessionsRoute(deps: SessionsDeps): Hono<ApiEnv> {
   const now = deps.now ?? Date.now;
   const base = (c: Context) => deps.publicBaseUrl ?? new URL(c.req.url).origin;
 
-  const captureLink = (c: Context, session: Session, step: SessionStep) => {
-    // Capture links die with the session: the link is the end user's only credential.
-    const expires = Math.floor(session.expiresAt / 1000);
-    return `${base(c)}/v1/sessions/${session.id}/${step}?expires=${expires}&signature=${deps.signer.signature(captureResource(session.id, step), expires)}`;
-  };
+  const captureLink = (c: Context, session: Session, step: SessionStep) => captureUploadLink(base(c), deps.signer, session, step);
   const videoLink = (c: Context, session: Session) => {
     if (!session.media.video) return null;
     const { expires, signature } = deps.signer.sign(videoResource(session.id));
@@ -175,13 +186,13 @@ export function sessionsRoute(deps: SessionsDeps): Hono<ApiEnv> {
       expiresAt: now() + request.expires_in * 1000,
     });
     const capture = Object.fromEntries(session.steps.map((step) => [step, captureLink(c, session, step)]));
-    return c.json(sessionBody(session, now(), { capture }), 201);
+    return c.json(sessionBody(session, now(), { capture, captureUrl: capturePageLink(base(c), deps.signer, session) }), 201);
   });
 
   route.get('/sessions/:id', bearer, rateLimit(deps.rateLimiter), loadOwnSession, async function getSession(c) {
     const session = c.get('session');
     const capture = Object.fromEntries(session.steps.map((step) => [step, captureLink(c, session, step)]));
-    return c.json(sessionBody(session, now(), { capture }), 200);
+    return c.json(sessionBody(session, now(), { capture, captureUrl: capturePageLink(base(c), deps.signer, session) }), 200);
   });
 
   route.get('/sessions/:id/video', bearer, rateLimit(deps.rateLimiter), loadOwnSession, async function getVideo(c) {

@@ -1,0 +1,423 @@
+/*
+ * Capture page (issue #7): consent → selfie (with quality feedback) → document photo (when the profile asks)
+ * → video (prompts + countdown) → upload (progress, retries) → redirect_url or a done screen.
+ * Plain browser JavaScript, no framework and no build step; the server embeds the session's capture info in
+ * <script id="capture-config" type="application/json"> (src/http/routes/capture.ts).
+ */
+'use strict';
+
+(function capturePage() {
+  const config = JSON.parse(document.getElementById('capture-config').textContent);
+  const $ = (id) => document.getElementById(id);
+
+  /** Upload attempts before the page asks the person to press "Try again", and the first wait (doubles each time). */
+  const UPLOAD_ATTEMPTS = 3;
+  const UPLOAD_BACKOFF_MS = 1000;
+  /**
+   * The recorder stops this much before video_max_duration: MediaRecorder delivers its last chunk a little after
+   * stop(), and the service declines a video longer than video_max_duration + 0.5 s (src/sessions/process-session.ts).
+   */
+  const RECORDING_MARGIN_MS = 300;
+  /** Shortest recording the Stop button allows: the prompts need a few seconds. */
+  const MIN_RECORDING_MS = 2000;
+  /** Container/codec preference: WebM VP9/VP8 + Opus (Chrome, Firefox, Edge), else MP4 (Safari). The service accepts both. */
+  const MIME_TYPES = ['video/webm;codecs=vp9,opus', 'video/webm;codecs=vp8,opus', 'video/webm', 'video/mp4'];
+
+  const errors = {
+    denied: ['Camera access is blocked', 'This page needs your camera. Allow camera (and microphone) access for this site in your browser settings, then try again.'],
+    noCamera: ['No camera found', 'We could not find a camera on this device. Open the link on a phone or a computer with a camera.'],
+    busy: ['The camera is in use', 'Another app is using the camera. Close it and try again.'],
+    unsupported: ['This browser is not supported', 'Your browser cannot record video from the camera. Open this link in a recent Chrome, Safari, Firefox or Edge.'],
+    insecure: ['This page must be opened over HTTPS', 'Browsers only allow the camera on secure (https://) pages. Open the link exactly as you received it.'],
+    expired: ['This link has expired', 'The verification session is over. Ask for a new link.'],
+    invalid_link: ['This link is not valid', 'The link is incomplete or has been changed. Open it exactly as you received it.'],
+    not_found: ['Verification not found', 'This verification session does not exist. Ask for a new link.'],
+    completed: ['Already done', 'This verification has already been completed. You can close this page.'],
+    server: ['Something went wrong', 'The service could not take your upload. Try again in a moment.'],
+  };
+
+  let stream = null;
+  let consentGivenAt = null;
+  let selfieBlob = null;
+  let videoBlob = null;
+  let videoType = '';
+
+  const steps = config.state === 'ready' ? plannedSteps() : [];
+
+  function plannedSteps() {
+    const list = ['consent'];
+    if (config.steps.includes('selfie') && !config.uploaded.selfie) list.push('selfie');
+    if (config.steps.includes('document') && !config.uploaded.document) list.push('document');
+    list.push('video', 'upload', 'done');
+    return list;
+  }
+
+  /** Shows one step, says where the person is, and moves keyboard/screen-reader focus to its heading. */
+  function show(step) {
+    for (const section of document.querySelectorAll('section.step')) section.hidden = section.dataset.step !== step;
+    const index = steps.indexOf(step);
+    const counted = steps.filter((s) => s !== 'done');
+    $('step-counter').textContent = index >= 0 && step !== 'done' ? `Step ${index + 1} of ${counted.length}` : '';
+    const slot = document.querySelector(`#step-${step} .camera-slot`);
+    const camera = $('camera');
+    if (slot) {
+      slot.appendChild(camera);
+      camera.hidden = false;
+    } else {
+      camera.hidden = true;
+    }
+    document.querySelector(`#step-${step} h1`).focus();
+    document.body.dataset.step = step;
+  }
+
+  function showError(kind, retry) {
+    stopCamera();
+    const [title, message] = errors[kind] || errors.server;
+    $('error-title').textContent = title;
+    $('error-message').textContent = message;
+    $('error-retry').hidden = !retry;
+    $('error-retry').onclick = retry || null;
+    document.body.dataset.error = kind;
+    show('error');
+  }
+
+  function next(current) {
+    const step = steps[steps.indexOf(current) + 1];
+    if (step === 'selfie') return startSelfie();
+    if (step === 'document') return show('document');
+    if (step === 'video') return startVideo();
+    return show(step);
+  }
+
+  // ---- consent -------------------------------------------------------------------------------------------
+
+  function setUpConsent() {
+    const consent = config.consent;
+    $('consent-title').textContent = consent.title;
+    $('consent-text').textContent = consent.text;
+    $('consent-agree-label').textContent = consent.agree;
+    // The texts are in the session's video_language; the rest of the page is English.
+    for (const id of ['consent-title', 'consent-text', 'consent-agree-label']) $(id).lang = config.language;
+    $('consent-version').textContent = `Consent text version: ${consent.version}`;
+    $('consent-agree').addEventListener('change', () => ($('consent-continue').disabled = !$('consent-agree').checked));
+    $('consent-continue').addEventListener('click', () => {
+      if (!$('consent-agree').checked) return;
+      consentGivenAt = new Date().toISOString();
+      next('consent');
+    });
+  }
+
+  // ---- camera ---------------------------------------------------------------------------------------------
+
+  async function openCamera() {
+    if (stream) return stream;
+    if (!window.isSecureContext) throw Object.assign(new Error('insecure'), { kind: 'insecure' });
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia || typeof MediaRecorder === 'undefined') {
+      throw Object.assign(new Error('unsupported'), { kind: 'unsupported' });
+    }
+    const video = { facingMode: 'user', width: { ideal: 1280 }, height: { ideal: 720 } };
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({ video, audio: true });
+    } catch (error) {
+      // A device without a microphone still records a silent video: the checks are visual.
+      if (error && error.name === 'NotFoundError') stream = await navigator.mediaDevices.getUserMedia({ video, audio: false }).catch((e) => Promise.reject(e));
+      else throw error;
+    }
+    $('preview').srcObject = stream;
+    await $('preview').play().catch(() => undefined);
+    return stream;
+  }
+
+  function cameraErrorKind(error) {
+    if (error && error.kind) return error.kind;
+    const name = error && error.name;
+    if (name === 'NotAllowedError' || name === 'SecurityError' || name === 'PermissionDeniedError') return 'denied';
+    if (name === 'NotFoundError' || name === 'OverconstrainedError' || name === 'DevicesNotFoundError') return 'noCamera';
+    if (name === 'NotReadableError' || name === 'TrackStartError' || name === 'AbortError') return 'busy';
+    return 'unsupported';
+  }
+
+  function stopCamera() {
+    if (stream) for (const track of stream.getTracks()) track.stop();
+    stream = null;
+  }
+
+  // ---- selfie ---------------------------------------------------------------------------------------------
+
+  async function startSelfie() {
+    show('selfie');
+    try {
+      await openCamera();
+    } catch (error) {
+      return showError(cameraErrorKind(error), startSelfie);
+    }
+    resetSelfie();
+  }
+
+  function resetSelfie() {
+    selfieBlob = null;
+    $('camera').hidden = false;
+    $('selfie-photo').hidden = true;
+    $('selfie-take').hidden = false;
+    $('selfie-take').disabled = false;
+    $('selfie-retake').hidden = true;
+    $('selfie-continue').hidden = true;
+    setFeedback('selfie-feedback', '', '');
+  }
+
+  function setFeedback(id, kind, text, items) {
+    const box = $(id);
+    box.className = `feedback ${kind}`;
+    box.textContent = text;
+    if (items && items.length) {
+      const list = document.createElement('ul');
+      for (const item of items) {
+        const li = document.createElement('li');
+        li.textContent = item;
+        list.appendChild(li);
+      }
+      box.appendChild(list);
+    }
+  }
+
+  async function takeSelfie() {
+    const video = $('preview');
+    if (!video.videoWidth) return setFeedback('selfie-feedback', 'problem', 'The camera is not ready yet. Try again in a second.');
+    const canvas = document.createElement('canvas');
+    canvas.width = video.videoWidth;
+    canvas.height = video.videoHeight;
+    canvas.getContext('2d').drawImage(video, 0, 0);
+    selfieBlob = await new Promise((resolve) => canvas.toBlob(resolve, 'image/jpeg', 0.92));
+    $('selfie-photo').src = URL.createObjectURL(selfieBlob);
+    $('selfie-photo').hidden = false;
+    $('camera').hidden = true;
+    $('selfie-take').hidden = true;
+    setFeedback('selfie-feedback', '', 'Checking your photo…');
+    document.body.dataset.selfieCheck = 'pending';
+    try {
+      const response = await fetch(config.selfieCheckUrl, { method: 'POST', headers: { 'Content-Type': 'image/jpeg' }, body: selfieBlob });
+      const body = await response.json().catch(() => ({}));
+      if (response.status === 410 || body.error === 'expired') return showError('expired');
+      if (!response.ok) throw new Error(body.message || `HTTP ${response.status}`);
+      document.body.dataset.selfieCheck = body.ok ? 'ok' : 'retake';
+      if (body.ok) {
+        setFeedback('selfie-feedback', 'ok', 'Looks good.');
+        $('selfie-continue').hidden = false;
+      } else {
+        setFeedback('selfie-feedback', 'problem', 'Please take the photo again:', body.issues.map((issue) => issue.message));
+      }
+    } catch (error) {
+      document.body.dataset.selfieCheck = 'failed';
+      setFeedback('selfie-feedback', 'problem', 'We could not check the photo (connection problem). Retake it to try again.');
+    }
+    $('selfie-retake').hidden = false;
+    ($('selfie-continue').hidden ? $('selfie-retake') : $('selfie-continue')).focus();
+  }
+
+  async function sendSelfie() {
+    $('selfie-continue').disabled = true;
+    setFeedback('selfie-feedback', '', 'Sending your photo…');
+    const form = new FormData();
+    form.append('image', selfieBlob, 'selfie.jpg');
+    const result = await uploadWithRetry(config.uploads.selfie, form, () => undefined);
+    $('selfie-continue').disabled = false;
+    if (result.ok) {
+      URL.revokeObjectURL($('selfie-photo').src);
+      return next('selfie');
+    }
+    if (result.kind) return showError(result.kind);
+    setFeedback('selfie-feedback', 'problem', result.message);
+  }
+
+  // ---- document -------------------------------------------------------------------------------------------
+
+  function setUpDocument() {
+    $('document-file').addEventListener('change', () => {
+      $('document-continue').disabled = !$('document-file').files.length;
+      setFeedback('document-feedback', '', '');
+    });
+    $('document-continue').addEventListener('click', async () => {
+      const file = $('document-file').files[0];
+      if (!file) return;
+      $('document-continue').disabled = true;
+      setFeedback('document-feedback', '', 'Sending the photo…');
+      const form = new FormData();
+      form.append('front', file, file.name || 'document.jpg');
+      const result = await uploadWithRetry(config.uploads.document, form, () => undefined);
+      $('document-continue').disabled = false;
+      if (result.ok) return next('document');
+      if (result.kind) return showError(result.kind);
+      setFeedback('document-feedback', 'problem', result.message);
+    });
+  }
+
+  // ---- video ----------------------------------------------------------------------------------------------
+
+  function setUpPrompts() {
+    const list = $('prompt-list');
+    list.lang = config.language;
+    for (const prompt of config.prompts) {
+      const li = document.createElement('li');
+      li.textContent = prompt.text;
+      li.dataset.prompt = prompt.id;
+      list.appendChild(li);
+    }
+    $('countdown').textContent = formatSeconds(config.videoMaxDuration);
+    $('video-intro').textContent = `When you press Start, follow these instructions in front of the camera. The recording stops by itself after ${config.videoMaxDuration} seconds.`;
+  }
+
+  const formatSeconds = (seconds) => {
+    const s = Math.max(0, seconds);
+    return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+  };
+
+  async function startVideo() {
+    show('video');
+    try {
+      await openCamera();
+    } catch (error) {
+      return showError(cameraErrorKind(error), startVideo);
+    }
+    $('video-start').disabled = false;
+  }
+
+  function record() {
+    const mimeType = MIME_TYPES.find((type) => MediaRecorder.isTypeSupported(type));
+    let recorder;
+    try {
+      recorder = new MediaRecorder(stream, mimeType ? { mimeType } : undefined);
+    } catch (error) {
+      return showError('unsupported');
+    }
+    const chunks = [];
+    const limitMs = config.videoMaxDuration * 1000 - RECORDING_MARGIN_MS;
+    const items = Array.from($('prompt-list').children);
+    let started = 0;
+    let timer = 0;
+    recorder.addEventListener('dataavailable', (event) => event.data && event.data.size > 0 && chunks.push(event.data));
+    recorder.addEventListener('stop', () => {
+      clearInterval(timer);
+      $('rec-badge').hidden = true;
+      videoType = (recorder.mimeType || mimeType || 'video/webm').split(';')[0];
+      videoBlob = new Blob(chunks, { type: videoType });
+      document.body.dataset.recordedType = recorder.mimeType || videoType;
+      stopCamera();
+      show('upload');
+      sendVideo();
+    });
+    const tick = () => {
+      const elapsed = Date.now() - started;
+      const remaining = Math.ceil((limitMs - elapsed) / 1000);
+      $('countdown').textContent = formatSeconds(remaining);
+      $('countdown').setAttribute('aria-label', `${remaining} seconds left`);
+      // Walk through the prompts over the recording, one at a time.
+      const current = Math.min(items.length - 1, Math.floor((elapsed / limitMs) * items.length));
+      items.forEach((li, i) => li.classList.toggle('current', i === current));
+      $('video-stop').disabled = elapsed < MIN_RECORDING_MS;
+      if (elapsed >= limitMs && recorder.state === 'recording') recorder.stop();
+    };
+    recorder.start(1000);
+    started = Date.now();
+    timer = setInterval(tick, 100);
+    tick();
+    $('rec-badge').hidden = false;
+    $('video-start').hidden = true;
+    $('video-stop').hidden = false;
+    $('video-stop').focus();
+    $('video-status').textContent = 'Recording…';
+    $('video-stop').onclick = () => recorder.state === 'recording' && recorder.stop();
+  }
+
+  function sendVideo() {
+    $('upload-retry').hidden = true;
+    const form = new FormData();
+    form.append('consent_given_at', consentGivenAt);
+    form.append('consent_text_version', config.consent.version);
+    form.append('video', videoBlob, videoType === 'video/mp4' ? 'capture.mp4' : 'capture.webm');
+    $('upload-status').textContent = 'Sending…';
+    return uploadWithRetry(config.uploads.video, form, (fraction) => {
+      $('upload-progress').value = Math.round(fraction * 100);
+      $('upload-status').textContent = `Sending… ${Math.round(fraction * 100)} %`;
+    }).then((result) => {
+      if (result.ok || result.alreadyUploaded) return finish();
+      if (result.kind) return showError(result.kind);
+      $('upload-status').textContent = result.message;
+      $('upload-retry').hidden = false;
+      $('upload-retry').focus();
+    });
+  }
+
+  function finish() {
+    document.body.dataset.done = 'true';
+    show('done');
+    if (config.redirectUrl) {
+      $('done-message').textContent = 'Your selfie and video have been sent. Taking you back…';
+      setTimeout(() => window.location.assign(config.redirectUrl), 1500);
+    }
+  }
+
+  // ---- uploads --------------------------------------------------------------------------------------------
+
+  /** One XMLHttpRequest (fetch has no upload progress): resolves with status and parsed body; network failure → status 0. */
+  function send(url, form, onProgress) {
+    return new Promise((resolve) => {
+      const xhr = new XMLHttpRequest();
+      xhr.open('POST', url);
+      xhr.upload.addEventListener('progress', (event) => event.lengthComputable && onProgress(event.loaded / event.total));
+      xhr.addEventListener('load', () => {
+        let body = {};
+        try {
+          body = JSON.parse(xhr.responseText);
+        } catch (_) {
+          /* not JSON: keep the status */
+        }
+        resolve({ status: xhr.status, body });
+      });
+      xhr.addEventListener('error', () => resolve({ status: 0, body: {} }));
+      xhr.addEventListener('timeout', () => resolve({ status: 0, body: {} }));
+      xhr.send(form);
+    });
+  }
+
+  /**
+   * Uploads with retries on a broken connection or a busy server (status 0, 429, 5xx): UPLOAD_ATTEMPTS tries,
+   * waiting UPLOAD_BACKOFF_MS, then twice as long. Other refusals are final and mapped to what the person can do.
+   */
+  async function uploadWithRetry(url, form, onProgress) {
+    let last = null;
+    for (let attempt = 1; attempt <= UPLOAD_ATTEMPTS; attempt++) {
+      if (attempt > 1) {
+        const wait = UPLOAD_BACKOFF_MS * 2 ** (attempt - 2);
+        $('upload-status').textContent = `Connection problem. Trying again (${attempt} of ${UPLOAD_ATTEMPTS})…`;
+        await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+      last = await send(url, form, onProgress);
+      if (last.status >= 200 && last.status < 300) return { ok: true, body: last.body };
+      const type = last.body && last.body.error;
+      if (type === 'session_expired' || type === 'link_expired') return { ok: false, kind: 'expired' };
+      if (last.status === 409 && last.body.details && last.body.details.reason === 'already_uploaded') return { ok: false, alreadyUploaded: true };
+      if (last.status === 403) return { ok: false, kind: 'invalid_link' };
+      if (last.status === 404) return { ok: false, kind: 'not_found' };
+      if (last.status !== 0 && last.status !== 429 && last.status < 500) {
+        return { ok: false, message: (last.body && last.body.message) || `The upload was refused (HTTP ${last.status}).` };
+      }
+    }
+    return { ok: false, message: 'The upload did not get through: check your connection, then press Try again.' };
+  }
+
+  // ---- start ----------------------------------------------------------------------------------------------
+
+  if (config.state !== 'ready') return showError(config.state);
+  setUpConsent();
+  setUpDocument();
+  setUpPrompts();
+  $('selfie-take').addEventListener('click', takeSelfie);
+  $('selfie-retake').addEventListener('click', resetSelfie);
+  $('selfie-continue').addEventListener('click', sendSelfie);
+  $('video-start').addEventListener('click', record);
+  $('upload-retry').addEventListener('click', sendVideo);
+  // The session's own deadline: past it the links stop working, so say so rather than fail on upload.
+  const expiresIn = Date.parse(config.expiresAt) - Date.now();
+  if (expiresIn > 0 && expiresIn < 2 ** 31 - 1) setTimeout(() => document.body.dataset.done !== 'true' && showError('expired'), expiresIn);
+  show('consent');
+})();

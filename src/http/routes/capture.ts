@@ -1,0 +1,196 @@
+/**
+ * The hosted capture page (issue #7): the person opens the session's `capture_url` on their phone and takes the
+ * selfie (and document photo), then records the video, in the browser, with no separate front-end server.
+ *   GET  /capture/{id}?expires&signature               the page, the session's capture info embedded as JSON
+ *   GET  /capture/assets/{capture.js|capture.css}      its static assets
+ *   POST /capture/{id}/selfie-check?expires&signature  quick quality feedback on a selfie before it is uploaded
+ * The page link is signed like the upload links (it dies with the session) and is the only credential the
+ * device holds: it carries the signed upload links inside, never the app's key. The page itself is plain
+ * HTML/CSS/JS in src/capture/page/ (no framework, no build step).
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Hono, type Context } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { CONSENT_TEXT_VERSION, CONSENT_TEXTS } from '../../capture/consent.js';
+import { AppError } from '../../errors.js';
+import type { CheckLiveness, QualityCheck } from '../../pipeline/types.js';
+import { promptsFor, type VideoLanguage } from '../../sessions/prompts.js';
+import { effectiveStatus, type Session } from '../../sessions/session-state.js';
+import type { ConcurrencyLimiter } from '../concurrency.js';
+import type { ApiEnv } from '../context.js';
+import { verilockError } from '../contracts/verilock.js';
+import { bodyLimit } from '../middleware/body-limit.js';
+import type { RateLimiter } from '../middleware/rate-limit.js';
+import { capturePageResource, captureUploadLink, type SessionsDeps } from './sessions.js';
+
+export interface CaptureDeps {
+  /** The sessions API's repository, signer, apps and limits (the page's uploads go to its signed links). */
+  sessions: SessionsDeps;
+  /** The checkLiveness use case, for the selfie feedback. */
+  checkLiveness: CheckLiveness;
+  /** The process-wide inference slots the liveness API uses (a selfie check is one inference run). */
+  concurrency: Pick<ConcurrencyLimiter, 'run'>;
+  /** Counts selfie checks per session (SELFIE_CHECKS_PER_MINUTE). */
+  rateLimiter: RateLimiter;
+}
+
+/**
+ * The checks behind the page's "retake" advice: the problems a person can fix on the spot (light, eyes,
+ * someone else in the frame, looking away). The video step later judges liveness itself.
+ */
+export const SELFIE_QUALITY_CHECKS: readonly QualityCheck[] = ['dull', 'eyesClosed', 'multipleFaces', 'headTurned'];
+
+/** What a person should do about each failed check (the page shows these; ids are stable for its translations). */
+const SELFIE_ADVICE: Record<string, string> = {
+  noFace: 'No face found. Hold the phone at eye level and fit your face inside the oval.',
+  dull: 'The photo is too dark. Face a window or a lamp.',
+  eyesClosed: 'Your eyes look closed. Keep them open and look at the camera.',
+  multipleFaces: 'More than one face is visible. Make sure you are alone in the picture.',
+  headTurned: 'Your head is turned. Look straight at the camera.',
+};
+
+/**
+ * A leaked page link must not become free inference: each session gets this many selfie checks per minute
+ * (a person retaking a photo needs a handful).
+ */
+const SELFIE_CHECKS_PER_MINUTE = 20;
+
+/** The page and its assets, read once at start-up (they are part of the source tree, like the prompts). */
+const PAGE_DIR = new URL('../../capture/page/', import.meta.url);
+interface Asset {
+  body: string;
+  type: string;
+  etag: string;
+}
+function loadAsset(name: string, type: string): Asset {
+  const body = readFileSync(new URL(name, PAGE_DIR), 'utf8');
+  return { body, type, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"` };
+}
+
+/**
+ * The page may only load its own script and style and talk to its own origin; media comes from the camera
+ * (blob: URLs for the preview of the recording). `frame-ancestors 'none'`: nobody may frame the page to trick a
+ * person into recording (clickjacking; CSP Level 3 §6.4.2).
+ */
+const PAGE_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; media-src 'self' blob: mediastream:; connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+export type CapturePageState = 'ready' | 'invalid_link' | 'not_found' | 'expired' | 'completed';
+
+/** The JSON the page reads from `<script id="capture-config">`. */
+export function capturePageConfig(session: Session | undefined, state: CapturePageState, links: { uploads: Record<string, string>; selfieCheck: string } | undefined) {
+  if (!session || state !== 'ready' || !links) return { state, language: (session?.videoLanguage ?? 'en') as VideoLanguage };
+  const language = session.videoLanguage as VideoLanguage;
+  return {
+    state,
+    sessionId: session.id,
+    language,
+    steps: session.steps,
+    uploaded: Object.fromEntries(session.steps.map((step) => [step, session.media[step] !== undefined])),
+    videoMaxDuration: session.videoMaxDuration,
+    prompts: promptsFor(language),
+    consent: { version: CONSENT_TEXT_VERSION, ...CONSENT_TEXTS[language] },
+    uploads: links.uploads,
+    selfieCheckUrl: links.selfieCheck,
+    redirectUrl: session.redirectUrl,
+    expiresAt: new Date(session.expiresAt).toISOString(),
+  };
+}
+
+/** Embeds JSON in an HTML data block: `<` escaped so the text can never close the script element (HTML §4.12.1.3). */
+const jsonForHtml = (value: unknown) => JSON.stringify(value).replace(/</g, '\\u003c');
+
+export function captureRoute(deps: CaptureDeps): Hono<ApiEnv> {
+  const route = new Hono<ApiEnv>();
+  const signer = deps.sessions.signer;
+  const now = deps.sessions.now ?? Date.now;
+  const base = (c: Context) => deps.sessions.publicBaseUrl ?? new URL(c.req.url).origin;
+  const template = readFileSync(new URL('index.html', PAGE_DIR), 'utf8');
+  const assets: Record<string, Asset> = {
+    'capture.js': loadAsset('capture.js', 'text/javascript; charset=utf-8'),
+    'capture.css': loadAsset('capture.css', 'text/css; charset=utf-8'),
+  };
+
+  route.get('/capture/assets/:file{capture\\.js|capture\\.css}', function captureAsset(c) {
+    const asset = assets[c.req.param('file')]!;
+    // Revalidated after 5 minutes (ETag, RFC 9110 §13.1.2): a redeploy reaches phones quickly without versioned names.
+    c.header('Cache-Control', 'public, max-age=300');
+    c.header('ETag', asset.etag);
+    c.header('X-Content-Type-Options', 'nosniff');
+    if (c.req.header('If-None-Match') === asset.etag) return c.body(null, 304);
+    c.header('Content-Type', asset.type);
+    return c.body(asset.body, 200);
+  });
+
+  /** Resolves the page link: the session when valid, else why not. */
+  const pageAccess = (c: Context): { state: CapturePageState; session?: Session } => {
+    const id = c.req.param('id')!;
+    const check = signer.check(capturePageResource(id), c.req.query('expires'), c.req.query('signature'));
+    const session = check === 'invalid' ? undefined : deps.sessions.sessions.get(id);
+    if (check === 'invalid') return { state: 'invalid_link' };
+    if (!session) return { state: 'not_found' };
+    if (check === 'expired') return { state: 'expired', session };
+    const status = effectiveStatus(session, now());
+    if (status === 'expired') return { state: 'expired', session };
+    if (status === 'completed' || session.media.video !== undefined) return { state: 'completed', session };
+    return { state: 'ready', session };
+  };
+
+  route.get('/capture/:id', function capturePage(c) {
+    const { state, session } = pageAccess(c);
+    const links =
+      session && state === 'ready'
+        ? {
+            uploads: Object.fromEntries(session.steps.map((step) => [step, captureUploadLink(base(c), signer, session, step)])),
+            selfieCheck: `${base(c)}/capture/${session.id}/selfie-check?expires=${c.req.query('expires')}&signature=${c.req.query('signature')}`,
+          }
+        : undefined;
+    const config = capturePageConfig(session, state, links);
+    const html = template.replace('__LANG__', config.language).replace('__CAPTURE_CONFIG__', jsonForHtml(config));
+    c.header('Content-Type', 'text/html; charset=utf-8');
+    // The URL and the page carry signed links: keep them out of caches and out of Referer headers (RFC 9111 §5.2.2.3).
+    c.header('Cache-Control', 'no-store');
+    c.header('Referrer-Policy', 'no-referrer');
+    c.header('Content-Security-Policy', PAGE_CSP);
+    c.header('X-Content-Type-Options', 'nosniff');
+    // Camera and microphone for this page only (Permissions Policy).
+    c.header('Permissions-Policy', 'camera=(self), microphone=(self), geolocation=()');
+    const status: ContentfulStatusCode = state === 'ready' || state === 'completed' ? 200 : state === 'not_found' ? 404 : state === 'expired' ? 410 : 403;
+    return c.body(html, status);
+  });
+
+  route.post('/capture/:id/selfie-check', bodyLimit(deps.sessions.limits.imageBytes), async function selfieCheck(c) {
+    const { state, session } = pageAccess(c);
+    if (state !== 'ready' || !session) {
+      const status = state === 'not_found' ? 404 : state === 'invalid_link' ? 403 : 409;
+      return c.json({ error: state, message: `this capture link cannot take a selfie (${state.replace('_', ' ')})`, details: null }, status);
+    }
+    if (deps.rateLimiter.take(`capture:${session.id}`, SELFIE_CHECKS_PER_MINUTE) > 0) {
+      c.header('Retry-After', '60');
+      return c.json({ error: 'rate_limit_exceeded', message: `at most ${SELFIE_CHECKS_PER_MINUTE} selfie checks per minute`, details: null }, 429);
+    }
+    const bytes = new Uint8Array(await c.req.arrayBuffer());
+    if (bytes.length === 0) return c.json({ error: 'validation_error', message: 'send the selfie (JPEG/PNG) as the request body', details: null }, 422);
+    try {
+      const outcome = await deps.concurrency.run(() =>
+        deps.checkLiveness(bytes, { qualityChecks: SELFIE_QUALITY_CHECKS, ageRange: false, gender: false, croppedImage: false }),
+      );
+      const issues = SELFIE_QUALITY_CHECKS.filter((check) => outcome.qualityChecks[check]?.value === true).map((check) => ({ check, message: SELFIE_ADVICE[check]! }));
+      return c.json({ ok: issues.length === 0, issues }, 200);
+    } catch (error) {
+      // No face is the commonest retake reason: an answer for the person, not an error for the page.
+      if (error instanceof AppError && error.code === 'NO_FACE_DETECTED') return c.json({ ok: false, issues: [{ check: 'noFace', message: SELFIE_ADVICE.noFace! }] }, 200);
+      throw error;
+    }
+  });
+
+  route.onError((error, c) => {
+    const { status, body } = verilockError(error);
+    if (status >= 500) console.error(`capture page ${c.req.method} ${c.req.path}:`, error);
+    if (status === 503) c.header('Retry-After', '1');
+    return c.json(body, status as ContentfulStatusCode);
+  });
+
+  return route;
+}

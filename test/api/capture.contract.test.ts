@@ -1,0 +1,205 @@
+/**
+ * The hosted capture page's HTTP side (issue #7) through app.request(): the page at capture_url with its embedded
+ * config and headers, the static assets, every link state (tampered, expired, unknown, done), and the selfie
+ * check on a test double of the checkLiveness use case. The browser side is test/e2e/capture-page.e2e.test.ts.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CONSENT_TEXT_VERSION, CONSENT_TEXTS } from '../../src/capture/consent.js';
+import { AppError } from '../../src/errors.js';
+import { createApp } from '../../src/http/app.js';
+import { AppRegistry, sha256Hex } from '../../src/http/apps.js';
+import { RateLimiter } from '../../src/http/middleware/rate-limit.js';
+import type { SessionsDeps } from '../../src/http/routes/sessions.js';
+import { UrlSigner } from '../../src/http/signed-url.js';
+import type { ModelRegistry } from '../../src/inference/registry.js';
+import type { CheckLiveness, LivenessOptions, LivenessOutcome } from '../../src/pipeline/types.js';
+import { SessionRepository } from '../../src/sessions/session-repository.js';
+import { openDatabase } from '../../src/store/database.js';
+import { LocalMediaStore } from '../../src/store/local-media-store.js';
+
+const JPEG = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, ...Array.from({ length: 60 }, (_, i) => i)]);
+const T0 = 1_773_828_000_000; // 2026-03-18T10:00:00Z
+const BASE = 'http://svc.test';
+const apps = new AppRegistry([{ appId: 'kyc', appKeySha256: sha256Hex('kyc-key'), allowedApis: ['sessions'] }]);
+const verdict = (value: boolean) => ({ value, score: value ? 0.9 : 0.1, confidence: 'high' as const });
+
+const closers: (() => void)[] = [];
+afterEach(() => closers.splice(0).forEach((close) => close()));
+
+function harness(checkLiveness: CheckLiveness) {
+  let now = T0;
+  const clock = () => now;
+  const db = openDatabase(':memory:');
+  closers.push(() => db.close());
+  const media = new LocalMediaStore({ db, dir: mkdtempSync(path.join(tmpdir(), 'capture-media-')), clock, log: () => {} });
+  const sessions: SessionsDeps = {
+    apps,
+    rateLimiter: new RateLimiter(clock),
+    sessions: new SessionRepository(db, clock),
+    media,
+    jobs: { enqueue: () => 'job_1' },
+    webhooks: { emit: () => 'whk_1' },
+    signer: new UrlSigner('test-signing-secret-of-at-least-32-chars', 3600, () => Math.floor(now / 1000)),
+    limits: { imageBytes: 4096, videoBytes: 8192, maxVideoSeconds: 60, mediaRetentionMs: 86_400_000 },
+    clientIp: () => '203.0.113.7',
+    now: clock,
+  };
+  const app = createApp({
+    registry: {} as ModelRegistry,
+    versions: { service: '9.9.9', onnxruntime: 'test', node: process.versions.node },
+    sessions,
+    capture: { sessions, checkLiveness, concurrency: { run: (work) => work() }, rateLimiter: new RateLimiter(clock) },
+  });
+  return { app, advance: (ms: number) => (now += ms) };
+}
+
+type App = ReturnType<typeof harness>['app'];
+
+async function createSession(app: App, profile: Record<string, unknown> = { steps: ['selfie', 'video'], video_max_duration: 20, video_language: 'fr' }) {
+  const res = await app.request(`${BASE}/v1/sessions`, {
+    method: 'POST',
+    body: JSON.stringify({ profile, redirect_url: 'https://app.example/done' }),
+    headers: { Authorization: 'Bearer kyc-key', 'Content-Type': 'application/json' },
+  });
+  expect(res.status).toBe(201);
+  return (await res.json()) as { id: string; capture_url: string; capture: Record<string, { upload_url: string }> };
+}
+
+/** The link with the first hex digit of its signature changed. */
+const tamper = (url: string) => url.replace(/signature=([0-9a-f])/, (_m, d: string) => `signature=${d === '0' ? '1' : '0'}`);
+
+/** The JSON the page embeds. */
+const embedded = (html: string) => JSON.parse(html.match(/<script id="capture-config" type="application\/json">(.*?)<\/script>/s)![1]!) as Record<string, any>;
+
+const passing: CheckLiveness = async () => ({
+  liveFace: verdict(true),
+  qualityChecks: { dull: verdict(false), eyesClosed: verdict(false), multipleFaces: verdict(false), headTurned: verdict(false) },
+});
+
+describe('GET /capture/{id}', () => {
+  it('capture_url opens the page with the session capture info embedded, private headers and the French consent', async () => {
+    const { app } = harness(passing);
+    const session = await createSession(app);
+    expect(session.capture_url).toMatch(new RegExp(`^${BASE}/capture/${session.id}\\?expires=\\d+&signature=[0-9a-f]{64}$`));
+    const res = await app.request(session.capture_url);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(res.headers.get('cache-control')).toBe('no-store');
+    expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(res.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    const html = await res.text();
+    expect(html).toContain('<html lang="fr">');
+    const config = embedded(html);
+    expect(config).toMatchObject({
+      state: 'ready',
+      sessionId: session.id,
+      language: 'fr',
+      steps: ['selfie', 'video'],
+      videoMaxDuration: 20,
+      consent: { version: CONSENT_TEXT_VERSION, text: CONSENT_TEXTS.fr.text },
+      uploads: { selfie: session.capture.selfie!.upload_url, video: session.capture.video!.upload_url },
+      redirectUrl: 'https://app.example/done',
+    });
+    expect(config.prompts[0].text).toBe("Indiquez votre nom complet et la date d'aujourd'hui");
+    expect(config.selfieCheckUrl).toBe(session.capture_url.replace(`/capture/${session.id}?`, `/capture/${session.id}/selfie-check?`));
+    // GET /v1/sessions/{id} answers the same link.
+    const got = (await (await app.request(`${BASE}/v1/sessions/${session.id}`, { headers: { Authorization: 'Bearer kyc-key' } })).json()) as any;
+    expect(got.capture_url).toBe(session.capture_url);
+  });
+
+  it('a tampered link is 403, an upload link does not open the page, an expired session is 410, a finished one says so', async () => {
+    const { app, advance } = harness(passing);
+    const session = await createSession(app);
+    const tampered = await app.request(tamper(session.capture_url));
+    expect(tampered.status).toBe(403);
+    expect(embedded(await tampered.text())).toEqual({ state: 'invalid_link', language: 'en' });
+    const uploadQuery = new URL(session.capture.selfie!.upload_url).search;
+    expect((await app.request(`${BASE}/capture/${session.id}${uploadQuery}`)).status).toBe(403);
+
+    const form = new FormData();
+    form.append('image', new Blob([Buffer.from(JPEG)]), 'selfie.jpg');
+    expect((await app.request(session.capture.selfie!.upload_url, { method: 'POST', body: form })).status).toBe(201);
+    const video = new FormData();
+    video.append('video', new Blob([Buffer.from([0, 0, 0, 0x18, ...Buffer.from('ftypisom'), ...new Array(200).fill(1)])]), 'v.mp4');
+    video.append('consent_given_at', '2026-03-18T10:01:00Z');
+    video.append('consent_text_version', CONSENT_TEXT_VERSION);
+    expect((await app.request(session.capture.video!.upload_url, { method: 'POST', body: video })).status).toBe(201);
+    const done = await app.request(session.capture_url);
+    expect(done.status).toBe(200);
+    expect(embedded(await done.text())).toEqual({ state: 'completed', language: 'fr' });
+
+    const other = await createSession(app);
+    advance(3601_000);
+    const expired = await app.request(other.capture_url);
+    expect(expired.status).toBe(410);
+    expect(embedded(await expired.text()).state).toBe('expired');
+  });
+
+  it('serves the assets with their content types, a cache lifetime and ETag revalidation', async () => {
+    const { app } = harness(passing);
+    for (const [file, type] of [
+      ['capture.js', 'text/javascript; charset=utf-8'],
+      ['capture.css', 'text/css; charset=utf-8'],
+    ] as const) {
+      const res = await app.request(`${BASE}/capture/assets/${file}`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe(type);
+      expect(res.headers.get('cache-control')).toBe('public, max-age=300');
+      const etag = res.headers.get('etag')!;
+      expect((await res.text()).length).toBeGreaterThan(500);
+      expect((await app.request(`${BASE}/capture/assets/${file}`, { headers: { 'If-None-Match': etag } })).status).toBe(304);
+    }
+    expect((await app.request(`${BASE}/capture/assets/other.js`)).status).toBe(404);
+  });
+});
+
+describe('POST /capture/{id}/selfie-check', () => {
+  it('runs the four fixable quality checks and answers advice for the failed ones; no face is advice too', async () => {
+    const calls: LivenessOptions[] = [];
+    let outcome: LivenessOutcome | Error = new Error('unset');
+    const { app } = harness(async (_bytes, options) => {
+      calls.push(options);
+      if (outcome instanceof Error) throw outcome;
+      return outcome;
+    });
+    const session = await createSession(app);
+    const checkUrl = session.capture_url.replace(`/capture/${session.id}?`, `/capture/${session.id}/selfie-check?`);
+    const post = (url = checkUrl) => app.request(url, { method: 'POST', body: Buffer.from(JPEG), headers: { 'Content-Type': 'image/jpeg' } });
+
+    outcome = { liveFace: verdict(true), qualityChecks: { dull: verdict(true), eyesClosed: verdict(false), multipleFaces: verdict(true), headTurned: verdict(false) } };
+    const res = await post();
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({
+      ok: false,
+      issues: [
+        { check: 'dull', message: expect.stringMatching(/too dark/) },
+        { check: 'multipleFaces', message: expect.stringMatching(/More than one face/) },
+      ],
+    });
+    expect(calls[0]).toEqual({ qualityChecks: ['dull', 'eyesClosed', 'multipleFaces', 'headTurned'], ageRange: false, gender: false, croppedImage: false });
+
+    outcome = await passing(JPEG, calls[0]!);
+    expect(await (await post()).json()).toEqual({ ok: true, issues: [] });
+
+    outcome = new AppError('NO_FACE_DETECTED', 'no face');
+    expect(await (await post()).json()).toEqual({ ok: false, issues: [{ check: 'noFace', message: expect.stringMatching(/No face found/) }] });
+
+    outcome = new AppError('UNSUPPORTED_FILE_TYPE', 'not an image');
+    expect((await post()).status).toBe(400);
+    expect((await post(tamper(checkUrl))).status).toBe(403);
+  });
+
+  it('allows 20 checks per session and minute', async () => {
+    const { app, advance } = harness(passing);
+    const session = await createSession(app);
+    const checkUrl = session.capture_url.replace(`/capture/${session.id}?`, `/capture/${session.id}/selfie-check?`);
+    const post = () => app.request(checkUrl, { method: 'POST', body: Buffer.from(JPEG), headers: { 'Content-Type': 'image/jpeg' } });
+    for (let i = 0; i < 20; i++) expect((await post()).status).toBe(200);
+    expect((await post()).status).toBe(429);
+    advance(60_000);
+    expect((await post()).status).toBe(200);
+  });
+});
