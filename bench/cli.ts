@@ -101,6 +101,7 @@ const commands: Record<string, () => Promise<void>> = {
   speed: async () => void (await (await import('./speed.js')).benchSpeed()),
   peers: async () => void (await (await import('./peers.js')).benchPeers()),
   http: async () => void (await (await import('./http.js')).benchHttp()),
+  batching: async () => void (await (await import('./batching.js')).benchBatching()),
 };
 const command = process.argv[2] ?? 'models';
 const run = commands[command];

@@ -35,6 +35,15 @@ export const configSchema = z.object({
   ORT_INTRA_OP_THREADS: intFromEnv(0, 0, 1024),
   /** ORT threads across independent operators; 0 (default) lets ORT decide (sequential execution uses 1). */
   ORT_INTER_OP_THREADS: intFromEnv(0, 0, 1024),
+  /**
+   * Dynamic batching (src/inference/batcher.ts): faces of concurrent requests run as one batch of at most
+   * this many. Default 1 = off (every face runs alone, as without a batcher). On CPU it added the deadline to
+   * every face at low concurrency and gained nothing reliable at 8–16 callers (bench/RESULTS.md "Dynamic
+   * batching on CPU (issue #8)"); it is meant for GPUs.
+   */
+  BATCH_MAX_SIZE: intFromEnv(1, 1, 256),
+  /** Dynamic batching: longest wait for more faces after the first one queued, milliseconds. Default 2. Unused when BATCH_MAX_SIZE is 1. */
+  BATCH_MAX_DELAY_MS: intFromEnv(2, 0, 1000),
   /** Seconds to wait for in-flight requests after SIGTERM/SIGINT before exiting anyway. Default 10 s. */
   SHUTDOWN_GRACE_SECONDS: intFromEnv(10, 0, 3600),
   /**
@@ -134,6 +143,8 @@ export interface Config {
   cudaDeviceId: number;
   intraOpThreads: number;
   interOpThreads: number;
+  /** Dynamic batching (BATCH_*): largest batch (1 = off) and longest wait for a batch to fill, ms. Not yet used by the pipeline. */
+  batching: { maxBatch: number; maxDelayMs: number };
   /** Grace period after a stop signal, in milliseconds. */
   shutdownGraceMs: number;
   /** Caller apps file; undefined = the embedded "default" app. */
@@ -206,6 +217,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     cudaDeviceId: c.CUDA_DEVICE_ID,
     intraOpThreads: c.ORT_INTRA_OP_THREADS,
     interOpThreads: c.ORT_INTER_OP_THREADS,
+    batching: { maxBatch: c.BATCH_MAX_SIZE, maxDelayMs: c.BATCH_MAX_DELAY_MS },
     shutdownGraceMs: c.SHUTDOWN_GRACE_SECONDS * 1000,
     ...(c.APPS_FILE !== undefined ? { appsFile: path.resolve(c.APPS_FILE) } : {}),
     rulesFile: path.resolve(c.RULES_FILE),

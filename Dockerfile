@@ -1,0 +1,29 @@
+# CPU image (issue #8). Unbuilt where it was written (no Docker engine there): build and try it before relying on it.
+#   docker build -t face-liveness-service . && docker run -p 3000:3000 face-liveness-service
+FROM node:20-bookworm-slim
+
+# better-sqlite3 compiles from source when no prebuilt binary can be fetched (README: python3, make, g++).
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 make g++ ca-certificates \
+ && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /app
+# onnxruntime-node's install script would fetch CUDA libraries from nuget.org; the CPU provider ships in the package.
+ENV ONNXRUNTIME_NODE_INSTALL=skip NODE_ENV=production
+
+# Dependencies first for layer caching. All of them, not --omit=dev: the postinstall (tsx scripts/build-models.ts)
+# builds the model set from the packages, and `npm start` runs tsx, both production dependencies; the dev ones
+# (tfjs, vitest, …) are only for tests and benchmarks. --ignore-scripts here, scripts after the sources are in.
+COPY package.json package-lock.json .npmrc ./
+RUN npm ci --omit=dev --ignore-scripts && npm rebuild better-sqlite3 sharp
+
+COPY . .
+# Builds models/*.onnx and checks them against models/manifest.json (sha256 per model).
+RUN npm run models && chown -R node:node /app
+
+USER node
+ENV PORT=3000 HOST=0.0.0.0 DATA_DIR=/app/data
+EXPOSE 3000
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+CMD ["npm", "start"]
