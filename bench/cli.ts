@@ -1,6 +1,6 @@
 /**
  * Benchmark CLI. `npm run bench -- liveness` calibrates and evaluates the liveness fusion (bench/liveness.ts).
- * `npm run bench -- models [--runs=N] [--warmup=N] [--threads=N] [--image=FILE]`
+ * `npm run bench -- models [--runs=N] [--warmup=N] [--threads=N] [--image=FILE] [--provider=cpu|cuda]`
  * times one batch-1 inference of every model in models/manifest.json on a real photo (face-api's
  * demo/sample1.jpg by default), resized and normalised as each manifest entry says.
  * Prints a markdown table with the machine it ran on, ready for bench/RESULTS.md.
@@ -59,17 +59,19 @@ async function benchModels(): Promise<void> {
   const runs = Number(option('runs', '30'));
   const warmup = Number(option('warmup', '3'));
   const threads = Number(option('threads', '0'));
+  const provider = option('provider', 'cpu');
+  if (provider !== 'cpu' && provider !== 'cuda') throw new Error(`--provider: expected cpu or cuda, got ${provider}`);
   const image = option('image', path.join(packageDir('@vladmandic/face-api'), 'demo', 'sample1.jpg'));
   const registry = await ModelRegistry.load(path.join(repoRoot, 'models'), {
-    executionProvider: 'cpu',
+    executionProvider: provider,
     cudaDeviceId: 0,
     intraOpThreads: threads,
     interOpThreads: 0,
   });
   const cpus = os.cpus();
   console.log(`# models bench: ${new Date().toISOString()}`);
-  console.log(`machine: ${cpus.length} cores, ${cpus[0]?.model ?? 'unknown CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; node ${process.versions.node}; onnxruntime-node ${ortVersion()} (cpu, intra-op threads ${threads || 'ORT default'})`);
-  console.log(`command: npm run bench -- models --runs=${runs} --warmup=${warmup}${threads ? ` --threads=${threads}` : ''}; input: ${path.basename(image)}\n`);
+  console.log(`machine: ${cpus.length} cores, ${cpus[0]?.model ?? 'unknown CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; node ${process.versions.node}; onnxruntime-node ${ortVersion()} (${provider}, intra-op threads ${threads || 'ORT default'})`);
+  console.log(`command: npm run bench -- models --runs=${runs} --warmup=${warmup}${threads ? ` --threads=${threads}` : ''}${provider !== 'cpu' ? ` --provider=${provider}` : ''}; input: ${path.basename(image)}\n`);
   console.log('| model | task | input | mean ms | p50 ms | p95 ms |');
   console.log('|---|---|---|---:|---:|---:|');
   for (const { entry, session } of registry.list()) {
