@@ -60,6 +60,26 @@ const errorResponse = (description: string, error: string, withSummary = false) 
   },
 });
 
+/** A multipart/form-data request body with these (required) fields. */
+const multipartBody = (required: string[], properties: Record<string, unknown>) => ({
+  required: true,
+  content: { 'multipart/form-data': { schema: { type: 'object', required, properties } } },
+});
+
+/** The HyperVerge success envelope (status, statusCode 200, metadata) around an operation's `result` schema. */
+const successResponse = (description: string, result: Record<string, unknown>) => ({
+  description,
+  content: {
+    'application/json': {
+      schema: {
+        type: 'object',
+        required: ['status', 'statusCode', 'metadata', 'result'],
+        properties: { status: { const: 'success' }, statusCode: { const: 200 }, metadata, result },
+      },
+    },
+  },
+});
+
 /** The mandatory `transactionId` header every vendor operation takes (HyperVerge contract). */
 const transactionIdHeader = {
   name: 'transactionId',
@@ -95,82 +115,55 @@ export function openApiDocument(version: string): Record<string, unknown> {
           summary: 'Is the selfie of a live person? Optional quality checks, age range, gender and face crop.',
           security: [{ appId: [], appKey: [] }],
           parameters: [transactionIdHeader],
-          requestBody: {
-            required: true,
-            content: {
-              'multipart/form-data': {
-                schema: {
-                  type: 'object',
-                  required: ['image'],
-                  properties: {
-                    image: { type: 'string', contentMediaType: 'application/octet-stream', description: 'JPG/JPEG or PNG, type sniffed from the bytes; at most BODY_LIMIT_BYTES' },
-                    returnCroppedImageURL: yesNo('Return result.croppedImageUrl: a signed link to the aligned face crop (JPEG), valid URL_TTL_SECONDS'),
-                    ageRange: yesNo('Estimate an age range (result.details.ageRange)'),
-                    checkGender: yesNo('Estimate gender (result.details.gender)'),
-                    'preferences.returnScore': yesNo('Accepted for compatibility; scores are always returned'),
-                    ...checkProperties,
-                  },
-                },
-              },
-            },
-          },
+          requestBody: multipartBody(['image'], {
+            image: { type: 'string', contentMediaType: 'application/octet-stream', description: 'JPG/JPEG or PNG, type sniffed from the bytes; at most BODY_LIMIT_BYTES' },
+            returnCroppedImageURL: yesNo('Return result.croppedImageUrl: a signed link to the aligned face crop (JPEG), valid URL_TTL_SECONDS'),
+            ageRange: yesNo('Estimate an age range (result.details.ageRange)'),
+            checkGender: yesNo('Estimate gender (result.details.gender)'),
+            'preferences.returnScore': yesNo('Accepted for compatibility; scores are always returned'),
+            ...checkProperties,
+          }),
           responses: {
-            200: {
-              description: 'Checked; result.summary.action says what to do (rules: RULES_FILE)',
-              content: {
-                'application/json': {
-                  schema: {
-                    type: 'object',
-                    required: ['status', 'statusCode', 'metadata', 'result'],
-                    properties: {
-                      status: { const: 'success' },
-                      statusCode: { const: 200 },
-                      metadata,
-                      result: {
-                        type: 'object',
-                        required: ['details', 'summary'],
-                        properties: {
-                          details: {
-                            type: 'object',
-                            required: ['liveFace'],
-                            properties: {
-                              liveFace: verdict,
-                              qualityChecks: {
-                                type: 'object',
-                                description: 'Only the checks that were requested',
-                                properties: Object.fromEntries(Object.values(QUALITY_CHECK_RESPONSE_KEYS).map((key) => [key, verdict])),
-                              },
-                              ageRange: {
-                                type: 'object',
-                                required: ['low', 'high', 'value', 'confidence'],
-                                properties: {
-                                  low: { type: 'integer', description: 'years, inclusive' },
-                                  high: { type: 'integer', description: 'years, inclusive' },
-                                  value: { type: 'string', examples: ['19-25'] },
-                                  confidence: { type: 'string', enum: ['high', 'low'] },
-                                  estimate: { type: 'number', description: 'Extension: point estimate, years' },
-                                },
-                              },
-                              gender: {
-                                type: 'object',
-                                required: ['value', 'confidence'],
-                                properties: {
-                                  value: { type: 'string', enum: ['Male', 'Female'] },
-                                  confidence: { type: 'string', enum: ['high', 'low'] },
-                                  score: { type: 'number', minimum: 0, maximum: 1, description: 'Extension: probability of value, 0–1' },
-                                },
-                              },
-                            },
-                          },
-                          summary,
-                          croppedImageUrl: { type: 'string', format: 'uri' },
-                        },
+            200: successResponse('Checked; result.summary.action says what to do (rules: RULES_FILE)', {
+              type: 'object',
+              required: ['details', 'summary'],
+              properties: {
+                details: {
+                  type: 'object',
+                  required: ['liveFace'],
+                  properties: {
+                    liveFace: verdict,
+                    qualityChecks: {
+                      type: 'object',
+                      description: 'Only the checks that were requested',
+                      properties: Object.fromEntries(Object.values(QUALITY_CHECK_RESPONSE_KEYS).map((key) => [key, verdict])),
+                    },
+                    ageRange: {
+                      type: 'object',
+                      required: ['low', 'high', 'value', 'confidence'],
+                      properties: {
+                        low: { type: 'integer', description: 'years, inclusive' },
+                        high: { type: 'integer', description: 'years, inclusive' },
+                        value: { type: 'string', examples: ['19-25'] },
+                        confidence: { type: 'string', enum: ['high', 'low'] },
+                        estimate: { type: 'number', description: 'Extension: point estimate, years' },
+                      },
+                    },
+                    gender: {
+                      type: 'object',
+                      required: ['value', 'confidence'],
+                      properties: {
+                        value: { type: 'string', enum: ['Male', 'Female'] },
+                        confidence: { type: 'string', enum: ['high', 'low'] },
+                        score: { type: 'number', minimum: 0, maximum: 1, description: 'Extension: probability of value, 0–1' },
                       },
                     },
                   },
                 },
+                summary,
+                croppedImageUrl: { type: 'string', format: 'uri' },
               },
-            },
+            }),
             400: errorResponse('"Error while parsing request body" (bad form, missing transactionId, value not yes/no), or "Unsupported file type" with summary fail/111', 'Error while parsing request body'),
             401: errorResponse('Missing or wrong appId/appKey', 'Missing/Invalid credentials'),
             403: errorResponse('The app may not call this API', 'Unauthorized Access to API'),
@@ -188,60 +181,33 @@ export function openApiDocument(version: string): Record<string, unknown> {
           summary: 'Is the selfie the same person as the reference (ID-card photo or another selfie)?',
           security: [{ appId: [], appKey: [] }],
           parameters: [transactionIdHeader],
-          requestBody: {
-            required: true,
-            content: {
-              'multipart/form-data': {
-                schema: {
-                  type: 'object',
-                  required: ['selfie', 'id'],
-                  properties: {
-                    selfie: { type: 'string', contentMediaType: 'application/octet-stream', description: 'The selfie: JPG/JPEG or PNG, type sniffed from the bytes' },
-                    id: { type: 'string', contentMediaType: 'application/octet-stream', description: 'The reference: an ID-card photo (the largest face on the card is used) or another selfie; JPG/JPEG or PNG' },
-                  },
-                },
-              },
-            },
-          },
+          requestBody: multipartBody(['selfie', 'id'], {
+            selfie: { type: 'string', contentMediaType: 'application/octet-stream', description: 'The selfie: JPG/JPEG or PNG, type sniffed from the bytes' },
+            id: { type: 'string', contentMediaType: 'application/octet-stream', description: 'The reference: an ID-card photo (the largest face on the card is used) or another selfie; JPG/JPEG or PNG' },
+          }),
           responses: {
-            200: {
-              description: 'Compared; result.summary.action says what to do (rules: RULES_FILE, section matchFace)',
-              content: {
-                'application/json': {
-                  schema: {
-                    type: 'object',
-                    required: ['status', 'statusCode', 'metadata', 'result'],
-                    properties: {
-                      status: { const: 'success' },
-                      statusCode: { const: 200 },
-                      metadata,
-                      result: {
-                        type: 'object',
-                        required: ['details', 'summary'],
-                        properties: {
-                          details: {
-                            type: 'object',
-                            required: ['match'],
-                            properties: {
-                              match: {
-                                type: 'object',
-                                required: ['value', 'confidence', 'score'],
-                                properties: {
-                                  value: { type: 'string', enum: ['yes', 'no'], description: '"yes" = same person' },
-                                  confidence: { type: 'string', enum: ['high', 'low'], description: '"low" near the threshold' },
-                                  score: { type: 'number', minimum: 0, maximum: 100, description: 'Extension: 0–100, higher = more alike; 50 at the threshold (README "matchFace API")' },
-                                },
-                              },
-                            },
-                          },
-                          summary,
-                        },
+            200: successResponse('Compared; result.summary.action says what to do (rules: RULES_FILE, section matchFace)', {
+              type: 'object',
+              required: ['details', 'summary'],
+              properties: {
+                details: {
+                  type: 'object',
+                  required: ['match'],
+                  properties: {
+                    match: {
+                      type: 'object',
+                      required: ['value', 'confidence', 'score'],
+                      properties: {
+                        value: { type: 'string', enum: ['yes', 'no'], description: '"yes" = same person' },
+                        confidence: { type: 'string', enum: ['high', 'low'], description: '"low" near the threshold' },
+                        score: { type: 'number', minimum: 0, maximum: 100, description: 'Extension: 0–100, higher = more alike; 50 at the threshold (README "matchFace API")' },
                       },
                     },
                   },
                 },
+                summary,
               },
-            },
+            }),
             400: errorResponse('"Error while parsing request body" (missing selfie/id, text instead of a file, missing transactionId), or "Unsupported file type" with summary fail/111; reason names the field', 'Error while parsing request body'),
             401: errorResponse('Missing or wrong appId/appKey', 'Missing/Invalid credentials'),
             403: errorResponse('The app may not call this API', 'Unauthorized Access to API'),
@@ -259,68 +225,41 @@ export function openApiDocument(version: string): Record<string, unknown> {
           summary: 'Is the person in the video live, and the person in the selfie (and ID photo)? Scores 0–100, temporal signals, best frame, result.',
           security: [{ appId: [], appKey: [] }],
           parameters: [transactionIdHeader],
-          requestBody: {
-            required: true,
-            content: {
-              'multipart/form-data': {
-                schema: {
-                  type: 'object',
-                  required: ['video', 'selfie'],
-                  properties: {
-                    video: { type: 'string', contentMediaType: 'application/octet-stream', description: 'MP4/MOV (H.264, HEVC) or WebM (VP8/VP9); at most VIDEO_MAX_SECONDS long and VIDEO_MAX_PIXELS per frame; whole body at most VIDEO_BODY_LIMIT_BYTES' },
-                    selfie: { type: 'string', contentMediaType: 'application/octet-stream', description: 'JPG/JPEG or PNG of the person' },
-                    id: { type: 'string', contentMediaType: 'application/octet-stream', description: 'Optional JPG/JPEG or PNG ID-card photo; adds result.id_match_score' },
-                  },
-                },
-              },
-            },
-          },
+          requestBody: multipartBody(['video', 'selfie'], {
+            video: { type: 'string', contentMediaType: 'application/octet-stream', description: 'MP4/MOV (H.264, HEVC) or WebM (VP8/VP9); at most VIDEO_MAX_SECONDS long and VIDEO_MAX_PIXELS per frame; whole body at most VIDEO_BODY_LIMIT_BYTES' },
+            selfie: { type: 'string', contentMediaType: 'application/octet-stream', description: 'JPG/JPEG or PNG of the person' },
+            id: { type: 'string', contentMediaType: 'application/octet-stream', description: 'Optional JPG/JPEG or PNG ID-card photo; adds result.id_match_score' },
+          }),
           responses: {
-            200: {
-              description: 'Verified; result.result says what to do (thresholds: RULES_FILE, verifyVideo section)',
-              content: {
-                'application/json': {
-                  schema: {
-                    type: 'object',
-                    required: ['status', 'statusCode', 'metadata', 'result'],
-                    properties: {
-                      status: { const: 'success' },
-                      statusCode: { const: 200 },
-                      metadata,
-                      result: {
-                        type: 'object',
-                        required: ['result', 'details', 'face_match_score', 'liveness_score', 'duration_seconds', 'frames_analysed', 'frames_with_face', 'best_frame', 'signals'],
-                        properties: {
-                          result: { type: 'string', enum: ['approved', 'declined', 'needs_review'] },
-                          details: summary.properties.details,
-                          face_match_score: { type: 'number', minimum: 0, maximum: 100, description: 'Video vs selfie; 50 = same-person threshold (median over frontal face frames)' },
-                          id_match_score: { type: 'number', minimum: 0, maximum: 100, description: 'Video vs ID photo, when id was sent' },
-                          liveness_score: { type: 'number', minimum: 0, maximum: 100, description: '100 × passive × (blink or head motion ? 1 : 0.5) × (one identity ? 1 : 0); 50 = calibrated threshold' },
-                          duration_seconds: { type: 'number' },
-                          frames_analysed: { type: 'integer', description: 'Frames sampled (≤ VIDEO_SAMPLE_FPS per second, ≤ VIDEO_MAX_FRAMES)' },
-                          frames_with_face: { type: 'integer' },
-                          best_frame: {
-                            type: 'object',
-                            required: ['time_seconds', 'url'],
-                            properties: { time_seconds: { type: 'number' }, url: { type: 'string', format: 'uri', description: 'Signed link to the aligned face crop of the sharpest frontal frame (GET /v1/croppedImage/{id})' } },
-                          },
-                          signals: {
-                            type: 'object',
-                            properties: {
-                              passive: { type: 'object', description: 'score 0–100 (mean per-frame log-odds over the calibrated threshold), frames_scored, live_frame_share 0–1' },
-                              blinks: { type: 'object', description: 'count (closed → open transitions), min_eye_openness, max_eye_openness (lid gap ÷ eye width)' },
-                              head_motion: { type: 'object', description: 'yaw_range_deg, pitch_range_deg, nods, turns, moved' },
-                              identity_consistency: { type: 'object', description: 'consistent, same_person_share 0–1, max_distance (face-api euclidean)' },
-                              face_presence: { type: 'number', minimum: 0, maximum: 1 },
-                            },
-                          },
-                        },
-                      },
-                    },
+            200: successResponse('Verified; result.result says what to do (thresholds: RULES_FILE, verifyVideo section)', {
+              type: 'object',
+              required: ['result', 'details', 'face_match_score', 'liveness_score', 'duration_seconds', 'frames_analysed', 'frames_with_face', 'best_frame', 'signals'],
+              properties: {
+                result: { type: 'string', enum: ['approved', 'declined', 'needs_review'] },
+                details: summary.properties.details,
+                face_match_score: { type: 'number', minimum: 0, maximum: 100, description: 'Video vs selfie; 50 = same-person threshold (median over frontal face frames)' },
+                id_match_score: { type: 'number', minimum: 0, maximum: 100, description: 'Video vs ID photo, when id was sent' },
+                liveness_score: { type: 'number', minimum: 0, maximum: 100, description: '100 × passive × (blink or head motion ? 1 : 0.5) × (one identity ? 1 : 0); 50 = calibrated threshold' },
+                duration_seconds: { type: 'number' },
+                frames_analysed: { type: 'integer', description: 'Frames sampled (≤ VIDEO_SAMPLE_FPS per second, ≤ VIDEO_MAX_FRAMES)' },
+                frames_with_face: { type: 'integer' },
+                best_frame: {
+                  type: 'object',
+                  required: ['time_seconds', 'url'],
+                  properties: { time_seconds: { type: 'number' }, url: { type: 'string', format: 'uri', description: 'Signed link to the aligned face crop of the sharpest frontal frame (GET /v1/croppedImage/{id})' } },
+                },
+                signals: {
+                  type: 'object',
+                  properties: {
+                    passive: { type: 'object', description: 'score 0–100 (mean per-frame log-odds over the calibrated threshold), frames_scored, live_frame_share 0–1' },
+                    blinks: { type: 'object', description: 'count (closed → open transitions), min_eye_openness, max_eye_openness (lid gap ÷ eye width)' },
+                    head_motion: { type: 'object', description: 'yaw_range_deg, pitch_range_deg, nods, turns, moved' },
+                    identity_consistency: { type: 'object', description: 'consistent, same_person_share 0–1, max_distance (face-api euclidean)' },
+                    face_presence: { type: 'number', minimum: 0, maximum: 1 },
                   },
                 },
               },
-            },
+            }),
             400: errorResponse('"Error while parsing request body" (bad form, missing transactionId), "Invalid video" (container/codec, corrupt or truncated, audio only, zero length, too long, too many pixels, decode timeout; `reason` says which), or "Unsupported file type" for an image', 'Invalid video'),
             401: errorResponse('Missing or wrong appId/appKey', 'Missing/Invalid credentials'),
             403: errorResponse('The app may not call this API', 'Unauthorized Access to API'),
