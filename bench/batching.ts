@@ -1,11 +1,11 @@
 /**
- * `npm run bench -- batching [--runs=N] [--warmup=N] [--callers=1,4,8,16] [--max-batch=8] [--delay=2] [--threads=N] [--out=DIR]`
+ * `npm run bench -- batching [--runs=N] [--warmup=N] [--callers=1,4,8,16] [--max-batch=8] [--delay=0] [--threads=N] [--out=DIR]`
  *
  * Dynamic batching (src/inference/batcher.ts, issue #8) on CPU: for each model that takes a batch axis and
  * runs once per face (faceapi-face-recognition, faceapi-face-landmark-68) and each number of concurrent
  * callers, `--runs` single-face requests are made with batching off (every caller runs the session itself,
- * as the service does today) and on (the callers share a DynamicBatcher, maxBatch `--max-batch`, deadline
- * `--delay` ms). Per request latency p50/p95 (queueing in the batcher included) and throughput
+ * as with BATCH_MAX_SIZE=1) and on (the callers share a DynamicBatcher, maxBatch `--max-batch`, idle wait
+ * `--delay` ms, 0 = greedy as the service default). Per request latency p50/p95 (queueing in the batcher included) and throughput
  * (requests ÷ wall time). Inputs are real faces: face-api's demo photos, padded and resized as face-api does.
  * Off and on alternate per caller count so that drift in the machine's load hits both alike.
  * Writes <out>/batching.json and batching.md (out = bench/out).
@@ -85,7 +85,7 @@ export async function benchBatching(argv: readonly string[] = process.argv): Pro
   const callers = (option('callers', argv) ?? '1,4,8,16').split(',').map(Number);
   if (callers.some((c) => !Number.isInteger(c) || c < 1)) throw new Error(`--callers: expected positive integers, got ${option('callers', argv)}`);
   const maxBatch = intOption('max-batch', 8, argv);
-  const maxDelayMs = intOption('delay', 2, argv, 0);
+  const maxDelayMs = intOption('delay', 0, argv, 0);
   const intraOpThreads = intOption('threads', 0, argv, 0);
   const outDir = path.resolve(option('out', argv) ?? path.join(repoRoot, 'bench', 'out'));
 
@@ -98,6 +98,7 @@ export async function benchBatching(argv: readonly string[] = process.argv): Pro
     const counted = {
       label: session.label,
       inputs: session.inputs,
+      outputs: session.outputs,
       run: (feeds: Record<string, Tensor>, outputNames?: readonly string[]) => {
         sessionRuns++;
         faces += feeds.input!.dims[0]!;
@@ -142,7 +143,7 @@ export function batchingMarkdown(r: BatchingReport): string {
     `command: \`${r.command}\``,
     '',
     machineMarkdown(r.machine),
-    `- settings: ${s.runs} single-face requests per row after ${s.warmup} warm-up; batching on = maxBatch ${s.maxBatch}, deadline ${s.maxDelayMs} ms; intra-op threads ${s.intraOpThreads || 'ORT default'}`,
+    `- settings: ${s.runs} single-face requests per row after ${s.warmup} warm-up; batching on = maxBatch ${s.maxBatch}, idle wait ${s.maxDelayMs} ms (0 = greedy); intra-op threads ${s.intraOpThreads || 'ORT default'}`,
     '',
     '| model | callers | batching | p50 ms | p95 ms | throughput req/s | faces per run |',
     '|---|---:|---|---:|---:|---:|---:|',

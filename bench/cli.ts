@@ -1,8 +1,10 @@
 /**
  * Benchmark CLI. `npm run bench -- liveness` calibrates and evaluates the liveness fusion (bench/liveness.ts).
- * `npm run bench -- models [--runs=N] [--warmup=N] [--threads=N] [--image=FILE] [--provider=cpu|cuda]`
+ * `npm run bench -- models [--runs=N] [--warmup=N] [--threads=N] [--image=FILE] [--provider=cpu|cuda] [--batches=1,8,32,128]`
  * times one batch-1 inference of every model in models/manifest.json on a real photo (face-api's
- * demo/sample1.jpg by default), resized and normalised as each manifest entry says.
+ * demo/sample1.jpg by default), resized and normalised as each manifest entry says, and says where ORT ran
+ * the nodes (its profiler: nodes per provider, ops that left the provider asked for). With `--batches`, every
+ * model with a batch axis also runs the same input stacked B times: p50 per run and faces/s = B ÷ p50.
  * Prints a markdown table with the machine it ran on, ready for bench/RESULTS.md.
  *
  * Model latency only: decoding, detection post-processing and HTTP are measured by the end-to-end
@@ -13,6 +15,8 @@
  *   tfjs-wasm, interleaved rounds, throughput ratios with their spread (bench/peers.ts);
  * `npm run bench -- http [--url=URL] [--connections=N] [--duration=S] [--out=DIR]` autocannon against a
  *   running (or freshly started) service: checkLiveness, matchFace, verifyVideo (bench/http.ts).
+ * `npm run bench -- where [--rounds=N] [--concurrency=1,2,4] [--max-batch=1,8] [--threads=worker,main]` where the
+ *   time of a checkLiveness request goes: main thread, inference thread, CPU, batching (bench/where.ts);
  * Reports go to bench/out/<mode>.{json,md} (+ SVG plots). Also runnable as the package bin (bench/bin.mjs).
  */
 import os from 'node:os';
@@ -62,6 +66,8 @@ async function benchModels(): Promise<void> {
   const provider = option('provider', 'cpu');
   if (provider !== 'cpu' && provider !== 'cuda') throw new Error(`--provider: expected cpu or cuda, got ${provider}`);
   const image = option('image', path.join(packageDir('@vladmandic/face-api'), 'demo', 'sample1.jpg'));
+  const batches = option('batches', '1').split(',').map(Number);
+  if (batches.some((b) => !Number.isInteger(b) || b < 1)) throw new Error(`--batches: expected positive integers, got ${option('batches', '1')}`);
   const registry = await ModelRegistry.load(path.join(repoRoot, 'models'), {
     executionProvider: provider,
     cudaDeviceId: 0,
@@ -71,23 +77,58 @@ async function benchModels(): Promise<void> {
   const cpus = os.cpus();
   console.log(`# models bench: ${new Date().toISOString()}`);
   console.log(`machine: ${cpus.length} cores, ${cpus[0]?.model ?? 'unknown CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; node ${process.versions.node}; onnxruntime-node ${ortVersion()} (${provider}, intra-op threads ${threads || 'ORT default'})`);
-  console.log(`command: npm run bench -- models --runs=${runs} --warmup=${warmup}${threads ? ` --threads=${threads}` : ''}${provider !== 'cpu' ? ` --provider=${provider}` : ''}; input: ${path.basename(image)}\n`);
-  console.log('| model | task | input | mean ms | p50 ms | p95 ms |');
-  console.log('|---|---|---|---:|---:|---:|');
-  for (const { entry, session } of registry.list()) {
-    const feeds: Record<string, Tensor> = {};
-    for (const spec of entry.inputs) feeds[spec.name] = await inputFromImage(image, spec);
-    for (let i = 0; i < warmup; i++) await session.run(feeds);
+  console.log(
+    `command: npm run bench -- models --runs=${runs} --warmup=${warmup}${threads ? ` --threads=${threads}` : ''}${provider !== 'cpu' ? ` --provider=${provider}` : ''}${batches.length > 1 || batches[0] !== 1 ? ` --batches=${batches.join(',')}` : ''}; input: ${path.basename(image)}\n`,
+  );
+  const time = async (run: () => Promise<unknown>) => {
+    for (let i = 0; i < warmup; i++) await run();
     const times: number[] = [];
     for (let i = 0; i < runs; i++) {
       const t0 = process.hrtime.bigint();
-      await session.run(feeds);
+      await run();
       times.push(Number(process.hrtime.bigint() - t0) / 1e6);
     }
-    const sorted = [...times].sort((x, y) => x - y);
-    const mean = times.reduce((s, t) => s + t, 0) / times.length;
+    return { sorted: [...times].sort((x, y) => x - y), mean: times.reduce((s, t) => s + t, 0) / times.length };
+  };
+  const batchedRows: string[] = [];
+  console.log('| model | task | input | mean ms | p50 ms | p95 ms | nodes per provider (first run) | ops off the provider asked for |');
+  console.log('|---|---|---|---:|---:|---:|---|---|');
+  for (const { entry, session } of registry.list()) {
+    const feeds: Record<string, Tensor> = {};
+    for (const spec of entry.inputs) feeds[spec.name] = await inputFromImage(image, spec);
+    const { sorted, mean } = await time(() => session.run(feeds));
     const dims = Object.values(feeds).map((f) => f.dims.join('×')).join(', ');
-    console.log(`| ${entry.id} | ${entry.task} | ${dims} | ${mean.toFixed(2)} | ${percentile(sorted, 50).toFixed(2)} | ${percentile(sorted, 95).toFixed(2)} |`);
+    const placed = session.placement;
+    const nodes = placed ? Object.entries(placed.nodes).map(([p, n]) => `${p.replace('ExecutionProvider', '')} ${n}`).join(', ') : `not measured (${session.placementProblem ?? 'no run'})`;
+    console.log(
+      `| ${entry.id} | ${entry.task} | ${dims} | ${mean.toFixed(2)} | ${percentile(sorted, 50).toFixed(2)} | ${percentile(sorted, 95).toFixed(2)} | ${nodes} | ${placed?.otherProviderOps.join(', ') || '—'} |`,
+    );
+    const batchable = session.inputs.every((i) => typeof i.shape[0] !== 'number' || i.shape[0] < 1);
+    for (const b of batches.length > 1 || batches[0] !== 1 ? batches : []) {
+      if (b === 1) {
+        batchedRows.push(`| ${entry.id} | 1 | ${percentile(sorted, 50).toFixed(2)} | ${((1 / percentile(sorted, 50)) * 1000).toFixed(0)} |`);
+        continue;
+      }
+      if (!batchable) {
+        batchedRows.push(`| ${entry.id} | ${b} | fixed batch 1 | — |`);
+        continue;
+      }
+      const stacked = Object.fromEntries(
+        Object.entries(feeds).map(([name, t]) => {
+          const data = new Float32Array(t.data.length * b);
+          for (let k = 0; k < b; k++) data.set(t.data, k * t.data.length);
+          return [name, { data, dims: [b, ...t.dims.slice(1)] }];
+        }),
+      );
+      const run = await time(() => session.run(stacked));
+      const p50 = percentile(run.sorted, 50);
+      batchedRows.push(`| ${entry.id} | ${b} | ${p50.toFixed(2)} | ${((b / p50) * 1000).toFixed(0)} |`);
+    }
+  }
+  if (batchedRows.length > 0) {
+    console.log('\n| model | batch | p50 ms per run | faces/s |');
+    console.log('|---|---:|---:|---:|');
+    for (const row of batchedRows) console.log(row);
   }
   await registry.dispose();
 }
@@ -104,6 +145,7 @@ const commands: Record<string, () => Promise<void>> = {
   peers: async () => void (await (await import('./peers.js')).benchPeers()),
   http: async () => void (await (await import('./http.js')).benchHttp()),
   batching: async () => void (await (await import('./batching.js')).benchBatching()),
+  where: async () => void (await (await import('./where.js')).benchWhere()),
 };
 const command = process.argv[2] ?? 'models';
 const run = commands[command];

@@ -16,6 +16,8 @@ describe('parseConfig', () => {
     expect(c.signingSecret).toBeUndefined();
     expect(c.publicBaseUrl).toBeUndefined();
     expect(c.croppedImageDir).toMatch(/face-liveness-service\/cropped$/);
+    expect(c.inferenceThread).toBe('worker');
+    expect(c.batching).toEqual({ maxBatch: 1, maxDelayMs: 0 });
   });
 
   it('reads the API limits, apps file, signing and link settings', () => {
@@ -34,12 +36,14 @@ describe('parseConfig', () => {
   });
 
   it('reads numbers and the provider from strings', () => {
-    const c = parseConfig({ PORT: '8080', EXECUTION_PROVIDER: 'cuda', ORT_INTRA_OP_THREADS: '2', SHUTDOWN_GRACE_SECONDS: '3' });
-    expect(c).toMatchObject({ port: 8080, executionProvider: 'cuda', intraOpThreads: 2, shutdownGraceMs: 3000 });
+    const c = parseConfig({ PORT: '8080', EXECUTION_PROVIDER: 'cuda', ORT_INTRA_OP_THREADS: '2', SHUTDOWN_GRACE_SECONDS: '3', INFERENCE_THREAD: 'main', BATCH_MAX_SIZE: '32', BATCH_MAX_DELAY_MS: '2' });
+    expect(c).toMatchObject({ port: 8080, executionProvider: 'cuda', intraOpThreads: 2, shutdownGraceMs: 3000, inferenceThread: 'main', batching: { maxBatch: 32, maxDelayMs: 2 } });
   });
 
   it('rejects bad values naming the variable', () => {
     expect(() => parseConfig({ EXECUTION_PROVIDER: 'tpu' })).toThrow(/EXECUTION_PROVIDER/);
+    expect(() => parseConfig({ INFERENCE_THREAD: 'gpu' })).toThrow(/INFERENCE_THREAD/);
+    expect(() => parseConfig({ BATCH_MAX_SIZE: '0' })).toThrow(/BATCH_MAX_SIZE/);
     expect(() => parseConfig({ PORT: 'eighty' })).toThrow(/PORT/);
     expect(() => parseConfig({ ORT_INTRA_OP_THREADS: '-1' })).toThrow(/ORT_INTRA_OP_THREADS/);
     expect(() => parseConfig({ CONCURRENCY: '0' })).toThrow(/CONCURRENCY/);

@@ -31,19 +31,29 @@ export const configSchema = z.object({
   EXECUTION_PROVIDER: z.enum(['cpu', 'cuda']).default('cpu'),
   /** CUDA device ordinal (0-based) when EXECUTION_PROVIDER=cuda. Default 0. */
   CUDA_DEVICE_ID: intFromEnv(0, 0, 64),
+  /**
+   * Where models run: `worker` (default) on one inference thread, so the event loop keeps serving HTTP, decoding
+   * and pre-/post-processing while a model runs; `main` on the event loop's own thread (onnxruntime-node's run
+   * is synchronous and blocks it for the whole run). bench/RESULTS.md "Where the time goes (issue #8)".
+   */
+  INFERENCE_THREAD: z.enum(['worker', 'main']).default('worker'),
   /** ORT threads inside one operator; 0 (default) lets ORT use one per physical core. */
   ORT_INTRA_OP_THREADS: intFromEnv(0, 0, 1024),
   /** ORT threads across independent operators; 0 (default) lets ORT decide (sequential execution uses 1). */
   ORT_INTER_OP_THREADS: intFromEnv(0, 0, 1024),
   /**
-   * Dynamic batching (src/inference/batcher.ts): faces of concurrent requests run as one batch of at most
-   * this many. Default 1 = off (every face runs alone, as without a batcher). On CPU it added the deadline to
-   * every face at low concurrency and gained nothing reliable at 8–16 callers (bench/RESULTS.md "Dynamic
-   * batching on CPU (issue #8)"); it is meant for GPUs.
+   * Dynamic batching (src/inference/batcher.ts): per model, faces of concurrent requests (and the frames of one
+   * video) run as one batch of at most this many. Default 1 = off (every face runs alone). Models with a fixed
+   * batch dim (human-blazeface) always run alone. For batches to form, CONCURRENCY must allow several requests
+   * in flight. Measured on CPU in bench/RESULTS.md "Dynamic batching on CPU (issue #8)"; meant for GPUs.
    */
   BATCH_MAX_SIZE: intFromEnv(1, 1, 256),
-  /** Dynamic batching: longest wait for more faces after the first one queued, milliseconds. Default 2. Unused when BATCH_MAX_SIZE is 1. */
-  BATCH_MAX_DELAY_MS: intFromEnv(2, 0, 1000),
+  /**
+   * Dynamic batching: how long an idle model waits for more faces after the first one queued, milliseconds.
+   * Default 0: an idle model runs at once, and faces that arrive while it runs go together when it ends (no
+   * added latency at low load). Unused when BATCH_MAX_SIZE is 1.
+   */
+  BATCH_MAX_DELAY_MS: intFromEnv(0, 0, 1000),
   /** Seconds to wait for in-flight requests after SIGTERM/SIGINT before exiting anyway. Default 10 s. */
   SHUTDOWN_GRACE_SECONDS: intFromEnv(10, 0, 3600),
   /**
@@ -143,8 +153,10 @@ export interface Config {
   cudaDeviceId: number;
   intraOpThreads: number;
   interOpThreads: number;
-  /** Dynamic batching (BATCH_*): largest batch (1 = off) and longest wait for a batch to fill, ms. Not yet used by the pipeline. */
+  /** Dynamic batching (BATCH_*): largest batch (1 = off) and how long an idle model waits for a batch to fill, ms. */
   batching: { maxBatch: number; maxDelayMs: number };
+  /** INFERENCE_THREAD: models on one inference thread (`worker`) or on the event loop's thread (`main`). */
+  inferenceThread: 'worker' | 'main';
   /** Grace period after a stop signal, in milliseconds. */
   shutdownGraceMs: number;
   /** Caller apps file; undefined = the embedded "default" app. */
@@ -218,6 +230,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     intraOpThreads: c.ORT_INTRA_OP_THREADS,
     interOpThreads: c.ORT_INTER_OP_THREADS,
     batching: { maxBatch: c.BATCH_MAX_SIZE, maxDelayMs: c.BATCH_MAX_DELAY_MS },
+    inferenceThread: c.INFERENCE_THREAD,
     shutdownGraceMs: c.SHUTDOWN_GRACE_SECONDS * 1000,
     ...(c.APPS_FILE !== undefined ? { appsFile: path.resolve(c.APPS_FILE) } : {}),
     rulesFile: path.resolve(c.RULES_FILE),

@@ -9,6 +9,7 @@ import { parseConfig } from './config.js';
 import { createApp } from './http/app.js';
 import { createLivenessApi } from './http/liveness-api.js';
 import { readPacks } from './inference/packs.js';
+import { InferenceThread } from './inference/inference-thread.js';
 import { ModelRegistry } from './inference/registry.js';
 import { ortVersion } from './inference/session.js';
 import { createCheckLiveness } from './pipeline/check-liveness.js';
@@ -23,6 +24,14 @@ async function main(): Promise<void> {
   const started = Date.now();
   // Optional packs are those listed in <MODELS_DIR>/packs.json and installed by `npm run models:fetch`.
   const packList = path.join(config.modelsDir, 'packs.json');
+  // A dead inference thread leaves nothing able to answer: exit non-zero so the supervisor restarts the process.
+  const host =
+    config.inferenceThread === 'worker'
+      ? await InferenceThread.start((error) => {
+          console.error(`${error.message}: exiting`);
+          process.exit(1);
+        })
+      : undefined;
   const registry = await ModelRegistry.load(
     config.modelsDir,
     {
@@ -32,10 +41,13 @@ async function main(): Promise<void> {
       interOpThreads: config.interOpThreads,
     },
     existsSync(packList) ? { dir: config.modelPacksDir, list: readPacks(packList) } : undefined,
+    config.batching,
+    host,
   );
   const missing = registry.packs.filter((p) => p.state === 'missing').map((p) => p.id);
   console.log(
-    `loaded ${registry.list().length} models on ${registry.executionProvider} in ${Date.now() - started} ms` +
+    `loaded ${registry.list().length} models on ${registry.executionProvider} (${registry.inferenceThread === 'worker' ? 'inference thread' : 'main thread'}) in ${Date.now() - started} ms` +
+      (config.batching.maxBatch > 1 ? `, dynamic batching up to ${config.batching.maxBatch} faces (wait ${config.batching.maxDelayMs} ms)` : '') +
       (missing.length > 0 ? ` (optional packs not installed: ${missing.join(', ')}; see \`npm run models:fetch\`)` : ''),
   );
 

@@ -33,6 +33,7 @@ describe('GET /health on the built model set', () => {
     const body = await health(registry);
     expect(body.status).toBe('ok');
     expect(body.executionProvider).toBe('cpu');
+    expect(body.inferenceThread).toBe('main'); // a registry loaded without a host runs on the caller's thread
     expect(body.versions.onnxruntime).toBe('1.29.0');
     expect(Object.fromEntries(body.models.map((m) => [m.id, m.task]))).toEqual(EXPECTED_MODELS);
     for (const m of body.models) {
@@ -46,10 +47,51 @@ describe('GET /health on the built model set', () => {
     expect(body.packs.map((p) => [p.id, p.state])).toEqual(packList.packs.map((p) => [p.id, 'missing']));
   });
 
+  it('reports where ORT ran each model\'s nodes once it has run (all on the CPU provider here), and batching off', async () => {
+    const before = await health(registry);
+    for (const m of before.models) {
+      expect(m.placement).toEqual({ measured: false, reason: 'the model has not run yet' });
+      expect(m.batching).toEqual({ state: 'off' });
+    }
+    const { skipped } = await registry.warmUp();
+    expect(skipped).toEqual([]); // every embedded model has a concrete warm-up shape
+    const after = await health(registry);
+    for (const m of after.models) {
+      if (!m.placement.measured) throw new Error(`${m.id}: placement not measured: ${m.placement.reason}`);
+      expect(Object.keys(m.placement.nodes)).toEqual(['CPUExecutionProvider']);
+      expect(m.placement.nodes.CPUExecutionProvider).toBeGreaterThan(0);
+      expect(m.placement.kernelMicros.CPUExecutionProvider).toBeGreaterThan(0);
+      expect(m.placement.otherProviderOps).toEqual([]);
+    }
+  });
+
   it('answers unknown routes with a 404 in the error format', async () => {
     const res = await createApp({ registry, versions }).request('/nope');
     expect(res.status).toBe(404);
     expect(await res.json()).toEqual({ error: { code: 'NOT_FOUND', message: 'no route for GET /nope' } });
+  });
+});
+
+describe('GET /health with dynamic batching on (BATCH_MAX_SIZE 8)', () => {
+  let registry: ModelRegistry;
+  beforeAll(async () => {
+    registry = await ModelRegistry.load(modelsDir, DEFAULT_SESSION_OPTIONS, undefined, { maxBatch: 8, maxDelayMs: 0 });
+  });
+  afterAll(async () => registry?.dispose());
+
+  it('batches every model with a batch axis, says why human-blazeface cannot be, and counts the runs', async () => {
+    const recognition = registry.get('faceapi-face-recognition').runner;
+    const face = { data: new Float32Array(3 * 150 * 150).fill(0.5), dims: [1, 3, 150, 150] };
+    // Three at once: the first runs alone (the model was idle), the other two gather during its run.
+    await Promise.all([1, 2, 3].map(() => recognition.run({ input: face })));
+    const body = await health(registry);
+    const byId = Object.fromEntries(body.models.map((m) => [m.id, m.batching]));
+    expect(byId['human-blazeface']).toEqual({ state: 'fixed-batch', reason: 'input input has a fixed first dim: [1, 3, 256, 256]' });
+    for (const [id, batching] of Object.entries(byId)) {
+      if (id !== 'human-blazeface') expect(batching).toMatchObject({ state: 'on', maxBatch: 8, maxDelayMs: 0 });
+    }
+    expect(byId['faceapi-face-recognition']).toMatchObject({ batches: 2, items: 3, rows: 3, largestBatch: 2, meanBatch: 1.5 });
+    expect(byId['faceapi-face-landmark-68']).toMatchObject({ batches: 0, items: 0, meanBatch: 0, meanQueuedMs: 0 });
   });
 });
 

@@ -2,12 +2,22 @@
  * End to end: the real start command (`tsx src/main.ts`) on a real socket, then a clean SIGTERM stop;
  * and the start-up errors (CUDA on this CPU-only install, invalid configuration).
  */
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { ortBinaryDirectory } from '../src/inference/session.js';
 import { EXPECTED_MODELS } from './expected-models.js';
 import { startService, waitForOutput } from './helpers/server.js';
+
+/** True on a GPU node where scripts/install-cuda-provider.sh put the provider next to the binding. */
+const cudaProviderInstalled = existsSync(path.join(ortBinaryDirectory(), 'libonnxruntime_providers_cuda.so'));
+
+interface HealthBody {
+  models: { id: string; placement: { measured: boolean; nodes?: Record<string, number> }; batching: { state: string; maxBatch?: number } }[];
+  executionProvider: string;
+  inferenceThread: string;
+}
 
 describe('service process', () => {
   it('starts with embedded defaults, serves /health on a socket and drains on SIGTERM', async () => {
@@ -16,9 +26,16 @@ describe('service process', () => {
     const [, port] = await waitForOutput(service, /listening on http:\/\/127\.0\.0\.1:(\d+)/);
     const res = await fetch(`http://127.0.0.1:${port}/health`);
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { models: { id: string }[]; executionProvider: string };
+    const body = (await res.json()) as HealthBody;
     expect(body.executionProvider).toBe('cpu');
+    expect(body.inferenceThread).toBe('worker'); // the default: models on their own thread
     expect(body.models.map((m) => m.id).sort()).toEqual(Object.keys(EXPECTED_MODELS).sort());
+    // Warm-up ran every model, so where ORT placed their nodes is known: all on the CPU provider; batching is off.
+    for (const m of body.models) {
+      expect(m.placement.measured, m.id).toBe(true);
+      expect(Object.keys(m.placement.nodes!), m.id).toEqual(['CPUExecutionProvider']);
+      expect(m.batching).toEqual({ state: 'off' });
+    }
     service.child.kill('SIGTERM');
     expect(await service.exited).toBe(0);
     expect(service.output()).toMatch(/optional packs not installed: minifasnet-v2/);
@@ -26,7 +43,21 @@ describe('service process', () => {
     expect(service.output()).toMatch(/SIGTERM: draining/);
   });
 
-  it('refuses to start on CUDA when the provider library is absent, naming it', async () => {
+  it('BATCH_MAX_SIZE turns dynamic batching on for every model with a batch axis', async () => {
+    const service = startService({ MODEL_PACKS_DIR: mkdtempSync(path.join(tmpdir(), 'e2e-packs-')), BATCH_MAX_SIZE: '16', BATCH_MAX_DELAY_MS: '1', INFERENCE_THREAD: 'main' });
+    const [, port] = await waitForOutput(service, /listening on http:\/\/127\.0\.0\.1:(\d+)/);
+    const body = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as HealthBody;
+    const states = Object.fromEntries(body.models.map((m) => [m.id, m.batching.state]));
+    expect(states['human-blazeface']).toBe('fixed-batch');
+    expect(Object.entries(states).filter(([id]) => id !== 'human-blazeface').every(([, state]) => state === 'on')).toBe(true);
+    expect(body.models.find((m) => m.id === 'faceapi-face-recognition')!.batching.maxBatch).toBe(16);
+    expect(body.inferenceThread).toBe('main');
+    service.child.kill('SIGTERM');
+    expect(await service.exited).toBe(0);
+    expect(service.output()).toMatch(/loaded 12 models on cpu \(main thread\) in \d+ ms, dynamic batching up to 16 faces \(wait 1 ms\)/);
+  });
+
+  it.skipIf(cudaProviderInstalled)('refuses to start on CUDA when the provider library is absent, naming it', async () => {
     const service = startService({ EXECUTION_PROVIDER: 'cuda' });
     expect(await service.exited).toBe(1);
     expect(service.output()).toMatch(/start-up failed: .*libonnxruntime_providers_cuda\.so/);

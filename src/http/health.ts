@@ -2,7 +2,8 @@
  * GET /health: what is loaded and where it runs, so an operator can see at a glance that the node
  * serves the expected model set on the expected execution provider.
  */
-import type { LoadedModel, ModelRegistry, PackAvailability } from '../inference/registry.js';
+import type { LoadedModel, ModelBatching, ModelRegistry, PackAvailability } from '../inference/registry.js';
+import type { NodePlacement } from '../inference/session.js';
 
 export interface ServiceVersions {
   /** This service's package version. */
@@ -26,13 +27,25 @@ export interface HealthModel {
   source: { name: string; version: string; upstream: string; license: string };
   inputs: { name: string; shape: (number | string)[] }[];
   outputs: { name: string; shape: (number | string)[] }[];
+  /** Execution provider the session was created with: `cpu` or `cuda`. */
   executionProvider: string;
+  /**
+   * Where ORT actually ran the graph's nodes during the model's first run (its profiler): nodes and kernel
+   * microseconds per ORT provider, and the op types that ran elsewhere than `executionProvider` (under CUDA,
+   * ops the CUDA provider lacks fall back to the CPU). `measured: false` until the first run (warm-up, or the
+   * first request for a model with no fixed input shape).
+   */
+  placement: ({ measured: true } & NodePlacement) | { measured: false; reason: string };
+  /** Dynamic batching for this model (BATCH_MAX_SIZE): off, impossible (fixed batch dim), or on with counters since start-up. */
+  batching: ModelBatching;
 }
 
 export interface HealthReport {
   status: 'ok';
   /** Execution provider every session was created with: `cpu` or `cuda`. */
   executionProvider: string;
+  /** Where the models run: `worker` (one inference thread, the default) or `main` (the event loop's thread). */
+  inferenceThread: 'worker' | 'main';
   versions: ServiceVersions;
   models: HealthModel[];
   /** Every optional pack listed in models/packs.json: `installed` ones are also in `models`. */
@@ -48,10 +61,17 @@ function describeSource(model: LoadedModel): HealthModel['source'] {
   return { name: repository, version: commit, upstream, license };
 }
 
+function describePlacement(model: LoadedModel): HealthModel['placement'] {
+  const { placement, placementProblem } = model.session;
+  if (placement) return { measured: true, ...placement };
+  return { measured: false, reason: placementProblem ?? 'the model has not run yet' };
+}
+
 export function healthReport(registry: ModelRegistry, versions: ServiceVersions): HealthReport {
   return {
     status: 'ok',
     executionProvider: registry.executionProvider,
+    inferenceThread: registry.inferenceThread,
     versions,
     models: registry.list().map((model) => ({
       id: model.entry.id,
@@ -64,6 +84,8 @@ export function healthReport(registry: ModelRegistry, versions: ServiceVersions)
       inputs: model.entry.inputs.map((i) => ({ name: i.name, shape: i.shape })),
       outputs: model.entry.outputs.map((o) => ({ name: o.name, shape: o.shape })),
       executionProvider: model.session.executionProvider,
+      placement: describePlacement(model),
+      batching: registry.batchingOf(model),
     })),
     packs: registry.packs,
   };

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { faceApiSamples, maxAbsDiff, readRgb } from '../../test/helpers/reference.js';
-import { type BatchableSession, DynamicBatcher } from './batcher.js';
+import { acceptsBatch, type BatchableSession, concatBatch, DynamicBatcher } from './batcher.js';
 import { FACE_RECOGNITION_INPUT_SIZE } from './faceapi-face-recognition.js';
 import { toFaceApiFaceInput } from './faceapi-net-input.js';
 import { ModelSession, type Tensor } from './session.js';
@@ -18,6 +18,7 @@ function spy(session: BatchableSession): BatchableSession & { batches: number[] 
     batches,
     label: session.label,
     inputs: session.inputs,
+    outputs: session.outputs,
     run: (feeds, outputNames) => {
       batches.push(Object.values(feeds)[0]!.dims[0]!);
       return session.run(feeds, outputNames);
@@ -63,17 +64,60 @@ describe('DynamicBatcher on faceapi-face-recognition (CPU)', () => {
     results.forEach((r, i) => expect(maxAbsDiff(r.embedding!.data, expected[i]!)).toBeLessThanOrEqual(1e-5));
   });
 
-  it('flushes as soon as maxBatch items wait, without waiting for the deadline', async () => {
+  it('flushes as soon as maxBatch items wait, and items that gather during a run go when it ends', async () => {
     const counted = spy(session);
-    // A deadline no test would wait for: the first two batches can only have gone because they were full.
+    // A deadline no test would wait for: every batch can only have gone because it was full or because the
+    // previous batch ended (items 3–4 gather while [1, 2] runs, item 5 while [3, 4] runs).
     const batcher = new DynamicBatcher(counted, { maxBatch: 2, maxDelayMs: 600_000 });
-    const pending = items.map((item) => batcher.run({ input: item }, ['embedding']));
-    const firstFour = await Promise.all(pending.slice(0, 4));
-    expect(counted.batches).toEqual([2, 2]);
-    batcher.flush(); // the fifth item is alone; send it rather than wait ten minutes
-    const fifth = await pending[4]!;
+    const results = await Promise.all(items.map((item) => batcher.run({ input: item }, ['embedding'])));
     expect(counted.batches).toEqual([2, 2, 1]);
-    [...firstFour, fifth].forEach((r, i) => expect(maxAbsDiff(r.embedding!.data, expected[i]!)).toBeLessThanOrEqual(1e-5));
+    results.forEach((r, i) => expect(maxAbsDiff(r.embedding!.data, expected[i]!)).toBeLessThanOrEqual(1e-5));
+    expect(batcher.stats()).toMatchObject({ batches: 3, rows: 5, items: 5, largestBatch: 2 });
+  });
+
+  it('flush() sends a waiting partial batch before its deadline', async () => {
+    const counted = spy(session);
+    const batcher = new DynamicBatcher(counted, { maxBatch: 8, maxDelayMs: 600_000 });
+    const pending = items.slice(0, 3).map((item) => batcher.run({ input: item }, ['embedding']));
+    await new Promise((r) => setTimeout(r, 20));
+    expect(counted.batches).toEqual([]); // still waiting for the deadline
+    batcher.flush();
+    const results = await Promise.all(pending);
+    expect(counted.batches).toEqual([3]);
+    results.forEach((r, i) => expect(maxAbsDiff(r.embedding!.data, expected[i]!)).toBeLessThanOrEqual(1e-5));
+  });
+
+  it('maxDelayMs 0: a lone item runs at once, and items arriving during a run form the next batch', async () => {
+    const counted = spy(session);
+    const batcher = new DynamicBatcher(counted, { maxBatch: 8, maxDelayMs: 0 });
+    // One item alone: no wait, batch of 1.
+    const alone = await batcher.run({ input: items[0]! }, ['embedding']);
+    expect(maxAbsDiff(alone.embedding!.data, expected[0]!)).toBeLessThanOrEqual(1e-5);
+    // Five at once: the first goes alone (the model was idle), the four that arrived during its run go together.
+    const results = await Promise.all(items.map((item) => batcher.run({ input: item }, ['embedding'])));
+    expect(counted.batches).toEqual([1, 1, 4]);
+    results.forEach((r, i) => expect(maxAbsDiff(r.embedding!.data, expected[i]!)).toBeLessThanOrEqual(1e-5));
+    const stats = batcher.stats();
+    expect(stats).toMatchObject({ batches: 3, rows: 6, items: 6, largestBatch: 4 });
+    expect(stats.queuedMs).toBeGreaterThan(0); // the four waited for the first run
+  });
+
+  it('never mixes items of different shapes or outputs in one batch, and serves them all', async () => {
+    const counted = spy(session);
+    const batcher = new DynamicBatcher(counted, { maxBatch: 8, maxDelayMs: 0 });
+    const pairs = concatBatch(items.slice(0, 2));
+    const results = await Promise.all([
+      batcher.run({ input: items[0]! }, ['embedding']),
+      batcher.run({ input: items[1]! }, ['embedding']),
+      batcher.run({ input: pairs }, ['embedding']), // an item of 2 rows joins a batch of single rows
+      batcher.run({ input: items[2]! }), // other outputs asked for: its own batch
+      batcher.run({ input: items[3]! }, ['embedding']),
+    ]);
+    expect(counted.batches).toEqual([1, 4, 1]);
+    expect(results[2]!.embedding!.dims).toEqual([2, 128]);
+    expect(maxAbsDiff(results[2]!.embedding!.data.subarray(128), expected[1]!)).toBeLessThanOrEqual(1e-5);
+    expect(maxAbsDiff(results[3]!.embedding!.data, expected[2]!)).toBeLessThanOrEqual(1e-5);
+    expect(maxAbsDiff(results[4]!.embedding!.data, expected[3]!)).toBeLessThanOrEqual(1e-5);
   });
 
   it('maxBatch 1 passes every run straight through', async () => {
@@ -92,7 +136,7 @@ describe('DynamicBatcher on faceapi-face-recognition (CPU)', () => {
     expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected', 'rejected']);
     for (const o of outcomes) expect((o as PromiseRejectedResult).reason).toMatchObject({ code: 'MODEL_INPUT_INVALID', message: expect.stringContaining('got [3, 3, 100, 100]') });
 
-    const failing: BatchableSession = { label: 'failing', inputs: session.inputs, run: () => Promise.reject(new Error('boom')) };
+    const failing: BatchableSession = { label: 'failing', inputs: session.inputs, outputs: session.outputs, run: () => Promise.reject(new Error('boom')) };
     const failingBatcher = new DynamicBatcher(failing, { maxBatch: 2, maxDelayMs: 50 });
     const both = await Promise.allSettled(items.slice(0, 2).map((item) => failingBatcher.run({ input: item })));
     expect(both.map((o) => (o.status === 'rejected' ? (o.reason as Error).message : 'fulfilled'))).toEqual(['boom', 'boom']);
@@ -105,6 +149,8 @@ describe('DynamicBatcher on faceapi-face-recognition (CPU)', () => {
     const blazeface = await ModelSession.create('human-blazeface', new Uint8Array(readFileSync(path.join(modelsDir, 'human-blazeface.onnx'))));
     try {
       expect(blazeface.inputs[0]!.shape[0]).toBe(1);
+      expect(acceptsBatch(blazeface)).toBe(false);
+      expect(acceptsBatch(session)).toBe(true);
       expect(() => new DynamicBatcher(blazeface, { maxBatch: 8, maxDelayMs: 2 })).toThrow(/model human-blazeface: dynamic batching needs a dynamic first \(batch\) dim on every input, got input \[1, 3, 256, 256\]/);
     } finally {
       await blazeface.release();

@@ -1,44 +1,69 @@
 /**
- * Dynamic batching (issue #8): single-item runs of one model, made by concurrent requests, are queued and
- * run as one batch when `maxBatch` items are waiting or `maxDelayMs` has passed since the first of them,
- * whichever comes first (the scheme of NVIDIA Triton's dynamic batcher, "max_queue_delay_microseconds",
- * docs.nvidia.com/deeplearning/triton-inference-server/user-guide/docs/user_guide/model_configuration.html).
+ * Dynamic batching (issue #8): single-item runs of one model, made by concurrent requests (or by the frames
+ * of one video), are queued and run as one batch.
  *
- * Opt-in: `maxBatch` 1 (BATCH_MAX_SIZE's default) passes every run straight to the session, no timer, so
- * behaviour is exactly that of the unbatched session. On CPU a batch mostly trades latency for nothing
- * (ORT already uses every core on one item): see bench/RESULTS.md "Dynamic batching on CPU (issue #8)".
+ * Policy, per model, with at most one batch running at a time:
+ * - the model is idle: a batch goes as soon as `maxBatch` rows wait, or when `maxDelayMs` has passed since
+ *   the first of them (NVIDIA Triton's dynamic batcher, "max_queue_delay_microseconds",
+ *   docs.nvidia.com/deeplearning/triton-inference-server/user-guide/docs/user_guide/model_configuration.html).
+ *   With `maxDelayMs` 0 (the default) it goes at once, so a lone request never waits;
+ * - a batch is running: new items gather, and go together the moment it ends (up to `maxBatch` rows). Under
+ *   load batches therefore form by themselves, sized by how many items arrive during one run, and at low load
+ *   nothing waits (the "greedy" policy of continuous-batching servers).
+ *
+ * Opt-in: `maxBatch` 1 (BATCH_MAX_SIZE's default) passes every run straight to the session, no queue, so
+ * behaviour is exactly that of the unbatched session. Measured on CPU in bench/RESULTS.md "Dynamic batching on
+ * CPU (issue #8)".
  */
 import { AppError } from '../errors.js';
 import type { ModelSession, Tensor } from './session.js';
 
+/** What the per-model wrappers need from a model: a session, or a batcher in front of one. */
+export type ModelRunner = Pick<ModelSession, 'label' | 'inputs' | 'outputs' | 'run'>;
+
 /** The part of a ModelSession the batcher uses (a test can wrap a session to count runs). */
-export type BatchableSession = Pick<ModelSession, 'label' | 'inputs' | 'run'>;
+export type BatchableSession = ModelRunner;
 
 export interface BatcherOptions {
-  /** Items run together at most; 1 = no batching (every run goes straight to the session). */
+  /** Rows (faces) run together at most; 1 = no batching (every run goes straight to the session). */
   maxBatch: number;
-  /** Longest wait for more items after the first one queued, milliseconds. */
+  /** Longest wait for more items after the first one queued while the model is idle, milliseconds; 0 = go at once. */
   maxDelayMs: number;
+}
+
+/** Counters since start-up, for /health and the bench. */
+export interface BatcherStats {
+  /** Session runs made. */
+  batches: number;
+  /** Rows (faces) run in them. */
+  rows: number;
+  /** Largest batch run, rows. */
+  largestBatch: number;
+  /** Total time items spent queued before their batch started, milliseconds. */
+  queuedMs: number;
+  /** Items (calls of run) served. */
+  items: number;
 }
 
 interface PendingItem {
   feeds: Record<string, Tensor>;
+  outputNames: readonly string[] | undefined;
+  /** Items can share a batch only when their feeds agree on every dim but the first, and on the outputs asked for. */
+  key: string;
   /** Rows this item contributes along dim 0 (its feeds' first dim). */
   rows: number;
+  queuedAt: number;
   resolve: (outputs: Record<string, Tensor>) => void;
   reject: (error: unknown) => void;
 }
 
-interface PendingBatch {
-  /** Items can share a batch only when their feeds agree on every dim but the first, and on the outputs asked for. */
-  key: string;
-  outputNames: readonly string[] | undefined;
-  items: PendingItem[];
-  timer: NodeJS.Timeout | undefined;
-}
-
 /** True when the declared dim is fixed (a positive number): then the model cannot take a batch. */
 const isFixed = (dim: number | string | undefined) => typeof dim === 'number' && dim > 0;
+
+/** True when every input of the model starts with a dynamic (batch) dim, i.e. the model can run a batch. */
+export function acceptsBatch(runner: Pick<ModelRunner, 'inputs'>): boolean {
+  return runner.inputs.every((input) => input.shape.length > 0 && !isFixed(input.shape[0]));
+}
 
 /** Concatenates same-shaped (except dim 0) tensors along dim 0. */
 export function concatBatch(tensors: readonly Tensor[]): Tensor {
@@ -71,8 +96,11 @@ export function splitBatch(tensor: Tensor, rows: readonly number[], label: strin
   return pieces;
 }
 
-export class DynamicBatcher {
-  private pending: PendingBatch | undefined;
+export class DynamicBatcher implements ModelRunner {
+  private queue: PendingItem[] = [];
+  private running = false;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly counters: BatcherStats = { batches: 0, rows: 0, largestBatch: 0, queuedMs: 0, items: 0 };
 
   /**
    * Refuses a model whose inputs do not all start with a dynamic (batch) dim: such a model cannot run
@@ -88,8 +116,8 @@ export class DynamicBatcher {
     if (!Number.isFinite(options.maxDelayMs) || options.maxDelayMs < 0) {
       throw new AppError('CONFIG_INVALID', `batcher for model ${session.label}: maxDelayMs expected a number ≥ 0, got ${options.maxDelayMs}`);
     }
-    const fixed = session.inputs.filter((input) => input.shape.length === 0 || isFixed(input.shape[0]));
-    if (fixed.length > 0) {
+    if (!acceptsBatch(session)) {
+      const fixed = session.inputs.filter((input) => input.shape.length === 0 || isFixed(input.shape[0]));
       throw new AppError(
         'MODEL_INVALID',
         `model ${session.label}: dynamic batching needs a dynamic first (batch) dim on every input, got ${fixed.map((i) => `${i.name} [${i.shape.join(', ')}]`).join('; ')}`,
@@ -101,12 +129,31 @@ export class DynamicBatcher {
     return this.session.label;
   }
 
+  get inputs(): ModelRunner['inputs'] {
+    return this.session.inputs;
+  }
+
+  get outputs(): ModelRunner['outputs'] {
+    return this.session.outputs;
+  }
+
+  /** Counters since creation (a copy). */
+  stats(): BatcherStats {
+    return { ...this.counters };
+  }
+
   /**
    * Runs one item (usually batch 1; any first dim works) and resolves with that item's rows of every
-   * output. Items queue until the batch is full or the deadline passes; a failed batch rejects every item in it.
+   * output. A failed batch rejects every item in it; the batcher stays usable.
    */
   run(feeds: Record<string, Tensor>, outputNames?: readonly string[]): Promise<Record<string, Tensor>> {
-    if (this.options.maxBatch === 1) return this.session.run(feeds, outputNames);
+    if (this.options.maxBatch === 1) {
+      this.counters.batches++;
+      this.counters.items++;
+      this.counters.rows += Object.values(feeds)[0]?.dims[0] ?? 0;
+      this.counters.largestBatch = Math.max(this.counters.largestBatch, Object.values(feeds)[0]?.dims[0] ?? 0);
+      return this.session.run(feeds, outputNames);
+    }
     let rows: number;
     try {
       rows = this.itemRows(feeds);
@@ -115,27 +162,74 @@ export class DynamicBatcher {
     }
     const key = JSON.stringify([Object.entries(feeds).map(([n, t]) => [n, t.dims.slice(1)]).sort(), outputNames ?? null]);
     return new Promise((resolve, reject) => {
-      // An item that cannot join the waiting batch (other shape or outputs) sends that batch off first.
-      if (this.pending && this.pending.key !== key) this.flush();
-      if (!this.pending) {
-        const batch: PendingBatch = { key, outputNames, items: [], timer: undefined };
-        batch.timer = setTimeout(() => {
-          if (this.pending === batch) this.flush();
-        }, this.options.maxDelayMs);
-        this.pending = batch;
-      }
-      this.pending.items.push({ feeds, rows, resolve, reject });
-      if (this.pending.items.reduce((s, i) => s + i.rows, 0) >= this.options.maxBatch) this.flush();
+      this.queue.push({ feeds, outputNames, key, rows, queuedAt: performance.now(), resolve, reject });
+      this.pump();
     });
   }
 
-  /** Sends the waiting batch (if any) to the session now. */
+  /** Sends the waiting items now instead of waiting for the deadline (they still wait for a running batch). */
   flush(): void {
-    const batch = this.pending;
-    if (!batch) return;
-    this.pending = undefined;
-    clearTimeout(batch.timer);
+    this.clearTimer();
+    if (!this.running && this.queue.length > 0) this.dispatch();
+  }
+
+  /** Decides whether the queue goes now, later (deadline) or when the running batch ends. */
+  private pump(): void {
+    if (this.running || this.queue.length === 0) return;
+    const head = this.queue[0]!.key;
+    const rowsReady = this.queue.reduce((s, i) => s + (i.key === head ? i.rows : 0), 0);
+    if (rowsReady >= this.options.maxBatch || this.options.maxDelayMs === 0) {
+      this.clearTimer();
+      this.dispatch();
+      return;
+    }
+    if (!this.timer) {
+      const wait = Math.max(0, this.options.maxDelayMs - (performance.now() - this.queue[0]!.queuedAt));
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        if (!this.running && this.queue.length > 0) this.dispatch();
+      }, wait);
+    }
+  }
+
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Takes the head item and every queued item with its key, up to maxBatch rows (the head always goes), and runs them. */
+  private dispatch(): void {
+    const head = this.queue[0]!;
+    const batch: PendingItem[] = [];
+    const rest: PendingItem[] = [];
+    let rows = 0;
+    for (const item of this.queue) {
+      if (item.key === head.key && (batch.length === 0 || rows + item.rows <= this.options.maxBatch)) {
+        batch.push(item);
+        rows += item.rows;
+      } else {
+        rest.push(item);
+      }
+    }
+    this.queue = rest;
+    this.running = true;
+    const now = performance.now();
+    this.counters.batches++;
+    this.counters.items += batch.length;
+    this.counters.rows += rows;
+    this.counters.largestBatch = Math.max(this.counters.largestBatch, rows);
+    for (const item of batch) this.counters.queuedMs += now - item.queuedAt;
     void this.execute(batch);
+  }
+
+  /** Called when a batch ends, before its callers hear back (so a caller that runs again at once finds the model idle). */
+  private batchEnded(): void {
+    this.running = false;
+    // Items that gathered while this batch ran have waited a whole run already: they go at once.
+    if (this.queue.length > 0) {
+      this.clearTimer();
+      this.dispatch();
+    }
   }
 
   private itemRows(feeds: Record<string, Tensor>): number {
@@ -147,17 +241,23 @@ export class DynamicBatcher {
     return rows;
   }
 
-  private async execute(batch: PendingBatch): Promise<void> {
-    const { items } = batch;
+  private async execute(items: PendingItem[]): Promise<void> {
+    let settle: () => void;
     try {
       const names = Object.keys(items[0]!.feeds);
       const feeds = Object.fromEntries(names.map((name) => [name, concatBatch(items.map((i) => i.feeds[name]!))]));
-      const outputs = await this.session.run(feeds, batch.outputNames);
-      const rows = items.map((i) => i.rows);
-      const split = Object.entries(outputs).map(([name, tensor]) => [name, splitBatch(tensor, rows, this.session.label, name)] as const);
-      items.forEach((item, index) => item.resolve(Object.fromEntries(split.map(([name, pieces]) => [name, pieces[index]!]))));
+      const outputs = await this.session.run(feeds, items[0]!.outputNames);
+      if (items.length === 1) {
+        settle = () => items[0]!.resolve(outputs);
+      } else {
+        const rows = items.map((i) => i.rows);
+        const split = Object.entries(outputs).map(([name, tensor]) => [name, splitBatch(tensor, rows, this.session.label, name)] as const);
+        settle = () => items.forEach((item, index) => item.resolve(Object.fromEntries(split.map(([name, pieces]) => [name, pieces[index]!]))));
+      }
     } catch (error) {
-      for (const item of items) item.reject(error);
+      settle = () => items.forEach((item) => item.reject(error));
     }
+    this.batchEnded();
+    settle();
   }
 }

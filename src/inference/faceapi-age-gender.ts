@@ -13,7 +13,7 @@ import type { RgbImage } from '../imaging/image.js';
 import type { Point } from '../pipeline/types.js';
 import { toFaceApiFaceInput } from './faceapi-net-input.js';
 import { landmarkExtent } from './human-face-crop.js';
-import type { ModelSession } from './session.js';
+import type { ModelRunner } from './batcher.js';
 
 /** Network input side, pixels (face-api AgeGenderNet: toBatchTensor(112, true)). */
 export const AGE_GENDER_INPUT_SIZE = 112;
@@ -36,7 +36,7 @@ export function alignedFaceBox(landmarks: readonly Point[], padding = ALIGNED_BO
 }
 
 export class FaceApiAgeGender {
-  constructor(private readonly session: ModelSession) {}
+  constructor(private readonly session: ModelRunner) {}
 
   /** Age and gender of the face in `box` (image pixels; use alignedFaceBox for face-api's behaviour). */
   async predict(image: RgbImage, box: Box): Promise<AgeGenderPrediction> {

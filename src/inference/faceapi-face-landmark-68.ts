@@ -8,7 +8,7 @@ import type { RgbImage } from '../imaging/image.js';
 import { AppError } from '../errors.js';
 import type { Point } from '../pipeline/types.js';
 import { toFaceApiFaceInput } from './faceapi-net-input.js';
-import type { ModelSession } from './session.js';
+import type { ModelRunner } from './batcher.js';
 
 /** Network input side, pixels (face-api FaceFeatureExtractor.forwardInput: toBatchTensor(112, true)). */
 export const FACE_LANDMARK_68_INPUT_SIZE = 112;
@@ -28,7 +28,7 @@ export function landmarksToImage(output: ArrayLike<number>, crop: Box): Point[] 
 }
 
 export class FaceApiLandmarks68 {
-  constructor(private readonly session: ModelSession) {}
+  constructor(private readonly session: ModelRunner) {}
 
   /** 68 landmarks of the face in `box`, image pixels. */
   async detect(image: RgbImage, box: Box): Promise<Point[]> {

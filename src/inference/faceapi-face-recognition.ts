@@ -7,7 +7,7 @@ import { AppError } from '../errors.js';
 import type { Box } from '../imaging/geometry.js';
 import type { RgbImage } from '../imaging/image.js';
 import { toFaceApiFaceInput } from './faceapi-net-input.js';
-import type { ModelSession } from './session.js';
+import type { ModelRunner } from './batcher.js';
 
 /** Network input side, pixels (FaceRecognitionNet.forwardInput: toBatchTensor(150, true)). */
 export const FACE_RECOGNITION_INPUT_SIZE = 150;
@@ -15,7 +15,7 @@ export const FACE_RECOGNITION_INPUT_SIZE = 150;
 export const FACE_DESCRIPTOR_LENGTH = 128;
 
 export class FaceApiFaceRecognition {
-  constructor(private readonly session: ModelSession) {}
+  constructor(private readonly session: ModelRunner) {}
 
   /** Descriptor of the face cut from `box` (pixels; clipped and floored, padded to a centred square). */
   async describe(image: RgbImage, box: Box): Promise<Float32Array> {

@@ -8,7 +8,7 @@ import { AppError } from '../errors.js';
 import { type Box, nonMaxSuppression } from '../imaging/geometry.js';
 import type { RgbImage } from '../imaging/image.js';
 import { type DetectedFace, type FaceApiNetInput, toFaceApiNetInput } from './faceapi-net-input.js';
-import type { ModelSession } from './session.js';
+import type { ModelRunner } from './batcher.js';
 
 export interface SsdMobilenetv1Options {
   /** Faces scoring at or below this are dropped, 0–1 exclusive. Default 0.5 (face-api src/ssdMobilenetv1/SsdMobilenetv1Options.ts). */
@@ -81,7 +81,7 @@ export function decodeSsdDetections(
 }
 
 export class FaceApiSsdMobilenetv1 {
-  constructor(private readonly session: ModelSession) {}
+  constructor(private readonly session: ModelRunner) {}
 
   /** Faces in `image`, best score first; boxes in pixels of `image`, scores 0–1. */
   async detect(image: RgbImage, options: Partial<SsdMobilenetv1Options> = {}): Promise<DetectedFace[]> {

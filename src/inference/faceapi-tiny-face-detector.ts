@@ -8,7 +8,7 @@ import { AppError } from '../errors.js';
 import { type Box, nonMaxSuppression } from '../imaging/geometry.js';
 import type { RgbImage } from '../imaging/image.js';
 import { type DetectedFace, type FaceApiNetInput, toFaceApiNetInput } from './faceapi-net-input.js';
-import type { ModelSession } from './session.js';
+import type { ModelRunner } from './batcher.js';
 
 export interface TinyFaceDetectorOptions {
   /** Square network input side in pixels, a multiple of 32 (face-api src/tinyYolov2/TinyYolov2Options.ts). Default 416. */
@@ -112,7 +112,7 @@ export function tinyFaceDetections(candidates: readonly TinyFaceCandidate[], ima
 }
 
 export class FaceApiTinyFaceDetector {
-  constructor(private readonly session: ModelSession) {}
+  constructor(private readonly session: ModelRunner) {}
 
   /** Faces in `image`, best score first; boxes in pixels of `image`, scores 0–1. */
   async detect(image: RgbImage, options: Partial<TinyFaceDetectorOptions> = {}): Promise<DetectedFace[]> {

@@ -5,7 +5,7 @@
  * the full value (the rounding is for display only).
  */
 import { HumanCropClassifier, type HumanCropClassifierSpec } from './human-crop-classifier.js';
-import type { ModelSession } from './session.js';
+import type { ModelRunner } from './batcher.js';
 
 export const HUMAN_ANTISPOOF_SPEC: HumanCropClassifierSpec = Object.freeze({
   /** models/antispoof.json input shape [-1, 128, 128, 3]. */
@@ -17,7 +17,7 @@ export const HUMAN_ANTISPOOF_SPEC: HumanCropClassifierSpec = Object.freeze({
 });
 
 export class HumanAntispoof extends HumanCropClassifier {
-  constructor(session: ModelSession) {
+  constructor(session: ModelRunner) {
     super(session, HUMAN_ANTISPOOF_SPEC);
   }
 }

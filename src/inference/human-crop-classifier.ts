@@ -7,7 +7,7 @@ import { AppError } from '../errors.js';
 import type { Box } from '../imaging/geometry.js';
 import type { RgbImage } from '../imaging/image.js';
 import { humanFaceCrop, humanModelInput } from './human-face-crop.js';
-import type { ModelSession } from './session.js';
+import type { ModelRunner } from './batcher.js';
 
 export interface HumanCropClassifierSpec {
   /** Square network input side, pixels. */
@@ -22,7 +22,7 @@ export interface HumanCropClassifierSpec {
 
 export class HumanCropClassifier {
   constructor(
-    private readonly session: ModelSession,
+    private readonly session: ModelRunner,
     private readonly spec: HumanCropClassifierSpec,
   ) {}
 

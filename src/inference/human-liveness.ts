@@ -5,7 +5,7 @@
  * 32×32, RGB 0–1.
  */
 import { HumanCropClassifier, type HumanCropClassifierSpec } from './human-crop-classifier.js';
-import type { ModelSession } from './session.js';
+import type { ModelRunner } from './batcher.js';
 
 export const HUMAN_LIVENESS_SPEC: HumanCropClassifierSpec = Object.freeze({
   /** models/liveness.json input shape [-1, 32, 32, 3]. */
@@ -18,7 +18,7 @@ export const HUMAN_LIVENESS_SPEC: HumanCropClassifierSpec = Object.freeze({
 });
 
 export class HumanLiveness extends HumanCropClassifier {
-  constructor(session: ModelSession) {
+  constructor(session: ModelRunner) {
     super(session, HUMAN_LIVENESS_SPEC);
   }
 }

@@ -13,7 +13,7 @@
 import type { Box } from '../imaging/geometry.js';
 import { type PixelRect, cropResize, toBgrNchwFloat } from '../imaging/crop.js';
 import type { RgbImage } from '../imaging/image.js';
-import type { ModelSession } from './session.js';
+import type { ModelRunner } from './batcher.js';
 
 /** Network input side, pixels (the `80x80` in the upstream file names). */
 export const MINIFASNET_INPUT_SIZE = 80;
@@ -77,7 +77,7 @@ export function realProbability(logits: ArrayLike<number>): number {
 /** One MiniFASNet variant: a session created once by the caller plus its face-crop scale (packs.json `faceCropScale`). */
 export class MiniFasnet {
   constructor(
-    private readonly session: ModelSession,
+    private readonly session: ModelRunner,
     readonly faceCropScale: number,
   ) {}
 

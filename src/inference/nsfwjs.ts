@@ -6,7 +6,7 @@
  */
 import { AppError } from '../errors.js';
 import type { RgbImage } from '../imaging/image.js';
-import type { ModelSession } from './session.js';
+import type { ModelRunner } from './batcher.js';
 
 /** Network input side, pixels (nsfwjs mobilenet_v2 model.json input shape [-1, 224, 224, 3]). */
 export const NSFWJS_INPUT_SIZE = 224;
@@ -51,7 +51,7 @@ export function nsfwjsInput(image: RgbImage, size = NSFWJS_INPUT_SIZE): Float32A
 }
 
 export class NsfwjsClassifier {
-  constructor(private readonly session: ModelSession) {}
+  constructor(private readonly session: ModelRunner) {}
 
   /** Class probabilities (0–1, summing to 1) for the whole image. */
   async classify(image: RgbImage): Promise<NsfwProbabilities> {

@@ -6,16 +6,32 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../errors.js';
+import { acceptsBatch, type BatcherOptions, type BatcherStats, DynamicBatcher, type ModelRunner } from './batcher.js';
 import { concreteInputShape, type ModelEntry, type ModelTask, readManifest } from './manifest.js';
 import { type PackEntry, type PackList, type PackState, packStatuses } from './packs.js';
-import { ModelSession, type SessionOptions, type ValueInfo } from './session.js';
+import { type LoadedSession, MAIN_THREAD_HOST, type SessionHost } from './session-host.js';
+import type { SessionOptions, ValueInfo } from './session.js';
 
 /** `embedded`: built from npm-shipped weights (models/manifest.json); `pack`: optional download (models/packs.json). */
 export type ModelOrigin = 'embedded' | 'pack';
 
-export type LoadedModel =
-  | { origin: 'embedded'; entry: ModelEntry; session: ModelSession }
-  | { origin: 'pack'; entry: PackEntry; session: ModelSession };
+/**
+ * `session` is the model itself; `runner` is what the pipeline calls: a DynamicBatcher in front of the session
+ * when batching is on and the model takes a batch axis, else the session. `batcher` is that batcher, if any.
+ */
+export type LoadedModel = (
+  | { origin: 'embedded'; entry: ModelEntry; session: LoadedSession }
+  | { origin: 'pack'; entry: PackEntry; session: LoadedSession }
+) & { runner: ModelRunner; batcher?: DynamicBatcher };
+
+/** Batching as /health reports it for one model. */
+export type ModelBatching =
+  | { state: 'off' }
+  | { state: 'fixed-batch'; reason: string }
+  | ({ state: 'on'; maxBatch: number; maxDelayMs: number; meanBatch: number; meanQueuedMs: number } & BatcherStats);
+
+/** No batching: every run goes straight to its session. */
+export const NO_BATCHING: BatcherOptions = Object.freeze({ maxBatch: 1, maxDelayMs: 0 });
 
 /** What a file-backed model entry must say for it to be loaded and checked (manifest and pack entries both do). */
 type LoadableEntry = Pick<ModelEntry, 'id' | 'file' | 'sha256' | 'inputs' | 'outputs'>;
@@ -69,7 +85,7 @@ export function compareGraphToManifest(
 }
 
 /** Loads one model file after checking its sha256 and then its graph against the entry. */
-export async function loadModel(entry: LoadableEntry, dir: string, options: SessionOptions): Promise<ModelSession> {
+export async function loadModel(entry: LoadableEntry, dir: string, options: SessionOptions, host: SessionHost = MAIN_THREAD_HOST): Promise<LoadedSession> {
   const file = path.join(dir, entry.file);
   let bytes: Buffer;
   try {
@@ -81,7 +97,7 @@ export async function loadModel(entry: LoadableEntry, dir: string, options: Sess
   if (hash !== entry.sha256) {
     throw new AppError('MODEL_INVALID', `model ${entry.id}: ${file} expected sha256 ${entry.sha256}, got ${hash} (rebuild with \`npm run models\`)`);
   }
-  const session = await ModelSession.create(entry.id, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), options);
+  const session = await host.create(entry.id, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), options);
   const problems = compareGraphToManifest(entry, session);
   if (problems.length > 0) {
     await session.release();
@@ -96,19 +112,40 @@ export class ModelRegistry {
     readonly executionProvider: SessionOptions['executionProvider'],
     /** Every listed optional pack and whether it is installed (loaded) or missing. */
     readonly packs: readonly PackAvailability[],
+    /** The batching asked for (BATCH_MAX_SIZE, BATCH_MAX_DELAY_MS); maxBatch 1 = off. */
+    readonly batching: BatcherOptions,
+    private readonly host: SessionHost,
   ) {}
+
+  /** Where the sessions run: `main` (the event loop's thread) or `worker` (one inference thread). */
+  get inferenceThread(): SessionHost['mode'] {
+    return this.host.mode;
+  }
 
   /**
    * Loads every model in `<modelsDir>/manifest.json`, then every installed optional pack. Any mismatch
    * (file hash, graph vs entry, a pack file whose sha256 is wrong) fails the whole load; a pack that is
-   * simply not installed is listed as missing.
+   * simply not installed is listed as missing. With `batching.maxBatch` > 1, every model whose inputs take a
+   * batch axis gets a DynamicBatcher in front of it (models with a fixed batch of 1 run unbatched). `host`
+   * (default: this thread) creates the sessions; the registry owns it from here and closes it in dispose().
    */
-  static async load(modelsDir: string, options: SessionOptions, packSource?: PackSource): Promise<ModelRegistry> {
+  static async load(
+    modelsDir: string,
+    options: SessionOptions,
+    packSource?: PackSource,
+    batching: BatcherOptions = NO_BATCHING,
+    host: SessionHost = MAIN_THREAD_HOST,
+  ): Promise<ModelRegistry> {
     const manifest = readManifest(path.join(modelsDir, 'manifest.json'));
     const models = new Map<string, LoadedModel>();
     const packs: PackAvailability[] = [];
     try {
-      for (const entry of manifest.models) models.set(entry.id, { origin: 'embedded', entry, session: await loadModel(entry, modelsDir, options) });
+      const withRunner = (session: LoadedSession) => {
+        if (batching.maxBatch === 1 || !acceptsBatch(session)) return { session, runner: session };
+        const batcher = new DynamicBatcher(session, batching);
+        return { session, runner: batcher, batcher };
+      };
+      for (const entry of manifest.models) models.set(entry.id, { origin: 'embedded', entry, ...withRunner(await loadModel(entry, modelsDir, options, host)) });
       for (const status of packSource ? packStatuses(packSource.dir, packSource.list) : []) {
         const { pack } = status;
         packs.push({ id: pack.id, task: pack.task, state: status.state });
@@ -117,13 +154,14 @@ export class ModelRegistry {
           throw new AppError('MODEL_INVALID', `pack ${pack.id}: ${status.file} does not have the listed sha256 ${pack.sha256} (re-run \`npm run models:fetch\`)`);
         }
         if (models.has(pack.id)) throw new AppError('MODEL_INVALID', `pack ${pack.id}: id already used by an embedded model`);
-        models.set(pack.id, { origin: 'pack', entry: pack, session: await loadModel(pack, packSource!.dir, options) });
+        models.set(pack.id, { origin: 'pack', entry: pack, ...withRunner(await loadModel(pack, packSource!.dir, options, host)) });
       }
     } catch (error) {
       await Promise.all([...models.values()].map((m) => m.session.release()));
+      await host.close();
       throw error;
     }
-    return new ModelRegistry(models, options.executionProvider, packs);
+    return new ModelRegistry(models, options.executionProvider, packs, { ...batching }, host);
   }
 
   /**
@@ -149,6 +187,24 @@ export class ModelRegistry {
     return { warmed, skipped };
   }
 
+  /** How one model is batched, with its counters since start-up (for /health). */
+  batchingOf(model: LoadedModel): ModelBatching {
+    if (this.batching.maxBatch === 1) return { state: 'off' };
+    if (!model.batcher) {
+      const input = model.session.inputs.find((i) => i.shape.length === 0 || (typeof i.shape[0] === 'number' && i.shape[0] > 0));
+      return { state: 'fixed-batch', reason: `input ${input?.name ?? '?'} has a fixed first dim: [${input?.shape.join(', ') ?? ''}]` };
+    }
+    const stats = model.batcher.stats();
+    return {
+      state: 'on',
+      maxBatch: this.batching.maxBatch,
+      maxDelayMs: this.batching.maxDelayMs,
+      ...stats,
+      meanBatch: stats.batches === 0 ? 0 : Math.round((stats.rows / stats.batches) * 100) / 100,
+      meanQueuedMs: stats.items === 0 ? 0 : Math.round((stats.queuedMs / stats.items) * 1000) / 1000,
+    };
+  }
+
   list(): LoadedModel[] {
     return [...this.models.values()];
   }
@@ -166,5 +222,6 @@ export class ModelRegistry {
 
   async dispose(): Promise<void> {
     await Promise.all(this.list().map((m) => m.session.release()));
+    await this.host.close();
   }
 }

@@ -5,8 +5,9 @@
  * model's declared inputs before calling ORT, and hands back plain typed arrays so that no other module
  * depends on ORT's types.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { AppError } from '../errors.js';
@@ -24,6 +25,11 @@ export interface SessionOptions {
   interOpThreads: number;
   /** CUDA device ordinal, when executionProvider is `cuda`. */
   cudaDeviceId: number;
+  /**
+   * Record where ORT placed the graph's nodes during the first run (ORT's profiler, then switched off):
+   * see `ModelSession.placement`. Default true.
+   */
+  recordPlacement?: boolean;
 }
 
 export const DEFAULT_SESSION_OPTIONS: SessionOptions = Object.freeze({
@@ -32,6 +38,39 @@ export const DEFAULT_SESSION_OPTIONS: SessionOptions = Object.freeze({
   interOpThreads: 0,
   cudaDeviceId: 0,
 });
+
+/**
+ * Where ORT actually ran a model's nodes, read from its profiler during the model's first run: with CUDA,
+ * ORT places nodes whose op the CUDA provider lacks on the CPU without saying so (the "silent fallback"),
+ * and this is how it shows. Provider names are ORT's (`CPUExecutionProvider`, `CUDAExecutionProvider`).
+ */
+export interface NodePlacement {
+  /** Node runs per provider during the profiled run(s). */
+  nodes: Record<string, number>;
+  /** Kernel time per provider during the profiled run(s), microseconds. */
+  kernelMicros: Record<string, number>;
+  /** Op types that ran on a provider other than the one asked for (e.g. `Memcpy`, shape ops on CPU under CUDA), sorted. */
+  otherProviderOps: string[];
+}
+
+/** ORT's name for each of our providers (as written in its profiler's `args.provider`). */
+const ORT_PROVIDER_NAMES: Record<ExecutionProvider, string> = { cpu: 'CPUExecutionProvider', cuda: 'CUDAExecutionProvider' };
+
+/** Reads an ORT profile (Chrome trace JSON) into a NodePlacement (pure; exported for tests). */
+export function placementFromProfile(events: unknown, asked: ExecutionProvider): NodePlacement {
+  const nodes: Record<string, number> = {};
+  const kernelMicros: Record<string, number> = {};
+  const other = new Set<string>();
+  for (const e of Array.isArray(events) ? events : []) {
+    const event = e as { cat?: string; dur?: number; args?: { provider?: string; op_name?: string } };
+    const provider = event.args?.provider;
+    if (event.cat !== 'Node' || !provider) continue;
+    nodes[provider] = (nodes[provider] ?? 0) + 1;
+    kernelMicros[provider] = (kernelMicros[provider] ?? 0) + (event.dur ?? 0);
+    if (provider !== ORT_PROVIDER_NAMES[asked] && event.args?.op_name) other.add(event.args.op_name);
+  }
+  return { nodes, kernelMicros, otherProviderOps: [...other].sort() };
+}
 
 export type TensorElementType = 'float32' | 'int32' | 'int64' | 'uint8' | 'bool' | string;
 
@@ -78,7 +117,7 @@ export function assertCudaProviderPresent(dir: string = ortBinaryDirectory()): v
   }
 }
 
-function sessionCreateOptions(options: SessionOptions): ort.InferenceSession.SessionOptions {
+function sessionCreateOptions(options: SessionOptions, profilePrefix: string | undefined): ort.InferenceSession.SessionOptions {
   const executionProviders: ort.InferenceSession.ExecutionProviderConfig[] =
     options.executionProvider === 'cuda' ? [{ name: 'cuda', deviceId: options.cudaDeviceId }] : ['cpu'];
   const created: ort.InferenceSession.SessionOptions = {
@@ -90,6 +129,10 @@ function sessionCreateOptions(options: SessionOptions): ort.InferenceSession.Ses
     // (40 ms alone). ORT config keys session.intra_op/inter_op.allow_spinning (onnxruntime_session_options_config_keys.h).
     extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
   };
+  if (profilePrefix) {
+    created.enableProfiling = true;
+    created.profileFilePrefix = profilePrefix;
+  }
   if (options.intraOpThreads > 0) created.intraOpNumThreads = options.intraOpThreads;
   if (options.interOpThreads > 0) created.interOpNumThreads = options.interOpThreads;
   return created;
@@ -102,13 +145,31 @@ function describeMetadata(meta: readonly ort.InferenceSession.ValueMetadata[]): 
 }
 
 export class ModelSession {
+  private measuredPlacement: NodePlacement | undefined;
+  private placementError: string | undefined;
+
   private constructor(
     readonly label: string,
     private readonly session: ort.InferenceSession,
     readonly executionProvider: ExecutionProvider,
     readonly inputs: readonly ValueInfo[],
     readonly outputs: readonly ValueInfo[],
+    /** Directory ORT's profiler writes to until the first run ends; undefined once read (or when not recorded). */
+    private profileDir: string | undefined,
   ) {}
+
+  /**
+   * Where ORT ran this model's nodes during its first run (warm-up, or the first request for a model that
+   * is not warmed up); undefined before that run or when recordPlacement was false.
+   */
+  get placement(): NodePlacement | undefined {
+    return this.measuredPlacement;
+  }
+
+  /** Why placement could not be read, if it could not (the profile is best-effort: it never fails a run). */
+  get placementProblem(): string | undefined {
+    return this.placementError;
+  }
 
   /** Loads a model from a file path or bytes. `label` names the model in every error message. */
   static async create(label: string, model: string | Uint8Array, options: SessionOptions = DEFAULT_SESSION_OPTIONS): Promise<ModelSession> {
@@ -119,18 +180,36 @@ export class ModelSession {
       );
     }
     if (options.executionProvider === 'cuda') assertCudaProviderPresent();
+    const profileDir = options.recordPlacement === false ? undefined : mkdtempSync(path.join(tmpdir(), 'ort-placement-'));
+    const createOptions = sessionCreateOptions(options, profileDir && path.join(profileDir, 'profile'));
     let session: ort.InferenceSession;
     try {
       session =
-        typeof model === 'string'
-          ? await ort.InferenceSession.create(model, sessionCreateOptions(options))
-          : await ort.InferenceSession.create(model, sessionCreateOptions(options));
+        typeof model === 'string' ? await ort.InferenceSession.create(model, createOptions) : await ort.InferenceSession.create(model, createOptions);
     } catch (error) {
+      if (profileDir) rmSync(profileDir, { recursive: true, force: true });
       const message = error instanceof Error ? error.message : String(error);
       const code = options.executionProvider === 'cuda' && /cuda|provider|\.so/i.test(message) ? 'EXECUTION_PROVIDER_UNAVAILABLE' : 'MODEL_INVALID';
       throw new AppError(code, `model ${label}: ONNX Runtime could not load it with the ${options.executionProvider} provider: ${message}`, { cause: error });
     }
-    return new ModelSession(label, session, options.executionProvider, describeMetadata(session.inputMetadata), describeMetadata(session.outputMetadata));
+    return new ModelSession(label, session, options.executionProvider, describeMetadata(session.inputMetadata), describeMetadata(session.outputMetadata), profileDir);
+  }
+
+  /** Ends ORT's profiler after the first run and reads where the nodes ran; never throws. */
+  private readPlacement(): void {
+    const dir = this.profileDir;
+    if (!dir) return;
+    this.profileDir = undefined;
+    try {
+      this.session.endProfiling();
+      const file = readdirSync(dir).find((f) => f.endsWith('.json'));
+      if (!file) throw new Error(`ORT wrote no profile in ${dir}`);
+      this.measuredPlacement = placementFromProfile(JSON.parse(readFileSync(path.join(dir, file), 'utf8')), this.executionProvider);
+    } catch (error) {
+      this.placementError = error instanceof Error ? error.message : String(error);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
 
   /**
@@ -167,10 +246,21 @@ export class ModelSession {
       t.dispose?.();
     }
     for (const t of Object.values(ortFeeds)) t.dispose?.();
+    if (this.profileDir) this.readPlacement();
     return out;
   }
 
   async release(): Promise<void> {
+    if (this.profileDir) {
+      // Never ran: end the profiler so ORT does not write a profile at release, then drop the directory.
+      try {
+        this.session.endProfiling();
+      } catch {
+        // nothing to keep: the directory goes either way
+      }
+      rmSync(this.profileDir, { recursive: true, force: true });
+      this.profileDir = undefined;
+    }
     await this.session.release();
   }
 }

@@ -9,7 +9,7 @@ import { AppError } from '../errors.js';
 import { type Box, nonMaxSuppression } from '../imaging/geometry.js';
 import { cropResize } from '../imaging/crop.js';
 import { type RgbImage, toNchwFloat } from '../imaging/image.js';
-import type { ModelSession } from './session.js';
+import type { ModelRunner } from './batcher.js';
 
 export const ULTRAFACE_MASKED_INPUT = { width: 640, height: 480 } as const;
 /** Pixel normalisation: (x − 127) / 128 (upstream detect_imgs_onnx.py). */
@@ -57,7 +57,7 @@ export function decodeMaskedFaces(scores: ArrayLike<number>, boxes: ArrayLike<nu
 }
 
 export class UltraFaceMasked {
-  constructor(private readonly session: ModelSession) {}
+  constructor(private readonly session: ModelRunner) {}
 
   async detect(image: RgbImage): Promise<MaskedFaceDetection[]> {
     const { width, height } = ULTRAFACE_MASKED_INPUT;

@@ -17,7 +17,8 @@
 import { type Box, clampBox, nonMaxSuppression } from '../imaging/geometry.js';
 import { letterbox, toBgrNchwFloat } from '../imaging/crop.js';
 import type { RgbImage } from '../imaging/image.js';
-import type { ModelSession, Tensor } from './session.js';
+import type { ModelRunner } from './batcher.js';
+import type { Tensor } from './session.js';
 
 /** Feature-map strides of the three YuNet heads (libfacedetection.train configs: strides [8, 16, 32]). */
 export const YUNET_STRIDES = [8, 16, 32] as const;
@@ -146,7 +147,7 @@ export function yunetFaces(
 
 /** A YuNet model: its session is created once by the caller and handed in. */
 export class YunetDetector {
-  constructor(private readonly session: ModelSession) {
+  constructor(private readonly session: ModelRunner) {
     const input = session.inputs[0];
     if (!input || input.shape.length !== 4) throw new Error(`model ${session.label}: expected one NCHW input, got ${JSON.stringify(session.inputs)}`);
   }

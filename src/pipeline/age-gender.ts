@@ -54,7 +54,7 @@ export class AgeGenderEstimator {
   private readonly net: FaceApiAgeGender;
 
   constructor(registry: ModelRegistry) {
-    this.net = new FaceApiAgeGender(registry.get('faceapi-age-gender').session);
+    this.net = new FaceApiAgeGender(registry.get('faceapi-age-gender').runner);
   }
 
   async estimate(analysis: FaceAnalysis): Promise<{ ageRange: AgeRangeResult; gender: GenderResult; age: number; male: number }> {

@@ -65,8 +65,8 @@ export class FaceAnalyzer {
   private readonly landmarks: FaceApiLandmarks68;
 
   constructor(registry: ModelRegistry) {
-    this.detector = new FaceApiSsdMobilenetv1(registry.get('faceapi-ssd-mobilenetv1').session);
-    this.landmarks = new FaceApiLandmarks68(registry.get('faceapi-face-landmark-68').session);
+    this.detector = new FaceApiSsdMobilenetv1(registry.get('faceapi-ssd-mobilenetv1').runner);
+    this.landmarks = new FaceApiLandmarks68(registry.get('faceapi-face-landmark-68').runner);
   }
 
   /**

@@ -47,7 +47,7 @@ export class FaceEmbedder {
   private readonly recognition: FaceApiFaceRecognition;
 
   constructor(registry: ModelRegistry) {
-    this.recognition = new FaceApiFaceRecognition(registry.get('faceapi-face-recognition').session);
+    this.recognition = new FaceApiFaceRecognition(registry.get('faceapi-face-recognition').runner);
   }
 
   /** 128-d descriptor of the analysed primary face. */

@@ -80,15 +80,15 @@ export class LivenessEstimator {
     registry: ModelRegistry,
     private readonly calibration: LivenessCalibration = LIVENESS_CALIBRATION,
   ) {
-    this.antispoof = new HumanAntispoof(registry.get('human-antispoof').session);
-    this.liveness = new HumanLiveness(registry.get('human-liveness').session);
+    this.antispoof = new HumanAntispoof(registry.get('human-antispoof').runner);
+    this.liveness = new HumanLiveness(registry.get('human-liveness').runner);
     const packs = registry.list().filter((m) => m.origin === 'pack' && (MINIFASNET_PACKS as readonly string[]).includes(m.entry.id));
     this.minifasnet =
       packs.length === MINIFASNET_PACKS.length
         ? packs.map((m) => {
             const scale = m.origin === 'pack' ? m.entry.faceCropScale : undefined;
             if (!scale) throw new Error(`pack ${m.entry.id}: packs.json has no faceCropScale`);
-            return new MiniFasnet(m.session, scale);
+            return new MiniFasnet(m.runner, scale);
           })
         : [];
   }

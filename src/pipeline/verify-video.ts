@@ -19,6 +19,7 @@ import { CROPPED_FACE_JPEG_QUALITY } from './check-liveness.js';
 import { FaceEmbedder, euclideanDistance } from './face-embedding.js';
 import { LIVENESS_CALIBRATION } from './liveness-calibration.js';
 import { LivenessEstimator } from './liveness.js';
+import { mapLimited } from './map-limited.js';
 import type { AngleSample } from './nod.js';
 import { MATCH_DISTANCE_THRESHOLD, MatchFaceDescriber, matchScore } from './match-face.js';
 import type { FaceAnalysis } from './types.js';
@@ -101,9 +102,12 @@ export function createVerifyVideo(registry: ModelRegistry, options: VerifyVideoO
   const analyzer = new FaceAnalyzer(registry);
   const embedder = new FaceEmbedder(registry);
   const liveness = new LivenessEstimator(registry);
-  const faceMesh = new FaceMeshRunner(registry.get('human-facemesh').session);
-  const iris = new IrisRunner(registry.get('human-iris').session);
+  const faceMesh = new FaceMeshRunner(registry.get('human-facemesh').runner);
+  const iris = new IrisRunner(registry.get('human-iris').runner);
   const describer = new MatchFaceDescriber(registry);
+  // With dynamic batching on, up to a batch of frames go through the models together (the batcher joins their
+  // runs); off, frames go one after the other, since every run already uses all of ORT's threads.
+  const framesInFlight = registry.batching.maxBatch;
 
   async function observe(timeSeconds: number, image: RgbImage): Promise<FrameDetail> {
     let analysis: FaceAnalysis;
@@ -135,8 +139,7 @@ export function createVerifyVideo(registry: ModelRegistry, options: VerifyVideoO
     const id = input.id ? await describer.describeUpload(input.id, 'id', options.maxImagePixels) : undefined;
     const video = await options.readVideo(input.video);
 
-    const frames: FrameDetail[] = [];
-    for (const frame of video.frames) frames.push(await observe(frame.timeSeconds, frame.image));
+    const frames = await mapLimited(video.frames, framesInFlight, (frame) => observe(frame.timeSeconds, frame.image));
     const withFace = frames.filter((f) => f.descriptor !== undefined);
     if (withFace.length === 0) throw new AppError('NO_FACE_DETECTED', `no face detected in any of the ${frames.length} frames sampled from the video`);
 

@@ -6,7 +6,7 @@
  */
 import type { FaceAnalysis } from '../pipeline/types.js';
 import { faceRegions, landmarksInCrop } from './face-regions.js';
-import { type LumaStats, lumaStats, toGrey } from './image-stats.js';
+import { type LumaStats, lumaStats, toGrey, wholeImageLuma } from './image-stats.js';
 
 export interface ExposureMeasurement {
   /** Face skin: from the eye line to the mouth, outer eye corner to outer eye corner, aligned crop. */
@@ -26,17 +26,6 @@ export function measureExposure(analysis: FaceAnalysis): ExposureMeasurement {
     y0: Math.min(regions.leftEye.y0, regions.rightEye.y0),
     y1: regions.mouth.y1,
   });
-  const grey = toGrey(analysis.image);
-  const histogram = new Uint32Array(256);
-  for (const v of grey.data) histogram[Math.min(255, Math.round(v))]!++;
-  let seen = 0;
-  let imageP95 = 255;
-  for (let level = 0; level < 256; level++) {
-    seen += histogram[level]!;
-    if (seen >= 0.95 * grey.data.length) {
-      imageP95 = level;
-      break;
-    }
-  }
-  return { face, image: lumaStats(grey), imageP95 };
+  const whole = wholeImageLuma(analysis.image, 0.95);
+  return { face, image: whole.stats, imageP95: whole.percentile };
 }

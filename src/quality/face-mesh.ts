@@ -8,7 +8,7 @@
 import { AppError } from '../errors.js';
 import type { Box } from '../imaging/geometry.js';
 import { cropAndResizeUnit, HUMAN_FACE_CROP_SIZE, humanCropBox, humanFaceCrop, humanModelInput, landmarkExtent } from '../inference/human-face-crop.js';
-import type { ModelSession } from '../inference/session.js';
+import type { ModelRunner } from '../inference/batcher.js';
 import type { FaceAnalysis } from '../pipeline/types.js';
 
 /** 468 points (x, y, z) in pixels of the 192² crop; z is relative depth on the same scale (negative = towards the camera). */
@@ -27,7 +27,7 @@ export function meshPoints(flat: ArrayLike<number>): [number, number, number][] 
 }
 
 export class FaceMeshRunner {
-  constructor(private readonly session: ModelSession) {}
+  constructor(private readonly session: ModelRunner) {}
 
   async run(analysis: FaceAnalysis): Promise<FaceMesh> {
     const size = HUMAN_FACE_CROP_SIZE;
@@ -58,7 +58,7 @@ export interface EyeContour {
  * 0–8 = EyeLower0, 9–15 = EyeUpper0; Human facemeshcoords.ts irisIndices) in image pixels.
  */
 export class IrisRunner {
-  constructor(private readonly session: ModelSession) {}
+  constructor(private readonly session: ModelRunner) {}
 
   async run(analysis: FaceAnalysis, mesh: FaceMesh): Promise<{ left: EyeContour; right: EyeContour }> {
     const size = IRIS_INPUT_SIZE;

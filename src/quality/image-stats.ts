@@ -114,6 +114,55 @@ export function lumaStats(grey: GreyImage, rect?: Rect): LumaStats {
   return { mean, std: Math.sqrt(Math.max(0, sumSq / n - mean * mean)), darkFraction: dark / n, brightFraction: bright / n, count: n };
 }
 
+/**
+ * Pixels `wholeImageLuma` measures at most (2^19 ≈ 0.5 MP): larger images are sampled on a regular grid of
+ * every `stride`-th column and row. Image-level mean, spread, clipped fractions and percentiles of a
+ * half-megapixel grid differ from the full image's only by sampling noise (well under a grey level), while
+ * the full pass over a 1080p photo cost ≈ 20 ms of main-thread time per request (bench/RESULTS.md "Where the
+ * time goes (issue #8)").
+ */
+export const WHOLE_IMAGE_LUMA_MAX_SAMPLES = 1 << 19;
+
+/**
+ * Luma statistics and luma percentile `p` (0–1) of a whole image in one pass over its RGB bytes, without
+ * building a grey plane. Up to WHOLE_IMAGE_LUMA_MAX_SAMPLES pixels it equals `lumaStats(toGrey(image))` and a
+ * histogram of `Math.round` of that grey plane bit for bit (each luma is rounded to float32 as the grey plane
+ * stores it); larger images are measured on a grid (see WHOLE_IMAGE_LUMA_MAX_SAMPLES).
+ */
+export function wholeImageLuma(image: RgbImage, p: number): { stats: LumaStats; percentile: number } {
+  const { data, width, height } = image;
+  const stride = Math.max(1, Math.ceil(Math.sqrt((width * height) / WHOLE_IMAGE_LUMA_MAX_SAMPLES)));
+  const histogram = new Uint32Array(256);
+  let sum = 0;
+  let sumSq = 0;
+  let dark = 0;
+  let bright = 0;
+  let n = 0;
+  for (let y = 0; y < height; y += stride) {
+    for (let j = y * width * 3, end = (y + 1) * width * 3; j < end; j += 3 * stride) {
+      const v = Math.fround(LUMA[0] * data[j]! + LUMA[1] * data[j + 1]! + LUMA[2] * data[j + 2]!);
+      sum += v;
+      sumSq += v * v;
+      if (v <= DARK_CLIP_LEVEL) dark++;
+      if (v >= BRIGHT_CLIP_LEVEL) bright++;
+      histogram[Math.min(255, Math.round(v))]!++;
+      n++;
+    }
+  }
+  if (n === 0) return { stats: { mean: 0, std: 0, darkFraction: 0, brightFraction: 0, count: 0 }, percentile: 0 };
+  let seen = 0;
+  let percentile = 255;
+  for (let level = 0; level < 256; level++) {
+    seen += histogram[level]!;
+    if (seen >= p * n) {
+      percentile = level;
+      break;
+    }
+  }
+  const mean = sum / n;
+  return { stats: { mean, std: Math.sqrt(Math.max(0, sumSq / n - mean * mean)), darkFraction: dark / n, brightFraction: bright / n, count: n }, percentile };
+}
+
 /** Mean RGB over `rect`, each 0–255. */
 export function meanColour(image: RgbImage, rect: Rect): [number, number, number] {
   const r = clampRect(rect, image.width, image.height);

@@ -42,11 +42,11 @@ function lazy<T>(compute: () => T): () => T {
 
 /** Builds the checker once per process (model wrappers are created here, from the registry). */
 export function createQualityChecker(registry: ModelRegistry): QualityChecker {
-  const faceMesh = new FaceMeshRunner(registry.get('human-facemesh').session);
-  const iris = new IrisRunner(registry.get('human-iris').session);
-  const nsfw = new NsfwjsClassifier(registry.get('nsfwjs-mobilenet-v2').session);
+  const faceMesh = new FaceMeshRunner(registry.get('human-facemesh').runner);
+  const iris = new IrisRunner(registry.get('human-iris').runner);
+  const nsfw = new NsfwjsClassifier(registry.get('nsfwjs-mobilenet-v2').runner);
   const maskPack = registry.list().find((m) => m.entry.id === MASKED_FACE_PACK_ID);
-  const maskDetector = maskPack ? new UltraFaceMasked(maskPack.session) : undefined;
+  const maskDetector = maskPack ? new UltraFaceMasked(maskPack.runner) : undefined;
 
   return async function runQualityChecks(analysis, checks) {
     const mesh = lazy(() => faceMesh.run(analysis));

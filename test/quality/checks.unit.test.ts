@@ -4,7 +4,7 @@ import type { FaceDetection } from '../../src/pipeline/types.js';
 import { BLUR_LOG_LAPLACIAN_THRESHOLD, blurVerdict, measureSharpness } from '../../src/quality/blur.js';
 import { eyeOpenness, eyesClosedVerdict } from '../../src/quality/eyes-closed.js';
 import { headTurnedVerdict } from '../../src/quality/head-turned.js';
-import { laplacianVariance, lumaStats, toGrey } from '../../src/quality/image-stats.js';
+import { laplacianVariance, lumaStats, toGrey, WHOLE_IMAGE_LUMA_MAX_SAMPLES, wholeImageLuma } from '../../src/quality/image-stats.js';
 import { faceTooSmallVerdict, lowQualityVerdict } from '../../src/quality/low-quality.js';
 import { multipleFacesVerdict } from '../../src/quality/multiple-faces.js';
 import { measureBackground, nonWhiteBackgroundVerdict } from '../../src/quality/non-white-background.js';
@@ -34,6 +34,39 @@ describe('image statistics', () => {
     expect(s.mean).toBeCloseTo(255, 3);
     expect(s.brightFraction).toBe(1);
     expect(s.darkFraction).toBe(0);
+  });
+  it('wholeImageLuma gives exactly lumaStats(toGrey(image)) and the histogram percentile of the grey plane', () => {
+    // A pseudo-random image (fixed LCG seed) with every luma level and clipped tails, and an empty one.
+    let seed = 12345;
+    const next = () => (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24;
+    const image = { data: Uint8Array.from({ length: 97 * 61 * 3 }, next), width: 97, height: 61 };
+    const grey = toGrey(image);
+    const sorted = Array.from(grey.data, (v) => Math.min(255, Math.round(v))).sort((a, b) => a - b);
+    for (const p of [0.05, 0.5, 0.95]) {
+      const { stats, percentile } = wholeImageLuma(image, p);
+      expect(stats).toEqual(lumaStats(grey)); // bit for bit: same float32 luma, same summation order
+      expect(percentile).toBe(sorted[Math.ceil(p * sorted.length) - 1]);
+    }
+    expect(wholeImageLuma({ data: new Uint8Array(0), width: 0, height: 0 }, 0.95).stats.count).toBe(0);
+  });
+  it('wholeImageLuma measures a large image on a grid of at most WHOLE_IMAGE_LUMA_MAX_SAMPLES pixels, close to the full pass', () => {
+    // 1920 × 1080 (2.07 MP → stride 2 → 960 × 540 = 518,400 samples): a left-to-right ramp with noise.
+    let seed = 7;
+    const noise = () => ((seed = (seed * 1103515245 + 12345) >>> 0) >>> 27) - 16;
+    const [width, height] = [1920, 1080];
+    const data = new Uint8Array(width * height * 3);
+    for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) data.fill(Math.max(0, Math.min(255, Math.round((x / width) * 255) + noise())), (y * width + x) * 3, (y * width + x) * 3 + 3);
+    const image = { data, width, height };
+    const { stats, percentile } = wholeImageLuma(image, 0.95);
+    expect(stats.count).toBe(960 * 540);
+    expect(stats.count).toBeLessThanOrEqual(WHOLE_IMAGE_LUMA_MAX_SAMPLES);
+    const full = lumaStats(toGrey(image));
+    expect(Math.abs(stats.mean - full.mean)).toBeLessThan(0.5);
+    expect(Math.abs(stats.std - full.std)).toBeLessThan(0.5);
+    expect(Math.abs(stats.darkFraction - full.darkFraction)).toBeLessThan(0.005);
+    expect(Math.abs(stats.brightFraction - full.brightFraction)).toBeLessThan(0.005);
+    const sorted = Array.from(toGrey(image).data, (v) => Math.min(255, Math.round(v))).sort((a, b) => a - b);
+    expect(Math.abs(percentile - sorted[Math.ceil(0.95 * sorted.length) - 1]!)).toBeLessThanOrEqual(1);
   });
 });
 

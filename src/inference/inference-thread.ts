@@ -1,0 +1,184 @@
+/**
+ * One inference thread (worker_threads) that owns every ORT session, and the main-thread proxies for them.
+ *
+ * Why: onnxruntime-node 1.29 runs a model synchronously on the thread that calls `run` (its backend.js only
+ * defers the native call with setImmediate), so with sessions on the main thread every model run blocks HTTP,
+ * decoding callbacks and the other requests' pre-processing. Here the main thread posts a run and goes on;
+ * the inference thread runs models back to back. Measured in bench/RESULTS.md "Where the time goes (issue #8)".
+ *
+ * Inputs are copied to the thread (structured clone: callers may reuse their arrays), outputs are transferred
+ * back (no copy). A run's errors keep their stable code. If the thread dies, every pending and later run
+ * fails with INFERENCE_FAILED and `onExit` is told, so the service can stop instead of hanging.
+ */
+import type { EventLoopUtilization } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
+import { AppError, type ErrorCode } from '../errors.js';
+import type { LoadedSession, SessionHost } from './session-host.js';
+import type { ExecutionProvider, NodePlacement, SessionOptions, Tensor, ValueInfo } from './session.js';
+
+/** An error as it crosses the thread boundary. */
+export interface WireError {
+  code: ErrorCode;
+  message: string;
+  subject?: string;
+}
+
+export type ThreadRequest =
+  | { op: 'create'; id: number; label: string; model: Uint8Array; options: SessionOptions }
+  | { op: 'run'; id: number; sessionId: number; feeds: Record<string, Tensor>; outputNames: readonly string[] | undefined }
+  | { op: 'release'; id: number; sessionId: number };
+
+export type ThreadReply =
+  | {
+      id: number;
+      ok: true;
+      ready?: true;
+      sessionId?: number;
+      inputs?: readonly ValueInfo[];
+      outputs?: Record<string, Tensor> | readonly ValueInfo[];
+      placement?: NodePlacement;
+      placementProblem?: string;
+    }
+  | { id: number; ok: false; error: WireError };
+
+type Ok = Extract<ThreadReply, { ok: true }>;
+
+/** A typed array that owns exactly its buffer clones compactly; a view into a larger buffer is copied first. */
+const compact = (t: Tensor): Tensor => (t.data.byteOffset === 0 && t.data.byteLength === t.data.buffer.byteLength ? t : { data: t.data.slice(), dims: t.dims });
+
+export class InferenceThread implements SessionHost {
+  readonly mode = 'worker' as const;
+  private readonly pending = new Map<number, { resolve: (reply: Ok) => void; reject: (error: unknown) => void }>();
+  private nextId = 1;
+  private failure: AppError | undefined;
+  private closing = false;
+  private ready = false;
+
+  private constructor(
+    private readonly worker: Worker,
+    onExit: ((error: AppError) => void) | undefined,
+  ) {
+    worker.on('message', (reply: ThreadReply) => {
+      const waiter = this.pending.get(reply.id);
+      if (!waiter) return;
+      this.pending.delete(reply.id);
+      this.refWhileBusy();
+      if (reply.ok) waiter.resolve(reply);
+      else waiter.reject(new AppError(reply.error.code, reply.error.message, reply.error.subject !== undefined ? { subject: reply.error.subject } : undefined));
+    });
+    const fail = (why: string, cause?: unknown) => {
+      if (this.failure) return;
+      this.failure = new AppError('INFERENCE_FAILED', `inference thread ${why}`, cause !== undefined ? { cause } : undefined);
+      for (const waiter of this.pending.values()) waiter.reject(this.failure);
+      this.pending.clear();
+      if (this.ready && !this.closing) onExit?.(this.failure);
+    };
+    worker.on('error', (error) => fail(`failed: ${error instanceof Error ? error.message : String(error)}`, error));
+    worker.on('exit', (code) => fail(this.closing ? 'closed' : `exited unexpectedly (exit code ${code})`));
+  }
+
+  /** Starts the thread and waits until it is ready. `onExit` hears of a thread that dies while in use. */
+  static async start(onExit?: (error: AppError) => void): Promise<InferenceThread> {
+    const worker = new Worker(new URL('./inference-worker-entry.mjs', import.meta.url), { name: 'inference' });
+    const thread = new InferenceThread(worker, onExit);
+    await new Promise<void>((resolve, reject) => {
+      thread.pending.set(0, { resolve: () => resolve(), reject });
+    });
+    thread.ready = true;
+    thread.refWhileBusy();
+    return thread;
+  }
+
+  /** Keeps the process alive only while a reply is awaited: an idle thread never holds a finished program open. */
+  private refWhileBusy(): void {
+    if (this.pending.size > 0) this.worker.ref();
+    else this.worker.unref();
+  }
+
+  private request(message: ThreadRequest, transfer: ArrayBuffer[] = []): Promise<Ok> {
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => {
+      this.pending.set(message.id, { resolve, reject });
+      this.refWhileBusy();
+      try {
+        this.worker.postMessage(message, transfer);
+      } catch (error) {
+        this.pending.delete(message.id);
+        this.refWhileBusy();
+        reject(new AppError('INFERENCE_FAILED', `inference thread: could not send ${message.op}: ${error instanceof Error ? error.message : String(error)}`, { cause: error }));
+      }
+    });
+  }
+
+  async create(label: string, model: Uint8Array, options: SessionOptions): Promise<LoadedSession> {
+    const reply = await this.request({ op: 'create', id: this.nextId++, label, model, options });
+    return new ThreadModelSession(this, reply.sessionId!, label, options.executionProvider, reply.inputs as readonly ValueInfo[], (reply.outputs ?? []) as readonly ValueInfo[]);
+  }
+
+  /** @internal used by ThreadModelSession */
+  async runOn(session: ThreadModelSession, feeds: Record<string, Tensor>, outputNames: readonly string[] | undefined): Promise<Record<string, Tensor>> {
+    const reply = await this.request({
+      op: 'run',
+      id: this.nextId++,
+      sessionId: session.sessionId,
+      feeds: Object.fromEntries(Object.entries(feeds).map(([name, t]) => [name, compact(t)])),
+      outputNames,
+    });
+    if (reply.placement || reply.placementProblem) session.notePlacement(reply.placement, reply.placementProblem);
+    return reply.outputs as Record<string, Tensor>;
+  }
+
+  /** @internal used by ThreadModelSession */
+  async releaseOn(sessionId: number): Promise<void> {
+    if (this.failure) return; // the thread is gone, and its sessions with it
+    await this.request({ op: 'release', id: this.nextId++, sessionId });
+  }
+
+  /** The inference thread's event-loop utilisation (busy = running models), as performance.eventLoopUtilization. */
+  eventLoopUtilization(since?: EventLoopUtilization): EventLoopUtilization {
+    return since ? this.worker.performance.eventLoopUtilization(since) : this.worker.performance.eventLoopUtilization();
+  }
+
+  /** Ends the thread (pending runs fail with "inference thread closed"). */
+  async close(): Promise<void> {
+    this.closing = true;
+    await this.worker.terminate();
+  }
+}
+
+/** A model on the inference thread, as the rest of the code sees a ModelSession. */
+export class ThreadModelSession implements LoadedSession {
+  private measuredPlacement: NodePlacement | undefined;
+  private placementError: string | undefined;
+
+  constructor(
+    private readonly thread: InferenceThread,
+    readonly sessionId: number,
+    readonly label: string,
+    readonly executionProvider: ExecutionProvider,
+    readonly inputs: readonly ValueInfo[],
+    readonly outputs: readonly ValueInfo[],
+  ) {}
+
+  get placement(): NodePlacement | undefined {
+    return this.measuredPlacement;
+  }
+
+  get placementProblem(): string | undefined {
+    return this.placementError;
+  }
+
+  /** @internal set from the thread's reply to the first run */
+  notePlacement(placement: NodePlacement | undefined, problem: string | undefined): void {
+    this.measuredPlacement = placement;
+    this.placementError = problem;
+  }
+
+  run(feeds: Record<string, Tensor>, outputNames?: readonly string[]): Promise<Record<string, Tensor>> {
+    return this.thread.runOn(this, feeds, outputNames);
+  }
+
+  release(): Promise<void> {
+    return this.thread.releaseOn(this.sessionId);
+  }
+}
