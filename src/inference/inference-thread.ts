@@ -10,11 +10,12 @@
  * back (no copy). A run's errors keep their stable code. If the thread dies, every pending and later run
  * fails with INFERENCE_FAILED and `onExit` is told, so the service can stop instead of hanging.
  */
+import { rmSync } from 'node:fs';
 import type { EventLoopUtilization } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 import { AppError, type ErrorCode } from '../errors.js';
 import type { LoadedSession, SessionHost } from './session-host.js';
-import type { ExecutionProvider, NodePlacement, SessionOptions, Tensor, ValueInfo } from './session.js';
+import { type ExecutionProvider, type NodePlacement, placementRoot, type SessionOptions, type Tensor, type ValueInfo } from './session.js';
 
 /** An error as it crosses the thread boundary. */
 export interface WireError {
@@ -80,6 +81,9 @@ export class InferenceThread implements SessionHost {
   /** Starts the thread and waits until it is ready. `onExit` hears of a thread that dies while in use. */
   static async start(onExit?: (error: AppError) => void): Promise<InferenceThread> {
     const worker = new Worker(new URL('./inference-worker-entry.mjs', import.meta.url), { name: 'inference' });
+    // The thread's sessions profile under this process's placement root; a terminated worker may not run its own
+    // exit handler, so the main thread removes the root too.
+    process.once('exit', () => rmSync(placementRoot(), { recursive: true, force: true }));
     const thread = new InferenceThread(worker, onExit);
     await new Promise<void>((resolve, reject) => {
       thread.pending.set(0, { resolve: () => resolve(), reject });

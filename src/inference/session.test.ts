@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { GraphBuilder } from '../../scripts/convert/onnx-builder.js';
-import { assertCudaProviderPresent, ModelSession, ortBinaryDirectory, placementFromProfile } from './session.js';
+import { assertCudaProviderPresent, ModelSession, ortBinaryDirectory, placementFromProfile, placementRoot } from './session.js';
 
 /** True where the CUDA provider libraries were installed next to the binding (scripts/install-cuda-provider.sh): a GPU node. */
 const cudaProviderInstalled = existsSync(path.join(ortBinaryDirectory(), 'libonnxruntime_providers_cuda.so'));
@@ -58,6 +58,7 @@ describe('ModelSession', () => {
     const s = await ModelSession.create('relu', reluModel());
     const dir = profileDirOf(s)!;
     expect(existsSync(dir)).toBe(true);
+    expect(path.dirname(dir)).toBe(placementRoot()); // one root per process, removed when it exits
     expect(s.placement).toBeUndefined();
     const x = { data: Float32Array.from([-1, 2, -3, 4]), dims: [1, 4] };
     await s.run({ x });

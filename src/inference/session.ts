@@ -5,7 +5,7 @@
  * model's declared inputs before calling ORT, and hands back plain typed arrays so that no other module
  * depends on ORT's types.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -51,6 +51,41 @@ export interface NodePlacement {
   kernelMicros: Record<string, number>;
   /** Op types that ran on a provider other than the one asked for (e.g. `Memcpy`, shape ops on CPU under CUDA), sorted. */
   otherProviderOps: string[];
+}
+
+/** Where this process's sessions write ORT profiles until their first run ends: one directory per process id. */
+export const placementRoot = (pid: number = process.pid) => path.join(tmpdir(), `ort-placement-${pid}`);
+
+/** True when a process with this id is running (signal 0 checks without signalling). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+let placementRootReady = false;
+
+/**
+ * A fresh profile directory for one session, under this process's placement root. The root is created once
+ * per thread (the only module state here: a temp directory, by design per process), removed when the thread's
+ * `process` exits, and leftovers of processes that died without exiting (kill -9) are swept on the way: a
+ * session that never runs would otherwise leave ORT's profile file behind.
+ */
+function newProfileDir(): string {
+  const root = placementRoot();
+  if (!placementRootReady) {
+    placementRootReady = true;
+    for (const name of readdirSync(tmpdir())) {
+      const pid = /^ort-placement-(\d+)$/.exec(name)?.[1];
+      if (pid && Number(pid) !== process.pid && !processAlive(Number(pid))) rmSync(path.join(tmpdir(), name), { recursive: true, force: true });
+    }
+    mkdirSync(root, { recursive: true });
+    process.once('exit', () => rmSync(root, { recursive: true, force: true }));
+  }
+  return mkdtempSync(path.join(root, 'session-'));
 }
 
 /** ORT's name for each of our providers (as written in its profiler's `args.provider`). */
@@ -180,7 +215,7 @@ export class ModelSession {
       );
     }
     if (options.executionProvider === 'cuda') assertCudaProviderPresent();
-    const profileDir = options.recordPlacement === false ? undefined : mkdtempSync(path.join(tmpdir(), 'ort-placement-'));
+    const profileDir = options.recordPlacement === false ? undefined : newProfileDir();
     const createOptions = sessionCreateOptions(options, profileDir && path.join(profileDir, 'profile'));
     let session: ort.InferenceSession;
     try {
