@@ -23,6 +23,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
+import { acceptsBatch } from '../src/inference/batcher.js';
 import { concreteInputShape, type TensorInputSpec } from '../src/inference/manifest.js';
 import { ModelRegistry } from '../src/inference/registry.js';
 import { ortVersion, type Tensor } from '../src/inference/session.js';
@@ -103,7 +104,7 @@ async function benchModels(): Promise<void> {
     console.log(
       `| ${entry.id} | ${entry.task} | ${dims} | ${mean.toFixed(2)} | ${percentile(sorted, 50).toFixed(2)} | ${percentile(sorted, 95).toFixed(2)} | ${nodes} | ${placed?.otherProviderOps.join(', ') || '—'} |`,
     );
-    const batchable = session.inputs.every((i) => typeof i.shape[0] !== 'number' || i.shape[0] < 1);
+    const batchable = acceptsBatch(session);
     for (const b of batches.length > 1 || batches[0] !== 1 ? batches : []) {
       if (b === 1) {
         batchedRows.push(`| ${entry.id} | 1 | ${percentile(sorted, 50).toFixed(2)} | ${((1 / percentile(sorted, 50)) * 1000).toFixed(0)} |`);

@@ -86,7 +86,7 @@ describe('GET /health with dynamic batching on (BATCH_MAX_SIZE 8)', () => {
     await Promise.all([1, 2, 3].map(() => recognition.run({ input: face })));
     const body = await health(registry);
     const byId = Object.fromEntries(body.models.map((m) => [m.id, m.batching]));
-    expect(byId['human-blazeface']).toEqual({ state: 'fixed-batch', reason: 'input input has a fixed first dim: [1, 3, 256, 256]' });
+    expect(byId['human-blazeface']).toEqual({ state: 'fixed-batch', reason: 'fixed first dim: input [1, 3, 256, 256]' });
     for (const [id, batching] of Object.entries(byId)) {
       if (id !== 'human-blazeface') expect(batching).toMatchObject({ state: 'on', maxBatch: 8, maxDelayMs: 0 });
     }

@@ -60,9 +60,14 @@ interface PendingItem {
 /** True when the declared dim is fixed (a positive number): then the model cannot take a batch. */
 const isFixed = (dim: number | string | undefined) => typeof dim === 'number' && dim > 0;
 
+/** The inputs whose first dim is fixed (or that have no dims), each as `name [dims]`: why a model cannot take a batch. */
+export function fixedBatchInputs(runner: Pick<ModelRunner, 'inputs'>): string[] {
+  return runner.inputs.filter((input) => input.shape.length === 0 || isFixed(input.shape[0])).map((i) => `${i.name} [${i.shape.join(', ')}]`);
+}
+
 /** True when every input of the model starts with a dynamic (batch) dim, i.e. the model can run a batch. */
 export function acceptsBatch(runner: Pick<ModelRunner, 'inputs'>): boolean {
-  return runner.inputs.every((input) => input.shape.length > 0 && !isFixed(input.shape[0]));
+  return fixedBatchInputs(runner).length === 0;
 }
 
 /** Concatenates same-shaped (except dim 0) tensors along dim 0. */
@@ -116,12 +121,9 @@ export class DynamicBatcher implements ModelRunner {
     if (!Number.isFinite(options.maxDelayMs) || options.maxDelayMs < 0) {
       throw new AppError('CONFIG_INVALID', `batcher for model ${session.label}: maxDelayMs expected a number ≥ 0, got ${options.maxDelayMs}`);
     }
-    if (!acceptsBatch(session)) {
-      const fixed = session.inputs.filter((input) => input.shape.length === 0 || isFixed(input.shape[0]));
-      throw new AppError(
-        'MODEL_INVALID',
-        `model ${session.label}: dynamic batching needs a dynamic first (batch) dim on every input, got ${fixed.map((i) => `${i.name} [${i.shape.join(', ')}]`).join('; ')}`,
-      );
+    const fixed = fixedBatchInputs(session);
+    if (fixed.length > 0) {
+      throw new AppError('MODEL_INVALID', `model ${session.label}: dynamic batching needs a dynamic first (batch) dim on every input, got ${fixed.join('; ')}`);
     }
   }
 
@@ -147,13 +149,7 @@ export class DynamicBatcher implements ModelRunner {
    * output. A failed batch rejects every item in it; the batcher stays usable.
    */
   run(feeds: Record<string, Tensor>, outputNames?: readonly string[]): Promise<Record<string, Tensor>> {
-    if (this.options.maxBatch === 1) {
-      this.counters.batches++;
-      this.counters.items++;
-      this.counters.rows += Object.values(feeds)[0]?.dims[0] ?? 0;
-      this.counters.largestBatch = Math.max(this.counters.largestBatch, Object.values(feeds)[0]?.dims[0] ?? 0);
-      return this.session.run(feeds, outputNames);
-    }
+    if (this.options.maxBatch === 1) return this.session.run(feeds, outputNames);
     let rows: number;
     try {
       rows = this.itemRows(feeds);

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../errors.js';
-import { acceptsBatch, type BatcherOptions, type BatcherStats, DynamicBatcher, type ModelRunner } from './batcher.js';
+import { acceptsBatch, type BatcherOptions, type BatcherStats, DynamicBatcher, fixedBatchInputs, type ModelRunner } from './batcher.js';
 import { concreteInputShape, type ModelEntry, type ModelTask, readManifest } from './manifest.js';
 import { type PackEntry, type PackList, type PackState, packStatuses } from './packs.js';
 import { type LoadedSession, MAIN_THREAD_HOST, type SessionHost } from './session-host.js';
@@ -190,10 +190,7 @@ export class ModelRegistry {
   /** How one model is batched, with its counters since start-up (for /health). */
   batchingOf(model: LoadedModel): ModelBatching {
     if (this.batching.maxBatch === 1) return { state: 'off' };
-    if (!model.batcher) {
-      const input = model.session.inputs.find((i) => i.shape.length === 0 || (typeof i.shape[0] === 'number' && i.shape[0] > 0));
-      return { state: 'fixed-batch', reason: `input ${input?.name ?? '?'} has a fixed first dim: [${input?.shape.join(', ') ?? ''}]` };
-    }
+    if (!model.batcher) return { state: 'fixed-batch', reason: `fixed first dim: ${fixedBatchInputs(model.session).join('; ')}` };
     const stats = model.batcher.stats();
     return {
       state: 'on',

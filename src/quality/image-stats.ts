@@ -109,6 +109,11 @@ export function lumaStats(grey: GreyImage, rect?: Rect): LumaStats {
       n++;
     }
   }
+  return finishLumaStats(sum, sumSq, dark, bright, n);
+}
+
+/** LumaStats from the running sums of `n` luma values (shared by lumaStats and wholeImageLuma). */
+function finishLumaStats(sum: number, sumSq: number, dark: number, bright: number, n: number): LumaStats {
   if (n === 0) return { mean: 0, std: 0, darkFraction: 0, brightFraction: 0, count: 0 };
   const mean = sum / n;
   return { mean, std: Math.sqrt(Math.max(0, sumSq / n - mean * mean)), darkFraction: dark / n, brightFraction: bright / n, count: n };
@@ -149,7 +154,7 @@ export function wholeImageLuma(image: RgbImage, p: number): { stats: LumaStats; 
       n++;
     }
   }
-  if (n === 0) return { stats: { mean: 0, std: 0, darkFraction: 0, brightFraction: 0, count: 0 }, percentile: 0 };
+  if (n === 0) return { stats: finishLumaStats(0, 0, 0, 0, 0), percentile: 0 };
   let seen = 0;
   let percentile = 255;
   for (let level = 0; level < 256; level++) {
@@ -159,8 +164,7 @@ export function wholeImageLuma(image: RgbImage, p: number): { stats: LumaStats; 
       break;
     }
   }
-  const mean = sum / n;
-  return { stats: { mean, std: Math.sqrt(Math.max(0, sumSq / n - mean * mean)), darkFraction: dark / n, brightFraction: bright / n, count: n }, percentile };
+  return { stats: finishLumaStats(sum, sumSq, dark, bright, n), percentile };
 }
 
 /** Mean RGB over `rect`, each 0–255. */
