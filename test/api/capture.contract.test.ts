@@ -19,6 +19,7 @@ import type { CheckLiveness, LivenessOptions, LivenessOutcome } from '../../src/
 import { SessionRepository } from '../../src/sessions/session-repository.js';
 import { openDatabase } from '../../src/store/database.js';
 import { LocalMediaStore } from '../../src/store/local-media-store.js';
+import { tamperSignature } from '../helpers/tamper.js';
 
 const JPEG = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, ...Array.from({ length: 60 }, (_, i) => i)]);
 const T0 = 1_773_828_000_000; // 2026-03-18T10:00:00Z
@@ -69,7 +70,6 @@ async function createSession(app: App, profile: Record<string, unknown> = { step
 }
 
 /** The link with the first hex digit of its signature changed. */
-const tamper = (url: string) => url.replace(/signature=([0-9a-f])/, (_m, d: string) => `signature=${d === '0' ? '1' : '0'}`);
 
 /** The JSON the page embeds. */
 const embedded = (html: string) => JSON.parse(html.match(/<script id="capture-config" type="application\/json">(.*?)<\/script>/s)![1]!) as Record<string, any>;
@@ -113,7 +113,7 @@ describe('GET /capture/{id}', () => {
   it('a tampered link is 403, an upload link does not open the page, an expired session is 410, a finished one says so', async () => {
     const { app, advance } = harness(passing);
     const session = await createSession(app);
-    const tampered = await app.request(tamper(session.capture_url));
+    const tampered = await app.request(tamperSignature(session.capture_url));
     expect(tampered.status).toBe(403);
     expect(embedded(await tampered.text())).toEqual({ state: 'invalid_link', language: 'en' });
     const uploadQuery = new URL(session.capture.selfie!.upload_url).search;
@@ -189,7 +189,7 @@ describe('POST /capture/{id}/selfie-check', () => {
 
     outcome = new AppError('UNSUPPORTED_FILE_TYPE', 'not an image');
     expect((await post()).status).toBe(400);
-    expect((await post(tamper(checkUrl))).status).toBe(403);
+    expect((await post(tamperSignature(checkUrl))).status).toBe(403);
   });
 
   it('allows 20 checks per session and minute', async () => {

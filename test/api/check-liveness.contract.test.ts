@@ -18,6 +18,7 @@ import type { ModelRegistry } from '../../src/inference/registry.js';
 import { parseRules, RulesFile, type DecisionRules } from '../../src/pipeline/decision.js';
 import { QUALITY_CHECKS, type CheckLiveness, type LivenessOptions, type LivenessOutcome, type QualityCheck, type Verdict } from '../../src/pipeline/types.js';
 import { LocalImageStore } from '../../src/store/local-image-store.js';
+import { flipHexDigit } from '../helpers/tamper.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const IMAGE = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 4]);
@@ -481,11 +482,11 @@ describe('croppedImageUrl: signed, expiring links', () => {
     const signature = url.searchParams.get('signature')!;
     const expires = url.searchParams.get('expires')!;
     const id = url.pathname.split('/').at(-1)!;
-    const flipped = (signature[0] === 'a' ? 'b' : 'a') + signature.slice(1);
+    const flipped = flipHexDigit(signature, 0);
     const attempts = [
       `/v1/croppedImage/${id}?expires=${expires}&signature=${flipped}`,
       `/v1/croppedImage/${id}?expires=${Number(expires) + 3600}&signature=${signature}`,
-      `/v1/croppedImage/${id.replace(/.$/, (c) => (c === '0' ? '1' : '0'))}?expires=${expires}&signature=${signature}`,
+      `/v1/croppedImage/${flipHexDigit(id)}?expires=${expires}&signature=${signature}`,
       `/v1/croppedImage/${id}?expires=${expires}`,
       `/v1/croppedImage/${id}`,
     ];
