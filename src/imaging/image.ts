@@ -22,16 +22,3 @@ export function toNchwFloat(image: RgbImage, mean: readonly number[] = [0, 0, 0]
   }
   return out;
 }
-
-/** Interleaved 3-channel pixels (HWC, any numeric range) → planar NCHW float32 (batch 1), values unchanged. */
-export function hwcToNchw(hwc: ArrayLike<number>, width: number, height: number): Float32Array {
-  const plane = width * height;
-  if (hwc.length !== plane * 3) throw new Error(`hwcToNchw: ${hwc.length} values, expected ${plane * 3} for ${width}×${height}×3`);
-  const out = new Float32Array(3 * plane);
-  for (let i = 0; i < plane; i++) {
-    out[i] = hwc[i * 3]!;
-    out[plane + i] = hwc[i * 3 + 1]!;
-    out[2 * plane + i] = hwc[i * 3 + 2]!;
-  }
-  return out;
-}

@@ -24,8 +24,32 @@ describe('resizeBilinear (tf.image.resizeBilinear, alignCorners = false, halfPix
     expect(Array.from(resizeBilinear(grid(data, 3, 2), 3, 2))).toEqual(data);
   });
 
-  it('rejects a non-integer size and data that does not match the declared size', () => {
+  it('rejects a non-integer size, data that does not match the declared size, and padding to a smaller size', () => {
     expect(() => resizeBilinear(grid([0, 0, 0, 0], 2, 2), 2.5, 2)).toThrow(/positive integer size/);
     expect(() => resizeBilinear(grid([0, 0, 0], 2, 2), 2, 2)).toThrow(/holds 3 values/);
+    expect(() => resizeBilinear(grid([0, 0, 0, 0], 2, 2), 2, 2, { padTo: { width: 1, height: 2 } })).toThrow(/smaller 1×2/);
+  });
+
+  it('chw layout and padTo equal an explicit zero pad, an interleaved resize and a transpose, bit for bit', () => {
+    // Reference: the three passes the options replace, on random pixels (bytes and floats), landscape and
+    // portrait, shrinking and enlarging, the padding boundary falling between and on sample points.
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const cases: [number, number, number, number, number][] = [
+      // source w, h, padded side, output w, h
+      [37, 21, 37, 16, 16], [21, 37, 37, 16, 16], [40, 30, 40, 64, 64], [30, 40, 40, 9, 13], [5, 5, 5, 5, 5], [64, 48, 64, 64, 64],
+      [3, 2, 3, 3, 3], [1, 7, 7, 4, 4], [50, 50, 50, 7, 11],
+    ];
+    for (const [w, h, side, outW, outH] of cases) {
+      for (const data of [Uint8Array.from({ length: w * h * 3 }, () => Math.floor(random() * 256)), Float32Array.from({ length: w * h * 3 }, () => random())]) {
+        const padded = new (data.constructor as Uint8ArrayConstructor | Float32ArrayConstructor)(side * side * 3);
+        for (let y = 0; y < h; y++) padded.set(data.subarray(y * w * 3, (y + 1) * w * 3), y * side * 3);
+        const hwc = resizeBilinear({ data: padded, width: side, height: side, channels: 3 }, outW, outH);
+        const planar = new Float32Array(hwc.length);
+        for (let i = 0; i < outW * outH; i++) for (let c = 0; c < 3; c++) planar[c * outW * outH + i] = hwc[i * 3 + c]!;
+        const fused = resizeBilinear({ data, width: w, height: h, channels: 3 }, outW, outH, { layout: 'chw', padTo: { width: side, height: side } });
+        expect(Buffer.from(fused.buffer).equals(Buffer.from(planar.buffer)), `${w}×${h} → ${side}² → ${outW}×${outH}, ${data.constructor.name}`).toBe(true);
+      }
+    }
   });
 });

@@ -5,6 +5,11 @@
  * the last row/column, interpolate along x then along y. Arithmetic is rounded to float32 at every step like the
  * TF C++ and tfjs-wasm kernels (the tfjs CPU backend computes in doubles and differs by up to ~0.005 of a 0–255
  * level); test/parity/faceapi-detectors.test.ts checks that the result equals tfjs-wasm's bit for bit.
+ *
+ * Two things the model inputs need are done inside the one pass rather than as extra passes over extra copies
+ * (on the main thread they cost ≈ 2 ms and a 11 MB padded copy per 1080p photo, issue #8 profile in
+ * bench/RESULTS.md): writing planar NCHW instead of interleaved pixels, and zero padding at the bottom/right
+ * (face-api's padToSquare) read as zeros instead of materialised.
  */
 
 /** Interleaved (HWC) pixels with any number of channels, 0–255 or any float range. */
@@ -15,8 +20,18 @@ export interface PixelGrid {
   channels: number;
 }
 
-/** Resizes `source` to `width × height`; returns HWC float32 with the same channels. */
-export function resizeBilinear(source: PixelGrid, width: number, height: number): Float32Array {
+export interface ResizeOptions {
+  /** 'hwc' (default): interleaved like the source; 'chw': planar, channel after channel (one NCHW image). */
+  layout?: 'hwc' | 'chw';
+  /**
+   * Resize the source as if zero-padded at the bottom and right to this size (≥ the source's), i.e. exactly
+   * resizeBilinear(padded, …) without building `padded`.
+   */
+  padTo?: { width: number; height: number };
+}
+
+/** Resizes `source` to `width × height`; returns float32 with the same channels, laid out as `options.layout`. */
+export function resizeBilinear(source: PixelGrid, width: number, height: number, options: ResizeOptions = {}): Float32Array {
   const { data, channels } = source;
   if (!(width > 0 && height > 0 && Number.isInteger(width) && Number.isInteger(height))) {
     throw new Error(`resizeBilinear: expected a positive integer size, got ${width}×${height}`);
@@ -24,42 +39,63 @@ export function resizeBilinear(source: PixelGrid, width: number, height: number)
   if (data.length !== source.width * source.height * channels) {
     throw new Error(`resizeBilinear: source holds ${data.length} values, expected ${source.width}×${source.height}×${channels}`);
   }
+  const inWidth = options.padTo?.width ?? source.width;
+  const inHeight = options.padTo?.height ?? source.height;
+  if (inWidth < source.width || inHeight < source.height) {
+    throw new Error(`resizeBilinear: cannot pad ${source.width}×${source.height} to the smaller ${inWidth}×${inHeight}`);
+  }
   const out = new Float32Array(width * height * channels);
+  // Output index of (row r, column c, channel d) = (r·width + c)·pixelStride + d·channelStride.
+  const planar = options.layout === 'chw';
+  const pixelStride = planar ? 1 : channels;
+  const channelStride = planar ? width * height : 1;
   // float32 throughout, as the TF C++ and tfjs-wasm kernels compute (scale, source coordinate, lerp weights).
   const f32 = Math.fround;
-  const rowRatio = f32(source.height / height);
-  const colRatio = f32(source.width / width);
+  const rowRatio = f32(inHeight / height);
+  const colRatio = f32(inWidth / width);
   const rowStride = source.width * channels;
-  // Column neighbours and weights are the same for every row: compute them once.
+  // Column neighbours and weights are the same for every row: compute them once. Neighbours are
+  // non-decreasing in c, so the columns whose right (then left) neighbour lies in the padding form a suffix.
   const colLeft = new Int32Array(width);
   const colRight = new Int32Array(width);
   const colFrac = new Float32Array(width);
-  for (let c = 0; c < width; c++) {
+  let rightInside = width;
+  let leftInside = width;
+  for (let c = width - 1; c >= 0; c--) {
     const frac = f32(colRatio * c);
     const floor = Math.max(0, Math.floor(frac));
+    const right = Math.min(inWidth - 1, Math.ceil(frac));
     colLeft[c] = floor * channels;
-    colRight[c] = Math.min(source.width - 1, Math.ceil(frac)) * channels;
+    colRight[c] = right * channels;
     colFrac[c] = f32(frac - floor);
+    if (right >= source.width) rightInside = c;
+    if (floor >= source.width) leftInside = c;
   }
-  let o = 0;
   for (let r = 0; r < height; r++) {
     const frac = f32(rowRatio * r);
     const floor = Math.max(0, Math.floor(frac));
+    const bottomRow = Math.min(inHeight - 1, Math.ceil(frac));
+    // Rows inside the padding are zeros: a pixel whose four neighbours are all padding is 0, as `out` already is.
+    if (floor >= source.height) break;
+    const hasBottom = bottomRow < source.height;
     const rowFrac = f32(frac - floor);
     const top = floor * rowStride;
-    const bottom = Math.min(source.height - 1, Math.ceil(frac)) * rowStride;
-    for (let c = 0; c < width; c++) {
+    const bottom = bottomRow * rowStride;
+    const rowOut = r * width;
+    for (let c = 0; c < leftInside; c++) {
       const left = colLeft[c]!;
       const right = colRight[c]!;
       const cf = colFrac[c]!;
-      for (let d = 0; d < channels; d++) {
+      const hasRight = c < rightInside;
+      let o = (rowOut + c) * pixelStride;
+      for (let d = 0; d < channels; d++, o += channelStride) {
         const topLeft = data[top + left + d]!;
-        const topRight = data[top + right + d]!;
-        const bottomLeft = data[bottom + left + d]!;
-        const bottomRight = data[bottom + right + d]!;
+        const topRight = hasRight ? data[top + right + d]! : 0;
+        const bottomLeft = hasBottom ? data[bottom + left + d]! : 0;
+        const bottomRight = hasBottom && hasRight ? data[bottom + right + d]! : 0;
         const upper = f32(topLeft + f32(f32(topRight - topLeft) * cf));
         const lower = f32(bottomLeft + f32(f32(bottomRight - bottomLeft) * cf));
-        out[o++] = upper + f32(f32(lower - upper) * rowFrac);
+        out[o] = upper + f32(f32(lower - upper) * rowFrac);
       }
     }
   }

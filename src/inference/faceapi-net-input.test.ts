@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { computeReshapedDimensions, padToSquare, toFaceApiNetInput } from './faceapi-net-input.js';
+import { computeReshapedDimensions, toFaceApiNetInput } from './faceapi-net-input.js';
 
 const image = (width: number, height: number, value: (x: number, y: number, c: number) => number) => {
   const data = new Uint8Array(width * height * 3);
@@ -9,12 +9,11 @@ const image = (width: number, height: number, value: (x: number, y: number, c: n
 
 describe('face-api detector input (NetInput.toBatchTensor)', () => {
   it('pads a landscape image with zero rows at the bottom and a portrait one with zero columns at the right', () => {
-    const wide = padToSquare(image(3, 2, () => 7));
-    expect([wide.width, wide.height]).toEqual([3, 3]);
-    expect(Array.from(wide.data.subarray(0, 18)).every((v) => v === 7)).toBe(true);
-    expect(Array.from(wide.data.subarray(18)).every((v) => v === 0)).toBe(true);
-    const tall = padToSquare(image(1, 2, () => 9));
-    expect(Array.from(tall.data)).toEqual([9, 9, 9, 0, 0, 0, 9, 9, 9, 0, 0, 0]);
+    // Input size = padded size: no interpolation, so the tensor is the padded square, plane after plane.
+    const wide = toFaceApiNetInput(image(3, 2, () => 7), 3).tensor;
+    for (let c = 0; c < 3; c++) expect(Array.from(wide.subarray(c * 9, c * 9 + 9))).toEqual([7, 7, 7, 7, 7, 7, 0, 0, 0]);
+    const tall = toFaceApiNetInput(image(1, 2, () => 9), 2).tensor;
+    expect(Array.from(tall)).toEqual([9, 0, 9, 0, 9, 0, 9, 0, 9, 0, 9, 0]);
   });
 
   it('rounds the reshaped size like computeReshapedDimensions', () => {

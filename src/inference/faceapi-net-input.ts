@@ -6,7 +6,7 @@
  * and remember the geometry needed to map boxes back to the original image.
  */
 import type { Box } from '../imaging/geometry.js';
-import { hwcToNchw, type RgbImage } from '../imaging/image.js';
+import type { RgbImage } from '../imaging/image.js';
 import { resizeBilinear } from '../imaging/resize.js';
 
 /** A face found by a detector. */
@@ -32,16 +32,6 @@ export interface FaceApiNetInput {
   reshapedHeight: number;
 }
 
-/** src/ops/padToSquare.ts with isCenterImage = false: zero rows (or columns) appended at the bottom (or right). */
-export function padToSquare(image: RgbImage): RgbImage {
-  const side = Math.max(image.width, image.height);
-  if (image.width === image.height) return image;
-  const data = new Uint8Array(side * side * 3);
-  const rowBytes = image.width * 3;
-  for (let y = 0; y < image.height; y++) data.set(image.data.subarray(y * rowBytes, (y + 1) * rowBytes), y * side * 3);
-  return { data, width: side, height: side };
-}
-
 /** src/utils/index.ts computeReshapedDimensions. */
 export function computeReshapedDimensions(width: number, height: number, inputSize: number): { width: number; height: number } {
   const scale = inputSize / Math.max(height, width);
@@ -51,11 +41,12 @@ export function computeReshapedDimensions(width: number, height: number, inputSi
 /** NetInput.toBatchTensor(inputSize, false) for one image, as NCHW. */
 export function toFaceApiNetInput(image: RgbImage, inputSize: number): FaceApiNetInput {
   if (image.width <= 0 || image.height <= 0) throw new Error(`toFaceApiNetInput: empty image ${image.width}×${image.height}`);
-  const square = padToSquare(image);
-  // toBatchTensor skips the resize when the padded square already has the input size.
-  const hwc =
-    square.width === inputSize ? square.data : resizeBilinear({ data: square.data, width: square.width, height: square.height, channels: 3 }, inputSize, inputSize);
-  const tensor = hwcToNchw(hwc, inputSize, inputSize);
+  // padToSquare (isCenterImage = false: zero rows or columns appended at the bottom or right), read as zeros by the
+  // resize instead of copied. toBatchTensor skips the resize when the square already has the input size; at equal
+  // sizes the resize samples every pixel at weight 0 of its neighbours, so it returns the pixels unchanged.
+  const side = Math.max(image.width, image.height);
+  const grid = { data: image.data, width: image.width, height: image.height, channels: 3 };
+  const tensor = resizeBilinear(grid, inputSize, inputSize, { layout: 'chw', padTo: { width: side, height: side } });
   const reshaped = computeReshapedDimensions(image.width, image.height, inputSize);
   return { tensor, inputSize, imageWidth: image.width, imageHeight: image.height, reshapedWidth: reshaped.width, reshapedHeight: reshaped.height };
 }
@@ -90,7 +81,6 @@ export function toFaceApiFaceInput(image: RgbImage, box: Box, inputSize: number)
     const from = ((y + row) * image.width + x) * 3;
     square.set(image.data.subarray(from, from + width * 3), ((row + offsetY) * side + offsetX) * 3);
   }
-  const hwc = side === inputSize ? square : resizeBilinear({ data: square, width: side, height: side, channels: 3 }, inputSize, inputSize);
-  const tensor = hwcToNchw(hwc, inputSize, inputSize);
+  const tensor = resizeBilinear({ data: square, width: side, height: side, channels: 3 }, inputSize, inputSize, { layout: 'chw' });
   return { tensor, crop: { x, y, width, height } };
 }

@@ -17,7 +17,7 @@
  * (bench/liveness.ts) reports how much the scores move when this box is scaled ±15 %.
  */
 import type { Box } from '../imaging/geometry.js';
-import { hwcToNchw, type RgbImage } from '../imaging/image.js';
+import type { RgbImage } from '../imaging/image.js';
 import { resizeBilinear } from '../imaging/resize.js';
 import type { Point } from '../pipeline/types.js';
 
@@ -99,6 +99,5 @@ export function humanFaceCrop(image: RgbImage, detectorBox: Box, scale = HUMAN_F
 
 /** Resizes Human's 192² crop to a model's `size`² input (tf.image.resizeBilinear, alignCorners false) as NCHW. */
 export function humanModelInput(crop: Float32Array, size: number): Float32Array {
-  const hwc = resizeBilinear({ data: crop, width: HUMAN_FACE_CROP_SIZE, height: HUMAN_FACE_CROP_SIZE, channels: 3 }, size, size);
-  return hwcToNchw(hwc, size, size);
+  return resizeBilinear({ data: crop, width: HUMAN_FACE_CROP_SIZE, height: HUMAN_FACE_CROP_SIZE, channels: 3 }, size, size, { layout: 'chw' });
 }
