@@ -143,9 +143,10 @@ export function wholeImageLuma(image: RgbImage, p: number): { stats: LumaStats; 
   let dark = 0;
   let bright = 0;
   let n = 0;
+  const [kr, kg, kb] = LUMA;
   for (let y = 0; y < height; y += stride) {
     for (let j = y * width * 3, end = (y + 1) * width * 3; j < end; j += 3 * stride) {
-      const v = Math.fround(LUMA[0] * data[j]! + LUMA[1] * data[j + 1]! + LUMA[2] * data[j + 2]!);
+      const v = Math.fround(kr * data[j]! + kg * data[j + 1]! + kb * data[j + 2]!);
       sum += v;
       sumSq += v * v;
       if (v <= DARK_CLIP_LEVEL) dark++;
