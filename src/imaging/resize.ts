@@ -7,8 +7,8 @@
  * level); test/parity/faceapi-detectors.test.ts checks that the result equals tfjs-wasm's bit for bit.
  *
  * Two things the model inputs need are done inside the one pass rather than as extra passes over extra copies
- * (on the main thread they cost ≈ 2 ms and a 11 MB padded copy per 1080p photo, issue #8 profile in
- * bench/RESULTS.md): writing planar NCHW instead of interleaved pixels, and zero padding at the bottom/right
+ * (on the main thread they cost ≈ 2 ms and an 11 MB padded copy per 1920 × 1080 photo: bench/RESULTS.md,
+ * "Main-thread pre-processing, second pass"): writing planar NCHW instead of interleaved pixels, and zero padding at the bottom/right
  * (face-api's padToSquare) read as zeros instead of materialised.
  */
 
