@@ -78,14 +78,29 @@ describe('InferenceThread', () => {
   });
 
   it('fails every pending and later run when the thread dies, and says so once', async () => {
-    const doomedThread = await InferenceThread.start((error) => exits.push(error));
+    // A thread that exits when its first run arrives, as a native crash or an out-of-memory would end it. Not
+    // terminate() from here: terminating during a native run can abort this whole process (inference-worker.ts).
+    const doomedThread = await InferenceThread.start((error) => exits.push(error), new URL('../../test/helpers/dying-inference-worker.mjs', import.meta.url));
     const doomed = await ModelRegistry.load(modelsDir, DEFAULT_SESSION_OPTIONS, undefined, NO_BATCHING, doomedThread);
     const pending = doomed.get(SSD).runner.run({ input });
-    // Kill it from inside, as a native crash or an out-of-memory would: terminate() without close().
-    await (doomedThread as unknown as { worker: { terminate: () => Promise<number> } }).worker.terminate();
-    await expect(pending).rejects.toMatchObject({ code: 'INFERENCE_FAILED', message: expect.stringMatching(/^inference thread exited unexpectedly/) });
+    await expect(pending).rejects.toMatchObject({ code: 'INFERENCE_FAILED', message: 'inference thread exited unexpectedly (exit code 3)' });
     await expect(doomed.get(SSD).runner.run({ input })).rejects.toMatchObject({ code: 'INFERENCE_FAILED' });
-    expect(exits.map((e) => e.message)).toEqual([expect.stringMatching(/^inference thread exited unexpectedly/)]);
+    expect(exits.map((e) => e.message)).toEqual(['inference thread exited unexpectedly (exit code 3)']);
     await doomed.dispose(); // releasing sessions of a dead thread is a no-op, not an error
+  });
+
+  it('close() answers the runs already sent, then ends the thread by itself and refuses later runs', async () => {
+    const closingThread = await InferenceThread.start((error) => exits.push(error));
+    const closing = await ModelRegistry.load(modelsDir, DEFAULT_SESSION_OPTIONS, undefined, NO_BATCHING, closingThread);
+    const exited = new Promise<number>((resolve) => (closingThread as unknown as { worker: { once: (e: 'exit', f: (code: number) => void) => void } }).worker.once('exit', resolve));
+    const inFlight = [0, 1, 2].map(() => closing.get(SSD).runner.run({ input }, ['boxes']));
+    const closed = closingThread.close();
+    const answers = await Promise.all(inFlight);
+    expect(answers.map((a) => a.boxes!.dims)).toEqual([[1, 5118, 4], [1, 5118, 4], [1, 5118, 4]]);
+    await closed;
+    expect(await exited).toBe(0); // exited by itself (a terminated worker reports exit code 1)
+    await expect(closing.get(SSD).runner.run({ input })).rejects.toMatchObject({ code: 'INFERENCE_FAILED', message: 'inference thread closed' });
+    await closing.dispose(); // releasing after close is a no-op, and close() again returns the same promise
+    expect(exits).toHaveLength(1); // only the doomed thread above: a closed thread is not "exited unexpectedly"
   });
 });

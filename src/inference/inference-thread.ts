@@ -27,7 +27,8 @@ export interface WireError {
 export type ThreadRequest =
   | { op: 'create'; id: number; label: string; model: Uint8Array; options: SessionOptions }
   | { op: 'run'; id: number; sessionId: number; feeds: Record<string, Tensor>; outputNames: readonly string[] | undefined }
-  | { op: 'release'; id: number; sessionId: number };
+  | { op: 'release'; id: number; sessionId: number }
+  | { op: 'close'; id: number };
 
 export type ThreadReply =
   | {
@@ -44,6 +45,17 @@ export type ThreadReply =
 
 type Ok = Extract<ThreadReply, { ok: true }>;
 
+/**
+ * How long close() waits for the thread to finish what it was sent and exit, ms, before terminating it anyway.
+ * A model run takes ≤ ~0.1 s on CPU (bench/RESULTS.md, bench models); a thread still busy after 5 s is stuck in
+ * a native call, and terminating it then may abort the process (see inference-worker.ts), which at shutdown
+ * is the lesser harm than never exiting.
+ */
+const CLOSE_TIMEOUT_MS = 5_000;
+
+/** The worker script: registers tsx, then loads inference-worker.ts. */
+const WORKER_ENTRY = new URL('./inference-worker-entry.mjs', import.meta.url);
+
 /** A typed array that owns exactly its buffer clones compactly; a view into a larger buffer is copied first. */
 const compact = (t: Tensor): Tensor => (t.data.byteOffset === 0 && t.data.byteLength === t.data.buffer.byteLength ? t : { data: t.data.slice(), dims: t.dims });
 
@@ -53,6 +65,7 @@ export class InferenceThread implements SessionHost {
   private nextId = 1;
   private failure: AppError | undefined;
   private closing = false;
+  private closed: Promise<void> | undefined;
   private ready = false;
 
   private constructor(
@@ -78,9 +91,12 @@ export class InferenceThread implements SessionHost {
     worker.on('exit', (code) => fail(this.closing ? 'closed' : `exited unexpectedly (exit code ${code})`));
   }
 
-  /** Starts the thread and waits until it is ready. `onExit` hears of a thread that dies while in use. */
-  static async start(onExit?: (error: AppError) => void): Promise<InferenceThread> {
-    const worker = new Worker(new URL('./inference-worker-entry.mjs', import.meta.url), { name: 'inference' });
+  /**
+   * Starts the thread and waits until it is ready. `onExit` hears of a thread that dies while in use. `entry` is
+   * the worker script (tests start one that dies on purpose).
+   */
+  static async start(onExit?: (error: AppError) => void, entry: URL = WORKER_ENTRY): Promise<InferenceThread> {
+    const worker = new Worker(entry, { name: 'inference' });
     // The thread's sessions profile under this process's placement root; a terminated worker may not run its own
     // exit handler, so the main thread removes the root too.
     process.once('exit', () => rmSync(placementRoot(), { recursive: true, force: true }));
@@ -101,6 +117,7 @@ export class InferenceThread implements SessionHost {
 
   private request(message: ThreadRequest, transfer: ArrayBuffer[] = []): Promise<Ok> {
     if (this.failure) return Promise.reject(this.failure);
+    if (this.closing) return Promise.reject(new AppError('INFERENCE_FAILED', 'inference thread closed'));
     return new Promise((resolve, reject) => {
       this.pending.set(message.id, { resolve, reject });
       this.refWhileBusy();
@@ -134,7 +151,7 @@ export class InferenceThread implements SessionHost {
 
   /** @internal used by ThreadModelSession */
   async releaseOn(sessionId: number): Promise<void> {
-    if (this.failure) return; // the thread is gone, and its sessions with it
+    if (this.failure || this.closing) return; // the thread is gone or going, and its sessions with it
     await this.request({ op: 'release', id: this.nextId++, sessionId });
   }
 
@@ -143,10 +160,29 @@ export class InferenceThread implements SessionHost {
     return since ? this.worker.performance.eventLoopUtilization(since) : this.worker.performance.eventLoopUtilization();
   }
 
-  /** Ends the thread (pending runs fail with "inference thread closed"). */
-  async close(): Promise<void> {
+  /**
+   * Ends the thread: what was sent before is answered first (runs in flight finish), later requests fail with
+   * "inference thread closed". The thread exits by itself; it is terminated from outside only if it is already
+   * dead or still busy after CLOSE_TIMEOUT_MS.
+   */
+  close(): Promise<void> {
+    this.closed ??= this.shutDown();
+    return this.closed;
+  }
+
+  private async shutDown(): Promise<void> {
+    const alive = !this.failure;
     this.closing = true;
-    await this.worker.terminate();
+    if (!alive) {
+      await this.worker.terminate();
+      return;
+    }
+    const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
+    this.worker.ref(); // until it has exited
+    this.worker.postMessage({ op: 'close', id: this.nextId++ } satisfies ThreadRequest);
+    const stuck = setTimeout(() => void this.worker.terminate(), CLOSE_TIMEOUT_MS);
+    await exited;
+    clearTimeout(stuck);
   }
 }
 

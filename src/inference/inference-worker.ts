@@ -1,7 +1,14 @@
 /**
  * The inference thread's side (started by src/inference/inference-thread.ts through inference-worker-entry.mjs):
- * holds the ModelSessions and answers create / run / release messages one at a time, in arrival order. Runs
- * are synchronous inside ORT, so they never overlap here; the main thread keeps serving meanwhile.
+ * holds the ModelSessions and answers create / run / release / close messages strictly one after another, in
+ * arrival order. ORT's create and run are synchronous native calls, so nothing could overlap anyway; the queue
+ * also makes sure a release or a close never comes between a run's start and its native call. The main thread
+ * keeps serving meanwhile.
+ *
+ * `close` ends the thread from inside once everything sent before it is answered. The thread must not be
+ * terminated from outside while a native call is running: the call completes, touches a dying environment, and
+ * node-addon-api's C++ exception aborts the whole process ("terminate called after throwing an instance of
+ * 'Napi::Error'", seen in CI when a test terminated the thread mid-run).
  */
 import { parentPort } from 'node:worker_threads';
 import { AppError } from '../errors.js';
@@ -52,13 +59,26 @@ async function handle(request: ThreadRequest): Promise<{ reply: ThreadReply; tra
       await s?.release();
       return { reply: { id: request.id, ok: true }, transfer: [] };
     }
+    case 'close': {
+      const left = [...sessions.values()];
+      sessions.clear();
+      await Promise.allSettled(left.map((s) => s.release()));
+      return { reply: { id: request.id, ok: true }, transfer: [] };
+    }
   }
 }
 
+let queue: Promise<void> = Promise.resolve();
 port.on('message', (request: ThreadRequest) => {
-  handle(request).then(
-    ({ reply, transfer }) => port.postMessage(reply, transfer),
-    (error: unknown) => port.postMessage({ id: request.id, ok: false, error: toWire(error) } satisfies ThreadReply),
-  );
+  queue = queue
+    .then(() => handle(request))
+    .then(
+      ({ reply, transfer }) => port.postMessage(reply, transfer),
+      (error: unknown) => port.postMessage({ id: request.id, ok: false, error: toWire(error) } satisfies ThreadReply),
+    )
+    .then(() => {
+      // Replies already posted reach the main thread before its 'exit' event.
+      if (request.op === 'close') process.exit(0);
+    });
 });
 port.postMessage({ id: 0, ok: true, ready: true } satisfies ThreadReply);
