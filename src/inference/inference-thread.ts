@@ -47,11 +47,12 @@ type Ok = Extract<ThreadReply, { ok: true }>;
 
 /**
  * How long close() waits for the thread to finish what it was sent and exit, ms, before terminating it anyway.
- * A model run takes ≤ ~0.1 s on CPU (bench/RESULTS.md, bench models); a thread still busy after 5 s is stuck in
- * a native call, and terminating it then may abort the process (see inference-worker.ts), which at shutdown
- * is the lesser harm than never exiting.
+ * One model run takes ≤ ~0.1 s on CPU (bench/RESULTS.md, bench models), so even hundreds of queued runs finish
+ * well within it; a thread still busy after 30 s is stuck in a native call, and terminating it then (which may
+ * abort the process, see inference-worker.ts) is the lesser harm than never exiting. The service's own
+ * SHUTDOWN_GRACE_SECONDS timer (default 10 s, src/main.ts) usually ends the process first.
  */
-const CLOSE_TIMEOUT_MS = 5_000;
+const CLOSE_TIMEOUT_MS = 30_000;
 
 /** The worker script: registers tsx, then loads inference-worker.ts. */
 const WORKER_ENTRY = new URL('./inference-worker-entry.mjs', import.meta.url);
@@ -181,6 +182,7 @@ export class InferenceThread implements SessionHost {
     this.worker.ref(); // until it has exited
     this.worker.postMessage({ op: 'close', id: this.nextId++ } satisfies ThreadRequest);
     const stuck = setTimeout(() => void this.worker.terminate(), CLOSE_TIMEOUT_MS);
+    stuck.unref(); // the ref'd worker keeps the process alive meanwhile; the timer alone must not
     await exited;
     clearTimeout(stuck);
   }
