@@ -8,12 +8,11 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readPacks } from '../src/inference/packs.js';
-import { ModelRegistry } from '../src/inference/registry.js';
 import { ortVersion } from '../src/inference/session.js';
 import { createCheckLiveness } from '../src/pipeline/check-liveness.js';
 import { type LivenessOptions, QUALITY_CHECKS } from '../src/pipeline/types.js';
 import { packageDir } from '../scripts/convert/recipe.js';
+import { loadBenchRegistry } from './registry.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = path.resolve(repoRoot, '..', 'shared', 'data');
@@ -37,12 +36,7 @@ const PLANS: [string, LivenessOptions][] = [
 export async function benchCheckLiveness(): Promise<void> {
   const runs = Number(option('runs') ?? '10');
   const packsDir = option('packs');
-  const modelsDir = path.join(repoRoot, 'models');
-  const registry = await ModelRegistry.load(
-    modelsDir,
-    { executionProvider: 'cpu', cudaDeviceId: 0, intraOpThreads: 0, interOpThreads: 0 },
-    packsDir ? { dir: path.resolve(packsDir), list: readPacks(path.join(modelsDir, 'packs.json')) } : undefined,
-  );
+  const registry = await loadBenchRegistry(packsDir ? { packsDir } : {});
   const check = createCheckLiveness(registry, { maxPixels: 25_000_000 });
   const cpus = os.cpus();
   const packs = registry.packs.filter((p) => p.state === 'installed').map((p) => p.id);

@@ -21,18 +21,16 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { acceptsBatch } from '../src/inference/batcher.js';
 import { concreteInputShape, type TensorInputSpec } from '../src/inference/manifest.js';
-import { ModelRegistry } from '../src/inference/registry.js';
 import { ortVersion, type Tensor } from '../src/inference/session.js';
 import { packageDir } from '../scripts/convert/recipe.js';
 import { benchCheckLiveness } from './check-liveness.js';
 import { benchLiveness } from './liveness.js';
 import { benchQuality } from './quality.js';
+import { loadBenchRegistry } from './registry.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 function option(name: string, fallback: string): string {
   const arg = process.argv.find((a) => a.startsWith(`--${name}=`));
@@ -69,12 +67,7 @@ async function benchModels(): Promise<void> {
   const image = option('image', path.join(packageDir('@vladmandic/face-api'), 'demo', 'sample1.jpg'));
   const batches = option('batches', '1').split(',').map(Number);
   if (batches.some((b) => !Number.isInteger(b) || b < 1)) throw new Error(`--batches: expected positive integers, got ${option('batches', '1')}`);
-  const registry = await ModelRegistry.load(path.join(repoRoot, 'models'), {
-    executionProvider: provider,
-    cudaDeviceId: 0,
-    intraOpThreads: threads,
-    interOpThreads: 0,
-  });
+  const registry = await loadBenchRegistry({ provider, intraOpThreads: threads });
   const cpus = os.cpus();
   console.log(`# models bench: ${new Date().toISOString()}`);
   console.log(`machine: ${cpus.length} cores, ${cpus[0]?.model ?? 'unknown CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; node ${process.versions.node}; onnxruntime-node ${ortVersion()} (${provider}, intra-op threads ${threads || 'ORT default'})`);

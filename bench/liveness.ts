@@ -30,7 +30,6 @@ import { fetchPacks } from '../scripts/fetch-models.js';
 import { decodeImage } from '../src/imaging/decode.js';
 import type { RgbImage } from '../src/imaging/image.js';
 import { readPacks } from '../src/inference/packs.js';
-import { ModelRegistry } from '../src/inference/registry.js';
 import { ortVersion } from '../src/inference/session.js';
 import { FaceApiLandmarks68 } from '../src/inference/faceapi-face-landmark-68.js';
 import { FaceApiSsdMobilenetv1 } from '../src/inference/faceapi-ssd-mobilenetv1.js';
@@ -41,6 +40,7 @@ import { DETECTION_MIN_CONFIDENCE, pickPrimaryFace } from '../src/pipeline/analy
 import { type LivenessScores, LivenessEstimator, logit } from '../src/pipeline/liveness.js';
 import type { FusionFeature, FusionModel } from '../src/pipeline/liveness-calibration.js';
 import { type Sample, balancedThreshold, balancedWeights, crossValidatedScores, errorRates, fitLogistic, predict, rocAuc } from './calibration.js';
+import { loadBenchRegistry } from './registry.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dataRoot = path.resolve(repoRoot, '..', 'shared', 'data');
@@ -90,7 +90,7 @@ async function collect(every: number): Promise<ScoredSample[]> {
   const packDir = mkdtempSync(path.join(os.tmpdir(), 'liveness-packs-'));
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'liveness-frames-'));
   await fetchPacks({ list: packList, dir: packDir, mirror: path.join(dataRoot, 'models'), only: ['minifasnet-v2', 'minifasnet-v1se'], log: () => {} });
-  const registry = await ModelRegistry.load(path.join(repoRoot, 'models'), { executionProvider: 'cpu', cudaDeviceId: 0, intraOpThreads: 0, interOpThreads: 0 }, { dir: packDir, list: packList });
+  const registry = await loadBenchRegistry({ packsDir: packDir });
   const detector = new FaceApiSsdMobilenetv1(registry.get('faceapi-ssd-mobilenetv1').session);
   const landmarker = new FaceApiLandmarks68(registry.get('faceapi-face-landmark-68').session);
   const estimator = new LivenessEstimator(registry);

@@ -18,7 +18,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeImage } from '../src/imaging/decode.js';
 import { FaceApiFaceRecognition } from '../src/inference/faceapi-face-recognition.js';
-import { ModelRegistry } from '../src/inference/registry.js';
 import { ortVersion } from '../src/inference/session.js';
 import { dlibAlignedBox, euclideanDistance } from '../src/pipeline/face-embedding.js';
 import {
@@ -29,6 +28,7 @@ import {
   type FaceSearchAttempt,
 } from '../src/pipeline/match-face.js';
 import type { FaceAnalysis, Point } from '../src/pipeline/types.js';
+import { loadBenchRegistry } from './registry.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dataRoot = path.resolve(repoRoot, '..', 'shared', 'data');
@@ -119,7 +119,7 @@ const quantiles = (values: number[]) => {
 
 export async function benchMatch(): Promise<void> {
   const verbose = process.argv.includes('--verbose');
-  const registry = await ModelRegistry.load(path.join(repoRoot, 'models'), { executionProvider: 'cpu', cudaDeviceId: 0, intraOpThreads: 0, interOpThreads: 0 });
+  const registry = await loadBenchRegistry();
   const describer = new MatchFaceDescriber(registry);
   const recognition = new FaceApiFaceRecognition(registry.get('faceapi-face-recognition').session);
   const images = readIdentityLabels();

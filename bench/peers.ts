@@ -26,7 +26,6 @@ import { fileURLToPath } from 'node:url';
 import sharp from 'sharp';
 import { AppError } from '../src/errors.js';
 import { decodeImage } from '../src/imaging/decode.js';
-import { ModelRegistry } from '../src/inference/registry.js';
 import { AgeGenderEstimator } from '../src/pipeline/age-gender.js';
 import { FaceAnalyzer } from '../src/pipeline/analyze.js';
 import { FaceEmbedder } from '../src/pipeline/face-embedding.js';
@@ -35,6 +34,7 @@ import { packageDir } from '../scripts/convert/recipe.js';
 import { machineInfo, machineMarkdown, type MachineInfo } from './machine.js';
 import { Progress } from './progress.js';
 import { fmt, intOption, option, ratioSpread, type Spread, spread } from './stats.js';
+import { loadBenchRegistry } from './registry.js';
 
 const require = createRequire(import.meta.url);
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -135,7 +135,7 @@ export async function benchPeers(argv: readonly string[] = process.argv): Promis
 
   // Ours: the same stage objects the service builds, embedded models only (no packs), ORT on the CPU.
   const ortThreads = intOption('ort-threads', 0, argv, 0);
-  const registry = await ModelRegistry.load(path.join(repoRoot, 'models'), { executionProvider: 'cpu', cudaDeviceId: 0, intraOpThreads: ortThreads, interOpThreads: 0 });
+  const registry = await loadBenchRegistry({ intraOpThreads: ortThreads });
   const analyzer = new FaceAnalyzer(registry);
   const liveness = new LivenessEstimator(registry);
   const ageGender = new AgeGenderEstimator(registry);

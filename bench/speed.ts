@@ -22,8 +22,6 @@ import { FACE_RECOGNITION_INPUT_SIZE } from '../src/inference/faceapi-face-recog
 import { AGE_GENDER_INPUT_SIZE, alignedFaceBox } from '../src/inference/faceapi-age-gender.js';
 import { toFaceApiFaceInput, toFaceApiNetInput } from '../src/inference/faceapi-net-input.js';
 import { FaceApiSsdMobilenetv1, SSD_MOBILENETV1_INPUT_SIZE } from '../src/inference/faceapi-ssd-mobilenetv1.js';
-import { readPacks } from '../src/inference/packs.js';
-import { ModelRegistry } from '../src/inference/registry.js';
 import { EXECUTION_PROVIDERS, type ExecutionProvider } from '../src/inference/session.js';
 import { AgeGenderEstimator } from '../src/pipeline/age-gender.js';
 import { alignFace, DETECTION_MIN_CONFIDENCE, pickPrimaryFace, rollFromLandmarks } from '../src/pipeline/analyze.js';
@@ -37,6 +35,7 @@ import { machineInfo, machineMarkdown, type MachineInfo } from './machine.js';
 import { histogramSvg } from './plot.js';
 import { Progress } from './progress.js';
 import { fmt, intOption, option, type LatencySummary, summarize } from './stats.js';
+import { loadBenchRegistry } from './registry.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = path.resolve(repoRoot, '..', 'shared', 'data');
@@ -105,12 +104,7 @@ export async function benchSpeed(argv: readonly string[] = process.argv): Promis
   if (!(provider in EXECUTION_PROVIDERS)) throw new Error(`--provider=${provider}: expected one of ${Object.keys(EXECUTION_PROVIDERS).join(', ')}`);
   const packsDir = option('packs', argv);
   const outDir = path.resolve(option('out', argv) ?? path.join(repoRoot, 'bench', 'out'));
-  const modelsDir = path.join(repoRoot, 'models');
-  const registry = await ModelRegistry.load(
-    modelsDir,
-    { executionProvider: provider, cudaDeviceId: 0, intraOpThreads: 0, interOpThreads: 0 },
-    packsDir ? { dir: path.resolve(packsDir), list: readPacks(path.join(modelsDir, 'packs.json')) } : undefined,
-  );
+  const registry = await loadBenchRegistry(packsDir ? { provider, packsDir } : { provider });
   const packs = registry.packs.filter((p) => p.state === 'installed').map((p) => p.id);
   const images = SPEED_IMAGES.map(([label, file]) => ({ label, bytes: new Uint8Array(readFileSync(file)) }));
 

@@ -8,12 +8,11 @@ import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readPacks } from '../src/inference/packs.js';
-import { ModelRegistry } from '../src/inference/registry.js';
 import { ortVersion } from '../src/inference/session.js';
 import { createVerifyVideo } from '../src/pipeline/verify-video.js';
 import { videoBinaries } from '../src/video/binaries.js';
 import { createVideoReader } from '../src/video/read-video.js';
+import { loadBenchRegistry } from './registry.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = path.resolve(repoRoot, '..', 'shared', 'data');
@@ -39,12 +38,7 @@ async function time(runs: number, work: () => Promise<unknown>): Promise<{ p50: 
 export async function benchVerifyVideo(): Promise<void> {
   const runs = Number(option('runs') ?? '5');
   const packsDir = option('packs');
-  const modelsDir = path.join(repoRoot, 'models');
-  const registry = await ModelRegistry.load(
-    modelsDir,
-    { executionProvider: 'cpu', cudaDeviceId: 0, intraOpThreads: 0, interOpThreads: 0 },
-    packsDir ? { dir: path.resolve(packsDir), list: readPacks(path.join(modelsDir, 'packs.json')) } : undefined,
-  );
+  const registry = await loadBenchRegistry(packsDir ? { packsDir } : {});
   const readVideo = createVideoReader({
     binaries: videoBinaries(),
     tempDir: path.join(os.tmpdir(), 'face-liveness-service', 'bench-video'),
