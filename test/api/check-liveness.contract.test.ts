@@ -19,8 +19,8 @@ import { parseRules, RulesFile, type DecisionRules } from '../../src/pipeline/de
 import { QUALITY_CHECKS, type CheckLiveness, type LivenessOptions, type LivenessOutcome, type QualityCheck, type Verdict } from '../../src/pipeline/types.js';
 import { LocalImageStore } from '../../src/store/local-image-store.js';
 import { flipHexDigit } from '../helpers/tamper.js';
+import { json, withoutRequestId } from '../helpers/envelope.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const IMAGE = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 4]);
 const CROP = new Uint8Array([0xff, 0xd8, 0xff, 0xdb, 9, 9, 9]);
 const RESPONSE_KEY: Record<QualityCheck, string> = { ...Object.fromEntries(QUALITY_CHECKS.map((c) => [c, c])), occlusion: 'faceOccluded' } as Record<QualityCheck, string>;
@@ -86,17 +86,7 @@ function post(
   return Promise.resolve(h.app.request('/v1/checkLiveness', { method: 'POST', headers, body: form }));
 }
 
-async function json(res: Response): Promise<Record<string, any>> {
-  return (await res.json()) as Record<string, any>;
-}
 
-/** The body minus the random requestId, after checking it is a UUID v4. */
-async function withoutRequestId(res: Response): Promise<Record<string, any>> {
-  const body = await json(res);
-  expect(body.metadata.requestId).toMatch(UUID);
-  delete body.metadata.requestId;
-  return body;
-}
 
 let errorLog: ReturnType<typeof vi.spyOn>;
 beforeEach(() => {

@@ -14,8 +14,8 @@ import type { MatchFaceDeps } from '../../src/http/routes/match-face.js';
 import type { ModelRegistry } from '../../src/inference/registry.js';
 import { parseRules, RulesFile, type DecisionRules } from '../../src/pipeline/decision.js';
 import { matchVerdict, MATCH_DISTANCE_THRESHOLD, type MatchFace, type MatchOutcome } from '../../src/pipeline/match-face.js';
+import { withoutRequestId } from '../helpers/envelope.js';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const SELFIE = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 4]);
 const ID = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 5, 6, 7]);
 const defaultRules: DecisionRules = new RulesFile(path.resolve('rules/decision-rules.json')).current();
@@ -61,12 +61,6 @@ function post(h: Harness, fields: Record<string, string | Blob | null> = {}, hea
   return Promise.resolve(h.app.request('/v1/matchFace', { method: 'POST', headers, body: form }));
 }
 
-async function withoutRequestId(res: Response): Promise<Record<string, any>> {
-  const body = (await res.json()) as Record<string, any>;
-  expect(body.metadata.requestId).toMatch(UUID);
-  delete body.metadata.requestId;
-  return body;
-}
 
 let errorLog: ReturnType<typeof vi.spyOn>;
 beforeEach(() => {
