@@ -18,8 +18,11 @@ COPY package.json package-lock.json .npmrc ./
 RUN npm ci --omit=dev --ignore-scripts && npm rebuild better-sqlite3 sharp
 
 COPY . .
-# Builds models/*.onnx and checks them against models/manifest.json (sha256 per model).
-RUN npm run models && chown -R node:node /app
+# Builds models/*.onnx and checks them against models/manifest.json (sha256 per model), then fetches and converts the
+# default MiniFASNet anti-spoofing pack (--soft: an offline build says so in one line and the image runs without it;
+# build with --build-arg MODELS_MIRROR=<http(s) URL of a mirror> where GitHub is not reachable).
+ARG MODELS_MIRROR=
+RUN npm run models && npx tsx scripts/fetch-models.ts --default --soft && chown -R node:node /app
 
 USER node
 ENV PORT=3000 HOST=0.0.0.0 DATA_DIR=/app/data

@@ -1,7 +1,11 @@
 /**
- * MiniFASNet silent face anti-spoofing (optional packs `minifasnet-v2`, scale 2.7, and `minifasnet-v1se`,
- * scale 4.0; minivision-ai/Silent-Face-Anti-Spoofing): probability that a face is a live person rather
- * than a print or screen replay, from one RGB frame and a face box.
+ * MiniFASNet silent face anti-spoofing (packs `minifasnet-v2`, scale 2.7, and `minifasnet-v1se`, scale 4.0,
+ * part of the default install; minivision-ai/Silent-Face-Anti-Spoofing): probability that a face is a live
+ * person rather than a print or screen replay, from one RGB frame and a face box.
+ *
+ * The ONNX models are rebuilt from the original PyTorch weights at install (scripts/convert/minifasnet/) with
+ * a dynamic batch axis (input [batch, 3, 80, 80], output [batch, 3]): each call runs one face, and the
+ * registry's DynamicBatcher, when on, runs faces of concurrent requests as one batch.
  *
  * Pre-processing follows Silent-Face src/generate_patches.py `CropImage`: the face box is enlarged
  * ×scale around its centre (the scale lowered so the box fits the image), shifted back inside the image
@@ -79,7 +83,14 @@ export class MiniFasnet {
   constructor(
     private readonly session: ModelRunner,
     readonly faceCropScale: number,
-  ) {}
+  ) {
+    const input = session.inputs[0];
+    const [, channels, height, width] = input?.shape ?? [];
+    if (!input || input.shape.length !== 4 || channels !== 3 || height !== MINIFASNET_INPUT_SIZE || width !== MINIFASNET_INPUT_SIZE) {
+      throw new Error(`model ${session.label}: expected a MiniFASNet input [batch, 3, ${MINIFASNET_INPUT_SIZE}, ${MINIFASNET_INPUT_SIZE}], got ${input ? `${input.name} [${input.shape.join(', ')}]` : 'none'}`);
+    }
+    if (!(faceCropScale > 0)) throw new Error(`model ${session.label}: expected a face-crop scale > 0, got ${faceCropScale}`);
+  }
 
   /** Live-face probability 0–1 for the face at `box` (source-image pixels). */
   async realProbability(image: RgbImage, box: Box): Promise<number> {

@@ -1,10 +1,16 @@
 /**
- * `models/packs.json`: optional third-party ONNX models (YuNet, MiniFASNet) that are not built from npm
- * packages but downloaded as-is by `npm run models:fetch` into `models/packs/<id>.onnx`.
+ * `models/packs.json`: third-party models that are not built from npm packages but fetched from their
+ * upstream repository by scripts/fetch-models.ts into `models/packs/<id>.onnx`. Most are ONNX files
+ * installed as-is (YuNet, UltraFace: optional, `npm run models:fetch`); an entry with a `convert` block
+ * is downloaded in another format and converted to ONNX by the project's own converter (MiniFASNet, from
+ * its original PyTorch weights). Entries marked `default` belong to the default install (`npm ci`'s
+ * postinstall fetches them when the network allows).
  *
  * An entry reuses the manifest's input/output descriptions (src/inference/manifest.ts) and adds where
- * the file comes from: the upstream repository file pinned to a commit, its raw URL, and its sha256,
- * which is checked after every download and before a pack counts as installed.
+ * the file comes from: the upstream repository file pinned to a commit, its raw URL, and two checks kept
+ * apart: the downloaded file's sha256 (before anything is installed) and the installed ONNX file's sha256
+ * (after conversion, and at every load by src/inference/registry.ts). Without `convert` the two are the
+ * same file, so `sha256`/`bytes` serve for both.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
@@ -14,7 +20,7 @@ import { AppError } from '../errors.js';
 import { MODEL_TASKS, tensorInputSchema, tensorOutputSchema } from './manifest.js';
 
 export const packSourceSchema = z.object({
-  /** GitHub repository (owner/name) that hosts the ONNX file. */
+  /** GitHub repository (owner/name) that hosts the downloaded file. */
   repository: z.string().regex(/^[\w.-]+\/[\w.-]+$/),
   /** Commit the file is pinned to (40 hex digits). */
   commit: z.string().regex(/^[0-9a-f]{40}$/),
@@ -25,20 +31,54 @@ export const packSourceSchema = z.object({
   license: z.string(),
 });
 
+/**
+ * Converters a pack may name (implemented in scripts/convert/, dispatched by scripts/fetch-models.ts):
+ * `minifasnet-v2` / `minifasnet-v1se` rebuild Silent-Face's MiniFASNetV2 / MiniFASNetV1SE from a legacy
+ * PyTorch `.pth` state dict (scripts/convert/minifasnet/minifasnet.ts).
+ */
+export const PACK_CONVERTERS = ['minifasnet-v2', 'minifasnet-v1se'] as const;
+export type PackConverter = (typeof PACK_CONVERTERS)[number];
+
+const sha256Schema = z.string().regex(/^[0-9a-f]{64}$/);
+
+export const packConvertSchema = z.object({
+  /** The converter that turns the downloaded file into the installed ONNX. */
+  converter: z.enum(PACK_CONVERTERS),
+  /** sha256 of the DOWNLOADED source file (at `url` / `mirrorPath`), checked before converting. */
+  sourceSha256: sha256Schema,
+  /** Size of the downloaded source file, bytes. */
+  sourceBytes: z.number().int().positive(),
+});
+export type PackConvert = z.infer<typeof packConvertSchema>;
+
 export const packEntrySchema = z.object({
   id: z.string().regex(/^[a-z0-9-]+$/),
   task: z.enum(MODEL_TASKS),
   description: z.string(),
   /** File name inside models/packs/ (always `<id>.onnx`). */
   file: z.string().regex(/^[a-z0-9-]+\.onnx$/),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/),
-  /** File size in bytes. */
+  /**
+   * sha256 of the INSTALLED ONNX file (models/packs/<file>), checked after install and at every load. For a
+   * converted pack this is the converter's output, which is deterministic; otherwise the downloaded file's.
+   */
+  sha256: sha256Schema,
+  /** Size of the installed ONNX file, bytes. */
   bytes: z.number().int().positive(),
-  /** Download URL: the raw file of `source.repository` at `source.commit`. */
+  /** Download URL: the raw file of `source.repository` at `source.commit` (what `convert` reads, when present). */
   url: z.string().url(),
-  /** Path of the file under a local mirror directory (`MODELS_MIRROR`), e.g. a copy of ../shared/data/models. */
+  /**
+   * Path of the downloaded file under a mirror (`MODELS_MIRROR`: a local folder such as ../shared/data/models, or an
+   * http(s) base URL serving the same tree).
+   */
   mirrorPath: z.string(),
   source: packSourceSchema,
+  /** Present when the downloaded file is not the ONNX itself: how to convert it, and the download's own hash. */
+  convert: packConvertSchema.optional(),
+  /**
+   * Part of the default install: `npm ci` (postinstall `fetch-models.ts --default --soft`) fetches it when the
+   * network allows, and the service reports it missing otherwise. Absent = optional (`npm run models:fetch`).
+   */
+  default: z.boolean().optional(),
   /**
    * Face-crop enlargement for face-crop models: the face box is scaled by this factor around its centre
    * before cropping (MiniFASNet: the number that prefixes the upstream file name, e.g. 2.7 in
@@ -100,6 +140,11 @@ export interface PackStatus {
   file: string;
   /** `corrupt`: a file is there but its sha256 differs from the list (re-run `npm run models:fetch`). */
   state: PackState;
+}
+
+/** The sha256 and size the downloaded file must have: the source file's for a converted pack, else the pack file's. */
+export function downloadCheck(pack: PackEntry): { sha256: string; bytes: number } {
+  return pack.convert ? { sha256: pack.convert.sourceSha256, bytes: pack.convert.sourceBytes } : { sha256: pack.sha256, bytes: pack.bytes };
 }
 
 export function sha256OfFile(file: string): string {

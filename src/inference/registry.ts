@@ -46,6 +46,8 @@ export interface PackAvailability {
   id: string;
   task: ModelTask;
   state: PackState;
+  /** Part of the default install (packs.json `default`: the MiniFASNet anti-spoofing pack); the others are optional. */
+  default: boolean;
 }
 
 const describeShape = (shape: readonly (number | string)[]) => `[${shape.join(', ')}]`;
@@ -148,7 +150,7 @@ export class ModelRegistry {
       for (const entry of manifest.models) models.set(entry.id, { origin: 'embedded', entry, ...withRunner(await loadModel(entry, modelsDir, options, host)) });
       for (const status of packSource ? packStatuses(packSource.dir, packSource.list) : []) {
         const { pack } = status;
-        packs.push({ id: pack.id, task: pack.task, state: status.state });
+        packs.push({ id: pack.id, task: pack.task, state: status.state, default: pack.default === true });
         if (status.state === 'missing') continue;
         if (status.state === 'corrupt') {
           throw new AppError('MODEL_INVALID', `pack ${pack.id}: ${status.file} does not have the listed sha256 ${pack.sha256} (re-run \`npm run models:fetch\`)`);
