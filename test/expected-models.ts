@@ -12,4 +12,6 @@ export const EXPECTED_MODELS: Record<string, string> = {
   'human-liveness': 'liveness',
   'human-faceres': 'faceDescription',
   'nsfwjs-mobilenet-v2': 'nudity',
+  'human-nanodet': 'objectDetection',
+  'human-handtrack': 'handDetection',
 };

@@ -19,6 +19,8 @@ export const MODEL_TASKS = [
   'antispoof', // presentation-attack score from a face crop
   'liveness', // live-vs-fake score from a face crop
   'nudity', // NSFW classes from a whole image
+  'objectDetection', // COCO object boxes from a whole image (liveness context: a phone, screen or print around the face)
+  'handDetection', // hand boxes from a whole image (liveness context: a hand gripping the presentation medium)
 ] as const;
 export type ModelTask = (typeof MODEL_TASKS)[number];
 

