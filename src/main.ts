@@ -13,6 +13,7 @@ import { InferenceThread } from './inference/inference-thread.js';
 import { ModelRegistry } from './inference/registry.js';
 import { ortVersion } from './inference/session.js';
 import { createCheckLiveness } from './pipeline/check-liveness.js';
+import { livenessSetup } from './pipeline/liveness-setup.js';
 import { createMatchFace } from './pipeline/match-face.js';
 import { createVerifyVideo } from './pipeline/verify-video.js';
 import { createSessionsApi } from './sessions/sessions-api.js';
@@ -44,12 +45,16 @@ async function main(): Promise<void> {
     config.batching,
     host,
   );
-  const missing = registry.packs.filter((p) => p.state === 'missing').map((p) => p.id);
+  const missing = registry.packs.filter((p) => p.state === 'missing' && !p.default).map((p) => p.id);
   console.log(
     `loaded ${registry.list().length} models on ${registry.executionProvider} (${registry.inferenceThread === 'worker' ? 'inference thread' : 'main thread'}) in ${Date.now() - started} ms` +
       (config.batching.maxBatch > 1 ? `, dynamic batching up to ${config.batching.maxBatch} faces (wait ${config.batching.maxDelayMs} ms)` : '') +
       (missing.length > 0 ? ` (optional packs not installed: ${missing.join(', ')}; see \`npm run models:fetch\`)` : ''),
   );
+
+  // Said at every start: an install that could not fetch the anti-spoofing pack still serves, but must not pass unnoticed.
+  const setup = livenessSetup(registry);
+  (setup.antiSpoofingPack === 'installed' ? console.log : console.warn)(setup.summary);
 
   const warmStart = Date.now();
   const { warmed, skipped } = await registry.warmUp();

@@ -4,6 +4,7 @@
  */
 import type { LoadedModel, ModelBatching, ModelRegistry, PackAvailability } from '../inference/registry.js';
 import type { NodePlacement } from '../inference/session.js';
+import { type LivenessSetup, livenessSetup } from '../pipeline/liveness-setup.js';
 
 export interface ServiceVersions {
   /** This service's package version. */
@@ -50,6 +51,8 @@ export interface HealthReport {
   models: HealthModel[];
   /** Every optional pack listed in models/packs.json: `installed` ones are also in `models`. */
   packs: readonly PackAvailability[];
+  /** Which liveness setup runs: with the MiniFASNet anti-spoofing pack, or embedded-only (README "Liveness"). */
+  liveness: LivenessSetup;
 }
 
 function describeSource(model: LoadedModel): HealthModel['source'] {
@@ -88,5 +91,6 @@ export function healthReport(registry: ModelRegistry, versions: ServiceVersions)
       batching: registry.batchingOf(model),
     })),
     packs: registry.packs,
+    liveness: livenessSetup(registry),
   };
 }

@@ -1,5 +1,6 @@
 /**
- * The checkLiveness use case: decode once → analyse the primary face → liveness verdict → the requested
+ * The checkLiveness use case: decode once → analyse the primary face → liveness verdict (models + context
+ * signals) → the requested
  * quality checks → age/gender and the cropped face when asked. Knows nothing of HTTP (http/contracts/ maps
  * the LivenessOutcome to a vendor's wire format).
  */
@@ -28,8 +29,7 @@ export function createCheckLiveness(registry: ModelRegistry, options: CheckLiven
   return async function checkLiveness(bytes, request) {
     const image = await decodeImage(bytes, { maxPixels: options.maxPixels });
     const analysis = await analyzer.analyze(image);
-    const { scores: _scores, ...liveFace } = await liveness.verdict(analysis);
-    const outcome: LivenessOutcome = { liveFace, qualityChecks: await quality(analysis, request.qualityChecks) };
+    const outcome: LivenessOutcome = { liveFace: await liveness.assess(analysis), qualityChecks: await quality(analysis, request.qualityChecks) };
     if (request.ageRange || request.gender) {
       const estimate = await ageGender.estimate(analysis);
       if (request.ageRange) outcome.ageRange = estimate.ageRange;

@@ -3,11 +3,21 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { decide, decideMatch, decideVideo, DEFAULT_MATCH_FACE_RULES, DEFAULT_VERIFY_VIDEO_RULES, parseRules, RulesFile, type DecisionRules } from './decision.js';
-import type { LivenessOutcome, Verdict } from './types.js';
+import type { LivenessOutcome, LivenessVerdict, Verdict } from './types.js';
 
 const yes = (confidence: 'high' | 'low' = 'high'): Verdict => ({ value: true, score: 0.9, confidence });
 const no = (confidence: 'high' | 'low' = 'high'): Verdict => ({ value: false, score: 0.1, confidence });
-const outcome = (o: Partial<LivenessOutcome> = {}): LivenessOutcome => ({ liveFace: yes(), qualityChecks: {}, ...o });
+/** A liveFace verdict with neutral signals and no limitations. */
+const live = (v: Verdict, limitations: LivenessVerdict['limitations'] = []): LivenessVerdict => ({
+  ...v,
+  signals: { humanLiveness: v.score, presentationDevice: 0, hands: 0, framingEdges: 0, screenRecapture: 0 },
+  limitations,
+});
+const outcome = (o: Partial<Omit<LivenessOutcome, 'liveFace'>> & { liveFace?: Verdict | LivenessVerdict } = {}): LivenessOutcome => {
+  const { liveFace, ...rest } = o;
+  const verdict = liveFace ?? yes();
+  return { qualityChecks: {}, ...rest, liveFace: 'signals' in verdict ? (verdict as LivenessVerdict) : live(verdict) };
+};
 const defaults = new RulesFile(path.resolve('rules/decision-rules.json')).current();
 
 describe('decide with the default rules (HyperVerge-style)', () => {
@@ -15,10 +25,33 @@ describe('decide with the default rules (HyperVerge-style)', () => {
     expect(decide(defaults, outcome({ qualityChecks: { blur: no(), hat: no() } }))).toEqual({ action: 'pass', details: [] });
   });
 
-  it('not live → fail, whatever else', () => {
-    const s = decide(defaults, outcome({ liveFace: no('low'), qualityChecks: { blur: yes() } }));
+  it('not live with high confidence → fail, whatever else', () => {
+    const s = decide(defaults, outcome({ liveFace: no('high'), qualityChecks: { blur: yes() } }));
     expect(s.action).toBe('fail');
     expect(s.details[0]).toEqual({ code: 'LIVENESS_FAILED', message: 'Selfie is not of a live person' });
+  });
+
+  it('not live with low confidence (the uncertain band) → manualReview, not fail', () => {
+    const s = decide(defaults, outcome({ liveFace: no('low') }));
+    expect(s.action).toBe('manualReview');
+    expect(s.details.map((d) => d.code)).toEqual(['LIVENESS_UNCERTAIN']);
+  });
+
+  it('a tight face crop → manualReview with its own detail, on top of the low confidence', () => {
+    const s = decide(defaults, outcome({ liveFace: live(yes('low'), ['tightFaceCrop']) }));
+    expect(s.action).toBe('manualReview');
+    expect(s.details.map((d) => d.code)).toEqual(['LIVENESS_LOW_CONFIDENCE', 'LIVENESS_TIGHT_CROP']);
+    // The missing pack is reported on liveFace, not turned into a review by the default rules.
+    expect(decide(defaults, outcome({ liveFace: live(yes(), ['antiSpoofingPackMissing']) }))).toEqual({ action: 'pass', details: [] });
+  });
+
+  it('`limitation` is accepted on liveFace only, and matches the answer\'s limitations', () => {
+    const rule = (when: object) => JSON.stringify({ rules: [{ when, action: 'manualReview', code: 'X', message: 'm' }] });
+    expect(() => parseRules(rule({ result: 'qualityChecks.blur', limitation: 'tightFaceCrop' }), 'test')).toThrow(/`limitation` applies to `liveFace` only/);
+    expect(() => parseRules(rule({ result: 'liveFace', limitation: 'sideways' }), 'test')).toThrow(/limitation/);
+    const rules = parseRules(rule({ result: 'liveFace', limitation: 'antiSpoofingPackMissing' }), 'test');
+    expect(decide(rules, outcome({ liveFace: live(yes(), ['antiSpoofingPackMissing']) })).action).toBe('manualReview');
+    expect(decide(rules, outcome({ liveFace: live(yes(), []) })).action).toBe('pass');
   });
 
   it('live with low confidence → manualReview', () => {
@@ -110,7 +143,7 @@ describe('parseRules', () => {
     expect(bad([{ when: { result: 'liveFace', value: 'maybe' }, action: 'fail', code: 'A', message: 'm' }])).toThrow(/decision rules f\.json: .*rules\[0\]\.when\.value/s);
     expect(bad([{ when: { result: 'qualityChecks.blurr', value: 'yes' }, action: 'fail', code: 'A', message: 'm' }])).toThrow(/rules\[0\]\.when\.result/);
     expect(bad([{ when: { result: 'liveFace', value: 'no' }, action: 'pass', code: 'A', message: 'm' }])).toThrow(/rules\[0\]\.action/);
-    expect(bad([{ when: { result: 'liveFace' }, action: 'fail', code: 'A', message: 'm' }])).toThrow(/give `value`, `confidence` or both/);
+    expect(bad([{ when: { result: 'liveFace' }, action: 'fail', code: 'A', message: 'm' }])).toThrow(/give `value`, `confidence`, `limitation` or a combination/);
     expect(bad([{ when: { result: 'liveFace', value: 'no' }, action: 'fail', message: 'm' }])).toThrow(/rules\[0\]\.code/);
     expect(() => parseRules('{ nope', 'f.json')).toThrow(/decision rules f\.json: not valid JSON/);
   });

@@ -19,7 +19,7 @@
 import { statSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { AppError } from '../errors.js';
-import { QUALITY_CHECKS, type LivenessOutcome, type QualityCheck, type Verdict } from './types.js';
+import { LIVENESS_LIMITATIONS, QUALITY_CHECKS, type LivenessLimitation, type LivenessOutcome, type QualityCheck, type Verdict } from './types.js';
 
 export type Action = 'pass' | 'fail' | 'manualReview';
 
@@ -61,18 +61,31 @@ function verdictRuleSchema<const Names extends readonly [string, ...string[]]>(r
           value: z.enum(['yes', 'no']).optional(),
           /** Matches the verdict's confidence. */
           confidence: z.enum(['high', 'low']).optional(),
+          /**
+           * checkLiveness `liveFace` only: matches when the answer carries this limitation (`tightFaceCrop`: the face
+           * fills the picture; `antiSpoofingPackMissing`: MiniFASNet is not installed). See LivenessLimitation.
+           */
+          limitation: z.enum(LIVENESS_LIMITATIONS).optional(),
         })
         .strict()
-        .refine((w) => w.value !== undefined || w.confidence !== undefined, { message: 'give `value`, `confidence` or both' }),
+        .refine((w) => w.value !== undefined || w.confidence !== undefined || w.limitation !== undefined, {
+          message: 'give `value`, `confidence`, `limitation` or a combination',
+        }),
     })
     .strict();
 }
 
 /** checkLiveness: `liveFace`, `qualityChecks.<name>` (request field names, e.g. `qualityChecks.occlusion`) or `qualityChecks.*`. */
-const ruleSchema = verdictRuleSchema(RESULT_NAMES);
+const ruleSchema = verdictRuleSchema(RESULT_NAMES).refine((r) => r.when.limitation === undefined || r.when.result === 'liveFace', {
+  message: '`limitation` applies to `liveFace` only',
+  path: ['when', 'limitation'],
+});
 
 /** matchFace: the only verdict is `match` (same person?). */
-const matchFaceRuleSchema = verdictRuleSchema(['match'] as const);
+const matchFaceRuleSchema = verdictRuleSchema(['match'] as const).refine((r) => r.when.limitation === undefined, {
+  message: '`limitation` applies to checkLiveness `liveFace` only',
+  path: ['when', 'limitation'],
+});
 
 const matchFaceSectionSchema = z
   .object({
@@ -158,18 +171,19 @@ export function parseRules(text: string, source: string): DecisionRules {
 }
 
 interface VerdictRule {
-  when: { value?: 'yes' | 'no'; confidence?: 'high' | 'low' };
+  when: { value?: 'yes' | 'no'; confidence?: 'high' | 'low'; limitation?: LivenessLimitation };
   action: 'fail' | 'manualReview';
   code: string;
   message: string;
 }
 
-/** What a verdict rule looks at (the score is not used: rules work on value and confidence). */
-type RuleVerdict = Pick<Verdict, 'value' | 'confidence'>;
+/** What a verdict rule looks at (the score is not used: rules work on value, confidence and liveFace's limitations). */
+type RuleVerdict = Pick<Verdict, 'value' | 'confidence'> & { limitations?: readonly LivenessLimitation[] };
 
 function matches(when: VerdictRule['when'], verdict: RuleVerdict): boolean {
   if (when.value !== undefined && (when.value === 'yes') !== verdict.value) return false;
   if (when.confidence !== undefined && when.confidence !== verdict.confidence) return false;
+  if (when.limitation !== undefined && !verdict.limitations?.includes(when.limitation)) return false;
   return true;
 }
 
@@ -197,7 +211,7 @@ function applyVerdictRules<R extends VerdictRule>(rules: readonly R[], targets: 
   return { action, details };
 }
 
-function livenessTargets(result: DecisionRule['when']['result'], outcome: LivenessOutcome): [check: string, verdict: Verdict][] {
+function livenessTargets(result: DecisionRule['when']['result'], outcome: LivenessOutcome): [check: string, verdict: RuleVerdict][] {
   if (result === 'liveFace') return [['liveFace', outcome.liveFace]];
   const checks = Object.entries(outcome.qualityChecks) as [QualityCheck, Verdict | undefined][];
   const wanted = result === 'qualityChecks.*' ? checks : checks.filter(([name]) => `qualityChecks.${name}` === result);

@@ -1,6 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { LIVENESS_CALIBRATION } from './liveness-calibration.js';
-import { SCORE_EPSILON, fuseScores, fusionFor, livenessVerdict, logit, sigmoid } from './liveness.js';
+import {
+  type ContextSignals,
+  SCORE_EPSILON,
+  TIGHT_CROP_CONTEXT_RATIO,
+  faceFraming,
+  fuseScores,
+  fuseSelfie,
+  fusionFor,
+  guessAttackType,
+  judgeSelfie,
+  livenessVerdict,
+  logit,
+  selfieVerdict,
+  sigmoid,
+} from './liveness.js';
 
 describe('liveness fusion', () => {
   it('logit clips saturated scores and inverts sigmoid', () => {
@@ -40,5 +54,88 @@ describe('liveness fusion', () => {
       expect(model.highConfidenceMargin).toBeGreaterThanOrEqual(1);
       for (const w of Object.values(model.weights)) expect(w).toBeGreaterThan(0);
     }
+  });
+});
+
+describe('selfie liveness (models + context)', () => {
+  const signal = (score: number) => ({ score, evidence: {} as never });
+  type Cues = Partial<Record<'presentationDevice' | 'hands' | 'framingEdges' | 'screenPeriodic' | 'screenColour', number>>;
+  const context = (o: Cues = {}) =>
+    ({
+      presentationDevice: { score: o.presentationDevice ?? 0, evidence: { candidates: [], ...(o.presentationDevice ? { device: { label: 'tv', detectorScore: 0.9, box: { x: 0, y: 0, width: 9, height: 9 }, faceInside: 1, personOutside: 0, attackType: 'screen' } } : {}) } },
+      hands: signal(o.hands ?? 0),
+      framingEdges: signal(o.framingEdges ?? 0),
+      screenRecapture: { score: Math.max(o.screenPeriodic ?? 0, o.screenColour ?? 0), evidence: { periodicScore: o.screenPeriodic ?? 0, colourScore: o.screenColour ?? 0 } },
+    }) as unknown as ContextSignals;
+  const model = {
+    weights: { minifasnet: 1, humanLiveness: 0.5, presentationDevice: -3, framingEdges: -2, screenPeriodic: -1, screenColour: -0.25, hands: -0.5 },
+    bias: 0,
+    threshold: 0.5,
+    confidentLiveAt: 0.8,
+    confidentAttackBelow: 0.2,
+  };
+  const tightModel = { weights: { minifasnet: 2, humanLiveness: 1 }, bias: -1, threshold: 0.5, confidentLiveAt: 0.9, confidentAttackBelow: 0.1 };
+  const calibration = {
+    withMinifasnet: model,
+    embedded: { ...model, weights: { humanLiveness: 1, framingEdges: -2 } },
+    tightCrop: { withMinifasnet: tightModel, embedded: { ...tightModel, weights: { humanLiveness: 1 } } },
+  };
+
+  it('the framing rule: a tight crop is under 1.25 face boxes across its tighter axis', () => {
+    expect(TIGHT_CROP_CONTEXT_RATIO).toBe(1.25);
+    expect(faceFraming(150, 150, { x: 10, y: 10, width: 130, height: 125 })).toEqual({ contextRatio: 150 / 130, tightCrop: true });
+    expect(faceFraming(640, 480, { x: 200, y: 100, width: 150, height: 180 }).tightCrop).toBe(false);
+  });
+
+  it('fuses logits of the model scores and the 0–1 context signals linearly', () => {
+    const models = { humanAntispoof: 0.5, humanLiveness: 0.8, minifasnet: 0.9 };
+    const expected = sigmoid(logit(0.9) + 0.5 * logit(0.8) - 3 * 0.7 - 2 * 0.5);
+    expect(fuseSelfie(models, context({ presentationDevice: 0.7, framingEdges: 0.5 }), model)).toBeCloseTo(expected, 12);
+  });
+
+  it('has an uncertain band between the confident edges, on both sides of the threshold', () => {
+    expect(selfieVerdict(0.9, model)).toEqual({ value: true, score: 0.9, confidence: 'high' });
+    expect(selfieVerdict(0.6, model)).toEqual({ value: true, score: 0.6, confidence: 'low' });
+    expect(selfieVerdict(0.4, model)).toEqual({ value: false, score: 0.4, confidence: 'low' });
+    expect(selfieVerdict(0.1, model)).toEqual({ value: false, score: 0.1, confidence: 'high' });
+  });
+
+  it('names the attack type only from evidence that tells the medium apart', () => {
+    expect(guessAttackType(context({ presentationDevice: 0.9, framingEdges: 0.2 }))).toBe('screen');
+    expect(guessAttackType(context({ presentationDevice: 0.3 }))).toBe('unknown');
+    expect(guessAttackType(context({ screenPeriodic: 0.9 }))).toBe('screen');
+    expect(guessAttackType(context({ framingEdges: 0.9, screenColour: 0.9, hands: 0.9 }))).toBe('unknown');
+    expect(guessAttackType(context())).toBe('unknown');
+    expect(guessAttackType(undefined)).toBe('unknown');
+  });
+
+  it('feeds the screen signal to the fusion as its two cues', () => {
+    const models = { humanAntispoof: 0.5, humanLiveness: 0.5, minifasnet: 0.5 };
+    expect(fuseSelfie(models, context({ screenPeriodic: 1 }), model)).toBeCloseTo(sigmoid(-1), 12);
+    expect(fuseSelfie(models, context({ screenColour: 1 }), model)).toBeCloseTo(sigmoid(-0.25), 12);
+  });
+
+  it('judges a full-frame selfie with the setup installed; says when the pack is missing', () => {
+    const framing = { contextRatio: 3, tightCrop: false };
+    const withPack = judgeSelfie({ models: { humanAntispoof: 0.5, humanLiveness: 0.9, minifasnet: 0.95 }, context: context(), framing }, calibration);
+    expect(withPack).toMatchObject({ value: true, confidence: 'high', limitations: [] });
+    expect(withPack.signals).toEqual({ minifasnet: 0.95, humanLiveness: 0.9, presentationDevice: 0, hands: 0, framingEdges: 0, screenRecapture: 0 });
+    const attack = judgeSelfie({ models: { humanAntispoof: 0.5, humanLiveness: 0.9, minifasnet: 0.95 }, context: context({ presentationDevice: 1, framingEdges: 1 }), framing }, calibration);
+    expect(attack).toMatchObject({ value: false, attackType: 'screen' });
+    const embedded = judgeSelfie({ models: { humanAntispoof: 0.5, humanLiveness: 0.9 }, context: context(), framing }, calibration);
+    expect(embedded.limitations).toEqual(['antiSpoofingPackMissing']);
+    expect(embedded.score).toBeCloseTo(sigmoid(logit(0.9)), 12);
+    expect(embedded.signals).not.toHaveProperty('minifasnet');
+  });
+
+  it('answers a tight crop with the models-only fusion and low confidence, saying why', () => {
+    const models = { humanAntispoof: 0.5, humanLiveness: 0.99, minifasnet: 0.99 };
+    const v = judgeSelfie({ models, framing: { contextRatio: 1.05, tightCrop: true } }, calibration);
+    expect(v).toMatchObject({ value: true, confidence: 'low', limitations: ['tightFaceCrop'] });
+    expect(v.score).toBeCloseTo(sigmoid(-1 + 2 * logit(0.99) + logit(0.99)), 12);
+    const attack = judgeSelfie({ models: { ...models, minifasnet: 0.01, humanLiveness: 0.2 }, framing: { contextRatio: 1.05, tightCrop: true } }, calibration);
+    expect(attack).toMatchObject({ value: false, confidence: 'low', attackType: 'unknown' });
+    // A context feature in a tight-crop model is a calibration error, not a silent 0.
+    expect(() => judgeSelfie({ models, framing: { contextRatio: 1, tightCrop: true } }, { ...calibration, tightCrop: { ...calibration.tightCrop, withMinifasnet: model } })).toThrow(/framingEdges|presentationDevice|context signal/);
   });
 });

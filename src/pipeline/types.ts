@@ -63,8 +63,51 @@ export interface GenderResult {
   confidence: Confidence;
 }
 
+/**
+ * Why a liveness answer is weaker than usual (extension `liveFace.limitations`):
+ * - `antiSpoofingPackMissing`: the MiniFASNet anti-spoofing pack is not installed, so liveness ran on the embedded
+ *   models and the context signals only (install it with `npm run models:fetch`);
+ * - `tightFaceCrop`: the face fills the picture, so there is no context around it for the context signals and
+ *   MiniFASNet to look at; the answer has low confidence.
+ */
+export const LIVENESS_LIMITATIONS = ['antiSpoofingPackMissing', 'tightFaceCrop'] as const;
+export type LivenessLimitation = (typeof LIVENESS_LIMITATIONS)[number];
+
+/** What kind of presentation attack the evidence points to (extension `liveFace.attackType`, only when not live). */
+export const ATTACK_TYPES = ['screen', 'print', 'cutout', 'mask', 'unknown'] as const;
+export type AttackType = (typeof ATTACK_TYPES)[number];
+
+/**
+ * The scores behind `liveFace` (extension `liveFace.signals`), each 0–1, for the signals that ran. Two directions:
+ * the anti-spoofing models give the probability that the face is LIVE; the context signals give the strength of
+ * the evidence of an ATTACK around the face (0 = nothing found). Which of them weigh in the verdict, and how much,
+ * is in /health (`liveness.fusion`).
+ */
+export interface LivenessSignalScores {
+  /** MiniFASNet V2 + V1SE, mean live-face probability; absent when the pack is not installed. */
+  minifasnet?: number;
+  /** Human liveness model, live-face probability. */
+  humanLiveness: number;
+  /** A phone, tablet, monitor, laptop or book around the face (COCO detector); only when the calibration weighs it. */
+  presentationDevice?: number;
+  /** A hand gripping the medium at its edge; only when the calibration weighs it. */
+  hands?: number;
+  /** Long straight edges framing the face (a bezel, a print's border); absent for a tight face crop. */
+  framingEdges?: number;
+  /** A screen or print re-captured by a camera: periodic pixel-grid / moiré pattern, skin colour drained to grey-blue; absent for a tight face crop. */
+  screenRecapture?: number;
+}
+
+/** The liveness verdict with the evidence behind it. `score` is the fused live probability 0–1. */
+export interface LivenessVerdict extends Verdict {
+  signals: LivenessSignalScores;
+  /** Set when `value` is false. */
+  attackType?: AttackType;
+  limitations: LivenessLimitation[];
+}
+
 export interface LivenessOutcome {
-  liveFace: Verdict;
+  liveFace: LivenessVerdict;
   qualityChecks: Partial<Record<QualityCheck, Verdict>>;
   ageRange?: AgeRangeResult;
   gender?: GenderResult;

@@ -26,6 +26,8 @@ const T0 = 1_773_828_000_000; // 2026-03-18T10:00:00Z
 const BASE = 'http://svc.test';
 const apps = new AppRegistry([{ appId: 'kyc', appKeySha256: sha256Hex('kyc-key'), allowedApis: ['sessions'] }]);
 const verdict = (value: boolean) => ({ value, score: value ? 0.9 : 0.1, confidence: 'high' as const });
+/** A liveFace verdict: the plain verdict plus neutral signals and no limitations. */
+const liveFace = (value: boolean) => ({ ...verdict(value), signals: { humanLiveness: value ? 0.9 : 0.1, presentationDevice: 0, hands: 0, framingEdges: 0, screenRecapture: 0 }, limitations: [] });
 
 const closers: (() => void)[] = [];
 afterEach(() => closers.splice(0).forEach((close) => close()));
@@ -75,7 +77,7 @@ async function createSession(app: App, profile: Record<string, unknown> = { step
 const embedded = (html: string) => JSON.parse(html.match(/<script id="capture-config" type="application\/json">(.*?)<\/script>/s)![1]!) as Record<string, any>;
 
 const passing: CheckLiveness = async () => ({
-  liveFace: verdict(true),
+  liveFace: liveFace(true),
   qualityChecks: { dull: verdict(false), eyesClosed: verdict(false), multipleFaces: verdict(false), headTurned: verdict(false) },
 });
 
@@ -169,7 +171,7 @@ describe('POST /capture/{id}/selfie-check', () => {
     const checkUrl = session.capture_url.replace(`/capture/${session.id}?`, `/capture/${session.id}/selfie-check?`);
     const post = (url = checkUrl) => app.request(url, { method: 'POST', body: Buffer.from(JPEG), headers: { 'Content-Type': 'image/jpeg' } });
 
-    outcome = { liveFace: verdict(true), qualityChecks: { dull: verdict(true), eyesClosed: verdict(false), multipleFaces: verdict(true), headTurned: verdict(false) } };
+    outcome = { liveFace: liveFace(true), qualityChecks: { dull: verdict(true), eyesClosed: verdict(false), multipleFaces: verdict(true), headTurned: verdict(false) } };
     const res = await post();
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({

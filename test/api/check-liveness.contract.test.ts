@@ -16,7 +16,7 @@ import { RateLimiter } from '../../src/http/middleware/rate-limit.js';
 import { UrlSigner } from '../../src/http/signed-url.js';
 import type { ModelRegistry } from '../../src/inference/registry.js';
 import { parseRules, RulesFile, type DecisionRules } from '../../src/pipeline/decision.js';
-import { QUALITY_CHECKS, type CheckLiveness, type LivenessOptions, type LivenessOutcome, type QualityCheck, type Verdict } from '../../src/pipeline/types.js';
+import { QUALITY_CHECKS, type CheckLiveness, type LivenessOptions, type LivenessOutcome, type LivenessVerdict, type QualityCheck, type Verdict } from '../../src/pipeline/types.js';
 import { LocalImageStore } from '../../src/store/local-image-store.js';
 import { flipHexDigit } from '../helpers/tamper.js';
 import { json, withoutRequestId } from '../helpers/envelope.js';
@@ -26,8 +26,11 @@ const CROP = new Uint8Array([0xff, 0xd8, 0xff, 0xdb, 9, 9, 9]);
 const RESPONSE_KEY: Record<QualityCheck, string> = { ...Object.fromEntries(QUALITY_CHECKS.map((c) => [c, c])), occlusion: 'faceOccluded' } as Record<QualityCheck, string>;
 const defaultRules: DecisionRules = new RulesFile(path.resolve('rules/decision-rules.json')).current();
 
-const live: Verdict = { value: true, score: 0.97, confidence: 'high' };
+const SIGNALS = { minifasnet: 0.95, humanLiveness: 0.9, presentationDevice: 0, hands: 0, framingEdges: 0.1, screenRecapture: 0 };
+const live: LivenessVerdict = { value: true, score: 0.97, confidence: 'high', signals: SIGNALS, limitations: [] };
 const no: Verdict = { value: false, score: 0.1234, confidence: 'high' };
+/** liveFace as the wire shows it for `live`. */
+const LIVE_WIRE = { value: 'yes', confidence: 'high', score: 0.97, signals: SIGNALS, limitations: [] };
 
 /** Pipeline test double: answers every quality check "no" (high confidence), whatever was asked. */
 function outcomeFor(options: LivenessOptions, overrides: Partial<LivenessOutcome> = {}): LivenessOutcome {
@@ -104,7 +107,7 @@ describe('POST /v1/checkLiveness: success bodies', () => {
       statusCode: 200,
       metadata: { transactionId: 'txn-1' },
       result: {
-        details: { liveFace: { value: 'yes', confidence: 'high', score: 0.97 } },
+        details: { liveFace: LIVE_WIRE },
         summary: { action: 'pass', details: [] },
       },
     });
@@ -153,12 +156,20 @@ describe('POST /v1/checkLiveness: success bodies', () => {
     const fields = Object.fromEntries([...QUALITY_CHECKS.map((c) => `qualityChecks.${c}`), 'ageRange', 'checkGender', 'returnCroppedImageURL'].map((f) => [f, 'no']));
     const body = await json(await post(h, fields));
     expect(h.pipeline.mock.calls[0]![1]).toEqual({ qualityChecks: [], ageRange: false, gender: false, croppedImage: false });
-    expect(body.result.details).toEqual({ liveFace: { value: 'yes', confidence: 'high', score: 0.97 } });
+    expect(body.result.details).toEqual({ liveFace: LIVE_WIRE });
   });
 
   it('summarises with the decision rules: not live → fail, a failing check → manualReview', async () => {
-    const notLive = harness({ pipeline: async (_i, o) => outcomeFor(o, { liveFace: { value: false, score: 0.02, confidence: 'high' } }) });
-    expect((await json(await post(notLive))).result.summary).toEqual({ action: 'fail', details: [{ code: 'LIVENESS_FAILED', message: 'Selfie is not of a live person' }] });
+    const notLive = harness({ pipeline: async (_i, o) => outcomeFor(o, { liveFace: { ...live, value: false, score: 0.02, attackType: 'screen' } }) });
+    const notLiveBody = await json(await post(notLive));
+    expect(notLiveBody.result.summary).toEqual({ action: 'fail', details: [{ code: 'LIVENESS_FAILED', message: 'Selfie is not of a live person' }] });
+    expect(notLiveBody.result.details.liveFace).toEqual({ ...LIVE_WIRE, value: 'no', score: 0.02, attackType: 'screen' });
+
+    const uncertain = harness({ pipeline: async (_i, o) => outcomeFor(o, { liveFace: { ...live, value: false, score: 0.3, confidence: 'low', attackType: 'unknown' } }) });
+    expect((await json(await post(uncertain))).result.summary).toEqual({
+      action: 'manualReview',
+      details: [{ code: 'LIVENESS_UNCERTAIN', message: 'Selfie looks more like a presentation attack than a live person, but not clearly; a person should look at it' }],
+    });
 
     const blurred = harness({
       pipeline: async (_i, o) => outcomeFor(o, { qualityChecks: { blur: { value: true, score: 0.8, confidence: 'low' }, hat: { value: true, score: 0.9, confidence: 'high' } } }),

@@ -1,8 +1,12 @@
 /**
- * The calibrated liveness verdict on real images with the real models, without and with the MiniFASNet pack
- * (installed into a temp dir from ../shared/data/models). Expected verdicts are the ones the calibration
- * (bench/liveness.ts, numbers in bench/RESULTS.md) produces; the two known misses are asserted as such, so a
- * change of models or constants that alters them fails here and must be re-documented.
+ * The calibrated liveness verdicts on real images with the real models, without and with the MiniFASNet pack
+ * (converted from the original .pth in ../shared/data/models into a temp dir, as `npm ci` does):
+ * - selfies (checkLiveness, `assess`): models + context signals, the SELFIE_LIVENESS_CALIBRATION fusion, its
+ *   uncertain band, the attack type and the limitations;
+ * - video frames (verifyVideo, `verdict`): the models-only LIVENESS_CALIBRATION fusion.
+ * Expected verdicts are the ones the calibration (bench/liveness.ts, numbers in bench/RESULTS.md) produces; the
+ * known misses are asserted as such, so a change of models or constants that alters them fails here and must be
+ * re-documented.
  */
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,7 +21,7 @@ import { readPacks } from '../../src/inference/packs.js';
 import { ModelRegistry } from '../../src/inference/registry.js';
 import { DEFAULT_SESSION_OPTIONS } from '../../src/inference/session.js';
 import { FaceAnalyzer } from '../../src/pipeline/analyze.js';
-import { LIVENESS_CALIBRATION } from '../../src/pipeline/liveness-calibration.js';
+import { LIVENESS_CALIBRATION, SELFIE_LIVENESS_CALIBRATION } from '../../src/pipeline/liveness-calibration.js';
 import { LivenessEstimator, fuseScores, livenessVerdict } from '../../src/pipeline/liveness.js';
 import { repoRoot, sharedData } from '../helpers/reference.js';
 
@@ -104,5 +108,78 @@ describe('embedded liveness fusion on the 25 + 25 tranvanluyt face crops (fed wh
     console.log(`tranvanluyt crops: live accepted ${accepted}/25, spoof rejected ${rejected}/25`);
     expect(rejected).toBeGreaterThanOrEqual(23);
     expect(accepted).toBeGreaterThanOrEqual(19);
+  });
+});
+
+describe.each([
+  // [setup, pack installed?, expected selfie answers: value + confidence (+ attack type)]
+  [
+    'the default install (with the MiniFASNet pack)',
+    true,
+    {
+      'liveness/silent_face/spoof/image_F1.jpg': { value: false, confidence: 'low' }, // print: framing edges top+bottom; in the uncertain band → manual review
+      'liveness/silent_face/spoof/image_F2.jpg': { value: false, confidence: 'high', attackType: 'screen' }, // tablet: edges + its pixel grid
+      'liveness/mdoru/spoof/spoofFace.jpg': { value: false, confidence: 'high' }, // phone held by its edges
+      'liveness/mdoru/spoof/spoofFace2.jpg': { value: false, confidence: 'low' }, // screen recapture: MiniFASNet alone
+      'liveness/silent_face/live/image_T1.jpg': { value: true, confidence: 'high' },
+      'liveness/mdoru/live/face2.jpg': { value: true, confidence: 'high' },
+      'liveness/mdoru/live/face.jpg': { value: true, confidence: 'low' }, // bookshelf behind: one framing side
+      'identity/face_recognition_ageitgey/obama/obama.jpg': { value: true, confidence: 'high' },
+    },
+  ],
+  [
+    'the embedded-only fallback (no pack)',
+    false,
+    {
+      'liveness/silent_face/spoof/image_F1.jpg': { value: false, confidence: 'low' },
+      'liveness/silent_face/spoof/image_F2.jpg': { value: false, confidence: 'low', attackType: 'screen' },
+      'liveness/mdoru/spoof/spoofFace.jpg': { value: false, confidence: 'high' },
+      'liveness/mdoru/spoof/spoofFace2.jpg': { value: true, confidence: 'low' }, // known miss: no context evidence, and no MiniFASNet; goes to review
+      'liveness/silent_face/live/image_T1.jpg': { value: true, confidence: 'low' },
+      'liveness/mdoru/live/face2.jpg': { value: true, confidence: 'low' },
+      'identity/face_recognition_ageitgey/obama/obama.jpg': { value: true, confidence: 'low' }, // without the pack, live answers go to review
+    },
+  ],
+] as const)('selfie liveness verdict (models + context), %s', (_name, withPack, expected) => {
+  let registry: ModelRegistry;
+  let analyzer: FaceAnalyzer;
+  let estimator: LivenessEstimator;
+  let packDir: string;
+  beforeAll(async () => {
+    packDir = mkdtempSync(path.join(tmpdir(), 'selfie-packs-'));
+    if (withPack) {
+      const results = await fetchPacks({ list: packList, dir: packDir, mirror: path.dirname(sharedData('models/antispoof')), only: ['minifasnet-v2', 'minifasnet-v1se'], log: () => {} });
+      expect(results.map((r) => r.outcome)).toEqual(['installed', 'installed']);
+    }
+    registry = await ModelRegistry.load(modelsDir, DEFAULT_SESSION_OPTIONS, { dir: packDir, list: packList });
+    analyzer = new FaceAnalyzer(registry);
+    estimator = new LivenessEstimator(registry);
+  });
+  afterAll(async () => {
+    await registry?.dispose();
+    rmSync(packDir, { recursive: true, force: true });
+  });
+
+  it.each(Object.entries(expected))('%s → %j', async (file, want) => {
+    const verdict = await estimator.assess(await analyzer.analyze(await decode(file)));
+    console.log(`${file}: ${JSON.stringify(verdict)}`);
+    expect({ value: verdict.value, confidence: verdict.confidence }).toEqual({ value: want.value, confidence: want.confidence });
+    if ('attackType' in want) expect(verdict.attackType).toBe(want.attackType);
+    if (!verdict.value) expect(verdict.attackType).toBeDefined();
+    else expect(verdict).not.toHaveProperty('attackType');
+    expect(verdict.limitations).toEqual(withPack ? [] : ['antiSpoofingPackMissing']);
+    // The signals that ran: the models, the framing edges and the screen cues; the detectors are not weighed, so not run.
+    expect(Object.keys(verdict.signals).sort()).toEqual([...(withPack ? ['minifasnet'] : []), 'framingEdges', 'humanLiveness', 'screenRecapture'].sort());
+    const model = withPack ? SELFIE_LIVENESS_CALIBRATION.withMinifasnet : SELFIE_LIVENESS_CALIBRATION.embedded;
+    expect(verdict.value).toBe(verdict.score >= model.threshold);
+  });
+
+  it('answers a tight face crop (a tranvanluyt crop that fills the picture) with low confidence and says why', async () => {
+    // The crop is blurry: SSD finds it only below the production confidence, as the bench does (0.1).
+    const analysis = await analyzer.analyze(await decode('liveness/tranvanluyt/live/real.mp40.png'), 0.1);
+    const verdict = await estimator.assess(analysis);
+    expect(verdict.confidence).toBe('low');
+    expect(verdict.limitations).toEqual([...(withPack ? [] : ['antiSpoofingPackMissing']), 'tightFaceCrop']);
+    expect(verdict.signals).not.toHaveProperty('framingEdges');
   });
 });

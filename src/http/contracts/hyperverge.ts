@@ -17,7 +17,18 @@
  */
 import type { AppError, ErrorCode } from '../../errors.js';
 import type { Summary } from '../../pipeline/decision.js';
-import { QUALITY_CHECKS, type Confidence, type LivenessOptions, type LivenessOutcome, type QualityCheck, type Verdict } from '../../pipeline/types.js';
+import {
+  QUALITY_CHECKS,
+  type AttackType,
+  type Confidence,
+  type LivenessLimitation,
+  type LivenessOptions,
+  type LivenessOutcome,
+  type LivenessSignalScores,
+  type LivenessVerdict,
+  type QualityCheck,
+  type Verdict,
+} from '../../pipeline/types.js';
 
 export type YesNo = 'yes' | 'no';
 
@@ -33,6 +44,20 @@ export interface HvVerdict {
   confidence: Confidence;
   /** Extension: 0–1, higher = more "yes" (four decimals); always present (old clients ignore unknown keys). */
   score: number;
+}
+
+/**
+ * `liveFace`: HyperVerge's {value, confidence} exactly, plus this service's extensions (clients that do not know
+ * them ignore unknown keys): `score`, the evidence behind it (`signals`), the attack type when not live, and the
+ * limitations of this answer (README "Liveness").
+ */
+export interface HvLiveFace extends HvVerdict {
+  /** Extension: each signal's score, 0–1, four decimals (model scores = live probability; context signals = attack evidence). */
+  signals: LivenessSignalScores;
+  /** Extension: what kind of attack the evidence points to; only when `value` is "no". */
+  attackType?: AttackType;
+  /** Extension: why this answer is weaker than usual, each with a stable code and an explanation; empty when none. */
+  limitations: { code: LivenessLimitation; message: string }[];
 }
 
 export interface HvAgeRange {
@@ -78,7 +103,7 @@ export interface HvSuccessBody {
   metadata: Required<HvMetadata>;
   result: {
     details: {
-      liveFace: HvVerdict;
+      liveFace: HvLiveFace;
       qualityChecks?: Partial<Record<QualityCheckResponseKey, HvVerdict>>;
       ageRange?: HvAgeRange;
       gender?: HvGender;
@@ -111,6 +136,23 @@ function verdict(v: Verdict): HvVerdict {
   return { value: v.value ? 'yes' : 'no', confidence: v.confidence, score: roundScore(v.score) };
 }
 
+/** The explanation sent with each liveFace limitation code. */
+export const LIVENESS_LIMITATION_MESSAGES: Record<LivenessLimitation, string> = {
+  antiSpoofingPackMissing:
+    'the MiniFASNet anti-spoofing pack is not installed on this server: liveness ran on the embedded models and the context signals only (install it with `npm run models:fetch`)',
+  tightFaceCrop: 'the face fills the picture: there is no context around it for the liveness checks to look at, so this answer has low confidence',
+};
+
+function liveFace(v: LivenessVerdict): HvLiveFace {
+  const signals = Object.fromEntries(Object.entries(v.signals).map(([name, score]) => [name, roundScore(score)])) as unknown as LivenessSignalScores;
+  return {
+    ...verdict(v),
+    signals,
+    ...(!v.value && v.attackType ? { attackType: v.attackType } : {}),
+    limitations: v.limitations.map((code) => ({ code, message: LIVENESS_LIMITATION_MESSAGES[code] })),
+  };
+}
+
 /**
  * The outcome restricted to what the caller asked for ("only requested checks appear"), so the
  * decision rules and the body see the same thing even if a pipeline computes more.
@@ -138,7 +180,7 @@ export function successBody(args: {
   croppedImageUrl?: string;
 }): HvSuccessBody {
   const { outcome } = args;
-  const details: HvSuccessBody['result']['details'] = { liveFace: verdict(outcome.liveFace) };
+  const details: HvSuccessBody['result']['details'] = { liveFace: liveFace(outcome.liveFace) };
   const checks = QUALITY_CHECKS.filter((c) => outcome.qualityChecks[c] !== undefined);
   if (checks.length > 0) {
     details.qualityChecks = Object.fromEntries(checks.map((c) => [QUALITY_CHECK_RESPONSE_KEYS[c], verdict(outcome.qualityChecks[c]!)]));
