@@ -1,13 +1,16 @@
 /**
- * `npm run bench -- check-liveness [--runs=N] [--packs=DIR]`: latency of the whole checkLiveness use case
- * (decode → detect → landmarks → liveness → checks → age/gender → crop), in process, no HTTP, on real photos
- * of different sizes; once with no quality checks and once with all 14 plus ageRange, gender and the crop.
- * With --packs=DIR the optional packs installed there are used (MiniFASNet, masked-face detector).
+ * `npm run bench -- check-liveness [--runs=N] [--packs=DIR] [--threads=main|worker]`: latency of the whole
+ * checkLiveness use case (decode → detect → landmarks → liveness → checks → age/gender → crop), in process, no HTTP,
+ * on real photos of different sizes; once with no quality checks and once with all 14 plus ageRange, gender and the
+ * crop. With --packs=DIR the packs installed there are used (MiniFASNet, masked-face detector). `--threads=main`
+ * (default, as this bench always ran) runs the models on this thread; `worker` on an inference thread, as the
+ * service does by default (INFERENCE_THREAD=worker), so model runs and this thread's work overlap.
  */
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { InferenceThread } from '../src/inference/inference-thread.js';
 import { ortVersion } from '../src/inference/session.js';
 import { createCheckLiveness } from '../src/pipeline/check-liveness.js';
 import { type LivenessOptions, QUALITY_CHECKS } from '../src/pipeline/types.js';
@@ -36,13 +39,15 @@ const PLANS: [string, LivenessOptions][] = [
 export async function benchCheckLiveness(): Promise<void> {
   const runs = Number(option('runs') ?? '10');
   const packsDir = option('packs');
-  const registry = await loadBenchRegistry(packsDir ? { packsDir } : {});
+  const threads = option('threads') ?? 'main';
+  if (threads !== 'main' && threads !== 'worker') throw new Error(`--threads: expected main or worker, got ${threads}`);
+  const registry = await loadBenchRegistry({ ...(packsDir ? { packsDir } : {}), ...(threads === 'worker' ? { host: await InferenceThread.start() } : {}) });
   const check = createCheckLiveness(registry, { maxPixels: 25_000_000 });
   const cpus = os.cpus();
   const packs = registry.packs.filter((p) => p.state === 'installed').map((p) => p.id);
   console.log(`# checkLiveness use-case latency: ${new Date().toISOString()}`);
   console.log(`machine: ${cpus.length} cores, ${cpus[0]?.model ?? 'unknown CPU'}; node ${process.versions.node}; onnxruntime-node ${ortVersion()} (cpu)`);
-  console.log(`command: npm run bench -- check-liveness --runs=${runs}${packsDir ? ` --packs=${packsDir}` : ''}; packs: ${packs.join(', ') || 'none'}\n`);
+  console.log(`command: npm run bench -- check-liveness --runs=${runs}${packsDir ? ` --packs=${packsDir}` : ''} --threads=${threads}; packs: ${packs.join(', ') || 'none'}\n`);
   console.log('| image | plan | p50 ms | p95 ms |');
   console.log('|---|---|---:|---:|');
   for (const [label, file] of IMAGES) {

@@ -99,8 +99,8 @@ function describeContext(c: ContextSignals): string {
   const h = c.hands?.evidence.hand;
   if (h) parts.push(`hand ${h.detectorScore.toFixed(2)} on the medium edge`);
   if (c.framingEdges.score > 0) parts.push(`edges: ${c.framingEdges.evidence.sides.join('+')}`);
-  if (c.screenRecapture.evidence.periodicScore > 0) parts.push(`moiré ${c.screenRecapture.evidence.periodicScore.toFixed(2)}`);
-  if (c.screenRecapture.evidence.colourScore > 0.05) parts.push(`skin colour ${c.screenRecapture.evidence.colourScore.toFixed(2)}`);
+  if (c.screenRecapture && c.screenRecapture.evidence.periodicScore > 0) parts.push(`moiré ${c.screenRecapture.evidence.periodicScore.toFixed(2)}`);
+  if (c.screenRecapture && c.screenRecapture.evidence.colourScore > 0.05) parts.push(`skin colour ${c.screenRecapture.evidence.colourScore.toFixed(2)}`);
   return parts.join('; ');
 }
 

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readPacks } from '../src/inference/packs.js';
 import { ModelRegistry } from '../src/inference/registry.js';
+import type { SessionHost } from '../src/inference/session-host.js';
 import type { ExecutionProvider } from '../src/inference/session.js';
 
 const modelsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'models');
@@ -18,12 +19,16 @@ export interface BenchRegistryOptions {
   intraOpThreads?: number;
   /** Folder with installed packs (`npm run models:fetch` output); none by default. */
   packsDir?: string;
+  /** Where the sessions run: this thread (default) or an inference thread (InferenceThread.start()). */
+  host?: SessionHost;
 }
 
-export function loadBenchRegistry({ provider = 'cpu', intraOpThreads = 0, packsDir }: BenchRegistryOptions = {}): Promise<ModelRegistry> {
+export function loadBenchRegistry({ provider = 'cpu', intraOpThreads = 0, packsDir, host }: BenchRegistryOptions = {}): Promise<ModelRegistry> {
   return ModelRegistry.load(
     modelsDir,
     { executionProvider: provider, cudaDeviceId: 0, intraOpThreads, interOpThreads: 0 },
     packsDir ? { dir: path.resolve(packsDir), list: readPacks(path.join(modelsDir, 'packs.json')) } : undefined,
+    undefined,
+    host,
   );
 }

@@ -79,7 +79,7 @@ describe('GET /health with dynamic batching on (BATCH_MAX_SIZE 8)', () => {
   });
   afterAll(async () => registry?.dispose());
 
-  it('batches every model with a batch axis, says why human-blazeface cannot be, and counts the runs', async () => {
+  it('batches every model with a batch axis, says why the fixed-batch ones cannot be, and counts the runs', async () => {
     const recognition = registry.get('faceapi-face-recognition').runner;
     const face = { data: new Float32Array(3 * 150 * 150).fill(0.5), dims: [1, 3, 150, 150] };
     // Three at once: the first runs alone (the model was idle), the other two gather during its run.
@@ -87,8 +87,12 @@ describe('GET /health with dynamic batching on (BATCH_MAX_SIZE 8)', () => {
     const body = await health(registry);
     const byId = Object.fromEntries(body.models.map((m) => [m.id, m.batching]));
     expect(byId['human-blazeface']).toEqual({ state: 'fixed-batch', reason: 'fixed first dim: input [1, 3, 256, 256]' });
+    // The two context detectors bake a batch of 1 into their graphs too (reshape constants).
+    expect(byId['human-handtrack']).toEqual({ state: 'fixed-batch', reason: 'fixed first dim: input [1, 3, 320, 320]' });
+    expect(byId['human-nanodet']).toMatchObject({ state: 'fixed-batch' });
+    const fixed = ['human-blazeface', 'human-handtrack', 'human-nanodet'];
     for (const [id, batching] of Object.entries(byId)) {
-      if (id !== 'human-blazeface') expect(batching).toMatchObject({ state: 'on', maxBatch: 8, maxDelayMs: 0 });
+      if (!fixed.includes(id)) expect(batching, id).toMatchObject({ state: 'on', maxBatch: 8, maxDelayMs: 0 });
     }
     expect(byId['faceapi-face-recognition']).toMatchObject({ batches: 2, items: 3, rows: 3, largestBatch: 2, meanBatch: 1.5 });
     expect(byId['faceapi-face-landmark-68']).toMatchObject({ batches: 0, items: 0, meanBatch: 0, meanQueuedMs: 0 });
@@ -117,8 +121,34 @@ describe('optional packs in the registry', () => {
       expect(states['minifasnet-v2']).toBe('installed');
       expect(states['minifasnet-v1se']).toBe('missing');
       expect(registry.byTask('antispoof').map((m) => m.entry.id)).toEqual(['human-antispoof', 'minifasnet-v2']);
+      // One MiniFASNet variant alone was never calibrated: liveness runs as without the pack, and says so.
+      expect(body.liveness.antiSpoofingPack).toBe('missing');
+      expect(body.packs.find((p) => p.id === 'minifasnet-v2')!.default).toBe(true);
+      expect(body.packs.find((p) => p.id === 'yunet-n-dynamic')!.default).toBe(false);
     } finally {
       await registry.dispose();
+    }
+  });
+
+  it('reports which liveness setup runs: with both MiniFASNet packs, or embedded-only', async () => {
+    const both = mkdtempSync(path.join(tmpdir(), 'packs-both-'));
+    const results = await fetchPacks({ list: packList, dir: both, mirror: path.dirname(sharedData('models/antispoof')), only: ['minifasnet-v2', 'minifasnet-v1se'], log: () => {} });
+    expect(results.map((r) => r.outcome)).toEqual(['installed', 'installed']);
+    for (const [dir, installed] of [
+      [both, true],
+      [mkdtempSync(path.join(tmpdir(), 'packs-none-')), false],
+    ] as const) {
+      const registry = await ModelRegistry.load(modelsDir, DEFAULT_SESSION_OPTIONS, { dir, list: packList });
+      try {
+        const { liveness } = await health(registry);
+        expect(liveness.antiSpoofingPack).toBe(installed ? 'installed' : 'missing');
+        expect(liveness.models).toEqual([...(installed ? ['minifasnet-v2', 'minifasnet-v1se'] : []), 'human-liveness']);
+        expect(liveness.contextSignals).toEqual(['framingEdges', 'screenRecapture']);
+        expect(Object.keys(liveness.fusion.weights).sort()).toEqual([...(installed ? ['minifasnet'] : []), 'framingEdges', 'humanLiveness'].sort());
+        expect(liveness.summary).toMatch(installed ? /^liveness: MiniFASNet anti-spoofing pack installed/ : /^liveness: WITHOUT the MiniFASNet anti-spoofing pack .*npm run models:fetch/);
+      } finally {
+        await registry.dispose();
+      }
     }
   });
 

@@ -30,7 +30,7 @@
  * quadrilateral around the face enclose it.
  */
 import type { Box } from '../imaging/geometry.js';
-import { type LineSegment, detectLineSegments, lumaFromRgb, segmentLength } from '../imaging/line-segments.js';
+import { type LineSegment, type LineSegmentScratch, detectLineSegments, lumaFromRgb, segmentLength } from '../imaging/line-segments.js';
 import type { ContextView, SignalResult } from './types.js';
 
 export type FaceSide = 'left' | 'right' | 'top' | 'bottom';
@@ -139,16 +139,21 @@ export interface FramingRules {
 }
 
 export const FRAMING_RULES: Readonly<FramingRules> = Object.freeze({
-  // "Within a few face widths": a phone or print held up shows the face at 30–60 % of its width, so its edges lie
-  // within about one face size of the face box; 2.5 also takes in a monitor around a video window.
-  searchMargin: 2.5,
-  // 64 px faces leave face-long edges at ≥ 48 px, well above LSD's shortest meaningful segment (about 15 px at this
-  // size: IPOL 2012 §2.6, −log NT / log p), while the search region stays ≤ 384² working pixels.
-  workingFaceSizePixels: 64,
+  // A phone or print held up shows the face at 30–60 % of its width, so its edges lie within about one face size of
+  // the face box (every framing edge found on the dev attacks lies within 1.25 face sizes, a monitor's video window
+  // within 0.92); 1.5 leaves room for a face shown smaller. Farther lines are the room's (door frames, shelves,
+  // windows), and LSD's work grows with the square of the margin (bench/RESULTS.md "Liveness with context", cost).
+  searchMargin: 1.5,
+  // 56 px faces leave face-long edges at ≥ 42 px, well above LSD's shortest meaningful segment (about 15 px at this
+  // size: IPOL 2012 §2.6, −log NT / log p), while the search region stays ≤ 224² working pixels. Measured on the dev
+  // set (full-frame samples): 64 px and 56 px find the same edges on the attack stills (scores within 0.03, ROC AUC
+  // 0.969 vs 0.970) and 56 px does 17 % less work; at 48 px the print (F1) and the held phone lose a side (0.25).
+  workingFaceSizePixels: 56,
   // "A device or print edge spans at least about the face's height"; 0.75 leaves room for the part of it that
   // fingers or the picture border hide.
   minEdgeLength: 0.75,
-  maxDistance: 2.5,
+  // As far as the search reaches.
+  maxDistance: 1.5,
   // SSD face boxes run past the cheeks and forehead by about a tenth of their size.
   faceBoxSlack: 0.1,
   // A finger across a phone's edge is about a quarter of a face wide.
@@ -310,7 +315,7 @@ const SIDE_ORDER: FaceSide[] = ['top', 'right', 'bottom', 'left'];
  * Straight edges framing `view.face` in `view.image` (the shared ≤ 640 px context view): score 0–1 (0 = no edge
  * frames the face) and the edges, sides, corners and quadrilateral found, in view pixels.
  */
-export function framingEdges(view: ContextView, rules: FramingRules = FRAMING_RULES): SignalResult<FramingEvidence> {
+export function framingEdges(view: ContextView, rules: FramingRules = FRAMING_RULES, scratch?: LineSegmentScratch): SignalResult<FramingEvidence> {
   const { image, face } = view;
   const faceSize = (face.width + face.height) / 2;
   const x0 = Math.max(0, Math.floor(face.x - rules.searchMargin * faceSize));
@@ -323,7 +328,7 @@ export function framingEdges(view: ContextView, rules: FramingRules = FRAMING_RU
   if (!(faceSize > 0) || searchRegion.width < 2 || searchRegion.height < 2) return { score: 0, evidence: empty };
 
   const scale = Math.min(1, rules.workingFaceSizePixels / faceSize);
-  const detected = detectLineSegments(lumaFromRgb(image, searchRegion), { scale, minLength: rules.minPieceLength * faceSize }).map((s) => ({
+  const detected = detectLineSegments(lumaFromRgb(image, searchRegion, scratch), { scale, minLength: rules.minPieceLength * faceSize }, scratch).map((s) => ({
     ...s,
     x1: s.x1 + x0,
     y1: s.y1 + y0,

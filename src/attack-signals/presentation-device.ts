@@ -18,8 +18,7 @@
  *   object wins.
  */
 import { type Box, area } from '../imaging/geometry.js';
-import type { AttackType } from '../pipeline/types.js';
-import type { SignalResult } from './types.js';
+import type { AttackMedium, SignalResult } from './types.js';
 
 /** A detected object as the COCO detector reports it (box in pixels of the context view). */
 export interface DetectedObject {
@@ -30,7 +29,7 @@ export interface DetectedObject {
 }
 
 /** COCO labels that can present a face, with the kind of attack each stands for. */
-export const PRESENTATION_DEVICES: Readonly<Record<string, Extract<AttackType, 'screen' | 'print'>>> = Object.freeze({
+export const PRESENTATION_DEVICES: Readonly<Record<string, AttackMedium>> = Object.freeze({
   'cell phone': 'screen',
   tv: 'screen',
   laptop: 'screen',
@@ -48,7 +47,7 @@ export interface DeviceEvidence {
     faceInside: number;
     /** 0–1 share of the person box around the face lying outside the object (0 when no person was detected). */
     personOutside: number;
-    attackType: 'screen' | 'print';
+    attackType: AttackMedium;
   };
   /** Every presentation-device object the detector reported, best first (for the log and the evidence view). */
   candidates: DetectedObject[];

@@ -7,6 +7,9 @@
 import type { Box } from '../imaging/geometry.js';
 import type { RgbImage } from '../imaging/image.js';
 
+/** The kind of medium a presentation attack shows the face on, where a signal can tell it. */
+export type AttackMedium = 'screen' | 'print';
+
 /** One context signal's answer: how strongly the picture shows a presentation attack, and why. */
 export interface SignalResult<Evidence> {
   /** 0–1, higher = more evidence of a presentation attack; 0 = nothing found. */

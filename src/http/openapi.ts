@@ -19,6 +19,41 @@ const verdict = {
   },
 };
 
+const score01 = (description: string) => ({ type: 'number', minimum: 0, maximum: 1, description });
+
+/** liveFace: HyperVerge's verdict plus the liveness extensions (README "checkLiveness API", "How the answers are made"). */
+const liveFace = {
+  type: 'object',
+  required: ['value', 'confidence', 'score', 'signals', 'limitations'],
+  properties: {
+    ...verdict.properties,
+    score: score01('Extension: the fused live probability, 0–1; value is "yes" at or above the calibrated threshold; confidence "low" in the uncertain band around it'),
+    signals: {
+      type: 'object',
+      description: 'Extension: the scores behind the verdict, for the signals that ran. Models: probability of a LIVE face; context signals: strength of the evidence of an ATTACK (0 = none). /health liveness.fusion says which weigh and how much.',
+      required: ['humanLiveness'],
+      properties: {
+        minifasnet: score01('MiniFASNet V2 + V1SE mean live probability (absent without the anti-spoofing pack)'),
+        humanLiveness: score01('Human liveness model, live probability'),
+        presentationDevice: score01('a device or print around the face (COCO detector); only when the calibration weighs it'),
+        hands: score01('a hand gripping the medium at its edge; only when the calibration weighs it'),
+        framingEdges: score01('long straight edges framing the face; absent for a tight face crop'),
+        screenRecapture: score01('screen or print re-captured: moiré / pixel grid, skin colour; measured for not-live answers'),
+      },
+    },
+    attackType: { type: 'string', enum: ['screen', 'print', 'cutout', 'mask', 'unknown'], description: 'Extension: what the evidence points to; only when value is "no"' },
+    limitations: {
+      type: 'array',
+      description: 'Extension: why this answer is weaker than usual; empty when none',
+      items: {
+        type: 'object',
+        required: ['code', 'message'],
+        properties: { code: { type: 'string', enum: ['antiSpoofingPackMissing', 'tightFaceCrop'] }, message: { type: 'string' } },
+      },
+    },
+  },
+};
+
 const summary = {
   type: 'object',
   required: ['action', 'details'],
@@ -132,7 +167,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
                   type: 'object',
                   required: ['liveFace'],
                   properties: {
-                    liveFace: verdict,
+                    liveFace,
                     qualityChecks: {
                       type: 'object',
                       description: 'Only the checks that were requested',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RgbImage } from './image.js';
-import { type LineSegment, detectLineSegments, logNumberOfFalseAlarms, lumaFromRgb, segmentLength } from './line-segments.js';
+import { type LineSegment, LineSegmentScratch, detectLineSegments, logNumberOfFalseAlarms, lumaFromRgb, segmentLength } from './line-segments.js';
 
 /** A grey RGB image of `width × height` where `inside(x, y)` (pixel centre) is 200 and the rest 40. */
 function drawn(width: number, height: number, inside: (x: number, y: number) => boolean): RgbImage {
@@ -130,5 +130,29 @@ describe('lumaFromRgb', () => {
     expect(corner.width).toBe(1);
     expect(corner.data[0]).toBeCloseTo(0.299 * 10 + 0.587 * 20 + 0.114 * 30, 4);
     expect(() => lumaFromRgb(image, { x: 1, y: 1, width: 2, height: 1 })).toThrow(/not an integer rectangle inside/);
+  });
+});
+
+describe('LineSegmentScratch', () => {
+  it('gives the same segments as fresh memory, call after call, on images of different sizes', () => {
+    const scratch = new LineSegmentScratch();
+    const scene = (width: number, height: number, seed: number) => {
+      const data = new Uint8Array(width * height * 3);
+      let state = seed;
+      for (let i = 0; i < data.length; i++) {
+        state = (state * 1103515245 + 12345) % 2 ** 31;
+        data[i] = 40 + (state % 30);
+      }
+      // A bright rectangle whose position depends on the seed.
+      for (let y = 20 + seed; y < height - 25; y++) for (let x = 30; x < width - 20 - seed; x++) data.fill(200, (y * width + x) * 3, (y * width + x) * 3 + 3);
+      return { data, width, height };
+    };
+    for (const [width, height, seed] of [[200, 150, 1], [320, 240, 7], [160, 200, 3], [320, 240, 2]] as const) {
+      const image = scene(width, height, seed);
+      const fresh = detectLineSegments(lumaFromRgb(image), { scale: 0.8 });
+      const reused = detectLineSegments(lumaFromRgb(image, undefined, scratch), { scale: 0.8 }, scratch);
+      expect(fresh.length).toBeGreaterThanOrEqual(4);
+      expect(reused).toEqual(fresh);
+    }
   });
 });

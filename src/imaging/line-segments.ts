@@ -28,6 +28,43 @@ export interface GreyImage {
   height: number;
 }
 
+/**
+ * Reusable working memory for lumaFromRgb, gaussianDownsample and detectLineSegments. A caller that detects on one
+ * image per request (the liveness context) keeps one and saves the few MB of typed arrays every call would otherwise
+ * allocate and zero: without it, checkLiveness spent about 8 ms more per request in garbage collection on 2 cores
+ * (bench/RESULTS.md "Liveness with context", cost). What a function returns from it (a GreyImage's data) is valid
+ * until the next call that uses the same scratch. Every function that takes one runs synchronously, so one scratch per
+ * thread is safe.
+ */
+export class LineSegmentScratch {
+  private readonly buffers = new Map<string, Float32Array | Int32Array | Uint8Array>();
+
+  private take<T extends Float32Array | Int32Array | Uint8Array>(name: string, length: number, zero: boolean, make: (n: number) => T): T {
+    let buffer = this.buffers.get(name) as T | undefined;
+    if (!buffer || buffer.length < length) {
+      // Grown by half again, so a slightly larger image next time does not reallocate.
+      buffer = make(Math.ceil(length * 1.5));
+      this.buffers.set(name, buffer);
+      return buffer.subarray(0, length) as T;
+    }
+    const view = buffer.subarray(0, length) as T;
+    if (zero) view.fill(0);
+    return view;
+  }
+
+  float32(name: string, length: number, zero: boolean): Float32Array {
+    return this.take(name, length, zero, (n) => new Float32Array(n));
+  }
+
+  int32(name: string, length: number, zero: boolean): Int32Array {
+    return this.take(name, length, zero, (n) => new Int32Array(n));
+  }
+
+  uint8(name: string, length: number, zero: boolean): Uint8Array {
+    return this.take(name, length, zero, (n) => new Uint8Array(n));
+  }
+}
+
 /** A detected segment, in pixels of the image given to `detectLineSegments` (lsd.c convention: pixel centres at integer coordinates, so an edge between pixels 49 and 50 lies at 49.5). */
 export interface LineSegment {
   x1: number;
@@ -84,13 +121,13 @@ export interface PixelRegion {
  * Luma Y′ = 0.299 R′ + 0.587 G′ + 0.114 B′ (ITU-R BT.601), 0–255, of `region` (default: the whole image); edges
  * are detected on brightness alone.
  */
-export function lumaFromRgb(image: RgbImage, region: PixelRegion = { x: 0, y: 0, width: image.width, height: image.height }): GreyImage {
+export function lumaFromRgb(image: RgbImage, region: PixelRegion = { x: 0, y: 0, width: image.width, height: image.height }, scratch?: LineSegmentScratch): GreyImage {
   const { data } = image;
   const { x, y, width, height } = region;
   if (!(x >= 0 && y >= 0 && width > 0 && height > 0 && x + width <= image.width && y + height <= image.height) || ![x, y, width, height].every(Number.isInteger)) {
     throw new Error(`lumaFromRgb: region ${x},${y} ${width}×${height} is not an integer rectangle inside the ${image.width}×${image.height} image`);
   }
-  const out = new Float32Array(width * height);
+  const out = scratch ? scratch.float32('luma', width * height, false) : new Float32Array(width * height);
   for (let row = 0, i = 0; row < height; row++) {
     for (let j = ((y + row) * image.width + x) * 3, end = j + width * 3; j < end; i++, j += 3) {
       out[i] = 0.299 * data[j]! + 0.587 * data[j + 1]! + 0.114 * data[j + 2]!;
@@ -104,7 +141,7 @@ export function lumaFromRgb(image: RgbImage, region: PixelRegion = { x: 0, y: 0,
  * on each output pixel's exact source position, half-width σ·√(2·2·ln 10) (the kernel is cut where it falls
  * below 10⁻²), borders mirrored.
  */
-export function gaussianDownsample(image: GreyImage, scale: number, sigmaScale: number): GreyImage {
+export function gaussianDownsample(image: GreyImage, scale: number, sigmaScale: number, scratch?: LineSegmentScratch): GreyImage {
   const { width, height, data } = image;
   const outWidth = Math.ceil(width * scale);
   const outHeight = Math.ceil(height * scale);
@@ -143,7 +180,7 @@ export function gaussianDownsample(image: GreyImage, scale: number, sigmaScale: 
     firstTap[x] = columns.index[x * taps]!;
     contiguous[x] = columns.index[x * taps + taps - 1]! - firstTap[x]! === taps - 1 ? 1 : 0;
   }
-  const horizontal = new Float32Array(outWidth * height);
+  const horizontal = scratch ? scratch.float32('gaussianRows', outWidth * height, false) : new Float32Array(outWidth * height);
   const { index, weight } = columns;
   for (let y = 0; y < height; y++) {
     const row = y * width;
@@ -160,7 +197,8 @@ export function gaussianDownsample(image: GreyImage, scale: number, sigmaScale: 
       horizontal[target + x] = sum;
     }
   }
-  const out = new Float32Array(outWidth * outHeight);
+  // Accumulated into (+=): zeroed.
+  const out = scratch ? scratch.float32('gaussian', outWidth * outHeight, true) : new Float32Array(outWidth * outHeight);
   for (let y = 0, t = 0; y < outHeight; y++, t += taps) {
     const target = y * outWidth;
     for (let i = 0; i < taps; i++) {
@@ -231,13 +269,13 @@ interface Rectangle {
 }
 
 /** Detects straight segments in `image`; coordinates come back in its pixels. */
-export function detectLineSegments(image: GreyImage, options: Partial<LineSegmentOptions> = {}): LineSegment[] {
+export function detectLineSegments(image: GreyImage, options: Partial<LineSegmentOptions> = {}, scratch?: LineSegmentScratch): LineSegment[] {
   const o = { ...LSD_DEFAULTS, ...options };
   if (!(o.scale > 0 && o.scale <= 1)) throw new Error(`detectLineSegments: scale must be in (0, 1], got ${o.scale}`);
   if (image.data.length !== image.width * image.height) {
     throw new Error(`detectLineSegments: image holds ${image.data.length} values, expected ${image.width}×${image.height}`);
   }
-  const scaled = o.scale === 1 ? image : gaussianDownsample(image, o.scale, o.sigmaScale);
+  const scaled = o.scale === 1 ? image : gaussianDownsample(image, o.scale, o.sigmaScale, scratch);
   const { width, height, data } = scaled;
   if (width < 2 || height < 2) return [];
   const tolerance = (o.angleToleranceDegrees * Math.PI) / 180;
@@ -252,10 +290,11 @@ export function detectLineSegments(image: GreyImage, options: Partial<LineSegmen
   // Level-line direction as a unit vector (lsd.c stores atan2(gx, −gy); the vector (−gy, gx)/|g| is the same
   // angle without trigonometry) and gradient magnitude; `defined` marks pixels above the noise threshold.
   const pixels = width * height;
-  const levelX = new Float32Array(pixels);
-  const levelY = new Float32Array(pixels);
-  const magnitude = new Float32Array(pixels);
-  const defined = new Uint8Array(pixels);
+  // Direction and magnitude are written and read only where `defined` is 1, so only `defined` needs zeroing.
+  const levelX = scratch ? scratch.float32('levelX', pixels, false) : new Float32Array(pixels);
+  const levelY = scratch ? scratch.float32('levelY', pixels, false) : new Float32Array(pixels);
+  const magnitude = scratch ? scratch.float32('magnitude', pixels, false) : new Float32Array(pixels);
+  const defined = scratch ? scratch.uint8('defined', pixels, true) : new Uint8Array(pixels);
   let maxMagnitude = 0;
   for (let y = 0; y < height - 1; y++) {
     for (let x = 0; x < width - 1; x++) {
@@ -280,11 +319,11 @@ export function detectLineSegments(image: GreyImage, options: Partial<LineSegmen
   const binOf = (m: number) => Math.min(bins - 1, Math.floor((m * bins) / maxMagnitude));
   for (let i = 0; i < pixels; i++) if (defined[i]) binCounts[bins - 1 - binOf(magnitude[i]!) + 1]!++;
   for (let b = 1; b <= bins; b++) binCounts[b]! += binCounts[b - 1]!;
-  const order = new Int32Array(binCounts[bins]!);
+  const order = scratch ? scratch.int32('order', binCounts[bins]!, false) : new Int32Array(binCounts[bins]!);
   const cursor = binCounts.slice(0, bins);
   for (let i = 0; i < pixels; i++) if (defined[i]) order[cursor[bins - 1 - binOf(magnitude[i]!)]!++] = i;
 
-  const used = new Uint8Array(pixels);
+  const used = scratch ? scratch.uint8('used', pixels, true) : new Uint8Array(pixels);
   // Region pixels as column and row (kept apart so no division is needed to get them back).
   let regionX = new Int32Array(1024);
   let regionY = new Int32Array(1024);
@@ -470,7 +509,8 @@ export function detectLineSegments(image: GreyImage, options: Partial<LineSegmen
   };
 
   const segments: LineSegment[] = [];
-  for (const seed of order) {
+  for (let k = 0; k < order.length; k++) {
+    const seed = order[k]!;
     if (used[seed]) continue;
     growRegion(seed, cosTolerance);
     if (regionSize < minRegionSize) continue;

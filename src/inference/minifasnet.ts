@@ -104,10 +104,12 @@ export class MiniFasnet {
   }
 }
 
-/** Mean live-face probability 0–1 over several variants (Silent-Face test.py averages V2 and V1SE). */
+/**
+ * Mean live-face probability 0–1 over several variants (Silent-Face test.py averages V2 and V1SE). The variants are
+ * asked together: each one's crop is cut (sharp, off the event loop) while another model runs.
+ */
 export async function averageRealProbability(models: readonly MiniFasnet[], image: RgbImage, box: Box): Promise<number> {
   if (models.length === 0) throw new Error('averageRealProbability: expected at least one MiniFASNet model');
-  let sum = 0;
-  for (const model of models) sum += await model.realProbability(image, box);
-  return sum / models.length;
+  const probabilities = await Promise.all(models.map((model) => model.realProbability(image, box)));
+  return probabilities.reduce((sum, p) => sum + p, 0) / models.length;
 }

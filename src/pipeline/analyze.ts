@@ -79,6 +79,11 @@ export class FaceAnalyzer {
     if (!primary) throw new AppError('NO_FACE_DETECTED', 'no face detected in the image');
     const landmarks68 = await this.landmarks.detect(image, primary.box);
     const roll = rollFromLandmarks(landmarks68);
-    return { image, faces, primary, landmarks68, roll, alignedFace: alignFace(image, landmarks68, roll) };
+    // The aligned crop (a rotated resample, ≈ 3.5 ms on 2 cores) is made on first use: the quality checks, age/gender,
+    // the cropped image and face match read it; a liveness-only checkLiveness never does.
+    let aligned: FaceAnalysis['alignedFace'] | undefined;
+    const analysis = { image, faces, primary, landmarks68, roll } as FaceAnalysis;
+    Object.defineProperty(analysis, 'alignedFace', { enumerable: true, get: () => (aligned ??= alignFace(image, landmarks68, roll)) });
+    return analysis;
   }
 }

@@ -4,6 +4,7 @@
  * quality checks → age/gender and the cropped face when asked. Knows nothing of HTTP (http/contracts/ maps
  * the LivenessOutcome to a vendor's wire format).
  */
+import { downscaleForContext } from '../attack-signals/context-view.js';
 import { decodeImage, encodeJpeg } from '../imaging/decode.js';
 import type { ModelRegistry } from '../inference/registry.js';
 import { createQualityChecker } from '../quality/index.js';
@@ -28,8 +29,12 @@ export function createCheckLiveness(registry: ModelRegistry, options: CheckLiven
   const ageGender = new AgeGenderEstimator(registry);
   return async function checkLiveness(bytes, request) {
     const image = await decodeImage(bytes, { maxPixels: options.maxPixels });
+    // The liveness context's downscaled copy does not need the face: start it now, it resizes while the detector runs.
+    const downscaled = downscaleForContext(image);
+    // Not awaited until liveness needs it: a failed analysis must not leave its rejection unhandled.
+    downscaled.catch(() => {});
     const analysis = await analyzer.analyze(image);
-    const outcome: LivenessOutcome = { liveFace: await liveness.assess(analysis), qualityChecks: await quality(analysis, request.qualityChecks) };
+    const outcome: LivenessOutcome = { liveFace: await liveness.assess(analysis, downscaled), qualityChecks: await quality(analysis, request.qualityChecks) };
     if (request.ageRange || request.gender) {
       const estimate = await ageGender.estimate(analysis);
       if (request.ageRange) outcome.ageRange = estimate.ageRange;

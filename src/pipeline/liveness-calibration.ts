@@ -85,13 +85,13 @@ export interface SelfieLivenessCalibration {
  * presentation device, hands, the screen cues) did not separate the dev set on their own and are not run.
  */
 export const SELFIE_LIVENESS_CALIBRATION: SelfieLivenessCalibration = {
-  embedded: { weights: { humanLiveness: 0.0687, framingEdges: -3.7218 }, bias: 0.8215, threshold: 0.498, confidentLiveAt: 0.9166, confidentAttackBelow: 0.3228 },
+  embedded: { weights: { humanLiveness: 0.063, framingEdges: -3.9527 }, bias: 0.8714, threshold: 0.5015, confidentLiveAt: 0.9213, confidentAttackBelow: 0.2427 },
   withMinifasnet: {
-    weights: { minifasnet: 0.1831, humanLiveness: 0.0347, framingEdges: -2.8858 },
-    bias: 0.9426,
-    threshold: 0.5018,
-    confidentLiveAt: 0.7141,
-    confidentAttackBelow: 0.2503,
+    weights: { minifasnet: 0.1809, humanLiveness: 0.0315, framingEdges: -3.0938 },
+    bias: 0.9902,
+    threshold: 0.505,
+    confidentLiveAt: 0.7194,
+    confidentAttackBelow: 0.2106,
   },
   tightCrop: {
     embedded: { weights: { humanLiveness: 0.0785 }, bias: -0.266, threshold: 0.4347, confidentLiveAt: 1, confidentAttackBelow: 0 },

@@ -35,7 +35,7 @@ export function livenessSetup(registry: ModelRegistry, calibration: SelfieLivene
   const weighed = weighedContextFeatures(calibration);
   const device = weighed.has('presentationDevice') || weighed.has('hands');
   const hands = weighed.has('hands');
-  const models = [...(installed ? MINIFASNET_PACK_IDS : []), 'human-antispoof', 'human-liveness', ...(device ? ['human-nanodet'] : []), ...(hands ? ['human-handtrack'] : [])];
+  const models = [...(installed ? MINIFASNET_PACK_IDS : []), 'human-liveness', ...(device ? ['human-nanodet'] : []), ...(hands ? ['human-handtrack'] : [])];
   const contextSignals = [...(device ? ['presentationDevice'] : []), ...(hands ? ['hands'] : []), 'framingEdges', 'screenRecapture'];
   const features = Object.keys(fusion.weights).join(', ');
   const summary = installed

@@ -15,13 +15,14 @@
  * The fusion works on logits (log-odds) of each model's live probability and on the 0–1 strength of each context
  * signal: a logistic regression, so the fused score is a probability again and the weights say how much each counts.
  */
-import { contextView } from '../attack-signals/context-view.js';
-import { type FramingEvidence, framingEdges } from '../attack-signals/framing-edges.js';
+import { type DownscaledPhoto, downscaleForContext, viewOf } from '../attack-signals/context-view.js';
+import { FRAMING_RULES, type FramingEvidence, framingEdges } from '../attack-signals/framing-edges.js';
 import { type HandEvidence, framedRegion, handsGripping, handsWithoutMedium } from '../attack-signals/hands.js';
 import { type DeviceEvidence, presentationDevice } from '../attack-signals/presentation-device.js';
 import { type ScreenEvidence, screenRecapture } from '../attack-signals/screen-recapture.js';
 import type { SignalResult } from '../attack-signals/types.js';
 import type { Box } from '../imaging/geometry.js';
+import { LineSegmentScratch } from '../imaging/line-segments.js';
 import type { RgbImage } from '../imaging/image.js';
 import { HumanAntispoof } from '../inference/human-antispoof.js';
 import { humanFaceCrop, landmarkExtent } from '../inference/human-face-crop.js';
@@ -47,8 +48,11 @@ import { MINIFASNET_PACK_IDS, hasAntiSpoofingPack } from './liveness-setup.js';
 
 /** Per-model live scores for one face, each 0–1, higher = live. */
 export interface LivenessScores {
-  /** Human antispoof `real`. */
-  humanAntispoof: number;
+  /**
+   * Human antispoof `real`; only when every signal is asked for (the bench). No fusion weighs it: on the dev set it
+   * ranks attacks above bona fide (ROC AUC 0.22: it was trained for computer-generated faces), so it is not run.
+   */
+  humanAntispoof?: number;
   /** Human liveness probability of the live class. */
   humanLiveness: number;
   /** Mean real-class probability of MiniFASNet V2 and V1SE; absent when the packs are not installed. */
@@ -95,15 +99,16 @@ export function fusionFor(scores: LivenessScores, calibration: LivenessCalibrati
 }
 
 /**
- * The context signals of one selfie, with their evidence (pixels of the context view). The framing edges and the
- * screen cues (a few ms) always run; the two detectors (≈ 20 ms each on 2 cores) only when the calibration weighs
- * their signal, or when asked for every signal (the bench).
+ * The context signals of one selfie, with their evidence (pixels of the context view). The framing edges always run.
+ * A signal the calibration does not weigh runs only when it has something to add: the screen cues (1–5 ms) to name
+ * the attack type of a not-live answer; the two detectors (≈ 20 ms each on 2 cores) not at all. With `allSignals`
+ * (the bench) every one runs.
  */
 export interface ContextSignals {
   presentationDevice?: SignalResult<DeviceEvidence>;
   hands?: SignalResult<HandEvidence>;
   framingEdges: SignalResult<FramingEvidence>;
-  screenRecapture: SignalResult<ScreenEvidence>;
+  screenRecapture?: SignalResult<ScreenEvidence>;
 }
 
 /**
@@ -160,9 +165,11 @@ export function featureValue(feature: SelfieFeature, models: LivenessScores, con
 export function contextFeature(feature: ContextFeature, context: ContextSignals): number {
   switch (feature) {
     case 'screenPeriodic':
-      return context.screenRecapture.evidence.periodicScore;
-    case 'screenColour':
-      return context.screenRecapture.evidence.colourScore;
+    case 'screenColour': {
+      const screen = context.screenRecapture;
+      if (!screen) throw new Error(`liveness fusion: the model needs the context signal ${feature}, which was not run`);
+      return feature === 'screenPeriodic' ? screen.evidence.periodicScore : screen.evidence.colourScore;
+    }
     default: {
       const signal = context[feature];
       if (!signal) throw new Error(`liveness fusion: the model needs the context signal ${feature}, which was not run`);
@@ -200,7 +207,7 @@ export function guessAttackType(context: ContextSignals | undefined): AttackType
   if (!context) return 'unknown';
   const device = context.presentationDevice?.evidence.device;
   if (device && context.presentationDevice!.score >= 0.5) return device.attackType;
-  if (context.screenRecapture.evidence.periodicScore >= 0.5) return 'screen';
+  if ((context.screenRecapture?.evidence.periodicScore ?? 0) >= 0.5) return 'screen';
   return 'unknown';
 }
 
@@ -211,7 +218,8 @@ export function signalScores(models: LivenessScores, context: ContextSignals | u
     humanLiveness: models.humanLiveness,
     ...(context?.presentationDevice ? { presentationDevice: context.presentationDevice.score } : {}),
     ...(context?.hands ? { hands: context.hands.score } : {}),
-    ...(context ? { framingEdges: context.framingEdges.score, screenRecapture: context.screenRecapture.score } : {}),
+    ...(context ? { framingEdges: context.framingEdges.score } : {}),
+    ...(context?.screenRecapture ? { screenRecapture: context.screenRecapture.score } : {}),
   };
 }
 
@@ -246,10 +254,15 @@ export function judgeSelfie(evidence: LivenessEvidence, calibration: SelfieLiven
 export const HAND_MIN_CONFIDENCE = 0.3;
 
 export class LivenessEstimator {
-  private readonly antispoof: HumanAntispoof;
+  /** Only with `allSignals` (see LivenessScores.humanAntispoof). */
+  private readonly antispoof?: HumanAntispoof;
   private readonly liveness: HumanLiveness;
   /** Both MiniFASNet variants when both packs are installed, else none (one variant alone was not calibrated). */
   private readonly minifasnet: MiniFasnet[];
+  /** Whether every selfie's screen cues are measured (the fusion weighs them, or every signal is asked for). */
+  private readonly screenWeighed: boolean;
+  /** Working memory of the line-segment detector, reused by every request (framingEdges runs synchronously). */
+  private readonly lineScratch = new LineSegmentScratch();
   /** The COCO detector and the hand detector, when their signal is weighed (or every signal is asked for). */
   private readonly objects?: HumanNanodet;
   private readonly hands?: HumanHandtrack;
@@ -261,12 +274,13 @@ export class LivenessEstimator {
     /** `allSignals`: run every context signal, weighed or not (the bench measures them all). */
     options: { allSignals?: boolean } = {},
   ) {
-    this.antispoof = new HumanAntispoof(registry.get('human-antispoof').runner);
+    if (options.allSignals) this.antispoof = new HumanAntispoof(registry.get('human-antispoof').runner);
     this.liveness = new HumanLiveness(registry.get('human-liveness').runner);
     const weighed = weighedContextFeatures(selfieCalibration);
     // Hands are judged on the edge of the medium, which the device's box gives when it holds the face.
     if (options.allSignals || weighed.has('presentationDevice') || weighed.has('hands')) this.objects = new HumanNanodet(registry.get('human-nanodet').runner);
     if (options.allSignals || weighed.has('hands')) this.hands = new HumanHandtrack(registry.get('human-handtrack').runner);
+    this.screenWeighed = options.allSignals === true || weighed.has('screenPeriodic') || weighed.has('screenColour');
     this.minifasnet = hasAntiSpoofingPack(registry)
       ? MINIFASNET_PACK_IDS.map((id) => {
           const m = registry.get(id);
@@ -299,9 +313,13 @@ export class LivenessEstimator {
             height: extent.height * humanBoxScale,
           };
     const crop = humanFaceCrop(image, box);
-    const scores: LivenessScores = { humanAntispoof: await this.antispoof.scoreCrop(crop), humanLiveness: await this.liveness.scoreCrop(crop) };
-    if (this.minifasnet.length > 0) scores.minifasnet = await averageRealProbability(this.minifasnet, image, detectorBox);
-    return scores;
+    // Asked for together: MiniFASNet's crops are cut (sharp, off this thread) while the Human model runs.
+    const [humanLiveness, minifasnet, humanAntispoof] = await Promise.all([
+      this.liveness.scoreCrop(crop),
+      this.minifasnet.length > 0 ? averageRealProbability(this.minifasnet, image, detectorBox) : undefined,
+      this.antispoof?.scoreCrop(crop),
+    ]);
+    return { humanLiveness, ...(minifasnet !== undefined ? { minifasnet } : {}), ...(humanAntispoof !== undefined ? { humanAntispoof } : {}) };
   }
 
   /** Per-model scores of the analysed primary face. */
@@ -314,16 +332,16 @@ export class LivenessEstimator {
    * inference thread works on them while this thread measures edges and moiré); the moiré looks at the full-resolution
    * photo, where a screen's pixel grid still shows.
    */
-  async contextSignals(image: RgbImage, face: Box): Promise<ContextSignals> {
-    const view = await contextView(image, face);
+  async contextSignals(image: RgbImage, face: Box, downscaled?: Promise<DownscaledPhoto>): Promise<ContextSignals> {
+    const view = viewOf(await (downscaled ?? downscaleForContext(image)), face);
     // The view's own aspect ratio at 416 on the longer side: 30 % less work than Human's 416² stretch, and the same
     // devices found (src/inference/human-nanodet.ts, NANODET_DEFAULT_INPUT_SIZE).
     const objectsFound = this.objects?.detect(view.image, { keepAspectRatio: true });
     // Swallowed here only to avoid an unhandled rejection while the edges and moiré are measured; awaited below.
     objectsFound?.catch(() => {});
-    const edges = framingEdges(view);
-    const screen = screenRecapture(image, face);
-    const signals: ContextSignals = { framingEdges: edges, screenRecapture: screen };
+    const edges = framingEdges(view, FRAMING_RULES, this.lineScratch);
+    const signals: ContextSignals = { framingEdges: edges };
+    if (this.screenWeighed) signals.screenRecapture = screenRecapture(image, face);
     if (objectsFound) signals.presentationDevice = presentationDevice(await objectsFound, view.face);
     if (this.hands) {
       // Hands only matter on the edge of a medium: look for them only when a device or a frame around the face was found.
@@ -333,16 +351,31 @@ export class LivenessEstimator {
     return signals;
   }
 
-  /** The evidence for a selfie verdict: model scores, and the context signals unless the picture is a tight face crop. */
-  async evidence(analysis: FaceAnalysis): Promise<LivenessEvidence> {
+  /**
+   * The evidence for a selfie verdict: model scores, and the context signals unless the picture is a tight face crop.
+   * `downscaled`: the context copy of `analysis.image`, when the caller started it early (checkLiveness does, so the
+   * resize runs while the face detector does); made here otherwise.
+   */
+  async evidence(analysis: FaceAnalysis, downscaled?: Promise<DownscaledPhoto>): Promise<LivenessEvidence> {
     const framing = faceFraming(analysis.image.width, analysis.image.height, analysis.primary.box);
-    const [models, context] = await Promise.all([this.scores(analysis), framing.tightCrop ? undefined : this.contextSignals(analysis.image, analysis.primary.box)]);
+    // The models run on the inference thread while this thread measures the context.
+    const [models, context] = await Promise.all([
+      this.scores(analysis),
+      framing.tightCrop ? undefined : this.contextSignals(analysis.image, analysis.primary.box, downscaled),
+    ]);
     return { models, ...(context ? { context } : {}), framing };
   }
 
-  /** The selfie liveness verdict (checkLiveness), with its signals, attack type and limitations. */
-  async assess(analysis: FaceAnalysis): Promise<LivenessVerdict> {
-    return judgeSelfie(await this.evidence(analysis), this.selfieCalibration);
+  /**
+   * The selfie liveness verdict (checkLiveness), with its signals, attack type and limitations. The screen cues are
+   * measured for a not-live answer when the fusion did not need them: they name the medium (attackType `screen`).
+   */
+  async assess(analysis: FaceAnalysis, downscaled?: Promise<DownscaledPhoto>): Promise<LivenessVerdict> {
+    const evidence = await this.evidence(analysis, downscaled);
+    const verdict = judgeSelfie(evidence, this.selfieCalibration);
+    if (verdict.value || !evidence.context || evidence.context.screenRecapture) return verdict;
+    const context = { ...evidence.context, screenRecapture: screenRecapture(analysis.image, analysis.primary.box) };
+    return { ...verdict, signals: signalScores(evidence.models, context), attackType: guessAttackType(context) };
   }
 
   /** The models-only liveness Verdict of a video frame's primary face (verifyVideo). */

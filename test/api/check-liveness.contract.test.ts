@@ -546,6 +546,13 @@ describe('GET /openapi.json', () => {
     expect(Object.keys(op.responses).sort()).toEqual(['200', '400', '401', '403', '413', '422', '429', '500', '503']);
     expect(Object.keys(op.responses['200'].content['application/json'].schema.properties.result.properties.details.properties.qualityChecks.properties)).toContain('faceOccluded');
     expect(doc.paths['/v1/croppedImage/{id}'].get.responses['403']).toBeDefined();
+    // liveFace: HyperVerge's value/confidence plus the documented extensions, and nothing the service sends is undocumented.
+    const liveFace = op.responses['200'].content['application/json'].schema.properties.result.properties.details.properties.liveFace;
+    expect(Object.keys(liveFace.properties).sort()).toEqual(['attackType', 'confidence', 'limitations', 'score', 'signals', 'value']);
+    const notLive = harness({ pipeline: async (_i, o) => outcomeFor(o, { liveFace: { ...live, value: false, score: 0.1, attackType: 'screen', limitations: ['tightFaceCrop'] } }) });
+    const sent = (await json(await post(notLive))).result.details.liveFace;
+    for (const key of Object.keys(sent)) expect(liveFace.properties, key).toHaveProperty(key);
+    for (const key of Object.keys(sent.signals)) expect(liveFace.properties.signals.properties, key).toHaveProperty(key);
   });
 });
 

@@ -71,6 +71,16 @@ describe('checkLiveness on a listening server, embedded models only (npm ci && n
     expect(details.qualityChecks.multipleFaces.value).toBe('yes'); // sample2 shows three people
     expect(details.qualityChecks.nudity.value).toBe('no');
     expect(['pass', 'fail', 'manualReview']).toContain(summary.action);
+    // Without the anti-spoofing pack every liveFace answer says so.
+    expect(details.liveFace.limitations).toEqual([{ code: 'antiSpoofingPackMissing', message: expect.stringMatching(/MiniFASNet anti-spoofing pack is not installed.*npm run models:fetch/) }]);
+    expect(details.liveFace.signals).not.toHaveProperty('minifasnet');
+    expect(details.liveFace.signals.framingEdges).toBeGreaterThanOrEqual(0);
+  });
+
+  it('/health says liveness runs without the anti-spoofing pack', async () => {
+    const health = (await (await fetch(`${running!.base}/health`)).json()) as { liveness: { antiSpoofingPack: string; summary: string } };
+    expect(health.liveness.antiSpoofingPack).toBe('missing');
+    expect(health.liveness.summary).toMatch(/WITHOUT the MiniFASNet anti-spoofing pack/);
   });
 
   it('returns a signed croppedImageUrl that serves the aligned face, and refuses a tampered one', async () => {
@@ -143,8 +153,27 @@ describe('checkLiveness on a listening server with the MiniFASNet pack installed
     const live = await checkLiveness(running!, file('liveness/silent_face/live/image_T1.jpg'));
     expect(live.status).toBe(200);
     expect(live.body.result.details.liveFace.value).toBe('yes');
+    expect(live.body.result.details.liveFace.limitations).toEqual([]);
     const replay = await checkLiveness(running!, file('liveness/silent_face/spoof/image_F2.jpg'));
-    expect(replay.body.result.details.liveFace.value).toBe('no');
+    expect(replay.body.result.details.liveFace).toMatchObject({ value: 'no', confidence: 'high', attackType: 'screen' });
     expect(replay.body.result.summary.action).toBe('fail');
+  });
+
+  it('sends the print attack (framing edges, MiniFASNet unsure) to manual review, not to pass', async () => {
+    const print = await checkLiveness(running!, file('liveness/silent_face/spoof/image_F1.jpg'));
+    expect(print.body.result.details.liveFace).toMatchObject({ value: 'no', confidence: 'low' });
+    expect(print.body.result.details.liveFace.signals.framingEdges).toBeGreaterThan(0.3);
+    expect(print.body.result.summary).toMatchObject({ action: 'manualReview', details: [expect.objectContaining({ code: 'LIVENESS_UNCERTAIN' })] });
+  });
+
+  it('answers a tight face crop with low confidence and a summary detail that says so', async () => {
+    // face-api sample1 cut to its primary face (SSD box 1476, 199, 203 × 241): no context around it (context ratio 1.1).
+    const sharp = (await import('sharp')).default;
+    const crop = await sharp(faceApiSamples()[0]!).extract({ left: 1456, top: 179, width: 243, height: 281 }).jpeg().toBuffer();
+    const { status, body } = await checkLiveness(running!, new Uint8Array(crop));
+    expect(status).toBe(200);
+    expect(body.result.details.liveFace.confidence).toBe('low');
+    expect(body.result.details.liveFace.limitations.map((l: { code: string }) => l.code)).toEqual(['tightFaceCrop']);
+    expect(body.result.summary.details.map((d: { code: string }) => d.code)).toContain('LIVENESS_TIGHT_CROP');
   });
 });
