@@ -67,7 +67,7 @@ describe('the pipeline with dynamic batching on (maxBatch 8, no deadline) vs off
     });
     expect(compared).toBeGreaterThan(images.length * 10); // scores, confidences, age estimate… not an empty comparison
     // Batches formed on the per-face models: more than one face per run on the busiest ones.
-    for (const id of ['faceapi-face-landmark-68', 'human-antispoof', 'faceapi-age-gender']) {
+    for (const id of ['faceapi-face-landmark-68', 'human-liveness', 'faceapi-age-gender']) {
       const stats = batched.batchingOf(batched.get(id));
       if (stats.state !== 'on') throw new Error(`${id}: batching ${stats.state}`);
       expect(stats.items, id).toBe(images.length);
