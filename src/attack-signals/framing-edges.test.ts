@@ -1,14 +1,10 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { faceApiSamples, repoRoot, sharedData } from '../../test/helpers/reference.js';
+import { type PrimaryFaceFinder, primaryFaceFinder } from '../../test/helpers/primary-face.js';
+import { faceApiSamples, sharedData } from '../../test/helpers/reference.js';
 import type { Box } from '../imaging/geometry.js';
-import { decodeImage } from '../imaging/decode.js';
 import type { RgbImage } from '../imaging/image.js';
-import { FaceApiSsdMobilenetv1 } from '../inference/faceapi-ssd-mobilenetv1.js';
-import { ModelRegistry } from '../inference/registry.js';
-import { DEFAULT_SESSION_OPTIONS } from '../inference/session.js';
-import { pickPrimaryFace } from '../pipeline/analyze.js';
 import { contextView } from './context-view.js';
 import { framingEdges } from './framing-edges.js';
 
@@ -89,20 +85,15 @@ describe('framingEdges on drawn scenes', () => {
 });
 
 describe('framingEdges on real photos (face boxes from the SSD detector)', () => {
-  let registry: ModelRegistry;
-  let detector: FaceApiSsdMobilenetv1;
+  let faces: PrimaryFaceFinder;
   beforeAll(async () => {
-    registry = await ModelRegistry.load(path.join(repoRoot, 'models'), DEFAULT_SESSION_OPTIONS);
-    detector = new FaceApiSsdMobilenetv1(registry.get('faceapi-ssd-mobilenetv1').runner);
+    faces = await primaryFaceFinder();
   });
-  afterAll(async () => registry?.dispose());
+  afterAll(async () => faces?.dispose());
 
   async function framingOf(file: string) {
-    // decodeImage applies EXIF rotation (the silent_face photos carry orientation 6).
-    const image = await decodeImage(readFileSync(file), { maxPixels: 50_000_000 });
-    const face = pickPrimaryFace(await detector.detect(image, { minConfidence: 0.5 }));
-    if (!face) throw new Error(`no face in ${file}`);
-    return framingEdges(await contextView(image, face.box));
+    const { image, face } = await faces.find(file);
+    return framingEdges(await contextView(image, face));
   }
 
   // Measured (bench: /tmp scratch in the report of issue #12): F1 0.44 (top + bottom), F2 0.53 (top + right meeting

@@ -1,25 +1,13 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { faceApiSamples, repoRoot, sharedData } from '../../test/helpers/reference.js';
+import { seededRandom } from '../../test/helpers/random.js';
+import { type PrimaryFaceFinder, primaryFaceFinder } from '../../test/helpers/primary-face.js';
+import { faceApiSamples, sharedData } from '../../test/helpers/reference.js';
 import type { Box } from '../imaging/geometry.js';
-import { decodeImage } from '../imaging/decode.js';
 import type { RgbImage } from '../imaging/image.js';
-import { FaceApiSsdMobilenetv1 } from '../inference/faceapi-ssd-mobilenetv1.js';
-import { ModelRegistry } from '../inference/registry.js';
-import { DEFAULT_SESSION_OPTIONS } from '../inference/session.js';
-import { pickPrimaryFace } from '../pipeline/analyze.js';
 import { screenRecapture } from './screen-recapture.js';
 
-/** mulberry32 (Tommy Ettinger's 32-bit generator): deterministic uniform numbers in [0, 1). */
-function random(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const FACE: Box = { x: 200, y: 120, width: 240, height: 280 };
 
@@ -29,7 +17,7 @@ const FACE: Box = { x: 200, y: 120, width: 240, height: 280 };
  */
 function photo(skin: number[], background: number[], grating?: { fx: number; fy: number; amplitude: number; patterned: (x: number, y: number) => boolean }): RgbImage {
   const [width, height] = [640, 560];
-  const next = random(1);
+  const next = seededRandom(1);
   const data = new Uint8Array(width * height * 3);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
@@ -83,20 +71,16 @@ describe('screenRecapture on drawn photos', () => {
 });
 
 describe('screenRecapture on real photos (face boxes from the SSD detector)', () => {
-  let registry: ModelRegistry;
-  let detector: FaceApiSsdMobilenetv1;
+  let faces: PrimaryFaceFinder;
   beforeAll(async () => {
-    registry = await ModelRegistry.load(path.join(repoRoot, 'models'), DEFAULT_SESSION_OPTIONS);
-    detector = new FaceApiSsdMobilenetv1(registry.get('faceapi-ssd-mobilenetv1').runner);
+    faces = await primaryFaceFinder();
   });
-  afterAll(async () => registry?.dispose());
+  afterAll(async () => faces?.dispose());
 
   async function screenOf(file: string) {
-    // Full resolution, EXIF rotation applied (the silent_face photos carry orientation 6).
-    const image = await decodeImage(readFileSync(file), { maxPixels: 50_000_000 });
-    const face = pickPrimaryFace(await detector.detect(image, { minConfidence: 0.5 }));
-    if (!face) throw new Error(`no face in ${file}`);
-    return screenRecapture(image, face.box);
+    // Full resolution: the moiré does not survive a downscale.
+    const { image, face } = await faces.find(file);
+    return screenRecapture(image, face);
   }
 
   it("finds the tablet's pixel grid in image_F2.jpg (tablet replay) at 0.38 cycles per pixel, on the face and around it", async () => {

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../../test/helpers/random.js';
 import type { RgbImage } from './image.js';
 import { type LineSegment, LineSegmentScratch, detectLineSegments, logNumberOfFalseAlarms, lumaFromRgb, segmentLength } from './line-segments.js';
 
@@ -9,15 +10,6 @@ function drawn(width: number, height: number, inside: (x: number, y: number) => 
   return { data, width, height };
 }
 
-/** mulberry32 (Tommy Ettinger's 32-bit generator): deterministic uniform numbers in [0, 1). */
-function random(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Undirected angle of a segment, degrees 0–180. */
 const angle = (s: LineSegment) => ((Math.atan2(s.y2 - s.y1, s.x2 - s.x1) * 180) / Math.PI + 180) % 180;
@@ -77,7 +69,7 @@ describe('detectLineSegments (LSD, Grompone von Gioi et al., IPOL 2012)', () => 
 
   it('finds nothing in noise: no alignment there is more than chance (NFA ≥ 1)', () => {
     for (const seed of [1, 2, 3]) {
-      const next = random(seed);
+      const next = seededRandom(seed);
       const noise = { data: Float32Array.from({ length: 320 * 240 }, () => next() * 255), width: 320, height: 240 };
       expect(detectLineSegments(noise)).toEqual([]);
     }

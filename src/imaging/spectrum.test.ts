@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { seededRandom } from '../../test/helpers/random.js';
 import type { GreyImage } from './line-segments.js';
 import { type PeakSearch, averagePowerSpectrum, log10GammaTail, peakSignificanceAt, strongestPeak } from './spectrum.js';
 
-/** mulberry32 (Tommy Ettinger's 32-bit generator): deterministic uniform numbers in [0, 1). */
-function random(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SIZE = 64;
 function tile(value: (x: number, y: number) => number): GreyImage {
@@ -18,7 +10,7 @@ function tile(value: (x: number, y: number) => number): GreyImage {
 }
 /** 16 tiles of uniform noise (0–255) plus a cosine grating of `amplitude` grey levels at (fx, fy) cycles per pixel. */
 function gratingTiles(seed: number, fx: number, fy: number, amplitude: number): GreyImage[] {
-  const next = random(seed);
+  const next = seededRandom(seed);
   return Array.from({ length: 16 }, () => tile((x, y) => next() * 255 + amplitude * Math.cos(2 * Math.PI * (fx * x + fy * y) + 1)));
 }
 

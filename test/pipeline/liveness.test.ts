@@ -30,29 +30,43 @@ const packList = readPacks(path.join(modelsDir, 'packs.json'));
 const LIMITS = { maxPixels: 50_000_000 };
 const decode = async (rel: string) => decodeImage(readFileSync(sharedData(rel)), LIMITS);
 
+interface LivenessSetupUnderTest {
+  analyzer: FaceAnalyzer;
+  estimator: LivenessEstimator;
+  dispose(): Promise<void>;
+}
+
+/** The models, with or without the MiniFASNet pack (converted from the .pth in ../shared/data/models into a temp dir). */
+async function livenessSetupUnderTest(withPack: boolean): Promise<LivenessSetupUnderTest> {
+  const packDir = mkdtempSync(path.join(tmpdir(), 'liveness-packs-'));
+  if (withPack) {
+    const results = await fetchPacks({ list: packList, dir: packDir, mirror: path.dirname(sharedData('models/antispoof')), only: ['minifasnet-v2', 'minifasnet-v1se'], log: () => {} });
+    expect(results.map((r) => r.outcome)).toEqual(['installed', 'installed']);
+  }
+  const registry = await ModelRegistry.load(modelsDir, DEFAULT_SESSION_OPTIONS, { dir: packDir, list: packList });
+  return {
+    analyzer: new FaceAnalyzer(registry),
+    estimator: new LivenessEstimator(registry),
+    dispose: async () => {
+      await registry.dispose();
+      rmSync(packDir, { recursive: true, force: true });
+    },
+  };
+}
+
 describe.each([
   // [pack installed?, expected verdict per silent_face image]
   ['embedded models only', false, { 'live/image_T1.jpg': true, 'spoof/image_F1.jpg': false, 'spoof/image_F2.jpg': true /* known miss: Human liveness 0.998 on this tablet replay */ }],
   ['with the MiniFASNet pack', true, { 'live/image_T1.jpg': true, 'spoof/image_F1.jpg': true /* known miss: MiniFASNet 0.23 on this print, above the fused threshold */, 'spoof/image_F2.jpg': false }],
 ] as const)('liveness verdict, %s, on silent_face', (_name, withPack, expected) => {
-  let registry: ModelRegistry;
   let analyzer: FaceAnalyzer;
   let estimator: LivenessEstimator;
-  let packDir: string;
+  let setup: LivenessSetupUnderTest;
   beforeAll(async () => {
-    packDir = mkdtempSync(path.join(tmpdir(), 'liveness-packs-'));
-    if (withPack) {
-      const results = await fetchPacks({ list: packList, dir: packDir, mirror: path.dirname(sharedData('models/antispoof')), only: ['minifasnet-v2', 'minifasnet-v1se'], log: () => {} });
-      expect(results.map((r) => r.outcome)).toEqual(['installed', 'installed']);
-    }
-    registry = await ModelRegistry.load(modelsDir, DEFAULT_SESSION_OPTIONS, { dir: packDir, list: packList });
-    analyzer = new FaceAnalyzer(registry);
-    estimator = new LivenessEstimator(registry);
+    setup = await livenessSetupUnderTest(withPack);
+    ({ analyzer, estimator } = setup);
   });
-  afterAll(async () => {
-    await registry?.dispose();
-    rmSync(packDir, { recursive: true, force: true });
-  });
+  afterAll(async () => setup?.dispose());
 
   it(`${withPack ? 'uses' : 'does not use'} MiniFASNet`, () => {
     expect(estimator.usesMinifasnet).toBe(withPack);
@@ -141,24 +155,14 @@ describe.each([
     },
   ],
 ] as const)('selfie liveness verdict (models + context), %s', (_name, withPack, expected) => {
-  let registry: ModelRegistry;
   let analyzer: FaceAnalyzer;
   let estimator: LivenessEstimator;
-  let packDir: string;
+  let setup: LivenessSetupUnderTest;
   beforeAll(async () => {
-    packDir = mkdtempSync(path.join(tmpdir(), 'selfie-packs-'));
-    if (withPack) {
-      const results = await fetchPacks({ list: packList, dir: packDir, mirror: path.dirname(sharedData('models/antispoof')), only: ['minifasnet-v2', 'minifasnet-v1se'], log: () => {} });
-      expect(results.map((r) => r.outcome)).toEqual(['installed', 'installed']);
-    }
-    registry = await ModelRegistry.load(modelsDir, DEFAULT_SESSION_OPTIONS, { dir: packDir, list: packList });
-    analyzer = new FaceAnalyzer(registry);
-    estimator = new LivenessEstimator(registry);
+    setup = await livenessSetupUnderTest(withPack);
+    ({ analyzer, estimator } = setup);
   });
-  afterAll(async () => {
-    await registry?.dispose();
-    rmSync(packDir, { recursive: true, force: true });
-  });
+  afterAll(async () => setup?.dispose());
 
   it.each(Object.entries(expected))('%s → %j', async (file, want) => {
     const verdict = await estimator.assess(await analyzer.analyze(await decode(file)));
