@@ -54,7 +54,11 @@ const MAX_BPCER = 0.05;
 const CONFIDENT_ATTACK_BPCER = 0.01;
 /** Margin above the highest out-of-fold attack score before a live answer is "high" confidence, logits (odds × e). */
 const CONFIDENT_LIVE_MARGIN = 1;
-/** A context signal enters the fusion only when it separates on its own: ROC AUC at least this on full-frame samples. */
+/**
+ * A context signal enters the fusion only when it separates on its own: ROC AUC at least this on the full-frame samples.
+ * 0.5 is chance; with 20 attacks one attack sample moves the AUC by up to 0.05, so 0.6 asks for more than two samples'
+ * worth of separation.
+ */
 const MIN_SIGNAL_AUC = 0.6;
 
 const CONTEXT_FEATURES: ContextFeature[] = ['presentationDevice', 'hands', 'framingEdges', 'screenPeriodic', 'screenColour'];
