@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PrimaryFaceFinder, primaryFaceFinder } from '../../test/helpers/primary-face.js';
-import { faceApiSamples, sharedData } from '../../test/helpers/reference.js';
+import { faceApiSamples, fullFrameIdentityPhotos, sharedData } from '../../test/helpers/reference.js';
 import type { Box } from '../imaging/geometry.js';
 import type { RgbImage } from '../imaging/image.js';
 import { contextView } from './context-view.js';
@@ -108,14 +107,7 @@ describe('framingEdges on real photos (face boxes from the SSD detector)', () =>
     expect(evidence.sides).toEqual(expect.arrayContaining(sides));
   });
 
-  const identityPhotos = readFileSync(sharedData('labels/identity.csv'), 'utf8')
-    .trim()
-    .split('\n')
-    .slice(1)
-    .map((line) => line.split(','))
-    // bbt_faceapi holds tight face crops: no context to frame.
-    .filter(([, , , set]) => set !== 'bbt_faceapi')
-    .map(([file]) => file!);
+  const identityPhotos = fullFrameIdentityPhotos();
 
   it.each([...identityPhotos.map((f) => [f, sharedData(f)]), ...faceApiSamples().map((f) => [`face-api demo ${path.basename(f)}`, f])])(
     'stays below 0.4 on the bona fide %s',

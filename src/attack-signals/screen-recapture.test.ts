@@ -1,9 +1,8 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seededRandom } from '../../test/helpers/random.js';
 import { type PrimaryFaceFinder, primaryFaceFinder } from '../../test/helpers/primary-face.js';
-import { faceApiSamples, sharedData } from '../../test/helpers/reference.js';
+import { faceApiSamples, fullFrameIdentityPhotos, sharedData } from '../../test/helpers/reference.js';
 import type { Box } from '../imaging/geometry.js';
 import type { RgbImage } from '../imaging/image.js';
 import { screenRecapture } from './screen-recapture.js';
@@ -110,13 +109,7 @@ describe('screenRecapture on real photos (face boxes from the SSD detector)', ()
   // Known false positives of the colour cue, measured: cold colour-graded film stills (kit_harington/*: Cb/Y′ −0.017
   // to −0.040) and face-api's sample2.jpg (−0.036). The periodic cue stays at 0 on them.
   const COLOUR_GRADED = new Set(['identity/face_recognition_ageitgey/kit_harington/john1.jpeg', 'identity/face_recognition_ageitgey/kit_harington/john2.jpeg', 'identity/face_recognition_ageitgey/kit_harington/johnsnow_test1.jpg', 'sample2.jpg']);
-  const identityPhotos = readFileSync(sharedData('labels/identity.csv'), 'utf8')
-    .trim()
-    .split('\n')
-    .slice(1)
-    .map((line) => line.split(','))
-    .filter(([, , , set]) => set !== 'bbt_faceapi')
-    .map(([file]) => file!);
+  const identityPhotos = fullFrameIdentityPhotos();
 
   it.each([...identityPhotos.map((f) => [f, sharedData(f)]), ...faceApiSamples().map((f) => [path.basename(f), f])])(
     'finds no periodic pattern on the bona fide %s, and no colour evidence unless colour-graded',

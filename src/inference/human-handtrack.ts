@@ -18,6 +18,7 @@
  * to int32; this module feeds the given image directly, which is what the export expects (any-size uint8 image).
  */
 import { AppError } from '../errors.js';
+import { checkDetectionLimits } from './detector-options.js';
 import { type Box, clampBox, nonMaxSuppression } from '../imaging/geometry.js';
 import type { RgbImage } from '../imaging/image.js';
 import { resizeBilinear } from '../imaging/resize.js';
@@ -67,15 +68,7 @@ export const HANDTRACK_DEFAULTS: Readonly<HandtrackOptions> = Object.freeze({ mi
 
 export function resolveHandtrackOptions(options: Partial<HandtrackOptions> = {}): HandtrackOptions {
   const resolved = { ...HANDTRACK_DEFAULTS, ...options };
-  if (!(resolved.minConfidence >= 0 && resolved.minConfidence < 1)) {
-    throw new AppError('INVALID_OPTION', `handtrack: minConfidence must be in [0, 1), got ${resolved.minConfidence}`);
-  }
-  if (!(resolved.iouThreshold >= 0 && resolved.iouThreshold <= 1)) {
-    throw new AppError('INVALID_OPTION', `handtrack: iouThreshold must be in [0, 1], got ${resolved.iouThreshold}`);
-  }
-  if (!Number.isInteger(resolved.maxResults) || resolved.maxResults < 1) {
-    throw new AppError('INVALID_OPTION', `handtrack: maxResults must be a positive integer, got ${resolved.maxResults}`);
-  }
+  checkDetectionLimits('handtrack', resolved);
   return resolved;
 }
 

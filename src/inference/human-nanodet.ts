@@ -31,6 +31,7 @@
  * softmax mean × stride, the Integral of Generalized Focal Loss; class-aware NMS at IoU 0.6; keep_ratio input).
  */
 import { AppError } from '../errors.js';
+import { checkDetectionLimits } from './detector-options.js';
 import { type Box, clampBox, nonMaxSuppression } from '../imaging/geometry.js';
 import type { RgbImage } from '../imaging/image.js';
 import { resizeBilinear } from '../imaging/resize.js';
@@ -187,15 +188,7 @@ export function resolveNanodetOptions(options: Partial<NanodetOptions> = {}): Na
   if (typeof resolved.keepAspectRatio !== 'boolean') {
     throw new AppError('INVALID_OPTION', `nanodet: keepAspectRatio must be true or false, got ${JSON.stringify(resolved.keepAspectRatio)}`);
   }
-  if (!(resolved.minConfidence >= 0 && resolved.minConfidence < 1)) {
-    throw new AppError('INVALID_OPTION', `nanodet: minConfidence must be in [0, 1), got ${resolved.minConfidence}`);
-  }
-  if (!(resolved.iouThreshold >= 0 && resolved.iouThreshold <= 1)) {
-    throw new AppError('INVALID_OPTION', `nanodet: iouThreshold must be in [0, 1], got ${resolved.iouThreshold}`);
-  }
-  if (!Number.isInteger(resolved.maxResults) || resolved.maxResults < 1) {
-    throw new AppError('INVALID_OPTION', `nanodet: maxResults must be a positive integer, got ${resolved.maxResults}`);
-  }
+  checkDetectionLimits('nanodet', resolved);
   if (resolved.normalization !== 'nanodet' && resolved.normalization !== 'human') {
     throw new AppError('INVALID_OPTION', `nanodet: normalization must be 'nanodet' or 'human', got ${JSON.stringify(resolved.normalization)}`);
   }

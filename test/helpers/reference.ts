@@ -200,3 +200,17 @@ export async function graphModelWithConstants(name: string, dir: string, int32: 
     }),
   );
 }
+
+/**
+ * The identity/ photos with context around the face (labels/identity.csv, every set but bbt_faceapi, whose tight face
+ * crops have nothing around the face): the genuine portraits a context signal must stay quiet on.
+ */
+export function fullFrameIdentityPhotos(): string[] {
+  return readFileSync(sharedData('labels/identity.csv'), 'utf8')
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((line) => line.split(','))
+    .filter(([, , , set]) => set !== 'bbt_faceapi')
+    .map(([file]) => file!);
+}
