@@ -333,44 +333,73 @@ export function detectLineSegments(image: GreyImage, options: Partial<LineSegmen
 
   const aligned = (i: number, dx: number, dy: number, cosTol: number) => defined[i] === 1 && levelX[i]! * dx + levelY[i]! * dy >= cosTol;
 
-  /** lsd.c `region_grow`: 8-connected, the mean direction updated as each pixel joins. */
+  /** Bounding box of the last grown region, working pixels (a cheap upper bound on its rectangle's length). */
+  let regionSpanX = 0;
+  let regionSpanY = 0;
+
+  /**
+   * lsd.c `region_grow`: 8-connected, the mean direction updated as each pixel joins. The state shared with the other
+   * steps (region arrays, size, direction) is kept in locals while growing and written back once: the closures' shared
+   * variables live in a heap context, and reading them per neighbour made this loop half of the detector's time.
+   */
   const growRegion = (seed: number, cosTol: number) => {
-    regionSize = 1;
-    regionX[0] = seed % width;
-    regionY[0] = (seed - regionX[0]!) / width;
+    let xs = regionX;
+    let ys = regionY;
+    let size = 1;
+    const seedX = seed % width;
+    const seedY = (seed - seedX) / width;
+    xs[0] = seedX;
+    ys[0] = seedY;
     used[seed] = 1;
     let sumX = levelX[seed]!;
     let sumY = levelY[seed]!;
-    regionDx = sumX;
-    regionDy = sumY;
-    for (let r = 0; r < regionSize; r++) {
-      const px = regionX[r]!;
-      const py = regionY[r]!;
-      for (let yy = py - 1; yy <= py + 1; yy++) {
-        if (yy < 0 || yy >= height) continue;
-        for (let xx = px - 1; xx <= px + 1; xx++) {
-          if (xx < 0 || xx >= width) continue;
-          const q = yy * width + xx;
-          if (used[q] || !aligned(q, regionDx, regionDy, cosTol)) continue;
+    let dx = sumX;
+    let dy = sumY;
+    let minX = seedX;
+    let maxX = seedX;
+    let minY = seedY;
+    let maxY = seedY;
+    for (let r = 0; r < size; r++) {
+      const px = xs[r]!;
+      const py = ys[r]!;
+      const yFrom = py > 0 ? py - 1 : 0;
+      const yTo = py < height - 1 ? py + 1 : height - 1;
+      const xFrom = px > 0 ? px - 1 : 0;
+      const xTo = px < width - 1 ? px + 1 : width - 1;
+      for (let yy = yFrom; yy <= yTo; yy++) {
+        for (let xx = xFrom, q = yy * width + xFrom; xx <= xTo; xx++, q++) {
+          // lsd.c `isaligned`, inlined: defined, not yet used, level line within the tolerance of the region's.
+          if (used[q] || defined[q] !== 1 || levelX[q]! * dx + levelY[q]! * dy < cosTol) continue;
           used[q] = 1;
-          if (regionSize === regionX.length) {
-            const grownX = new Int32Array(regionX.length * 2);
-            const grownY = new Int32Array(regionY.length * 2);
-            grownX.set(regionX);
-            grownY.set(regionY);
-            regionX = grownX;
-            regionY = grownY;
+          if (size === xs.length) {
+            const grownX = new Int32Array(xs.length * 2);
+            const grownY = new Int32Array(ys.length * 2);
+            grownX.set(xs);
+            grownY.set(ys);
+            xs = grownX;
+            ys = grownY;
           }
-          regionX[regionSize] = xx;
-          regionY[regionSize++] = yy;
+          xs[size] = xx;
+          ys[size++] = yy;
+          if (xx < minX) minX = xx;
+          else if (xx > maxX) maxX = xx;
+          if (yy < minY) minY = yy;
+          else if (yy > maxY) maxY = yy;
           sumX += levelX[q]!;
           sumY += levelY[q]!;
           const norm = Math.sqrt(sumX * sumX + sumY * sumY);
-          regionDx = sumX / norm;
-          regionDy = sumY / norm;
+          dx = sumX / norm;
+          dy = sumY / norm;
         }
       }
     }
+    regionX = xs;
+    regionY = ys;
+    regionSize = size;
+    regionDx = dx;
+    regionDy = dy;
+    regionSpanX = maxX - minX;
+    regionSpanY = maxY - minY;
   };
 
   /** lsd.c `region2rect` + `get_theta`: gradient-weighted centroid and principal axis, extents along and across. */
@@ -514,6 +543,9 @@ export function detectLineSegments(image: GreyImage, options: Partial<LineSegmen
     if (used[seed]) continue;
     growRegion(seed, cosTolerance);
     if (regionSize < minRegionSize) continue;
+    // No rectangle around the region is longer than the diagonal of its bounding box (+1: the rectangle is measured
+    // between pixel centres, the box too, so this only guards rounding): skip the rectangle fit for short regions.
+    if (o.minLength > 0 && Math.hypot(regionSpanX, regionSpanY) + 1 < o.minLength * o.scale) continue;
     const rough = regionRectangle(cosTolerance);
     if (o.minLength > 0 && Math.hypot(rough.x2 - rough.x1, rough.y2 - rough.y1) < o.minLength * o.scale) continue;
     const rect = refine(rough);

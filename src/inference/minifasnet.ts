@@ -92,15 +92,24 @@ export class MiniFasnet {
     if (!(faceCropScale > 0)) throw new Error(`model ${session.label}: expected a face-crop scale > 0, got ${faceCropScale}`);
   }
 
-  /** Live-face probability 0–1 for the face at `box` (source-image pixels). */
-  async realProbability(image: RgbImage, box: Box): Promise<number> {
+  /** The network input for the face at `box` (source-image pixels): Silent-Face's enlarged crop, 80², BGR planar. */
+  async input(image: RgbImage, box: Box): Promise<Float32Array> {
     const rect = antiSpoofCropRect(image.width, image.height, box, this.faceCropScale);
-    const crop = await cropResize(image, rect, MINIFASNET_INPUT_SIZE, MINIFASNET_INPUT_SIZE);
-    const input = this.session.inputs[0]!;
-    const outputs = await this.session.run({ [input.name]: { data: toBgrNchwFloat(crop), dims: [1, 3, MINIFASNET_INPUT_SIZE, MINIFASNET_INPUT_SIZE] } });
+    return toBgrNchwFloat(await cropResize(image, rect, MINIFASNET_INPUT_SIZE, MINIFASNET_INPUT_SIZE));
+  }
+
+  /** Live-face probability 0–1 of an input made by `input`. */
+  async probabilityOf(input: Float32Array): Promise<number> {
+    const name = this.session.inputs[0]!.name;
+    const outputs = await this.session.run({ [name]: { data: input, dims: [1, 3, MINIFASNET_INPUT_SIZE, MINIFASNET_INPUT_SIZE] } });
     const logits = outputs[this.session.outputs[0]!.name];
     if (!logits) throw new Error(`model ${this.session.label}: no output`);
     return realProbability(logits.data);
+  }
+
+  /** Live-face probability 0–1 for the face at `box` (source-image pixels). */
+  async realProbability(image: RgbImage, box: Box): Promise<number> {
+    return this.probabilityOf(await this.input(image, box));
   }
 }
 
@@ -109,7 +118,20 @@ export class MiniFasnet {
  * asked together: each one's crop is cut (sharp, off the event loop) while another model runs.
  */
 export async function averageRealProbability(models: readonly MiniFasnet[], image: RgbImage, box: Box): Promise<number> {
+  return (await queueAverageRealProbability(models, image, box)).probability;
+}
+
+/**
+ * As averageRealProbability, in two steps: resolves once every variant's crop is cut and its run asked for, with the
+ * mean probability still to come. A caller with other work for this thread (the liveness context) does it between the
+ * two, while the runs proceed on the inference thread.
+ */
+export async function queueAverageRealProbability(models: readonly MiniFasnet[], image: RgbImage, box: Box): Promise<{ probability: Promise<number> }> {
   if (models.length === 0) throw new Error('averageRealProbability: expected at least one MiniFASNet model');
-  const probabilities = await Promise.all(models.map((model) => model.realProbability(image, box)));
-  return probabilities.reduce((sum, p) => sum + p, 0) / models.length;
+  const inputs = await Promise.all(models.map((model) => model.input(image, box)));
+  const probabilities = Promise.all(models.map((model, i) => model.probabilityOf(inputs[i]!)));
+  const probability = probabilities.then((ps) => ps.reduce((sum, p) => sum + p, 0) / models.length);
+  // The caller awaits it later, after other work: a failure meanwhile must not count as an unhandled rejection.
+  probability.catch(() => {});
+  return { probability };
 }

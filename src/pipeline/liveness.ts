@@ -29,7 +29,7 @@ import { humanFaceCrop, landmarkExtent } from '../inference/human-face-crop.js';
 import { HumanHandtrack } from '../inference/human-handtrack.js';
 import { HumanLiveness } from '../inference/human-liveness.js';
 import { HumanNanodet } from '../inference/human-nanodet.js';
-import { MiniFasnet, averageRealProbability } from '../inference/minifasnet.js';
+import { MiniFasnet, queueAverageRealProbability } from '../inference/minifasnet.js';
 import type { ModelRegistry } from '../inference/registry.js';
 import type { AttackType, FaceAnalysis, LivenessLimitation, LivenessSignalScores, LivenessVerdict, Verdict } from './types.js';
 import {
@@ -302,6 +302,16 @@ export class LivenessEstimator {
    * (human-face-crop.ts), scaled by `humanBoxScale` (1 = Human's own crop; other values for the bench).
    */
   async scoreFace(image: RgbImage, detectorBox: Box, landmarks: FaceAnalysis['landmarks68'], humanBoxScale = 1): Promise<LivenessScores> {
+    return (await this.queueScores(image, detectorBox, landmarks, humanBoxScale)).scores;
+  }
+
+  /**
+   * scoreFace in two steps: resolves once every model's input is cut and its run asked for, with the scores still to
+   * come, so the caller can measure the context on this thread while the models run on the inference thread (run
+   * one after the other, the line-segment detector kept MiniFASNet's runs waiting: bench/RESULTS.md, "Liveness with
+   * context", cost).
+   */
+  async queueScores(image: RgbImage, detectorBox: Box, landmarks: FaceAnalysis['landmarks68'], humanBoxScale = 1): Promise<{ scores: Promise<LivenessScores> }> {
     const extent = landmarkExtent(landmarks);
     const box =
       humanBoxScale === 1
@@ -313,13 +323,20 @@ export class LivenessEstimator {
             height: extent.height * humanBoxScale,
           };
     const crop = humanFaceCrop(image, box);
-    // Asked for together: MiniFASNet's crops are cut (sharp, off this thread) while the Human model runs.
-    const [humanLiveness, minifasnet, humanAntispoof] = await Promise.all([
-      this.liveness.scoreCrop(crop),
-      this.minifasnet.length > 0 ? averageRealProbability(this.minifasnet, image, detectorBox) : undefined,
-      this.antispoof?.scoreCrop(crop),
-    ]);
-    return { humanLiveness, ...(minifasnet !== undefined ? { minifasnet } : {}), ...(humanAntispoof !== undefined ? { humanAntispoof } : {}) };
+    const humanLiveness = this.liveness.scoreCrop(crop);
+    const humanAntispoof = this.antispoof?.scoreCrop(crop);
+    // Swallowed here only while MiniFASNet's crops are cut; `scores` below awaits them.
+    humanLiveness.catch(() => {});
+    humanAntispoof?.catch(() => {});
+    // MiniFASNet's crops are cut (sharp, off this thread) while the Human model runs.
+    const minifasnet = this.minifasnet.length > 0 ? (await queueAverageRealProbability(this.minifasnet, image, detectorBox)).probability : undefined;
+    const scores = Promise.all([humanLiveness, minifasnet, humanAntispoof]).then(([live, mini, anti]) => ({
+      humanLiveness: live,
+      ...(mini !== undefined ? { minifasnet: mini } : {}),
+      ...(anti !== undefined ? { humanAntispoof: anti } : {}),
+    }));
+    scores.catch(() => {});
+    return { scores };
   }
 
   /** Per-model scores of the analysed primary face. */
@@ -358,12 +375,10 @@ export class LivenessEstimator {
    */
   async evidence(analysis: FaceAnalysis, downscaled?: Promise<DownscaledPhoto>): Promise<LivenessEvidence> {
     const framing = faceFraming(analysis.image.width, analysis.image.height, analysis.primary.box);
-    // The models run on the inference thread while this thread measures the context.
-    const [models, context] = await Promise.all([
-      this.scores(analysis),
-      framing.tightCrop ? undefined : this.contextSignals(analysis.image, analysis.primary.box, downscaled),
-    ]);
-    return { models, ...(context ? { context } : {}), framing };
+    // Every model run is asked for first; they run on the inference thread while this thread measures the context.
+    const queued = await this.queueScores(analysis.image, analysis.primary.box, analysis.landmarks68);
+    const context = framing.tightCrop ? undefined : await this.contextSignals(analysis.image, analysis.primary.box, downscaled);
+    return { models: await queued.scores, ...(context ? { context } : {}), framing };
   }
 
   /**
