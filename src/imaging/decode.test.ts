@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { sharedData } from '../../test/helpers/reference.js';
-import { decodeImage, encodeJpeg } from './decode.js';
+import { decodeImage, encodeJpeg, isSrgbProfile } from './decode.js';
 
 const LIMITS = { maxPixels: 40_000_000 };
 
@@ -31,6 +31,36 @@ describe('decodeImage', () => {
     expect(meta.orientation).toBe(6);
     const image = await decodeImage(bytes, LIMITS);
     expect([image.width, image.height]).toEqual([meta.height, meta.width]);
+  });
+
+  describe('embedded ICC profiles', () => {
+    // A saturated mid-tone, where Display P3 and sRGB differ by tens of grey levels.
+    const pixels = Buffer.alloc(16 * 16 * 3);
+    for (let i = 0; i < pixels.length; i += 3) pixels.set([200, 100, 50], i);
+    const tagged = (profile: 'srgb' | 'p3' | undefined) => {
+      const png = sharp(pixels, { raw: { width: 16, height: 16, channels: 3 } });
+      return (profile ? png.withIccProfile(profile) : png).png().toBuffer();
+    };
+    const profileOf = async (bytes: Buffer) => (await sharp(bytes).metadata()).icc;
+
+    it('tells an sRGB profile from others and from bytes that are no profile', async () => {
+      expect(isSrgbProfile(await profileOf(await tagged('srgb')))).toBe(true);
+      expect(isSrgbProfile(await profileOf(await tagged('p3')))).toBe(false);
+      expect(isSrgbProfile(undefined)).toBe(false);
+      expect(isSrgbProfile(new Uint8Array(200).fill(7))).toBe(false);
+    });
+
+    it('keeps sRGB-tagged pixels as they are and converts other profiles to sRGB', async () => {
+      const plain = await decodeImage(await tagged(undefined), LIMITS);
+      const srgb = await decodeImage(await tagged('srgb'), LIMITS);
+      const p3 = await decodeImage(await tagged('p3'), LIMITS);
+      expect(Array.from(plain.data.subarray(0, 3))).toEqual([200, 100, 50]);
+      expect(srgb.data).toEqual(plain.data);
+      // The P3 file holds the same colour in P3 numbers (sharp converted it on the way in); decoding brings it back.
+      const stored = await sharp(await tagged('p3')).keepIccProfile().raw().toBuffer();
+      expect(Math.abs(stored[0]! - 200) + Math.abs(stored[1]! - 100) + Math.abs(stored[2]! - 50)).toBeGreaterThan(10);
+      for (const [i, value] of [200, 100, 50].entries()) expect(Math.abs(p3.data[i]! - value)).toBeLessThanOrEqual(1);
+    });
   });
 
   it('rejects other formats, garbage and truncated files as UNSUPPORTED_FILE_TYPE', async () => {
