@@ -133,6 +133,7 @@ const commands: Record<string, () => Promise<void>> = {
   quality: benchQuality,
   'check-liveness': benchCheckLiveness,
   match: async () => (await import('./match.js')).benchMatch(),
+  'face-search': async () => (await import('./face-search.js')).benchFaceSearch(),
   'verify-video': async () => (await import('./verify-video.js')).benchVerifyVideo(),
   accuracy: async () => (await import('./accuracy.js')).benchAccuracy(),
   speed: async () => void (await (await import('./speed.js')).benchSpeed()),
@@ -140,6 +141,7 @@ const commands: Record<string, () => Promise<void>> = {
   http: async () => void (await (await import('./http.js')).benchHttp()),
   batching: async () => void (await (await import('./batching.js')).benchBatching()),
   where: async () => void (await (await import('./where.js')).benchWhere()),
+  soak: async () => void (await (await import('./soak.js')).benchSoak()),
 };
 const command = process.argv[2] ?? 'models';
 const run = commands[command];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from './config.js';
+import { defaultRequestTimeoutSeconds, parseConfig } from './config.js';
 
 describe('parseConfig', () => {
   it('applies the documented defaults to an empty environment', () => {
@@ -51,5 +51,34 @@ describe('parseConfig', () => {
     expect(() => parseConfig({ SIGNING_SECRET: 'short' })).toThrow(/SIGNING_SECRET/);
     expect(() => parseConfig({ PUBLIC_BASE_URL: 'ftp://example.com' })).toThrow(/PUBLIC_BASE_URL/);
     expect(() => parseConfig({ URL_TTL_SECONDS: '0' })).toThrow(/URL_TTL_SECONDS/);
+  });
+});
+
+describe('parseConfig: slow-client limits (HTTP_*)', () => {
+  it('defaults: 20 s for the headers; the largest body at 2 Mbit/s plus the headers for the request; checked every 5 s', () => {
+    const c = parseConfig({});
+    // 64 MiB (VIDEO_BODY_LIMIT_BYTES) × 8 / 2 000 000 bit/s = 268.4 → 269 s, + 20 s.
+    expect(c.http).toEqual({ headersTimeoutMs: 20_000, requestTimeoutMs: 289_000, connectionsCheckingIntervalMs: 5000 });
+    expect(defaultRequestTimeoutSeconds({ headersTimeoutSeconds: 20, bodyLimitBytes: 10 * 1024 * 1024, videoBodyLimitBytes: 64 * 1024 * 1024 })).toBe(289);
+  });
+
+  it('follows the body limits when unset, so an upload up to the limit still fits', () => {
+    const c = parseConfig({ BODY_LIMIT_BYTES: String(4 * 1024 * 1024), VIDEO_BODY_LIMIT_BYTES: String(8 * 1024 * 1024), HTTP_HEADERS_TIMEOUT_SECONDS: '10' });
+    // max(4, 8) MiB × 8 / 2 Mbit/s = 33.6 → 34 s, + 10 s.
+    expect(c.http).toEqual({ headersTimeoutMs: 10_000, requestTimeoutMs: 44_000, connectionsCheckingIntervalMs: 2500 });
+  });
+
+  it('reads explicit values, checking small timeouts often enough', () => {
+    expect(parseConfig({ HTTP_HEADERS_TIMEOUT_SECONDS: '1', HTTP_REQUEST_TIMEOUT_SECONDS: '2' }).http).toEqual({ headersTimeoutMs: 1000, requestTimeoutMs: 2000, connectionsCheckingIntervalMs: 250 });
+    expect(parseConfig({ HTTP_HEADERS_TIMEOUT_SECONDS: '600', HTTP_REQUEST_TIMEOUT_SECONDS: '600' }).http.connectionsCheckingIntervalMs).toBe(30_000);
+  });
+
+  it('refuses zero (no timeout at all), non-numbers, and a request timeout shorter than the headers timeout', () => {
+    expect(() => parseConfig({ HTTP_HEADERS_TIMEOUT_SECONDS: '0' })).toThrow(/HTTP_HEADERS_TIMEOUT_SECONDS/);
+    expect(() => parseConfig({ HTTP_REQUEST_TIMEOUT_SECONDS: '0' })).toThrow(/HTTP_REQUEST_TIMEOUT_SECONDS/);
+    expect(() => parseConfig({ HTTP_REQUEST_TIMEOUT_SECONDS: 'soon' })).toThrow(/HTTP_REQUEST_TIMEOUT_SECONDS/);
+    expect(() => parseConfig({ HTTP_HEADERS_TIMEOUT_SECONDS: '30', HTTP_REQUEST_TIMEOUT_SECONDS: '10' })).toThrow(
+      /HTTP_REQUEST_TIMEOUT_SECONDS \(10\) must be at least HTTP_HEADERS_TIMEOUT_SECONDS \(30\)/,
+    );
   });
 });

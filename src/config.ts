@@ -106,7 +106,7 @@ export const configSchema = z.object({
   VIDEO_FRAME_MAX_SIDE: intFromEnv(640, 64, 4096),
   /** verifyVideo: ffprobe and ffmpeg are each killed after this many seconds (400). Default 30. */
   VIDEO_TIMEOUT_SECONDS: intFromEnv(30, 1, 600),
-  /** verifyVideo: where an upload is written for probing and decoding (one temp directory per request, always removed). Default <os tmpdir>/face-liveness-service/video. */
+  /** verifyVideo: where an upload is written for probing and decoding (one temp directory per request, always removed; those of stopped processes are swept at start-up: src/video/upload-dirs.ts). Default <os tmpdir>/face-liveness-service/video. */
   VIDEO_TEMP_DIR: z.string().min(1).default(path.join(tmpdir(), 'face-liveness-service', 'video')),
   /**
    * The embedded store's directory: `store.sqlite` (metadata: sessions, media, jobs, webhooks; SQLite WAL)
@@ -142,7 +142,52 @@ export const configSchema = z.object({
   WEBHOOK_POLL_INTERVAL_MS: intFromEnv(1000, 10, 60_000),
   /** Webhooks: deliveries in flight at once (all apps together). Default 4. */
   WEBHOOK_CONCURRENCY: intFromEnv(4, 1, 256),
+  /**
+   * Slow clients (issue #13): seconds a client has to send the complete request headers before the server answers
+   * 408 and closes the connection (Node's `server.headersTimeout`, default 60 s). Default 20: Apache httpd's
+   * mod_reqtimeout default (`RequestReadTimeout header=20-40`); headers are at most 16 KiB (Node's
+   * --max-http-header-size), under 3 s even at 50 kbit/s (GPRS).
+   */
+  HTTP_HEADERS_TIMEOUT_SECONDS: intFromEnv(20, 1, 3600),
+  /**
+   * Slow clients (issue #13): seconds a client has to send the whole request, headers and body, before the server
+   * answers 408 and closes the connection (Node's `server.requestTimeout`, default 300 s). Stops a client that sends
+   * headers and then never the body (or less than its Content-Length) from holding a connection. Unset (default):
+   * long enough for the largest accepted body over a slow mobile uplink, see defaultRequestTimeoutSeconds.
+   * Must be at least HTTP_HEADERS_TIMEOUT_SECONDS (Node refuses a headersTimeout above requestTimeout).
+   */
+  HTTP_REQUEST_TIMEOUT_SECONDS: z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()))
+    .pipe(z.coerce.number<string>().int().min(1).max(24 * 3600).optional()),
 });
+
+/**
+ * The slowest upload the default request timeout still lets through, bits per second: 2 Mbit/s, a weak 4G or
+ * good 3G uplink, several times under the global median mobile upload speed (around 10 Mbit/s in Ookla's
+ * Speedtest Global Index, 2024). Camera-app videos are large, and the people who send them are often on such links.
+ */
+export const SLOW_UPLINK_BITS_PER_SECOND = 2_000_000;
+
+/**
+ * HTTP_REQUEST_TIMEOUT_SECONDS when unset, seconds: the headers' own time plus the largest body any route accepts
+ * (BODY_LIMIT_BYTES for images, VIDEO_BODY_LIMIT_BYTES for videos) sent at SLOW_UPLINK_BITS_PER_SECOND. With the
+ * default limits: 20 s + 64 MiB × 8 / 2 Mbit/s = 20 + 269 = 289 s. Lowering the body limits lowers it with them.
+ */
+export function defaultRequestTimeoutSeconds(limits: { headersTimeoutSeconds: number; bodyLimitBytes: number; videoBodyLimitBytes: number }): number {
+  const largestBodyBits = Math.max(limits.bodyLimitBytes, limits.videoBodyLimitBytes) * 8;
+  return limits.headersTimeoutSeconds + Math.ceil(largestBodyBits / SLOW_UPLINK_BITS_PER_SECOND);
+}
+
+/**
+ * How often Node looks for connections past headersTimeout / requestTimeout, ms (`connectionsCheckingInterval`,
+ * default 30 s): a timeout fires up to one interval late, so a quarter of the headers timeout keeps that under
+ * 25 % (5 s with the defaults); never more often than every 100 ms, never less often than Node's 30 s.
+ */
+function timeoutCheckIntervalMs(headersTimeoutMs: number): number {
+  return Math.min(30_000, Math.max(100, Math.floor(headersTimeoutMs / 4)));
+}
 
 export interface Config {
   port: number;
@@ -212,6 +257,16 @@ export interface Config {
     pollIntervalMs: number;
     concurrency: number;
   };
+  /**
+   * The HTTP server's slow-client limits (HTTP_*; node:http createServer's headersTimeout, requestTimeout and
+   * connectionsCheckingInterval): complete headers within headersTimeoutMs, the whole request within
+   * requestTimeoutMs (else 408 and the connection is closed), checked every connectionsCheckingIntervalMs.
+   */
+  http: {
+    headersTimeoutMs: number;
+    requestTimeoutMs: number;
+    connectionsCheckingIntervalMs: number;
+  };
 }
 
 /** Parses the environment; an invalid value fails start-up with every problem listed. */
@@ -219,6 +274,15 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
   const parsed = configSchema.safeParse(env);
   if (!parsed.success) throw new AppError('CONFIG_INVALID', `invalid configuration: ${z.prettifyError(parsed.error)}`);
   const c = parsed.data;
+  const requestTimeoutSeconds =
+    c.HTTP_REQUEST_TIMEOUT_SECONDS ??
+    defaultRequestTimeoutSeconds({ headersTimeoutSeconds: c.HTTP_HEADERS_TIMEOUT_SECONDS, bodyLimitBytes: c.BODY_LIMIT_BYTES, videoBodyLimitBytes: c.VIDEO_BODY_LIMIT_BYTES });
+  if (requestTimeoutSeconds < c.HTTP_HEADERS_TIMEOUT_SECONDS) {
+    throw new AppError(
+      'CONFIG_INVALID',
+      `invalid configuration: HTTP_REQUEST_TIMEOUT_SECONDS (${requestTimeoutSeconds}) must be at least HTTP_HEADERS_TIMEOUT_SECONDS (${c.HTTP_HEADERS_TIMEOUT_SECONDS}): the headers are part of the request`,
+    );
+  }
   const modelsDir = path.resolve(c.MODELS_DIR);
   return {
     port: c.PORT,
@@ -271,6 +335,11 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
       timeoutMs: c.WEBHOOK_TIMEOUT_SECONDS * 1000,
       pollIntervalMs: c.WEBHOOK_POLL_INTERVAL_MS,
       concurrency: c.WEBHOOK_CONCURRENCY,
+    },
+    http: {
+      headersTimeoutMs: c.HTTP_HEADERS_TIMEOUT_SECONDS * 1000,
+      requestTimeoutMs: requestTimeoutSeconds * 1000,
+      connectionsCheckingIntervalMs: timeoutCheckIntervalMs(c.HTTP_HEADERS_TIMEOUT_SECONDS * 1000),
     },
   };
 }

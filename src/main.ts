@@ -75,25 +75,33 @@ async function main(): Promise<void> {
   // state lives in DATA_DIR. Jobs a previous process left unfinished resume at start().
   const sessions = createSessionsApi(config, { ...liveness.deps, verifyVideo: verifyVideo.verifyVideo });
   sessions.start();
+  let stopping = false;
   const app = createApp({
     registry,
     versions: { service: pkg.version, onnxruntime: ortVersion(), node: process.versions.node },
+    // The full /health report (versions, models, liveness setup) is for the operator: any configured app's Bearer key.
+    healthReportApps: liveness.deps.apps,
+    ready: () => !stopping,
     liveness: liveness.deps,
     matchFace,
     verifyVideo,
     sessions: sessions.deps,
     // The capture page uploads through the session's signed links and checks selfies with the liveness API's use case and slots.
     capture: { sessions: sessions.deps, checkLiveness: liveness.deps.checkLiveness, concurrency: liveness.deps.concurrency, rateLimiter: liveness.deps.rateLimiter },
-    webhooks: sessions.webhooksRoute,
+    // The webhook log counts against the same per-app rate limits as every other API.
+    webhooks: { ...sessions.webhooksRoute, rateLimiter: liveness.deps.rateLimiter },
     advanceGetVideo: sessions.advanceGetVideo,
     tencentEss: sessions.tencentEss,
     sessionRecording: sessions.sessionRecording,
   });
-  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
+  // Slow clients (HTTP_HEADERS_TIMEOUT_SECONDS, HTTP_REQUEST_TIMEOUT_SECONDS): Node answers 408 and closes a
+  // connection whose headers or whole request are not in by then (Node docs, http.createServer options).
+  const { headersTimeoutMs, requestTimeoutMs, connectionsCheckingIntervalMs } = config.http;
+  const serverOptions = { headersTimeout: headersTimeoutMs, requestTimeout: requestTimeoutMs, connectionsCheckingInterval: connectionsCheckingIntervalMs };
+  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host, serverOptions }, (info) => {
     console.log(`listening on http://${info.address}:${info.port}`);
   });
 
-  let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;

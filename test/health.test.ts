@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchPacks } from '../scripts/fetch-models.js';
 import { createApp } from '../src/http/app.js';
+import { AppRegistry, sha256Hex } from '../src/http/apps.js';
 import type { HealthReport } from '../src/http/health.js';
 import { readPacks } from '../src/inference/packs.js';
 import { ModelRegistry } from '../src/inference/registry.js';
@@ -14,9 +15,11 @@ import { repoRoot, sharedData } from './helpers/reference.js';
 const modelsDir = path.join(repoRoot, 'models');
 const packList = readPacks(path.join(modelsDir, 'packs.json'));
 const versions = { service: '0.0.0-test', onnxruntime: ortVersion(), node: process.versions.node };
+const operators = new AppRegistry([{ appId: 'ops', appKeySha256: sha256Hex('ops-key'), allowedApis: ['*'] }]);
 
+/** The full report: /health?details=1 with a configured app's Bearer key (plain /health is the status alone). */
 async function health(registry: ModelRegistry): Promise<HealthReport> {
-  const res = await createApp({ registry, versions }).request('/health');
+  const res = await createApp({ registry, versions, healthReportApps: operators }).request('/health?details=1', { headers: { Authorization: 'Bearer ops-key' } });
   expect(res.status).toBe(200);
   return (await res.json()) as HealthReport;
 }

@@ -24,7 +24,10 @@ describe('service process', () => {
     // No packs installed: the embedded set alone, with the packs reported missing.
     const service = startService({ MODEL_PACKS_DIR: mkdtempSync(path.join(tmpdir(), 'e2e-packs-')) });
     const [, port] = await waitForOutput(service, /listening on http:\/\/127\.0\.0\.1:(\d+)/);
-    const res = await fetch(`http://127.0.0.1:${port}/health`);
+    const [, appKey] = await waitForOutput(service, /appId=default appKey=(\S+)/);
+    // Anyone: the status alone. The embedded app's key: the full report (README "Credentials").
+    expect(await (await fetch(`http://127.0.0.1:${port}/health`)).json()).toEqual({ status: 'ok' });
+    const res = await fetch(`http://127.0.0.1:${port}/health?details=1`, { headers: { Authorization: `Bearer ${appKey}` } });
     expect(res.status).toBe(200);
     const body = (await res.json()) as HealthBody;
     expect(body.executionProvider).toBe('cpu');
@@ -49,7 +52,8 @@ describe('service process', () => {
   it('BATCH_MAX_SIZE turns dynamic batching on for every model with a batch axis', async () => {
     const service = startService({ MODEL_PACKS_DIR: mkdtempSync(path.join(tmpdir(), 'e2e-packs-')), BATCH_MAX_SIZE: '16', BATCH_MAX_DELAY_MS: '1', INFERENCE_THREAD: 'main' });
     const [, port] = await waitForOutput(service, /listening on http:\/\/127\.0\.0\.1:(\d+)/);
-    const body = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as HealthBody;
+    const [, appKey] = await waitForOutput(service, /appId=default appKey=(\S+)/);
+    const body = (await (await fetch(`http://127.0.0.1:${port}/health?details=1`, { headers: { Authorization: `Bearer ${appKey}` } })).json()) as HealthBody;
     const states = Object.fromEntries(body.models.map((m) => [m.id, m.batching.state]));
     // Graphs whose batch of 1 is baked into reshape constants cannot batch.
     const fixedBatch = ['human-blazeface', 'human-handtrack', 'human-nanodet'];

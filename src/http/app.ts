@@ -4,15 +4,23 @@
  *
  * Two error formats: vendor-compatible routes under /v1 answer in HyperVerge's envelope
  * (http/contracts/hyperverge.ts), the service's own routes (/health, /openapi.json) in ErrorBody.
+ *
+ * GET /health answers `{"status":"ok"}` (200) to anyone, `{"status":"draining"}` (503) once the process stops
+ * taking work; the full report (models, versions, execution provider, liveness setup: health.ts) only at
+ * `/health?details=1` with `Authorization: Bearer <appKey>` of a configured app (issue #13: versions tell an
+ * attacker which known bugs to try).
  */
 import { randomUUID } from 'node:crypto';
-import { Hono, type Context } from 'hono';
+import type { HttpBindings } from '@hono/node-server';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { AppError } from '../errors.js';
 import type { ModelRegistry } from '../inference/registry.js';
 import type { ApiEnv } from './context.js';
 import { errorBody, type HvErrorBody } from './contracts/hyperverge.js';
-import { healthReport, type ServiceVersions } from './health.js';
+import type { AppRegistry } from './apps.js';
+import { healthReport, type HealthStatus, type ServiceVersions } from './health.js';
+import { bearerKey } from './middleware/bearer-key.js';
 import { openApiDocument } from './openapi.js';
 import { captureRoute, type CaptureDeps } from './routes/capture.js';
 import { checkLivenessRoute, type CheckLivenessDeps } from './routes/check-liveness.js';
@@ -21,13 +29,17 @@ import { matchFaceRoute, type MatchFaceDeps } from './routes/match-face.js';
 import { sessionRecordingRoute, type SessionRecordingDeps } from './routes/session-recording.js';
 import { sessionsRoute, type SessionsDeps } from './routes/sessions.js';
 import { verifyVideoRoute, type VerifyVideoDeps } from './routes/verify-video.js';
-import { webhooksRoute, type WebhooksRouteDeps } from './routes/webhooks.js';
+import { webhooksRoute, type WebhooksApiDeps } from './routes/webhooks.js';
 import { advanceGetVideoRoute, type AdvanceGetVideoDeps } from './routes/advance-get-video.js';
 import { tencentEssRoute, type TencentEssDeps } from './routes/tencent-ess.js';
 
 export interface AppDeps {
   registry: ModelRegistry;
   versions: ServiceVersions;
+  /** Apps whose Bearer appKey unlocks the full /health report (`?details=1`); absent = no key does (status only). */
+  healthReportApps?: AppRegistry;
+  /** False once the process is draining (after SIGTERM): /health answers 503 so load balancers stop sending work. Absent = always ready. */
+  ready?: () => boolean;
   /** The HyperVerge-compatible liveness API (POST /v1/checkLiveness, GET /v1/croppedImage); absent = not served. */
   liveness?: CheckLivenessDeps;
   /** POST /v1/matchFace (selfie vs ID photo or another selfie); absent = not served. */
@@ -38,8 +50,8 @@ export interface AppDeps {
   sessions?: SessionsDeps;
   /** The hosted capture page at each session's capture_url (GET /capture/{id}; README "Capture page"); absent = not served. */
   capture?: CaptureDeps;
-  /** GET /v1/webhooks…, POST /v1/webhooks/{id}/redeliver (Bearer appKey; README "Webhooks"); absent = not served. */
-  webhooks?: WebhooksRouteDeps;
+  /** GET /v1/webhooks…, POST /v1/webhooks/{id}/redeliver (Bearer appKey, counted as the `sessions` API; README "Webhooks"); absent = not served. */
+  webhooks?: WebhooksApiDeps;
   /** ADVANCE.AI-style token + GET /liveness/ext/v1/get-video over the sessions store (README "ADVANCE.AI Get Video"); absent = not served. */
   advanceGetVideo?: AdvanceGetVideoDeps;
   /** Tencent ESS-style POST / (X-TC-Action: DescribeSignFaceVideo) over the sessions store (README "Tencent ESS DescribeSignFaceVideo"); absent = not served. */
@@ -54,6 +66,12 @@ export interface ErrorBody {
 }
 
 const VENDOR_PREFIX = '/v1/';
+
+/** The largest request body left unread by an early answer that the connection is kept for, bytes (Go net/http: 256 KiB). */
+const UNREAD_BODY_KEEP_ALIVE_BYTES = 256 * 1024;
+
+/** A JSON media type: application/json or a +json structured syntax suffix (RFC 6839 §3.1), e.g. application/problem+json. */
+const JSON_MEDIA_TYPE = /^application\/(?:[^\s;/]+\+)?json\s*(?:;|$)/i;
 
 /** The HyperVerge error response for `error` (AppError or anything thrown), with this request's ids. */
 function vendorError(c: Context<ApiEnv>, error: AppError | undefined): Response {
@@ -71,6 +89,28 @@ function vendorError(c: Context<ApiEnv>, error: AppError | undefined): Response 
 export function createApp(deps: AppDeps): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
 
+  // These two come first, so they also see the answers of onError, notFound and the routes' own error handlers.
+  //
+  // An answer given before a large request body has arrived (a refusal on the headers: credentials, rate limit, a
+  // Content-Length over the limit, a bad multipart Content-Type) closes the connection (RFC 9112 §9.6):
+  // @hono/node-server reads at most 500 ms (64 MiB) of such a leftover body and then closes the socket, and a client
+  // that had sent its next request on that connection would get a reset instead of an answer. A small leftover is
+  // read and the connection kept, Go net/http's rule (maxPostHandlerReadBytes, 256 KiB). `incoming.complete`: the
+  // parser has the whole message (Node docs, http.IncomingMessage). app.request() in tests has no socket.
+  app.use(async function closeAfterUnreadBody(c, next) {
+    await next();
+    const incoming = (c.env as Partial<HttpBindings> | undefined)?.incoming;
+    if (!incoming || incoming.complete) return;
+    const declaredBytes = Number(incoming.headers['content-length']); // NaN when chunked: length unknown
+    if (!(declaredBytes <= UNREAD_BODY_KEEP_ALIVE_BYTES)) c.res.headers.set('Connection', 'close');
+  });
+  // `nosniff` (WHATWG Fetch §3.5, "X-Content-Type-Options") stops a browser from reading a JSON answer that echoes
+  // caller input (a field name, a transactionId) as HTML or script.
+  app.use(async function noSniffJson(c, next) {
+    await next();
+    if (JSON_MEDIA_TYPE.test(c.res.headers.get('Content-Type') ?? '')) c.res.headers.set('X-Content-Type-Options', 'nosniff');
+  });
+
   // Hono hands only Error instances to onError and rethrows anything else (a thrown string, a
   // rejected promise with a plain object): wrap those so they get the 500 body instead of escaping.
   app.use(async function normalizeThrownValues(_c, next) {
@@ -86,7 +126,22 @@ export function createApp(deps: AppDeps): Hono<ApiEnv> {
     await next();
   });
 
-  app.get('/health', (c) => c.json(healthReport(deps.registry, deps.versions)));
+  const healthReportKey = deps.healthReportApps ? bearerKey(deps.healthReportApps) : undefined;
+  const keyForHealthDetails: MiddlewareHandler<ApiEnv> = async function healthDetailsKey(c, next) {
+    if (c.req.query('details') === undefined) return next();
+    if (healthReportKey) return healthReportKey(c, next);
+    c.header('WWW-Authenticate', 'Bearer');
+    throw new AppError('UNAUTHENTICATED', 'this process serves no full health report (no apps configured for it)');
+  };
+  app.get('/health', keyForHealthDetails, function health(c) {
+    const status: HealthStatus = deps.ready === undefined || deps.ready() ? 'ok' : 'draining';
+    // RFC 9110 §15.6.4: 503 while draining, so a load balancer's probe takes this replica out of rotation.
+    const code = status === 'ok' ? 200 : 503;
+    const details = c.req.query('details');
+    if (details === undefined) return c.json({ status }, code);
+    if (details !== '1') throw new AppError('BAD_REQUEST', 'details must be "1" (the full report) or absent (status only)');
+    return c.json(healthReport(deps.registry, deps.versions, status), code);
+  });
   app.get('/openapi.json', (c) => c.json(openApiDocument(deps.versions.service)));
 
   if (deps.liveness) {

@@ -1,6 +1,7 @@
 /**
- * GET /health: what is loaded and where it runs, so an operator can see at a glance that the node
- * serves the expected model set on the expected execution provider.
+ * GET /health?details=1 (Bearer appKey; app.ts): what is loaded and where it runs, so an operator can see at a
+ * glance that the node serves the expected model set on the expected execution provider. Plain GET /health
+ * answers the status alone.
  */
 import type { LoadedModel, ModelBatching, ModelRegistry, PackAvailability } from '../inference/registry.js';
 import type { NodePlacement } from '../inference/session.js';
@@ -41,8 +42,11 @@ export interface HealthModel {
   batching: ModelBatching;
 }
 
+/** `ok`: taking work (200); `draining`: stopping after SIGTERM, finishing what is in flight (503). */
+export type HealthStatus = 'ok' | 'draining';
+
 export interface HealthReport {
-  status: 'ok';
+  status: HealthStatus;
   /** Execution provider every session was created with: `cpu` or `cuda`. */
   executionProvider: string;
   /** Where the models run: `worker` (one inference thread, the default) or `main` (the event loop's thread). */
@@ -70,9 +74,9 @@ function describePlacement(model: LoadedModel): HealthModel['placement'] {
   return { measured: false, reason: placementProblem ?? 'the model has not run yet' };
 }
 
-export function healthReport(registry: ModelRegistry, versions: ServiceVersions): HealthReport {
+export function healthReport(registry: ModelRegistry, versions: ServiceVersions, status: HealthStatus): HealthReport {
   return {
-    status: 'ok',
+    status,
     executionProvider: registry.executionProvider,
     inferenceThread: registry.inferenceThread,
     versions,

@@ -197,9 +197,9 @@ export function sessionsPaths(hvError: HvErrorResponse, transactionIdHeader: unk
               schema: {
                 type: 'object',
                 properties: {
-                  front: { type: 'string', format: 'binary' },
+                  front: { type: 'string', format: 'binary', description: 'Document photo: JPEG, PNG or WebP (sniffed), ≤ BODY_LIMIT_BYTES and MAX_IMAGE_PIXELS (width × height, from the header)' },
                   type: { enum: ['passport', 'id_card', 'driving_license', 'residence_permit'] },
-                  image: { type: 'string', format: 'binary' },
+                  image: { type: 'string', format: 'binary', description: 'Selfie: JPEG, PNG or WebP (sniffed), ≤ BODY_LIMIT_BYTES and MAX_IMAGE_PIXELS (width × height, from the header)' },
                   video: { type: 'string', format: 'binary' },
                   consent_given_at: { type: 'string', format: 'date-time', description: 'Required with the video' },
                   consent_text_version: { ...str, description: 'Required with the video' },
@@ -215,7 +215,7 @@ export function sessionsPaths(hvError: HvErrorResponse, transactionIdHeader: unk
           ...bearerErrors,
           403: verilockError('forbidden (bad link), link_expired, session_expired'),
           409: verilockError('conflict: video before the photos, or a second video'),
-          413: verilockError('payload_too_large'),
+          413: verilockError('payload_too_large: over the byte limit, or a photo whose header declares more than MAX_IMAGE_PIXELS (any format, SVG included)'),
           422: verilockError('validation_error (e.g. missing consent)'),
         },
       },

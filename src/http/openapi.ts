@@ -151,7 +151,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
           security: [{ appId: [], appKey: [] }],
           parameters: [transactionIdHeader],
           requestBody: multipartBody(['image'], {
-            image: { type: 'string', contentMediaType: 'application/octet-stream', description: 'JPG/JPEG or PNG, type sniffed from the bytes; at most BODY_LIMIT_BYTES' },
+            image: { type: 'string', contentMediaType: 'application/octet-stream', description: 'JPG/JPEG or PNG (HyperVerge\'s formats; WebP is refused), type sniffed from the bytes; at most BODY_LIMIT_BYTES and MAX_IMAGE_PIXELS (width × height, from the header, else 413)' },
             returnCroppedImageURL: yesNo('Return result.croppedImageUrl: a signed link to the aligned face crop (JPEG), valid URL_TTL_SECONDS'),
             ageRange: yesNo('Estimate an age range (result.details.ageRange)'),
             checkGender: yesNo('Estimate gender (result.details.gender)'),
@@ -202,7 +202,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
             400: errorResponse('"Error while parsing request body" (bad form, missing transactionId, value not yes/no), or "Unsupported file type" with summary fail/111', 'Error while parsing request body'),
             401: errorResponse('Missing or wrong appId/appKey', 'Missing/Invalid credentials'),
             403: errorResponse('The app may not call this API', 'Unauthorized Access to API'),
-            413: errorResponse('Body over BODY_LIMIT_BYTES, or image over the pixel limit', 'Content Too Large'),
+            413: errorResponse('Body over BODY_LIMIT_BYTES, or an image whose header declares more than MAX_IMAGE_PIXELS (any format, SVG included)', 'Content Too Large'),
             422: errorResponse('No face in the image; summary fail/121 "Face Not detected in selfie image"', 'No face detected', true),
             429: errorResponse("Over the app's rateLimitPerMinute; see Retry-After", 'Rate limit error'),
             500: errorResponse('Unexpected failure; summary manualReview/110', 'Internal Server Error', true),
@@ -217,8 +217,8 @@ export function openApiDocument(version: string): Record<string, unknown> {
           security: [{ appId: [], appKey: [] }],
           parameters: [transactionIdHeader],
           requestBody: multipartBody(['selfie', 'id'], {
-            selfie: { type: 'string', contentMediaType: 'application/octet-stream', description: 'The selfie: JPG/JPEG or PNG, type sniffed from the bytes' },
-            id: { type: 'string', contentMediaType: 'application/octet-stream', description: 'The reference: an ID-card photo (the largest face on the card is used) or another selfie; JPG/JPEG or PNG' },
+            selfie: { type: 'string', contentMediaType: 'application/octet-stream', description: 'The selfie: JPG/JPEG, PNG or WebP, type sniffed from the bytes; at most MAX_IMAGE_PIXELS (width × height, from the header, else 413)' },
+            id: { type: 'string', contentMediaType: 'application/octet-stream', description: 'The reference: an ID-card photo (the largest face on the card is used) or another selfie; JPG/JPEG, PNG or WebP; at most MAX_IMAGE_PIXELS' },
           }),
           responses: {
             200: successResponse('Compared; result.summary.action says what to do (rules: RULES_FILE, section matchFace)', {
@@ -246,7 +246,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
             400: errorResponse('"Error while parsing request body" (missing selfie/id, text instead of a file, missing transactionId), or "Unsupported file type" with summary fail/111; reason names the field', 'Error while parsing request body'),
             401: errorResponse('Missing or wrong appId/appKey', 'Missing/Invalid credentials'),
             403: errorResponse('The app may not call this API', 'Unauthorized Access to API'),
-            413: errorResponse('Body over BODY_LIMIT_BYTES, or an image over the pixel limit', 'Content Too Large'),
+            413: errorResponse('Body over BODY_LIMIT_BYTES, or an image whose header declares more than MAX_IMAGE_PIXELS (any format, SVG included); reason names the field', 'Content Too Large'),
             422: errorResponse('No face in one image; reason and summary fail/121 name it ("Face Not detected in id image")', 'No face detected', true),
             429: errorResponse("Over the app's rateLimitPerMinute; see Retry-After", 'Rate limit error'),
             500: errorResponse('Unexpected failure; summary manualReview/110', 'Internal Server Error', true),
@@ -262,8 +262,8 @@ export function openApiDocument(version: string): Record<string, unknown> {
           parameters: [transactionIdHeader],
           requestBody: multipartBody(['video', 'selfie'], {
             video: { type: 'string', contentMediaType: 'application/octet-stream', description: 'MP4/MOV (H.264, HEVC) or WebM (VP8/VP9); at most VIDEO_MAX_SECONDS long and VIDEO_MAX_PIXELS per frame; whole body at most VIDEO_BODY_LIMIT_BYTES' },
-            selfie: { type: 'string', contentMediaType: 'application/octet-stream', description: 'JPG/JPEG or PNG of the person' },
-            id: { type: 'string', contentMediaType: 'application/octet-stream', description: 'Optional JPG/JPEG or PNG ID-card photo; adds result.id_match_score' },
+            selfie: { type: 'string', contentMediaType: 'application/octet-stream', description: 'JPG/JPEG, PNG or WebP of the person; at most MAX_IMAGE_PIXELS (width × height, from the header, else 413)' },
+            id: { type: 'string', contentMediaType: 'application/octet-stream', description: 'Optional JPG/JPEG, PNG or WebP ID-card photo; adds result.id_match_score' },
           }),
           responses: {
             200: successResponse('Verified; result.result says what to do (thresholds: RULES_FILE, verifyVideo section)', {
@@ -298,7 +298,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
             400: errorResponse('"Error while parsing request body" (bad form, missing transactionId), "Invalid video" (container/codec, corrupt or truncated, audio only, zero length, too long, too many pixels, decode timeout; `reason` says which), or "Unsupported file type" for an image', 'Invalid video'),
             401: errorResponse('Missing or wrong appId/appKey', 'Missing/Invalid credentials'),
             403: errorResponse('The app may not call this API', 'Unauthorized Access to API'),
-            413: errorResponse('Body over VIDEO_BODY_LIMIT_BYTES, or an image over the pixel limit', 'Content Too Large'),
+            413: errorResponse('Body over VIDEO_BODY_LIMIT_BYTES, or an image whose header declares more than MAX_IMAGE_PIXELS (any format, SVG included)', 'Content Too Large'),
             422: errorResponse('No face in the selfie / ID image or in any sampled video frame', 'No face detected', true),
             429: errorResponse("Over the app's rateLimitPerMinute; see Retry-After", 'Rate limit error'),
             500: errorResponse('Unexpected failure', 'Internal Server Error', true),

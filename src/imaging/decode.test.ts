@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
+import { ISSUE_13_BOMBS, jpegBomb, pngBomb } from '../../test/helpers/pixel-bombs.js';
 import { sharedData } from '../../test/helpers/reference.js';
-import { decodeImage, encodeJpeg, isSrgbProfile } from './decode.js';
+import { checkDeclaredPixels, decodeImage, encodeJpeg, isSrgbProfile, JPEG_PNG_WEBP } from './decode.js';
 
 const LIMITS = { maxPixels: 40_000_000 };
 
@@ -71,10 +72,50 @@ describe('decodeImage', () => {
     await expect(decodeImage(jpeg.subarray(0, Math.floor(jpeg.length / 2)), LIMITS)).rejects.toMatchObject({ code: 'UNSUPPORTED_FILE_TYPE', message: /corrupt jpeg/ });
   });
 
+  it('decodes WebP only for callers that list it (matchFace, verifyVideo, sessions); the default stays JPEG/PNG (HyperVerge)', async () => {
+    const webp = await encoded('webp');
+    await expect(decodeImage(webp, { ...LIMITS, formats: JPEG_PNG_WEBP })).resolves.toMatchObject({ width: 8, height: 6, format: 'webp' });
+    await expect(decodeImage(webp, LIMITS)).rejects.toMatchObject({ code: 'UNSUPPORTED_FILE_TYPE', message: 'unsupported image type webp: expected JPEG or PNG' });
+    await expect(decodeImage(await encoded('gif'), { ...LIMITS, formats: JPEG_PNG_WEBP })).rejects.toMatchObject({
+      code: 'UNSUPPORTED_FILE_TYPE',
+      message: 'unsupported image type gif: expected JPEG, PNG or WebP',
+    });
+    // A real photo, re-encoded as WebP, decodes to the same size as the JPEG it came from.
+    const jpeg = readFileSync(sharedData('attributes/face_recognition_ageitgey/obama-480p.jpg'));
+    const photo = await decodeImage(new Uint8Array(await sharp(jpeg).webp({ quality: 90 }).toBuffer()), { ...LIMITS, formats: JPEG_PNG_WEBP });
+    const original = await decodeImage(jpeg, LIMITS);
+    expect([photo.width, photo.height, photo.format]).toEqual([original.width, original.height, 'webp']);
+  });
+
   it('refuses images over the pixel limit from the header, before decoding', async () => {
     await expect(decodeImage(await encoded('png', 100, 100), { maxPixels: 9_999 })).rejects.toMatchObject({
       code: 'IMAGE_TOO_LARGE',
       message: 'image is 100×100 = 10000 pixels, over the limit of 9999',
+    });
+  });
+
+  describe('pixel bombs (issue 13): IMAGE_TOO_LARGE whatever the format, never UNSUPPORTED_FILE_TYPE', () => {
+    const MAX_IMAGE_PIXELS = 25_000_000; // README "Configuration": the default
+    for (const bomb of ISSUE_13_BOMBS) {
+      it(bomb.name, async () => {
+        const refusal = { code: 'IMAGE_TOO_LARGE', status: 413 };
+        await expect(decodeImage(bomb.bytes, { maxPixels: MAX_IMAGE_PIXELS })).rejects.toMatchObject(refusal);
+        await expect(decodeImage(bomb.bytes, { maxPixels: MAX_IMAGE_PIXELS, formats: JPEG_PNG_WEBP })).rejects.toMatchObject({
+          ...refusal,
+          message: `image is ${bomb.width}×${bomb.height} = ${bomb.width * bomb.height} pixels, over the limit of ${MAX_IMAGE_PIXELS}`,
+        });
+        await expect(checkDeclaredPixels(bomb.bytes, MAX_IMAGE_PIXELS)).rejects.toMatchObject(refusal);
+      });
+    }
+
+    it('the same headers within the limit are judged on their format and content as before', async () => {
+      await expect(decodeImage(pngBomb(100, 100), LIMITS)).rejects.toMatchObject({ code: 'UNSUPPORTED_FILE_TYPE' });
+      await expect(decodeImage(jpegBomb(100, 100), LIMITS)).rejects.toMatchObject({ code: 'UNSUPPORTED_FILE_TYPE' });
+      await expect(checkDeclaredPixels(pngBomb(100, 100), LIMITS.maxPixels)).resolves.toBeUndefined();
+      // checkDeclaredPixels leaves formats to others: bytes that are no image pass it.
+      await expect(checkDeclaredPixels(new TextEncoder().encode('%PDF-1.4 not an image'), LIMITS.maxPixels)).resolves.toBeUndefined();
+      await expect(checkDeclaredPixels(new Uint8Array(0), LIMITS.maxPixels)).resolves.toBeUndefined();
+      await expect(checkDeclaredPixels(await encoded('png', 100, 100), 9_999)).rejects.toMatchObject({ code: 'IMAGE_TOO_LARGE' });
     });
   });
 

@@ -1,44 +1,65 @@
 /**
- * Pure pixel operations used to give the face detector a second chance on hard images (ID-card photos,
- * tight face crops): padding, contrast stretching and cutting tiles. Every function returns a new image.
+ * Pixel operations used to give the face detector a second chance on hard images (ID-card photos, tight face
+ * crops): scaling down to a working size, padding, contrast stretching and cutting tiles. Every function returns a
+ * new image. The whole-image passes (resize, padding, the contrast stretch) run in sharp, on libuv's thread pool:
+ * as loops on the event loop they blocked it for seconds on a large upload (issue #13: a 5000 × 5000 PNG held the
+ * loop for up to 6.7 s).
  */
+import sharp from 'sharp';
 import type { PixelRect } from './crop.js';
 import type { RgbImage } from './image.js';
 
-/** Rec. 601 luma of an RGB pixel, 0–255 (the weights sharp/libvips and OpenCV use for greyscale). */
-const luma = (r: number, g: number, b: number) => 0.299 * r + 0.587 * g + 0.114 * b;
+function fromSharp(data: Buffer, width: number, height: number): RgbImage {
+  return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width, height };
+}
+
+const rawInput = (image: RgbImage) => sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } });
+
+/** The image scaled (never up) so its longer side is at most `maxSide` pixels, and the scale used (≤ 1). */
+export async function scaleToMaxSide(image: RgbImage, maxSide: number): Promise<{ image: RgbImage; scale: number }> {
+  const scale = Math.min(1, maxSide / Math.max(image.width, image.height));
+  if (scale === 1) return { image, scale };
+  const width = Math.max(1, Math.round(image.width * scale));
+  const height = Math.max(1, Math.round(image.height * scale));
+  const { data, info } = await rawInput(image).resize(width, height, { fit: 'fill' }).raw().toBuffer({ resolveWithObject: true });
+  return { image: fromSharp(data, info.width, info.height), scale: info.width / image.width };
+}
 
 /**
  * Adds a border of `ratio × max(width, height)` pixels on every side, filled with the image's mean colour,
  * so a face that fills the frame gets the context a detector trained on whole photos expects.
  * Coordinates map as padded = original + border.
  */
-export function padImage(image: RgbImage, ratio: number): { image: RgbImage; border: number } {
+export async function padImage(image: RgbImage, ratio: number): Promise<{ image: RgbImage; border: number }> {
   const border = Math.round(ratio * Math.max(image.width, image.height));
-  const width = image.width + 2 * border;
-  const height = image.height + 2 * border;
-  const sums = [0, 0, 0];
-  for (let i = 0; i < image.data.length; i++) sums[i % 3]! += image.data[i]!;
-  const pixels = image.width * image.height;
-  const fill = sums.map((s) => Math.round(s / pixels));
-  const data = new Uint8Array(width * height * 3);
-  for (let i = 0; i < width * height; i++) data.set(fill, i * 3);
-  for (let y = 0; y < image.height; y++) {
-    const row = image.data.subarray(y * image.width * 3, (y + 1) * image.width * 3);
-    data.set(row, ((y + border) * width + border) * 3);
-  }
-  return { image: { data, width, height }, border };
+  const { channels } = await rawInput(image).stats();
+  const [r, g, b] = channels.map((c) => Math.round(c.mean));
+  const { data, info } = await rawInput(image)
+    .extend({ top: border, bottom: border, left: border, right: border, background: { r: r!, g: g!, b: b! } })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return { image: fromSharp(data, info.width, info.height), border };
 }
 
 /**
- * Linear contrast stretch: the `lowFraction` and `1 − lowFraction` quantiles of luma map to 0 and 255
- * (the same gain and offset on every channel, so hues keep), clipped. A flat image is returned unchanged.
- * Low-contrast, washed-out ID-card prints are the case this is for.
+ * Linear contrast stretch: the `lowFraction` and `1 − lowFraction` quantiles of luma (Rec. 601, the weights
+ * sharp/libvips and OpenCV use for greyscale) map to 0 and 255, the same gain and offset on every channel so hues
+ * keep, clipped. A flat image is returned unchanged. Low-contrast, washed-out ID-card prints are the case this is for.
  */
-export function stretchContrast(image: RgbImage, lowFraction = 0.01): RgbImage {
+export async function stretchContrast(image: RgbImage, lowFraction = 0.01): Promise<RgbImage> {
+  // One byte of luma per pixel from sharp; only the 256-bin histogram is counted here.
+  const luma = await rawInput(image)
+    .recomb([
+      [0.299, 0.587, 0.114],
+      [0.299, 0.587, 0.114],
+      [0.299, 0.587, 0.114],
+    ])
+    .extractChannel(0)
+    .raw({ depth: 'uchar' })
+    .toBuffer();
   const histogram = new Uint32Array(256);
-  const pixels = image.width * image.height;
-  for (let i = 0; i < pixels; i++) histogram[Math.round(luma(image.data[i * 3]!, image.data[i * 3 + 1]!, image.data[i * 3 + 2]!))]!++;
+  for (let i = 0; i < luma.length; i++) histogram[luma[i]!]!++;
+  const pixels = luma.length;
   const quantile = (q: number) => {
     let seen = 0;
     for (let v = 0; v < 256; v++) {
@@ -52,12 +73,12 @@ export function stretchContrast(image: RgbImage, lowFraction = 0.01): RgbImage {
   const high = quantile(1 - lowFraction);
   if (high - low < 1) return { data: image.data.slice(), width: image.width, height: image.height };
   const gain = 255 / (high - low);
-  const data = new Uint8Array(image.data.length);
-  for (let i = 0; i < data.length; i++) data[i] = Math.max(0, Math.min(255, Math.round((image.data[i]! - low) * gain)));
-  return { data, width: image.width, height: image.height };
+  // +0.5: libvips truncates when it casts back to 8 bits; this makes it round to the nearest level.
+  const { data, info } = await rawInput(image).linear(gain, 0.5 - low * gain).raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+  return fromSharp(data, info.width, info.height);
 }
 
-/** Copies `rect` (inside the image) out of the image. */
+/** Copies `rect` (inside the image) out of the image: one copy per row. */
 export function cropRect(image: RgbImage, rect: PixelRect): RgbImage {
   if (rect.left < 0 || rect.top < 0 || rect.width < 1 || rect.height < 1 || rect.left + rect.width > image.width || rect.top + rect.height > image.height) {
     throw new Error(`crop ${JSON.stringify(rect)} is not inside the ${image.width}×${image.height} image`);

@@ -9,8 +9,8 @@
  * the numbers.
  */
 import { AppError } from '../errors.js';
-import { decodeImage } from '../imaging/decode.js';
-import { cropRect, padImage, stretchContrast, tileRects } from '../imaging/enhance.js';
+import { JPEG_PNG_WEBP, decodeImage } from '../imaging/decode.js';
+import { cropRect, padImage, scaleToMaxSide, stretchContrast, tileRects } from '../imaging/enhance.js';
 import { area } from '../imaging/geometry.js';
 import type { RgbImage } from '../imaging/image.js';
 import type { ModelRegistry } from '../inference/registry.js';
@@ -90,6 +90,18 @@ export const PAD_RATIOS = [0.5, 1] as const;
 /** Tiles for the last attempt: 2 × 2, each 60 % of the width and height (20 % overlap), so a small face gets ~1.7× the detector's resolution. */
 const TILE_GRID = 2;
 const TILE_FRACTION = 0.6;
+/**
+ * Working size of the retries, longer side in pixels. The detector sees every view at 512² (face-api SSD's input), so
+ * a larger view adds no detection, only work: as full-resolution copies, a 5000 × 5000 upload became 100 and 225 Mpx
+ * padded views and took 20 s and 2 GB to answer 422 (issue #13).
+ *  - Padding is for tight face crops: the image is scaled to at most 512 px before padding, so the padded views are at
+ *    most 1024 and 1536 px and the face in them still spans hundreds of pixels for the landmarks and descriptor.
+ *  - Tiles enlarge a small face: a tile (60 % of the side) meets the detector's 512 px at any source of at least
+ *    512 / 0.6 ≈ 853 px, so a 2048 px source gives the detector the same view as the full resolution, and keeps
+ *    ≥ 2.4× that for the landmarks and the 150² descriptor crop of the face it finds.
+ */
+export const PAD_SOURCE_MAX_SIDE = 512;
+export const TILE_SOURCE_MAX_SIDE = 2048;
 
 /** How the face was found: the first attempt that found one. */
 export type FaceSearchAttempt = 'original' | 'padded' | 'contrast' | 'tiles';
@@ -99,19 +111,31 @@ export interface FoundFace {
   attempt: FaceSearchAttempt;
 }
 
+/** The work a face search did: what bounds its time and memory. */
+export interface FaceSearchWork {
+  /** Views given to the face detector. */
+  detectorRuns: number;
+  /** Pixels of every view the search made or looked at (the original counted once). */
+  pixels: number;
+}
+
 /**
  * Finds the largest face, trying progressively harder views of the image until one has a face:
  *  1. the image as it is (selfies: done here);
  *  2. padded with its mean colour, border ½ then 1 × the longer side (tight face crops: the SSD detector
- *     needs context around a face);
+ *     needs context around a face), from a copy of at most PAD_SOURCE_MAX_SIDE;
  *  3. the widest padding, contrast-stretched (washed-out or dark ID-card prints);
- *  4. contrast-stretched 2×2 overlapping tiles, the largest face over all tiles (a small face on a card
- *     photographed whole: each tile is resized to the detector's 512² input, enlarging the face).
- * The analysis is of the view the face was found in (landmarks and descriptor from the same pixels).
- * Returns undefined when no attempt finds a face.
+ *  4. contrast-stretched 2×2 overlapping tiles of a copy of at most TILE_SOURCE_MAX_SIDE, the largest face over all
+ *     tiles (a small face on a card photographed whole: each tile is resized to the detector's 512² input,
+ *     enlarging the face).
+ * The analysis is of the view the face was found in (landmarks and descriptor from the same pixels). At most 8
+ * detector runs and, beyond the original, about 12 Mpx of views whatever the upload's size. `work`, when given,
+ * receives the count. Returns undefined when no attempt finds a face.
  */
-export async function findFace(analyzer: FaceAnalyzer, image: RgbImage): Promise<FoundFace | undefined> {
+export async function findFace(analyzer: FaceAnalyzer, image: RgbImage, work: FaceSearchWork = { detectorRuns: 0, pixels: 0 }): Promise<FoundFace | undefined> {
   const tryView = async (view: RgbImage): Promise<FaceAnalysis | undefined> => {
+    work.detectorRuns++;
+    if (view !== image) work.pixels += view.width * view.height;
     try {
       return await analyzer.analyze(view);
     } catch (error) {
@@ -119,19 +143,24 @@ export async function findFace(analyzer: FaceAnalyzer, image: RgbImage): Promise
       throw error;
     }
   };
+  work.pixels += image.width * image.height;
   const original = await tryView(image);
   if (original) return { analysis: original, attempt: 'original' };
-  let padded = image;
+  const padSource = (await scaleToMaxSide(image, PAD_SOURCE_MAX_SIDE)).image;
+  if (padSource !== image) work.pixels += padSource.width * padSource.height;
+  let padded = padSource;
   for (const ratio of PAD_RATIOS) {
-    padded = padImage(image, ratio).image;
+    padded = (await padImage(padSource, ratio)).image;
     const fromPadded = await tryView(padded);
     if (fromPadded) return { analysis: fromPadded, attempt: 'padded' };
   }
-  const fromContrast = await tryView(stretchContrast(padded));
+  const fromContrast = await tryView(await stretchContrast(padded));
   if (fromContrast) return { analysis: fromContrast, attempt: 'contrast' };
-  const stretched = stretchContrast(image);
+  const tileSource = (await scaleToMaxSide(image, TILE_SOURCE_MAX_SIDE)).image;
+  const stretched = await stretchContrast(tileSource);
+  work.pixels += stretched.width * stretched.height + (tileSource !== image ? tileSource.width * tileSource.height : 0);
   let best: FaceAnalysis | undefined;
-  for (const rect of tileRects(image.width, image.height, TILE_GRID, TILE_FRACTION)) {
+  for (const rect of tileRects(stretched.width, stretched.height, TILE_GRID, TILE_FRACTION)) {
     const found = await tryView(cropRect(stretched, rect));
     if (found && (!best || area(found.primary.box) > area(best.primary.box))) best = found;
   }
@@ -158,7 +187,8 @@ export class MatchFaceDescriber {
   async describeUpload(bytes: Uint8Array, name: MatchImageName, maxPixels: number): Promise<Float32Array> {
     let image: RgbImage;
     try {
-      image = await decodeImage(bytes, { maxPixels });
+      // JPEG, PNG and WebP (decode.ts JPEG_PNG_WEBP): no vendor contract limits matchFace, verifyVideo or session photos to JPEG/PNG.
+      image = await decodeImage(bytes, { maxPixels, formats: JPEG_PNG_WEBP });
     } catch (error) {
       if (error instanceof AppError) throw new AppError(error.code, `form field "${name}": ${error.message}`, { cause: error, subject: name });
       throw error;

@@ -33,7 +33,7 @@ import { TokenBucketLimiter } from '../http/middleware/rate-limit.js';
 /** Verilock's video_url lifetime: "expires after 1 hour" (https://developer.verilock.io/premium-features/video-kyc). */
 export const VIDEO_URL_TTL_SECONDS = 3600;
 
-type SessionsConfig = Pick<Config, 'dataDir' | 'media' | 'jobs' | 'webhooks' | 'signingSecret' | 'publicBaseUrl' | 'bodyLimitBytes' | 'video'>;
+type SessionsConfig = Pick<Config, 'dataDir' | 'media' | 'jobs' | 'webhooks' | 'signingSecret' | 'publicBaseUrl' | 'bodyLimitBytes' | 'maxImagePixels' | 'video'>;
 
 export interface SessionsApiShared {
   apps: AppRegistry;
@@ -102,6 +102,8 @@ export function createSessionsApi(config: SessionsConfig, shared: SessionsApiSha
     signer: new UrlSigner(config.signingSecret ?? randomBytes(32), VIDEO_URL_TTL_SECONDS),
     limits: {
       imageBytes: Math.min(config.bodyLimitBytes, config.media.maxBytes),
+      // The photo APIs' pixel limit, so a pixel bomb is refused at upload, not stored to decline the session later.
+      imagePixels: config.maxImagePixels,
       videoBytes: Math.min(config.video.bodyLimitBytes, config.media.maxBytes),
       maxVideoSeconds: config.video.maxDurationSeconds,
       mediaRetentionMs: config.media.evidenceRetentionMs,

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { samplingPlan } from './frames.js';
-import { checkVideo, displaySize, parsePacketEnd, parseProbe, probeFailureReason, type VideoInfo } from './probe.js';
+import { checkVideo, displaySize, parsePacketEnd, parseProbe, probeFailureReason, TRUNCATION_TOLERANCE_SECONDS, truncationReason, type VideoInfo } from './probe.js';
 
-const mp4: VideoInfo = { container: 'mov,mp4,m4a,3gp,3g2,mj2', durationSeconds: 10, videoCodec: 'h264', audioCodec: 'aac', width: 1280, height: 720, rotation: 0, frameCount: 300 };
+const mp4: VideoInfo = { container: 'mov,mp4,m4a,3gp,3g2,mj2', durationSeconds: 10, durationSource: 'header', videoCodec: 'h264', audioCodec: 'aac', width: 1280, height: 720, rotation: 0, frameCount: 300 };
 const limits = { maxDurationSeconds: 60, maxPixels: 3840 * 2160 };
 const reason = (info: VideoInfo) => {
   try {
@@ -41,7 +41,7 @@ describe('parseProbe', () => {
         { codec_type: 'audio', codec_name: 'aac' },
       ],
     });
-    expect(info).toEqual({ container: 'mov,mp4,m4a,3gp,3g2,mj2', durationSeconds: 9.5, videoCodec: 'h264', audioCodec: 'aac', width: 1920, height: 1080, rotation: 90, frameCount: 285 });
+    expect(info).toEqual({ container: 'mov,mp4,m4a,3gp,3g2,mj2', durationSeconds: 9.5, durationSource: 'header', videoCodec: 'h264', audioCodec: 'aac', width: 1920, height: 1080, rotation: 90, frameCount: 285 });
     expect(displaySize(info)).toEqual({ width: 1080, height: 1920 });
     expect(parseProbe({ streams: [{ codec_type: 'video', codec_name: 'h264', width: 4, height: 2, tags: { rotate: '270' } }] }).rotation).toBe(270);
     expect(parseProbe({ format: { format_name: 'mp3', duration: 'N/A' }, streams: [{ codec_type: 'audio', codec_name: 'mp3' }] })).toMatchObject({ durationSeconds: 0, width: 0 });
@@ -54,6 +54,21 @@ describe('parseProbe', () => {
 
   it('probeFailureReason hides the server-side path', () => {
     expect(probeFailureReason('/tmp/x/upload-1/video: Invalid data found when processing input\n', '/tmp/x/upload-1/video')).toBe('Invalid data found when processing input');
+  });
+});
+
+describe('truncationReason (the header says more than the file holds)', () => {
+  it('a file whose packets end at or near the header duration is whole', () => {
+    expect(truncationReason(mp4, 10)).toBeUndefined();
+    expect(truncationReason(mp4, 10.03)).toBeUndefined(); // the last audio packet past the header's rounding
+    expect(truncationReason(mp4, 10 - TRUNCATION_TOLERANCE_SECONDS)).toBeUndefined();
+  });
+  it('packets ending well before it: truncated, with both lengths in the reason', () => {
+    expect(truncationReason(mp4, 4.2)).toBe('the video is truncated: its header says 10.0 s, the file holds 4.2 s; send the whole file');
+    expect(truncationReason(mp4, 0)).toMatch(/file holds 0\.0 s/);
+  });
+  it('a streamed WebM (duration taken from its packets) has no header duration to contradict', () => {
+    expect(truncationReason({ ...mp4, container: 'matroska,webm', videoCodec: 'vp8', durationSource: 'packets' }, 4.2)).toBeUndefined();
   });
 });
 

@@ -5,6 +5,10 @@
  * decoded. A 10-minute or 8K upload therefore costs one header read (plus a packet scan, still without
  * decoding, for streamed WebM whose header has no duration: what browsers' MediaRecorder writes).
  *
+ * A video that passes is then checked to hold what its header claims (`checkComplete`): a packet scan of
+ * every stream (demuxing only) must reach the header's duration, so a truncated upload is refused rather than
+ * half analysed (issue #13; see TRUNCATION_TOLERANCE_SECONDS).
+ *
  * ffprobe is run directly (execFile with a timeout and SIGKILL) rather than through fluent-ffmpeg's
  * `ffprobe()`, which has no timeout and no handle on the child process to kill.
  */
@@ -17,6 +21,11 @@ export interface VideoInfo {
   container: string;
   /** Seconds (container duration, else the video stream's); 0 when unknown. */
   durationSeconds: number;
+  /**
+   * Where `durationSeconds` was read: the container `header`, or the end of the video stream's `packets` (a
+   * streamed WebM, whose header has none). Only a header's duration can disagree with the file's content.
+   */
+  durationSource: 'header' | 'packets';
   /** Video codec (ffprobe codec_name, e.g. "h264", "vp9"); undefined = no video stream. */
   videoCodec?: string;
   /** Audio codec, when there is an audio track (ignored by the pipeline). */
@@ -80,6 +89,7 @@ export function parseProbe(json: ProbeJson): VideoInfo {
   return {
     container: json.format?.format_name ?? '',
     durationSeconds: positive(json.format?.duration) || positive(video?.duration),
+    durationSource: 'header',
     ...(video?.codec_name ? { videoCodec: video.codec_name } : {}),
     ...(audio?.codec_name ? { audioCodec: audio.codec_name } : {}),
     width: video?.width ?? 0,
@@ -145,7 +155,7 @@ export function probeVideo(ffprobe: string, file: string, timeoutMs: number): Pr
       if (info.durationSeconds > 0 || info.container !== 'matroska,webm' || info.videoCodec === undefined) return resolve(info);
       // A browser's MediaRecorder writes WebM as a live stream, without the Segment's Duration element
       // (Chromium: https://crbug.com/642012), so the header has no length: take it from the packets instead.
-      streamEndSeconds(ffprobe, file, timeoutMs).then((durationSeconds) => resolve({ ...info, durationSeconds }), reject);
+      packetEndSeconds(ffprobe, file, timeoutMs, 'video').then((durationSeconds) => resolve({ ...info, durationSeconds, durationSource: 'packets' }), reject);
     });
   });
 }
@@ -168,11 +178,14 @@ export function parsePacketEnd(csv: string): number {
 }
 
 /**
- * Scans the video stream's packet timestamps (demuxing only, no decoding: cheap even for the largest upload
- * the body limit allows); same timeout and error handling as the header read.
+ * Scans the packet timestamps of the first video stream, or of every stream (demuxing only, no decoding: cheap
+ * even for the largest upload the body limit allows; 10 ms for the 20.7 s, 1 MB tranvanluyt clip); same timeout
+ * and error handling as the header read. A demuxer that meets the end of a truncated file reports it on stderr
+ * ("partial file", "File ended prematurely") and exits 0, so the answer is simply where the packets stop.
  */
-function streamEndSeconds(ffprobe: string, file: string, timeoutMs: number): Promise<number> {
-  const args = ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'packet=pts_time,duration_time', '-of', 'csv=p=0', file];
+function packetEndSeconds(ffprobe: string, file: string, timeoutMs: number, streams: 'video' | 'all'): Promise<number> {
+  const select = streams === 'video' ? ['-select_streams', 'v:0'] : [];
+  const args = ['-v', 'error', ...select, '-show_entries', 'packet=pts_time,duration_time', '-of', 'csv=p=0', file];
   return new Promise((resolve, reject) => {
     execFile(ffprobe, args, { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 16 * 1024 * 1024, windowsHide: true }, (error, stdout, stderr) => {
       if (error) {
@@ -183,4 +196,37 @@ function streamEndSeconds(ffprobe: string, file: string, timeoutMs: number): Pro
       resolve(parsePacketEnd(stdout));
     });
   });
+}
+
+/**
+ * How far, seconds, the file's packets may end before the duration its header states. Whole files end at or
+ * after it: the four clips in ../shared/data/videos and a WebM written by the shipped ffmpeg end within 0.01 s
+ * (the last packet's duration is rounding), and a legitimate gap is at most one frame or audio packet (< 0.07 s
+ * at 15 fps). A cut file ends where its bytes do: real.mp4 cut at 40 % of its bytes ends at 8.5 s of a stated
+ * 20.7 s, cut at 95 % at 19.5 s. 0.5 s is well above rounding and below two samples at the default 4 fps.
+ */
+export const TRUNCATION_TOLERANCE_SECONDS = 0.5;
+
+/**
+ * Why the video is truncated (its packets end well before the header's duration), or undefined when it is whole
+ * (pure). A streamed WebM has no header duration to contradict: its duration already is where its packets end.
+ */
+export function truncationReason(info: VideoInfo, packetEndSeconds: number): string | undefined {
+  if (info.durationSource !== 'header' || packetEndSeconds >= info.durationSeconds - TRUNCATION_TOLERANCE_SECONDS) return undefined;
+  return `the video is truncated: its header says ${info.durationSeconds.toFixed(1)} s, the file holds ${packetEndSeconds.toFixed(1)} s; send the whole file`;
+}
+
+/**
+ * Refuses a truncated video with VIDEO_INVALID before any frame is decoded. Refused rather than analysed in
+ * part: verifyVideo answers `duration_seconds`, a session stores it, and neither vendor contract (HyperVerge's
+ * envelope, Verilock's video object) has a field that could say "only part of the file was there"; a clip cut
+ * short by a failed transfer is a client error fixed by sending the file again; and liveness judged on the first
+ * 40 % of a recording misses the prompts the person followed later. It is the documented answer (README
+ * "verifyVideo API": a truncated file is `400 Invalid video`), and a session's video refused so completes as
+ * `declined` with this reason (src/sessions/process-session.ts), like any other unusable capture.
+ */
+export async function checkComplete(ffprobe: string, file: string, info: VideoInfo, timeoutMs: number): Promise<void> {
+  if (info.durationSource !== 'header') return;
+  const reason = truncationReason(info, await packetEndSeconds(ffprobe, file, timeoutMs, 'all'));
+  if (reason) throw invalid(reason);
 }

@@ -1,10 +1,10 @@
 /**
  * The video reader on real videos (../shared/data) and on bad videos generated here with the shipped
- * ffmpeg: each bad one is refused with VIDEO_INVALID and a reason naming the problem, no ffmpeg/ffprobe
- * process is left behind and the temp directory is empty afterwards.
+ * ffmpeg (or cut from a real one): each bad one is refused with VIDEO_INVALID and a reason naming the problem,
+ * no ffmpeg/ffprobe process is left behind and the temp directory is empty afterwards.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -91,6 +91,19 @@ describe('createVideoReader refuses bad videos with VIDEO_INVALID, no stray proc
   it('truncated file', async () => {
     const whole = generate('t.mp4', ['-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=10:d=3', '-c:v', 'libx264', '-preset', 'ultrafast']);
     expect(await refusal(whole.subarray(0, Math.floor(whole.length / 2)))).toMatch(/not a readable video/);
+  });
+
+  it('a real phone clip cut short (issue #13): its header still says 20.7 s, so it is refused as truncated', async () => {
+    // A copy made here, in this test's temp dir: real.mp4 keeps its index (moov) at the front, so the header of
+    // the first 40 % still reads, and before this check 16 of the 40 planned frames were analysed as a 20.7 s clip.
+    const whole = readFileSync(sharedData('videos/liveness_tranvanluyt/real.mp4'));
+    const cut = (share: number) => {
+      const file = path.join(work, `real-${share * 100}.mp4`);
+      writeFileSync(file, whole.subarray(0, Math.floor(whole.length * share)));
+      return new Uint8Array(readFileSync(file));
+    };
+    expect(await refusal(cut(0.4))).toBe('the video is truncated: its header says 20.7 s, the file holds 8.5 s; send the whole file');
+    expect(await refusal(cut(0.95))).toMatch(/^the video is truncated: its header says 20\.7 s, the file holds 19\.\d s/);
   });
 
   it('wrong container (AVI) and not a video at all (a JPEG)', async () => {

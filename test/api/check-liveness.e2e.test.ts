@@ -78,7 +78,8 @@ describe('checkLiveness on a listening server, embedded models only (npm ci && n
   });
 
   it('/health says liveness runs without the anti-spoofing pack', async () => {
-    const health = (await (await fetch(`${running!.base}/health`)).json()) as { liveness: { antiSpoofingPack: string; summary: string } };
+    const report = await fetch(`${running!.base}/health?details=1`, { headers: { Authorization: `Bearer ${running!.appKey}` } });
+    const health = (await report.json()) as { liveness: { antiSpoofingPack: string; summary: string } };
     expect(health.liveness.antiSpoofingPack).toBe('missing');
     expect(health.liveness.summary).toMatch(/WITHOUT the MiniFASNet anti-spoofing pack/);
   });

@@ -122,8 +122,8 @@ describe('POST /v1/matchFace: request errors (400)', () => {
 
   it('missing selfie, missing id, text instead of a file, an empty file, a field sent twice → 400 naming the field', async () => {
     const h = harness();
-    await badRequest(await post(h, { selfie: null }), /^form field "selfie" \(the selfie; a JPG, JPEG or PNG file\) is mandatory$/);
-    await badRequest(await post(h, { id: null }), /^form field "id" \(the reference: an ID-card photo or another selfie; a JPG, JPEG or PNG file\) is mandatory$/);
+    await badRequest(await post(h, { selfie: null }), /^form field "selfie" \(the selfie; a JPG, JPEG, PNG or WebP file\) is mandatory$/);
+    await badRequest(await post(h, { id: null }), /^form field "id" \(the reference: an ID-card photo or another selfie; a JPG, JPEG, PNG or WebP file\) is mandatory$/);
     await badRequest(await post(h, { selfie: null, id: null }), /"selfie".*mandatory/);
     await badRequest(await post(h, { id: 'a text' }), 'form field "id" must be a file upload, not text');
     await badRequest(await post(h, { selfie: new Blob([]) }), 'form field "selfie" is empty');

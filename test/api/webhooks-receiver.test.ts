@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/http/app.js';
 import { AppRegistry, sha256Hex } from '../../src/http/apps.js';
+import { RateLimiter } from '../../src/http/middleware/rate-limit.js';
 import type { ModelRegistry } from '../../src/inference/registry.js';
 import { openDatabase } from '../../src/store/database.js';
 import { SqliteWebhooks } from '../../src/store/sqlite-webhooks.js';
@@ -81,7 +82,7 @@ describe('webhooks to a real local receiver', () => {
     expect(received[0]!.id).toBe(id);
     expect(JSON.parse(received[0]!.body)).toMatchObject({ event: 'video.completed', data, webhook_id: id });
 
-    const app = createApp({ registry: {} as ModelRegistry, versions: { service: 't', onnxruntime: 't', node: 't' }, webhooks: { apps, webhooks } });
+    const app = createApp({ registry: {} as ModelRegistry, versions: { service: 't', onnxruntime: 't', node: 't' }, webhooks: { apps, webhooks, rateLimiter: new RateLimiter() } });
     const response = await app.request(`/v1/webhooks/${id}/attempts`, { headers: { Authorization: 'Bearer acme-key' } });
     const attempts = ((await response.json()) as { data: { attempt: number; url: string; status_code: number | null; error: string | null }[] }).data;
     expect(attempts.length).toBeGreaterThanOrEqual(2);

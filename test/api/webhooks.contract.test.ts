@@ -1,11 +1,12 @@
 /**
- * Contract tests for the webhook log API through app.request() (no socket): Bearer appKey auth, per-app
- * scoping, listing filters and paging, attempts, redeliver, and Verilock-style errors. Deliveries use a
- * fake fetch and an injected clock.
+ * Contract tests for the webhook log API through app.request() (no socket): Bearer appKey auth, allowedApis
+ * (the webhook log counts as `sessions`) and the per-app rate limit, per-app scoping, listing filters and paging,
+ * attempts, redeliver, and Verilock-style errors. Deliveries use a fake fetch and an injected clock.
  */
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/http/app.js';
 import { AppRegistry, sha256Hex } from '../../src/http/apps.js';
+import { RateLimiter } from '../../src/http/middleware/rate-limit.js';
 import type { ModelRegistry } from '../../src/inference/registry.js';
 import { openDatabase } from '../../src/store/database.js';
 import { SqliteWebhooks } from '../../src/store/sqlite-webhooks.js';
@@ -16,6 +17,8 @@ const apps = new AppRegistry([
   { appId: 'acme', appKeySha256: sha256Hex('acme-key'), allowedApis: ['*'], webhookUrl: 'https://acme.example/hooks', webhookSecret: SECRET },
   { appId: 'other', appKeySha256: sha256Hex('other-key'), allowedApis: ['*'], webhookUrl: 'https://other.example/hooks', webhookSecret: SECRET },
   { appId: 'suspended', appKeySha256: sha256Hex('suspended-key'), allowedApis: [] },
+  { appId: 'match-only', appKeySha256: sha256Hex('match-only-key'), allowedApis: ['matchFace'], webhookUrl: 'https://match.example/hooks', webhookSecret: SECRET },
+  { appId: 'sessions-app', appKeySha256: sha256Hex('sessions-key'), allowedApis: ['sessions'], rateLimitPerMinute: 2, webhookUrl: 'https://s.example/hooks', webhookSecret: SECRET },
 ]);
 
 function harness() {
@@ -31,7 +34,7 @@ function harness() {
     log: () => {},
   });
   const versions = { service: '9.9.9', onnxruntime: 'test', node: process.versions.node };
-  const app = createApp({ registry: {} as ModelRegistry, versions, webhooks: { apps, webhooks } });
+  const app = createApp({ registry: {} as ModelRegistry, versions, webhooks: { apps, webhooks, rateLimiter: new RateLimiter(() => clock.ms) } });
   const get = (path: string, key = 'acme-key') => app.request(path, { headers: { Authorization: `Bearer ${key}` } });
   return { app, webhooks, clock, get };
 }
@@ -51,6 +54,45 @@ describe('webhook log API', () => {
     const suspended = await get('/v1/webhooks', 'suspended-key');
     expect(suspended.status).toBe(403);
     expect(await suspended.json()).toMatchObject({ error: 'forbidden' });
+  });
+
+  it('refuses an app whose allowedApis lack `sessions` on every route, with the sessions API’s 403 body', async () => {
+    const { app, webhooks, get } = harness();
+    const id = webhooks.emit('match-only', 'video.completed', data('ses_1'))!;
+    const forbidden = { error: 'forbidden', message: 'app "match-only" may not call the sessions API', details: null };
+    for (const path of ['/v1/webhooks', `/v1/webhooks/${id}`, `/v1/webhooks/${id}/attempts`]) {
+      const response = await get(path, 'match-only-key');
+      expect(response.status, path).toBe(403);
+      expect(await response.json()).toEqual(forbidden);
+    }
+    const redeliver = await app.request(`/v1/webhooks/${id}/redeliver`, { method: 'POST', headers: { Authorization: 'Bearer match-only-key' } });
+    expect(redeliver.status).toBe(403);
+    expect(await redeliver.json()).toEqual(forbidden);
+    expect(webhooks.attempts('match-only', id)).toEqual([]); // nothing was redelivered
+    // An app allowed `sessions` (not `*`) reads its log.
+    expect((await get('/v1/webhooks', 'sessions-key')).status).toBe(200);
+  });
+
+  it('counts every call against the app’s rateLimitPerMinute: 429 rate_limit_exceeded with Retry-After, then the next minute', async () => {
+    const { app, clock, get } = harness();
+    clock.ms += 30_000; // mid-window: 30 s until it resets
+    expect((await get('/v1/webhooks', 'sessions-key')).status).toBe(200);
+    expect((await get('/v1/webhooks/whk_missing', 'sessions-key')).status).toBe(404);
+    for (const response of [
+      await get('/v1/webhooks', 'sessions-key'),
+      await get('/v1/webhooks/whk_missing/attempts', 'sessions-key'),
+      await app.request('/v1/webhooks/whk_missing/redeliver', { method: 'POST', headers: { Authorization: 'Bearer sessions-key' } }),
+    ]) {
+      expect(response.status).toBe(429);
+      expect(response.headers.get('retry-after')).toBe('30');
+      expect(await response.json()).toEqual({
+        error: 'rate_limit_exceeded',
+        message: 'app "sessions-app" is over its limit of 2 requests per minute; retry in 30 s',
+        details: null,
+      });
+    }
+    clock.ms += 30_000;
+    expect((await get('/v1/webhooks', 'sessions-key')).status).toBe(200);
   });
 
   it('lists the app’s events with the issue #6 payload, filtered by session_id and status, paged', async () => {

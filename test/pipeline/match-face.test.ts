@@ -10,7 +10,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { identityPairs, readIdentityLabels } from '../../bench/match.js';
 import { decodeImage } from '../../src/imaging/decode.js';
-import { padImage, stretchContrast, tileRects } from '../../src/imaging/enhance.js';
+import { padImage, scaleToMaxSide, stretchContrast, tileRects } from '../../src/imaging/enhance.js';
 import { ModelRegistry } from '../../src/inference/registry.js';
 import { DEFAULT_SESSION_OPTIONS } from '../../src/inference/session.js';
 import { euclideanDistance } from '../../src/pipeline/face-embedding.js';
@@ -18,6 +18,10 @@ import {
   createMatchFace,
   MATCH_DISTANCE_THRESHOLD,
   MatchFaceDescriber,
+  PAD_SOURCE_MAX_SIDE,
+  TILE_SOURCE_MAX_SIDE,
+  findFace,
+  type FaceSearchWork,
   matchScore,
   matchVerdict,
   type MatchFace,
@@ -42,23 +46,34 @@ describe('score and verdict (pure)', () => {
 
 describe('image helpers (pure)', () => {
   const image = { data: new Uint8Array([10, 20, 30, 50, 60, 70]), width: 2, height: 1 };
-  it('padImage surrounds the image with its mean colour', () => {
-    const { image: padded, border } = padImage(image, 0.5);
+  it('padImage surrounds the image with its mean colour', async () => {
+    const { image: padded, border } = await padImage(image, 0.5);
     expect(border).toBe(1);
     expect([padded.width, padded.height]).toEqual([4, 3]);
     expect(Array.from(padded.data.subarray(0, 3))).toEqual([30, 40, 50]);
     expect(Array.from(padded.data.subarray((1 * 4 + 1) * 3, (1 * 4 + 3) * 3))).toEqual([10, 20, 30, 50, 60, 70]);
   });
-  it('stretchContrast maps the luma range to 0–255; tileRects cover the image with overlap', () => {
-    const stretched = stretchContrast(image, 0);
+  it('stretchContrast maps the luma range to 0–255; tileRects cover the image with overlap', async () => {
+    const stretched = await stretchContrast(image, 0);
     expect(Math.min(...stretched.data)).toBe(0);
     expect(Math.max(...stretched.data)).toBeGreaterThan(70);
+    // Luma 18.1 and 58.1 → levels 18 and 58 stretched to 0 and 255: gain 6.375, rounded, clipped.
+    expect(Array.from(stretched.data)).toEqual([0, 13, 77, 204, 255, 255]);
     expect(tileRects(100, 50, 2, 0.6)).toEqual([
       { left: 0, top: 0, width: 60, height: 30 },
       { left: 40, top: 0, width: 60, height: 30 },
       { left: 0, top: 20, width: 60, height: 30 },
       { left: 40, top: 20, width: 60, height: 30 },
     ]);
+  });
+});
+
+describe('scaleToMaxSide', () => {
+  it('scales the longer side down to the limit, never up', async () => {
+    const image = { data: new Uint8Array(400 * 100 * 3).fill(90), width: 400, height: 100 };
+    const { image: scaled, scale } = await scaleToMaxSide(image, 200);
+    expect([scaled.width, scaled.height, scale]).toEqual([200, 50, 0.5]);
+    expect((await scaleToMaxSide(image, 1000)).image).toBe(image);
   });
 });
 
@@ -127,6 +142,22 @@ describe('matchFace on ../shared/data/identity', () => {
     const card = await syntheticIdCard(sharedData('identity/face_recognition_ageitgey/obama/obama2.jpg'), 70);
     const described = await describer.describe(await decodeImage(card, { maxPixels: 25_000_000 }));
     expect(described?.found.attempt).toBe('tiles');
+  }, 60_000);
+
+  it('bounds the work of a search that finds nothing: a 5000 × 5000 blank upload makes 8 detector runs on small views', async () => {
+    // Issue #13: this 24 KB PNG (under MAX_IMAGE_PIXELS) was padded to 10000² and 15000² full-resolution copies and
+    // contrast-stretched on the event loop: 20–24 s and 2 GB of memory for a 422.
+    const blank = new Uint8Array(await sharp({ create: { width: 5000, height: 5000, channels: 3, background: '#000000' } }).png().toBuffer());
+    const image = await decodeImage(blank, { maxPixels: 25_000_000 });
+    const work: FaceSearchWork = { detectorRuns: 0, pixels: 0 };
+    const registryAnalyzer = (describer as unknown as { analyzer: Parameters<typeof findFace>[0] }).analyzer;
+    expect(await findFace(registryAnalyzer, image, work)).toBeUndefined();
+    expect(work.detectorRuns).toBe(8);
+    // The original once, then: the pad source and its two paddings and the stretch (at most (3·512)² each), the tile
+    // source and its stretch (2048² each) and four tiles of 60 % of it.
+    const bound = 25_000_000 + PAD_SOURCE_MAX_SIDE ** 2 * (1 + 4 + 9 + 9) + TILE_SOURCE_MAX_SIDE ** 2 * 2 + 4 * Math.round(TILE_SOURCE_MAX_SIDE * 0.6) ** 2;
+    expect(work.pixels).toBeLessThanOrEqual(bound);
+    expect(work.pixels - 25_000_000).toBeLessThan(25_000_000);
   }, 60_000);
 
   it('an image without a face → NO_FACE_DETECTED naming it; a non-image → UNSUPPORTED_FILE_TYPE naming it', async () => {

@@ -37,7 +37,7 @@ const DESCRIPTIONS: Record<MatchImageName, string> = {
 
 async function imageField(form: FormFields, name: MatchImageName): Promise<Uint8Array> {
   const value = form[name];
-  const what = `form field "${name}" (${DESCRIPTIONS[name]}; a JPG, JPEG or PNG file)`;
+  const what = `form field "${name}" (${DESCRIPTIONS[name]}; a JPG, JPEG, PNG or WebP file)`;
   if (value === undefined) throw new AppError('BAD_REQUEST', `${what} is mandatory`, { subject: name });
   if (Array.isArray(value)) throw new AppError('BAD_REQUEST', `form field "${name}" was sent ${value.length} times; send it once`, { subject: name });
   if (typeof value === 'string') throw new AppError('BAD_REQUEST', `form field "${name}" must be a file upload, not text`, { subject: name });

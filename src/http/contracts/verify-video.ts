@@ -31,8 +31,8 @@ export async function parseVerifyVideoForm(form: FormFields): Promise<VerifyVide
   const unknown = Object.keys(form).filter((name) => !(VERIFY_VIDEO_FIELDS as readonly string[]).includes(name));
   if (unknown.length > 0) throw new AppError('BAD_REQUEST', `unknown form field "${unknown[0]}"; expected ${VERIFY_VIDEO_FIELDS.join(', ')}`);
   const video = (await fileField(form, 'video', 'an MP4, MOV or WebM file', true))!;
-  const selfie = (await fileField(form, 'selfie', 'a JPG, JPEG or PNG file', true))!;
-  const id = await fileField(form, 'id', 'a JPG, JPEG or PNG file', false);
+  const selfie = (await fileField(form, 'selfie', 'a JPG, JPEG, PNG or WebP file', true))!;
+  const id = await fileField(form, 'id', 'a JPG, JPEG, PNG or WebP file', false);
   return { video, selfie, ...(id ? { id } : {}) };
 }
 

@@ -98,8 +98,29 @@ export function capturePageConfig(session: Session | undefined, state: CapturePa
   };
 }
 
-/** Embeds JSON in an HTML data block: `<` escaped so the text can never close the script element (HTML §4.12.1.3). */
-const jsonForHtml = (value: unknown) => JSON.stringify(value).replace(/</g, '\\u003c');
+/**
+ * Characters a JSON text must not carry raw inside `<script type="application/json">`, as JSON `\uXXXX` escapes
+ * (JSON.parse reads them back unchanged). `<` is the one that matters for HTML: with it gone, no `</script>`,
+ * `<!--` or `<script` can end the element or switch the tokenizer into its escaped states (HTML Living Standard
+ * §4.12.1.3 "Restrictions for contents of script elements"). `>` and `&` follow the same rule as Rails'
+ * `ERB::Util.json_escape`; U+2028 / U+2029 are line terminators to JavaScript engines before ES2019, so the text
+ * stays valid even if it is ever inlined as a script literal.
+ */
+const HTML_UNSAFE_IN_JSON = /[<>&\u2028\u2029]/g;
+const jsonEscape = (char: string) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`;
+
+/** Embeds JSON in an HTML data block, escaped as above (a replacer function: no `$` patterns are involved). */
+export const jsonForHtml = (value: unknown) => JSON.stringify(value).replace(HTML_UNSAFE_IN_JSON, jsonEscape);
+
+/**
+ * Fills the page template's `__NAME__` placeholders in one pass with a replacer function. Not
+ * `template.replace('__X__', value)`: a replacement *string* is scanned for `$&`, `` $` ``, `$'`, `$$`, `$n` and
+ * `$<name>` (ECMA-262 GetSubstitution), so a `redirect_url` holding `$'` pasted the rest of the template into
+ * the config JSON (issue #13). One pass also means an inserted value is never scanned for further placeholders.
+ */
+export function fillTemplate(template: string, values: Readonly<Record<string, string>>): string {
+  return template.replace(/__([A-Z_]+?)__/g, (placeholder: string, name: string) => values[name] ?? placeholder);
+}
 
 export function captureRoute(deps: CaptureDeps): Hono<ApiEnv> {
   const route = new Hono<ApiEnv>();
@@ -147,7 +168,8 @@ export function captureRoute(deps: CaptureDeps): Hono<ApiEnv> {
           }
         : undefined;
     const config = capturePageConfig(session, state, links);
-    const html = template.replace('__LANG__', config.language).replace('__CAPTURE_CONFIG__', jsonForHtml(config));
+    // `language` is one of the five video_language codes the sessions contract accepts (safe in an attribute).
+    const html = fillTemplate(template, { LANG: config.language, CAPTURE_CONFIG: jsonForHtml(config) });
     c.header('Content-Type', 'text/html; charset=utf-8');
     // The URL and the page carry signed links: keep them out of caches and out of Referer headers (RFC 9111 §5.2.2.3).
     c.header('Cache-Control', 'no-store');

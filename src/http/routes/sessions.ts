@@ -15,6 +15,7 @@ import { Readable } from 'node:stream';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { AppError } from '../../errors.js';
+import { checkDeclaredPixels } from '../../imaging/decode.js';
 import { type ProcessSessionPayload, PROCESS_SESSION_JOB } from '../../sessions/process-session.js';
 import type { SessionRepository, StoredSession } from '../../sessions/session-repository.js';
 import { applyReview, applyUpload, checkUpload, type Consent, type Session, type SessionStep } from '../../sessions/session-state.js';
@@ -35,6 +36,7 @@ import {
   videoBody,
 } from '../contracts/verilock.js';
 import { serveMedia } from '../media-response.js';
+import { multipartBoundary } from '../multipart.js';
 import { bearerKey } from '../middleware/bearer-key.js';
 import { bodyLimit } from '../middleware/body-limit.js';
 import { rateLimit, type RateLimiter } from '../middleware/rate-limit.js';
@@ -52,6 +54,12 @@ export interface SessionsDeps {
   limits: {
     /** Largest selfie / document photo, bytes. */
     imageBytes: number;
+    /**
+     * Largest selfie / document photo, width × height pixels (MAX_IMAGE_PIXELS), read from its header at upload:
+     * past it 413 payload_too_large and nothing is stored. Absent = not checked at upload; processing still refuses
+     * the photo (IMAGE_TOO_LARGE), which declines the session.
+     */
+    imagePixels?: number;
     /** Largest video, bytes. */
     videoBytes: number;
     /** Longest video_max_duration a profile may ask for, seconds (VIDEO_MAX_SECONDS). */
@@ -249,6 +257,9 @@ export function sessionsRoute(deps: SessionsDeps): Hono<ApiEnv> {
     const session = c.get('session');
     checkUpload(session, step, now());
     const { file, fields } = await readUpload(c.req.raw, step);
+    // A pixel bomb (a small file whose header declares a huge picture) is refused before it is stored, as the
+    // photo APIs refuse it (README "Configuration", MAX_IMAGE_PIXELS: past it 413), whatever its format.
+    if (step !== 'video' && file instanceof Uint8Array && deps.limits.imagePixels !== undefined) await checkDeclaredPixels(file, deps.limits.imagePixels);
     let consent: Consent | undefined;
     if (step === 'video') consent = parseConsent(fields, c, deps.clientIp(c as unknown as Context<ApiEnv>));
     if (step === 'document' && fields.type !== undefined && !DOCUMENT_TYPES.includes(fields.type)) {
@@ -339,6 +350,12 @@ async function readUpload(req: Request, step: SessionStep): Promise<{ file: Uint
   if (/^multipart\/form-data\s*;/i.test(type)) {
     let form: FormData;
     try {
+      // RFC 2046 §5.1.1, before the body is read: one boundary of 1–70 characters, no parameter given twice.
+      multipartBoundary(type);
+    } catch (error) {
+      throw new SessionApiError(400, 'invalid_request', (error as Error).message);
+    }
+    try {
       form = await req.formData();
     } catch (error) {
       throw new SessionApiError(400, 'invalid_request', `malformed multipart body (${(error as Error).message})`);
@@ -359,6 +376,8 @@ async function readUpload(req: Request, step: SessionStep): Promise<{ file: Uint
     return { file: new Uint8Array(await blob.arrayBuffer()), fields };
   }
   if (!req.body) throw new SessionApiError(422, 'validation_error', 'The given data was invalid.', { body: ['send the file as the body, or as multipart/form-data'] });
+  // Photos are read whole (≤ imageBytes, held by the body limit) so their header can be checked before storing.
+  if (step !== 'video') return { file: new Uint8Array(await req.arrayBuffer()), fields: {} };
   const fields: Record<string, string> = {};
   const givenAt = req.headers.get('X-Consent-Given-At');
   const textVersion = req.headers.get('X-Consent-Text-Version');

@@ -9,20 +9,35 @@
  *
  * Everything is scoped to the calling app: another app's webhook_id is a 404, not a 403 (its existence
  * is not disclosed).
+ *
+ * Guards (issue #13): the webhook log counts as the `sessions` API. Its events are the sessions' events
+ * (video.completed, video.reviewed) and its bodies carry session ids and statuses, so an app that may not see
+ * sessions may not see them here either; an app allowed `sessions` keeps its access without a new allowedApis
+ * entry. Each call also counts against the app's rateLimitPerMinute like any other call.
  */
 import { Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from 'zod';
 import type { WebhookAttempt, WebhookLog, WebhookRecord } from '../../store/webhooks.js';
-import type { AppRegistry } from '../apps.js';
+import type { ApiName, AppRegistry } from '../apps.js';
 import type { ApiEnv } from '../context.js';
 import { SessionApiError, validationDetails, verilockError } from '../contracts/verilock.js';
-import { bearerKey } from '../middleware/bearer-key.js';
+import { bearerApiGuards } from '../middleware/bearer-api-guards.js';
+import type { RateLimiter } from '../middleware/rate-limit.js';
 
+/** The webhook log and the apps that own its events (built by src/sessions/sessions-api.ts). */
 export interface WebhooksRouteDeps {
   apps: AppRegistry;
   webhooks: WebhookLog;
 }
+
+/** What the routes need: the log, plus the per-app rate limiter every API shares. */
+export interface WebhooksApiDeps extends WebhooksRouteDeps {
+  rateLimiter: RateLimiter;
+}
+
+/** The allowedApis name the webhook routes count as (see the file comment). */
+export const WEBHOOKS_API = 'sessions' satisfies ApiName;
 
 const listQuerySchema = z
   .object({
@@ -66,15 +81,15 @@ export function attemptBody(attempt: WebhookAttempt) {
 
 const notFound = (id: string) => new SessionApiError(404, 'not_found', `no webhook ${id} for this app`);
 
-export function webhooksRoute(deps: WebhooksRouteDeps): Hono<ApiEnv> {
+export function webhooksRoute(deps: WebhooksApiDeps): Hono<ApiEnv> {
   const route = new Hono<ApiEnv>();
   route.onError((error, c) => {
     const { status, body } = verilockError(error);
     if (status >= 500) console.error(`error on ${c.req.method} ${c.req.path}:`, error);
     return c.json(body, status as ContentfulStatusCode);
   });
-  route.use('/webhooks', bearerKey(deps.apps));
-  route.use('/webhooks/*', bearerKey(deps.apps));
+  // Once per request: Hono's `/webhooks/*` also matches `/webhooks` itself, and a second run would count the call twice.
+  route.use('/webhooks/*', bearerApiGuards(deps, WEBHOOKS_API));
 
   route.get('/webhooks', function listWebhooks(c) {
     const parsed = listQuerySchema.safeParse(c.req.query());
