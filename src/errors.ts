@@ -51,14 +51,17 @@ export class AppError extends Error {
   readonly status: number;
   /** Which input the error is about, where a request has several (e.g. matchFace's `selfie` or `id`). */
   readonly subject?: string;
+  /** UNSUPPORTED_FILE_TYPE: the formats the endpoint would have taken (each contract says so in its own words). */
+  readonly acceptedFormats?: readonly string[];
   constructor(
     readonly code: ErrorCode,
     message: string,
-    options?: { cause?: unknown; subject?: string },
+    options?: { cause?: unknown; subject?: string; acceptedFormats?: readonly string[] },
   ) {
     super(message, options?.cause !== undefined ? { cause: options.cause } : undefined);
     this.name = 'AppError';
     this.status = ERROR_CODES[code];
     if (options?.subject !== undefined) this.subject = options.subject;
+    if (options?.acceptedFormats !== undefined) this.acceptedFormats = options.acceptedFormats;
   }
 }

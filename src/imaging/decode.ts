@@ -104,12 +104,18 @@ export async function checkDeclaredPixels(bytes: Uint8Array, maxPixels: number):
  */
 export async function decodeImage(bytes: Uint8Array, options: DecodeOptions): Promise<DecodedImage> {
   const formats = options.formats ?? JPEG_PNG;
-  const metadata = await readHeader(bytes, options.maxPixels);
+  let metadata: Metadata;
+  try {
+    metadata = await readHeader(bytes, options.maxPixels);
+  } catch (error) {
+    if (error instanceof AppError && error.code === 'UNSUPPORTED_FILE_TYPE') throw new AppError(error.code, error.message, { cause: error.cause, acceptedFormats: formats });
+    throw error;
+  }
   const format = metadata.format as string | undefined;
   if (!format || !(formats as readonly string[]).includes(format)) {
     const names = formats.map((f) => FORMAT_NAMES[f]);
     const expected = names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names.at(-1)}` : names[0];
-    throw new AppError('UNSUPPORTED_FILE_TYPE', `unsupported image type ${format ?? 'unknown'}: expected ${expected}`);
+    throw new AppError('UNSUPPORTED_FILE_TYPE', `unsupported image type ${format ?? 'unknown'}: expected ${expected}`, { acceptedFormats: formats });
   }
   try {
     const pipeline = sharp(bytes, { limitInputPixels: options.maxPixels, failOn: 'error' });
@@ -126,7 +132,7 @@ export async function decodeImage(bytes: Uint8Array, options: DecodeOptions): Pr
     return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height, format: format as ImageFormat };
   } catch (error) {
     if (isPixelLimitError(error)) throw new AppError('IMAGE_TOO_LARGE', `${format} image is over the limit of ${options.maxPixels} pixels`, { cause: error });
-    throw new AppError('UNSUPPORTED_FILE_TYPE', `corrupt ${format} image: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new AppError('UNSUPPORTED_FILE_TYPE', `corrupt ${format} image: ${error instanceof Error ? error.message : String(error)}`, { cause: error, acceptedFormats: formats });
   }
 }
 

@@ -190,7 +190,9 @@ export class MatchFaceDescriber {
       // JPEG, PNG and WebP (decode.ts JPEG_PNG_WEBP): no vendor contract limits matchFace, verifyVideo or session photos to JPEG/PNG.
       image = await decodeImage(bytes, { maxPixels, formats: JPEG_PNG_WEBP });
     } catch (error) {
-      if (error instanceof AppError) throw new AppError(error.code, `form field "${name}": ${error.message}`, { cause: error, subject: name });
+      if (error instanceof AppError) {
+        throw new AppError(error.code, `form field "${name}": ${error.message}`, { cause: error, subject: name, ...(error.acceptedFormats ? { acceptedFormats: error.acceptedFormats } : {}) });
+      }
       throw error;
     }
     const described = await this.describe(image);

@@ -178,7 +178,18 @@ describe('WebP photos', () => {
       statusCode: 400,
       error: 'Unsupported file type',
       reason: 'unsupported image type webp: expected JPEG or PNG',
-      result: { summary: { action: 'fail', details: [{ code: '111' }] } },
+      result: { summary: { action: 'fail', details: [{ code: '111', message: 'Unsupported file type. Supported types: jpg, jpeg, png' }] } },
+    });
+  });
+
+  it("matchFace's 111 lists the types it takes, WebP included", async () => {
+    const gif = new Uint8Array(await sharp({ create: { width: 8, height: 8, channels: 3, background: '#808080' } }).gif().toBuffer());
+    const res = await postForm(app, '/v1/matchFace', { selfie: gif, id: file('identity/face_recognition_ageitgey/obama/obama.jpg') });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({
+      error: 'Unsupported file type',
+      reason: 'form field "selfie": unsupported image type gif: expected JPEG, PNG or WebP',
+      result: { summary: { action: 'fail', details: [{ code: '111', message: 'Unsupported file type. Supported types: jpg, jpeg, png, webp' }] } },
     });
   });
 });

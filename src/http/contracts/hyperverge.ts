@@ -261,6 +261,11 @@ export function errorBody(error: AppError | undefined, metadata: HvMetadata): { 
   // 4xx: the caller's mistake, so the AppError's message (what to fix) is shown; 5xx: never.
   if (shape.status < 500 && error && error.message !== shape.error) body.reason = error.message;
   if (shape.summary) body.result = { summary: structuredClone(shape.summary) };
+  // The types the endpoint takes: checkLiveness HyperVerge's own "jpg, jpeg, png"; matchFace and the verifyVideo photos
+  // WebP too (src/imaging/decode.ts JPEG_PNG_WEBP).
+  if (error?.code === 'UNSUPPORTED_FILE_TYPE' && error.acceptedFormats?.includes('webp') && body.result) {
+    body.result.summary.details = [{ code: '111', message: 'Unsupported file type. Supported types: jpg, jpeg, png, webp' }];
+  }
   // Requests with several images (matchFace: `selfie`, `id`) say which one had no face.
   if (error?.code === 'NO_FACE_DETECTED' && error.subject !== undefined && body.result) {
     body.result.summary.details = [{ code: '121', message: `Face Not detected in ${error.subject} image` }];
