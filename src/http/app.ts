@@ -11,6 +11,7 @@
  * attacker which known bugs to try).
  */
 import { randomUUID } from 'node:crypto';
+import type { Socket } from 'node:net';
 import type { HttpBindings } from '@hono/node-server';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
@@ -70,6 +71,42 @@ const VENDOR_PREFIX = '/v1/';
 /** The largest request body left unread by an early answer that the connection is kept for, bytes (Go net/http: 256 KiB). */
 const UNREAD_BODY_KEEP_ALIVE_BYTES = 256 * 1024;
 
+/**
+ * How long a connection closed after an early answer keeps reading (and discarding) what the client is still
+ * sending, ms. Closing at once makes the client's kernel answer its next segment with a reset, and a client that is
+ * still writing (fetch, curl) then loses the answer it was sent and reports a network error instead of the 413
+ * (RFC 9112 §9.6: a server "SHOULD NOT fully close the connection" until the client has read the response; the
+ * "lingering close" of Apache httpd and nginx, whose `lingering_timeout` is 5 s). 2 s covers a client that stops
+ * writing when it reads the answer; one that never stops is cut after it, and each connection costs one timer.
+ */
+export const LINGERING_CLOSE_MS = 2000;
+
+const lingering = new WeakSet<Socket>();
+
+/**
+ * Makes Node's close of this socket after the answer (http.Server calls `destroySoon()` when the response has
+ * `Connection: close`) a lingering close: half-close (our FIN after the answer), keep reading and discarding, and
+ * destroy when the client closes its side or after LINGERING_CLOSE_MS.
+ */
+function lingerOnClose(socket: Socket | null | undefined): void {
+  if (!socket || lingering.has(socket)) return;
+  lingering.add(socket);
+  let closing = false;
+  (socket as Socket & { destroySoon: () => void }).destroySoon = function lingeringClose(this: Socket) {
+    if (closing) return;
+    closing = true;
+    const timer = setTimeout(() => this.destroy(), LINGERING_CLOSE_MS);
+    timer.unref();
+    this.once('end', () => {
+      clearTimeout(timer);
+      this.destroy();
+    });
+    this.once('close', () => clearTimeout(timer));
+    this.end();
+    this.resume();
+  };
+}
+
 /** A JSON media type: application/json or a +json structured syntax suffix (RFC 6839 §3.1), e.g. application/problem+json. */
 const JSON_MEDIA_TYPE = /^application\/(?:[^\s;/]+\+)?json\s*(?:;|$)/i;
 
@@ -102,7 +139,10 @@ export function createApp(deps: AppDeps): Hono<ApiEnv> {
     const incoming = (c.env as Partial<HttpBindings> | undefined)?.incoming;
     if (!incoming || incoming.complete) return;
     const declaredBytes = Number(incoming.headers['content-length']); // NaN when chunked: length unknown
-    if (!(declaredBytes <= UNREAD_BODY_KEEP_ALIVE_BYTES)) c.res.headers.set('Connection', 'close');
+    if (!(declaredBytes <= UNREAD_BODY_KEEP_ALIVE_BYTES)) {
+      c.res.headers.set('Connection', 'close');
+      lingerOnClose(incoming.socket);
+    }
   });
   // `nosniff` (WHATWG Fetch §3.5, "X-Content-Type-Options") stops a browser from reading a JSON answer that echoes
   // caller input (a field name, a transactionId) as HTML or script.
