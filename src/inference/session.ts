@@ -12,6 +12,20 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { AppError } from '../errors.js';
 
+/**
+ * ONNX Runtime's Linux and macOS builds (1.29 here) ship Microsoft's 1DS telemetry switched on
+ * (microsoft/onnxruntime#27379): a persistent device id and an offline event database under
+ * ~/.cache/Microsoft/DeveloperTools/.onnxruntime, a `mat-debug-<pid>.log` and a `.ses` file in the temp directory
+ * of every process, and HTTPS uploads to Microsoft wherever the network allows. A self-hosted identity-verification
+ * service must not phone home or leave files behind: this variable turns all of it off when it is in the process
+ * environment before the first session is created (the decision is latched for the process). It is set here, when
+ * this module loads; native code reads the process environment, which only the main thread's `process.env` writes
+ * (a worker's is a copy), and the inference thread's host imports this module on the main thread before it starts
+ * its worker. An operator's explicit value (`ORT_DISABLE_TELEMETRY=0`) is left as it is.
+ */
+export const ORT_TELEMETRY_OPT_OUT = 'ORT_DISABLE_TELEMETRY';
+process.env[ORT_TELEMETRY_OPT_OUT] ??= '1';
+
 /** Execution providers we support; the value is the provider name ORT expects. Frozen so typos fail loudly. */
 export const EXECUTION_PROVIDERS = Object.freeze({ cpu: 'cpu', cuda: 'cuda' } as const);
 export type ExecutionProvider = keyof typeof EXECUTION_PROVIDERS;
