@@ -5,25 +5,13 @@
  * U+2029) must come back out of the served page's embedded config byte for byte, and must never end the
  * config's script element. Through app.request(), like test/api/capture.contract.test.ts.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/http/app.js';
-import { AppRegistry, sha256Hex } from '../../src/http/apps.js';
-import { RateLimiter } from '../../src/http/middleware/rate-limit.js';
 import { fillTemplate, jsonForHtml } from '../../src/http/routes/capture.js';
-import type { SessionsDeps } from '../../src/http/routes/sessions.js';
-import { UrlSigner } from '../../src/http/signed-url.js';
-import type { ModelRegistry } from '../../src/inference/registry.js';
 import type { CheckLiveness } from '../../src/pipeline/types.js';
-import { SessionRepository } from '../../src/sessions/session-repository.js';
-import { openDatabase } from '../../src/store/database.js';
-import { LocalMediaStore } from '../../src/store/local-media-store.js';
+import { captureApp } from '../helpers/capture-app.js';
 
 const T0 = 1_773_828_000_000; // 2026-03-18T10:00:00Z
 const BASE = 'http://svc.test';
-const apps = new AppRegistry([{ appId: 'kyc', appKeySha256: sha256Hex('kyc-key'), allowedApis: ['sessions'] }]);
 /** The page is served without running a selfie check: this use case must never be called. */
 const unused: CheckLiveness = async () => {
   throw new Error('checkLiveness is not part of these tests');
@@ -33,28 +21,9 @@ const closers: (() => void)[] = [];
 afterEach(() => closers.splice(0).forEach((close) => close()));
 
 function harness() {
-  const clock = () => T0;
-  const db = openDatabase(':memory:');
-  closers.push(() => db.close());
-  const media = new LocalMediaStore({ db, dir: mkdtempSync(path.join(tmpdir(), 'capture-redirect-media-')), clock, log: () => {} });
-  const sessions: SessionsDeps = {
-    apps,
-    rateLimiter: new RateLimiter(clock),
-    sessions: new SessionRepository(db, clock),
-    media,
-    jobs: { enqueue: () => 'job_1' },
-    webhooks: { emit: () => 'whk_1' },
-    signer: new UrlSigner('test-signing-secret-of-at-least-32-chars', 3600, () => Math.floor(T0 / 1000)),
-    limits: { imageBytes: 4096, videoBytes: 8192, maxVideoSeconds: 60, mediaRetentionMs: 86_400_000 },
-    clientIp: () => '203.0.113.7',
-    now: clock,
-  };
-  return createApp({
-    registry: {} as ModelRegistry,
-    versions: { service: '9.9.9', onnxruntime: 'test', node: process.versions.node },
-    sessions,
-    capture: { sessions, checkLiveness: unused, concurrency: { run: (work) => work() }, rateLimiter: new RateLimiter(clock) },
-  });
+  const built = captureApp(unused, T0);
+  closers.push(built.close);
+  return built.app;
 }
 
 /** Creates a session with this redirect_url; answers its capture_url and the redirect_url the API stored. */

@@ -3,28 +3,16 @@
  * config and headers, the static assets, every link state (tampered, expired, unknown, done), and the selfie
  * check on a test double of the checkLiveness use case. The browser side is test/e2e/capture-page.e2e.test.ts.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CONSENT_TEXT_VERSION, CONSENT_TEXTS } from '../../src/capture/consent.js';
 import { AppError } from '../../src/errors.js';
-import { createApp } from '../../src/http/app.js';
-import { AppRegistry, sha256Hex } from '../../src/http/apps.js';
-import { RateLimiter } from '../../src/http/middleware/rate-limit.js';
-import type { SessionsDeps } from '../../src/http/routes/sessions.js';
-import { UrlSigner } from '../../src/http/signed-url.js';
-import type { ModelRegistry } from '../../src/inference/registry.js';
 import type { CheckLiveness, LivenessOptions, LivenessOutcome } from '../../src/pipeline/types.js';
-import { SessionRepository } from '../../src/sessions/session-repository.js';
-import { openDatabase } from '../../src/store/database.js';
-import { LocalMediaStore } from '../../src/store/local-media-store.js';
+import { captureApp } from '../helpers/capture-app.js';
 import { tamperSignature } from '../helpers/tamper.js';
 
 const JPEG = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, ...Array.from({ length: 60 }, (_, i) => i)]);
 const T0 = 1_773_828_000_000; // 2026-03-18T10:00:00Z
 const BASE = 'http://svc.test';
-const apps = new AppRegistry([{ appId: 'kyc', appKeySha256: sha256Hex('kyc-key'), allowedApis: ['sessions'] }]);
 const verdict = (value: boolean) => ({ value, score: value ? 0.9 : 0.1, confidence: 'high' as const });
 /** A liveFace verdict: the plain verdict plus neutral signals and no limitations. */
 const liveFace = (value: boolean) => ({ ...verdict(value), signals: { humanLiveness: value ? 0.9 : 0.1, presentationDevice: 0, hands: 0, framingEdges: 0, screenRecapture: 0 }, limitations: [] });
@@ -33,30 +21,9 @@ const closers: (() => void)[] = [];
 afterEach(() => closers.splice(0).forEach((close) => close()));
 
 function harness(checkLiveness: CheckLiveness) {
-  let now = T0;
-  const clock = () => now;
-  const db = openDatabase(':memory:');
-  closers.push(() => db.close());
-  const media = new LocalMediaStore({ db, dir: mkdtempSync(path.join(tmpdir(), 'capture-media-')), clock, log: () => {} });
-  const sessions: SessionsDeps = {
-    apps,
-    rateLimiter: new RateLimiter(clock),
-    sessions: new SessionRepository(db, clock),
-    media,
-    jobs: { enqueue: () => 'job_1' },
-    webhooks: { emit: () => 'whk_1' },
-    signer: new UrlSigner('test-signing-secret-of-at-least-32-chars', 3600, () => Math.floor(now / 1000)),
-    limits: { imageBytes: 4096, videoBytes: 8192, maxVideoSeconds: 60, mediaRetentionMs: 86_400_000 },
-    clientIp: () => '203.0.113.7',
-    now: clock,
-  };
-  const app = createApp({
-    registry: {} as ModelRegistry,
-    versions: { service: '9.9.9', onnxruntime: 'test', node: process.versions.node },
-    sessions,
-    capture: { sessions, checkLiveness, concurrency: { run: (work) => work() }, rateLimiter: new RateLimiter(clock) },
-  });
-  return { app, advance: (ms: number) => (now += ms) };
+  const built = captureApp(checkLiveness, T0);
+  closers.push(built.close);
+  return built;
 }
 
 type App = ReturnType<typeof harness>['app'];

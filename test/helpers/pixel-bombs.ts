@@ -3,19 +3,10 @@
  * Each is the header a decoder reads before allocating pixels; the PNG and JPEG ones come as a bare header (what
  * sharp calls corrupt) and as a complete header (what sharp reads: a PNG with one small IDAT, a JPEG up to its scan).
  */
-import { deflateSync } from 'node:zlib';
+import { crc32, deflateSync } from 'node:zlib';
 
-/** CRC-32 of PNG chunks (ISO/IEC 15948 Annex D: polynomial 0xEDB88320, reflected, initial and final XOR 0xFFFFFFFF). */
-function crc32(bytes: Uint8Array): number {
-  let crc = 0xffffffff;
-  for (const byte of bytes) {
-    crc ^= byte;
-    for (let bit = 0; bit < 8; bit++) crc = crc & 1 ? (crc >>> 1) ^ 0xedb88320 : crc >>> 1;
-  }
-  return (crc ^ 0xffffffff) >>> 0;
-}
-
-function pngChunk(type: string, data: Uint8Array): Buffer {
+/** A PNG chunk: length, type, data, CRC-32 over type and data (ISO/IEC 15948 §5.3; zlib's CRC-32 is PNG's, Annex D). */
+export function pngChunk(type: string, data: Uint8Array): Buffer {
   const length = Buffer.alloc(4);
   length.writeUInt32BE(data.length);
   const typed = Buffer.concat([Buffer.from(type, 'latin1'), data]);
