@@ -30,7 +30,7 @@ const liveFace = {
     score: score01('Extension: the fused live probability, 0–1; value is "yes" at or above the calibrated threshold; confidence "low" in the uncertain band around it'),
     signals: {
       type: 'object',
-      description: 'Extension: the scores behind the verdict, for the signals that ran. Models: probability of a LIVE face; context signals: strength of the evidence of an ATTACK (0 = none). /health liveness.fusion says which weigh and how much.',
+      description: 'Extension: the scores behind the verdict, for the signals that ran. Models: probability of a LIVE face; context signals: strength of the evidence of an ATTACK (0 = none). /health?details=1 (with an app key) → liveness.fusion says which weigh and how much.',
       required: ['humanLiveness'],
       properties: {
         minifasnet: score01('MiniFASNet V2 + V1SE mean live probability (absent without the anti-spoofing pack)'),
