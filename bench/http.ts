@@ -5,7 +5,7 @@
  * HTTP load with autocannon against the real service: POST /v1/checkLiveness (all 14 quality checks, ageRange,
  * gender), /v1/matchFace (selfie + id) and /v1/verifyVideo (a short clip + selfie), one scenario after the
  * other, each for `--duration` seconds with `--connections` open connections. Bodies are built once.
- * Without --url the service is started here (`tsx src/main.ts` on 127.0.0.1, a free port, embedded models
+ * Without --url the service is started here (as `npm start` does: `node --single-threaded-gc --import tsx src/main.ts`, on 127.0.0.1, a free port, embedded models
  * only) with a small CONCURRENCY (--concurrency, default 1) and QUEUE_SIZE (--queue, default 2), so that
  * overload is visible as 503s; --rate-limit=N also gives the app a per-minute limit (429s). The started
  * service is stopped at the end. Only loopback traffic unless --url says otherwise.
@@ -78,10 +78,9 @@ interface Service {
   stop: () => Promise<number | null>;
 }
 
-/** Starts `tsx src/main.ts` on 127.0.0.1 and a free port; resolves when it prints its address and key. */
+/** Starts the service as `npm start` does (package.json) on 127.0.0.1 and a free port; resolves when it prints its address and key. */
 async function startService(env: Record<string, string>, appKey?: string): Promise<Service> {
-  const tsx = path.join(repoRoot, 'node_modules', '.bin', 'tsx');
-  const child: ChildProcess = spawn(tsx, ['src/main.ts'], { cwd: repoRoot, env: { ...process.env, HOST: '127.0.0.1', PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, ['--single-threaded-gc', '--import', 'tsx', 'src/main.ts'], { cwd: repoRoot, env: { ...process.env, HOST: '127.0.0.1', PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let text = '';
   child.stdout!.on('data', (d) => (text += d));
   child.stderr!.on('data', (d) => (text += d));

@@ -3,7 +3,7 @@
  *   [--image=FILE] [--id-image=FILE] [--out=DIR]`
  *
  * Does the service's memory level off under a long run of real requests (issue 13)? Starts the real service,
- * src/main.ts unchanged, as a child process on 127.0.0.1 and a free port (`node --expose-gc --import tsx
+ * src/main.ts unchanged, as a child process on 127.0.0.1 and a free port (`node --single-threaded-gc --expose-gc --import tsx
  * --import bench/soak-probe.mjs src/main.ts`, a fresh DATA_DIR, CROPPED_IMAGE_DIR and VIDEO_TEMP_DIR in os.tmpdir(),
  * removed at the end), with the embedded app and the appKey it prints, as the e2e tests and the http bench do.
  * This process sends `--requests` (default 20000) POSTs with `--concurrency` (default 2) in flight over
@@ -233,7 +233,8 @@ async function startProbedService(scratch: string): Promise<ProbedService> {
   // The embedded app prints its appKey at start; an APPS_FILE would hide it (keys are stored hashed).
   delete env.APPS_FILE;
   const probe = pathToFileURL(path.join(repoRoot, 'bench', 'soak-probe.mjs')).href;
-  const child: ChildProcess = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', '--import', probe, path.join(repoRoot, 'src', 'main.ts')], {
+  // The flags of `npm start` (package.json), plus gc() for the probe.
+  const child: ChildProcess = spawn(process.execPath, ['--single-threaded-gc', '--expose-gc', '--import', 'tsx', '--import', probe, path.join(repoRoot, 'src', 'main.ts')], {
     cwd: repoRoot,
     env,
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
@@ -417,7 +418,7 @@ export function soakMarkdown(r: SoakReport): string {
     `command: \`${r.command}\``,
     '',
     machineMarkdown(r.machine),
-    `- service: src/main.ts on 127.0.0.1 (node --expose-gc, bench/soak-probe.mjs preloaded), INFERENCE_THREAD=${s.inferenceThread}, fresh DATA_DIR`,
+    `- service: src/main.ts on 127.0.0.1 (node --single-threaded-gc --expose-gc, bench/soak-probe.mjs preloaded), INFERENCE_THREAD=${s.inferenceThread}, fresh DATA_DIR`,
     `- load: ${endpointText}; ${s.concurrency} in flight; images: ${s.images.join(', ')}; a sample every ${s.every} requests`,
     '',
     '| requests | RSS MiB | Δ RSS KiB | V8 heap used MiB | V8 heap total MiB | external MiB | arrayBuffers MiB | req/s | p50 ms | errors |',
