@@ -36,6 +36,23 @@ interface LivenessSetupUnderTest {
   dispose(): Promise<void>;
 }
 
+/** Loads the setup before the enclosing describe's tests and disposes of it after; read its fields inside the tests. */
+function useLivenessSetup(withPack: boolean): { readonly analyzer: FaceAnalyzer; readonly estimator: LivenessEstimator } {
+  let setup: LivenessSetupUnderTest | undefined;
+  beforeAll(async () => {
+    setup = await livenessSetupUnderTest(withPack);
+  });
+  afterAll(async () => setup?.dispose());
+  return {
+    get analyzer() {
+      return setup!.analyzer;
+    },
+    get estimator() {
+      return setup!.estimator;
+    },
+  };
+}
+
 /** The models, with or without the MiniFASNet pack (converted from the .pth in ../shared/data/models into a temp dir). */
 async function livenessSetupUnderTest(withPack: boolean): Promise<LivenessSetupUnderTest> {
   const packDir = mkdtempSync(path.join(tmpdir(), 'liveness-packs-'));
@@ -59,22 +76,15 @@ describe.each([
   ['embedded models only', false, { 'live/image_T1.jpg': true, 'spoof/image_F1.jpg': false, 'spoof/image_F2.jpg': true /* known miss: Human liveness 0.998 on this tablet replay */ }],
   ['with the MiniFASNet pack', true, { 'live/image_T1.jpg': true, 'spoof/image_F1.jpg': true /* known miss: MiniFASNet 0.23 on this print, above the fused threshold */, 'spoof/image_F2.jpg': false }],
 ] as const)('liveness verdict, %s, on silent_face', (_name, withPack, expected) => {
-  let analyzer: FaceAnalyzer;
-  let estimator: LivenessEstimator;
-  let setup: LivenessSetupUnderTest;
-  beforeAll(async () => {
-    setup = await livenessSetupUnderTest(withPack);
-    ({ analyzer, estimator } = setup);
-  });
-  afterAll(async () => setup?.dispose());
+  const models = useLivenessSetup(withPack);
 
   it(`${withPack ? 'uses' : 'does not use'} MiniFASNet`, () => {
-    expect(estimator.usesMinifasnet).toBe(withPack);
+    expect(models.estimator.usesMinifasnet).toBe(withPack);
   });
 
   it.each(Object.entries(expected))('%s → live = %s', async (file, live) => {
-    const analysis = await analyzer.analyze(await decode(`liveness/silent_face/${file}`));
-    const verdict = await estimator.verdict(analysis);
+    const analysis = await models.analyzer.analyze(await decode(`liveness/silent_face/${file}`));
+    const verdict = await models.estimator.verdict(analysis);
     const model = withPack ? LIVENESS_CALIBRATION.withMinifasnet : LIVENESS_CALIBRATION.embedded;
     console.log(`${file}: ${JSON.stringify(verdict)}`);
     expect(verdict.value).toBe(live);
@@ -86,7 +96,7 @@ describe.each([
 
   if (withPack) {
     it('the tablet replay F2: MiniFASNet is sure (< 0.01) but Human liveness is fooled (> 0.99), so the fused verdict is spoof with low confidence', async () => {
-      const verdict = await estimator.verdict(await analyzer.analyze(await decode('liveness/silent_face/spoof/image_F2.jpg')));
+      const verdict = await models.estimator.verdict(await models.analyzer.analyze(await decode('liveness/silent_face/spoof/image_F2.jpg')));
       expect(verdict.scores.minifasnet).toBeLessThan(0.01);
       expect(verdict.scores.humanLiveness).toBeGreaterThan(0.99);
       expect(verdict).toMatchObject({ value: false, confidence: 'low' });
@@ -155,17 +165,10 @@ describe.each([
     },
   ],
 ] as const)('selfie liveness verdict (models + context), %s', (_name, withPack, expected) => {
-  let analyzer: FaceAnalyzer;
-  let estimator: LivenessEstimator;
-  let setup: LivenessSetupUnderTest;
-  beforeAll(async () => {
-    setup = await livenessSetupUnderTest(withPack);
-    ({ analyzer, estimator } = setup);
-  });
-  afterAll(async () => setup?.dispose());
+  const models = useLivenessSetup(withPack);
 
   it.each(Object.entries(expected))('%s → %j', async (file, want) => {
-    const verdict = await estimator.assess(await analyzer.analyze(await decode(file)));
+    const verdict = await models.estimator.assess(await models.analyzer.analyze(await decode(file)));
     console.log(`${file}: ${JSON.stringify(verdict)}`);
     expect({ value: verdict.value, confidence: verdict.confidence }).toEqual({ value: want.value, confidence: want.confidence });
     if ('attackType' in want) expect(verdict.attackType).toBe(want.attackType);
@@ -181,8 +184,8 @@ describe.each([
 
   it('answers a tight face crop (a tranvanluyt crop that fills the picture) with low confidence and says why', async () => {
     // The crop is blurry: SSD finds it only below the production confidence, as the bench does (0.1).
-    const analysis = await analyzer.analyze(await decode('liveness/tranvanluyt/live/real.mp40.png'), 0.1);
-    const verdict = await estimator.assess(analysis);
+    const analysis = await models.analyzer.analyze(await decode('liveness/tranvanluyt/live/real.mp40.png'), 0.1);
+    const verdict = await models.estimator.assess(analysis);
     expect(verdict.confidence).toBe('low');
     expect(verdict.limitations).toEqual([...(withPack ? [] : ['antiSpoofingPackMissing']), 'tightFaceCrop']);
     expect(verdict.signals).not.toHaveProperty('framingEdges');
