@@ -35,7 +35,22 @@ import {
   type SelfieFeature,
   type SelfieFusionModel,
 } from '../src/pipeline/liveness-calibration.js';
-import { type ContextSignals, type FaceFraming, type LivenessScores, LivenessEstimator, contextFeature, fuseScores, fusionFor, livenessVerdict, logit } from '../src/pipeline/liveness.js';
+import {
+  type ContextSignals,
+  type FaceFraming,
+  type LivenessEvidence,
+  type LivenessScores,
+  LivenessEstimator,
+  contextFeature,
+  fuseScores,
+  fusionFor,
+  judgeSelfie,
+  livenessVerdict,
+  logit,
+} from '../src/pipeline/liveness.js';
+import { AppError } from '../src/errors.js';
+import { needsSsdRecheck } from '../src/pipeline/check-liveness.js';
+import type { RgbImage } from '../src/imaging/image.js';
 import { type Sample, balancedWeights, errorRates, fitLogistic, predict, rocAuc } from './calibration.js';
 import { DATA_ROOT, type DevSample, devSet, loadSample } from './liveness-dev-set.js';
 import { loadBenchRegistry } from './registry.js';
@@ -94,6 +109,52 @@ interface ScoredSample extends Omit<DevSample, 'file'> {
   contextNotes?: string;
   /** The measured framing (the service's tight-crop rule); `framing` is the dev set's label. */
   geometry?: FaceFraming;
+  /** checkLiveness's answers with the production calibration, through the detector cascade and through the SSD alone. */
+  cascade?: CascadeAnswers;
+}
+
+/** One answer: `live` / `not live` with its confidence, or `no face` (422). */
+type Answer = string;
+/** Which detector's analysis the cascade answered with: BlazeFace alone, the SSD re-check of an uncertain BlazeFace answer, or the SSD. */
+type CascadePath = 'blazeface' | 'blazeface → ssd re-check' | 'ssd';
+interface SetupAnswers {
+  path: CascadePath;
+  cascade: Answer;
+  ssd: Answer;
+}
+interface CascadeAnswers {
+  withPack: SetupAnswers;
+  embedded: SetupAnswers;
+}
+
+const answerOf = (v: { value: boolean; confidence: string }): Answer => `${v.value ? 'live' : 'not live'} (${v.confidence})`;
+const withoutPack = (e: LivenessEvidence): LivenessEvidence => ({ ...e, models: { humanAntispoof: e.models.humanAntispoof, humanLiveness: e.models.humanLiveness } });
+
+/**
+ * What checkLiveness answers (src/pipeline/check-liveness.ts) with the production calibration, both setups: through the
+ * cascade (BlazeFace; the SSD's analysis when BlazeFace's answer is uncertain) and through the SSD alone, as before it.
+ */
+async function cascadeAnswers(analyzer: FaceAnalyzer, estimator: LivenessEstimator, image: RgbImage): Promise<CascadeAnswers> {
+  const analyse = async (ssdOnly: boolean) => {
+    try {
+      const analysis = await analyzer.analyze(image, { ssdOnly });
+      return { analysis, evidence: await estimator.evidence(analysis) };
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'NO_FACE_DETECTED') return undefined;
+      throw error;
+    }
+  };
+  const ssd = (await analyse(true))?.evidence;
+  const fast = (await analyzer.detect(image)).detector === 'blazeface' ? await analyse(false) : undefined;
+  const setup = (embedded: boolean): SetupAnswers => {
+    const judge = (e: LivenessEvidence | undefined): Answer => (e ? answerOf(judgeSelfie(embedded ? withoutPack(e) : e)) : 'no face');
+    const alone = judge(ssd);
+    if (!fast) return { path: 'ssd', cascade: alone, ssd: alone };
+    const first = judgeSelfie(embedded ? withoutPack(fast.evidence) : fast.evidence);
+    if (!needsSsdRecheck(fast.analysis, first)) return { path: 'blazeface', cascade: answerOf(first), ssd: alone };
+    return { path: 'blazeface → ssd re-check', cascade: alone, ssd: alone };
+  };
+  return { withPack: setup(false), embedded: setup(true) };
 }
 
 function describeContext(c: ContextSignals): string {
@@ -128,14 +189,17 @@ async function collect(fps: number): Promise<ScoredSample[]> {
         const image = await loadSample(sample);
         let analysis;
         try {
-          analysis = await analyzer.analyze(image, BENCH_MIN_CONFIDENCE);
+          // The calibration is fitted on the SSD's boxes: checkLiveness re-checks with the SSD wherever the cascade's
+          // answer is uncertain (src/pipeline/check-liveness.ts ssdRecheck); cascadeAnswers below compares the two.
+          analysis = await analyzer.analyze(image, { minConfidence: BENCH_MIN_CONFIDENCE, ssdOnly: true });
         } catch {
-          out.push({ ...entry, acquired: false, models: null });
+          out.push({ ...entry, acquired: false, models: null, cascade: await cascadeAnswers(analyzer, estimator, image) });
           continue;
         }
         const evidence = await estimator.evidence(analysis);
         out.push({
           ...entry,
+          cascade: await cascadeAnswers(analyzer, estimator, image),
           acquired: analysis.faces.some((f) => f.score >= DETECTION_MIN_CONFIDENCE),
           models: evidence.models,
           geometry: evidence.framing,
@@ -413,6 +477,27 @@ export async function benchLiveness(): Promise<void> {
       console.log(`| ${set} | ${isLive ? 'bona fide' : 'attack'} | ${rows.length} | ${live(tightFits.withMinifasnet)} | ${live(tightFits.embedded)} |`);
     }
   }
+  // ---- the detector cascade: what checkLiveness answers through it and through the SSD alone
+  const compared = samples.filter((s) => s.cascade);
+  console.log(`\n## Detector cascade (issue #17): checkLiveness's answers through the cascade and through the SSD alone, production calibration (${compared.length} samples)\n`);
+  console.log('Cascade: BlazeFace decides alone where its rules allow (src/pipeline/analyze.ts); only a confident "live" stands on its analysis, every other answer is made from the SSD\'s (src/pipeline/check-liveness.ts needsSsdRecheck).\n');
+  console.log('| setup | path | samples | answers differing from the SSD alone | of those, an attack answered live or a bona fide not live |');
+  console.log('|---|---|---:|---:|---:|');
+  const differing: string[] = [];
+  for (const [name, key] of [
+    ['with the pack', 'withPack'],
+    ['embedded only', 'embedded'],
+  ] as const) {
+    for (const p of ['blazeface', 'blazeface → ssd re-check', 'ssd'] as const) {
+      const rows = compared.filter((s) => s.cascade![key].path === p);
+      const diff = rows.filter((s) => s.cascade![key].cascade !== s.cascade![key].ssd);
+      const worse = diff.filter((s) => s.cascade![key].cascade.startsWith(s.live ? 'not live' : 'live'));
+      for (const s of diff) differing.push(`${s.id} (${name}, ${s.live ? 'bona fide' : 'attack'}): cascade ${s.cascade![key].cascade}, SSD alone ${s.cascade![key].ssd}`);
+      console.log(`| ${name} | ${p} | ${rows.length} | ${diff.length} | ${worse.length} |`);
+    }
+  }
+  console.log(`\nDiffering answers (${differing.length}): ${differing.length ? `\n${differing.map((d) => `- ${d}`).join('\n')}` : 'none'}`);
+
   const flagged = samples.filter((s) => s.geometry?.tightCrop && s.framing === 'full-frame');
   console.log(`\nSamples labelled full-frame that the rule calls tight (${flagged.length}): ${flagged.map((s) => `${s.id} (${s.geometry!.contextRatio.toFixed(2)})`).join(', ') || 'none'}`);
   const loose = samples.filter((s) => s.models && s.geometry && !s.geometry.tightCrop && s.framing === 'tight-crop');

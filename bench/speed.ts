@@ -2,7 +2,7 @@
  * `npm run bench -- speed [--runs=N] [--warmup=N] [--concurrency=N] [--batch=N] [--provider=cpu|cuda] [--packs=DIR] [--out=DIR]`
  *
  * In-process speed of the checkLiveness pipeline (no HTTP), on real photos of different sizes:
- * 1. per stage: decode, detect (SSD MobileNetV1 + post-processing), landmarks (68 points + the aligned crop),
+ * 1. per stage: decode, detect (the detector cascade, src/pipeline/analyze.ts: BlazeFace, the SSD where its rules say), landmarks (68 points + the aligned crop),
  *    liveness (Human antispoof + liveness, MiniFASNet with --packs), quality (all 14 checks), age/gender,
  *    embed (face-api recogniser), each timed around the same stage functions the service calls;
  * 2. end to end: `createCheckLiveness` with all 14 checks, ageRange, gender and the cropped image;
@@ -21,10 +21,10 @@ import { FaceApiLandmarks68, FACE_LANDMARK_68_INPUT_SIZE } from '../src/inferenc
 import { FACE_RECOGNITION_INPUT_SIZE } from '../src/inference/faceapi-face-recognition.js';
 import { AGE_GENDER_INPUT_SIZE, alignedFaceBox } from '../src/inference/faceapi-age-gender.js';
 import { toFaceApiFaceInput, toFaceApiNetInput } from '../src/inference/faceapi-net-input.js';
-import { FaceApiSsdMobilenetv1, SSD_MOBILENETV1_INPUT_SIZE } from '../src/inference/faceapi-ssd-mobilenetv1.js';
+import { SSD_MOBILENETV1_INPUT_SIZE } from '../src/inference/faceapi-ssd-mobilenetv1.js';
 import { EXECUTION_PROVIDERS, type ExecutionProvider } from '../src/inference/session.js';
 import { AgeGenderEstimator } from '../src/pipeline/age-gender.js';
-import { alignFace, DETECTION_MIN_CONFIDENCE, pickPrimaryFace, rollFromLandmarks } from '../src/pipeline/analyze.js';
+import { alignFace, FaceAnalyzer, pickPrimaryFace, rollFromLandmarks } from '../src/pipeline/analyze.js';
 import { createCheckLiveness } from '../src/pipeline/check-liveness.js';
 import { dlibAlignedBox, FaceEmbedder } from '../src/pipeline/face-embedding.js';
 import { LivenessEstimator } from '../src/pipeline/liveness.js';
@@ -108,7 +108,7 @@ export async function benchSpeed(argv: readonly string[] = process.argv): Promis
   const packs = registry.packs.filter((p) => p.state === 'installed').map((p) => p.id);
   const images = SPEED_IMAGES.map(([label, file]) => ({ label, bytes: new Uint8Array(readFileSync(file)) }));
 
-  const detector = new FaceApiSsdMobilenetv1(registry.get('faceapi-ssd-mobilenetv1').session);
+  const analyzer = new FaceAnalyzer(registry);
   const landmarker = new FaceApiLandmarks68(registry.get('faceapi-face-landmark-68').session);
   const liveness = new LivenessEstimator(registry);
   const quality = createQualityChecker(registry);
@@ -126,13 +126,14 @@ export async function benchSpeed(argv: readonly string[] = process.argv): Promis
       return value;
     };
     const image = await timed('decode', () => decodeImage(bytes, { maxPixels: MAX_PIXELS }));
-    const faces = await timed('detect', () => detector.detect(image, { minConfidence: DETECTION_MIN_CONFIDENCE }));
+    // All 14 checks include multipleFaces: the cascade counts every face (countFaces), as checkLiveness does for it.
+    const { faces, detector } = await timed('detect', () => analyzer.detect(image, { countFaces: true }));
     const primary = pickPrimaryFace(faces);
     if (!primary) throw new Error('speed bench: no face detected in a bench image');
     const analysis = await timed('landmarks', async () => {
       const landmarks68 = await landmarker.detect(image, primary.box);
       const roll = rollFromLandmarks(landmarks68);
-      return { image, faces, primary, landmarks68, roll, alignedFace: alignFace(image, landmarks68, roll) } satisfies FaceAnalysis;
+      return { image, faces, detector, primary, landmarks68, roll, alignedFace: alignFace(image, landmarks68, roll) } satisfies FaceAnalysis;
     });
     await timed('liveness', () => liveness.verdict(analysis));
     await timed('quality', () => quality(analysis, QUALITY_CHECKS));

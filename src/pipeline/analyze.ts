@@ -9,8 +9,11 @@ import type { RgbImage } from '../imaging/image.js';
 import { rotatedSquareCrop } from '../imaging/warp.js';
 import { FaceApiLandmarks68 } from '../inference/faceapi-face-landmark-68.js';
 import { FaceApiSsdMobilenetv1 } from '../inference/faceapi-ssd-mobilenetv1.js';
+import { type BlazeFaceDetection, HumanBlazeFace } from '../inference/human-blazeface.js';
 import type { ModelRegistry } from '../inference/registry.js';
-import type { FaceAnalysis, FaceDetection, Point } from './types.js';
+import { faceFraming } from './liveness.js';
+import type { Box } from '../imaging/geometry.js';
+import type { FaceAnalysis, FaceDetection, FaceDetector, Point } from './types.js';
 
 /** Side of the aligned face crop, pixels (large enough for every per-face model we run: ≤ 224). */
 export const ALIGNED_FACE_SIZE = 256;
@@ -21,6 +24,117 @@ export const ALIGNED_FACE_SIZE = 256;
 export const ALIGNED_FACE_MARGIN = 1.6;
 /** Detector confidence for a face to count, 0–1: face-api's SsdMobilenetv1Options default minConfidence. */
 export const DETECTION_MIN_CONFIDENCE = 0.5;
+
+/**
+ * The detector cascade (issue #17): BlazeFace (≈ 4 ms at 256², models/manifest.json `human-blazeface`) first; the SSD
+ * (≈ 33 ms at 512²) only where BlazeFace's answer alone could differ from the SSD's in a way a caller sees. Each rule
+ * below has its reason; bench/RESULTS.md "Detector cascade" has the counts on every dev image set.
+ *
+ * BlazeFace decides alone only when it is sure: one face at ≥ CASCADE_MIN_SCORE and no other candidate at
+ * ≥ CASCADE_DOUBT_SCORE. On the dev sets every BlazeFace face in a full-frame photo of a person scores ≥ 0.9, while its
+ * candidates on things that are not faces (dlib_faces/dogs.jpg, the second boxes it puts on a face's parts in tight
+ * crops) stay ≤ 0.7: a score between the two is exactly where the two detectors disagree, so the SSD decides there.
+ */
+export const CASCADE_MIN_SCORE = 0.75;
+/**
+ * A second BlazeFace candidate at this score or above (under MediaPipe's 0.5 acceptance) sends the image to the SSD:
+ * group photos, a face on an ID card or a screen beside the applicant, a passer-by. 0.3 is the lowest score Human's
+ * BlazeFace configuration still reports (human src/config.ts face.detector.minConfidence 0.2 rounds its weak boxes
+ * away; 0.3 keeps the weak second faces of the dev group photos, ulfd_masked and dlib_faces, above it).
+ */
+export const CASCADE_DOUBT_SCORE = 0.3;
+/**
+ * Faces smaller than this fraction of the image's longer side go to the SSD: at 256² BlazeFace sees such a face at
+ * < 26 px, where its recall falls (ulfd_masked/img8.jpeg: 15 of the SSD's 65 faces at 12–15 px), while the SSD sees
+ * the image at 512², twice the resolution (small faces: ID cards held up, people far from the camera).
+ */
+export const CASCADE_MIN_FACE_SIDE = 0.1;
+/**
+ * When the caller needs every face (the multipleFaces check counts faces ≥ 0.3 × the primary's side:
+ * quality/multiple-faces.ts MIN_RELATIVE_FACE_SIDE), BlazeFace must be able to see a face that small too: the primary
+ * face must be ≥ CASCADE_MIN_FACE_SIDE / 0.3 ≈ 0.33 of the longer side (a close selfie), else the SSD counts them.
+ */
+export const CASCADE_COUNT_FACE_SIDE = CASCADE_MIN_FACE_SIDE / 0.3;
+/*
+ * A tight face crop (the face fills the picture: liveness.ts TIGHT_CROP_CONTEXT_RATIO) goes to the SSD too. BlazeFace
+ * finds faces in such crops where the SSD, which needs context around a face, does not (bench cascade: 24 of the 45
+ * liveness/tranvanluyt crops, 4 of bbt_faceapi's), and the liveness models cannot judge them: in the accuracy bench 8 of
+ * the 10 replayed tranvanluyt crops BlazeFace finds would be answered live (low confidence) where the service answers
+ * 422 today. What the service answers for a tight crop stays what was measured with the SSD.
+ */
+
+/**
+ * BlazeFace box → a first guess of the box the SSD would draw, for the landmark net's crop (ssdLikeBox). BlazeFace's
+ * boxes are square and tight around eyes to mouth; the SSD's are taller (forehead to chin). Medians over the 170 faces
+ * both detectors found (IoU > 0.3) with the BlazeFace face ≥ CASCADE_MIN_FACE_SIDE of the longer side (where the
+ * cascade uses it), in units of the BlazeFace box side (`npm run bench -- cascade` prints them): the SSD box's centre is
+ * 0.023 left and 0.072 above BlazeFace's, it is 0.906 as wide and 1.156 as tall. The mapped box's median IoU with the
+ * SSD's own is only 0.79: the final box comes from the landmarks (LANDMARKS_TO_SSD_BOX).
+ */
+export const BLAZEFACE_TO_SSD_BOX = Object.freeze({ dx: -0.023, dy: -0.072, width: 0.906, height: 1.156 });
+
+/** BLAZEFACE_TO_SSD_BOX applied to one BlazeFace box (pixels). */
+export function ssdLikeBox(box: Box): Box {
+  const side = box.width;
+  const m = BLAZEFACE_TO_SSD_BOX;
+  const cx = box.x + box.width / 2 + m.dx * side;
+  const cy = box.y + box.height / 2 + m.dy * side;
+  const width = side * m.width;
+  const height = side * m.height;
+  return { x: cx - width / 2, y: cy - height / 2, width, height };
+}
+
+/**
+ * The SSD's box from the 68 landmarks' extent (x₀…x₁ × y₀…y₁, width w, height h): its edges are x₀ + 0.008 w,
+ * y₀ − 0.278 h (the forehead above the brows, which the 68 points stop at), x₁ − 0.009 w, y₁ + 0.018 h (medians over the
+ * 93 dev faces the cascade gives to BlazeFace, landmarks from the SSD's box; `npm run bench -- cascade` prints them).
+ * The later stages were calibrated on SSD boxes (the MiniFASNet and Human crops, the framing ratio, the context
+ * signals): this box has a median IoU of 0.85 with the SSD's own (leave-one-out), against 0.79 for ssdLikeBox.
+ */
+export const LANDMARKS_TO_SSD_BOX = Object.freeze({ left: 0.008, top: -0.278, right: -0.009, bottom: 0.018 });
+
+/** LANDMARKS_TO_SSD_BOX applied to 68 landmarks (pixels). */
+export function boxFromLandmarks(landmarks: readonly Point[]): Box {
+  let [x0, y0, x1, y1] = [Infinity, Infinity, -Infinity, -Infinity];
+  for (const p of landmarks) {
+    x0 = Math.min(x0, p.x);
+    y0 = Math.min(y0, p.y);
+    x1 = Math.max(x1, p.x);
+    y1 = Math.max(y1, p.y);
+  }
+  const [w, h] = [x1 - x0, y1 - y0];
+  const m = LANDMARKS_TO_SSD_BOX;
+  const left = x0 + m.left * w;
+  const top = y0 + m.top * h;
+  return { x: left, y: top, width: x1 + m.right * w - left, height: y1 + m.bottom * h - top };
+}
+
+/**
+ * The faces BlazeFace alone may answer with, or undefined when the SSD must run (the rules above).
+ * `countFaces`: the caller needs every face counted (multipleFaces).
+ */
+export function blazeFaceVerdict(detections: readonly BlazeFaceDetection[], imageWidth: number, imageHeight: number, countFaces: boolean): FaceDetection[] | undefined {
+  const [best, ...others] = detections;
+  if (!best || best.score < CASCADE_MIN_SCORE) return undefined;
+  if (others.some((d) => d.score >= CASCADE_DOUBT_SCORE)) return undefined;
+  const side = Math.max(best.box.width, best.box.height) / Math.max(imageWidth, imageHeight);
+  if (side < (countFaces ? CASCADE_COUNT_FACE_SIDE : CASCADE_MIN_FACE_SIDE)) return undefined;
+  const box = ssdLikeBox(best.box);
+  if (faceFraming(imageWidth, imageHeight, box).tightCrop) return undefined;
+  return [{ box, score: best.score }];
+}
+
+export interface AnalyzeOptions {
+  /** Detector confidence (0–1) for the SSD; default DETECTION_MIN_CONFIDENCE (verifyVideo's frames use a lower one). */
+  minConfidence?: number;
+  /** The caller needs every face in the image (the multipleFaces check), not only the primary one. Default false. */
+  countFaces?: boolean;
+  /**
+   * The SSD alone, as before the cascade (face-api's `detectAllFaces` with SsdMobilenetv1Options): for the parity
+   * tests against face-api and the cascade bench's comparison. Default false.
+   */
+  ssdOnly?: boolean;
+}
 
 const mean = (points: Point[]): Point => ({
   x: points.reduce((s, p) => s + p.x, 0) / points.length,
@@ -62,27 +176,40 @@ export function alignFace(image: RgbImage, landmarks: Point[], roll: number, siz
 
 export class FaceAnalyzer {
   private readonly detector: FaceApiSsdMobilenetv1;
+  private readonly fastDetector: HumanBlazeFace;
   private readonly landmarks: FaceApiLandmarks68;
 
   constructor(registry: ModelRegistry) {
     this.detector = new FaceApiSsdMobilenetv1(registry.get('faceapi-ssd-mobilenetv1').runner);
+    this.fastDetector = new HumanBlazeFace(registry.get('human-blazeface').runner);
     this.landmarks = new FaceApiLandmarks68(registry.get('faceapi-face-landmark-68').runner);
   }
 
   /**
-   * Analyses the primary face of `image`; throws NO_FACE_DETECTED when the detector finds none.
-   * `minConfidence` (0–1) overrides DETECTION_MIN_CONFIDENCE (verifyVideo's frames use a lower one).
+   * The faces in `image` by the cascade (BlazeFace, then the SSD where BlazeFace's rules send it), and which decided.
+   * When BlazeFace decided, its one face's box is the SSD-like box from its landmarks (boxFromLandmarks), and
+   * `landmarks68` are the landmarks from that box, as the SSD path would compute them.
    */
-  async analyze(image: RgbImage, minConfidence = DETECTION_MIN_CONFIDENCE): Promise<FaceAnalysis> {
-    const faces = await this.detector.detect(image, { minConfidence });
+  async detect(image: RgbImage, options: AnalyzeOptions = {}): Promise<{ faces: FaceDetection[]; detector: FaceDetector; landmarks68?: Point[] }> {
+    const fast = options.ssdOnly ? undefined : blazeFaceVerdict(await this.fastDetector.detect(image, { minConfidence: CASCADE_DOUBT_SCORE }), image.width, image.height, options.countFaces ?? false);
+    if (!fast) return { faces: await this.detector.detect(image, { minConfidence: options.minConfidence ?? DETECTION_MIN_CONFIDENCE }), detector: 'ssd' };
+    const face = fast[0]!;
+    const box = boxFromLandmarks(await this.landmarks.detect(image, face.box));
+    return { faces: [{ box, score: face.score }], detector: 'blazeface', landmarks68: await this.landmarks.detect(image, box) };
+  }
+
+  /** Analyses the primary face of `image`; throws NO_FACE_DETECTED when the detector finds none. */
+  async analyze(image: RgbImage, options: AnalyzeOptions = {}): Promise<FaceAnalysis> {
+    const detected = await this.detect(image, options);
+    const { faces, detector } = detected;
     const primary = pickPrimaryFace(faces);
     if (!primary) throw new AppError('NO_FACE_DETECTED', 'no face detected in the image');
-    const landmarks68 = await this.landmarks.detect(image, primary.box);
+    const landmarks68 = detected.landmarks68 ?? (await this.landmarks.detect(image, primary.box));
     const roll = rollFromLandmarks(landmarks68);
     // The aligned crop (a rotated resample, ≈ 3.5 ms on 2 cores) is made on first use: the quality checks, age/gender,
     // the cropped image and face match read it; a liveness-only checkLiveness never does.
     let aligned: FaceAnalysis['alignedFace'] | undefined;
-    const analysis = { image, faces, primary, landmarks68, roll } as FaceAnalysis;
+    const analysis = { image, faces, detector, primary, landmarks68, roll } as FaceAnalysis;
     Object.defineProperty(analysis, 'alignedFace', { enumerable: true, get: () => (aligned ??= alignFace(image, landmarks68, roll)) });
     return analysis;
   }

@@ -136,12 +136,17 @@ export interface FaceDetection {
   score: number;
 }
 
+/** Which detector found `faces` (pipeline/analyze.ts cascade): BlazeFace alone, or the SSD. */
+export type FaceDetector = 'blazeface' | 'ssd';
+
 /** Everything the per-face stages need, computed once per request by pipeline/analyze.ts. */
 export interface FaceAnalysis {
   /** The decoded image, EXIF rotation applied, RGB. */
   image: RgbImage;
   /** All faces the detector kept, best score first. */
   faces: FaceDetection[];
+  /** The detector whose answer `faces` is (the cascade's choice). */
+  detector: FaceDetector;
   /** The face the request is about (the largest). */
   primary: FaceDetection;
   /** face-api 68-point landmarks (iBUG 300-W order) of the primary face, image pixels. */

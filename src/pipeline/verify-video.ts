@@ -112,7 +112,7 @@ export function createVerifyVideo(registry: ModelRegistry, options: VerifyVideoO
   async function observe(timeSeconds: number, image: RgbImage): Promise<FrameDetail> {
     let analysis: FaceAnalysis;
     try {
-      analysis = await analyzer.analyze(image, VIDEO_DETECTION_MIN_CONFIDENCE);
+      analysis = await analyzer.analyze(image, { minConfidence: VIDEO_DETECTION_MIN_CONFIDENCE });
     } catch (error) {
       if (error instanceof AppError && error.code === 'NO_FACE_DETECTED') return { timeSeconds };
       throw error;

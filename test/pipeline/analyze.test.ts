@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeImage } from '../../src/imaging/decode.js';
-import { FaceAnalyzer, eyeCentres } from '../../src/pipeline/analyze.js';
+import { CASCADE_MIN_SCORE, CASCADE_COUNT_FACE_SIDE, FaceAnalyzer, blazeFaceVerdict, eyeCentres } from '../../src/pipeline/analyze.js';
+import { iou } from '../../src/imaging/geometry.js';
 import { ModelRegistry } from '../../src/inference/registry.js';
 import { DEFAULT_SESSION_OPTIONS } from '../../src/inference/session.js';
 import { faceApi, faceApiSamples, readRgb, repoRoot, sharedData, tfWasm } from '../helpers/reference.js';
@@ -32,7 +33,8 @@ describe('FaceAnalyzer on real photos', () => {
       const reference = await api.detectAllFaces(tensor, new api.SsdMobilenetv1Options()).withFaceLandmarks();
       tensor.dispose();
       const largest = reference.reduce((a: any, b: any) => (b.detection.box.area > a.detection.box.area ? b : a));
-      const ours = await analyzer.analyze(image);
+      // The SSD path of the cascade is face-api's detectAllFaces: compared with it alone.
+      const ours = await analyzer.analyze(image, { ssdOnly: true });
       expect(ours.faces.length).toBe(reference.length);
       const box = largest.detection.box as { x: number; y: number };
       const [fx, fy] = [box.x - Math.floor(Math.max(box.x, 0)), box.y - Math.floor(Math.max(box.y, 0))];
@@ -67,5 +69,78 @@ describe('FaceAnalyzer on real photos', () => {
   it.each(['attributes/faceapi/white.png', 'attributes/inspireface/crop_no_face.png'])('reports NO_FACE_DETECTED on %s (labelled no face)', async (file) => {
     const image = await decodeImage(readFileSync(sharedData(file)), LIMITS);
     await expect(analyzer.analyze(image)).rejects.toMatchObject({ code: 'NO_FACE_DETECTED', status: 422 });
+  });
+});
+
+describe('detector cascade (BlazeFace first, the SSD where its rules say)', () => {
+  let registry: ModelRegistry;
+  let analyzer: FaceAnalyzer;
+  beforeAll(async () => {
+    registry = await ModelRegistry.load(path.join(repoRoot, 'models'), DEFAULT_SESSION_OPTIONS);
+    analyzer = new FaceAnalyzer(registry);
+  });
+  afterAll(async () => registry?.dispose());
+  const decode = async (file: string) => decodeImage(readFileSync(sharedData(file)), LIMITS);
+
+  it('answers a one-face photo with BlazeFace alone, its box mapped onto the SSD\'s and the same landmarks', async () => {
+    const image = await decode('attributes/face_recognition_ageitgey/obama-480p.jpg');
+    const fast = await analyzer.analyze(image);
+    const ssd = await analyzer.analyze(image, { ssdOnly: true });
+    expect(fast.detector).toBe('blazeface');
+    expect(ssd.detector).toBe('ssd');
+    expect(fast.faces).toHaveLength(1);
+    expect(iou(fast.primary.box, ssd.primary.box)).toBeGreaterThan(0.7);
+    // The 68 landmarks come from a crop of a slightly different box: the eyes stay within 3 % of the face's width.
+    const [a, b] = [eyeCentres(fast.landmarks68), eyeCentres(ssd.landmarks68)];
+    const tolerance = 0.03 * ssd.primary.box.width;
+    for (const side of ['left', 'right'] as const) {
+      expect(Math.hypot(a[side].x - b[side].x, a[side].y - b[side].y)).toBeLessThan(tolerance);
+    }
+  });
+
+  it('sends a group photo to the SSD, which counts both faces', async () => {
+    const image = await decode('attributes/face_recognition_ageitgey/obama_and_biden.jpg');
+    const { faces, detector } = await analyzer.detect(image);
+    expect(detector).toBe('ssd');
+    expect(faces.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('counts faces with the SSD when the face is too small for BlazeFace to see a counted second face', async () => {
+    // obama-480p: the face is 0.14 of the longer side, under CASCADE_COUNT_FACE_SIDE (≈ 0.33).
+    const image = await decode('attributes/face_recognition_ageitgey/obama-480p.jpg');
+    expect((await analyzer.detect(image, { countFaces: true })).detector).toBe('ssd');
+    // silent_face image_F2: the face is 0.39 of the longer side, so BlazeFace counts alone.
+    expect((await analyzer.detect(await decode('liveness/silent_face/spoof/image_F2.jpg'), { countFaces: true })).detector).toBe('blazeface');
+  });
+
+  it('leaves a tight face crop to the SSD, which answers it as before the cascade', async () => {
+    // BlazeFace finds this crop's face (the SSD does not: no context around it); the liveness models cannot judge such
+    // crops, so the service keeps the SSD's answer (422) rather than a guess.
+    const image = await decode('liveness/tranvanluyt/live/real.mp475.png');
+    const { detector } = await analyzer.detect(image);
+    expect(detector).toBe('ssd');
+    await expect(analyzer.analyze(image)).rejects.toMatchObject({ code: 'NO_FACE_DETECTED' });
+  });
+});
+
+describe('blazeFaceVerdict (the cascade\'s rules)', () => {
+  const face = (score: number, side: number) => ({ box: { x: 100, y: 100, width: side, height: side }, score, keypoints: [] });
+  it('lets BlazeFace answer alone for one confident, large face', () => {
+    const verdict = blazeFaceVerdict([face(0.9, 200)], 1000, 800, false);
+    expect(verdict).toHaveLength(1);
+    expect(verdict![0]!.score).toBe(0.9);
+    // The SSD-like box: narrower, taller, higher.
+    expect(verdict![0]!.box.width).toBeLessThan(200);
+    expect(verdict![0]!.box.height).toBeGreaterThan(200);
+  });
+  it('sends doubtful, crowded and small cases to the SSD', () => {
+    expect(blazeFaceVerdict([], 1000, 800, false)).toBeUndefined();
+    expect(blazeFaceVerdict([face(CASCADE_MIN_SCORE - 0.01, 200)], 1000, 800, false)).toBeUndefined();
+    expect(blazeFaceVerdict([face(0.9, 200), face(0.35, 50)], 1000, 800, false)).toBeUndefined();
+    expect(blazeFaceVerdict([face(0.9, 99)], 1000, 800, false)).toBeUndefined();
+    expect(blazeFaceVerdict([face(0.9, 200)], 1000, 800, true)).toBeUndefined();
+    expect(blazeFaceVerdict([face(0.9, Math.ceil(CASCADE_COUNT_FACE_SIDE * 1000))], 1000, 800, true)).toHaveLength(1);
+    // A face filling the picture (tight crop).
+    expect(blazeFaceVerdict([face(0.9, 700)], 800, 800, false)).toBeUndefined();
   });
 });

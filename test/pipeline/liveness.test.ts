@@ -21,6 +21,7 @@ import { readPacks } from '../../src/inference/packs.js';
 import { ModelRegistry } from '../../src/inference/registry.js';
 import { DEFAULT_SESSION_OPTIONS } from '../../src/inference/session.js';
 import { FaceAnalyzer } from '../../src/pipeline/analyze.js';
+import { assessSelfie } from '../../src/pipeline/check-liveness.js';
 import { LIVENESS_CALIBRATION, SELFIE_LIVENESS_CALIBRATION } from '../../src/pipeline/liveness-calibration.js';
 import { LivenessEstimator, fuseScores, livenessVerdict } from '../../src/pipeline/liveness.js';
 import { repoRoot, sharedData } from '../helpers/reference.js';
@@ -168,7 +169,8 @@ describe.each([
   const models = useLivenessSetup(withPack);
 
   it.each(Object.entries(expected))('%s → %j', async (file, want) => {
-    const verdict = await models.estimator.assess(await models.analyzer.analyze(await decode(file)));
+    // As checkLiveness answers: the detector cascade, with the SSD's analysis wherever BlazeFace's is not a confident pass.
+    const { liveFace: verdict } = await assessSelfie(models.analyzer, models.estimator, await decode(file), { countFaces: false });
     console.log(`${file}: ${JSON.stringify(verdict)}`);
     expect({ value: verdict.value, confidence: verdict.confidence }).toEqual({ value: want.value, confidence: want.confidence });
     if ('attackType' in want) expect(verdict.attackType).toBe(want.attackType);
@@ -182,9 +184,22 @@ describe.each([
     expect(verdict.value).toBe(verdict.score >= model.threshold);
   });
 
+  it('passes a bona fide selfie on BlazeFace\'s analysis alone, and answers every other case from the SSD\'s', async () => {
+    const pass = await assessSelfie(models.analyzer, models.estimator, await decode('identity/face_recognition_ageitgey/obama/obama.jpg'), { countFaces: false });
+    const attack = await assessSelfie(models.analyzer, models.estimator, await decode('liveness/mdoru/spoof/spoofFace.jpg'), { countFaces: false });
+    // obama: BlazeFace decides and the answer is a confident pass with the pack; without it, live answers are uncertain
+    // (the embedded calibration), so the SSD answers.
+    expect(pass.analysis.detector).toBe(withPack ? 'blazeface' : 'ssd');
+    expect(pass.liveFace).toMatchObject({ value: true, confidence: withPack ? 'high' : 'low' });
+    // The phone attack: BlazeFace finds the face, but a not-live answer is always the SSD's (attack type included).
+    expect((await models.analyzer.detect(await decode('liveness/mdoru/spoof/spoofFace.jpg'))).detector).toBe('blazeface');
+    expect(attack.analysis.detector).toBe('ssd');
+    expect(attack.liveFace.value).toBe(false);
+  });
+
   it('answers a tight face crop (a tranvanluyt crop that fills the picture) with low confidence and says why', async () => {
     // The crop is blurry: SSD finds it only below the production confidence, as the bench does (0.1).
-    const analysis = await models.analyzer.analyze(await decode('liveness/tranvanluyt/live/real.mp40.png'), 0.1);
+    const analysis = await models.analyzer.analyze(await decode('liveness/tranvanluyt/live/real.mp40.png'), { minConfidence: 0.1 });
     const verdict = await models.estimator.assess(analysis);
     expect(verdict.confidence).toBe('low');
     expect(verdict.limitations).toEqual([...(withPack ? [] : ['antiSpoofingPackMissing']), 'tightFaceCrop']);
