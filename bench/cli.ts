@@ -67,11 +67,20 @@ async function benchModels(): Promise<void> {
   const image = option('image', path.join(packageDir('@vladmandic/face-api'), 'demo', 'sample1.jpg'));
   const batches = option('batches', '1').split(',').map(Number);
   if (batches.some((b) => !Number.isInteger(b) || b < 1)) throw new Error(`--batches: expected positive integers, got ${option('batches', '1')}`);
+  const loadStart = performance.now();
   const registry = await loadBenchRegistry({ provider, intraOpThreads: threads });
+  const loadMs = performance.now() - loadStart;
+  const warmStart = performance.now();
+  await registry.warmUp();
+  const warmMs = performance.now() - warmStart;
+  // On another provider, the same inputs also run on the CPU: cuDNN may pick other convolution algorithms, so the
+  // outputs are compared (largest |difference| over every output value, in the output's own units).
+  const reference = provider === 'cpu' ? undefined : await loadBenchRegistry({ provider: 'cpu', intraOpThreads: threads });
   const cpus = os.cpus();
   console.log(`# models bench: ${new Date().toISOString()}`);
   console.log(`machine: ${cpus.length} cores, ${cpus[0]?.model ?? 'unknown CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB; node ${process.versions.node}; onnxruntime-node ${ortVersion()} (${provider}, intra-op threads ${threads || 'ORT default'})`);
   console.log(
+    `first call: sessions created in ${(loadMs / 1000).toFixed(1)} s, every model's first run (registry.warmUp) ${(warmMs / 1000).toFixed(1)} s\n` +
     `command: npm run bench -- models --runs=${runs} --warmup=${warmup}${threads ? ` --threads=${threads}` : ''}${provider !== 'cpu' ? ` --provider=${provider}` : ''}${batches.length > 1 || batches[0] !== 1 ? ` --batches=${batches.join(',')}` : ''}; input: ${path.basename(image)}\n`,
   );
   const time = async (run: () => Promise<unknown>) => {
@@ -85,8 +94,8 @@ async function benchModels(): Promise<void> {
     return { sorted: [...times].sort((x, y) => x - y), mean: times.reduce((s, t) => s + t, 0) / times.length };
   };
   const batchedRows: string[] = [];
-  console.log('| model | task | input | mean ms | p50 ms | p95 ms | nodes per provider (first run) | ops off the provider asked for |');
-  console.log('|---|---|---|---:|---:|---:|---|---|');
+  console.log(`| model | task | input | mean ms | p50 ms | p95 ms | nodes per provider (first run) | ops off the provider asked for |${reference ? ' max abs diff vs CPU |' : ''}`);
+  console.log(`|---|---|---|---:|---:|---:|---|---|${reference ? '---:|' : ''}`);
   for (const { entry, session } of registry.list()) {
     const feeds: Record<string, Tensor> = {};
     for (const spec of entry.inputs) feeds[spec.name] = await inputFromImage(image, spec);
@@ -94,8 +103,18 @@ async function benchModels(): Promise<void> {
     const dims = Object.values(feeds).map((f) => f.dims.join('×')).join(', ');
     const placed = session.placement;
     const nodes = placed ? Object.entries(placed.nodes).map(([p, n]) => `${p.replace('ExecutionProvider', '')} ${n}`).join(', ') : `not measured (${session.placementProblem ?? 'no run'})`;
+    let parity = '';
+    if (reference) {
+      const [ours, cpu] = [await session.run(feeds), await reference.get(entry.id).session.run(feeds)];
+      let worst = 0;
+      for (const [name, tensor] of Object.entries(ours)) {
+        const other = cpu[name]!.data;
+        for (let i = 0; i < tensor.data.length; i++) worst = Math.max(worst, Math.abs(tensor.data[i]! - other[i]!));
+      }
+      parity = ` ${worst.toExponential(1)} |`;
+    }
     console.log(
-      `| ${entry.id} | ${entry.task} | ${dims} | ${mean.toFixed(2)} | ${percentile(sorted, 50).toFixed(2)} | ${percentile(sorted, 95).toFixed(2)} | ${nodes} | ${placed?.otherProviderOps.join(', ') || '—'} |`,
+      `| ${entry.id} | ${entry.task} | ${dims} | ${mean.toFixed(2)} | ${percentile(sorted, 50).toFixed(2)} | ${percentile(sorted, 95).toFixed(2)} | ${nodes} | ${placed?.otherProviderOps.join(', ') || '—'} |${parity}`,
     );
     const batchable = acceptsBatch(session);
     for (const b of batches.length > 1 || batches[0] !== 1 ? batches : []) {
@@ -125,6 +144,7 @@ async function benchModels(): Promise<void> {
     for (const row of batchedRows) console.log(row);
   }
   await registry.dispose();
+  await reference?.dispose();
 }
 
 const commands: Record<string, () => Promise<void>> = {
@@ -134,6 +154,7 @@ const commands: Record<string, () => Promise<void>> = {
   'check-liveness': benchCheckLiveness,
   match: async () => (await import('./match.js')).benchMatch(),
   'face-search': async () => (await import('./face-search.js')).benchFaceSearch(),
+  cascade: async () => (await import('./cascade.js')).benchCascade(),
   'verify-video': async () => (await import('./verify-video.js')).benchVerifyVideo(),
   accuracy: async () => (await import('./accuracy.js')).benchAccuracy(),
   speed: async () => void (await (await import('./speed.js')).benchSpeed()),

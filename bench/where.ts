@@ -88,8 +88,10 @@ export async function benchWhere(argv: readonly string[] = process.argv): Promis
   for (const thread of threads) {
     for (const maxBatch of batches) {
       const host = thread === 'worker' ? await InferenceThread.start() : undefined;
+      const started = performance.now();
       const registry = await ModelRegistry.load(path.join(repoRoot, 'models'), sessionOptions, undefined, { maxBatch, maxDelayMs: 0 }, host);
       await registry.warmUp();
+      process.stderr.write(`${thread} batch ${maxBatch}: models loaded and warmed up (registry.warmUp, as at start-up) in ${fmt((performance.now() - started) / 1000, 1)} s\n`);
       const check = createCheckLiveness(registry, { maxPixels: MAX_PIXELS });
       for (const image of images) await check(image, EVERYTHING); // warm-up: JIT, ORT allocations
       setups.set(`${thread}/${maxBatch}`, { registry, thread: host, check });

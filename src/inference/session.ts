@@ -7,7 +7,7 @@
  */
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { constants as osConstants, tmpdir } from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { AppError } from '../errors.js';
@@ -166,6 +166,23 @@ export function assertCudaProviderPresent(dir: string = ortBinaryDirectory()): v
   }
 }
 
+/**
+ * Why the CUDA provider library cannot be loaded, in the dynamic loader's words (which name the missing dependency,
+ * e.g. "libcublasLt.so.13: cannot open shared object file"), or undefined when it loads. ORT 1.29's exception says only
+ * "Failed to load shared library" and writes the loader's message to stderr (provider_bridge_ort.cc), so a caller would
+ * not learn which library is missing; loading it again here recovers the message. Called only after ORT failed.
+ */
+export function cudaProviderLoadProblem(dir: string = ortBinaryDirectory()): string | undefined {
+  try {
+    process.dlopen({ exports: {} } as NodeJS.Module, path.join(dir, 'libonnxruntime_providers_cuda.so'), osConstants.dlopen.RTLD_LAZY);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    // The library and everything it needs loaded; it is just not a Node addon.
+    return /self-register|napi_register_module|init function/i.test(message) ? undefined : message;
+  }
+  return undefined;
+}
+
 function sessionCreateOptions(options: SessionOptions, profilePrefix: string | undefined): ort.InferenceSession.SessionOptions {
   const executionProviders: ort.InferenceSession.ExecutionProviderConfig[] =
     options.executionProvider === 'cuda' ? [{ name: 'cuda', deviceId: options.cudaDeviceId }] : ['cpu'];
@@ -237,8 +254,10 @@ export class ModelSession {
         typeof model === 'string' ? await ort.InferenceSession.create(model, createOptions) : await ort.InferenceSession.create(model, createOptions);
     } catch (error) {
       if (profileDir) rmSync(profileDir, { recursive: true, force: true });
-      const message = error instanceof Error ? error.message : String(error);
+      let message = error instanceof Error ? error.message : String(error);
       const code = options.executionProvider === 'cuda' && /cuda|provider|\.so/i.test(message) ? 'EXECUTION_PROVIDER_UNAVAILABLE' : 'MODEL_INVALID';
+      const loader = code === 'EXECUTION_PROVIDER_UNAVAILABLE' && /failed to load shared library/i.test(message) ? cudaProviderLoadProblem() : undefined;
+      if (loader) message += ` (the dynamic loader: ${loader})`;
       throw new AppError(code, `model ${label}: ONNX Runtime could not load it with the ${options.executionProvider} provider: ${message}`, { cause: error });
     }
     return new ModelSession(label, session, options.executionProvider, describeMetadata(session.inputMetadata), describeMetadata(session.outputMetadata), profileDir);
