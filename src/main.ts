@@ -52,6 +52,14 @@ async function main(): Promise<void> {
       (missing.length > 0 ? ` (optional packs not installed: ${missing.join(', ')}; see \`npm run models:fetch\`)` : ''),
   );
 
+  if (registry.executionProvider === 'cuda' && config.batching.maxBatch > 1) {
+    // Measured on an H200 (docs/gpu.md "GPU run, 2026-11-30"): with batching on, 8 requests in flight ran at 0.3–0.4
+    // checkLiveness/s against 15–18 without it. The cause is not found yet; the operator must hear it at start.
+    console.warn(
+      `BATCH_MAX_SIZE=${config.batching.maxBatch} on CUDA: dynamic batching was measured far slower than no batching on a GPU (docs/gpu.md, "Known problem"); set BATCH_MAX_SIZE=1 unless your own measurement says otherwise`,
+    );
+  }
+
   // Said at every start: an install that could not fetch the anti-spoofing pack still serves, but must not pass unnoticed.
   const setup = livenessSetup(registry);
   (setup.antiSpoofingPack === 'installed' ? console.log : console.warn)(setup.summary);

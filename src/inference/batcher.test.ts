@@ -3,7 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { faceApiSamples, maxAbsDiff, readRgb } from '../../test/helpers/reference.js';
-import { acceptsBatch, type BatchableSession, concatBatch, DynamicBatcher, paddedBatchSizes } from './batcher.js';
+import { acceptsBatch, type BatchableSession, concatBatch, DynamicBatcher } from './batcher.js';
 import { FACE_RECOGNITION_INPUT_SIZE } from './faceapi-face-recognition.js';
 import { toFaceApiFaceInput } from './faceapi-net-input.js';
 import { ModelSession, type Tensor } from './session.js';
@@ -118,24 +118,6 @@ describe('DynamicBatcher on faceapi-face-recognition (CPU)', () => {
     expect(maxAbsDiff(results[2]!.embedding!.data.subarray(128), expected[1]!)).toBeLessThanOrEqual(1e-5);
     expect(maxAbsDiff(results[3]!.embedding!.data, expected[2]!)).toBeLessThanOrEqual(1e-5);
     expect(maxAbsDiff(results[4]!.embedding!.data, expected[3]!)).toBeLessThanOrEqual(1e-5);
-  });
-
-  it('padToPowerOfTwo (CUDA): pads 3 items to a batch of 4 zero-filled rows and hands each item only its own outputs', async () => {
-    const spied = spy(session);
-    const batcher = new DynamicBatcher(spied, { maxBatch: 8, maxDelayMs: 50, padToPowerOfTwo: true });
-    const results = await Promise.all(items.slice(0, 3).map((feed) => batcher.run({ input: feed })));
-    expect(spied.batches).toEqual([4]);
-    results.forEach((out, i) => {
-      const descriptor = Object.values(out)[0]!;
-      expect(descriptor.dims[0]).toBe(1);
-      expect(maxAbsDiff(descriptor.data, expected[i]!)).toBeLessThanOrEqual(1e-5);
-    });
-  });
-
-  it('paddedBatchSizes: powers of two below maxBatch, then maxBatch', () => {
-    expect(paddedBatchSizes(1)).toEqual([1]);
-    expect(paddedBatchSizes(8)).toEqual([1, 2, 4, 8]);
-    expect(paddedBatchSizes(24)).toEqual([1, 2, 4, 8, 16, 24]);
   });
 
   it('maxBatch 1 passes every run straight through', async () => {

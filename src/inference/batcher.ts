@@ -29,22 +29,6 @@ export interface BatcherOptions {
   maxBatch: number;
   /** Longest wait for more items after the first one queued while the model is idle, milliseconds; 0 = go at once. */
   maxDelayMs: number;
-  /**
-   * Pad every batch with zero rows up to the next of paddedBatchSizes(maxBatch), so that the model only ever sees those
-   * few batch sizes. The registry turns it on for CUDA: there every new input shape makes cuDNN benchmark its
-   * convolution algorithms again (ORT's default `cudnn_conv_algo_search` EXHAUSTIVE, which onnxruntime-node 1.29 offers
-   * no option to change: its binding reads only `deviceId` for CUDA), and with batches of every size from 1 to
-   * maxBatch the service spent minutes benchmarking under load (bench/RESULTS.md "GPU run"). Default false.
-   */
-  padToPowerOfTwo?: boolean;
-}
-
-/** The batch sizes a padding batcher runs: the powers of two below maxBatch, then maxBatch (1, 2, 4, …, maxBatch). */
-export function paddedBatchSizes(maxBatch: number): number[] {
-  const sizes: number[] = [];
-  for (let size = 1; size < maxBatch; size *= 2) sizes.push(size);
-  sizes.push(maxBatch);
-  return sizes;
 }
 
 /** Counters since start-up, for /health and the bench. */
@@ -257,18 +241,13 @@ export class DynamicBatcher implements ModelRunner {
     let settle: () => void;
     try {
       const names = Object.keys(items[0]!.feeds);
-      const rows = items.map((i) => i.rows);
-      const total = rows.reduce((a, b) => a + b, 0);
-      const padded = this.options.padToPowerOfTwo ? paddedBatchSizes(this.options.maxBatch).find((size) => size >= total) ?? total : total;
-      const zeros = (t: Tensor): Tensor[] => (padded > total ? [{ data: new Float32Array((t.data.length / t.dims[0]!) * (padded - total)), dims: [padded - total, ...t.dims.slice(1)] }] : []);
-      const feeds = Object.fromEntries(names.map((name) => [name, concatBatch([...items.map((i) => i.feeds[name]!), ...zeros(items[0]!.feeds[name]!)])]));
+      const feeds = Object.fromEntries(names.map((name) => [name, concatBatch(items.map((i) => i.feeds[name]!))]));
       const outputs = await this.session.run(feeds, items[0]!.outputNames);
-      if (items.length === 1 && padded === total) {
+      if (items.length === 1) {
         settle = () => items[0]!.resolve(outputs);
       } else {
-        // The padding rows' outputs (the last piece) are dropped.
-        const pieces = padded > total ? [...rows, padded - total] : rows;
-        const split = Object.entries(outputs).map(([name, tensor]) => [name, splitBatch(tensor, pieces, this.session.label, name)] as const);
+        const rows = items.map((i) => i.rows);
+        const split = Object.entries(outputs).map(([name, tensor]) => [name, splitBatch(tensor, rows, this.session.label, name)] as const);
         settle = () => items.forEach((item, index) => item.resolve(Object.fromEntries(split.map(([name, pieces]) => [name, pieces[index]!]))));
       }
     } catch (error) {

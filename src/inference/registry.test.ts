@@ -46,27 +46,6 @@ describe('model registry', () => {
     await registry.dispose();
   });
 
-  it('with padded batching (CUDA), warm-up also runs every padded batch size, so cuDNN\'s per-shape search happens at start', async () => {
-    const { dir, entry } = tinyModel();
-    writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ schemaVersion: 1, models: [entry] }));
-    const registry = await ModelRegistry.load(dir, DEFAULT_SESSION_OPTIONS, undefined, { maxBatch: 8, maxDelayMs: 0, padToPowerOfTwo: true });
-    const session = registry.get('tiny').session;
-    const seen: number[] = [];
-    const run = session.run.bind(session);
-    session.run = (feeds, names) => {
-      seen.push(Object.values(feeds)[0]!.dims[0]!);
-      return run(feeds, names);
-    };
-    await registry.warmUp();
-    expect(seen).toEqual([1, 2, 4, 8]);
-    // Greedy batching: the first item runs alone, the two that gather meanwhile go together (2, already a padded size).
-    seen.length = 0;
-    const outs = await Promise.all([0, 1, 2].map(() => registry.get('tiny').runner.run({ input: { data: new Float32Array(48), dims: [1, 3, 4, 4] } })));
-    expect(seen).toEqual([1, 2]);
-    expect(outs.map((o) => o.scores!.dims[0])).toEqual([1, 1, 1]);
-    await registry.dispose();
-  });
-
   it('refuses a file whose sha256 differs from the manifest', async () => {
     const { dir, entry } = tinyModel();
     await expect(loadModel({ ...entry, sha256: '0'.repeat(64) }, dir, DEFAULT_SESSION_OPTIONS)).rejects.toThrow(/expected sha256 0{64}, got [0-9a-f]{64}/);

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../errors.js';
-import { acceptsBatch, type BatcherOptions, type BatcherStats, DynamicBatcher, fixedBatchInputs, type ModelRunner, paddedBatchSizes } from './batcher.js';
+import { acceptsBatch, type BatcherOptions, type BatcherStats, DynamicBatcher, fixedBatchInputs, type ModelRunner } from './batcher.js';
 import { concreteInputShape, type ModelEntry, type ModelTask, readManifest } from './manifest.js';
 import { type PackEntry, type PackList, type PackState, packStatuses } from './packs.js';
 import { type LoadedSession, MAIN_THREAD_HOST, type SessionHost } from './session-host.js';
@@ -144,8 +144,7 @@ export class ModelRegistry {
     try {
       const withRunner = (session: LoadedSession) => {
         if (batching.maxBatch === 1 || !acceptsBatch(session)) return { session, runner: session };
-        // CUDA: a few padded batch sizes instead of every size, unless the caller says (BatcherOptions.padToPowerOfTwo says why).
-        const batcher = new DynamicBatcher(session, { ...batching, padToPowerOfTwo: batching.padToPowerOfTwo ?? options.executionProvider === 'cuda' });
+        const batcher = new DynamicBatcher(session, batching);
         return { session, runner: batcher, batcher };
       };
       for (const entry of manifest.models) models.set(entry.id, { origin: 'embedded', entry, ...withRunner(await loadModel(entry, modelsDir, options, host)) });
@@ -169,14 +168,13 @@ export class ModelRegistry {
 
   /**
    * Runs every model once on zeros at its concrete input shape, so the first request does not pay for
-   * ORT's lazy allocations, and, for a batcher that pads (CUDA), once at each padded batch size, so that cuDNN's
-   * algorithm search for each shape happens here rather than in a request. Models with a dynamic non-batch dim and no
-   * `typicalShape` are skipped. Returns the ids warmed and skipped.
+   * ORT's lazy allocations. Models with a dynamic non-batch dim and no `typicalShape` are skipped.
+   * Returns the ids warmed and skipped.
    */
   async warmUp(): Promise<{ warmed: string[]; skipped: string[] }> {
     const warmed: string[] = [];
     const skipped: string[] = [];
-    for (const { entry, session, batcher } of this.list()) {
+    for (const { entry, session } of this.list()) {
       const shapes = entry.inputs.map((input) => [input.name, concreteInputShape(input)] as const);
       if (shapes.some(([, shape]) => shape === null)) {
         skipped.push(entry.id);
@@ -186,11 +184,6 @@ export class ModelRegistry {
         shapes.map(([name, shape]) => [name, { data: new Float32Array(shape!.reduce((a, b) => a * b, 1)), dims: shape! }]),
       );
       await session.run(feeds);
-      if (batcher?.options.padToPowerOfTwo) {
-        for (const size of paddedBatchSizes(batcher.options.maxBatch).filter((b) => b > 1)) {
-          await session.run(Object.fromEntries(shapes.map(([name, shape]) => [name, { data: new Float32Array((shape!.reduce((a, b) => a * b, 1) / shape![0]!) * size), dims: [size, ...shape!.slice(1)] }])));
-        }
-      }
       warmed.push(entry.id);
     }
     return { warmed, skipped };
