@@ -2,9 +2,8 @@
  * `npm run bench -- cascade [--data=DIR]`: the detector cascade (src/pipeline/analyze.ts, issue #17) against the SSD
  * alone (the detector before the cascade), on every image of the shared data (labels/files.tsv), per source set:
  * - images where each finds no face (the 422 NO_FACE_DETECTED rate), and where they disagree on face / no face;
- * - how often BlazeFace decides alone, for a plain request and when every face is counted (the multipleFaces check);
- * - where BlazeFace decided alone and the SSD also found faces: whether the SSD found another face that multipleFaces
- *   would count (side ≥ 0.3 × the primary's), and the IoU of the mapped BlazeFace box with the SSD's primary box;
+ * - how often BlazeFace decides alone (a request without the multipleFaces check: with it, the SSD counts the faces);
+ * - where BlazeFace decided alone and the SSD also found a face, the IoU of the cascade's box with the SSD's primary box;
  * - mean detection time of each path (this machine, sequential, one request at a time);
  * - the two box fits analyze.ts uses (BLAZEFACE_TO_SSD_BOX, LANDMARKS_TO_SSD_BOX), as medians over the dev faces.
  * Faces are counted at the service's confidence (DETECTION_MIN_CONFIDENCE, 0.5). Nothing is asserted: the table is
@@ -15,13 +14,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { decodeImage, JPEG_PNG_WEBP } from '../src/imaging/decode.js';
-import { area, iou } from '../src/imaging/geometry.js';
+import { iou } from '../src/imaging/geometry.js';
 import { FaceApiLandmarks68 } from '../src/inference/faceapi-face-landmark-68.js';
 import { FaceApiSsdMobilenetv1 } from '../src/inference/faceapi-ssd-mobilenetv1.js';
 import { HumanBlazeFace } from '../src/inference/human-blazeface.js';
 import { ortVersion } from '../src/inference/session.js';
 import { CASCADE_MIN_FACE_SIDE, DETECTION_MIN_CONFIDENCE, FaceAnalyzer, pickPrimaryFace } from '../src/pipeline/analyze.js';
-import { MIN_RELATIVE_FACE_SIDE } from '../src/quality/multiple-faces.js';
 import { loadBenchRegistry } from './registry.js';
 import { option, percentile } from './stats.js';
 
@@ -36,9 +34,6 @@ interface SetRow {
   /** Cascade found none where the SSD found one. */
   lost: number;
   fast: number;
-  fastCounting: number;
-  /** BlazeFace alone decided (countFaces) but the SSD found a second face multipleFaces would count. */
-  missedSecond: number;
   ious: number[];
   ssdMs: number[];
   cascadeMs: number[];
@@ -72,7 +67,7 @@ export async function benchCascade(): Promise<void> {
       continue;
     }
     const set = file.split('/').slice(0, 2).join('/');
-    const row = sets.get(set) ?? { images: 0, ssdNone: 0, cascadeNone: 0, gained: 0, lost: 0, fast: 0, fastCounting: 0, missedSecond: 0, ious: [], ssdMs: [], cascadeMs: [] };
+    const row = sets.get(set) ?? { images: 0, ssdNone: 0, cascadeNone: 0, gained: 0, lost: 0, fast: 0, ious: [], ssdMs: [], cascadeMs: [] };
     sets.set(set, row);
     let t0 = performance.now();
     const ssdFaces = await ssd.detect(image, { minConfidence: DETECTION_MIN_CONFIDENCE });
@@ -80,7 +75,6 @@ export async function benchCascade(): Promise<void> {
     t0 = performance.now();
     const plain = await analyzer.detect(image);
     row.cascadeMs.push(performance.now() - t0);
-    const counting = await analyzer.detect(image, { countFaces: true });
     row.images++;
     if (ssdFaces.length === 0) row.ssdNone++;
     if (plain.faces.length === 0) row.cascadeNone++;
@@ -111,29 +105,24 @@ export async function benchCascade(): Promise<void> {
       landmarkFit.right.push((b.x + b.width - x1) / (x1 - x0));
       landmarkFit.bottom.push((b.y + b.height - y1) / (y1 - y0));
     }
-    if (counting.detector === 'blazeface') {
-      row.fastCounting++;
-      const side = ssdPrimary ? Math.sqrt(area(ssdPrimary.box)) : 0;
-      if (ssdFaces.some((f) => f !== ssdPrimary && Math.sqrt(area(f.box)) >= MIN_RELATIVE_FACE_SIDE * side)) row.missedSecond++;
-    }
   }
   await registry.dispose();
 
   const mean = (v: number[]) => (v.length ? v.reduce((a, b) => a + b, 0) / v.length : NaN);
-  const all: SetRow = { images: 0, ssdNone: 0, cascadeNone: 0, gained: 0, lost: 0, fast: 0, fastCounting: 0, missedSecond: 0, ious: [], ssdMs: [], cascadeMs: [] };
+  const all: SetRow = { images: 0, ssdNone: 0, cascadeNone: 0, gained: 0, lost: 0, fast: 0, ious: [], ssdMs: [], cascadeMs: [] };
   const lines = [
     `command: npm run bench -- cascade; ${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, onnxruntime-node ${ortVersion()}, ${new Date().toISOString().slice(0, 10)}; ${skipped} files not decodable as images skipped`,
     '',
-    '| set | images | no face: SSD | no face: cascade | gained | lost | BlazeFace alone | … when counting faces | SSD 2nd face missed | IoU mapped vs SSD (median, min) | ms SSD | ms cascade |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|',
+    '| set | images | no face: SSD | no face: cascade | gained | lost | BlazeFace alone | IoU with the SSD box (median, min) | ms SSD | ms cascade |',
+    '|---|---:|---:|---:|---:|---:|---:|---|---:|---:|',
   ];
   const format = (name: string, r: SetRow) =>
-    `| ${name} | ${r.images} | ${r.ssdNone} | ${r.cascadeNone} | ${r.gained} | ${r.lost} | ${r.fast} | ${r.fastCounting} | ${r.missedSecond} | ${
+    `| ${name} | ${r.images} | ${r.ssdNone} | ${r.cascadeNone} | ${r.gained} | ${r.lost} | ${r.fast} | ${
       r.ious.length ? `${percentile(r.ious, 50).toFixed(2)}, ${Math.min(...r.ious).toFixed(2)}` : '—'
     } | ${mean(r.ssdMs).toFixed(1)} | ${mean(r.cascadeMs).toFixed(1)} |`;
   for (const [name, r] of [...sets.entries()].sort(([a], [b]) => a.localeCompare(b))) {
     lines.push(format(name, r));
-    for (const key of ['images', 'ssdNone', 'cascadeNone', 'gained', 'lost', 'fast', 'fastCounting', 'missedSecond'] as const) all[key] += r[key];
+    for (const key of ['images', 'ssdNone', 'cascadeNone', 'gained', 'lost', 'fast'] as const) all[key] += r[key];
     all.ious.push(...r.ious);
     all.ssdMs.push(...r.ssdMs);
     all.cascadeMs.push(...r.cascadeMs);

@@ -126,12 +126,13 @@ export async function benchSpeed(argv: readonly string[] = process.argv): Promis
       return value;
     };
     const image = await timed('decode', () => decodeImage(bytes, { maxPixels: MAX_PIXELS }));
-    // All 14 checks include multipleFaces: the cascade counts every face (countFaces), as checkLiveness does for it.
-    const { faces, detector } = await timed('detect', () => analyzer.detect(image, { countFaces: true }));
+    // All 14 checks include multipleFaces: every face is counted (countFaces: the SSD alone), as checkLiveness does for it.
+    const detected = await timed('detect', () => analyzer.detect(image, { countFaces: true }));
+    const { faces, detector } = detected;
     const primary = pickPrimaryFace(faces);
     if (!primary) throw new Error('speed bench: no face detected in a bench image');
     const analysis = await timed('landmarks', async () => {
-      const landmarks68 = await landmarker.detect(image, primary.box);
+      const landmarks68 = detected.landmarks68 ?? (await landmarker.detect(image, primary.box));
       const roll = rollFromLandmarks(landmarks68);
       return { image, faces, detector, primary, landmarks68, roll, alignedFace: alignFace(image, landmarks68, roll) } satisfies FaceAnalysis;
     });
@@ -163,7 +164,7 @@ export async function benchSpeed(argv: readonly string[] = process.argv): Promis
 
   const batching: BatchRow[] = [];
   const notes: string[] = [
-    'stage `detect` = SSD MobileNetV1 resize + run + box decoding/NMS; `landmarks` = 68-point net + roll + aligned 256² crop; `liveness` = Human antispoof + Human liveness on the landmark crop (+ MiniFASNet ×2 with the pack); `quality` = all 14 checks (FaceMesh, iris, nsfwjs, statistics); `ageGender` and `embed` = face-api nets on their own crops.',
+    'stage `detect` = face detection with every face counted, as the multipleFaces check needs: the SSD MobileNetV1 alone (src/pipeline/analyze.ts), resize + run + box decoding/NMS; `landmarks` = 68-point net + roll + aligned 256² crop; `liveness` = Human antispoof + Human liveness on the landmark crop (+ MiniFASNet ×2 with the pack); `quality` = all 14 checks (FaceMesh, iris, nsfwjs, statistics); `ageGender` and `embed` = face-api nets on their own crops.',
     'end to end = createCheckLiveness with all 14 quality checks, ageRange, gender and the cropped JPEG (what POST /v1/checkLiveness runs, minus HTTP and multipart parsing).',
     'the request path is batch 1 (one image, one primary face per request); decode, liveness and quality take no batch in the pipeline.',
   ];

@@ -49,12 +49,13 @@ export const CASCADE_DOUBT_SCORE = 0.3;
  * the image at 512², twice the resolution (small faces: ID cards held up, people far from the camera).
  */
 export const CASCADE_MIN_FACE_SIDE = 0.1;
-/**
- * When the caller needs every face (the multipleFaces check counts faces ≥ 0.3 × the primary's side:
- * quality/multiple-faces.ts MIN_RELATIVE_FACE_SIDE), BlazeFace must be able to see a face that small too: the primary
- * face must be ≥ CASCADE_MIN_FACE_SIDE / 0.3 ≈ 0.33 of the longer side (a close selfie), else the SSD counts them.
+/*
+ * When the caller needs every face counted (the multipleFaces check), the SSD runs without BlazeFace. BlazeFace could
+ * only count alone for a face ≥ CASCADE_MIN_FACE_SIDE / 0.3 ≈ 0.33 of the longer side (multipleFaces counts second
+ * faces down to 0.3 × the primary's side, quality/multiple-faces.ts MIN_RELATIVE_FACE_SIDE, and BlazeFace's floor is
+ * CASCADE_MIN_FACE_SIDE). That held for 42 of the 255 dev images (bench cascade, first run): for the others BlazeFace's
+ * ≈ 9 ms would be spent before the SSD anyway, and `npm run bench -- check-liveness` with every check got 8–25 ms slower.
  */
-export const CASCADE_COUNT_FACE_SIDE = CASCADE_MIN_FACE_SIDE / 0.3;
 /*
  * A tight face crop (the face fills the picture: liveness.ts TIGHT_CROP_CONTEXT_RATIO) goes to the SSD too. BlazeFace
  * finds faces in such crops where the SSD, which needs context around a face, does not (bench cascade: 24 of the 45
@@ -111,14 +112,13 @@ export function boxFromLandmarks(landmarks: readonly Point[]): Box {
 
 /**
  * The faces BlazeFace alone may answer with, or undefined when the SSD must run (the rules above).
- * `countFaces`: the caller needs every face counted (multipleFaces).
  */
-export function blazeFaceVerdict(detections: readonly BlazeFaceDetection[], imageWidth: number, imageHeight: number, countFaces: boolean): FaceDetection[] | undefined {
+export function blazeFaceVerdict(detections: readonly BlazeFaceDetection[], imageWidth: number, imageHeight: number): FaceDetection[] | undefined {
   const [best, ...others] = detections;
   if (!best || best.score < CASCADE_MIN_SCORE) return undefined;
   if (others.some((d) => d.score >= CASCADE_DOUBT_SCORE)) return undefined;
   const side = Math.max(best.box.width, best.box.height) / Math.max(imageWidth, imageHeight);
-  if (side < (countFaces ? CASCADE_COUNT_FACE_SIDE : CASCADE_MIN_FACE_SIDE)) return undefined;
+  if (side < CASCADE_MIN_FACE_SIDE) return undefined;
   const box = ssdLikeBox(best.box);
   if (faceFraming(imageWidth, imageHeight, box).tightCrop) return undefined;
   return [{ box, score: best.score }];
@@ -127,7 +127,7 @@ export function blazeFaceVerdict(detections: readonly BlazeFaceDetection[], imag
 export interface AnalyzeOptions {
   /** Detector confidence (0–1) for the SSD; default DETECTION_MIN_CONFIDENCE (verifyVideo's frames use a lower one). */
   minConfidence?: number;
-  /** The caller needs every face in the image (the multipleFaces check), not only the primary one. Default false. */
+  /** The caller needs every face in the image counted (the multipleFaces check): the SSD runs alone. Default false. */
   countFaces?: boolean;
   /**
    * The SSD alone, as before the cascade (face-api's `detectAllFaces` with SsdMobilenetv1Options): for the parity
@@ -191,7 +191,7 @@ export class FaceAnalyzer {
    * `landmarks68` are the landmarks from that box, as the SSD path would compute them.
    */
   async detect(image: RgbImage, options: AnalyzeOptions = {}): Promise<{ faces: FaceDetection[]; detector: FaceDetector; landmarks68?: Point[] }> {
-    const fast = options.ssdOnly ? undefined : blazeFaceVerdict(await this.fastDetector.detect(image, { minConfidence: CASCADE_DOUBT_SCORE }), image.width, image.height, options.countFaces ?? false);
+    const fast = options.ssdOnly || options.countFaces ? undefined : blazeFaceVerdict(await this.fastDetector.detect(image, { minConfidence: CASCADE_DOUBT_SCORE }), image.width, image.height);
     if (!fast) return { faces: await this.detector.detect(image, { minConfidence: options.minConfidence ?? DETECTION_MIN_CONFIDENCE }), detector: 'ssd' };
     const face = fast[0]!;
     const box = boxFromLandmarks(await this.landmarks.detect(image, face.box));

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeImage } from '../../src/imaging/decode.js';
-import { CASCADE_MIN_SCORE, CASCADE_COUNT_FACE_SIDE, FaceAnalyzer, blazeFaceVerdict, eyeCentres } from '../../src/pipeline/analyze.js';
+import { CASCADE_MIN_SCORE, FaceAnalyzer, blazeFaceVerdict, eyeCentres } from '../../src/pipeline/analyze.js';
 import { iou } from '../../src/imaging/geometry.js';
 import { ModelRegistry } from '../../src/inference/registry.js';
 import { DEFAULT_SESSION_OPTIONS } from '../../src/inference/session.js';
@@ -105,12 +105,11 @@ describe('detector cascade (BlazeFace first, the SSD where its rules say)', () =
     expect(faces.length).toBeGreaterThanOrEqual(2);
   });
 
-  it('counts faces with the SSD when the face is too small for BlazeFace to see a counted second face', async () => {
-    // obama-480p: the face is 0.14 of the longer side, under CASCADE_COUNT_FACE_SIDE (≈ 0.33).
-    const image = await decode('attributes/face_recognition_ageitgey/obama-480p.jpg');
+  it('counts faces with the SSD alone when the multipleFaces check is asked for', async () => {
+    // silent_face image_F2: one large face, which BlazeFace alone answers for a plain request.
+    const image = await decode('liveness/silent_face/spoof/image_F2.jpg');
+    expect((await analyzer.detect(image)).detector).toBe('blazeface');
     expect((await analyzer.detect(image, { countFaces: true })).detector).toBe('ssd');
-    // silent_face image_F2: the face is 0.39 of the longer side, so BlazeFace counts alone.
-    expect((await analyzer.detect(await decode('liveness/silent_face/spoof/image_F2.jpg'), { countFaces: true })).detector).toBe('blazeface');
   });
 
   it('leaves a tight face crop to the SSD, which answers it as before the cascade', async () => {
@@ -126,7 +125,7 @@ describe('detector cascade (BlazeFace first, the SSD where its rules say)', () =
 describe('blazeFaceVerdict (the cascade\'s rules)', () => {
   const face = (score: number, side: number) => ({ box: { x: 100, y: 100, width: side, height: side }, score, keypoints: [] });
   it('lets BlazeFace answer alone for one confident, large face', () => {
-    const verdict = blazeFaceVerdict([face(0.9, 200)], 1000, 800, false);
+    const verdict = blazeFaceVerdict([face(0.9, 200)], 1000, 800);
     expect(verdict).toHaveLength(1);
     expect(verdict![0]!.score).toBe(0.9);
     // The SSD-like box: narrower, taller, higher.
@@ -134,13 +133,11 @@ describe('blazeFaceVerdict (the cascade\'s rules)', () => {
     expect(verdict![0]!.box.height).toBeGreaterThan(200);
   });
   it('sends doubtful, crowded and small cases to the SSD', () => {
-    expect(blazeFaceVerdict([], 1000, 800, false)).toBeUndefined();
-    expect(blazeFaceVerdict([face(CASCADE_MIN_SCORE - 0.01, 200)], 1000, 800, false)).toBeUndefined();
-    expect(blazeFaceVerdict([face(0.9, 200), face(0.35, 50)], 1000, 800, false)).toBeUndefined();
-    expect(blazeFaceVerdict([face(0.9, 99)], 1000, 800, false)).toBeUndefined();
-    expect(blazeFaceVerdict([face(0.9, 200)], 1000, 800, true)).toBeUndefined();
-    expect(blazeFaceVerdict([face(0.9, Math.ceil(CASCADE_COUNT_FACE_SIDE * 1000))], 1000, 800, true)).toHaveLength(1);
+    expect(blazeFaceVerdict([], 1000, 800)).toBeUndefined();
+    expect(blazeFaceVerdict([face(CASCADE_MIN_SCORE - 0.01, 200)], 1000, 800)).toBeUndefined();
+    expect(blazeFaceVerdict([face(0.9, 200), face(0.35, 50)], 1000, 800)).toBeUndefined();
+    expect(blazeFaceVerdict([face(0.9, 99)], 1000, 800)).toBeUndefined();
     // A face filling the picture (tight crop).
-    expect(blazeFaceVerdict([face(0.9, 700)], 800, 800, false)).toBeUndefined();
+    expect(blazeFaceVerdict([face(0.9, 700)], 800, 800)).toBeUndefined();
   });
 });
