@@ -70,55 +70,48 @@ describe('FaceAnalyzer on real photos', () => {
     const image = await decodeImage(readFileSync(sharedData(file)), LIMITS);
     await expect(analyzer.analyze(image)).rejects.toMatchObject({ code: 'NO_FACE_DETECTED', status: 422 });
   });
-});
 
-describe('detector cascade (BlazeFace first, the SSD where its rules say)', () => {
-  let registry: ModelRegistry;
-  let analyzer: FaceAnalyzer;
-  beforeAll(async () => {
-    registry = await ModelRegistry.load(path.join(repoRoot, 'models'), DEFAULT_SESSION_OPTIONS);
-    analyzer = new FaceAnalyzer(registry);
-  });
-  afterAll(async () => registry?.dispose());
-  const decode = async (file: string) => decodeImage(readFileSync(sharedData(file)), LIMITS);
+  describe('detector cascade (BlazeFace first, the SSD where its rules say)', () => {
+    const decode = async (file: string) => decodeImage(readFileSync(sharedData(file)), LIMITS);
 
-  it('answers a one-face photo with BlazeFace alone, its box mapped onto the SSD\'s and the same landmarks', async () => {
-    const image = await decode('attributes/face_recognition_ageitgey/obama-480p.jpg');
-    const fast = await analyzer.analyze(image);
-    const ssd = await analyzer.analyze(image, { ssdOnly: true });
-    expect(fast.detector).toBe('blazeface');
-    expect(ssd.detector).toBe('ssd');
-    expect(fast.faces).toHaveLength(1);
-    expect(iou(fast.primary.box, ssd.primary.box)).toBeGreaterThan(0.7);
-    // The 68 landmarks come from a crop of a slightly different box: the eyes stay within 3 % of the face's width.
-    const [a, b] = [eyeCentres(fast.landmarks68), eyeCentres(ssd.landmarks68)];
-    const tolerance = 0.03 * ssd.primary.box.width;
-    for (const side of ['left', 'right'] as const) {
-      expect(Math.hypot(a[side].x - b[side].x, a[side].y - b[side].y)).toBeLessThan(tolerance);
-    }
-  });
+    it('answers a one-face photo with BlazeFace alone, its box mapped onto the SSD\'s and the same landmarks', async () => {
+      const image = await decode('attributes/face_recognition_ageitgey/obama-480p.jpg');
+      const fast = await analyzer.analyze(image);
+      const ssd = await analyzer.analyze(image, { ssdOnly: true });
+      expect(fast.detector).toBe('blazeface');
+      expect(ssd.detector).toBe('ssd');
+      expect(fast.faces).toHaveLength(1);
+      expect(iou(fast.primary.box, ssd.primary.box)).toBeGreaterThan(0.7);
+      // The 68 landmarks come from a crop of a slightly different box: the eyes stay within 3 % of the face's width.
+      const [a, b] = [eyeCentres(fast.landmarks68), eyeCentres(ssd.landmarks68)];
+      const tolerance = 0.03 * ssd.primary.box.width;
+      for (const side of ['left', 'right'] as const) {
+        expect(Math.hypot(a[side].x - b[side].x, a[side].y - b[side].y)).toBeLessThan(tolerance);
+      }
+    });
 
-  it('sends a group photo to the SSD, which counts both faces', async () => {
-    const image = await decode('attributes/face_recognition_ageitgey/obama_and_biden.jpg');
-    const { faces, detector } = await analyzer.detect(image);
-    expect(detector).toBe('ssd');
-    expect(faces.length).toBeGreaterThanOrEqual(2);
-  });
+    it('sends a group photo to the SSD, which counts both faces', async () => {
+      const image = await decode('attributes/face_recognition_ageitgey/obama_and_biden.jpg');
+      const { faces, detector } = await analyzer.detect(image);
+      expect(detector).toBe('ssd');
+      expect(faces.length).toBeGreaterThanOrEqual(2);
+    });
 
-  it('counts faces with the SSD alone when the multipleFaces check is asked for', async () => {
-    // silent_face image_F2: one large face, which BlazeFace alone answers for a plain request.
-    const image = await decode('liveness/silent_face/spoof/image_F2.jpg');
-    expect((await analyzer.detect(image)).detector).toBe('blazeface');
-    expect((await analyzer.detect(image, { countFaces: true })).detector).toBe('ssd');
-  });
+    it('counts faces with the SSD alone when the multipleFaces check is asked for', async () => {
+      // silent_face image_F2: one large face, which BlazeFace alone answers for a plain request.
+      const image = await decode('liveness/silent_face/spoof/image_F2.jpg');
+      expect((await analyzer.detect(image)).detector).toBe('blazeface');
+      expect((await analyzer.detect(image, { countFaces: true })).detector).toBe('ssd');
+    });
 
-  it('leaves a tight face crop to the SSD, which answers it as before the cascade', async () => {
-    // BlazeFace finds this crop's face (the SSD does not: no context around it); the liveness models cannot judge such
-    // crops, so the service keeps the SSD's answer (422) rather than a guess.
-    const image = await decode('liveness/tranvanluyt/live/real.mp475.png');
-    const { detector } = await analyzer.detect(image);
-    expect(detector).toBe('ssd');
-    await expect(analyzer.analyze(image)).rejects.toMatchObject({ code: 'NO_FACE_DETECTED' });
+    it('leaves a tight face crop to the SSD, which answers it as before the cascade', async () => {
+      // BlazeFace finds this crop's face (the SSD does not: no context around it); the liveness models cannot judge such
+      // crops, so the service keeps the SSD's answer (422) rather than a guess.
+      const image = await decode('liveness/tranvanluyt/live/real.mp475.png');
+      const { detector } = await analyzer.detect(image);
+      expect(detector).toBe('ssd');
+      await expect(analyzer.analyze(image)).rejects.toMatchObject({ code: 'NO_FACE_DETECTED' });
+    });
   });
 });
 
