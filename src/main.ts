@@ -16,7 +16,7 @@ import { createCheckLiveness } from './pipeline/check-liveness.js';
 import { livenessSetup } from './pipeline/liveness-setup.js';
 import { createMatchFace } from './pipeline/match-face.js';
 import { createVerifyVideo } from './pipeline/verify-video.js';
-import { createSessionsApi } from './sessions/sessions-api.js';
+import { createSessionsApi } from './app/sessions-api.js';
 import { videoBinaries } from './video/binaries.js';
 import { createVideoReader } from './video/read-video.js';
 

@@ -10,7 +10,7 @@
 import { AppError } from '../errors.js';
 import type { Box } from '../imaging/geometry.js';
 import type { RgbImage } from '../imaging/image.js';
-import type { Point } from '../pipeline/types.js';
+import type { Point } from '../face/types.js';
 import { toFaceApiFaceInput } from './faceapi-net-input.js';
 import { landmarkExtent } from './human-face-crop.js';
 import type { ModelRunner } from './batcher.js';

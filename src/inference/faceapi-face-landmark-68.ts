@@ -6,7 +6,7 @@
 import type { Box } from '../imaging/geometry.js';
 import type { RgbImage } from '../imaging/image.js';
 import { AppError } from '../errors.js';
-import type { Point } from '../pipeline/types.js';
+import type { Point } from '../face/types.js';
 import { toFaceApiFaceInput } from './faceapi-net-input.js';
 import type { ModelRunner } from './batcher.js';
 

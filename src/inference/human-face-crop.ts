@@ -19,7 +19,7 @@
 import type { Box } from '../imaging/geometry.js';
 import type { RgbImage } from '../imaging/image.js';
 import { resizeBilinear } from '../imaging/resize.js';
-import type { Point } from '../pipeline/types.js';
+import type { Point } from '../face/types.js';
 
 /** Human `config.face.detector.scale` default (src/config.ts): the detector box is enlarged ×1.4 before cutting. */
 export const HUMAN_FACE_BOX_SCALE = 1.4;

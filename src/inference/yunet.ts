@@ -17,6 +17,7 @@
 import { type Box, clampBox, nonMaxSuppression } from '../imaging/geometry.js';
 import { letterbox, toBgrNchwFloat } from '../imaging/crop.js';
 import type { RgbImage } from '../imaging/image.js';
+import type { Point } from '../face/types.js';
 import type { ModelRunner } from './batcher.js';
 import type { Tensor } from './session.js';
 
@@ -24,11 +25,6 @@ import type { Tensor } from './session.js';
 export const YUNET_STRIDES = [8, 16, 32] as const;
 /** Dynamic inputs are padded to multiples of this (OpenCV FaceDetectorYNImpl `divisor = 32`). */
 export const YUNET_DIVISOR = 32;
-
-export interface Point {
-  x: number;
-  y: number;
-}
 
 export interface YunetFace {
   /** Face box in source-image pixels, clamped to the image. */

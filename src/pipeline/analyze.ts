@@ -13,6 +13,7 @@ import { type BlazeFaceDetection, HumanBlazeFace } from '../inference/human-blaz
 import type { ModelRegistry } from '../inference/registry.js';
 import { faceFraming } from './liveness.js';
 import type { Box } from '../imaging/geometry.js';
+import { eyeCentres } from '../face/landmarks.js';
 import type { FaceAnalysis, FaceDetection, FaceDetector, Point } from './types.js';
 
 /** Side of the aligned face crop, pixels (large enough for every per-face model we run: ≤ 224). */
@@ -136,15 +137,7 @@ export interface AnalyzeOptions {
   ssdOnly?: boolean;
 }
 
-const mean = (points: Point[]): Point => ({
-  x: points.reduce((s, p) => s + p.x, 0) / points.length,
-  y: points.reduce((s, p) => s + p.y, 0) / points.length,
-});
-
-/** Centres of the two eyes (iBUG 36–41 and 42–47: image-left eye first). */
-export function eyeCentres(landmarks: Point[]): { left: Point; right: Point } {
-  return { left: mean(landmarks.slice(36, 42)), right: mean(landmarks.slice(42, 48)) };
-}
+export { eyeCentres } from '../face/landmarks.js';
 
 /** In-plane rotation of the face, radians: angle of the line from the image-left eye to the image-right eye. */
 export function rollFromLandmarks(landmarks: Point[]): number {

@@ -6,7 +6,7 @@
  * what a reviewer would see.
  */
 import type { RgbImage } from '../imaging/image.js';
-import type { Verdict } from '../pipeline/types.js';
+import type { Verdict } from '../face/types.js';
 import { laplacianVariance, toGrey } from './image-stats.js';
 import { thresholdVerdict } from './verdict.js';
 

@@ -3,7 +3,7 @@
  * white background is wanted, not a fault): the fraction of skin pixels at or above the clipping level
  * plus how close the mean is to white.
  */
-import type { Verdict } from '../pipeline/types.js';
+import type { Verdict } from '../face/types.js';
 import type { ExposureMeasurement } from './exposure.js';
 import { thresholdVerdict } from './verdict.js';
 

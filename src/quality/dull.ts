@@ -3,7 +3,7 @@
  * has no bright part either (95th-percentile luma low): that is a lighting problem, whereas a dark-skinned
  * face in a well-lit scene keeps a bright scene percentile and is not dull.
  */
-import type { Verdict } from '../pipeline/types.js';
+import type { Verdict } from '../face/types.js';
 import type { ExposureMeasurement } from './exposure.js';
 import { thresholdVerdict } from './verdict.js';
 

@@ -4,7 +4,7 @@
  * image. Face and image are both measured because a dark face in front of a bright window is as unusable
  * as an overall dark photo, and a dark-skinned face in a well-lit photo is not "dull".
  */
-import type { FaceAnalysis } from '../pipeline/types.js';
+import type { FaceAnalysis } from '../face/types.js';
 import { faceRegions, landmarksInCrop } from './face-regions.js';
 import { type LumaStats, lumaStats, toGrey, wholeImageLuma } from './image-stats.js';
 

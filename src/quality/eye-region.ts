@@ -10,7 +10,7 @@
  *   (The nose-bridge edge cue of Jiang, Binkert, Achermann & Bunke, "Towards detection of glasses in facial
  *   images", Pattern Analysis & Applications 2000.)
  */
-import type { FaceAnalysis } from '../pipeline/types.js';
+import type { FaceAnalysis } from '../face/types.js';
 import { faceRegions, landmarksInCrop } from './face-regions.js';
 import { clampRect, type GreyImage, lumaStats, type Rect, toGrey } from './image-stats.js';
 

@@ -6,8 +6,8 @@
  * CVWW 2016, on the iris model's contour). The answer is about the MORE open eye: a wink is not
  * "eyes closed" (bench/quality.ts shows the winking eye of a laughing face is not reliably measured).
  */
-import type { Verdict } from '../pipeline/types.js';
-import type { EyeContour } from './face-mesh.js';
+import type { Verdict } from '../face/types.js';
+import type { EyeContour } from '../inference/human-iris.js';
 import { thresholdVerdict } from './verdict.js';
 
 /**

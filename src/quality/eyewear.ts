@@ -3,7 +3,7 @@
  * the nose bridge (eye-region.ts bridgeEdges) or the eyes are behind tinted lenses (sunglasses.ts).
  * Always `low` confidence: no labelled glasses image exists in the data sets (see docs/quality-checks.md).
  */
-import type { Verdict } from '../pipeline/types.js';
+import type { Verdict } from '../face/types.js';
 import type { EyeRegionMeasurement } from './eye-region.js';
 import { sunglassesVerdict } from './sunglasses.js';
 import { lowConfidence, thresholdVerdict } from './verdict.js';

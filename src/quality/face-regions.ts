@@ -4,7 +4,7 @@
  * forehead, mouth). Working in the aligned crop makes every region the same size in pixels whatever the
  * face size in the photo (256² crop over the landmark extent × 1.6, pipeline/analyze.ts).
  */
-import type { FaceAnalysis, Point } from '../pipeline/types.js';
+import type { FaceAnalysis, Point } from '../face/types.js';
 import { type Rect, rectAround } from './image-stats.js';
 
 /** The 68 landmarks in aligned-crop pixels: inverse of image = origin + R(roll)·crop·scale. */

@@ -5,7 +5,7 @@
  * to the cheek luma. Hair falling over the forehead (fringe/bangs) also changes that colour and will be
  * reported as a hat: always `low` confidence (no labelled hat image in the data sets).
  */
-import type { FaceAnalysis, Verdict } from '../pipeline/types.js';
+import type { FaceAnalysis, Verdict } from '../face/types.js';
 import { faceRegions, landmarksInCrop } from './face-regions.js';
 import { meanColour } from './image-stats.js';
 import { lowConfidence, thresholdVerdict } from './verdict.js';

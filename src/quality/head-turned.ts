@@ -8,8 +8,8 @@
  * (src/gesture/gesture.ts: facing centre when |Δz/Δx| ≤ 0.15); pitch = atan(Δz / Δy) from the forehead
  * top (10) to the chin (152).
  */
-import type { Verdict } from '../pipeline/types.js';
-import type { FaceMesh } from './face-mesh.js';
+import type { Verdict } from '../face/types.js';
+import type { FaceMesh } from '../inference/human-facemesh.js';
 import { thresholdVerdict } from './verdict.js';
 
 /**

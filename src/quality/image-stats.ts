@@ -3,7 +3,7 @@
  * forehead regions). Pure functions on RgbImage / grey planes; no model, no I/O.
  */
 import type { RgbImage } from '../imaging/image.js';
-import type { Point } from '../pipeline/types.js';
+import type { Point } from '../face/types.js';
 
 /** A grey (luma) plane, one float per pixel, 0–255. */
 export interface GreyImage {

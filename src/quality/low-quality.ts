@@ -3,7 +3,7 @@
  * matching, or the face is blurred, too dark or washed out. Score = the worst (highest) component score,
  * so a reviewer can see which one fired from the other checks' answers.
  */
-import type { Verdict } from '../pipeline/types.js';
+import type { Verdict } from '../face/types.js';
 import { thresholdVerdict } from './verdict.js';
 
 /**

@@ -5,7 +5,7 @@
  * behind the applicant (a poster, a passer-by far away) and SSD's small boxes are its weakest.
  */
 import { area } from '../imaging/geometry.js';
-import type { FaceDetection, Verdict } from '../pipeline/types.js';
+import type { FaceDetection, Verdict } from '../face/types.js';
 import { logistic } from './image-stats.js';
 
 /**

@@ -6,7 +6,7 @@
  * (off-white walls and slightly warm lighting still count as white; cream/grey-blue do not).
  */
 import type { RgbImage } from '../imaging/image.js';
-import type { FaceDetection, Verdict } from '../pipeline/types.js';
+import type { FaceDetection, Verdict } from '../face/types.js';
 import { thresholdVerdict } from './verdict.js';
 
 /** Near-white pixel: luma ≥ 180 (≈ 70 % of full scale) … */

@@ -4,7 +4,7 @@
  * bulk_yifei, obama_and_biden 0.90), so counting it would flag normal selfies.
  */
 import type { NsfwProbabilities } from '../inference/nsfwjs.js';
-import type { Verdict } from '../pipeline/types.js';
+import type { Verdict } from '../face/types.js';
 import { thresholdVerdict } from './verdict.js';
 
 /**

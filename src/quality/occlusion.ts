@@ -11,7 +11,7 @@
  */
 import type { MaskedFaceDetection } from '../inference/ultraface.js';
 import { iou } from '../imaging/geometry.js';
-import type { FaceAnalysis, FaceDetection, Verdict } from '../pipeline/types.js';
+import type { FaceAnalysis, FaceDetection, Verdict } from '../face/types.js';
 import { faceRegions, landmarksInCrop } from './face-regions.js';
 import { meanColour } from './image-stats.js';
 import { lowConfidence, thresholdVerdict } from './verdict.js';

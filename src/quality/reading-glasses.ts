@@ -2,7 +2,7 @@
  * `readingGlasses`: clear (untinted) glasses: eyewear present and not sunglasses. Score = min(P(glasses
  * bridge), 1 − P(sunglasses)). Always `low` confidence, as eyewear.ts.
  */
-import type { Verdict } from '../pipeline/types.js';
+import type { Verdict } from '../face/types.js';
 import type { EyeRegionMeasurement } from './eye-region.js';
 import { clearGlassesVerdict } from './eyewear.js';
 import { sunglassesVerdict } from './sunglasses.js';

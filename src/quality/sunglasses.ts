@@ -3,7 +3,7 @@
  * (eye-region.ts eyeDarkness). Always `low` confidence: no labelled sunglasses image exists in the data
  * sets, so the threshold is set from bare eyes only (bench/quality.ts: 0.48–0.89 on the frontal labelled faces).
  */
-import type { Verdict } from '../pipeline/types.js';
+import type { Verdict } from '../face/types.js';
 import type { EyeRegionMeasurement } from './eye-region.js';
 import { lowConfidence, thresholdVerdict } from './verdict.js';
 

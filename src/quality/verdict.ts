@@ -3,7 +3,7 @@
  * at the threshold (so `value` = score ≥ 0.5 = measurement past the threshold), and confidence `high` only
  * when the measurement is at least `margin` away from the threshold.
  */
-import type { Verdict } from '../pipeline/types.js';
+import type { Verdict } from '../face/types.js';
 import { logistic } from './image-stats.js';
 
 export interface ThresholdRule {

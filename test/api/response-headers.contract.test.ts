@@ -14,7 +14,7 @@ import { RulesFile } from '../../src/pipeline/decision.js';
 import type { MatchFace } from '../../src/pipeline/match-face.js';
 import { openDatabase } from '../../src/store/database.js';
 import { SqliteWebhooks } from '../../src/store/sqlite-webhooks.js';
-import { endpointsFromApps } from '../../src/webhooks/create-webhooks.js';
+import { endpointsFromApps } from '../../src/app/create-webhooks.js';
 
 const apps = new AppRegistry([
   { appId: 'acme', appKeySha256: sha256Hex('acme-key'), allowedApis: ['*'] },

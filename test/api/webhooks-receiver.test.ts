@@ -13,7 +13,7 @@ import { RateLimiter } from '../../src/http/middleware/rate-limit.js';
 import type { ModelRegistry } from '../../src/inference/registry.js';
 import { openDatabase } from '../../src/store/database.js';
 import { SqliteWebhooks } from '../../src/store/sqlite-webhooks.js';
-import { endpointsFromApps } from '../../src/webhooks/create-webhooks.js';
+import { endpointsFromApps } from '../../src/app/create-webhooks.js';
 import { verifySignature } from '../../src/webhooks/sign.js';
 
 const SECRET = 'receiver-test-secret-0123456789abcdef';

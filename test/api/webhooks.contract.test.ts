@@ -10,7 +10,7 @@ import { RateLimiter } from '../../src/http/middleware/rate-limit.js';
 import type { ModelRegistry } from '../../src/inference/registry.js';
 import { openDatabase } from '../../src/store/database.js';
 import { SqliteWebhooks } from '../../src/store/sqlite-webhooks.js';
-import { endpointsFromApps } from '../../src/webhooks/create-webhooks.js';
+import { endpointsFromApps } from '../../src/app/create-webhooks.js';
 
 const SECRET = 'acme-webhook-secret-0123456789abcdef';
 const apps = new AppRegistry([
