@@ -24,9 +24,8 @@ import { fileURLToPath } from 'node:url';
 import { parseConfig } from '../src/config.js';
 import { createApp } from '../src/http/app.js';
 import { QUALITY_CHECK_RESPONSE_KEYS } from '../src/http/contracts/hyperverge.js';
-import { createLivenessApi } from '../src/http/liveness-api.js';
-import { readPacks } from '../src/inference/packs.js';
-import { ModelRegistry } from '../src/inference/registry.js';
+import { createLivenessApi } from '../src/app/liveness-api.js';
+import { loadModels } from '../src/app/models.js';
 import { ortVersion } from '../src/inference/session.js';
 import { createCheckLiveness } from '../src/pipeline/check-liveness.js';
 import { createMatchFace } from '../src/pipeline/match-face.js';
@@ -173,17 +172,10 @@ async function client(packsDir: string | undefined): Promise<{ post: Post; mode:
   }
   const env: Record<string, string | undefined> = { ...process.env, APPS_FILE: undefined, ...(packsDir ? { MODEL_PACKS_DIR: packsDir } : {}) };
   const config = parseConfig(env);
-  const packList = path.join(config.modelsDir, 'packs.json');
-  const registry = await ModelRegistry.load(
-    config.modelsDir,
-    { executionProvider: config.executionProvider, cudaDeviceId: config.cudaDeviceId, intraOpThreads: config.intraOpThreads, interOpThreads: config.interOpThreads },
-    existsSync(packList) ? { dir: config.modelPacksDir, list: readPacks(packList) } : undefined,
-  );
-  let appKey = '';
-  const liveness = createLivenessApi(config, createCheckLiveness(registry, { maxPixels: config.maxImagePixels }), (message) => {
-    const key = /appKey=(\S+)/.exec(message);
-    if (key) appKey = key[1]!;
-  });
+  // The service's own wiring, on this thread and without batching (one request at a time).
+  const registry = await loadModels({ ...config, batching: { maxBatch: 1, maxDelayMs: 0 } });
+  const liveness = createLivenessApi(config, createCheckLiveness(registry, { maxPixels: config.maxImagePixels }), () => {});
+  const appKey = liveness.embeddedAppKey!;
   const matchFace = { ...liveness.deps, matchFace: createMatchFace(registry, { maxPixels: config.maxImagePixels }) };
   const app = createApp({ registry, versions: { service: 'bench', onnxruntime: ortVersion(), node: process.versions.node }, liveness: liveness.deps, matchFace });
   const post: Post = async (route, form) => {

@@ -2,29 +2,25 @@
  * Start-up: parse config → load and check models → serve; SIGTERM/SIGINT → stop accepting, drain,
  * release sessions, exit.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { serve } from '@hono/node-server';
+import { createLivenessApi } from './app/liveness-api.js';
+import { loadModels } from './app/models.js';
+import { createSessionsApi } from './app/sessions-api.js';
 import { parseConfig } from './config.js';
 import { createApp } from './http/app.js';
-import { createLivenessApi } from './http/liveness-api.js';
-import { readPacks } from './inference/packs.js';
 import { InferenceThread } from './inference/inference-thread.js';
-import { ModelRegistry } from './inference/registry.js';
 import { ortVersion } from './inference/session.js';
 import { createCheckLiveness } from './pipeline/check-liveness.js';
 import { livenessSetup } from './pipeline/liveness-setup.js';
 import { createMatchFace } from './pipeline/match-face.js';
 import { createVerifyVideo } from './pipeline/verify-video.js';
-import { createSessionsApi } from './app/sessions-api.js';
 import { videoBinaries } from './video/binaries.js';
 import { createVideoReader } from './video/read-video.js';
 
 async function main(): Promise<void> {
   const config = parseConfig();
   const started = Date.now();
-  // Optional packs are those listed in <MODELS_DIR>/packs.json and installed by `npm run models:fetch`.
-  const packList = path.join(config.modelsDir, 'packs.json');
   // A dead inference thread leaves nothing able to answer: exit non-zero so the supervisor restarts the process.
   const host =
     config.inferenceThread === 'worker'
@@ -33,18 +29,8 @@ async function main(): Promise<void> {
           process.exit(1);
         })
       : undefined;
-  const registry = await ModelRegistry.load(
-    config.modelsDir,
-    {
-      executionProvider: config.executionProvider,
-      cudaDeviceId: config.cudaDeviceId,
-      intraOpThreads: config.intraOpThreads,
-      interOpThreads: config.interOpThreads,
-    },
-    existsSync(packList) ? { dir: config.modelPacksDir, list: readPacks(packList) } : undefined,
-    config.batching,
-    host,
-  );
+  // Optional packs are those listed in <MODELS_DIR>/packs.json and installed by `npm run models:fetch`.
+  const registry = await loadModels(config, host);
   const missing = registry.packs.filter((p) => p.state === 'missing' && !p.default).map((p) => p.id);
   console.log(
     `loaded ${registry.list().length} models on ${registry.executionProvider} (${registry.inferenceThread === 'worker' ? 'inference thread' : 'main thread'}) in ${Date.now() - started} ms` +

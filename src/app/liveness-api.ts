@@ -8,11 +8,11 @@ import type { Config } from '../config.js';
 import { RulesFile } from '../pipeline/decision.js';
 import type { CheckLiveness } from '../pipeline/types.js';
 import { LocalImageStore } from '../store/local-image-store.js';
-import { AppRegistry } from './apps.js';
-import { ConcurrencyLimiter } from './concurrency.js';
-import { RateLimiter } from './middleware/rate-limit.js';
-import type { CheckLivenessDeps } from './routes/check-liveness.js';
-import { UrlSigner } from './signed-url.js';
+import { AppRegistry } from '../http/apps.js';
+import { ConcurrencyLimiter } from '../http/concurrency.js';
+import { RateLimiter } from '../http/middleware/rate-limit.js';
+import type { CheckLivenessDeps } from '../http/routes/check-liveness.js';
+import { UrlSigner } from '../http/signed-url.js';
 
 type LivenessConfig = Pick<
   Config,
@@ -23,13 +23,20 @@ export function createLivenessApi(
   config: LivenessConfig,
   checkLiveness: CheckLiveness,
   log: (message: string) => void = (m) => console.log(m),
-): { deps: CheckLivenessDeps; close: () => Promise<void> } {
+): {
+  deps: CheckLivenessDeps;
+  close: () => Promise<void>;
+  /** The embedded default app's key when there is no APPS_FILE (also logged once): for in-process callers such as the bench. */
+  embeddedAppKey?: string;
+} {
   let apps: AppRegistry;
+  let embeddedAppKey: string | undefined;
   if (config.appsFile) {
     apps = AppRegistry.fromFile(config.appsFile);
   } else {
     const embedded = AppRegistry.withDefaultApp();
     apps = embedded.registry;
+    embeddedAppKey = embedded.appKey;
     // Printed once; it exists only in this process's memory. Set APPS_FILE for fixed credentials.
     log(`no APPS_FILE: embedded app appId=default appKey=${embedded.appKey} (new on every start)`);
   }
@@ -46,5 +53,5 @@ export function createLivenessApi(
     signer: new UrlSigner(config.signingSecret ?? randomBytes(32), config.urlTtlSeconds),
     ...(config.publicBaseUrl !== undefined ? { publicBaseUrl: config.publicBaseUrl } : {}),
   };
-  return { deps, close: () => croppedImages.close() };
+  return { deps, close: () => croppedImages.close(), ...(embeddedAppKey !== undefined ? { embeddedAppKey } : {}) };
 }

@@ -1,0 +1,25 @@
+/**
+ * The model registry as the service loads it from the parsed config: the embedded set in MODELS_DIR (its
+ * manifest.json), the packs its packs.json lists that are installed in MODEL_PACKS_DIR, the execution provider, the
+ * ORT threads and the dynamic batching, on `host` (the inference thread) or this thread. main.ts and the benches that
+ * run the service in process load it here, so they load the same thing.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { Config } from '../config.js';
+import { readPacks } from '../inference/packs.js';
+import { ModelRegistry } from '../inference/registry.js';
+import type { SessionHost } from '../inference/session-host.js';
+
+type ModelsConfig = Pick<Config, 'modelsDir' | 'modelPacksDir' | 'executionProvider' | 'cudaDeviceId' | 'intraOpThreads' | 'interOpThreads' | 'batching'>;
+
+export function loadModels(config: ModelsConfig, host?: SessionHost): Promise<ModelRegistry> {
+  const packList = path.join(config.modelsDir, 'packs.json');
+  return ModelRegistry.load(
+    config.modelsDir,
+    { executionProvider: config.executionProvider, cudaDeviceId: config.cudaDeviceId, intraOpThreads: config.intraOpThreads, interOpThreads: config.interOpThreads },
+    existsSync(packList) ? { dir: config.modelPacksDir, list: readPacks(packList) } : undefined,
+    config.batching,
+    host,
+  );
+}
