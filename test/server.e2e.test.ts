@@ -7,7 +7,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ortBinaryDirectory } from '../src/inference/session.js';
+import { MODELS_NOT_LOADED } from '../src/app/models.js';
 import { EXPECTED_MODELS } from './expected-models.js';
+
+/** The embedded models the service loads: all but the ones no pipeline calls (src/app/models.ts). */
+const SERVICE_MODELS = Object.keys(EXPECTED_MODELS).filter((id) => !MODELS_NOT_LOADED.includes(id));
 import { startService, waitForOutput } from './helpers/server.js';
 
 /** True on a GPU node where scripts/install-cuda-provider.sh put the provider next to the binding. */
@@ -32,7 +36,7 @@ describe('service process', () => {
     const body = (await res.json()) as HealthBody;
     expect(body.executionProvider).toBe('cpu');
     expect(body.inferenceThread).toBe('worker'); // the default: models on their own thread
-    expect(body.models.map((m) => m.id).sort()).toEqual(Object.keys(EXPECTED_MODELS).sort());
+    expect(body.models.map((m) => m.id).sort()).toEqual([...SERVICE_MODELS].sort());
     // Warm-up ran every model, so where ORT placed their nodes is known: all on the CPU provider; batching is off.
     for (const m of body.models) {
       expect(m.placement.measured, m.id).toBe(true);
@@ -45,7 +49,7 @@ describe('service process', () => {
     expect(service.output()).toMatch(/liveness: WITHOUT the MiniFASNet anti-spoofing pack \(minifasnet-v2, minifasnet-v1se not installed\).*npm run models:fetch/);
     expect(service.output()).toMatch(/optional packs not installed: yunet-n-320/);
     expect(service.output()).not.toMatch(/optional packs not installed: [^\n]*minifasnet/);
-    expect(service.output()).toMatch(new RegExp(`warmed up ${Object.keys(EXPECTED_MODELS).length} models in \\d+ ms`));
+    expect(service.output()).toMatch(new RegExp(`warmed up ${SERVICE_MODELS.length} models in \\d+ ms`));
     expect(service.output()).toMatch(/SIGTERM: draining/);
   });
 
@@ -63,7 +67,7 @@ describe('service process', () => {
     expect(body.inferenceThread).toBe('main');
     service.child.kill('SIGTERM');
     expect(await service.exited).toBe(0);
-    expect(service.output()).toMatch(new RegExp(`loaded ${Object.keys(EXPECTED_MODELS).length} models on cpu \\(main thread\\) in \\d+ ms, dynamic batching up to 16 faces \\(wait 1 ms\\)`));
+    expect(service.output()).toMatch(new RegExp(`loaded ${SERVICE_MODELS.length} models on cpu \\(main thread\\) in \\d+ ms, dynamic batching up to 16 faces \\(wait 1 ms\\)`));
   });
 
   it.skipIf(cudaProviderInstalled)('refuses to start on CUDA when the provider library is absent, naming it', async () => {

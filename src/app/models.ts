@@ -11,6 +11,15 @@ import { readPacks } from '../inference/packs.js';
 import { ModelRegistry } from '../inference/registry.js';
 import type { SessionHost } from '../inference/session-host.js';
 
+/**
+ * Embedded models the service never calls, so it does not load them (issue #16): built and listed in the manifest for
+ * the benches and parity tests, and kept because they are the reference implementations the converted set is checked
+ * against. `human-faceres` (Human's face description net: age, gender, embedding) is not wired to any pipeline;
+ * `faceapi-tiny-face-detector` lost to the SSD and BlazeFace as the detector. Anything the pipelines ask the registry
+ * for must not be here: they fetch their models when they are built, at start-up, so a mistake stops the start.
+ */
+export const MODELS_NOT_LOADED: readonly string[] = Object.freeze(['human-faceres', 'faceapi-tiny-face-detector']);
+
 type ModelsConfig = Pick<Config, 'modelsDir' | 'modelPacksDir' | 'executionProvider' | 'cudaDeviceId' | 'intraOpThreads' | 'interOpThreads' | 'batching'>;
 
 export function loadModels(config: ModelsConfig, host?: SessionHost): Promise<ModelRegistry> {
@@ -21,5 +30,6 @@ export function loadModels(config: ModelsConfig, host?: SessionHost): Promise<Mo
     existsSync(packList) ? { dir: config.modelPacksDir, list: readPacks(packList) } : undefined,
     config.batching,
     host,
+    MODELS_NOT_LOADED,
   );
 }

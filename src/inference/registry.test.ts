@@ -46,6 +46,16 @@ describe('model registry', () => {
     await registry.dispose();
   });
 
+  it('skips the embedded models it is told to, and refuses to skip one the manifest does not list', async () => {
+    const { dir, entry } = tinyModel();
+    writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ schemaVersion: 1, models: [entry] }));
+    const registry = await ModelRegistry.load(dir, DEFAULT_SESSION_OPTIONS, undefined, undefined, undefined, ['tiny']);
+    expect(registry.list()).toEqual([]);
+    expect(() => registry.get('tiny')).toThrow('model tiny: expected in the loaded set, got no models');
+    await registry.dispose();
+    await expect(ModelRegistry.load(dir, DEFAULT_SESSION_OPTIONS, undefined, undefined, undefined, ['nope'])).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+  });
+
   it('refuses a file whose sha256 differs from the manifest', async () => {
     const { dir, entry } = tinyModel();
     await expect(loadModel({ ...entry, sha256: '0'.repeat(64) }, dir, DEFAULT_SESSION_OPTIONS)).rejects.toThrow(/expected sha256 0{64}, got [0-9a-f]{64}/);

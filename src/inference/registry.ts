@@ -130,6 +130,7 @@ export class ModelRegistry {
    * simply not installed is listed as missing. With `batching.maxBatch` > 1, every model whose inputs take a
    * batch axis gets a DynamicBatcher in front of it (models with a fixed batch of 1 run unbatched). `host`
    * (default: this thread) creates the sessions; the registry owns it from here and closes it in dispose().
+   * `skip`: embedded model ids not to load (their files are still in the manifest; `get` then says they are not loaded).
    */
   static async load(
     modelsDir: string,
@@ -137,6 +138,7 @@ export class ModelRegistry {
     packSource?: PackSource,
     batching: BatcherOptions = NO_BATCHING,
     host: SessionHost = MAIN_THREAD_HOST,
+    skip: readonly string[] = [],
   ): Promise<ModelRegistry> {
     const manifest = readManifest(path.join(modelsDir, 'manifest.json'));
     const models = new Map<string, LoadedModel>();
@@ -147,7 +149,12 @@ export class ModelRegistry {
         const batcher = new DynamicBatcher(session, batching);
         return { session, runner: batcher, batcher };
       };
-      for (const entry of manifest.models) models.set(entry.id, { origin: 'embedded', entry, ...withRunner(await loadModel(entry, modelsDir, options, host)) });
+      const unknown = skip.filter((id) => !manifest.models.some((m) => m.id === id));
+      if (unknown.length > 0) throw new AppError('CONFIG_INVALID', `models to skip: ${unknown.join(', ')} not in ${path.join(modelsDir, 'manifest.json')}`);
+      for (const entry of manifest.models) {
+        if (skip.includes(entry.id)) continue;
+        models.set(entry.id, { origin: 'embedded', entry, ...withRunner(await loadModel(entry, modelsDir, options, host)) });
+      }
       for (const status of packSource ? packStatuses(packSource.dir, packSource.list) : []) {
         const { pack } = status;
         packs.push({ id: pack.id, task: pack.task, state: status.state, default: pack.default === true });
