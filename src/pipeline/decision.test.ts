@@ -2,7 +2,7 @@ import { mkdtempSync, renameSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { decide, decideMatch, decideVideo, DEFAULT_MATCH_FACE_RULES, DEFAULT_VERIFY_VIDEO_RULES, parseRules, RulesFile, type DecisionRules } from './decision.js';
+import { decide, decideMatch, decideVideo, DEFAULT_MATCH_FACE_RULES, DEFAULT_VERIFY_VIDEO_RULES, parseRules, RulesFile, type DecisionRules, videoDecisionInput } from './decision.js';
 import type { LivenessOutcome, LivenessVerdict, Verdict } from './types.js';
 
 const yes = (confidence: 'high' | 'low' = 'high'): Verdict => ({ value: true, score: 0.9, confidence });
@@ -96,6 +96,13 @@ describe('decideMatch with the default rules', () => {
     expect(defaults.verifyVideo).toEqual(DEFAULT_VERIFY_VIDEO_RULES);
     const bare = parseRules(JSON.stringify({ rules: [] }), 'bare.json');
     expect(decideMatch(bare, no()).action).toBe('fail');
+  });
+});
+
+describe('videoDecisionInput (the verifyVideo route and the sessions share it)', () => {
+  it('takes the scores from an outcome, the ID match only when there was an ID photo', () => {
+    expect(videoDecisionInput({ faceMatch: { score: 81 }, livenessScore: 64 })).toEqual({ faceMatchScore: 81, livenessScore: 64 });
+    expect(videoDecisionInput({ faceMatch: { score: 81 }, idMatch: { score: 39 }, livenessScore: 64 })).toEqual({ faceMatchScore: 81, idMatchScore: 39, livenessScore: 64 });
   });
 });
 

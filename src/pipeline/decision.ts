@@ -242,6 +242,18 @@ export interface VideoDecisionInput {
 }
 
 /**
+ * The decision's input from a verifyVideo outcome (its `faceMatch`, `idMatch` and `livenessScore`): the one mapping the
+ * verifyVideo route and the self-record sessions share.
+ */
+export function videoDecisionInput(outcome: { faceMatch: { score: number }; idMatch?: { score: number }; livenessScore: number }): VideoDecisionInput {
+  return {
+    faceMatchScore: outcome.faceMatch.score,
+    livenessScore: outcome.livenessScore,
+    ...(outcome.idMatch ? { idMatchScore: outcome.idMatch.score } : {}),
+  };
+}
+
+/**
  * verifyVideo (pure): approved when every score given is ≥ approveAtLeast, declined when any is
  * < declineBelow, else needs_review. `details` has one entry per score below approveAtLeast (the
  * decline or review code of that score), in the order faceMatch, idMatch, liveness.

@@ -11,7 +11,7 @@
  */
 import type { Readable } from 'node:stream';
 import { AppError } from '../errors.js';
-import { decideVideo, type DecisionRules } from '../pipeline/decision.js';
+import { decideVideo, type DecisionRules, videoDecisionInput } from '../pipeline/decision.js';
 import type { VerifyVideo } from '../pipeline/verify-video.js';
 import type { Job } from '../store/job-queue.js';
 import type { MediaStore } from '../store/media-store.js';
@@ -114,11 +114,7 @@ export function createProcessSession(deps: ProcessSessionDeps) {
       // verifyVideo needs a selfie; a profile without one matches the video against the document photo alone.
       const input = selfie ? { video, selfie, ...(document ? { id: document } : {}) } : { video, selfie: document! };
       const outcome = await runLimited(() => deps.verifyVideo(input));
-      const decision = decideVideo(deps.rules.current(), {
-        faceMatchScore: outcome.faceMatch.score,
-        livenessScore: outcome.livenessScore,
-        ...(outcome.idMatch ? { idMatchScore: outcome.idMatch.score } : {}),
-      });
+      const decision = decideVideo(deps.rules.current(), videoDecisionInput(outcome));
       const scores: SessionScores = {
         durationSeconds: outcome.durationSeconds,
         // Verilock reports one face_match_score ("video face to selfie/document"): the weaker of the two matches.

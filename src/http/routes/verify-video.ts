@@ -6,7 +6,7 @@
  * (`verifyVideo` section) → best-frame crop storage → body.
  */
 import { Hono } from 'hono';
-import { decideVideo } from '../../pipeline/decision.js';
+import { decideVideo, videoDecisionInput } from '../../pipeline/decision.js';
 import type { VerifyVideo } from '../../pipeline/verify-video.js';
 import type { ApiEnv } from '../context.js';
 import { parseTransactionId } from '../contracts/hyperverge-request.js';
@@ -32,11 +32,7 @@ export function verifyVideoRoute(deps: VerifyVideoDeps): Hono<ApiEnv> {
       const transactionId = parseTransactionId(c.req.header('transactionId'));
       const input = await parseVerifyVideoForm(await readForm(c.req.raw));
       const outcome = await deps.concurrency.run(() => deps.verifyVideo(input));
-      const decision = decideVideo(deps.rules.current(), {
-        faceMatchScore: outcome.faceMatch.score,
-        livenessScore: outcome.livenessScore,
-        ...(outcome.idMatch ? { idMatchScore: outcome.idMatch.score } : {}),
-      });
+      const decision = decideVideo(deps.rules.current(), videoDecisionInput(outcome));
       const id = await deps.croppedImages.put(outcome.bestFrame.jpeg, 'image/jpeg');
       const bestFrameUrl = croppedImageUrl(deps.publicBaseUrl ?? new URL(c.req.url).origin, id, deps.signer);
       return c.json(verifyVideoSuccessBody({ metadata: { requestId: c.get('requestId'), transactionId }, outcome, decision, bestFrameUrl }), 200);
