@@ -27,21 +27,23 @@ export const ALIGNED_FACE_MARGIN = 1.6;
 export const DETECTION_MIN_CONFIDENCE = 0.5;
 
 /**
- * The detector cascade (issue #17): BlazeFace (≈ 4 ms at 256², models/manifest.json `human-blazeface`) first; the SSD
- * (≈ 33 ms at 512²) only where BlazeFace's answer alone could differ from the SSD's in a way a caller sees. Each rule
- * below has its reason; bench/RESULTS.md "Detector cascade" has the counts on every dev image set.
+ * The detector cascade (issue #17): BlazeFace (≈ 8 ms with its input on 2 cores, 256², models/manifest.json
+ * `human-blazeface`) first; the SSD (≈ 32 ms at 512²) only where BlazeFace's answer alone could differ from the SSD's
+ * in a way a caller sees. Each rule below has its reason; bench/RESULTS.md "Detector cascade" has the counts on every
+ * dev image set.
  *
  * BlazeFace decides alone only when it is sure: one face at ≥ CASCADE_MIN_SCORE and no other candidate at
- * ≥ CASCADE_DOUBT_SCORE. On the dev sets every BlazeFace face in a full-frame photo of a person scores ≥ 0.9, while its
- * candidates on things that are not faces (dlib_faces/dogs.jpg, the second boxes it puts on a face's parts in tight
- * crops) stay ≤ 0.7: a score between the two is exactly where the two detectors disagree, so the SSD decides there.
+ * ≥ CASCADE_DOUBT_SCORE. On the dev sets BlazeFace scores the faces of full-frame portraits 0.9–0.97 (masked faces
+ * 0.7–0.8), while its candidates on things that are not faces (dlib_faces/dogs.jpg, the second boxes it puts on a
+ * face's parts in tight crops) stay ≤ 0.7: below 0.75 the SSD decides.
  */
 export const CASCADE_MIN_SCORE = 0.75;
 /**
- * A second BlazeFace candidate at this score or above (under MediaPipe's 0.5 acceptance) sends the image to the SSD:
- * group photos, a face on an ID card or a screen beside the applicant, a passer-by. 0.3 is the lowest score Human's
- * BlazeFace configuration still reports (human src/config.ts face.detector.minConfidence 0.2 rounds its weak boxes
- * away; 0.3 keeps the weak second faces of the dev group photos, ulfd_masked and dlib_faces, above it).
+ * A second BlazeFace candidate at this score or above sends the image to the SSD: group photos, a face on an ID card or
+ * a screen beside the applicant, a passer-by. 0.3 lies between Human's reporting floor (human src/config.ts
+ * face.detector.minConfidence 0.2) and MediaPipe's acceptance (0.5): a candidate there is too weak to call a face but
+ * enough to doubt that BlazeFace alone saw everything. Measured when choosing it (all 255 dev images, every size rule):
+ * with 0.3 no image BlazeFace answered alone had a second face the SSD finds; with 0.4 or 0.5 one had.
  */
 export const CASCADE_DOUBT_SCORE = 0.3;
 /**
