@@ -2,12 +2,14 @@
  * The liveness use case's inputs and outputs, independent of any vendor's wire format: the pipeline
  * produces a `LivenessOutcome`, and http/contracts/ maps it to HyperVerge's (or another) contract.
  */
-import type { RgbImage } from '../imaging/image.js';
 import type { Confidence, Verdict } from '../face/types.js';
+import type { RgbImage } from '../imaging/image.js';
+import type { QualityCheck } from '../quality/checks.js';
 
+// The face types and the quality check names live in their own layers (docs/architecture.md); the use cases' callers
+// keep importing them from here.
 export type { Confidence, FaceAnalysis, FaceDetection, FaceDetector, Point, Verdict } from '../face/types.js';
 export { QUALITY_CHECKS, type QualityCheck } from '../quality/checks.js';
-import type { QualityCheck } from '../quality/checks.js';
 
 
 export interface LivenessOptions {
