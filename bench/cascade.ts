@@ -17,7 +17,7 @@ import { decodeImage, JPEG_PNG_WEBP } from '../src/imaging/decode.js';
 import { iou } from '../src/imaging/geometry.js';
 import { FaceApiLandmarks68 } from '../src/inference/faceapi-face-landmark-68.js';
 import { FaceApiSsdMobilenetv1 } from '../src/inference/faceapi-ssd-mobilenetv1.js';
-import { HumanBlazeFace } from '../src/inference/human-blazeface.js';
+import { HumanBlazeFaceFront } from '../src/inference/human-blazeface-front.js';
 import { ortVersion } from '../src/inference/session.js';
 import { CASCADE_MIN_FACE_SIDE, DETECTION_MIN_CONFIDENCE, FaceAnalyzer, pickPrimaryFace } from '../src/pipeline/analyze.js';
 import { loadBenchRegistry } from './registry.js';
@@ -50,7 +50,7 @@ export async function benchCascade(): Promise<void> {
   const registry = await loadBenchRegistry();
   const ssd = new FaceApiSsdMobilenetv1(registry.get('faceapi-ssd-mobilenetv1').runner);
   const analyzer = new FaceAnalyzer(registry);
-  const blazeFace = new HumanBlazeFace(registry.get('human-blazeface').runner);
+  const blazeFace = new HumanBlazeFaceFront(registry.get('human-blazeface-front').runner);
   const landmarker = new FaceApiLandmarks68(registry.get('faceapi-face-landmark-68').runner);
   /** BLAZEFACE_TO_SSD_BOX samples: SSD box relative to the BlazeFace box it overlaps, in BlazeFace box sides. */
   const boxFit = { dx: [] as number[], dy: [] as number[], width: [] as number[], height: [] as number[] };

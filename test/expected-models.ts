@@ -6,6 +6,7 @@ export const EXPECTED_MODELS: Record<string, string> = {
   'faceapi-face-recognition': 'recognition',
   'faceapi-age-gender': 'ageGender',
   'human-blazeface': 'detection',
+  'human-blazeface-front': 'detection',
   'human-facemesh': 'faceMesh',
   'human-iris': 'iris',
   'human-antispoof': 'antispoof',

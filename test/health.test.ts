@@ -90,10 +90,11 @@ describe('GET /health with dynamic batching on (BATCH_MAX_SIZE 8)', () => {
     const body = await health(registry);
     const byId = Object.fromEntries(body.models.map((m) => [m.id, m.batching]));
     expect(byId['human-blazeface']).toEqual({ state: 'fixed-batch', reason: 'fixed first dim: input [1, 3, 256, 256]' });
+    expect(byId['human-blazeface-front']).toEqual({ state: 'fixed-batch', reason: 'fixed first dim: input [1, 3, 128, 128]' });
     // The two context detectors bake a batch of 1 into their graphs too (reshape constants).
     expect(byId['human-handtrack']).toEqual({ state: 'fixed-batch', reason: 'fixed first dim: input [1, 3, 320, 320]' });
     expect(byId['human-nanodet']).toMatchObject({ state: 'fixed-batch' });
-    const fixed = ['human-blazeface', 'human-handtrack', 'human-nanodet'];
+    const fixed = ['human-blazeface', 'human-blazeface-front', 'human-handtrack', 'human-nanodet'];
     for (const [id, batching] of Object.entries(byId)) {
       if (!fixed.includes(id)) expect(batching, id).toMatchObject({ state: 'on', maxBatch: 8, maxDelayMs: 0 });
     }

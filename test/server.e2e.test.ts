@@ -60,7 +60,7 @@ describe('service process', () => {
     const body = (await (await fetch(`http://127.0.0.1:${port}/health?details=1`, { headers: { Authorization: `Bearer ${appKey}` } })).json()) as HealthBody;
     const states = Object.fromEntries(body.models.map((m) => [m.id, m.batching.state]));
     // Graphs whose batch of 1 is baked into reshape constants cannot batch.
-    const fixedBatch = ['human-blazeface', 'human-handtrack', 'human-nanodet'];
+    const fixedBatch = ['human-blazeface-front', 'human-handtrack', 'human-nanodet'];
     for (const id of fixedBatch) expect(states[id], id).toBe('fixed-batch');
     expect(Object.entries(states).filter(([id]) => !fixedBatch.includes(id)).every(([, state]) => state === 'on')).toBe(true);
     expect(body.models.find((m) => m.id === 'faceapi-face-recognition')!.batching.maxBatch).toBe(16);

@@ -15,10 +15,12 @@ import type { SessionHost } from '../inference/session-host.js';
  * Embedded models the service never calls, so it does not load them (issue #16): built and listed in the manifest for
  * the benches and parity tests, and kept because they are the reference implementations the converted set is checked
  * against. `human-faceres` (Human's face description net: age, gender, embedding) is not wired to any pipeline;
- * `faceapi-tiny-face-detector` lost to the SSD and BlazeFace as the detector. Anything the pipelines ask the registry
+ * `faceapi-tiny-face-detector` lost to the SSD and BlazeFace as the detector; `human-blazeface` (the 256² back-camera
+ * model) was replaced in the detector cascade by the 128² front-camera one, `human-blazeface-front`, which answers as
+ * often for a quarter of the time (src/pipeline/analyze.ts). Anything the pipelines ask the registry
  * for must not be here: they fetch their models when they are built, at start-up, so a mistake stops the start.
  */
-export const MODELS_NOT_LOADED: readonly string[] = Object.freeze(['human-faceres', 'faceapi-tiny-face-detector']);
+export const MODELS_NOT_LOADED: readonly string[] = Object.freeze(['human-faceres', 'faceapi-tiny-face-detector', 'human-blazeface']);
 
 type ModelsConfig = Pick<Config, 'modelsDir' | 'modelPacksDir' | 'executionProvider' | 'cudaDeviceId' | 'intraOpThreads' | 'interOpThreads' | 'batching'>;
 

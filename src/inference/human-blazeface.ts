@@ -29,11 +29,34 @@ import { checkDetectionLimits, type DetectionLimits } from './detector-options.j
 /** Input side, pixels (models/manifest.json `human-blazeface` input [1, 3, 256, 256]; MediaPipe back-camera model). */
 export const BLAZEFACE_INPUT_SIZE = 256;
 
+/** One output head: its anchor grid and the model's output names for it. */
+export interface BlazeFaceHead {
+  /** Input pixels per grid cell. */
+  stride: number;
+  anchorsPerCell: number;
+  /** Output names: logits [1, anchors, 1] and regressors [1, anchors, 16]. */
+  logits: string;
+  regressors: string;
+}
+
+/**
+ * A BlazeFace model: its square input side and its heads, in the order the anchors are concatenated. The back-camera
+ * model (this file) and the front-camera one (human-blazeface-front.ts) share everything else: the anchor layout, the
+ * regressors, the keypoints and the decoding.
+ */
+export interface BlazeFaceVariant {
+  inputSize: number;
+  heads: readonly BlazeFaceHead[];
+}
+
 /** The two heads in the order Human concatenates them (blazeface.ts getBoxes: the 512 anchors first, then the 384). */
-export const BLAZEFACE_HEADS = Object.freeze([
+export const BLAZEFACE_HEADS: readonly BlazeFaceHead[] = Object.freeze([
   { stride: 16, anchorsPerCell: 2, logits: 'logits_stride16', regressors: 'regressors_stride16' },
   { stride: 32, anchorsPerCell: 6, logits: 'logits_stride32', regressors: 'regressors_stride32' },
-] as const);
+]);
+
+/** The back-camera model, `human-blazeface`. */
+export const BLAZEFACE_BACK: BlazeFaceVariant = Object.freeze({ inputSize: BLAZEFACE_INPUT_SIZE, heads: BLAZEFACE_HEADS });
 
 /** Regressor values per anchor: box centre (2), box size (2), six keypoints (12) (manifest outputs `regressors_*`). */
 const REGRESSORS_PER_ANCHOR = 16;
@@ -67,12 +90,13 @@ export interface BlazeFaceDetection {
   keypoints: Keypoint[];
 }
 
-/** Anchor centres in pixels of the 256² input, heads in BLAZEFACE_HEADS order: [x0, y0, x1, y1, …]. */
-export function blazeFaceAnchors(inputSize = BLAZEFACE_INPUT_SIZE): Float32Array {
-  const counts = BLAZEFACE_HEADS.map((h) => (inputSize / h.stride) ** 2 * h.anchorsPerCell);
+/** Anchor centres in pixels of the variant's input, in its heads' order: [x0, y0, x1, y1, …]. */
+export function blazeFaceAnchors(variant: BlazeFaceVariant = BLAZEFACE_BACK): Float32Array {
+  const { inputSize } = variant;
+  const counts = variant.heads.map((h) => (inputSize / h.stride) ** 2 * h.anchorsPerCell);
   const out = new Float32Array(2 * counts.reduce((a, b) => a + b, 0));
   let k = 0;
-  for (const head of BLAZEFACE_HEADS) {
+  for (const head of variant.heads) {
     const cells = inputSize / head.stride;
     for (let y = 0; y < cells; y++) {
       for (let x = 0; x < cells; x++) {
@@ -86,26 +110,33 @@ export function blazeFaceAnchors(inputSize = BLAZEFACE_INPUT_SIZE): Float32Array
   return out;
 }
 
-const ANCHORS = blazeFaceAnchors();
+/** Anchors per variant, computed once. */
+const ANCHORS = new WeakMap<BlazeFaceVariant, Float32Array>();
+function anchorsOf(variant: BlazeFaceVariant): Float32Array {
+  let anchors = ANCHORS.get(variant);
+  if (!anchors) ANCHORS.set(variant, (anchors = blazeFaceAnchors(variant)));
+  return anchors;
+}
 
 export interface BlazeFaceHeadOutputs {
-  /** Per head in BLAZEFACE_HEADS order: logits [anchors] and regressors [anchors × 16]. */
+  /** Per head in the variant's order: logits [anchors] and regressors [anchors × 16]. */
   heads: Array<{ logits: ArrayLike<number>; regressors: ArrayLike<number> }>;
 }
 
 /**
  * The heads' raw outputs → faces in image pixels. `scale` = image pixels per input pixel (the padded square's side
- * ÷ 256). Candidates scoring below minConfidence are dropped before the NMS.
+ * ÷ the input side). Candidates scoring below minConfidence are dropped before the NMS.
  */
-export function decodeBlazeFace(outputs: BlazeFaceHeadOutputs, scale: number, options: BlazeFaceOptions): BlazeFaceDetection[] {
-  if (outputs.heads.length !== BLAZEFACE_HEADS.length) throw new AppError('INFERENCE_FAILED', `blazeface: expected ${BLAZEFACE_HEADS.length} heads, got ${outputs.heads.length}`);
+export function decodeBlazeFace(outputs: BlazeFaceHeadOutputs, scale: number, options: BlazeFaceOptions, variant: BlazeFaceVariant = BLAZEFACE_BACK): BlazeFaceDetection[] {
+  const anchors = anchorsOf(variant);
+  if (outputs.heads.length !== variant.heads.length) throw new AppError('INFERENCE_FAILED', `blazeface: expected ${variant.heads.length} heads, got ${outputs.heads.length}`);
   // A logit threshold instead of a sigmoid per anchor: sigmoid(l) ≥ p ⇔ l ≥ ln(p / (1 − p)).
   const minLogit = Math.log(options.minConfidence / (1 - options.minConfidence));
   const boxes: Box[] = [];
   const scores: number[] = [];
   const keypoints: Keypoint[][] = [];
   let anchor = 0;
-  for (let h = 0; h < BLAZEFACE_HEADS.length; h++) {
+  for (let h = 0; h < variant.heads.length; h++) {
     const { logits, regressors } = outputs.heads[h]!;
     if (regressors.length !== logits.length * REGRESSORS_PER_ANCHOR) {
       throw new AppError('INFERENCE_FAILED', `blazeface: head ${h} has ${logits.length} logits and ${regressors.length} regressor values`);
@@ -113,8 +144,8 @@ export function decodeBlazeFace(outputs: BlazeFaceHeadOutputs, scale: number, op
     for (let i = 0; i < logits.length; i++, anchor++) {
       const logit = logits[i]!;
       if (!(logit >= minLogit)) continue;
-      const ax = ANCHORS[2 * anchor]!;
-      const ay = ANCHORS[2 * anchor + 1]!;
+      const ax = anchors[2 * anchor]!;
+      const ay = anchors[2 * anchor + 1]!;
       const r = i * REGRESSORS_PER_ANCHOR;
       const cx = ax + regressors[r]!;
       const cy = ay + regressors[r + 1]!;
@@ -129,20 +160,19 @@ export function decodeBlazeFace(outputs: BlazeFaceHeadOutputs, scale: number, op
       keypoints.push(points);
     }
   }
-  if (anchor !== ANCHORS.length / 2) throw new AppError('INFERENCE_FAILED', `blazeface: ${anchor} anchors in the outputs, expected ${ANCHORS.length / 2}`);
+  if (anchor !== anchors.length / 2) throw new AppError('INFERENCE_FAILED', `blazeface: ${anchor} anchors in the outputs, expected ${anchors.length / 2}`);
   const kept = nonMaxSuppression(boxes, scores, { iouThreshold: options.iouThreshold, scoreThreshold: options.minConfidence, maxResults: options.maxResults });
   return kept.map((k) => ({ box: boxes[k]!, score: scores[k]!, keypoints: keypoints[k]! }));
 }
 
 /**
- * The network input: `image` zero-padded at the bottom/right to a square, resized bilinearly to 256² (the face-api
+ * The network input: `image` zero-padded at the bottom/right to a square, resized bilinearly to `size`² (the face-api
  * resize, tf.image.resizeBilinear semantics: src/imaging/resize.ts), as NCHW scaled to −1…1 (pixel / 127.5 − 1,
  * human blazeface.ts getBoxes). Returns the tensor and the image pixels per input pixel.
  */
-export function toBlazeFaceInput(image: RgbImage): { tensor: Float32Array; scale: number } {
+export function toBlazeFaceInput(image: RgbImage, size = BLAZEFACE_INPUT_SIZE): { tensor: Float32Array; scale: number } {
   if (image.width <= 0 || image.height <= 0) throw new Error(`toBlazeFaceInput: empty image ${image.width}×${image.height}`);
   const side = Math.max(image.width, image.height);
-  const size = BLAZEFACE_INPUT_SIZE;
   const tensor = resizeBilinear({ data: image.data, width: image.width, height: image.height, channels: 3 }, size, size, {
     layout: 'chw',
     padTo: { width: side, height: side },
@@ -151,22 +181,33 @@ export function toBlazeFaceInput(image: RgbImage): { tensor: Float32Array; scale
   return { tensor, scale: side / size };
 }
 
-export class HumanBlazeFace {
-  constructor(private readonly session: ModelRunner) {}
+/** A BlazeFace model's runner and variant → faces. */
+export class BlazeFaceDetector {
+  constructor(
+    private readonly session: ModelRunner,
+    private readonly variant: BlazeFaceVariant,
+  ) {}
 
   /** Faces in `image`, best score first; boxes and keypoints in pixels of `image`. */
   async detect(image: RgbImage, options: Partial<BlazeFaceOptions> = {}): Promise<BlazeFaceDetection[]> {
     const resolved = resolveBlazeFaceOptions(options);
-    const { tensor, scale } = toBlazeFaceInput(image);
-    const size = BLAZEFACE_INPUT_SIZE;
-    const names = BLAZEFACE_HEADS.flatMap((h) => [h.logits, h.regressors]);
+    const size = this.variant.inputSize;
+    const { tensor, scale } = toBlazeFaceInput(image, size);
+    const names = this.variant.heads.flatMap((h) => [h.logits, h.regressors]);
     const out = await this.session.run({ input: { data: tensor, dims: [1, 3, size, size] } }, names);
-    const heads = BLAZEFACE_HEADS.map((h) => {
+    const heads = this.variant.heads.map((h) => {
       const logits = out[h.logits];
       const regressors = out[h.regressors];
       if (!logits || !regressors) throw new AppError('INFERENCE_FAILED', `model ${this.session.label}: expected outputs "${h.logits}" and "${h.regressors}"`);
       return { logits: logits.data, regressors: regressors.data };
     });
-    return decodeBlazeFace({ heads }, scale, resolved);
+    return decodeBlazeFace({ heads }, scale, resolved, this.variant);
+  }
+}
+
+/** The back-camera model, `human-blazeface`. */
+export class HumanBlazeFace extends BlazeFaceDetector {
+  constructor(session: ModelRunner) {
+    super(session, BLAZEFACE_BACK);
   }
 }

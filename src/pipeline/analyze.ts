@@ -9,7 +9,8 @@ import type { RgbImage } from '../imaging/image.js';
 import { rotatedSquareCrop } from '../imaging/warp.js';
 import { FaceApiLandmarks68 } from '../inference/faceapi-face-landmark-68.js';
 import { FaceApiSsdMobilenetv1 } from '../inference/faceapi-ssd-mobilenetv1.js';
-import { type BlazeFaceDetection, HumanBlazeFace } from '../inference/human-blazeface.js';
+import type { BlazeFaceDetection } from '../inference/human-blazeface.js';
+import { HumanBlazeFaceFront } from '../inference/human-blazeface-front.js';
 import type { ModelRegistry } from '../inference/registry.js';
 import { faceFraming } from './liveness.js';
 import type { Box } from '../imaging/geometry.js';
@@ -27,10 +28,12 @@ export const ALIGNED_FACE_MARGIN = 1.6;
 export const DETECTION_MIN_CONFIDENCE = 0.5;
 
 /**
- * The detector cascade (issue #17): BlazeFace (≈ 8 ms with its input on 2 cores, 256², models/manifest.json
- * `human-blazeface`) first; the SSD (≈ 32 ms at 512²) only where BlazeFace's answer alone could differ from the SSD's
- * in a way a caller sees. Each rule below has its reason; bench/RESULTS.md "Detector cascade" has the counts on every
- * dev image set.
+ * The detector cascade (issue #17): BlazeFace first, the front-camera (short-range) model at 128² (≈ 2.5 ms with its
+ * input on 2 cores, models/manifest.json `human-blazeface-front`); the SSD (≈ 32 ms at 512²) only where BlazeFace's
+ * answer alone could differ from the SSD's in a way a caller sees. Each rule below has its reason; bench/RESULTS.md
+ * "Detector cascade" has the counts on every dev image set. The rules were chosen with the 256² back-camera model
+ * (`human-blazeface`, ≈ 9 ms) and measured again with the front one, which replaced it (2026-12-01): on the 255 dev
+ * images it answers alone for 103 (back: 99), and with both the properties stated below hold.
  *
  * BlazeFace decides alone only when it is sure: one face at ≥ CASCADE_MIN_SCORE and no other candidate at
  * ≥ CASCADE_DOUBT_SCORE. On the dev sets BlazeFace scores the faces of full-frame portraits 0.9–0.97 (masked faces
@@ -43,21 +46,25 @@ export const CASCADE_MIN_SCORE = 0.75;
  * a screen beside the applicant, a passer-by. 0.3 lies between Human's reporting floor (human src/config.ts
  * face.detector.minConfidence 0.2) and MediaPipe's acceptance (0.5): a candidate there is too weak to call a face but
  * enough to doubt that BlazeFace alone saw everything. Measured when choosing it (all 255 dev images, every size rule):
- * with 0.3 no image BlazeFace answered alone had a second face the SSD finds; with 0.4 or 0.5 one had.
+ * with 0.3 no image BlazeFace answered alone had a second face the SSD finds at ≥ 0.3 × the primary's side (what
+ * multipleFaces counts); with 0.4 or 0.5 one had (back-camera model), with 0.5 two had (front-camera model).
  */
 export const CASCADE_DOUBT_SCORE = 0.3;
 /**
- * Faces smaller than this fraction of the image's longer side go to the SSD: at 256² BlazeFace sees such a face at
- * < 26 px, where its recall falls (ulfd_masked/img8.jpeg: 15 of the SSD's 65 faces at 12–15 px), while the SSD sees
- * the image at 512², twice the resolution (small faces: ID cards held up, people far from the camera).
+ * Faces smaller than this fraction of the image's longer side go to the SSD: BlazeFace's recall falls for them
+ * (faces the SSD finds at 0.05–0.1 of the longer side, scored ≥ CASCADE_MIN_SCORE: 96 of 178 by the 256² back-camera
+ * model, 4 by the 128² front-camera one, which sees them at < 13 px; at 0.1–0.15: 39 and 32 of 42), while the SSD
+ * sees the image at 512² (small faces: ID cards held up, people far from the camera). A face BlazeFace cannot see
+ * cannot raise the doubt above, so the primary face must be large enough that what it misses is smaller.
  */
 export const CASCADE_MIN_FACE_SIDE = 0.1;
 /*
  * When the caller needs every face counted (the multipleFaces check), the SSD runs without BlazeFace. BlazeFace could
  * only count alone for a face ≥ CASCADE_MIN_FACE_SIDE / 0.3 ≈ 0.33 of the longer side (multipleFaces counts second
  * faces down to 0.3 × the primary's side, quality/multiple-faces.ts MIN_RELATIVE_FACE_SIDE, and BlazeFace's floor is
- * CASCADE_MIN_FACE_SIDE). That held for 42 of the 255 dev images (bench cascade, first run): for the others BlazeFace's
- * ≈ 9 ms would be spent before the SSD anyway, and `npm run bench -- check-liveness` with every check got 8–25 ms slower.
+ * CASCADE_MIN_FACE_SIDE). That held for 42 of the 255 dev images (bench cascade, first run, back-camera model): for the
+ * others BlazeFace's time would be spent before the SSD anyway, and `npm run bench -- check-liveness` with every check
+ * got 8–25 ms slower.
  */
 /*
  * A tight face crop (the face fills the picture: liveness.ts TIGHT_CROP_CONTEXT_RATIO) goes to the SSD too. BlazeFace
@@ -69,13 +76,14 @@ export const CASCADE_MIN_FACE_SIDE = 0.1;
 
 /**
  * BlazeFace box → a first guess of the box the SSD would draw, for the landmark net's crop (ssdLikeBox). BlazeFace's
- * boxes are square and tight around eyes to mouth; the SSD's are taller (forehead to chin). Medians over the 170 faces
+ * boxes are square and tight around eyes to mouth; the SSD's are taller (forehead to chin). Medians over the 166 faces
  * both detectors found (IoU > 0.3) with the BlazeFace face ≥ CASCADE_MIN_FACE_SIDE of the longer side (where the
  * cascade uses it), in units of the BlazeFace box side (`npm run bench -- cascade` prints them): the SSD box's centre is
- * 0.023 left and 0.072 above BlazeFace's, it is 0.906 as wide and 1.156 as tall. The mapped box's median IoU with the
- * SSD's own is only 0.79: the final box comes from the landmarks (LANDMARKS_TO_SSD_BOX).
+ * 0.026 left and 0.085 above BlazeFace's, it is 0.905 as wide and 1.140 as tall. The mapped box alone is not close
+ * enough to the SSD's (median IoU 0.79 with the back-camera model's boxes): the final box comes from the landmarks
+ * (LANDMARKS_TO_SSD_BOX).
  */
-export const BLAZEFACE_TO_SSD_BOX = Object.freeze({ dx: -0.023, dy: -0.072, width: 0.906, height: 1.156 });
+export const BLAZEFACE_TO_SSD_BOX = Object.freeze({ dx: -0.026, dy: -0.085, width: 0.905, height: 1.14 });
 
 /** BLAZEFACE_TO_SSD_BOX applied to one BlazeFace box (pixels). */
 export function ssdLikeBox(box: Box): Box {
@@ -91,7 +99,9 @@ export function ssdLikeBox(box: Box): Box {
 /**
  * The SSD's box from the 68 landmarks' extent (x₀…x₁ × y₀…y₁, width w, height h): its edges are x₀ + 0.008 w,
  * y₀ − 0.278 h (the forehead above the brows, which the 68 points stop at), x₁ − 0.009 w, y₁ + 0.018 h (medians over the
- * 93 dev faces the cascade gives to BlazeFace, landmarks from the SSD's box; `npm run bench -- cascade` prints them).
+ * 93 dev faces the cascade gave to the back-camera BlazeFace, landmarks from the SSD's box; `npm run bench -- cascade`
+ * prints them). The fit does not involve BlazeFace, only which faces it picks: over the 98 the front-camera model picks
+ * the medians move by ≤ 0.006 (top −0.275, bottom 0.024), so the constants were kept.
  * The later stages were calibrated on SSD boxes (the MiniFASNet and Human crops, the framing ratio, the context
  * signals): this box has a median IoU of 0.85 with the SSD's own (leave-one-out), against 0.79 for ssdLikeBox.
  */
@@ -171,12 +181,12 @@ export function alignFace(image: RgbImage, landmarks: Point[], roll: number, siz
 
 export class FaceAnalyzer {
   private readonly detector: FaceApiSsdMobilenetv1;
-  private readonly fastDetector: HumanBlazeFace;
+  private readonly fastDetector: HumanBlazeFaceFront;
   private readonly landmarks: FaceApiLandmarks68;
 
   constructor(registry: ModelRegistry) {
     this.detector = new FaceApiSsdMobilenetv1(registry.get('faceapi-ssd-mobilenetv1').runner);
-    this.fastDetector = new HumanBlazeFace(registry.get('human-blazeface').runner);
+    this.fastDetector = new HumanBlazeFaceFront(registry.get('human-blazeface-front').runner);
     this.landmarks = new FaceApiLandmarks68(registry.get('faceapi-face-landmark-68').runner);
   }
 

