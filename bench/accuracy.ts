@@ -193,8 +193,11 @@ async function client(packsDir: string | undefined): Promise<{ post: Post; mode:
   };
 }
 
-/** 400 Unsupported file type (e.g. a WebP image): the API cannot read it; the sample is listed and skipped, not scored. */
-const unsupported = (answer: ApiAnswer) => answer.status === 400 && answer.body?.error === 'Unsupported file type';
+/**
+ * 400 Unsupported file type (e.g. a WebP image to checkLiveness): the API cannot read it; the sample is listed and
+ * skipped, not scored. HyperVerge's body says so with summary code 111 (src/http/contracts/hyperverge.ts).
+ */
+const unsupported = (answer: ApiAnswer) => answer.status === 400 && answer.body?.result?.summary?.details?.some((d: { code?: string }) => d.code === '111') === true;
 
 const unexpected = (what: string, answer: ApiAnswer) => new Error(`${what}: HTTP ${answer.status} ${JSON.stringify(answer.body).slice(0, 300)}`);
 
@@ -242,12 +245,12 @@ async function verification(post: Post, dataDir: string, maxImpostors: number): 
     progress.tick();
     if (answer.status === 422) {
       // No face in one of the two: failure to enrol (ISO/IEC 19795-1), the pair is not scored.
-      const reason = String(answer.body?.reason ?? '');
+      const reason = String(answer.body?.result?.reason ?? '');
       failed.add(reason.includes('"id"') ? b : reason.includes('"selfie"') ? a : `${a} | ${b}`);
       continue;
     }
     if (unsupported(answer)) {
-      skipped.add(`${a} | ${b}: ${String(answer.body?.reason ?? '')}`);
+      skipped.add(`${a} | ${b}: ${String(answer.body?.result?.reason ?? '')}`);
       continue;
     }
     if (answer.status !== 200) throw unexpected(`matchFace ${a} vs ${b}`, answer);

@@ -18,7 +18,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { AppError } from '../errors.js';
 import type { ModelRegistry } from '../inference/registry.js';
 import type { ApiEnv } from './context.js';
-import { errorBody, type HvErrorBody } from './contracts/hyperverge.js';
+import { errorBody, type HvMetadata } from './contracts/hyperverge.js';
 import type { AppRegistry } from './apps.js';
 import { healthReport, type HealthStatus, type ServiceVersions } from './health.js';
 import { bearerKey } from './middleware/bearer-key.js';
@@ -113,7 +113,7 @@ const JSON_MEDIA_TYPE = /^application\/(?:[^\s;/]+\+)?json\s*(?:;|$)/i;
 /** The HyperVerge error response for `error` (AppError or anything thrown), with this request's ids. */
 function vendorError(c: Context<ApiEnv>, error: AppError | undefined): Response {
   const transactionId = c.req.header('transactionId')?.trim();
-  const metadata: HvErrorBody['metadata'] = {
+  const metadata: HvMetadata = {
     requestId: c.get('requestId') ?? randomUUID(),
     ...(transactionId && transactionId.length <= 256 && /^[\x20-\x7e]+$/.test(transactionId) ? { transactionId } : {}),
   };

@@ -75,20 +75,30 @@ const metadata = {
   },
 };
 
+/**
+ * HyperVerge's error envelope (Selfie Validation API, "Error Responses"): the message in `result.error`, a summary
+ * where the vendor gives one, `metadata` as the vendor shows it per status (http/contracts/hyperverge.ts).
+ */
 const errorResponse = (description: string, error: string, withSummary = false) => ({
   description,
   content: {
     'application/json': {
       schema: {
         type: 'object',
-        required: ['status', 'statusCode', 'metadata', 'error'],
+        required: ['statusCode', 'status', 'result'],
         properties: {
-          status: { const: 'failure' },
           statusCode: { type: 'integer' },
-          metadata,
-          error: { const: error },
-          reason: { type: 'string', description: 'Extension (4xx only): what was wrong and how to fix it' },
-          ...(withSummary ? { result: { type: 'object', required: ['summary'], properties: { summary } } } : {}),
+          status: { const: 'failure' },
+          result: {
+            type: 'object',
+            required: withSummary ? ['error', 'summary'] : ['error'],
+            properties: {
+              error: { const: error },
+              ...(withSummary ? { summary } : {}),
+              reason: { type: 'string', description: 'Extension (4xx only): what was wrong and how to fix it' },
+            },
+          },
+          metadata: { ...metadata, description: "Absent on 429 and only requestId on 401 and 404, as HyperVerge's document shows them" },
         },
       },
     },

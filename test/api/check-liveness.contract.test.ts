@@ -195,11 +195,10 @@ describe('POST /v1/checkLiveness: success bodies', () => {
 
 describe('POST /v1/checkLiveness: request errors (400)', () => {
   const parseError = (reason: string, transactionId: string | null = 'txn-1') => ({
-    status: 'failure',
     statusCode: 400,
+    status: 'failure',
+    result: { error: 'Error while parsing request body', reason },
     metadata: transactionId === null ? {} : { transactionId },
-    error: 'Error while parsing request body',
-    reason,
   });
 
   it.each([...QUALITY_CHECKS.map((c) => `qualityChecks.${c}`), 'ageRange', 'checkGender', 'returnCroppedImageURL', 'preferences.returnScore'].map((f) => [f]))(
@@ -253,24 +252,26 @@ describe('POST /v1/checkLiveness: request errors (400)', () => {
     });
     expect(res.status).toBe(400);
     const body = await withoutRequestId(res);
-    expect(body.error).toBe('Error while parsing request body');
-    expect(body.reason).toMatch(/^malformed multipart body/);
+    expect(body.result.error).toBe('Error while parsing request body');
+    expect(body.result.reason).toMatch(/^malformed multipart body/);
   });
 });
 
 describe('POST /v1/checkLiveness: pipeline errors map to HyperVerge bodies', () => {
   const failing = (error: unknown) => harness({ pipeline: async () => Promise.reject(error) });
 
-  it('UNSUPPORTED_FILE_TYPE → 400 "Unsupported file type", summary fail 111', async () => {
+  it('UNSUPPORTED_FILE_TYPE → 400 "Unsupported file type", summary fail 111 "Bad Request. Please refer the documentation"', async () => {
     const res = await post(failing(new AppError('UNSUPPORTED_FILE_TYPE', 'image bytes are not JPEG or PNG')));
     expect(res.status).toBe(400);
     expect(await withoutRequestId(res)).toEqual({
-      status: 'failure',
       statusCode: 400,
+      status: 'failure',
+      result: {
+        error: 'Unsupported file type',
+        summary: { action: 'fail', details: [{ code: '111', message: 'Bad Request. Please refer the documentation' }] },
+        reason: 'image bytes are not JPEG or PNG',
+      },
       metadata: { transactionId: 'txn-1' },
-      error: 'Unsupported file type',
-      reason: 'image bytes are not JPEG or PNG',
-      result: { summary: { action: 'fail', details: [{ code: '111', message: 'Unsupported file type. Supported types: jpg, jpeg, png' }] } },
     });
   });
 
@@ -278,11 +279,10 @@ describe('POST /v1/checkLiveness: pipeline errors map to HyperVerge bodies', () 
     const res = await post(failing(new AppError('NO_FACE_DETECTED', 'No face detected')));
     expect(res.status).toBe(422);
     expect(await withoutRequestId(res)).toEqual({
-      status: 'failure',
       statusCode: 422,
+      status: 'failure',
+      result: { error: 'No face detected', summary: { action: 'fail', details: [{ code: '121', message: 'Face Not detected in selfie image' }] } },
       metadata: { transactionId: 'txn-1' },
-      error: 'No face detected',
-      result: { summary: { action: 'fail', details: [{ code: '121', message: 'Face Not detected in selfie image' }] } },
     });
   });
 
@@ -290,11 +290,10 @@ describe('POST /v1/checkLiveness: pipeline errors map to HyperVerge bodies', () 
     const res = await post(failing(new AppError('IMAGE_TOO_LARGE', 'image is 20000×20000 px; the limit is 40 megapixels')));
     expect(res.status).toBe(413);
     expect(await withoutRequestId(res)).toEqual({
-      status: 'failure',
       statusCode: 413,
+      status: 'failure',
+      result: { error: 'Content Too Large', reason: 'image is 20000×20000 px; the limit is 40 megapixels' },
       metadata: { transactionId: 'txn-1' },
-      error: 'Content Too Large',
-      reason: 'image is 20000×20000 px; the limit is 40 megapixels',
     });
   });
 
@@ -308,11 +307,10 @@ describe('POST /v1/checkLiveness: pipeline errors map to HyperVerge bodies', () 
     const text = await res.text();
     expect(text).not.toMatch(/secret|boom/);
     expect(await withoutRequestId(new Response(text))).toEqual({
-      status: 'failure',
       statusCode: 500,
+      status: 'failure',
+      result: { error: 'Internal Server Error', summary: { action: 'manualReview', details: [{ code: '110', message: 'Server Error. Please contact support' }] } },
       metadata: { transactionId: 'txn-1' },
-      error: 'Internal Server Error',
-      result: { summary: { action: 'manualReview', details: [{ code: '110', message: 'Internal Server Error' }] } },
     });
     expect(errorLog).toHaveBeenCalled();
     expect(String(errorLog.mock.calls.flat().map(String))).toMatch(/secret|boom/);
@@ -320,7 +318,7 @@ describe('POST /v1/checkLiveness: pipeline errors map to HyperVerge bodies', () 
 });
 
 describe('credentials, rate limit, busy, body limit, unknown routes', () => {
-  it('missing or wrong credentials → 401 before any work', async () => {
+  it('missing or wrong credentials → 401 before any work; metadata holds the requestId only, as the document shows it', async () => {
     const h = harness();
     const cases: Record<string, string>[] = [
       { transactionId: 't' },
@@ -332,11 +330,10 @@ describe('credentials, rate limit, busy, body limit, unknown routes', () => {
       const res = await post(h, {}, headers);
       expect(res.status).toBe(401);
       expect(await withoutRequestId(res)).toEqual({
-        status: 'failure',
         statusCode: 401,
-        metadata: { transactionId: 't' },
-        error: 'Missing/Invalid credentials',
-        reason: 'send the appId and appKey headers of a configured app',
+        status: 'failure',
+        result: { error: 'Missing/Invalid credentials', reason: 'send the appId and appKey headers of a configured app' },
+        metadata: {},
       });
     }
     expect(h.pipeline).not.toHaveBeenCalled();
@@ -346,11 +343,10 @@ describe('credentials, rate limit, busy, body limit, unknown routes', () => {
     const res = await post(harness(), {}, { appId: 'suspended', appKey: 'suspended-key', transactionId: 't' });
     expect(res.status).toBe(403);
     expect(await withoutRequestId(res)).toEqual({
-      status: 'failure',
       statusCode: 403,
+      status: 'failure',
+      result: { error: 'Unauthorized Access to API', reason: 'app "suspended" may not call checkLiveness' },
       metadata: { transactionId: 't' },
-      error: 'Unauthorized Access to API',
-      reason: 'app "suspended" may not call checkLiveness',
     });
   });
 
@@ -361,12 +357,11 @@ describe('credentials, rate limit, busy, body limit, unknown routes', () => {
     const res = await post(h, {}, acme);
     expect(res.status).toBe(429);
     expect(res.headers.get('Retry-After')).toBe('30');
-    expect(await withoutRequestId(res)).toEqual({
-      status: 'failure',
+    // The document's 429 body has no metadata.
+    expect(await json(res)).toEqual({
       statusCode: 429,
-      metadata: { transactionId: 't' },
-      error: 'Rate limit error',
-      reason: 'app "acme" is over its limit of 3 requests per minute; retry in 30 s',
+      status: 'failure',
+      result: { error: 'Rate limit error', reason: 'app "acme" is over its limit of 3 requests per minute; retry in 30 s' },
     });
     // Other apps have their own budget.
     expect((await post(h)).status).toBe(200);
@@ -392,10 +387,10 @@ describe('credentials, rate limit, busy, body limit, unknown routes', () => {
     expect(refused.status).toBe(503);
     expect(refused.headers.get('Retry-After')).toBe('1');
     expect(await withoutRequestId(refused)).toEqual({
-      status: 'failure',
       statusCode: 503,
+      status: 'failure',
+      result: { error: 'SERVER BUSY - retry after sometime' },
       metadata: { transactionId: 'txn-1' },
-      error: 'SERVER BUSY - retry after sometime',
     });
     releases[0]!();
     expect((await first).status).toBe(200);
@@ -411,11 +406,10 @@ describe('credentials, rate limit, busy, body limit, unknown routes', () => {
     const res = await post(h, {}, undefined, big);
     expect(res.status).toBe(413);
     expect(await withoutRequestId(res)).toEqual({
-      status: 'failure',
       statusCode: 413,
+      status: 'failure',
+      result: { error: 'Content Too Large', reason: 'request body is over the limit of 2048 bytes (BODY_LIMIT_BYTES)' },
       metadata: { transactionId: 'txn-1' },
-      error: 'Content Too Large',
-      reason: 'request body is over the limit of 2048 bytes (BODY_LIMIT_BYTES)',
     });
     const declared = await h.app.request('/v1/checkLiveness', {
       method: 'POST',
@@ -433,11 +427,11 @@ describe('credentials, rate limit, busy, body limit, unknown routes', () => {
     const res = await h.app.request('/v1/checkFaceMatch', { method: 'POST', headers: { transactionId: 'abc' } });
     expect(res.status).toBe(404);
     expect(await withoutRequestId(res)).toEqual({
-      status: 'failure',
       statusCode: 404,
-      metadata: { transactionId: 'abc' },
-      error: 'Not Found',
-      reason: 'no route for POST /v1/checkFaceMatch',
+      status: 'failure',
+      result: { error: 'Not Found', reason: 'no route for POST /v1/checkFaceMatch' },
+      // The document's 404 body holds the requestId only.
+      metadata: {},
     });
     const get = await h.app.request('/v1/checkLiveness');
     expect(get.status).toBe(404);
@@ -495,11 +489,10 @@ describe('croppedImageUrl: signed, expiring links', () => {
       const res = await h.app.request(attempt);
       expect(res.status).toBe(403);
       expect(await withoutRequestId(res)).toEqual({
-        status: 'failure',
         statusCode: 403,
+        status: 'failure',
+        result: { error: 'Unauthorized Access to API', reason: 'the link signature is not valid' },
         metadata: {},
-        error: 'Unauthorized Access to API',
-        reason: 'the link signature is not valid',
       });
     }
   });
@@ -510,7 +503,7 @@ describe('croppedImageUrl: signed, expiring links', () => {
     h.clock.ms += 61_000;
     const res = await h.app.request(url.pathname + url.search);
     expect(res.status).toBe(403);
-    expect((await json(res)).reason).toBe('the link has expired');
+    expect((await json(res)).result.reason).toBe('the link has expired');
   });
 
   it('a validly signed link to an unknown id → 404', async () => {
@@ -524,11 +517,10 @@ describe('croppedImageUrl: signed, expiring links', () => {
     expect(url.pathname).not.toContain(unknownId);
     expect(res.status).toBe(404);
     expect(await withoutRequestId(res)).toEqual({
-      status: 'failure',
       statusCode: 404,
+      status: 'failure',
+      result: { error: 'Not Found', reason: 'no image under this id (expired images are deleted)' },
       metadata: {},
-      error: 'Not Found',
-      reason: 'no image under this id (expired images are deleted)',
     });
   });
 });

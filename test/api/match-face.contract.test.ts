@@ -114,10 +114,10 @@ describe('POST /v1/matchFace: request errors (400)', () => {
   const badRequest = async (res: Response, reason: string | RegExp) => {
     expect(res.status).toBe(400);
     const body = await withoutRequestId(res);
-    expect(body).toMatchObject({ status: 'failure', statusCode: 400, error: 'Error while parsing request body' });
-    if (typeof reason === 'string') expect(body.reason).toBe(reason);
-    else expect(body.reason).toMatch(reason);
-    expect(body.result).toBeUndefined();
+    expect(body).toMatchObject({ status: 'failure', statusCode: 400, result: { error: 'Error while parsing request body' } });
+    if (typeof reason === 'string') expect(body.result.reason).toBe(reason);
+    else expect(body.result.reason).toMatch(reason);
+    expect(body.result.summary).toBeUndefined();
   };
 
   it('missing selfie, missing id, text instead of a file, an empty file, a field sent twice → 400 naming the field', async () => {
@@ -148,17 +148,20 @@ describe('POST /v1/matchFace: request errors (400)', () => {
 
 describe('POST /v1/matchFace: use-case errors name the image', () => {
   for (const name of ['selfie', 'id'] as const) {
-    it(`UNSUPPORTED_FILE_TYPE in ${name} → 400 "Unsupported file type", summary fail 111, reason naming "${name}"`, async () => {
-      const message = `form field "${name}": unsupported image type gif: expected JPEG or PNG`;
-      const res = await post(harness({ matchFace: async () => Promise.reject(new AppError('UNSUPPORTED_FILE_TYPE', message, { subject: name })) }));
+    it(`UNSUPPORTED_FILE_TYPE in ${name} → 400 "Unsupported file type", summary fail 111 in the document's words, reason naming "${name}" and the types`, async () => {
+      const message = `form field "${name}": unsupported image type gif: expected JPEG, PNG or WebP`;
+      const error = new AppError('UNSUPPORTED_FILE_TYPE', message, { subject: name, acceptedFormats: ['jpeg', 'png', 'webp'] });
+      const res = await post(harness({ matchFace: async () => Promise.reject(error) }));
       expect(res.status).toBe(400);
       expect(await withoutRequestId(res)).toEqual({
-        status: 'failure',
         statusCode: 400,
+        status: 'failure',
+        result: {
+          error: 'Unsupported file type',
+          summary: { action: 'fail', details: [{ code: '111', message: 'Bad Request. Please refer the documentation' }] },
+          reason: message,
+        },
         metadata: { transactionId: 'txn-9' },
-        error: 'Unsupported file type',
-        reason: message,
-        result: { summary: { action: 'fail', details: [{ code: '111', message: 'Unsupported file type. Supported types: jpg, jpeg, png' }] } },
       });
     });
 
@@ -167,12 +170,14 @@ describe('POST /v1/matchFace: use-case errors name the image', () => {
       const res = await post(harness({ matchFace: async () => Promise.reject(new AppError('NO_FACE_DETECTED', message, { subject: name })) }));
       expect(res.status).toBe(422);
       expect(await withoutRequestId(res)).toEqual({
-        status: 'failure',
         statusCode: 422,
+        status: 'failure',
+        result: {
+          error: 'No face detected',
+          summary: { action: 'fail', details: [{ code: '121', message: `Face Not detected in ${name} image` }] },
+          reason: message,
+        },
         metadata: { transactionId: 'txn-9' },
-        error: 'No face detected',
-        reason: message,
-        result: { summary: { action: 'fail', details: [{ code: '121', message: `Face Not detected in ${name} image` }] } },
       });
     });
   }
@@ -180,33 +185,37 @@ describe('POST /v1/matchFace: use-case errors name the image', () => {
   it('IMAGE_TOO_LARGE → 413 with the reason; an unexpected throw → 500 with no details', async () => {
     const tooLarge = await post(harness({ matchFace: async () => Promise.reject(new AppError('IMAGE_TOO_LARGE', 'form field "id": image is 9000×9000', { subject: 'id' })) }));
     expect(tooLarge.status).toBe(413);
-    expect((await withoutRequestId(tooLarge)).reason).toBe('form field "id": image is 9000×9000');
+    expect((await withoutRequestId(tooLarge)).result.reason).toBe('form field "id": image is 9000×9000');
     const crash = await post(harness({ matchFace: async () => Promise.reject(new Error('secret internals')) }));
     expect(crash.status).toBe(500);
     const body = await withoutRequestId(crash);
     expect(JSON.stringify(body)).not.toContain('secret');
-    expect(body.result.summary).toEqual({ action: 'manualReview', details: [{ code: '110', message: 'Internal Server Error' }] });
+    expect(body.result).toEqual({ error: 'Internal Server Error', summary: { action: 'manualReview', details: [{ code: '110', message: 'Server Error. Please contact support' }] } });
   });
 });
 
 describe('POST /v1/matchFace: credentials, rate limit, busy, body limit', () => {
-  it('missing or wrong credentials → 401; an app allowed only checkLiveness → 403 naming matchFace', async () => {
+  it('missing or wrong credentials → 401 (metadata: requestId only, as the document shows); an app allowed only checkLiveness → 403 naming matchFace', async () => {
     const h = harness();
     const cases: Record<string, string>[] = [{ transactionId: 't' }, { appId: 'unlimited', appKey: 'wrong', transactionId: 't' }];
     for (const headers of cases) {
       const res = await post(h, {}, headers);
       expect(res.status).toBe(401);
       expect(await withoutRequestId(res)).toEqual({
-        status: 'failure',
         statusCode: 401,
-        metadata: { transactionId: 't' },
-        error: 'Missing/Invalid credentials',
-        reason: 'send the appId and appKey headers of a configured app',
+        status: 'failure',
+        result: { error: 'Missing/Invalid credentials', reason: 'send the appId and appKey headers of a configured app' },
+        metadata: {},
       });
     }
     const forbidden = await post(h, {}, { appId: 'liveness-only', appKey: 'liveness-key', transactionId: 't' });
     expect(forbidden.status).toBe(403);
-    expect(await withoutRequestId(forbidden)).toMatchObject({ error: 'Unauthorized Access to API', reason: 'app "liveness-only" may not call matchFace' });
+    expect(await withoutRequestId(forbidden)).toEqual({
+      statusCode: 403,
+      status: 'failure',
+      result: { error: 'Unauthorized Access to API', reason: 'app "liveness-only" may not call matchFace' },
+      metadata: { transactionId: 't' },
+    });
     expect(h.matchFace).not.toHaveBeenCalled();
   });
 
@@ -217,7 +226,12 @@ describe('POST /v1/matchFace: credentials, rate limit, busy, body limit', () => 
     const res = await post(h, {}, acme);
     expect(res.status).toBe(429);
     expect(res.headers.get('Retry-After')).toBe('30');
-    expect(await withoutRequestId(res)).toMatchObject({ statusCode: 429, error: 'Rate limit error' });
+    // The document's 429 body has no metadata.
+    expect(await res.json()).toEqual({
+      statusCode: 429,
+      status: 'failure',
+      result: { error: 'Rate limit error', reason: 'app "acme" is over its limit of 2 requests per minute; retry in 30 s' },
+    });
     expect(h.matchFace).toHaveBeenCalledTimes(2);
   });
 
@@ -229,7 +243,7 @@ describe('POST /v1/matchFace: credentials, rate limit, busy, body limit', () => 
     const refused = await post(h);
     expect(refused.status).toBe(503);
     expect(refused.headers.get('Retry-After')).toBe('1');
-    expect(await withoutRequestId(refused)).toMatchObject({ statusCode: 503, error: 'SERVER BUSY - retry after sometime' });
+    expect(await withoutRequestId(refused)).toEqual({ statusCode: 503, status: 'failure', result: { error: 'SERVER BUSY - retry after sometime' }, metadata: { transactionId: 'txn-9' } });
     release();
     expect((await first).status).toBe(200);
   });
@@ -238,7 +252,7 @@ describe('POST /v1/matchFace: credentials, rate limit, busy, body limit', () => 
     const h = harness({ bodyLimitBytes: 2048 });
     const res = await post(h, { id: new Blob([new Uint8Array(4096)]) });
     expect(res.status).toBe(413);
-    expect(await withoutRequestId(res)).toMatchObject({ error: 'Content Too Large', reason: 'request body is over the limit of 2048 bytes (BODY_LIMIT_BYTES)' });
+    expect(await withoutRequestId(res)).toMatchObject({ result: { error: 'Content Too Large', reason: 'request body is over the limit of 2048 bytes (BODY_LIMIT_BYTES)' } });
     expect(h.matchFace).not.toHaveBeenCalled();
   });
 });

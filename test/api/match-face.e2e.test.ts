@@ -51,9 +51,11 @@ describe('matchFace on a listening server, embedded models only (npm start)', ()
     const faceless = await matchFace(obama, file('attributes/faceapi/white.png'));
     expect(faceless.status).toBe(422);
     expect(faceless.body).toMatchObject({
-      error: 'No face detected',
-      reason: 'no face detected in the "id" image',
-      result: { summary: { action: 'fail', details: [{ code: '121', message: 'Face Not detected in id image' }] } },
+      result: {
+        error: 'No face detected',
+        summary: { action: 'fail', details: [{ code: '121', message: 'Face Not detected in id image' }] },
+        reason: 'no face detected in the "id" image',
+      },
     });
   }, 60_000);
 });

@@ -75,11 +75,13 @@ describe.each(ROUTES)('$path: hostile Content-Type headers → 400 in the HyperV
       const res = await h.app.request(route, { method: 'POST', headers: { ...headers, 'content-type': `multipart/form-data; boundary=${boundary}` }, body: body(boundary, files) });
       expect(res.status).toBe(400);
       expect(await withoutRequestId(res)).toEqual({
-        status: 'failure',
         statusCode: 400,
+        status: 'failure',
+        result: {
+          error: 'Error while parsing request body',
+          reason: `Content-Type: the boundary must be 1–70 characters (RFC 2046 §5.1.1), got ${boundary.length}`,
+        },
         metadata: { transactionId: 'txn-13' },
-        error: 'Error while parsing request body',
-        reason: `Content-Type: the boundary must be 1–70 characters (RFC 2046 §5.1.1), got ${boundary.length}`,
       });
     }
     expect(h[useCase]).toHaveBeenCalledTimes(1);
@@ -95,7 +97,10 @@ describe.each(ROUTES)('$path: hostile Content-Type headers → 400 in the HyperV
     ] as const) {
       const res = await h.app.request(route, { method: 'POST', headers: { ...headers, 'content-type': header }, body: body(used, files) });
       expect(res.status, header).toBe(400);
-      expect(await withoutRequestId(res)).toMatchObject({ statusCode: 400, error: 'Error while parsing request body', reason: 'Content-Type: parameter "boundary" is given more than once; send it once' });
+      expect(await withoutRequestId(res)).toMatchObject({
+        statusCode: 400,
+        result: { error: 'Error while parsing request body', reason: 'Content-Type: parameter "boundary" is given more than once; send it once' },
+      });
     }
     expect(h[useCase]).not.toHaveBeenCalled();
   });
@@ -105,7 +110,7 @@ describe.each(ROUTES)('$path: hostile Content-Type headers → 400 in the HyperV
     for (const boundary of ['a@b', 'abc ', 'a[1]']) {
       const res = await h.app.request(route, { method: 'POST', headers: { ...headers, 'content-type': `multipart/form-data; boundary="${boundary}"` }, body: body(boundary, files) });
       expect(res.status, boundary).toBe(400);
-      expect((await withoutRequestId(res)).reason).toMatch(/^Content-Type: the boundary may use letters, digits, space and .* \(RFC 2046 §5\.1\.1\)$/);
+      expect((await withoutRequestId(res)).result.reason).toMatch(/^Content-Type: the boundary may use letters, digits, space and .* \(RFC 2046 §5\.1\.1\)$/);
     }
     expect(h[useCase]).not.toHaveBeenCalled();
   });

@@ -122,7 +122,7 @@ describe('POST /v1/sessionRecording + GET /v1/sessionRecording/results', () => {
     h.advance(3601 * 1000);
     const expired = await h.app.request(url);
     expect(expired.status).toBe(403);
-    expect(await json(expired)).toMatchObject({ status: 'failure', statusCode: 403, error: 'Unauthorized Access to API' });
+    expect(await json(expired)).toMatchObject({ status: 'failure', statusCode: 403, result: { error: 'Unauthorized Access to API' } });
   });
 
   it("another app's transaction is not visible; unknown transactionId is 404 in HyperVerge's envelope", async () => {
@@ -130,7 +130,7 @@ describe('POST /v1/sessionRecording + GET /v1/sessionRecording/results', () => {
     await uploadRecording(h.app, mp4(3));
     const other = await results(h.app, 'txn-1', hv('short-key', 'short', null));
     expect(other.status).toBe(404);
-    expect(await json(other)).toMatchObject({ status: 'failure', statusCode: 404, error: 'Not Found', metadata: { requestId: expect.any(String) } });
+    expect(await json(other)).toMatchObject({ status: 'failure', statusCode: 404, result: { error: 'Not Found' }, metadata: { requestId: expect.any(String) } });
     expect((await results(h.app, 'nope')).status).toBe(404);
   });
 
@@ -138,23 +138,23 @@ describe('POST /v1/sessionRecording + GET /v1/sessionRecording/results', () => {
     const h = harness();
     const unauthenticated = await uploadRecording(h.app, mp4(3), hv('wrong'));
     expect(unauthenticated.status).toBe(401);
-    expect(await json(unauthenticated)).toMatchObject({ status: 'failure', error: 'Missing/Invalid credentials' });
+    expect(await json(unauthenticated)).toMatchObject({ status: 'failure', result: { error: 'Missing/Invalid credentials' } });
     expect((await uploadRecording(h.app, mp4(3), hv('liveness-key', 'liveness-only'))).status).toBe(403);
     expect((await results(h.app, 'txn-1', hv('liveness-key', 'liveness-only', null))).status).toBe(403);
 
     const noTransaction = await uploadRecording(h.app, mp4(3), hv('rec-key', 'rec', null));
     expect(noTransaction.status).toBe(400);
-    expect((await json(noTransaction)).reason).toMatch(/transactionId/);
+    expect((await json(noTransaction)).result.reason).toMatch(/transactionId/);
 
     const form = new FormData();
     form.append('image', new Blob([Buffer.from(JPEG)]), 'x.jpg');
     const noVideo = await h.app.request(`${BASE}/v1/sessionRecording`, { method: 'POST', body: form, headers: hv() });
     expect(noVideo.status).toBe(400);
-    expect((await json(noVideo)).reason).toMatch(/"video"/);
+    expect((await json(noVideo)).result.reason).toMatch(/"video"/);
 
     const photo = await uploadRecording(h.app, JPEG);
     expect(photo.status).toBe(400);
-    expect(await json(photo)).toMatchObject({ error: 'Invalid video', reason: expect.stringMatching(/expected/) });
+    expect(await json(photo)).toMatchObject({ result: { error: 'Invalid video', reason: expect.stringMatching(/expected/) } });
     expect((await uploadRecording(h.app, mp4(3), hv(), { moduleId: 'bad id!' })).status).toBe(400);
 
     const tooLarge = await uploadRecording(h.app, new Uint8Array([...mp4(3), ...new Uint8Array(9000)]));

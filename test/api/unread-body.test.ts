@@ -92,7 +92,7 @@ describe('an answer before the body has arrived closes the connection', () => {
     ] as const) {
       const res = await fetch(`http://127.0.0.1:${port}/v1/matchFace`, { method: 'POST', body, headers: { appId: 'acme', appKey: 'acme-key', transactionId: 't-1', 'content-type': contentType } });
       expect(res.status, contentType).toBe(400);
-      expect(((await res.json()) as { error: string }).error).toBe('Error while parsing request body');
+      expect(((await res.json()) as { result: { error: string } }).result.error).toBe('Error while parsing request body');
     }
   });
 });

@@ -129,8 +129,8 @@ describe('POST /v1/verifyVideo (contract)', () => {
     const res = await post(app, fields as Record<string, Uint8Array | string>);
     expect(res.status).toBe(400);
     const body = (await res.json()) as any;
-    expect(body).toMatchObject({ status: 'failure', statusCode: 400, error: 'Error while parsing request body' });
-    expect(body.reason).toMatch(reason);
+    expect(body).toMatchObject({ status: 'failure', statusCode: 400, result: { error: 'Error while parsing request body' } });
+    expect(body.result.reason).toMatch(reason);
     expect(use).not.toHaveBeenCalled();
   });
 
@@ -140,7 +140,12 @@ describe('POST /v1/verifyVideo (contract)', () => {
     });
     const res = await post(app, { video: VIDEO, selfie: JPEG });
     expect(res.status).toBe(400);
-    expect(await res.json()).toMatchObject({ status: 'failure', statusCode: 400, error: 'Invalid video', reason: 'the video is 600.0 s long; the limit is 60 s', metadata: { transactionId: 'tx-7' } });
+    expect(await res.json()).toMatchObject({
+      status: 'failure',
+      statusCode: 400,
+      result: { error: 'Invalid video', reason: 'the video is 600.0 s long; the limit is 60 s' },
+      metadata: { transactionId: 'tx-7' },
+    });
   });
 
   it('no face in the video → 422; body over the video body limit → 413 before the pipeline', async () => {

@@ -176,20 +176,24 @@ describe('WebP photos', () => {
     expect(await res.json()).toMatchObject({
       status: 'failure',
       statusCode: 400,
-      error: 'Unsupported file type',
-      reason: 'unsupported image type webp: expected JPEG or PNG',
-      result: { summary: { action: 'fail', details: [{ code: '111', message: 'Unsupported file type. Supported types: jpg, jpeg, png' }] } },
+      result: {
+        error: 'Unsupported file type',
+        summary: { action: 'fail', details: [{ code: '111', message: 'Bad Request. Please refer the documentation' }] },
+        reason: 'unsupported image type webp: expected JPEG or PNG',
+      },
     });
   });
 
-  it("matchFace's 111 lists the types it takes, WebP included", async () => {
+  it("matchFace's 111 is the document's message; its reason lists the types matchFace takes, WebP included", async () => {
     const gif = new Uint8Array(await sharp({ create: { width: 8, height: 8, channels: 3, background: '#808080' } }).gif().toBuffer());
     const res = await postForm(app, '/v1/matchFace', { selfie: gif, id: file('identity/face_recognition_ageitgey/obama/obama.jpg') });
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({
-      error: 'Unsupported file type',
-      reason: 'form field "selfie": unsupported image type gif: expected JPEG, PNG or WebP',
-      result: { summary: { action: 'fail', details: [{ code: '111', message: 'Unsupported file type. Supported types: jpg, jpeg, png, webp' }] } },
+      result: {
+        error: 'Unsupported file type',
+        summary: { action: 'fail', details: [{ code: '111', message: 'Bad Request. Please refer the documentation' }] },
+        reason: 'form field "selfie": unsupported image type gif: expected JPEG, PNG or WebP',
+      },
     });
   });
 });
@@ -199,8 +203,8 @@ describe('pixel bombs answer 413 IMAGE_TOO_LARGE in each API format, never 400',
   const hypervergeTooLarge = async (res: Response, reason: string) => {
     expect(res.status).toBe(413);
     const body = (await res.json()) as any;
-    expect(body).toMatchObject({ status: 'failure', statusCode: 413, metadata: { transactionId: 'issue-13' }, error: 'Content Too Large', reason });
-    expect(body.result).toBeUndefined();
+    expect(body).toMatchObject({ status: 'failure', statusCode: 413, metadata: { transactionId: 'issue-13' }, result: { error: 'Content Too Large', reason } });
+    expect(body.result.summary).toBeUndefined();
   };
 
   for (const bomb of ISSUE_13_BOMBS) {

@@ -251,15 +251,16 @@ function expectJsonHeaders(res: Response): void {
   expect(res.headers.get('x-content-type-options'), 'X-Content-Type-Options on a JSON answer').toBe('nosniff');
 }
 
-/** README "checkLiveness API", errors: HyperVerge's envelope, plus `reason` on 4xx. */
+/** README "checkLiveness API", errors: HyperVerge's envelope (the message in `result.error`), plus `result.reason` on 4xx. */
 async function expectHyperVerge(res: Response, expected: HvExpectation): Promise<any> {
   const body = await bodyOf(res);
-  expect({ status: res.status, error: body?.error }, `answer: ${JSON.stringify(body).slice(0, 400)}`).toEqual({ status: expected.status, error: expected.error });
+  expect({ status: res.status, error: body?.result?.error }, `answer: ${JSON.stringify(body).slice(0, 400)}`).toEqual({ status: expected.status, error: expected.error });
   expectJsonHeaders(res);
   expect(body).toMatchObject({ status: 'failure', statusCode: expected.status, metadata: { requestId: expect.stringMatching(UUID_V4) } });
-  expect(typeof body.reason, 'a 4xx says what to fix in `reason`').toBe('string');
-  if (expected.summary) expect(body.result?.summary).toMatchObject({ action: 'fail', details: [{ code: expected.summary }] });
-  else expect(body.result).toBeUndefined();
+  expect(body, 'the message lives in result.error, never at the top level').not.toHaveProperty('error');
+  expect(typeof body.result.reason, 'a 4xx says what to fix in `result.reason`').toBe('string');
+  if (expected.summary) expect(body.result.summary).toMatchObject({ action: 'fail', details: [{ code: expected.summary }] });
+  else expect(body.result.summary).toBeUndefined();
   return body;
 }
 
@@ -446,13 +447,13 @@ describe('multipart framing on POST /v1/checkLiveness (README: not multipart →
   ];
   it.each(cases)('%s → 400', async (_name, contentType, body) => {
     const answer = await expectHyperVerge(await send(contentType(), body()), PARSE_ERROR);
-    expect(answer.reason.length).toBeGreaterThan(0);
+    expect(answer.result.reason.length).toBeGreaterThan(0);
   });
 
-  it('a field name with markup in it → 400; `reason` quotes it back, and the JSON answer carries nosniff', async () => {
+  it('a field name with markup in it → 400; `result.reason` quotes it back, and the JSON answer carries nosniff', async () => {
     const name = 'qualityChecks.<img src=x onerror=alert(1)>';
     const answer = await expectHyperVerge(await send(`multipart/form-data; boundary=${BOUNDARY}`, multipartBody([imagePart(), { name, data: 'yes' }], BOUNDARY)), PARSE_ERROR);
-    expect(answer.reason).toContain(name);
+    expect(answer.result.reason).toContain(name);
   });
   it('the transactionId header missing → 400', async () => {
     const { transactionId: _omitted, ...headers } = hvHeaders();
@@ -519,7 +520,7 @@ describe('multipart framing on POST /v1/checkLiveness (README: not multipart →
     // An answer with a JSON body is the route's own: HyperVerge's envelope, with nosniff.
     if (/^application\/json/.test(answer.headers['content-type'] ?? '')) {
       expect(answer.headers['x-content-type-options']).toBe('nosniff');
-      expect(JSON.parse(answer.body.toString('utf8'))).toMatchObject({ status: 'failure', statusCode: 400, error: PARSE_ERROR.error });
+      expect(JSON.parse(answer.body.toString('utf8'))).toMatchObject({ status: 'failure', statusCode: 400, result: { error: PARSE_ERROR.error } });
     }
   });
 
@@ -535,7 +536,7 @@ describe('multipart framing on POST /v1/checkLiveness (README: not multipart →
       await post('/v1/verifyVideo', formOf([['video', file(input('truncatedMp4')), 'v.mp4'], ['selfie', file(input('obama')), 's.jpg'], ['extra', 'x']])),
       PARSE_ERROR,
     );
-    expect(body.reason).toContain('extra');
+    expect(body.result.reason).toContain('extra');
   });
 });
 
@@ -555,7 +556,7 @@ describe('videos on POST /v1/verifyVideo (README: 400 "Invalid video" before any
     ['a JPEG sent as the video', 'greyJpeg', /./],
   ])('%s → 400 "Invalid video"', async (_name, name, reason) => {
     const body = await expectHyperVerge(await post('/v1/verifyVideo', withSelfie(input(name))), INVALID_VIDEO);
-    expect(body.reason).toMatch(reason);
+    expect(body.result.reason).toMatch(reason);
   });
   it('the video sent twice → 400', async () => {
     const video = file(input('truncatedMp4'), 'video/mp4');

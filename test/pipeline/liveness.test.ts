@@ -186,13 +186,13 @@ describe.each([
 
   it('passes a bona fide selfie on BlazeFace\'s analysis alone, and answers every other case from the SSD\'s', async () => {
     const pass = await assessSelfie(models.analyzer, models.estimator, await decode('identity/face_recognition_ageitgey/obama/obama.jpg'), { countFaces: false });
-    const attack = await assessSelfie(models.analyzer, models.estimator, await decode('liveness/mdoru/spoof/spoofFace.jpg'), { countFaces: false });
+    const attack = await assessSelfie(models.analyzer, models.estimator, await decode('liveness/silent_face/spoof/image_F1.jpg'), { countFaces: false });
     // obama: BlazeFace decides and the answer is a confident pass with the pack; without it, live answers are uncertain
     // (the embedded calibration), so the SSD answers.
     expect(pass.analysis.detector).toBe(withPack ? 'blazeface' : 'ssd');
     expect(pass.liveFace).toMatchObject({ value: true, confidence: withPack ? 'high' : 'low' });
-    // The phone attack: BlazeFace finds the face, but a not-live answer is always the SSD's (attack type included).
-    expect((await models.analyzer.detect(await decode('liveness/mdoru/spoof/spoofFace.jpg'))).detector).toBe('blazeface');
+    // The print attack: BlazeFace alone finds the face, but a not-live answer is always the SSD's (attack type included).
+    expect((await models.analyzer.detect(await decode('liveness/silent_face/spoof/image_F1.jpg'))).detector).toBe('blazeface');
     expect(attack.analysis.detector).toBe('ssd');
     expect(attack.liveFace.value).toBe(false);
   });

@@ -76,7 +76,7 @@ describe('a truncated MP4 is refused, not half analysed', () => {
     form.append('selfie', new Blob([Buffer.from(SELFIE)], { type: 'image/png' }), 'selfie.png');
     const res = await app.request(`${BASE}/v1/verifyVideo`, { method: 'POST', body: form, headers: { appId: 'all', appKey: 'all-key', transactionId: 'tx-cut' } });
     expect(res.status).toBe(400);
-    expect(await res.json()).toEqual({ status: 'failure', statusCode: 400, metadata: { requestId: expect.any(String), transactionId: 'tx-cut' }, error: 'Invalid video', reason: REASON });
+    expect(await res.json()).toEqual({ statusCode: 400, status: 'failure', result: { error: 'Invalid video', reason: REASON }, metadata: { requestId: expect.any(String), transactionId: 'tx-cut' } });
   });
 
   it('a session whose recorded video is cut completes as declined with the reason (no scores, no 20.7 s)', async () => {

@@ -66,18 +66,48 @@ describe('HyperVerge contract mapping', () => {
       expect(status, code).toBe(ERROR_SHAPES[code].status);
       expect(body.status).toBe('failure');
       expect(body.statusCode).toBe(status);
-      if (status >= 500) expect(body.reason, code).toBeUndefined();
-      else expect(body.reason, code).toBe('detail');
+      expect(body.result.error, code).toBe(ERROR_SHAPES[code].error);
+      expect(body, code).not.toHaveProperty('error');
+      expect(body, code).not.toHaveProperty('reason');
+      if (status >= 500) expect(body.result.reason, code).toBeUndefined();
+      else expect(body.result.reason, code).toBe('detail');
     }
     expect(errorBody(undefined, metadata)).toEqual({
       status: 500,
-      body: { status: 'failure', statusCode: 500, metadata, error: 'Internal Server Error', result: { summary: { action: 'manualReview', details: [{ code: '110', message: 'Internal Server Error' }] } } },
+      body: {
+        statusCode: 500,
+        status: 'failure',
+        result: { error: 'Internal Server Error', summary: { action: 'manualReview', details: [{ code: '110', message: 'Server Error. Please contact support' }] } },
+        metadata,
+      },
     });
+  });
+
+  it('keys in the document\'s order: statusCode, status, result, metadata', () => {
+    expect(Object.keys(errorBody(new AppError('BAD_REQUEST', 'x'), metadata).body)).toEqual(['statusCode', 'status', 'result', 'metadata']);
+  });
+
+  it('shows metadata as the document does per status: none on 429, requestId only on 401 and 404, both ids elsewhere', () => {
+    const shown = (code: ErrorCode) => errorBody(new AppError(code, 'x'), metadata).body.metadata;
+    expect(shown('RATE_LIMITED')).toBeUndefined();
+    expect(errorBody(new AppError('RATE_LIMITED', 'x'), metadata).body).not.toHaveProperty('metadata');
+    expect(shown('UNAUTHENTICATED')).toEqual({ requestId: 'r' });
+    expect(shown('NOT_FOUND')).toEqual({ requestId: 'r' });
+    for (const code of ['BAD_REQUEST', 'UNSUPPORTED_FILE_TYPE', 'FORBIDDEN', 'NO_FACE_DETECTED', 'INTERNAL', 'BUSY', 'IMAGE_TOO_LARGE', 'VIDEO_INVALID'] as const) {
+      expect(shown(code), code).toEqual(metadata);
+    }
+  });
+
+  it('111 says the document\'s words whatever the endpoint accepts; 121 names the image a multi-image request lacked a face in', () => {
+    const webp = errorBody(new AppError('UNSUPPORTED_FILE_TYPE', 'gif: expected JPEG, PNG or WebP', { acceptedFormats: ['jpeg', 'png', 'webp'] }), metadata).body;
+    expect(webp.result.summary).toEqual({ action: 'fail', details: [{ code: '111', message: 'Bad Request. Please refer the documentation' }] });
+    expect(webp.result.reason).toBe('gif: expected JPEG, PNG or WebP');
+    expect(errorBody(new AppError('NO_FACE_DETECTED', 'x', { subject: 'id' }), metadata).body.result.summary!.details).toEqual([{ code: '121', message: 'Face Not detected in id image' }]);
   });
 
   it('does not share summary objects between responses', () => {
     const a = errorBody(new AppError('NO_FACE_DETECTED', 'x'), metadata).body;
-    a.result!.summary.details.push({ code: 'x', message: 'y' });
-    expect(errorBody(new AppError('NO_FACE_DETECTED', 'x'), metadata).body.result!.summary.details).toHaveLength(1);
+    a.result.summary!.details.push({ code: 'x', message: 'y' });
+    expect(errorBody(new AppError('NO_FACE_DETECTED', 'x'), metadata).body.result.summary!.details).toHaveLength(1);
   });
 });

@@ -8,7 +8,9 @@
  * result envelope) and "Additional Checks for Liveness" (…/Selfie Validation/additional_selfie_checks:
  * the qualityChecks.* request fields, yes/no values); a published sample response (docs.tutelar.io
  * selfie-validation, a HyperVerge reseller) shows `faceOccluded` as the response key for the occlusion
- * check. The error messages and summary codes 110/111/121 follow the issue's contract text (#3).
+ * check. Every error body, its message and its summary (110/111/121) follow the captured Selfie Validation
+ * page, ../shared/seeds/hyperverge-check-liveness.txt, "Error Responses" (issue #15): the message lives in
+ * `result.error`, and test/api/hyperverge-document.contract.test.ts compares each example there key by key.
  *
  * `score` is this service's documented extension (issue #3): 0–1, higher = more "yes", so callers can set
  * their own thresholds. HyperVerge's own `preferences.returnScore` is described as "0 to 100", and the
@@ -114,16 +116,23 @@ export interface HvSuccessBody {
   };
 }
 
+/**
+ * A HyperVerge error body, keys in the document's order ("Error Responses": statusCode, status, result, metadata).
+ * `metadata` is absent where the document shows none (429), and holds only `requestId` where it shows only that
+ * (401, 404): see MetadataShown. `metadata.transactionId` is there only when the request's header was valid.
+ */
 export interface HvErrorBody {
-  status: 'failure';
   statusCode: number;
-  metadata: HvMetadata;
-  /** HyperVerge's fixed message for the status (match on this, not on `reason`). */
-  error: string;
-  /** Extension, 4xx only: what exactly was wrong and how to fix it. Never set on 5xx. */
-  reason?: string;
-  /** Only where HyperVerge returns one: unsupported file (111), no face (121), internal error (110). */
-  result?: { summary: Summary };
+  status: 'failure';
+  result: {
+    /** HyperVerge's fixed message for the status, word for word (match on this, not on `reason`). */
+    error: string;
+    /** Only where HyperVerge returns one: unsupported file (111), no face (121), internal error (110). */
+    summary?: Summary;
+    /** Extension, 4xx only: what exactly was wrong and how to fix it. Never set on 5xx. */
+    reason?: string;
+  };
+  metadata?: HvMetadata;
 }
 
 /** A 0–1 score clamped to its range and rounded to four decimals (NaN → 0). */
@@ -200,49 +209,76 @@ export function successBody(args: {
   };
 }
 
+/**
+ * Which metadata an error body carries, as the document prints it per status ("Error Responses"): both ids on
+ * 400, 403, 422, 500 and 503; only `requestId` on 401 and 404; no `metadata` at all on 429.
+ */
+type MetadataShown = 'requestAndTransaction' | 'requestOnly' | 'none';
+
 interface ErrorShape {
   status: number;
   error: string;
   summary?: Summary;
+  metadata: MetadataShown;
 }
 
+/** "Error Responses", 500 - Internal Server Error: `error` and summary manualReview/110, both messages word for word. */
 const INTERNAL: ErrorShape = {
   status: 500,
   error: 'Internal Server Error',
-  summary: { action: 'manualReview', details: [{ code: '110', message: 'Internal Server Error' }] },
+  summary: { action: 'manualReview', details: [{ code: '110', message: 'Server Error. Please contact support' }] },
+  metadata: 'requestAndTransaction',
 };
 
-const BAD_REQUEST: ErrorShape = { status: 400, error: 'Error while parsing request body' };
+/** "Error Responses", 400 - Parse Error. */
+const BAD_REQUEST: ErrorShape = { status: 400, error: 'Error while parsing request body', metadata: 'requestAndTransaction' };
 
 /**
- * AppError code → HyperVerge error shape. IMAGE_TOO_LARGE (pixel limit or BODY_LIMIT_BYTES) has no
- * HyperVerge equivalent: it answers 413 in the same envelope, `error: "Content Too Large"` (RFC 9110
- * §15.5.14's name for 413), `reason` saying which limit; no summary, as HyperVerge gives none for
- * request errors other than 111/121.
+ * "Error Responses", 400 - Unsupported File Type: summary fail/111 "Bad Request. Please refer the documentation",
+ * the same on every endpoint in this envelope (matchFace and verifyVideo take WebP too: the accepted types are said in
+ * `reason`, never in HyperVerge's fixed message).
  */
+const UNSUPPORTED_FILE_TYPE: ErrorShape = {
+  status: 400,
+  error: 'Unsupported file type',
+  summary: { action: 'fail', details: [{ code: '111', message: 'Bad Request. Please refer the documentation' }] },
+  metadata: 'requestAndTransaction',
+};
+
+/**
+ * IMAGE_TOO_LARGE (pixel limit or BODY_LIMIT_BYTES) has no HyperVerge equivalent: it answers 413 in the same
+ * envelope, `result.error: "Content Too Large"` (RFC 9110 §15.5.14's name for 413), `result.reason` saying which
+ * limit; no summary, as HyperVerge gives none for request errors other than 111/121; both ids, as on its 400s.
+ */
+const CONTENT_TOO_LARGE: ErrorShape = { status: 413, error: 'Content Too Large', metadata: 'requestAndTransaction' };
+
+/** AppError code → HyperVerge error shape; the messages of documented statuses are the document's, word for word. */
 export const ERROR_SHAPES: Record<ErrorCode, ErrorShape> = {
   BAD_REQUEST,
   INVALID_OPTION: BAD_REQUEST,
-  UNSUPPORTED_FILE_TYPE: {
-    status: 400,
-    error: 'Unsupported file type',
-    summary: { action: 'fail', details: [{ code: '111', message: 'Unsupported file type. Supported types: jpg, jpeg, png' }] },
-  },
-  IMAGE_TOO_LARGE: { status: 413, error: 'Content Too Large' },
+  UNSUPPORTED_FILE_TYPE,
+  IMAGE_TOO_LARGE: CONTENT_TOO_LARGE,
   // Stored uploads (sessions API) over MEDIA_MAX_BYTES; same envelope as IMAGE_TOO_LARGE.
-  MEDIA_TOO_LARGE: { status: 413, error: 'Content Too Large' },
-  // verifyVideo: no HyperVerge equivalent; `reason` names the problem (too long, audio only, corrupt, …).
-  VIDEO_INVALID: { status: 400, error: 'Invalid video' },
+  MEDIA_TOO_LARGE: CONTENT_TOO_LARGE,
+  // verifyVideo: no HyperVerge equivalent; `result.reason` names the problem (too long, audio only, corrupt, …).
+  VIDEO_INVALID: { status: 400, error: 'Invalid video', metadata: 'requestAndTransaction' },
+  // "Error Responses", 422 - No Face Detected.
   NO_FACE_DETECTED: {
     status: 422,
     error: 'No face detected',
     summary: { action: 'fail', details: [{ code: '121', message: 'Face Not detected in selfie image' }] },
+    metadata: 'requestAndTransaction',
   },
-  UNAUTHENTICATED: { status: 401, error: 'Missing/Invalid credentials' },
-  FORBIDDEN: { status: 403, error: 'Unauthorized Access to API' },
-  NOT_FOUND: { status: 404, error: 'Not Found' },
-  RATE_LIMITED: { status: 429, error: 'Rate limit error' },
-  BUSY: { status: 503, error: 'SERVER BUSY - retry after sometime' },
+  // "Error Responses", 401 - Unauthorized (metadata: requestId only).
+  UNAUTHENTICATED: { status: 401, error: 'Missing/Invalid credentials', metadata: 'requestOnly' },
+  // "Error Responses", 403 - Forbidden.
+  FORBIDDEN: { status: 403, error: 'Unauthorized Access to API', metadata: 'requestAndTransaction' },
+  // "Error Responses", 404 - Not Found (metadata: requestId only).
+  NOT_FOUND: { status: 404, error: 'Not Found', metadata: 'requestOnly' },
+  // "Error Responses", 429 - Rate Limit (no metadata).
+  RATE_LIMITED: { status: 429, error: 'Rate limit error', metadata: 'none' },
+  // "Error Responses", 503 - Service Unavailable.
+  BUSY: { status: 503, error: 'SERVER BUSY - retry after sometime', metadata: 'requestAndTransaction' },
   INTERNAL,
   CONFIG_INVALID: INTERNAL,
   MODEL_INVALID: INTERNAL,
@@ -257,18 +293,17 @@ export const ERROR_SHAPES: Record<ErrorCode, ErrorShape> = {
  */
 export function errorBody(error: AppError | undefined, metadata: HvMetadata): { status: number; body: HvErrorBody } {
   const shape = error ? ERROR_SHAPES[error.code] : INTERNAL;
-  const body: HvErrorBody = { status: 'failure', statusCode: shape.status, metadata, error: shape.error };
+  const result: HvErrorBody['result'] = { error: shape.error };
+  if (shape.summary) result.summary = structuredClone(shape.summary);
+  // Requests with several images (matchFace: `selfie`, `id`) say which one had no face. The document's message names
+  // the selfie, the only image checkLiveness takes; for the other image it is silent, so the same words name that one.
+  if (error?.code === 'NO_FACE_DETECTED' && error.subject !== undefined && result.summary) {
+    result.summary.details = [{ code: '121', message: `Face Not detected in ${error.subject} image` }];
+  }
   // 4xx: the caller's mistake, so the AppError's message (what to fix) is shown; 5xx: never.
-  if (shape.status < 500 && error && error.message !== shape.error) body.reason = error.message;
-  if (shape.summary) body.result = { summary: structuredClone(shape.summary) };
-  // The types the endpoint takes: checkLiveness HyperVerge's own "jpg, jpeg, png"; matchFace and the verifyVideo photos
-  // WebP too (src/imaging/decode.ts JPEG_PNG_WEBP).
-  if (error?.code === 'UNSUPPORTED_FILE_TYPE' && error.acceptedFormats?.includes('webp') && body.result) {
-    body.result.summary.details = [{ code: '111', message: 'Unsupported file type. Supported types: jpg, jpeg, png, webp' }];
-  }
-  // Requests with several images (matchFace: `selfie`, `id`) say which one had no face.
-  if (error?.code === 'NO_FACE_DETECTED' && error.subject !== undefined && body.result) {
-    body.result.summary.details = [{ code: '121', message: `Face Not detected in ${error.subject} image` }];
-  }
+  if (shape.status < 500 && error && error.message !== shape.error) result.reason = error.message;
+  const body: HvErrorBody = { statusCode: shape.status, status: 'failure', result };
+  if (shape.metadata === 'requestAndTransaction') body.metadata = metadata;
+  else if (shape.metadata === 'requestOnly') body.metadata = { requestId: metadata.requestId };
   return { status: shape.status, body };
 }
