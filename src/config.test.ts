@@ -1,5 +1,10 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { defaultRequestTimeoutSeconds, parseConfig } from './config.js';
+import { defaultRequestTimeoutSeconds, parseConfig, secretsKeyFromEnv } from './config.js';
 
 describe('parseConfig', () => {
   it('applies the documented defaults to an empty environment', () => {
@@ -80,5 +85,72 @@ describe('parseConfig: slow-client limits (HTTP_*)', () => {
     expect(() => parseConfig({ HTTP_HEADERS_TIMEOUT_SECONDS: '30', HTTP_REQUEST_TIMEOUT_SECONDS: '10' })).toThrow(
       /HTTP_REQUEST_TIMEOUT_SECONDS \(10\) must be at least HTTP_HEADERS_TIMEOUT_SECONDS \(30\)/,
     );
+  });
+});
+
+describe('parseConfig: the apps master key (SECRETS_KEY, SECRETS_KEY_FILE)', () => {
+  const bytes = randomBytes(32);
+  const KEY = bytes.toString('base64');
+  const keyFile = (content: string) => {
+    const f = path.join(mkdtempSync(path.join(tmpdir(), 'secrets-key-')), 'key');
+    writeFileSync(f, content, { mode: 0o600 });
+    return f;
+  };
+  /** The error message `fn` throws. */
+  const message = (fn: () => unknown) => {
+    try {
+      fn();
+    } catch (error) {
+      return (error as Error).message;
+    }
+    throw new Error('expected an error, nothing was thrown');
+  };
+
+  it('is unset by default and when empty', () => {
+    expect(parseConfig({}).secretsKey).toBeUndefined();
+    expect(parseConfig({ SECRETS_KEY: '', SECRETS_KEY_FILE: ' ' }).secretsKey).toBeUndefined();
+  });
+
+  it('reads 32 bytes of base64 from SECRETS_KEY or from the file SECRETS_KEY_FILE names (as `openssl rand -base64 32` writes it)', () => {
+    expect(parseConfig({ SECRETS_KEY: KEY }).secretsKey?.bytes().equals(bytes)).toBe(true);
+    expect(parseConfig({ SECRETS_KEY: ` ${KEY}\n` }).secretsKey?.bytes().equals(bytes)).toBe(true);
+    expect(parseConfig({ SECRETS_KEY_FILE: keyFile(`${KEY}\n`) }).secretsKey?.bytes().equals(bytes)).toBe(true);
+    expect(secretsKeyFromEnv({ NEW_SECRETS_KEY: KEY }, 'NEW_SECRETS_KEY')?.bytes().equals(bytes)).toBe(true);
+  });
+
+  it('never prints the key: not in inspect, JSON or String of the parsed config', () => {
+    const config = parseConfig({ SECRETS_KEY: KEY });
+    for (const shown of [inspect(config, { depth: 10, showHidden: true }), JSON.stringify(config), String(config.secretsKey)]) {
+      expect(shown).not.toContain(KEY);
+      expect(shown).not.toContain(bytes.toString('hex'));
+    }
+    expect(JSON.stringify(config)).toContain('"secretsKey":"[SecretsKey]"');
+  });
+
+  it('refuses anything but 32 bytes of base64, naming the variable and the format, never echoing the value', () => {
+    const wrong = [
+      randomBytes(16).toString('base64'), // 128 bits
+      randomBytes(48).toString('base64'),
+      bytes.toString('hex'), // 64 hex characters
+      bytes.toString('base64url'), // no padding, URL alphabet
+      'correct horse battery staple, or some other passphrase!',
+      `${KEY.slice(0, 42)}B=`, // non-canonical last character
+    ];
+    for (const value of wrong) {
+      const text = message(() => parseConfig({ SECRETS_KEY: value }));
+      expect(text, value).toMatch(/invalid configuration: SECRETS_KEY must be 32 random bytes in standard base64, 44 characters .*openssl rand -base64 32/);
+      expect(text, value).not.toContain(value);
+    }
+    const file = keyFile('not a key');
+    const fromFile = message(() => parseConfig({ SECRETS_KEY_FILE: file }));
+    expect(fromFile).toMatch(new RegExp(`SECRETS_KEY_FILE ${file} must be 32 random bytes`));
+    expect(fromFile).not.toContain('not a key');
+  });
+
+  it('refuses an unreadable SECRETS_KEY_FILE and both variables at once', () => {
+    expect(message(() => parseConfig({ SECRETS_KEY_FILE: '/nonexistent/key' }))).toMatch(/SECRETS_KEY_FILE \/nonexistent\/key: cannot read it \(ENOENT\)/);
+    const both = message(() => parseConfig({ SECRETS_KEY: KEY, SECRETS_KEY_FILE: keyFile(KEY) }));
+    expect(both).toMatch(/set SECRETS_KEY or SECRETS_KEY_FILE, not both/);
+    expect(both).not.toContain(KEY);
   });
 });

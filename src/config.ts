@@ -2,6 +2,7 @@
  * Service configuration: the only reader of process.env. Parsed once at start-up and passed in
  * (STYLE.md rule 4); every field documents its unit and default.
  */
+import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -57,11 +58,20 @@ export const configSchema = z.object({
   /** Seconds to wait for in-flight requests after SIGTERM/SIGINT before exiting anyway. Default 10 s. */
   SHUTDOWN_GRACE_SECONDS: intFromEnv(10, 0, 3600),
   /**
-   * JSON file listing the caller apps: [{appId, appKeySha256, allowedApis, rateLimitPerMinute?}]
-   * (src/http/apps.ts). Unset (default): one embedded app "default" with a random appKey printed once
+   * JSON file listing the caller apps: [{appId, appKeySha256, appKeyEncrypted?, allowedApis, rateLimitPerMinute?, …}]
+   * (src/http/apps.ts; written by `npm run apps`, scripts/apps.ts). Unset (default): one embedded app "default" with a random appKey printed once
    * at start-up, allowed every API, no rate limit.
    */
   APPS_FILE: z.string().min(1).optional(),
+  /**
+   * Master key for the appKeys APPS_FILE stores encrypted (`appKeyEncrypted`: AES-256-GCM, src/http/app-key-cipher.ts):
+   * exactly 32 random bytes in standard base64, 44 characters (`openssl rand -base64 32`); surrounding whitespace is
+   * ignored. Unset or empty (default): APPS_FILE may hold hashed keys only (appKeySha256), and an encrypted entry stops
+   * start-up. Set this or SECRETS_KEY_FILE, not both. Its value is never echoed, not even in configuration errors.
+   */
+  SECRETS_KEY: z.string().optional(),
+  /** Path to a file holding the master key in SECRETS_KEY's format (e.g. a mounted container secret). Read once at start-up; empty = unset. */
+  SECRETS_KEY_FILE: z.string().optional(),
   /** Decision rules, one section per API (checkLiveness, matchFace, verifyVideo); re-read when the file changes. Default <repo>/rules/decision-rules.json. */
   RULES_FILE: z.string().min(1).default(path.join(repoRoot, 'rules', 'decision-rules.json')),
   /** Pipeline runs allowed at once in this process. Default 2 (each run already uses ORT's threads). */
@@ -163,6 +173,75 @@ export const configSchema = z.object({
     .pipe(z.coerce.number<string>().int().min(1).max(24 * 3600).optional()),
 });
 
+/** Bytes in a SECRETS_KEY: an AES-256 key (FIPS 197), used whole as HKDF input keying material (src/http/app-key-cipher.ts). */
+export const SECRETS_KEY_BYTES = 32;
+
+/**
+ * The master key that encrypts the appKeys in APPS_FILE (SECRETS_KEY / SECRETS_KEY_FILE). It prints as `[SecretsKey]`
+ * in logs, JSON and util.inspect, never as its bytes; only the cipher reads them, through bytes().
+ */
+export class SecretsKey {
+  readonly #bytes: Buffer;
+
+  constructor(bytes: Uint8Array) {
+    if (bytes.length !== SECRETS_KEY_BYTES) throw new AppError('CONFIG_INVALID', `a secrets key has ${SECRETS_KEY_BYTES} bytes, not ${bytes.length}`);
+    this.#bytes = Buffer.from(bytes);
+  }
+
+  /** The raw key, for node:crypto. */
+  bytes(): Buffer {
+    return this.#bytes;
+  }
+
+  toJSON(): string {
+    return '[SecretsKey]';
+  }
+
+  toString(): string {
+    return '[SecretsKey]';
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return '[SecretsKey]';
+  }
+}
+
+/** 32 bytes in standard base64 (RFC 4648 §4): 43 characters, the last carrying 4 bits and two zero bits (so one of 16), then one "=". */
+const SECRETS_KEY_BASE64 = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;
+
+/** The key in `text` (SECRETS_KEY's format); `source` names where it came from. The error never contains the text. */
+function secretsKeyFrom(text: string, source: string): SecretsKey {
+  const trimmed = text.trim();
+  if (!SECRETS_KEY_BASE64.test(trimmed)) {
+    throw new AppError(
+      'CONFIG_INVALID',
+      `invalid configuration: ${source} must be ${SECRETS_KEY_BYTES} random bytes in standard base64, 44 characters ending in "=" ` +
+        `(generate one with \`openssl rand -base64 32\`); the value given (not shown) has ${trimmed.length} characters`,
+    );
+  }
+  return new SecretsKey(Buffer.from(trimmed, 'base64'));
+}
+
+/**
+ * The master key from `<name>` or `<name>_FILE` in `env` (SECRETS_KEY by default; the apps CLI also reads NEW_SECRETS_KEY
+ * when re-encrypting), or undefined when neither is set. Both set, an unreadable file or a malformed key: CONFIG_INVALID.
+ */
+export function secretsKeyFromEnv(env: Record<string, string | undefined>, name = 'SECRETS_KEY'): SecretsKey | undefined {
+  const value = env[name]?.trim() ? env[name] : undefined;
+  const file = env[`${name}_FILE`]?.trim() ? env[`${name}_FILE`] : undefined;
+  if (value !== undefined && file !== undefined) throw new AppError('CONFIG_INVALID', `invalid configuration: set ${name} or ${name}_FILE, not both`);
+  if (value !== undefined) return secretsKeyFrom(value, name);
+  if (file === undefined) return undefined;
+  const resolved = path.resolve(file);
+  let text: string;
+  try {
+    text = readFileSync(resolved, 'utf8');
+  } catch (error) {
+    throw new AppError('CONFIG_INVALID', `invalid configuration: ${name}_FILE ${resolved}: cannot read it (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  return secretsKeyFrom(text, `${name}_FILE ${resolved}`);
+}
+
 /**
  * The slowest upload the default request timeout still lets through, bits per second: 2 Mbit/s, a weak 4G or
  * good 3G uplink, several times under the global median mobile upload speed (around 10 Mbit/s in Ookla's
@@ -206,6 +285,8 @@ export interface Config {
   shutdownGraceMs: number;
   /** Caller apps file; undefined = the embedded "default" app. */
   appsFile?: string;
+  /** SECRETS_KEY / SECRETS_KEY_FILE: decrypts the appKeys APPS_FILE stores encrypted; undefined = none configured. */
+  secretsKey?: SecretsKey;
   rulesFile: string;
   /** Pipeline runs at once. */
   concurrency: number;
@@ -283,6 +364,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
       `invalid configuration: HTTP_REQUEST_TIMEOUT_SECONDS (${requestTimeoutSeconds}) must be at least HTTP_HEADERS_TIMEOUT_SECONDS (${c.HTTP_HEADERS_TIMEOUT_SECONDS}): the headers are part of the request`,
     );
   }
+  const secretsKey = secretsKeyFromEnv({ SECRETS_KEY: c.SECRETS_KEY, SECRETS_KEY_FILE: c.SECRETS_KEY_FILE });
   const modelsDir = path.resolve(c.MODELS_DIR);
   return {
     port: c.PORT,
@@ -297,6 +379,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     inferenceThread: c.INFERENCE_THREAD,
     shutdownGraceMs: c.SHUTDOWN_GRACE_SECONDS * 1000,
     ...(c.APPS_FILE !== undefined ? { appsFile: path.resolve(c.APPS_FILE) } : {}),
+    ...(secretsKey !== undefined ? { secretsKey } : {}),
     rulesFile: path.resolve(c.RULES_FILE),
     concurrency: c.CONCURRENCY,
     queueSize: c.QUEUE_SIZE,

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { serve } from '@hono/node-server';
-import { createLivenessApi } from './app/liveness-api.js';
+import { createLivenessApi, loadApps } from './app/liveness-api.js';
 import { loadModels } from './app/models.js';
 import { createSessionsApi } from './app/sessions-api.js';
 import { parseConfig } from './config.js';
@@ -20,6 +20,8 @@ import { createVideoReader } from './video/read-video.js';
 
 async function main(): Promise<void> {
   const config = parseConfig();
+  // Before the models: a broken APPS_FILE or a wrong SECRETS_KEY stops start-up in milliseconds, not after loading them.
+  const apps = loadApps(config);
   const started = Date.now();
   // A dead inference thread leaves nothing able to answer: exit non-zero so the supervisor restarts the process.
   const host =
@@ -55,7 +57,7 @@ async function main(): Promise<void> {
   console.log(`warmed up ${warmed.length} models in ${Date.now() - warmStart} ms${skipped.length > 0 ? ` (no fixed input shape: ${skipped.join(', ')})` : ''}`);
 
   const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-  const liveness = createLivenessApi(config, createCheckLiveness(registry, { maxPixels: config.maxImagePixels }));
+  const liveness = createLivenessApi(config, createCheckLiveness(registry, { maxPixels: config.maxImagePixels }), undefined, apps);
   // matchFace shares the liveness API's apps, rate limits, concurrency slots, body limit and rules file.
   const matchFace = { ...liveness.deps, matchFace: createMatchFace(registry, { maxPixels: config.maxImagePixels }) };
   // verifyVideo shares them too (and the crop store for its best frame), with its own body limit.

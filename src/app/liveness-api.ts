@@ -14,32 +14,43 @@ import { RateLimiter } from '../http/middleware/rate-limit.js';
 import type { CheckLivenessDeps } from '../http/routes/check-liveness.js';
 import { UrlSigner } from '../http/signed-url.js';
 
-type LivenessConfig = Pick<
-  Config,
-  'appsFile' | 'rulesFile' | 'concurrency' | 'queueSize' | 'bodyLimitBytes' | 'signingSecret' | 'urlTtlSeconds' | 'publicBaseUrl' | 'croppedImageDir'
->;
+type AppsConfig = Pick<Config, 'appsFile' | 'secretsKey'>;
+
+type LivenessConfig = AppsConfig &
+  Pick<Config, 'rulesFile' | 'concurrency' | 'queueSize' | 'bodyLimitBytes' | 'signingSecret' | 'urlTtlSeconds' | 'publicBaseUrl' | 'croppedImageDir'>;
+
+/** The caller apps: APPS_FILE with its encrypted keys decrypted, or the embedded default app. */
+export interface LoadedApps {
+  apps: AppRegistry;
+  /** The embedded default app's key when there is no APPS_FILE (also logged once): for in-process callers such as the bench. */
+  embeddedAppKey?: string;
+}
+
+/**
+ * Reads APPS_FILE and decrypts its encrypted appKeys with SECRETS_KEY, or makes the embedded default app. main.ts calls
+ * it before loading models, so a wrong or missing SECRETS_KEY stops start-up at once (CONFIG_INVALID), not after the
+ * models have loaded.
+ */
+export function loadApps(config: AppsConfig, log: (message: string) => void = (m) => console.log(m)): LoadedApps {
+  if (config.appsFile) return { apps: AppRegistry.fromFile(config.appsFile, config.secretsKey) };
+  const embedded = AppRegistry.withDefaultApp();
+  // Printed once; it exists only in this process's memory. Set APPS_FILE for fixed credentials.
+  log(`no APPS_FILE: embedded app appId=default appKey=${embedded.appKey} (new on every start)`);
+  return { apps: embedded.registry, embeddedAppKey: embedded.appKey };
+}
 
 export function createLivenessApi(
   config: LivenessConfig,
   checkLiveness: CheckLiveness,
   log: (message: string) => void = (m) => console.log(m),
+  loaded: LoadedApps = loadApps(config, log),
 ): {
   deps: CheckLivenessDeps;
   close: () => Promise<void>;
   /** The embedded default app's key when there is no APPS_FILE (also logged once): for in-process callers such as the bench. */
   embeddedAppKey?: string;
 } {
-  let apps: AppRegistry;
-  let embeddedAppKey: string | undefined;
-  if (config.appsFile) {
-    apps = AppRegistry.fromFile(config.appsFile);
-  } else {
-    const embedded = AppRegistry.withDefaultApp();
-    apps = embedded.registry;
-    embeddedAppKey = embedded.appKey;
-    // Printed once; it exists only in this process's memory. Set APPS_FILE for fixed credentials.
-    log(`no APPS_FILE: embedded app appId=default appKey=${embedded.appKey} (new on every start)`);
-  }
+  const { apps, embeddedAppKey } = loaded;
   if (!config.signingSecret) log('no SIGNING_SECRET: croppedImageUrl links are signed with a random per-process secret and die on restart');
   const croppedImages = new LocalImageStore({ dir: config.croppedImageDir, ttlMs: config.urlTtlSeconds * 1000 });
   const deps: CheckLivenessDeps = {

@@ -3,13 +3,18 @@
  * (token + GET /liveness/ext/v1/get-video) and Tencent ESS DescribeSignFaceVideo (POST /, X-TC-Action), through
  * app.request() on a real in-memory SQLite store and LocalMediaStore (temp directory, small real files). Sessions
  * are processed by the real `session.process` handler with a verifyVideo double that reports a pitch series.
+ * Signed requests are signed as the vendors' clients sign them: ADVANCE.AI's token signature as its document defines it,
+ * Tencent's TC3-HMAC-SHA256 by the official tencentcloud-sdk-nodejs signer (its Sign.sign3, unmodified).
  */
-import { mkdtempSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../src/http/app.js';
 import { AppRegistry, sha256Hex } from '../../src/http/apps.js';
+import { ADVANCE_MESSAGES } from '../../src/http/contracts/advance-ai.js';
 import { RateLimiter, TokenBucketLimiter } from '../../src/http/middleware/rate-limit.js';
 import { UrlSigner } from '../../src/http/signed-url.js';
 import type { ModelRegistry } from '../../src/inference/registry.js';
@@ -31,12 +36,28 @@ const T0 = 1_773_828_000_000; // 2026-03-18T10:00:00Z
 const DAY = 86_400_000;
 const BASE = 'http://svc.test';
 
-const apps = new AppRegistry([
-  { appId: 'kyc', appKeySha256: sha256Hex('kyc-key'), allowedApis: ['sessions'] },
-  { appId: 'other', appKeySha256: sha256Hex('other-key'), allowedApis: ['*'] },
-  { appId: 'liveness-only', appKeySha256: sha256Hex('liveness-key'), allowedApis: ['checkLiveness'] },
-  { appId: 'suspended', appKeySha256: sha256Hex('suspended-key'), allowedApis: [] },
-]);
+// kyc, other and suspended hold their keys (as an APPS_FILE with appKeyEncrypted gives them); hash-only is hash only.
+const apps = new AppRegistry(
+  [
+    { appId: 'kyc', appKeySha256: sha256Hex('kyc-key'), allowedApis: ['sessions'] },
+    { appId: 'other', appKeySha256: sha256Hex('other-key'), allowedApis: ['*'] },
+    { appId: 'liveness-only', appKeySha256: sha256Hex('liveness-key'), allowedApis: ['checkLiveness'] },
+    { appId: 'suspended', appKeySha256: sha256Hex('suspended-key'), allowedApis: [] },
+    { appId: 'hash-only', appKeySha256: sha256Hex('hash-only-key'), allowedApis: ['sessions'] },
+  ],
+  new Map([
+    ['kyc', 'kyc-key'],
+    ['other', 'other-key'],
+    ['liveness-only', 'liveness-key'],
+    ['suspended', 'suspended-key'],
+  ]),
+);
+
+const require = createRequire(import.meta.url);
+/** The official Tencent Cloud SDK's request signer (tencentcloud/common/sign.js), unmodified. */
+const TencentSign = require('tencentcloud-sdk-nodejs/tencentcloud/common/sign.js').default as {
+  sign3(args: { method: string; url: string; payload: unknown; timestamp: number; service: string; secretId: string; secretKey: string; headers: Record<string, string> }): string;
+};
 
 /** Pitch every 0.25 s over 4 s: level, or with one 20° nod (down and back up) between 1 and 2 s. */
 function pitchSeries(nod: boolean): AngleSample[] {
@@ -140,8 +161,12 @@ function generateToken(h: Harness, body: Record<string, unknown>) {
   return h.app.request(`${BASE}/openapi/auth/ticket/v1/generate-token`, { method: 'POST', body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } });
 }
 
+/** ADVANCE.AI's token signature, written here from its document (sha256(accessKey + secretKey + timestamp), hex). */
+const signature = (accessKey: string, secretKey: string, timestamp: number | string) => createHash('sha256').update(`${accessKey}${secretKey}${timestamp}`).digest('hex');
+
 async function token(h: Harness, accessKey = 'kyc', secretKey = 'kyc-key', periodSecond?: number): Promise<string> {
-  const res = await generateToken(h, { accessKey, secretKey, timestamp: h.now(), ...(periodSecond ? { periodSecond } : {}) });
+  const timestamp = h.now();
+  const res = await generateToken(h, { accessKey, signature: signature(accessKey, secretKey, timestamp), timestamp, ...(periodSecond ? { periodSecond } : {}) });
   const body = (await res.json()) as any;
   expect(body.code).toBe('SUCCESS');
   return body.data.token as string;
@@ -153,12 +178,29 @@ async function getVideo(h: Harness, query: string, accessToken?: string) {
   return (await res.json()) as any;
 }
 
-const envelopeOf = (code: string) => ({ code, data: null, extra: null, transactionId: expect.stringMatching(/^[0-9a-f]{16}$/), pricingStrategy: 'FREE' });
+/** An error envelope with the document's message for `code`; what went wrong in this request is in `extra`. */
+const envelopeOf = (code: keyof typeof ADVANCE_MESSAGES) => ({ code, message: ADVANCE_MESSAGES[code], data: null, transactionId: expect.stringMatching(/^[0-9a-f]{16}$/), pricingStrategy: 'FREE' });
+
+describe('ADVANCE.AI messages', () => {
+  it('are the Get Video document\'s "Response Code" table, word for word', () => {
+    const doc = readFileSync(path.resolve('..', 'shared', 'seeds', 'advance-ai-get-video.txt'), 'utf8');
+    // One line per code, the code and its message run together ("SUCCESSOK"); ACCOUNT_DISABLED is the token API's.
+    const table = doc.slice(doc.indexOf('Status CodeMessage'), doc.indexOf('Response Examples')).split('\n');
+    const codes = Object.keys(ADVANCE_MESSAGES).filter((code) => code !== 'ACCOUNT_DISABLED') as (keyof typeof ADVANCE_MESSAGES)[];
+    expect(codes).toHaveLength(7);
+    for (const code of codes) {
+      // No code is the beginning of another, so the line that starts with it is its row.
+      const line = table.find((l) => l.startsWith(code));
+      expect(line, code).toBeDefined();
+      expect(ADVANCE_MESSAGES[code], code).toBe(line!.slice(code.length).trim());
+    }
+  });
+});
 
 describe('ADVANCE.AI generate-token', () => {
-  it('issues a token for appId + appKey that expires after periodSecond (default 3600 s)', async () => {
+  it('issues a token for a signed request (sha256(accessKey + secretKey + timestamp)) that expires after periodSecond (default 3600 s)', async () => {
     const h = harness();
-    const res = await generateToken(h, { accessKey: 'kyc', secretKey: 'kyc-key', timestamp: h.now() });
+    const res = await generateToken(h, { accessKey: 'kyc', signature: signature('kyc', 'kyc-key', h.now()), timestamp: h.now() });
     expect(res.status).toBe(200);
     const body = (await res.json()) as any;
     expect(body).toMatchObject({ code: 'SUCCESS', message: 'OK', extra: null, pricingStrategy: 'FREE' });
@@ -166,15 +208,37 @@ describe('ADVANCE.AI generate-token', () => {
     expect(body.data.token).toMatch(/^[A-Za-z0-9_-]+\.\d+\.[0-9a-f]{64}$/);
   });
 
+  it('takes the timestamp and periodSecond as strings of digits too, signed as written', async () => {
+    const h = harness();
+    const timestamp = String(h.now());
+    const body = (await (await generateToken(h, { accessKey: 'kyc', signature: signature('kyc', 'kyc-key', timestamp).toUpperCase(), timestamp, periodSecond: '120' })).json()) as any;
+    expect(body).toMatchObject({ code: 'SUCCESS', data: { expiredTime: T0 + 120_000 } });
+  });
+
+  it('extension: secretKey (the appKey) instead of signature, for apps that hold only a key hash', async () => {
+    const h = harness();
+    expect((await (await generateToken(h, { accessKey: 'hash-only', secretKey: 'hash-only-key', timestamp: h.now() })).json()) as any).toMatchObject({ code: 'SUCCESS' });
+    // Such an app cannot use the signature: there is no key to check it with.
+    expect(await (await generateToken(h, { accessKey: 'hash-only', signature: signature('hash-only', 'hash-only-key', h.now()), timestamp: h.now() })).json()).toMatchObject({ code: 'PARAMETER_ERROR', message: 'Signature error' });
+  });
+
   it('answers PARAMETER_ERROR for an empty body, a stale timestamp and wrong credentials; ACCOUNT_DISABLED for a suspended app', async () => {
     const h = harness();
+    const t = h.now();
     const empty = await h.app.request(`${BASE}/openapi/auth/ticket/v1/generate-token`, { method: 'POST', body: '', headers: { 'Content-Type': 'application/json' } });
     expect(await empty.json()).toMatchObject({ ...envelopeOf('PARAMETER_ERROR'), message: 'Parameter should not be empty' });
-    expect(await (await generateToken(h, { accessKey: 'kyc', timestamp: h.now() })).json()).toMatchObject(envelopeOf('PARAMETER_ERROR'));
-    expect(await (await generateToken(h, { accessKey: 'kyc', secretKey: 'kyc-key', timestamp: h.now() - 301_000 })).json()).toMatchObject({ code: 'PARAMETER_ERROR', message: 'Timestamp error' });
-    expect(await (await generateToken(h, { accessKey: 'kyc', secretKey: 'wrong', timestamp: h.now() })).json()).toMatchObject({ code: 'PARAMETER_ERROR', message: 'Signature error' });
-    expect(await (await generateToken(h, { accessKey: 'kyc', secretKey: 'kyc-key', timestamp: h.now(), periodSecond: 59 })).json()).toMatchObject({ code: 'PARAMETER_ERROR' });
-    expect(await (await generateToken(h, { accessKey: 'suspended', secretKey: 'suspended-key', timestamp: h.now() })).json()).toMatchObject({ code: 'ACCOUNT_DISABLED', message: 'Account Disabled' });
+    expect(await (await generateToken(h, { accessKey: 'kyc', timestamp: t })).json()).toMatchObject({ ...envelopeOf('PARAMETER_ERROR'), extra: expect.stringContaining('signature') });
+    expect(await (await generateToken(h, { accessKey: 'kyc', signature: signature('kyc', 'kyc-key', t), secretKey: 'kyc-key', timestamp: t })).json()).toMatchObject(envelopeOf('PARAMETER_ERROR'));
+    const stale = t - 301_000;
+    expect(await (await generateToken(h, { accessKey: 'kyc', signature: signature('kyc', 'kyc-key', stale), timestamp: stale })).json()).toMatchObject({ code: 'PARAMETER_ERROR', message: 'Timestamp error' });
+    expect(await (await generateToken(h, { accessKey: 'kyc', signature: signature('kyc', 'wrong', t), timestamp: t })).json()).toMatchObject({ code: 'PARAMETER_ERROR', message: 'Signature error' });
+    // Signed for another timestamp than the one sent, for another app, or by an unknown app.
+    expect(await (await generateToken(h, { accessKey: 'kyc', signature: signature('kyc', 'kyc-key', t - 1), timestamp: t })).json()).toMatchObject({ message: 'Signature error' });
+    expect(await (await generateToken(h, { accessKey: 'kyc', signature: signature('other', 'other-key', t), timestamp: t })).json()).toMatchObject({ message: 'Signature error' });
+    expect(await (await generateToken(h, { accessKey: 'nobody', signature: signature('nobody', 'x', t), timestamp: t })).json()).toMatchObject({ message: 'Signature error' });
+    expect(await (await generateToken(h, { accessKey: 'kyc', secretKey: 'wrong', timestamp: t })).json()).toMatchObject({ code: 'PARAMETER_ERROR', message: 'Signature error' });
+    expect(await (await generateToken(h, { accessKey: 'kyc', signature: signature('kyc', 'kyc-key', t), timestamp: t, periodSecond: 59 })).json()).toMatchObject({ code: 'PARAMETER_ERROR' });
+    expect(await (await generateToken(h, { accessKey: 'suspended', signature: signature('suspended', 'suspended-key', t), timestamp: t })).json()).toMatchObject({ code: 'ACCOUNT_DISABLED', message: 'Account Disabled' });
   });
 });
 
@@ -211,7 +275,7 @@ describe('ADVANCE.AI get-video', () => {
   it('PARAMETER_ERROR without either id or with both', async () => {
     const h = harness();
     const t = await token(h);
-    expect(await getVideo(h, '', t)).toMatchObject({ ...envelopeOf('PARAMETER_ERROR'), message: expect.stringContaining('Parameter error, please check you input.') });
+    expect(await getVideo(h, '', t)).toMatchObject({ ...envelopeOf('PARAMETER_ERROR'), extra: 'send exactly one of livenessId and signatureId' });
     expect(await getVideo(h, '?livenessId=a&signatureId=b', t)).toMatchObject(envelopeOf('PARAMETER_ERROR'));
     expect(await getVideo(h, '?livenessId=', t)).toMatchObject(envelopeOf('PARAMETER_ERROR'));
   });
@@ -260,7 +324,7 @@ describe('ADVANCE.AI get-video', () => {
       throw new Error('disk I/O error');
     });
     vi.spyOn(console, 'error').mockImplementation(() => {});
-    expect(await getVideo(h, '?livenessId=ses_x', t)).toMatchObject({ ...envelopeOf('ERROR'), message: 'Server error' });
+    expect(await getVideo(h, '?livenessId=ses_x', t)).toMatchObject({ ...envelopeOf('ERROR'), message: 'Server error', extra: null });
   });
 });
 
@@ -325,12 +389,54 @@ describe('Tencent ESS DescribeSignFaceVideo', () => {
     expect(await describe3(h, request(session.id), { action: 'CreateFlow' })).toMatchObject(errorOf('InvalidAction'));
   });
 
-  it('AuthFailure without a valid key; OperationDenied for an app that may not read sessions', async () => {
+  it('extension: AuthFailure without a valid Bearer key (InvalidAuthorization without any); OperationDenied for an app that may not read sessions', async () => {
     const h = harness();
     const { session } = await h.recorded();
-    expect(await describe3(h, request(session.id), { key: null })).toMatchObject(errorOf('AuthFailure'));
+    expect(await describe3(h, request(session.id), { key: null })).toMatchObject(errorOf('AuthFailure.InvalidAuthorization'));
     expect(await describe3(h, request(session.id), { key: 'nope' })).toMatchObject(errorOf('AuthFailure'));
     expect(await describe3(h, request(session.id), { key: 'liveness-key' })).toMatchObject(errorOf('OperationDenied'));
+  });
+
+  describe('signed with TC3-HMAC-SHA256 by the official SDK signer (SecretId = appId, SecretKey = appKey)', () => {
+    /** The request as tencentcloud-sdk-nodejs sends it (http_connection.js doRequestWithSign3), at the harness's clock. */
+    async function signed(h: Harness, body: unknown, options: { secretId?: string; secretKey?: string; at?: number; version?: string | null } = {}): Promise<any> {
+      const timestamp = Math.floor((options.at ?? h.now()) / 1000);
+      const headers: Record<string, string> = { 'Content-Type': 'application/json', 'X-TC-Action': 'DescribeSignFaceVideo', 'X-TC-Timestamp': String(timestamp) };
+      if (options.version !== null) headers['X-TC-Version'] = options.version ?? '2020-11-11';
+      const secretId = options.secretId ?? 'kyc';
+      headers.Authorization = TencentSign.sign3({ method: 'POST', url: `${BASE}/`, payload: body, timestamp, service: 'ess', secretId, secretKey: options.secretKey ?? `${secretId}-key`, headers });
+      return (await h.app.request(`${BASE}/`, { method: 'POST', body: JSON.stringify(body), headers })).json();
+    }
+
+    it('returns the video and the nods', async () => {
+      const h = harness();
+      const { session } = await h.recorded({ pitch: pitchSeries(true) });
+      const body = await signed(h, request(session.id));
+      expect(body.Response.Error).toBeUndefined();
+      expect(Buffer.from(body.Response.VideoData.LiveNessVideo, 'base64')).toEqual(Buffer.from(MP4));
+      expect(body.Response.IntentionActionResult.Details[0]).toMatchObject({ NodDetected: true, NodCount: 1 });
+    });
+
+    it("answers Tencent's AuthFailure codes: SignatureFailure, SignatureExpire, SecretIdNotFound", async () => {
+      const h = harness();
+      const { session } = await h.recorded();
+      expect(await signed(h, request(session.id), { secretKey: 'wrong-key' })).toMatchObject(errorOf('AuthFailure.SignatureFailure'));
+      expect(await signed(h, request(session.id), { at: h.now() - 301_000 })).toMatchObject(errorOf('AuthFailure.SignatureExpire'));
+      expect(await signed(h, request(session.id), { at: h.now() + 301_000 })).toMatchObject(errorOf('AuthFailure.SignatureExpire'));
+      expect(await signed(h, request(session.id), { secretId: 'nobody' })).toMatchObject(errorOf('AuthFailure.SecretIdNotFound'));
+      // An app that holds only its key's hash cannot verify a signature.
+      expect(await signed(h, request(session.id), { secretId: 'hash-only' })).toMatchObject(errorOf('AuthFailure.SecretIdNotFound'));
+      expect(await signed(h, request(session.id), { secretId: 'liveness-only', secretKey: 'liveness-key' })).toMatchObject(errorOf('OperationDenied'));
+      // Another app's valid signature reaches only that app's sessions.
+      expect(await signed(h, request(session.id), { secretId: 'other' })).toMatchObject(errorOf('ResourceNotFound'));
+    });
+
+    it('checks X-TC-Version: MissingParameter without it, NoSuchVersion for another', async () => {
+      const h = harness();
+      const { session } = await h.recorded();
+      expect(await signed(h, request(session.id), { version: null })).toMatchObject(errorOf('MissingParameter'));
+      expect(await signed(h, request(session.id), { version: '2017-03-12' })).toMatchObject(errorOf('NoSuchVersion'));
+    });
   });
 
   it("ResourceNotFound for an unknown signer, a FlowId that is not the session's, another app's session, a deleted video and after 3 days", async () => {

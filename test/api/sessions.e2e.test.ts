@@ -3,22 +3,33 @@
  * directory), a session created with the Bearer key, a real selfie and the Hamilton clip uploaded through the
  * signed capture links with consent, processing by the persisted job queue, the signed `video.completed`
  * webhook received by a local HTTP receiver, and the video fetched back through its signed video_url, byte for byte.
+ * Then the vendors' own clients read the recorded session: the official Tencent Cloud SDK (tencentcloud-sdk-nodejs,
+ * unmodified, signing with TC3-HMAC-SHA256) calls DescribeSignFaceVideo, which needs the app's key held encrypted
+ * under SECRETS_KEY in APPS_FILE.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { Agent, createServer, type Server } from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SecretsKey } from '../../src/config.js';
+import { encryptAppKey } from '../../src/http/app-key-cipher.js';
 import { verifySignature } from '../../src/webhooks/sign.js';
 import { sharedData } from '../helpers/reference.js';
 import { type ServiceProcess, startService, waitForOutput } from '../helpers/server.js';
+
+const require = createRequire(import.meta.url);
 
 describe('sessions API on a listening server', () => {
   let service: ServiceProcess;
   let base: string;
   const appKey = randomBytes(24).toString('hex');
+  const secretsKey = randomBytes(32);
+  /** The session recorded by the first test, for the vendor clients after it. */
+  let recorded: { id: string; externalId: string; clip: Buffer } | undefined;
   const webhookSecret = randomBytes(24).toString('hex');
   // The local webhook receiver: keeps every delivery (raw body + headers) for the test to check.
   const deliveries: { body: string; signature: string | undefined; event: string | undefined }[] = [];
@@ -38,11 +49,21 @@ describe('sessions API on a listening server', () => {
     writeFileSync(
       appsFile,
       JSON.stringify([
-        { appId: 'e2e', appKeySha256: createHash('sha256').update(appKey).digest('hex'), allowedApis: ['*'], rateLimitPerMinute: 1000, webhookUrl: hookUrl, webhookSecret },
+        {
+          appId: 'e2e',
+          appKeySha256: createHash('sha256').update(appKey).digest('hex'),
+          appKeyEncrypted: encryptAppKey(new SecretsKey(secretsKey), 'e2e', appKey),
+          allowedApis: ['*'],
+          rateLimitPerMinute: 1000,
+          webhookUrl: hookUrl,
+          webhookSecret,
+        },
       ]),
     );
     service = startService({
       APPS_FILE: appsFile,
+      SECRETS_KEY: secretsKey.toString('base64'),
+      SECRETS_KEY_FILE: '',
       MODEL_PACKS_DIR: mkdtempSync(path.join(tmpdir(), 'e2e-nopacks-')),
       DATA_DIR: mkdtempSync(path.join(tmpdir(), 'e2e-sessions-data-')),
       VIDEO_TEMP_DIR: mkdtempSync(path.join(tmpdir(), 'e2e-sessions-video-')),
@@ -107,5 +128,41 @@ describe('sessions API on a listening server', () => {
     expect(download.status).toBe(200);
     expect(download.headers.get('content-type')).toBe('video/mp4');
     expect(Buffer.compare(Buffer.from(await download.arrayBuffer()), clip)).toBe(0);
+    recorded = { id: session.id, externalId: 'e2e-1', clip };
+  });
+
+  describe('Tencent Cloud SDK (tencentcloud-sdk-nodejs ess v20201111, unmodified) against this server', () => {
+    /**
+     * The SDK as a user points it at the service: endpoint `ess.<host>:<port>` over http (it derives the signed service
+     * name, `ess`, from the endpoint's first label), and an HTTP agent that resolves that name to this test's loopback
+     * server, as a hosts-file entry or internal DNS would.
+     */
+    function essClient(secretKey: string) {
+      const { Client } = require('tencentcloud-sdk-nodejs/tencentcloud/services/ess/v20201111/ess_client.js');
+      const port = new URL(base).port;
+      const lookup = (_host: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) =>
+        options.all ? callback(null, [{ address: '127.0.0.1', family: 4 }]) : callback(null, '127.0.0.1', 4);
+      return new Client({
+        credential: { secretId: 'e2e', secretKey },
+        region: '',
+        profile: { httpProfile: { endpoint: `ess.tencentcloudapi.test:${port}`, protocol: 'http://', agent: new Agent({ lookup } as never) } },
+      });
+    }
+
+    it('DescribeSignFaceVideo returns the recorded clip as base64 and the nod result', async () => {
+      expect(recorded, 'the first test recorded a session').toBeDefined();
+      const response = await essClient(appKey).DescribeSignFaceVideo({ Operator: { UserId: 'signer-1' }, FlowId: recorded!.externalId, SignId: recorded!.id });
+      expect(Buffer.compare(Buffer.from(response.VideoData.LiveNessVideo, 'base64'), recorded!.clip)).toBe(0);
+      expect(response.IntentionQuestionResult).toBeNull();
+      expect(response.IntentionActionResult.Details).toHaveLength(1);
+      expect(response.IntentionActionResult.Details[0]).toMatchObject({ NodDetected: expect.any(Boolean), NodCount: expect.any(Number) });
+      expect(response.RequestId).toMatch(/^[0-9a-f-]{36}$/);
+    });
+
+    it('a wrong SecretKey gets AuthFailure.SignatureFailure, as the SDK reports it', async () => {
+      await expect(essClient(`${appKey}x`).DescribeSignFaceVideo({ Operator: { UserId: 'signer-1' }, FlowId: 'e2e-1', SignId: recorded?.id ?? 'ses_x' })).rejects.toMatchObject({
+        code: 'AuthFailure.SignatureFailure',
+      });
+    });
   });
 });

@@ -7,12 +7,17 @@
  *   videos can be fetched for 24 h after signing, the channel edition's (ChannelDescribeSignFaceVideo,
  *   https://cloud.tencent.com/document/api/1420/104134) for three days; issue #6 asks for three days.
  * - API 3.0 errors: HTTP 200 with `{"Response": {"Error": {"Code", "Message"}, "RequestId"}}`; common codes
- *   AuthFailure, MissingParameter, InvalidParameterValue, RequestLimitExceeded, InvalidAction, InternalError.
+ *   AuthFailure(.SignatureFailure, .SignatureExpire, .SecretIdNotFound, .InvalidAuthorization: ../tc3-signature.ts),
+ *   NoSuchVersion ("The API version does not exist"), MissingParameter, InvalidParameterValue, RequestLimitExceeded,
+ *   InvalidAction, InternalError.
  */
 import { randomUUID } from 'node:crypto';
 import type { Excursion } from '../../pipeline/nod.js';
+import type { Tc3FailureCode } from '../tc3-signature.js';
 
 export const DESCRIBE_SIGN_FACE_VIDEO = 'DescribeSignFaceVideo';
+/** The ESS API version this facade speaks (the document's "Version 2020-11-11"; the SDK's ess/v20201111). */
+export const ESS_API_VERSION = '2020-11-11';
 /** Videos are retrievable this long after they were recorded, ms (issue #6; see the module comment). */
 export const FACE_VIDEO_RETENTION_MS = 3 * 86_400_000;
 /** Tencent's default request rate for this action, per second and app. */
@@ -20,6 +25,8 @@ export const DEFAULT_REQUESTS_PER_SECOND = 20;
 
 export type TencentErrorCode =
   | 'AuthFailure'
+  | Tc3FailureCode
+  | 'NoSuchVersion'
   | 'FailedOperation'
   | 'InvalidParameterValue'
   | 'MissingParameter'

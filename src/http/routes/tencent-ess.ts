@@ -6,8 +6,12 @@
  * Mapping: FlowId = the session's `external_id`, SignId = the session id (`ses_…`); both must name the same session
  * of the caller's app (anything else is ResourceNotFound, so ids of other apps are not revealed). Operator.UserId is
  * required, as Tencent requires it, and not otherwise interpreted (there are no employees here).
- * Auth: `Authorization: Bearer <appKey>` (Tencent's TC3-HMAC-SHA256 needs the SecretKey, and this service keeps only
- * key hashes; see README). Limit: DEFAULT_REQUESTS_PER_SECOND per app (token bucket) → RequestLimitExceeded.
+ * Auth: Tencent Cloud API 3.0 signature v3 (`TC3-HMAC-SHA256`, ../tc3-signature.ts) with SecretId = appId and
+ * SecretKey = appKey, so Tencent's own SDKs work unchanged; it needs the app's key stored encrypted in APPS_FILE
+ * (AppRegistry.secretOf; a hash-only app gets AuthFailure.SecretIdNotFound). `X-TC-Version` must be 2020-11-11
+ * (NoSuchVersion otherwise; required with TC3, as Tencent requires it). Extension: `Authorization: Bearer <appKey>`
+ * for callers without a Tencent client (it works with hash-only apps too). Limit: DEFAULT_REQUESTS_PER_SECOND per app
+ * (token bucket) → RequestLimitExceeded.
  * IntentionActionResult: nods (src/pipeline/nod.ts detectNods, on the median3-smoothed pitch series that processing
  * stored, the same input verifyVideo's head-motion signal uses); null until the session was processed.
  * Errors are HTTP 200 with Response.Error, as Tencent Cloud API 3.0 answers.
@@ -24,6 +28,7 @@ import {
   DEFAULT_REQUESTS_PER_SECOND,
   DESCRIBE_SIGN_FACE_VIDEO,
   describeSignFaceVideoBody,
+  ESS_API_VERSION,
   FACE_VIDEO_RETENTION_MS,
   newRequestId,
   parseDescribeSignFaceVideo,
@@ -31,6 +36,7 @@ import {
   tencentErrorBody,
 } from '../contracts/tencent-ess.js';
 import { bodyLimit } from '../middleware/body-limit.js';
+import { TC3_ALGORITHM, Tc3Failure, verifyTc3 } from '../tc3-signature.js';
 import type { TokenBucketLimiter } from '../middleware/rate-limit.js';
 
 export interface TencentEssDeps {
@@ -72,15 +78,39 @@ export function tencentEssRoute(deps: TencentEssDeps): Hono {
     },
     bodyLimit(64 * 1024),
     async function describeSignFaceVideo(c: Context<EssEnv>) {
-      const match = /^Bearer +(\S+) *$/i.exec(c.req.header('Authorization') ?? '');
-      const app = deps.apps.authenticateKey(match?.[1]);
-      if (!app) throw new TencentApiError('AuthFailure', 'send "Authorization: Bearer <appKey>" with the key of a configured app');
+      // The signature covers the exact body bytes: read them once, verify, then parse.
+      const body = new Uint8Array(await c.req.arrayBuffer());
+      const authorization = c.req.header('Authorization') ?? '';
+      const signed = authorization.startsWith(`${TC3_ALGORITHM} `);
+      const version = c.req.header('X-TC-Version');
+      if (version === undefined && signed) throw new TencentApiError('MissingParameter', 'the request is missing required header `X-TC-Version`');
+      if (version !== undefined && version !== ESS_API_VERSION) throw new TencentApiError('NoSuchVersion', `The API version does not exist: ${version} (this service speaks ${ESS_API_VERSION})`);
+      let app;
+      if (signed) {
+        const url = new URL(c.req.url);
+        let appId: string;
+        try {
+          // The Host header, or the request URL's host where the runtime keeps none apart (an in-process request).
+          const header = (name: string) => c.req.header(name) ?? (name.toLowerCase() === 'host' ? url.host : undefined);
+          appId = verifyTc3({ method: c.req.method, path: url.pathname, query: url.search.slice(1), header, body }, (id) => deps.apps.secretOf(id), now());
+        } catch (error) {
+          if (error instanceof Tc3Failure) throw new TencentApiError(error.code, error.message);
+          throw error;
+        }
+        app = deps.apps.get(appId);
+        if (!app) throw new TencentApiError('AuthFailure.SecretIdNotFound', 'Key does not exist.');
+      } else {
+        const match = /^Bearer +(\S+) *$/i.exec(authorization);
+        if (!match) throw new TencentApiError('AuthFailure.InvalidAuthorization', `Authorization in the request header is invalid. (expected ${TC3_ALGORITHM} signature v3, or the extension "Bearer <appKey>")`);
+        app = deps.apps.authenticateKey(match[1]);
+        if (!app) throw new TencentApiError('AuthFailure', 'send "Authorization: Bearer <appKey>" with the key of a configured app');
+      }
       if (!AppRegistry.allows(app, 'sessions')) throw new TencentApiError('OperationDenied', `app "${app.appId}" may not read session videos`);
       const retryAfter = deps.limiter.take(`tencent-ess:${app.appId}`, perSecond);
       if (retryAfter > 0) throw new TencentApiError('RequestLimitExceeded', `app "${app.appId}" is over ${perSecond} requests per second`);
       let json: unknown;
       try {
-        json = await c.req.json();
+        json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body));
       } catch (error) {
         throw new TencentApiError('InvalidParameterValue', `the body must be JSON (${(error as Error).message})`);
       }
