@@ -1,11 +1,13 @@
 /**
- * Wiring: the embedded webhook store from the parsed config (WEBHOOK_*), the shared database and the
- * app registry (each app's webhookUrl / webhookSecret from APPS_FILE). Kept out of main.ts so it is testable.
+ * Wiring: webhook delivery (src/webhooks/dispatcher.ts) over the embedded store (src/store/sqlite-webhooks.ts) from
+ * the parsed config (WEBHOOK_*), the shared database and the app registry (each app's webhookUrl / webhookSecret from
+ * APPS_FILE). The one place that builds them: the sessions API and the tests call it.
  */
 import type { Config } from '../config.js';
 import type { AppRegistry } from '../http/apps.js';
 import type { Db } from '../store/database.js';
-import { SqliteWebhooks, type SqliteWebhooksOptions, type WebhookEndpoint } from '../store/sqlite-webhooks.js';
+import { SqliteWebhookStore } from '../store/sqlite-webhooks.js';
+import { WebhookDispatcher, type WebhookDispatcherOptions, type WebhookEndpoint } from '../webhooks/dispatcher.js';
 
 /** The app's endpoint as configured now; undefined for an unknown app or one without webhookUrl. */
 export function endpointsFromApps(apps: AppRegistry): (appId: string) => WebhookEndpoint | undefined {
@@ -21,10 +23,10 @@ export function createWebhooks(
   config: Config['webhooks'],
   db: Db,
   apps: AppRegistry,
-  extra: Pick<SqliteWebhooksOptions, 'log' | 'fetch' | 'now'> = {},
-): SqliteWebhooks {
-  return new SqliteWebhooks({
-    db,
+  extra: Pick<WebhookDispatcherOptions, 'log' | 'fetch' | 'now'> = {},
+): WebhookDispatcher {
+  return new WebhookDispatcher({
+    store: new SqliteWebhookStore(db),
     endpointFor: endpointsFromApps(apps),
     retry: { maxAttempts: config.maxAttempts, baseDelayMs: config.retryBaseMs, maxDelayMs: config.retryMaxDelayMs },
     timeoutMs: config.timeoutMs,

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../config.js';
-import { RulesFile } from '../pipeline/decision.js';
+import { RulesFile } from './rules-file.js';
 import type { CheckLiveness } from '../pipeline/types.js';
 import { LocalImageStore } from '../store/local-image-store.js';
 import { AppRegistry } from '../http/apps.js';

@@ -21,7 +21,6 @@ import type { VerifyVideo } from '../pipeline/verify-video.js';
 import { openDatabase } from '../store/database.js';
 import { LocalMediaStore } from '../store/local-media-store.js';
 import { SqliteJobQueue } from '../store/sqlite-job-queue.js';
-import { SqliteWebhooks } from '../store/sqlite-webhooks.js';
 import { createProcessSession, PROCESS_SESSION_JOB, type ProcessSessionPayload } from '../sessions/process-session.js';
 import { RecordingAttempts } from '../sessions/recording-attempts.js';
 import { SessionRepository } from '../sessions/session-repository.js';
@@ -29,6 +28,7 @@ import { SessionHeadPoseStore } from '../sessions/session-head-pose.js';
 import type { AdvanceGetVideoDeps } from '../http/routes/advance-get-video.js';
 import type { TencentEssDeps } from '../http/routes/tencent-ess.js';
 import { TokenBucketLimiter } from '../http/middleware/rate-limit.js';
+import { createWebhooks } from './create-webhooks.js';
 
 /** Verilock's video_url lifetime: "expires after 1 hour" (https://developer.verilock.io/premium-features/video-kyc). */
 export const VIDEO_URL_TTL_SECONDS = 3600;
@@ -57,18 +57,7 @@ export function createSessionsApi(config: SessionsConfig, shared: SessionsApiSha
   const media = new LocalMediaStore({ db, dir: path.join(config.dataDir, 'media'), sweepIntervalMs: config.media.sweepIntervalMs, log });
   const sessions = new SessionRepository(db);
   const headPose = new SessionHeadPoseStore(db);
-  const webhooks = new SqliteWebhooks({
-    db,
-    endpointFor: (appId) => {
-      const app = shared.apps.get(appId);
-      return app?.webhookUrl && app.webhookSecret ? { url: app.webhookUrl, secret: app.webhookSecret } : undefined;
-    },
-    retry: { maxAttempts: config.webhooks.maxAttempts, baseDelayMs: config.webhooks.retryBaseMs, maxDelayMs: config.webhooks.retryMaxDelayMs },
-    timeoutMs: config.webhooks.timeoutMs,
-    pollIntervalMs: config.webhooks.pollIntervalMs,
-    concurrency: config.webhooks.concurrency,
-    log,
-  });
+  const webhooks = createWebhooks(config.webhooks, db, shared.apps, { log });
   const processSession = createProcessSession({
     sessions,
     media,

@@ -1,6 +1,7 @@
 /**
  * Outgoing webhooks: events recorded durably first, then delivered (signed) with retries and backoff;
- * every attempt is persisted and listable, so a receiver that is down loses nothing.
+ * every attempt is persisted and listable, so a receiver that is down loses nothing. This file holds the
+ * types and the persistence contract (WebhookStore); the delivery loop is src/webhooks/dispatcher.ts.
  */
 export type WebhookEventName = 'video.completed' | 'video.reviewed';
 
@@ -71,4 +72,49 @@ export interface WebhookLog {
   attempts(appId: string, webhookId: string): WebhookAttempt[] | undefined;
   /** Schedules a fresh round of attempts now (a full retry schedule); undefined when the event is not the app's. */
   redeliver(appId: string, webhookId: string): WebhookRecord | undefined;
+}
+
+/** A new event, as the dispatcher records it (its body is final: every attempt sends these bytes). */
+export interface NewWebhookEvent {
+  webhookId: string;
+  appId: string;
+  event: WebhookEventName;
+  sessionId: string;
+  body: string;
+  /** When it happened, and when its first attempt is due, ms since the epoch. */
+  createdAt: number;
+}
+
+/** A pending event whose next attempt is due. `round` counts redeliveries (0 = the first schedule). */
+export interface DueWebhookEvent {
+  webhookId: string;
+  appId: string;
+  event: WebhookEventName;
+  body: string;
+  round: number;
+}
+
+/** What one attempt did (WebhookAttempt without its number). */
+export type WebhookAttemptResult = Omit<WebhookAttempt, 'number'>;
+
+/** The event's state after an attempt, as the retry policy decides it. */
+export type WebhookOutcome = { state: 'delivered'; at: number } | { state: 'pending'; nextAttemptAt: number; error: string } | { state: 'failed'; error: string };
+
+/**
+ * Persistence of webhook events and attempts (src/store/sqlite-webhooks.ts on the embedded database). Nothing here
+ * sends or schedules: the dispatcher decides, the store records atomically.
+ */
+export interface WebhookStore extends Omit<WebhookLog, 'redeliver'> {
+  /** Records a pending event, due at once; synchronous, so it commits or rolls back with the caller's transaction. */
+  insert(event: NewWebhookEvent): void;
+  /** Up to `limit` pending events due at `now`, oldest due first, leaving out `exclude` (attempts in flight). */
+  due(now: number, limit: number, exclude: readonly string[]): DueWebhookEvent[];
+  /**
+   * Records an attempt of round `round` and, in the same transaction, applies `decide(roundAttempts)` (attempts in this
+   * round, this one included) when the event is still in that round. Returns what was applied, or undefined when a
+   * redelivery started a new round meanwhile (the attempt is recorded; the new round decides).
+   */
+  recordAttempt(webhookId: string, round: number, attempt: WebhookAttemptResult, decide: (roundAttempts: number) => WebhookOutcome): { roundAttempts: number; outcome: WebhookOutcome } | undefined;
+  /** Starts a new round due at `at` (pending, no attempts yet in it); false when the event is not the app's. */
+  reschedule(appId: string, webhookId: string, at: number): boolean;
 }

@@ -15,7 +15,8 @@ import type { CheckLivenessDeps } from '../../src/http/routes/check-liveness.js'
 import { RateLimiter } from '../../src/http/middleware/rate-limit.js';
 import { UrlSigner } from '../../src/http/signed-url.js';
 import type { ModelRegistry } from '../../src/inference/registry.js';
-import { parseRules, RulesFile, type DecisionRules } from '../../src/pipeline/decision.js';
+import { parseRules, type DecisionRules } from '../../src/pipeline/decision.js';
+import { RulesFile } from '../../src/app/rules-file.js';
 import { QUALITY_CHECKS, type CheckLiveness, type LivenessOptions, type LivenessOutcome, type LivenessVerdict, type QualityCheck, type Verdict } from '../../src/pipeline/types.js';
 import { LocalImageStore } from '../../src/store/local-image-store.js';
 import { flipHexDigit } from '../helpers/tamper.js';

@@ -12,7 +12,8 @@ import { ConcurrencyLimiter } from '../../src/http/concurrency.js';
 import { RateLimiter } from '../../src/http/middleware/rate-limit.js';
 import type { MatchFaceDeps } from '../../src/http/routes/match-face.js';
 import type { ModelRegistry } from '../../src/inference/registry.js';
-import { parseRules, RulesFile, type DecisionRules } from '../../src/pipeline/decision.js';
+import { parseRules, type DecisionRules } from '../../src/pipeline/decision.js';
+import { RulesFile } from '../../src/app/rules-file.js';
 import { matchVerdict, MATCH_DISTANCE_THRESHOLD, type MatchFace, type MatchOutcome } from '../../src/pipeline/match-face.js';
 import { withoutRequestId } from '../helpers/envelope.js';
 

@@ -14,7 +14,7 @@ import { ConcurrencyLimiter } from '../../src/http/concurrency.js';
 import { RateLimiter } from '../../src/http/middleware/rate-limit.js';
 import { UrlSigner } from '../../src/http/signed-url.js';
 import type { ModelRegistry } from '../../src/inference/registry.js';
-import { RulesFile } from '../../src/pipeline/decision.js';
+import { RulesFile } from '../../src/app/rules-file.js';
 import type { MatchFace } from '../../src/pipeline/match-face.js';
 import type { CheckLiveness } from '../../src/pipeline/types.js';
 import { LocalImageStore } from '../../src/store/local-image-store.js';

@@ -10,10 +10,11 @@ import { AppRegistry, sha256Hex } from '../../src/http/apps.js';
 import { ConcurrencyLimiter } from '../../src/http/concurrency.js';
 import { RateLimiter } from '../../src/http/middleware/rate-limit.js';
 import type { ModelRegistry } from '../../src/inference/registry.js';
-import { RulesFile } from '../../src/pipeline/decision.js';
+import { RulesFile } from '../../src/app/rules-file.js';
 import type { MatchFace } from '../../src/pipeline/match-face.js';
 import { openDatabase } from '../../src/store/database.js';
-import { SqliteWebhooks } from '../../src/store/sqlite-webhooks.js';
+import { SqliteWebhookStore } from '../../src/store/sqlite-webhooks.js';
+import { WebhookDispatcher } from '../../src/webhooks/dispatcher.js';
 import { endpointsFromApps } from '../../src/app/create-webhooks.js';
 
 const apps = new AppRegistry([
@@ -24,7 +25,7 @@ const registry = { executionProvider: 'cpu', inferenceThread: 'main', packs: [],
 
 function harness() {
   const matchFace = vi.fn<MatchFace>(async () => ({ match: { value: true, score: 90, confidence: 'high' }, distance: 0.4 }));
-  const webhooks = new SqliteWebhooks({ db: openDatabase(':memory:'), endpointFor: endpointsFromApps(apps), log: () => {} });
+  const webhooks = new WebhookDispatcher({ store: new SqliteWebhookStore(openDatabase(':memory:')), endpointFor: endpointsFromApps(apps), log: () => {} });
   const rateLimiter = new RateLimiter();
   const app = createApp({
     registry,

@@ -18,7 +18,7 @@ import { ADVANCE_MESSAGES } from '../../src/http/contracts/advance-ai.js';
 import { RateLimiter, TokenBucketLimiter } from '../../src/http/middleware/rate-limit.js';
 import { UrlSigner } from '../../src/http/signed-url.js';
 import type { ModelRegistry } from '../../src/inference/registry.js';
-import { RulesFile } from '../../src/pipeline/decision.js';
+import { RulesFile } from '../../src/app/rules-file.js';
 import type { AngleSample } from '../../src/pipeline/nod.js';
 import type { VideoVerification } from '../../src/pipeline/verify-video.js';
 import { createProcessSession, PROCESS_SESSION_JOB, type ProcessSessionPayload } from '../../src/sessions/process-session.js';

@@ -15,7 +15,7 @@ import { AppRegistry, sha256Hex } from '../../src/http/apps.js';
 import { ConcurrencyLimiter } from '../../src/http/concurrency.js';
 import { RateLimiter } from '../../src/http/middleware/rate-limit.js';
 import type { ModelRegistry } from '../../src/inference/registry.js';
-import { RulesFile } from '../../src/pipeline/decision.js';
+import { RulesFile } from '../../src/app/rules-file.js';
 import type { MatchFace } from '../../src/pipeline/match-face.js';
 
 const apps = new AppRegistry([{ appId: 'acme', appKeySha256: sha256Hex('acme-key'), allowedApis: ['*'] }]);

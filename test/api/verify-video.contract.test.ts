@@ -16,7 +16,7 @@ import type { VerifyVideoDeps } from '../../src/http/routes/verify-video.js';
 import { UrlSigner } from '../../src/http/signed-url.js';
 import { openApiDocument } from '../../src/http/openapi.js';
 import type { ModelRegistry } from '../../src/inference/registry.js';
-import { RulesFile } from '../../src/pipeline/decision.js';
+import { RulesFile } from '../../src/app/rules-file.js';
 import type { VerifyVideo, VideoVerification } from '../../src/pipeline/verify-video.js';
 import { LocalImageStore } from '../../src/store/local-image-store.js';
 

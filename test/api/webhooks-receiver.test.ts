@@ -12,7 +12,8 @@ import { AppRegistry, sha256Hex } from '../../src/http/apps.js';
 import { RateLimiter } from '../../src/http/middleware/rate-limit.js';
 import type { ModelRegistry } from '../../src/inference/registry.js';
 import { openDatabase } from '../../src/store/database.js';
-import { SqliteWebhooks } from '../../src/store/sqlite-webhooks.js';
+import { SqliteWebhookStore } from '../../src/store/sqlite-webhooks.js';
+import { WebhookDispatcher } from '../../src/webhooks/dispatcher.js';
 import { endpointsFromApps } from '../../src/app/create-webhooks.js';
 import { verifySignature } from '../../src/webhooks/sign.js';
 
@@ -53,8 +54,8 @@ describe('webhooks to a real local receiver', () => {
 
     const apps = new AppRegistry([{ appId: 'acme', appKeySha256: sha256Hex('acme-key'), allowedApis: ['*'], webhookUrl: url, webhookSecret: SECRET }]);
     const db = openDatabase(':memory:');
-    const webhooks = new SqliteWebhooks({
-      db,
+    const webhooks = new WebhookDispatcher({
+      store: new SqliteWebhookStore(db),
       endpointFor: endpointsFromApps(apps),
       // Short real-time schedule for the test: 150 ms, 300 ms, … (no jitter).
       retry: { maxAttempts: 6, baseDelayMs: 150, jitter: 0 },

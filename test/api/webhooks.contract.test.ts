@@ -9,7 +9,8 @@ import { AppRegistry, sha256Hex } from '../../src/http/apps.js';
 import { RateLimiter } from '../../src/http/middleware/rate-limit.js';
 import type { ModelRegistry } from '../../src/inference/registry.js';
 import { openDatabase } from '../../src/store/database.js';
-import { SqliteWebhooks } from '../../src/store/sqlite-webhooks.js';
+import { SqliteWebhookStore } from '../../src/store/sqlite-webhooks.js';
+import { WebhookDispatcher } from '../../src/webhooks/dispatcher.js';
 import { endpointsFromApps } from '../../src/app/create-webhooks.js';
 
 const SECRET = 'acme-webhook-secret-0123456789abcdef';
@@ -25,8 +26,8 @@ function harness() {
   const clock = { ms: Date.UTC(2025, 0, 1, 12, 0, 0) };
   const statuses = [503, 200];
   const fetch = (async () => new Response('', { status: statuses.length > 1 ? statuses.shift()! : statuses[0]! })) as typeof globalThis.fetch;
-  const webhooks = new SqliteWebhooks({
-    db: openDatabase(':memory:'),
+  const webhooks = new WebhookDispatcher({
+    store: new SqliteWebhookStore(openDatabase(':memory:')),
     endpointFor: endpointsFromApps(apps),
     now: () => clock.ms,
     random: () => 0.5,

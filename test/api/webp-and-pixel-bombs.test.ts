@@ -21,7 +21,7 @@ import { UrlSigner } from '../../src/http/signed-url.js';
 import { ModelRegistry } from '../../src/inference/registry.js';
 import { DEFAULT_SESSION_OPTIONS } from '../../src/inference/session.js';
 import { createCheckLiveness } from '../../src/pipeline/check-liveness.js';
-import { RulesFile } from '../../src/pipeline/decision.js';
+import { RulesFile } from '../../src/app/rules-file.js';
 import { createMatchFace } from '../../src/pipeline/match-face.js';
 import { createVerifyVideo, type VerifyVideo } from '../../src/pipeline/verify-video.js';
 import { createProcessSession, type ProcessSessionPayload } from '../../src/sessions/process-session.js';

@@ -18,7 +18,7 @@ import { RateLimiter } from '../../src/http/middleware/rate-limit.js';
 import { UrlSigner } from '../../src/http/signed-url.js';
 import { ModelRegistry } from '../../src/inference/registry.js';
 import { DEFAULT_SESSION_OPTIONS } from '../../src/inference/session.js';
-import { RulesFile } from '../../src/pipeline/decision.js';
+import { RulesFile } from '../../src/app/rules-file.js';
 import { createVerifyVideo, type VerifyVideo } from '../../src/pipeline/verify-video.js';
 import { createProcessSession, type ProcessSessionPayload } from '../../src/sessions/process-session.js';
 import { SessionRepository } from '../../src/sessions/session-repository.js';

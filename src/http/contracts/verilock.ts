@@ -11,6 +11,7 @@
 import { z } from 'zod';
 import { AppError, type ErrorCode } from '../../errors.js';
 import { promptsFor, VIDEO_LANGUAGES, type Prompt, type VideoLanguage } from '../../sessions/prompts.js';
+import { SessionConflictError } from '../../sessions/session-commands.js';
 import { effectiveStatus, SESSION_STEPS, type Session, type SessionStep, TransitionError } from '../../sessions/session-state.js';
 
 /** Verilock error types used here; the first five are Verilock's documented ones, the rest name our extra cases. */
@@ -75,6 +76,8 @@ const TRANSITION_ERRORS: Record<TransitionError['reason'], [SessionApiError['sta
 /** Status and body for anything thrown by a session route; unknown errors get a generic 500 body. */
 export function verilockError(error: unknown): { status: number; body: VerilockErrorBody } {
   if (error instanceof SessionApiError) return { status: error.status, body: { error: error.type, message: error.message, details: error.details } };
+  // A concurrent writer won more often than the command retries: the client retries.
+  if (error instanceof SessionConflictError) return { status: 409, body: { error: 'conflict', message: error.message, details: null } };
   if (error instanceof TransitionError) {
     const [status, type] = TRANSITION_ERRORS[error.reason];
     return { status, body: { error: type, message: error.message, details: { reason: error.reason } } };

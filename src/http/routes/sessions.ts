@@ -16,9 +16,9 @@ import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { AppError } from '../../errors.js';
 import { checkDeclaredPixels } from '../../imaging/decode.js';
-import { type ProcessSessionPayload, PROCESS_SESSION_JOB } from '../../sessions/process-session.js';
 import type { SessionRepository, StoredSession } from '../../sessions/session-repository.js';
-import { applyReview, applyUpload, checkUpload, type Consent, type Session, type SessionStep } from '../../sessions/session-state.js';
+import { attachUpload, reviewSession } from '../../sessions/session-commands.js';
+import { checkUpload, type Consent, type Session, type SessionStep } from '../../sessions/session-state.js';
 import type { JobQueue } from '../../store/job-queue.js';
 import type { MediaStore } from '../../store/media-store.js';
 import type { WebhookEvents } from '../../store/webhooks.js';
@@ -104,6 +104,7 @@ export function sessionsRoute(deps: SessionsDeps): Hono<ApiEnv> {
   const route = new Hono<SessionEnv>();
   const now = deps.now ?? Date.now;
   const base = (c: Context) => deps.publicBaseUrl ?? new URL(c.req.url).origin;
+  const commands = { sessions: deps.sessions, media: deps.media, jobs: deps.jobs, webhooks: deps.webhooks, now };
 
   const captureLink = (c: Context, session: Session, step: SessionStep) => captureUploadLink(base(c), deps.signer, session, step);
   const videoLink = (c: Context, session: Session) => {
@@ -227,23 +228,7 @@ export function sessionsRoute(deps: SessionsDeps): Hono<ApiEnv> {
     const parsed = reviewSchema.safeParse(await readJson(c.req.raw));
     if (!parsed.success) throw new SessionApiError(422, 'validation_error', 'The given data was invalid.', validationDetails(parsed.error));
     const request = parsed.data;
-    const current = c.get('session');
-    const next = applyReview(current, { decision: request.decision, reviewerId: request.reviewer_id, notes: request.notes ?? null }, now());
-    const written = deps.sessions.update(current, next, () => {
-      // Recorded in the review's transaction: a decision is never stored without its event.
-      deps.webhooks.emit(next.appId, 'video.reviewed', {
-        session_id: next.id,
-        video_mode: next.videoMode,
-        // README "Webhooks": for video.reviewed, `status` is the reviewer's decision.
-        status: next.review!.decision,
-        duration_seconds: next.scores ? Math.round(next.scores.durationSeconds * 10) / 10 : null,
-      });
-    });
-    if (!written) {
-      // Lost a race with another writer: the state machine answers for the session as it is now (409 when reviewed).
-      applyReview(deps.sessions.get(current.id)!, { decision: request.decision, reviewerId: request.reviewer_id, notes: null }, now());
-      throw new SessionApiError(409, 'conflict', `session ${current.id} changed while reviewing; retry`);
-    }
+    const next = reviewSession(commands, c.get('session'), { decision: request.decision, reviewerId: request.reviewer_id, notes: request.notes ?? null });
     return c.json(videoBody(next, now(), videoLink(c, next)), 200);
   });
 
@@ -272,28 +257,7 @@ export function sessionsRoute(deps: SessionsDeps): Hono<ApiEnv> {
       // The app's own evidenceRetentionDays (APPS_FILE) when set, else EVIDENCE_RETENTION_DAYS.
       retentionMs: evidenceRetentionMs(deps.apps.get(session.appId), deps.limits.mediaRetentionMs),
     });
-    let jobId: string | undefined;
-    let stored: Session | undefined;
-    try {
-      // Compare-and-set: a concurrent upload to the same session makes this one re-check against the new state.
-      for (let tries = 0; tries < 3 && !stored; tries++) {
-        const current = tries === 0 ? session : deps.sessions.get(session.id)!;
-        const next = applyUpload(current, step, record.id, now(), consent);
-        const replaced = step !== 'video' ? current.media[step] : undefined;
-        const written = deps.sessions.update(current, next, () => {
-          if (step === 'video') jobId = deps.jobs.enqueue<ProcessSessionPayload>(PROCESS_SESSION_JOB, { sessionId: session.id });
-        });
-        if (written) {
-          stored = next;
-          // A re-taken photo replaces the previous one, which nothing references any more.
-          if (replaced) deps.media.delete(replaced);
-        }
-      }
-      if (!stored) throw new SessionApiError(409, 'conflict', `session ${session.id} kept changing during the upload; retry`);
-    } catch (error) {
-      deps.media.delete(record.id);
-      throw error;
-    }
+    const { stored, jobId } = attachUpload(commands, session, step, record.id, consent);
     return c.json(
       {
         id: record.id,

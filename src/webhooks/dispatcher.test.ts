@@ -2,10 +2,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { verifySignature } from '../webhooks/sign.js';
-import { openDatabase } from './database.js';
-import { SqliteWebhooks, type SqliteWebhooksOptions } from './sqlite-webhooks.js';
-import type { WebhookEventData } from './webhooks.js';
+import { openDatabase } from '../store/database.js';
+import { SqliteWebhookStore } from '../store/sqlite-webhooks.js';
+import type { WebhookEventData } from '../store/webhooks.js';
+import { WebhookDispatcher, type WebhookDispatcherOptions } from './dispatcher.js';
+import { verifySignature } from './sign.js';
 
 const SECRET = 'receiver-secret-0123456789abcdef0123';
 const ENDPOINT = { url: 'https://receiver.example/hooks', secret: SECRET };
@@ -29,11 +30,12 @@ function fakeReceiver(statuses: (number | Error)[]) {
   return { received, fetch };
 }
 
-function setup(options: Partial<SqliteWebhooksOptions> & { file?: string } = {}) {
+/** The dispatcher over the embedded store, as src/app/create-webhooks.ts wires them. */
+function setup(options: Partial<WebhookDispatcherOptions> & { file?: string } = {}) {
   const clock = { now: 1_700_000_000_000 };
   const db = openDatabase(options.file ?? ':memory:');
-  const webhooks = new SqliteWebhooks({
-    db,
+  const webhooks = new WebhookDispatcher({
+    store: new SqliteWebhookStore(db),
     endpointFor: (appId) => (appId === 'app-a' || appId === 'app-b' ? ENDPOINT : undefined),
     now: () => clock.now,
     random: () => 0.5,
@@ -43,7 +45,7 @@ function setup(options: Partial<SqliteWebhooksOptions> & { file?: string } = {})
   return { clock, db, webhooks };
 }
 
-describe('SqliteWebhooks', () => {
+describe('WebhookDispatcher on the embedded store', () => {
   it('records the issue #6 payload durably and signs each attempt', async () => {
     const receiver = fakeReceiver([200]);
     const { webhooks, clock } = setup({ fetch: receiver.fetch });
@@ -114,7 +116,7 @@ describe('SqliteWebhooks', () => {
 
     // The receiver is fixed; the operator redelivers (same database, a fresh store object).
     const fixed = fakeReceiver([204]);
-    const again = new SqliteWebhooks({ db, endpointFor: () => ENDPOINT, now: () => clock.now, fetch: fixed.fetch, log: () => {} });
+    const again = new WebhookDispatcher({ store: new SqliteWebhookStore(db), endpointFor: () => ENDPOINT, now: () => clock.now, fetch: fixed.fetch, log: () => {} });
     expect(again.redeliver('app-b', id)).toBeUndefined(); // another app's event
     expect(again.redeliver('app-a', id)).toMatchObject({ state: 'pending', nextAttemptAt: clock.now });
     await again.deliverDue();
