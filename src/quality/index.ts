@@ -36,6 +36,9 @@ export type QualityChecker = (analysis: FaceAnalysis, checks: readonly QualityCh
 /** Id of the optional masked-face detector pack (models/packs.json) that `occlusion` uses when installed. */
 export const MASKED_FACE_PACK_ID = 'ultraface-masked-640';
 
+/** The checks whose verdicts wait for a model run (FaceMesh, iris, nsfwjs, the masked-face detector pack). */
+const RUNS_MODELS: ReadonlySet<QualityCheck> = new Set(['eyesClosed', 'headTurned', 'nudity', 'occlusion']);
+
 /** Memoises one value per call: `lazy(() => work)()` runs `work` the first time only. */
 function lazy<T>(compute: () => T): () => T {
   let value: { v: T } | undefined;
@@ -84,8 +87,16 @@ export function createQualityChecker(registry: ModelRegistry): QualityChecker {
       },
     };
 
+    // Every requested check at once: the model runs (FaceMesh → iris, nsfwjs) queue on the inference thread while this
+    // thread computes the statistics (exposure, eye region, background), instead of one after the other.
+    // The checks that run models are started first, so their inputs are cut and queued before this thread is busy
+    // with the statistics.
+    const requested = [...new Set(checks)];
+    const started = new Map<QualityCheck, Verdict | Promise<Verdict>>();
+    for (const check of [...requested].sort((a, b) => Number(!RUNS_MODELS.has(a)) - Number(!RUNS_MODELS.has(b)))) started.set(check, compute[check]());
+    const verdicts = await Promise.all(requested.map((check) => started.get(check)!));
     const results: QualityResults = {};
-    for (const check of new Set(checks)) results[check] = await compute[check]();
+    requested.forEach((check, i) => (results[check] = verdicts[i]!));
     return results;
   };
 }
