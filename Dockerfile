@@ -11,18 +11,18 @@ WORKDIR /app
 # onnxruntime-node's install script would fetch CUDA libraries from nuget.org; the CPU provider ships in the package.
 ENV ONNXRUNTIME_NODE_INSTALL=skip NODE_ENV=production
 
-# Dependencies first for layer caching. All of them, not --omit=dev: the postinstall (tsx scripts/build-models.ts)
-# builds the model set from the packages, and `npm start` runs tsx, both production dependencies; the dev ones
-# (tfjs, vitest, …) are only for tests and benchmarks. --ignore-scripts here, scripts after the sources are in.
+# Dependencies first for layer caching. --omit=dev: the model build (tsx scripts/build-models.ts) and the JavaScript
+# build (esbuild, scripts/build-dist.ts) use production dependencies only; the dev ones (tfjs, vitest, …) are for
+# tests and benchmarks. --ignore-scripts here, scripts after the sources are in.
 COPY package.json package-lock.json .npmrc ./
 RUN npm ci --omit=dev --ignore-scripts && npm rebuild better-sqlite3 sharp
 
 COPY . .
-# Builds models/*.onnx and checks them against models/manifest.json (sha256 per model), then fetches and converts the
-# default MiniFASNet anti-spoofing pack (--soft: an offline build says so in one line and the image runs without it;
+# Builds models/*.onnx and checks them against models/manifest.json (sha256 per model), fetches and converts the
+# default MiniFASNet anti-spoofing pack, and compiles src/ to dist/ (what `npm start` runs) (--soft: an offline build says so in one line and the image runs without it;
 # build with --build-arg MODELS_MIRROR=<http(s) URL of a mirror> where GitHub is not reachable).
 ARG MODELS_MIRROR=
-RUN npm run models && npx tsx scripts/fetch-models.ts --default --soft && chown -R node:node /app
+RUN npm run models && npx tsx scripts/fetch-models.ts --default --soft && npm run build && chown -R node:node /app
 
 USER node
 ENV PORT=3000 HOST=0.0.0.0 DATA_DIR=/app/data

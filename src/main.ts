@@ -3,10 +3,12 @@
  * release sessions, exit.
  */
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { serve } from '@hono/node-server';
 import { createLivenessApi, loadApps } from './app/liveness-api.js';
 import { loadModels } from './app/models.js';
 import { createSessionsApi } from './app/sessions-api.js';
+import { staleBuildWarning } from './build-info.js';
 import { parseConfig } from './config.js';
 import { createApp } from './http/app.js';
 import { InferenceThread } from './inference/inference-thread.js';
@@ -20,6 +22,11 @@ import { createVideoReader } from './video/read-video.js';
 
 async function main(): Promise<void> {
   const config = parseConfig();
+  // Running the compiled build (npm start → dist/main.js) in a checkout whose src/ changed since: say so, do not serve
+  // old code silently.
+  const buildDir = fileURLToPath(new URL('.', import.meta.url));
+  const stale = staleBuildWarning(buildDir, fileURLToPath(new URL('../src/', import.meta.url)));
+  if (stale) console.warn(stale);
   // Before the models: a broken APPS_FILE or a wrong SECRETS_KEY stops start-up in milliseconds, not after loading them.
   const apps = loadApps(config);
   const started = Date.now();

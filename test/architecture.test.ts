@@ -13,7 +13,7 @@ const srcDir = path.join(repoRoot, 'src');
 
 /** docs/architecture.md, bottom first: each entry is a folder of src/ or a file directly in src/. */
 export const LAYERS: readonly (readonly string[])[] = [
-  ['errors.ts', 'config.ts'],
+  ['errors.ts', 'config.ts', 'build-info.ts'],
   ['imaging', 'video', 'face'],
   ['inference', 'attack-signals'],
   ['quality'],

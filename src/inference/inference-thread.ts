@@ -54,8 +54,12 @@ type Ok = Extract<ThreadReply, { ok: true }>;
  */
 const CLOSE_TIMEOUT_MS = 30_000;
 
-/** The worker script: registers tsx, then loads inference-worker.ts. */
-const WORKER_ENTRY = new URL('./inference-worker-entry.mjs', import.meta.url);
+/**
+ * The worker script. Compiled (dist/, `npm start`): inference-worker.js itself. From source (tsx: `npm run dev`, the
+ * tests, the benches): inference-worker-entry.mjs, which registers tsx and then loads inference-worker.ts, because a
+ * worker does not inherit the parent's loader hooks.
+ */
+const WORKER_ENTRY = import.meta.url.endsWith('.js') ? new URL('./inference-worker.js', import.meta.url) : new URL('./inference-worker-entry.mjs', import.meta.url);
 
 /** A typed array that owns exactly its buffer clones compactly; a view into a larger buffer is copied first. */
 const compact = (t: Tensor): Tensor => (t.data.byteOffset === 0 && t.data.byteLength === t.data.buffer.byteLength ? t : { data: t.data.slice(), dims: t.dims });

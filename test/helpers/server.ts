@@ -15,11 +15,15 @@ export interface ServiceProcess {
   exited: Promise<number | null>;
 }
 
-export function startService(env: Record<string, string>): ServiceProcess {
+/**
+ * `command`: the program and its arguments; default `tsx src/main.ts` (the sources, as `npm run dev` runs them). The
+ * compiled build is `[process.execPath, '--single-threaded-gc', '<dir>/main.js']`, as `npm start` runs it.
+ */
+export function startService(env: Record<string, string>, command: readonly string[] = [tsx, 'src/main.ts']): ServiceProcess {
   // A fresh DATA_DIR per process unless given: test servers running in parallel must not share one store
   // (LocalMediaStore and the job queue assume one process per data directory).
   const dataDir = env.DATA_DIR ?? mkdtempSync(path.join(tmpdir(), 'service-data-'));
-  const child = spawn(tsx, ['src/main.ts'], { cwd: repoRoot, env: { ...process.env, HOST: '127.0.0.1', PORT: '0', DATA_DIR: dataDir, ...env } });
+  const child = spawn(command[0]!, command.slice(1), { cwd: repoRoot, env: { ...process.env, HOST: '127.0.0.1', PORT: '0', DATA_DIR: dataDir, ...env } });
   let text = '';
   child.stdout!.on('data', (d) => (text += d));
   child.stderr!.on('data', (d) => (text += d));
