@@ -59,6 +59,16 @@ describe('parseConfig', () => {
   });
 });
 
+describe('parseConfig: active liveness challenges (CHALLENGE_TTL_SECONDS)', () => {
+  it('keeps a verifyVideo challenge 600 s by default, reads 60–86400 s, refuses anything else', () => {
+    expect(parseConfig({}).challengeTtlSeconds).toBe(600);
+    expect(parseConfig({ CHALLENGE_TTL_SECONDS: '120' }).challengeTtlSeconds).toBe(120);
+    expect(() => parseConfig({ CHALLENGE_TTL_SECONDS: '59' })).toThrow(/CHALLENGE_TTL_SECONDS/);
+    expect(() => parseConfig({ CHALLENGE_TTL_SECONDS: '86401' })).toThrow(/CHALLENGE_TTL_SECONDS/);
+    expect(() => parseConfig({ CHALLENGE_TTL_SECONDS: 'ten' })).toThrow(/CHALLENGE_TTL_SECONDS/);
+  });
+});
+
 describe('parseConfig: slow-client limits (HTTP_*)', () => {
   it('defaults: 20 s for the headers; the largest body at 2 Mbit/s plus the headers for the request; checked every 5 s', () => {
     const c = parseConfig({});

@@ -116,6 +116,14 @@ export const configSchema = z.object({
   VIDEO_FRAME_MAX_SIDE: intFromEnv(640, 64, 4096),
   /** verifyVideo: ffprobe and ffmpeg are each killed after this many seconds (400). Default 30. */
   VIDEO_TIMEOUT_SECONDS: intFromEnv(30, 1, 600),
+  /**
+   * Active liveness (README "Active liveness challenges"): seconds a challenge from POST /v1/challenges stays usable by
+   * POST /v1/verifyVideo. Default 600 (10 min): the person reads the steps, records at most VIDEO_MAX_SECONDS and the
+   * upload may take up to the default HTTP_REQUEST_TIMEOUT_SECONDS (289 s) over a slow link, and the challenge is
+   * checked when the whole upload is in; short enough that a forgery of the drawn sequence has to be made in minutes.
+   * A session's challenge lives as long as its session instead (the person may open the capture link late).
+   */
+  CHALLENGE_TTL_SECONDS: intFromEnv(600, 60, 86_400),
   /** verifyVideo: where an upload is written for probing and decoding (one temp directory per request, always removed; those of stopped processes are swept at start-up: src/video/upload-dirs.ts). Default <os tmpdir>/face-liveness-service/video. */
   VIDEO_TEMP_DIR: z.string().min(1).default(path.join(tmpdir(), 'face-liveness-service', 'video')),
   /**
@@ -314,6 +322,8 @@ export interface Config {
     timeoutMs: number;
     tempDir: string;
   };
+  /** Lifetime of a verifyVideo caller's active liveness challenge (CHALLENGE_TTL_SECONDS), seconds. */
+  challengeTtlSeconds: number;
   /** Embedded store directory (DATA_DIR): database `<dataDir>/store.sqlite`, media `<dataDir>/media`. */
   dataDir: string;
   /** Stored media (MEDIA_*, EVIDENCE_RETENTION_DAYS): evidence retention (ms), byte cap per file, sweep interval (ms). */
@@ -399,6 +409,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
       timeoutMs: c.VIDEO_TIMEOUT_SECONDS * 1000,
       tempDir: path.resolve(c.VIDEO_TEMP_DIR),
     },
+    challengeTtlSeconds: c.CHALLENGE_TTL_SECONDS,
     dataDir: path.resolve(c.DATA_DIR),
     media: {
       evidenceRetentionMs: c.EVIDENCE_RETENTION_DAYS * 24 * 3600 * 1000,

@@ -41,6 +41,16 @@ export const ERROR_CODES = {
    * decodable within the time limit. The message says which.
    */
   VIDEO_INVALID: 400,
+  /**
+   * An active liveness challenge id this request may not use: none was issued to this app under it (unknown, or
+   * another app's: the two read the same), or it is bound elsewhere (a session's challenge sent to verifyVideo, a
+   * verifyVideo challenge or another session's sent with a session's video). The message says which.
+   */
+  CHALLENGE_INVALID: 400,
+  /** The challenge was already used by an earlier recording: each is single-use; draw a new one. */
+  CHALLENGE_USED: 409,
+  /** The challenge's lifetime (CHALLENGE_TTL_SECONDS, or its session's) ended before it was used; draw a new one. */
+  CHALLENGE_EXPIRED: 410,
   /** An unexpected failure; the message is generic and the details go to the log. */
   INTERNAL: 500,
 } as const;

@@ -67,17 +67,20 @@ async function main(): Promise<void> {
   const liveness = createLivenessApi(config, createCheckLiveness(registry, { maxPixels: config.maxImagePixels }), undefined, apps);
   // matchFace shares the liveness API's apps, rate limits, concurrency slots, body limit and rules file.
   const matchFace = { ...liveness.deps, matchFace: createMatchFace(registry, { maxPixels: config.maxImagePixels }) };
-  // verifyVideo shares them too (and the crop store for its best frame), with its own body limit.
   const readVideo = createVideoReader({ ...config.video, binaries: videoBinaries() });
+  const verifyVideoUseCase = createVerifyVideo(registry, { maxImagePixels: config.maxImagePixels, readVideo });
+  // The sessions API (and webhook delivery) share the apps, rate limits, concurrency slots and rules; their
+  // state lives in DATA_DIR. Jobs a previous process left unfinished resume at start().
+  const sessions = createSessionsApi(config, { ...liveness.deps, verifyVideo: verifyVideoUseCase });
+  sessions.start();
+  // verifyVideo shares them too (and the crop store for its best frame), with its own body limit; its active liveness
+  // challenges (POST /v1/challenges) live in the sessions' store.
   const verifyVideo = {
     ...liveness.deps,
     bodyLimitBytes: config.video.bodyLimitBytes,
-    verifyVideo: createVerifyVideo(registry, { maxImagePixels: config.maxImagePixels, readVideo }),
+    verifyVideo: verifyVideoUseCase,
+    challenges: sessions.challenges,
   };
-  // The sessions API (and webhook delivery) share the apps, rate limits, concurrency slots and rules; their
-  // state lives in DATA_DIR. Jobs a previous process left unfinished resume at start().
-  const sessions = createSessionsApi(config, { ...liveness.deps, verifyVideo: verifyVideo.verifyVideo });
-  sessions.start();
   let stopping = false;
   const app = createApp({
     registry,

@@ -1,6 +1,7 @@
 /**
  * Builds the sessions API's durable parts from the config: the SQLite database in DATA_DIR, the media
- * store, the session repository, the persisted job queue running `session.process`, and webhook delivery.
+ * store, the session repository, the active liveness challenges (also verifyVideo's), the persisted job queue
+ * running `session.process`, and webhook delivery.
  * Kept out of main.ts so the wiring is testable; `start()` begins background work (jobs re-queued after a
  * crash resume here), `close()` drains it and closes the database.
  */
@@ -9,9 +10,11 @@ import path from 'node:path';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context } from 'hono';
 import type { Config } from '../config.js';
+import { AppError } from '../errors.js';
 import type { AppRegistry } from '../http/apps.js';
 import type { ConcurrencyLimiter } from '../http/concurrency.js';
 import type { RateLimiter } from '../http/middleware/rate-limit.js';
+import type { VerifyVideoChallenges } from '../http/routes/challenges.js';
 import type { SessionRecordingDeps } from '../http/routes/session-recording.js';
 import type { SessionsDeps } from '../http/routes/sessions.js';
 import type { WebhooksRouteDeps } from '../http/routes/webhooks.js';
@@ -21,6 +24,8 @@ import type { VerifyVideo } from '../pipeline/verify-video.js';
 import { openDatabase } from '../store/database.js';
 import { LocalMediaStore } from '../store/local-media-store.js';
 import { SqliteJobQueue } from '../store/sqlite-job-queue.js';
+import { CHALLENGE_MIN_RECORDING_SECONDS } from '../sessions/challenge-draw.js';
+import { ChallengeRepository } from '../sessions/challenge-repository.js';
 import { createProcessSession, PROCESS_SESSION_JOB, type ProcessSessionPayload } from '../sessions/process-session.js';
 import { RecordingAttempts } from '../sessions/recording-attempts.js';
 import { SessionRepository } from '../sessions/session-repository.js';
@@ -33,7 +38,7 @@ import { createWebhooks } from './create-webhooks.js';
 /** Verilock's video_url lifetime: "expires after 1 hour" (https://developer.verilock.io/premium-features/video-kyc). */
 export const VIDEO_URL_TTL_SECONDS = 3600;
 
-type SessionsConfig = Pick<Config, 'dataDir' | 'media' | 'jobs' | 'webhooks' | 'signingSecret' | 'publicBaseUrl' | 'bodyLimitBytes' | 'maxImagePixels' | 'video'>;
+type SessionsConfig = Pick<Config, 'dataDir' | 'media' | 'jobs' | 'webhooks' | 'signingSecret' | 'publicBaseUrl' | 'bodyLimitBytes' | 'maxImagePixels' | 'video' | 'challengeTtlSeconds'>;
 
 export interface SessionsApiShared {
   apps: AppRegistry;
@@ -53,9 +58,22 @@ function socketAddress(c: Context): string {
 }
 
 export function createSessionsApi(config: SessionsConfig, shared: SessionsApiShared, log: (message: string) => void = (m) => console.log(m)) {
+  // verifyVideo refuses videos over VIDEO_MAX_SECONDS: below the shortest challenge no challenge could be performed.
+  if (config.video.maxDurationSeconds < CHALLENGE_MIN_RECORDING_SECONDS) {
+    throw new AppError(
+      'CONFIG_INVALID',
+      `invalid configuration: VIDEO_MAX_SECONDS (${config.video.maxDurationSeconds}) is shorter than the shortest active liveness challenge recording (${CHALLENGE_MIN_RECORDING_SECONDS} s)`,
+    );
+  }
   const db = openDatabase(path.join(config.dataDir, 'store.sqlite'));
   const media = new LocalMediaStore({ db, dir: path.join(config.dataDir, 'media'), sweepIntervalMs: config.media.sweepIntervalMs, log });
   const sessions = new SessionRepository(db);
+  const challengeRepository = new ChallengeRepository(db);
+  const challenges: VerifyVideoChallenges = {
+    repository: challengeRepository,
+    ttlSeconds: config.challengeTtlSeconds,
+    maxRecordingSeconds: config.video.maxDurationSeconds,
+  };
   const headPose = new SessionHeadPoseStore(db);
   const webhooks = createWebhooks(config.webhooks, db, shared.apps, { log });
   const processSession = createProcessSession({
@@ -65,6 +83,7 @@ export function createSessionsApi(config: SessionsConfig, shared: SessionsApiSha
     rules: shared.rules,
     webhooks,
     headPose,
+    challenges: challengeRepository,
     runLimited: (work) => shared.concurrency.run(work),
     maxAttempts: config.jobs.maxAttempts,
     log,
@@ -85,6 +104,7 @@ export function createSessionsApi(config: SessionsConfig, shared: SessionsApiSha
     apps: shared.apps,
     rateLimiter: shared.rateLimiter,
     sessions,
+    challenges: challengeRepository,
     media,
     jobs,
     webhooks,
@@ -122,6 +142,8 @@ export function createSessionsApi(config: SessionsConfig, shared: SessionsApiSha
   const tencentEss: TencentEssDeps = { apps: shared.apps, sessions, media, headPose, limiter: new TokenBucketLimiter() };
   return {
     deps,
+    /** POST /v1/challenges and verifyVideo's `challengeId`: the same store as the sessions' challenges. */
+    challenges,
     webhooksRoute,
     advanceGetVideo,
     tencentEss,

@@ -24,6 +24,7 @@ import { healthReport, type HealthStatus, type ServiceVersions } from './health.
 import { bearerKey } from './middleware/bearer-key.js';
 import { openApiDocument } from './openapi.js';
 import { captureRoute, type CaptureDeps } from './routes/capture.js';
+import { challengesRoute } from './routes/challenges.js';
 import { checkLivenessRoute, type CheckLivenessDeps } from './routes/check-liveness.js';
 import { croppedImageRoute } from './routes/cropped-image.js';
 import { matchFaceRoute, type MatchFaceDeps } from './routes/match-face.js';
@@ -45,7 +46,10 @@ export interface AppDeps {
   liveness?: CheckLivenessDeps;
   /** POST /v1/matchFace (selfie vs ID photo or another selfie); absent = not served. */
   matchFace?: MatchFaceDeps;
-  /** POST /v1/verifyVideo (video liveness + match against selfie / ID photo); absent = not served. */
+  /**
+   * POST /v1/verifyVideo (video liveness + match against selfie / ID photo), and POST /v1/challenges when it has
+   * `challenges` (README "Active liveness challenges"); absent = not served.
+   */
   verifyVideo?: VerifyVideoDeps;
   /** The Verilock-style video-KYC sessions API (POST /v1/sessions …; Bearer appKey; README "Sessions API"); absent = not served. */
   sessions?: SessionsDeps;
@@ -190,6 +194,7 @@ export function createApp(deps: AppDeps): Hono<ApiEnv> {
   }
   if (deps.matchFace) app.route('/v1', matchFaceRoute(deps.matchFace));
   if (deps.verifyVideo) app.route('/v1', verifyVideoRoute(deps.verifyVideo));
+  if (deps.verifyVideo?.challenges) app.route('/v1', challengesRoute({ ...deps.verifyVideo, challenges: deps.verifyVideo.challenges }));
   if (deps.sessions) app.route('/v1', sessionsRoute(deps.sessions));
   if (deps.capture) app.route('/', captureRoute(deps.capture));
   if (deps.webhooks) app.route('/v1', webhooksRoute(deps.webhooks));

@@ -29,6 +29,31 @@ const signedLink = [
   { name: 'signature', in: 'query', required: true, schema: { type: 'string', pattern: '^[0-9a-f]{64}$' } },
 ];
 
+/** An active liveness challenge as POST /v1/challenges and a session's body show it (http/contracts/challenge.ts); openapi.ts uses it too. */
+export const challengeSchema = {
+  type: 'object',
+  required: ['id', 'steps', 'recording_seconds', 'expires_at'],
+  properties: {
+    id: { type: 'string', pattern: '^chl_[0-9a-f-]{36}$', description: 'Send it back with the recording' },
+    steps: {
+      type: 'array',
+      minItems: 3,
+      maxItems: 4,
+      description: 'In order; no action twice in a row. Directions are the person\'s own; blink = blink twice',
+      items: {
+        type: 'object',
+        required: ['action', 'window_s'],
+        properties: {
+          action: { enum: ['turnLeft', 'turnRight', 'lookUp', 'lookDown', 'blink', 'openMouth'] },
+          window_s: { type: 'array', items: { type: 'number' }, minItems: 2, maxItems: 2, description: '[start, end], seconds from the start of the recording: 2 s lead-in, then 3 s per step' },
+        },
+      },
+    },
+    recording_seconds: { type: 'number', description: 'How long to record, seconds: the last window\'s end + 1 s (12 or 15)' },
+    expires_at: { type: 'string', format: 'date-time', description: 'Past it the challenge is refused (410)' },
+  },
+};
+
 const session = {
   type: 'object',
   required: ['id', 'status', 'result', 'profile', 'prompts', 'uploaded', 'consent', 'created_at', 'expires_at'],
@@ -39,6 +64,10 @@ const session = {
     external_id: nullable('string'),
     redirect_url: nullable('string'),
     capture_url: { type: 'string', format: 'uri', description: 'The hosted capture page (signed, valid until the session expires): send the person there (README "Capture page")' },
+    challenge: {
+      oneOf: [challengeSchema, { type: 'null' }],
+      description: 'Extension: the active liveness challenge drawn for this session (expires with it), used up by its video upload; null when video_max_duration is under 12 s or the session predates challenges',
+    },
     profile: {
       type: 'object',
       properties: {
@@ -203,20 +232,36 @@ export function sessionsPaths(hvError: HvErrorResponse, transactionIdHeader: unk
                   video: { type: 'string', format: 'binary' },
                   consent_given_at: { type: 'string', format: 'date-time', description: 'Required with the video' },
                   consent_text_version: { ...str, description: 'Required with the video' },
+                  challenge_id: { ...str, pattern: '^chl_[0-9a-f-]{36}$', description: "Extension, optional with the video: the session's challenge id (its body's challenge.id); absent = the session's own challenge is used" },
                 },
               },
             },
-            'application/octet-stream': { schema: { type: 'string', format: 'binary' }, description: 'Raw file; video consent in X-Consent-Given-At / X-Consent-Text-Version' },
+            'application/octet-stream': { schema: { type: 'string', format: 'binary' }, description: 'Raw file; video consent in X-Consent-Given-At / X-Consent-Text-Version, the challenge id (optional) in X-Challenge-Id' },
           },
         },
         responses: {
-          201: json('Stored', { type: 'object', properties: { id: str, session_id: str, step: str, status: { const: 'uploaded' }, content_type: str, bytes: { type: 'integer' }, sha256: str, session_status: str, job_id: nullable('string') } }),
+          201: json('Stored', {
+            type: 'object',
+            properties: {
+              id: str,
+              session_id: str,
+              step: str,
+              status: { const: 'uploaded' },
+              content_type: str,
+              bytes: { type: 'integer' },
+              sha256: str,
+              session_status: str,
+              job_id: nullable('string'),
+              challenge_id: nullable('string', { description: 'Extension, video only: the challenge this upload used up; null when the session has none' }),
+            },
+          }),
           400: verilockError('unsupported_file_type or invalid_request'),
           ...bearerErrors,
           403: verilockError('forbidden (bad link), link_expired, session_expired'),
-          409: verilockError('conflict: video before the photos, or a second video'),
+          409: verilockError('conflict: video before the photos, or a second video; challenge_used: the challenge was already used'),
+          410: verilockError('challenge_expired: the named challenge expired (details.reason "expired")'),
           413: verilockError('payload_too_large: over the byte limit, or a photo whose header declares more than MAX_IMAGE_PIXELS (any format, SVG included)'),
-          422: verilockError('validation_error (e.g. missing consent)'),
+          422: verilockError('validation_error (e.g. missing consent, malformed challenge_id); challenge_invalid: challenge_id unknown to this app, another session\'s or a verifyVideo one (details.reason: unknown, another_session)'),
         },
       },
     },

@@ -5,7 +5,7 @@
  */
 import { QUALITY_CHECKS } from '../pipeline/types.js';
 import { QUALITY_CHECK_RESPONSE_KEYS } from './contracts/hyperverge.js';
-import { sessionsPaths } from './openapi-sessions.js';
+import { challengeSchema, sessionsPaths } from './openapi-sessions.js';
 
 const yesNo = (description: string) => ({ type: 'string', enum: ['yes', 'no'], default: 'no', description });
 
@@ -274,6 +274,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
             video: { type: 'string', contentMediaType: 'application/octet-stream', description: 'MP4/MOV (H.264, HEVC) or WebM (VP8/VP9); at most VIDEO_MAX_SECONDS long and VIDEO_MAX_PIXELS per frame; whole body at most VIDEO_BODY_LIMIT_BYTES' },
             selfie: { type: 'string', contentMediaType: 'application/octet-stream', description: 'JPG/JPEG, PNG or WebP of the person; at most MAX_IMAGE_PIXELS (width × height, from the header, else 413)' },
             id: { type: 'string', contentMediaType: 'application/octet-stream', description: 'Optional JPG/JPEG, PNG or WebP ID-card photo; adds result.id_match_score' },
+            challengeId: { type: 'string', pattern: '^chl_[0-9a-f-]{36}$', description: 'Extension, optional: the id from POST /v1/challenges whose steps the recording performs; used up by this request (single use), refused when unknown, another app\'s or a session\'s (400), already used (409) or expired (410)' },
           }),
           responses: {
             200: successResponse('Verified; result.result says what to do (thresholds: RULES_FILE, verifyVideo section)', {
@@ -305,14 +306,43 @@ export function openApiDocument(version: string): Record<string, unknown> {
                 },
               },
             }),
-            400: errorResponse('"Error while parsing request body" (bad form, missing transactionId), "Invalid video" (container/codec, corrupt or truncated, audio only, zero length, too long, too many pixels, decode timeout; `reason` says which), or "Unsupported file type" for an image', 'Invalid video'),
+            400: errorResponse('"Error while parsing request body" (bad form, missing transactionId, malformed challengeId), "Invalid video" (container/codec, corrupt or truncated, audio only, zero length, too long, too many pixels, decode timeout; `reason` says which), "Invalid challenge" (challengeId unknown to this app, or a session\'s) or "Unsupported file type" for an image', 'Invalid video'),
             401: errorResponse('Missing or wrong appId/appKey', 'Missing/Invalid credentials'),
             403: errorResponse('The app may not call this API', 'Unauthorized Access to API'),
+            409: errorResponse('challengeId was already used by an earlier request (each challenge is single-use)', 'Challenge already used'),
+            410: errorResponse('challengeId expired (CHALLENGE_TTL_SECONDS after it was drawn)', 'Challenge expired'),
             413: errorResponse('Body over VIDEO_BODY_LIMIT_BYTES, or an image whose header declares more than MAX_IMAGE_PIXELS (any format, SVG included)', 'Content Too Large'),
             422: errorResponse('No face in the selfie / ID image or in any sampled video frame', 'No face detected', true),
             429: errorResponse("Over the app's rateLimitPerMinute; see Retry-After", 'Rate limit error'),
             500: errorResponse('Unexpected failure', 'Internal Server Error', true),
             503: errorResponse('All workers busy and the queue full; retry (Retry-After)', 'SERVER BUSY - retry after sometime'),
+          },
+        },
+      },
+      '/v1/challenges': {
+        post: {
+          operationId: 'createChallenge',
+          summary: 'Extension: draw an active liveness challenge (3–4 steps with time windows) for a POST /v1/verifyVideo recording; no request body',
+          security: [{ appId: [], appKey: [] }],
+          parameters: [transactionIdHeader],
+          responses: {
+            201: {
+              description: 'The challenge: single-use, bound to this app, valid CHALLENGE_TTL_SECONDS; the app needs verifyVideo in allowedApis',
+              content: {
+                'application/json': {
+                  schema: {
+                    type: 'object',
+                    required: ['status', 'statusCode', 'metadata', 'result'],
+                    properties: { status: { const: 'success' }, statusCode: { const: 201 }, metadata, result: challengeSchema },
+                  },
+                },
+              },
+            },
+            400: errorResponse('Missing transactionId', 'Error while parsing request body'),
+            401: errorResponse('Missing or wrong appId/appKey', 'Missing/Invalid credentials'),
+            403: errorResponse('The app may not call verifyVideo', 'Unauthorized Access to API'),
+            413: errorResponse('A body over 64 KiB (none is needed)', 'Content Too Large'),
+            429: errorResponse("Over the app's rateLimitPerMinute; see Retry-After", 'Rate limit error'),
           },
         },
       },

@@ -64,6 +64,13 @@ export interface VerifyVideoInput {
   video: Uint8Array;
   selfie: Uint8Array;
   id?: Uint8Array;
+  /**
+   * The active liveness challenge this recording answers (issue #14), already consumed by the caller: its steps, in
+   * order, each to be found inside its window (seconds from the start of the recording). Absent = no challenge was
+   * issued; the video is judged by the passive and temporal signals alone. Structurally the issuing side's `Challenge`
+   * (src/sessions/challenge-draw.ts), which this layer may not import.
+   */
+  challenge?: { id: string; steps: { action: 'turnLeft' | 'turnRight' | 'lookUp' | 'lookDown' | 'blink' | 'openMouth'; windowSeconds: [number, number] }[] };
 }
 
 /** Throws AppError VIDEO_INVALID (the video), UNSUPPORTED_FILE_TYPE / IMAGE_TOO_LARGE (an image), NO_FACE_DETECTED. */

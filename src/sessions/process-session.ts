@@ -17,6 +17,7 @@ import type { Job } from '../store/job-queue.js';
 import type { MediaStore } from '../store/media-store.js';
 import type { WebhookEvents } from '../store/webhooks.js';
 import type { AngleSample } from '../pipeline/nod.js';
+import type { ChallengeRepository } from './challenge-repository.js';
 import type { SessionHeadPoseStore } from './session-head-pose.js';
 import type { SessionRepository, StoredSession } from './session-repository.js';
 import { applyCompletion, type SessionResult, type SessionScores } from './session-state.js';
@@ -33,6 +34,11 @@ export interface ProcessSessionDeps {
   verifyVideo: VerifyVideo;
   rules: { current(): DecisionRules };
   webhooks: WebhookEvents;
+  /**
+   * The sessions' active liveness challenges: the one the video upload used goes to the use case with the video
+   * (`challenge`), for the verifier to find its steps in the recording. Absent = none is passed.
+   */
+  challenges?: Pick<ChallengeRepository, 'forSession'>;
   /** Where the processed video's head-pitch series is kept (for nod checks); absent = not kept. */
   headPose?: SessionHeadPoseStore;
   /** Runs the pipeline in a concurrency slot shared with the HTTP APIs (ConcurrencyLimiter.run); default: at once. */
@@ -112,7 +118,10 @@ export function createProcessSession(deps: ProcessSessionDeps) {
       const selfie = session.media.selfie ? await readAll(deps.media.open(session.media.selfie)) : undefined;
       const document = session.media.document ? await readAll(deps.media.open(session.media.document)) : undefined;
       // verifyVideo needs a selfie; a profile without one matches the video against the document photo alone.
-      const input = selfie ? { video, selfie, ...(document ? { id: document } : {}) } : { video, selfie: document! };
+      const references = selfie ? { selfie, ...(document ? { id: document } : {}) } : { selfie: document! };
+      // The challenge the upload consumed (in the upload's transaction); a session without one is judged passively.
+      const used = deps.challenges?.forSession(session.id);
+      const input = { video, ...references, ...(used && used.usedAt !== null ? { challenge: { id: used.id, steps: used.steps } } : {}) };
       const outcome = await runLimited(() => deps.verifyVideo(input));
       const decision = decideVideo(deps.rules.current(), videoDecisionInput(outcome));
       const scores: SessionScores = {

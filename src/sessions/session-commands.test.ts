@@ -4,7 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../store/database.js';
 import type { WebhookEventData, WebhookEventName } from '../store/webhooks.js';
-import { attachUpload, reviewSession, SessionConflictError, UPLOAD_WRITE_ATTEMPTS } from './session-commands.js';
+import { ChallengeRefusedError, ChallengeRepository } from './challenge-repository.js';
+import { attachUpload, createSession, reviewSession, SessionConflictError, UPLOAD_WRITE_ATTEMPTS, videoUploadChallenge } from './session-commands.js';
 import { SessionRepository, type StoredSession } from './session-repository.js';
 import { applyCompletion, TransitionError } from './session-state.js';
 
@@ -111,5 +112,58 @@ describe('reviewSession', () => {
     const failing = { ...s.deps, webhooks: { emit: () => { throw new Error('disk full'); } } };
     expect(() => reviewSession(failing, session, { decision: 'approved', reviewerId: 'rev-1', notes: null })).toThrow('disk full');
     expect(s.sessions.get(session.id)!.review ?? null).toBeNull();
+  });
+});
+
+describe('active liveness challenges', () => {
+  function withChallenges() {
+    const base = setup();
+    const challenges = new ChallengeRepository(base.db, () => T0);
+    const deps = { ...base.deps, challenges };
+    const fields = { appId: 'kyc', externalId: null, redirectUrl: null, steps: ['selfie', 'video'] as ('selfie' | 'video')[], videoMaxDuration: 60, videoLanguage: 'en', expiresAt: T0 + 3_600_000 };
+    return { ...base, deps, challenges, fields };
+  }
+
+  it('createSession stores the session and its challenge together; too short a recording gets none', () => {
+    const { deps, challenges, fields, sessions } = withChallenges();
+    const { session, challenge } = createSession(deps, fields);
+    expect(challenge).toMatchObject({ appId: 'kyc', sessionId: session.id, expiresAt: session.expiresAt, usedAt: null });
+    expect(challenges.forSession(session.id)).toEqual(challenge);
+    expect(createSession(deps, { ...fields, videoMaxDuration: 11 }).challenge).toBeNull();
+    expect(createSession({ sessions }, fields).challenge).toBeNull();
+    // A failed draw rolls the session back with it.
+    const failing = { sessions, challenges: { issue: () => { throw new Error('disk full'); } } as unknown as ChallengeRepository };
+    const before = (deps.sessions.db.prepare('SELECT COUNT(*) AS n FROM sessions').get() as { n: number }).n;
+    expect(() => createSession(failing, fields)).toThrow('disk full');
+    expect((deps.sessions.db.prepare('SELECT COUNT(*) AS n FROM sessions').get() as { n: number }).n).toBe(before);
+  });
+
+  it("videoUploadChallenge: the named id, else the session's own, checked without using it", () => {
+    const { deps, fields, challenges } = withChallenges();
+    const { session, challenge } = createSession(deps, fields);
+    expect(videoUploadChallenge(deps, session, undefined)).toBe(challenge!.id);
+    expect(videoUploadChallenge(deps, session, challenge!.id)).toBe(challenge!.id);
+    expect(challenges.get(challenge!.id)!.usedAt).toBeNull();
+    const other = createSession(deps, fields);
+    expect(() => videoUploadChallenge(deps, session, other.challenge!.id)).toThrow(ChallengeRefusedError);
+    expect(videoUploadChallenge(deps, createSession(deps, { ...fields, videoMaxDuration: 5 }).session, undefined)).toBeUndefined();
+  });
+
+  it('attachUpload uses the challenge up with the video; a refusal in that write leaves the session, the job queue and the media as they were', () => {
+    const { deps, fields, challenges, sessions, jobs, deleted } = withChallenges();
+    const { session, challenge } = createSession(deps, fields);
+    attachUpload(deps, session, 'selfie', 'med_selfie');
+    // Used up by a concurrent request between the route's check and this write.
+    challenges.consume(challenge!.id, 'kyc', session.id);
+    expect(() => attachUpload(deps, sessions.get(session.id)!, 'video', 'med_video', CONSENT, challenge!.id)).toThrow(ChallengeRefusedError);
+    expect(sessions.get(session.id)!.media.video).toBeUndefined();
+    expect(jobs).toEqual([]);
+    expect(deleted).toEqual(['med_video']);
+
+    const next = createSession(deps, fields);
+    attachUpload(deps, next.session, 'selfie', 'med_selfie_2');
+    const { jobId } = attachUpload(deps, sessions.get(next.session.id)!, 'video', 'med_video_2', CONSENT, next.challenge!.id);
+    expect(jobId).toBe('job_1');
+    expect(challenges.get(next.challenge!.id)!.usedAt).toBe(T0);
   });
 });

@@ -7,8 +7,10 @@
 import type { JobQueue } from '../store/job-queue.js';
 import type { MediaStore } from '../store/media-store.js';
 import type { WebhookEvents } from '../store/webhooks.js';
+import { CHALLENGE_MIN_RECORDING_SECONDS } from './challenge-draw.js';
+import { noChallengesIssued, type ChallengeRepository, type StoredChallenge } from './challenge-repository.js';
 import { type ProcessSessionPayload, PROCESS_SESSION_JOB } from './process-session.js';
-import type { SessionRepository, StoredSession } from './session-repository.js';
+import type { NewSession, SessionRepository, StoredSession } from './session-repository.js';
 import { applyReview, applyUpload, type Consent, type Review, type Session, type SessionStep } from './session-state.js';
 
 export interface SessionCommandsDeps {
@@ -16,7 +18,41 @@ export interface SessionCommandsDeps {
   media: Pick<MediaStore, 'delete'>;
   jobs: Pick<JobQueue, 'enqueue'>;
   webhooks: WebhookEvents;
+  /** Active liveness challenges, on the sessions' database; absent = sessions get none. */
+  challenges?: ChallengeRepository;
   now: () => number;
+}
+
+/**
+ * Creates a session and, when challenges are issued and its video_max_duration can hold one
+ * (CHALLENGE_MIN_RECORDING_SECONDS), draws its active liveness challenge, bound to it and living as long as it, in
+ * the same transaction (a session is never stored without the challenge it was meant to have). A session whose
+ * recording is too short for any challenge (Verilock allows 1 s) gets none: its video is judged by the passive signals
+ * alone, and its body says `challenge: null`.
+ */
+export function createSession(deps: Pick<SessionCommandsDeps, 'sessions' | 'challenges'>, fields: NewSession): { session: StoredSession; challenge: StoredChallenge | null } {
+  return deps.sessions.db.transaction(() => {
+    const session = deps.sessions.create(fields);
+    const challenge =
+      deps.challenges && session.videoMaxDuration >= CHALLENGE_MIN_RECORDING_SECONDS
+        ? deps.challenges.issue({ appId: session.appId, sessionId: session.id, expiresAt: session.expiresAt, maxRecordingSeconds: session.videoMaxDuration })
+        : null;
+    return { session, challenge };
+  })();
+}
+
+/**
+ * The challenge a session's video upload uses: the one the upload names (`challenge_id`), else the session's own.
+ * Checked here, before the video is stored, so a wrong, expired or used one is refused without writing anything;
+ * attachUpload consumes it in the upload's own transaction. Undefined when the session has no challenge and the upload
+ * names none. Throws ChallengeRefusedError.
+ */
+export function videoUploadChallenge(deps: Pick<SessionCommandsDeps, 'challenges'>, session: Session, namedId: string | undefined): string | undefined {
+  const id = namedId ?? deps.challenges?.forSession(session.id)?.id;
+  if (id === undefined) return undefined;
+  if (!deps.challenges) throw noChallengesIssued(id);
+  deps.challenges.check(id, session.appId, session.id);
+  return id;
 }
 
 /**
@@ -59,11 +95,20 @@ export function reviewSession(deps: SessionCommandsDeps, current: StoredSession,
 
 /**
  * Attaches an uploaded file (already in the media store as `mediaId`) to `session`'s `step`: compare-and-set, re-checked
- * against the new state when a concurrent upload won. The video's write also enqueues `session.process`, in the same
- * transaction. A re-taken photo's predecessor is deleted; on any failure the new file is deleted, so nothing is left
+ * against the new state when a concurrent upload won. The video's write also enqueues `session.process` and consumes
+ * its challenge (`challengeId`, from videoUploadChallenge), in the same transaction: a refused challenge
+ * (ChallengeRefusedError) leaves the session as it was, and a challenge is never used up by an upload that was not
+ * stored. A re-taken photo's predecessor is deleted; on any failure the new file is deleted, so nothing is left
  * unreferenced. Returns the stored session and, for the video, the processing job's id.
  */
-export function attachUpload(deps: SessionCommandsDeps, session: StoredSession, step: SessionStep, mediaId: string, consent?: Consent): { stored: Session; jobId?: string } {
+export function attachUpload(
+  deps: SessionCommandsDeps,
+  session: StoredSession,
+  step: SessionStep,
+  mediaId: string,
+  consent?: Consent,
+  challengeId?: string,
+): { stored: Session; jobId?: string } {
   let jobId: string | undefined;
   try {
     for (let tries = 0; tries < UPLOAD_WRITE_ATTEMPTS; tries++) {
@@ -71,7 +116,12 @@ export function attachUpload(deps: SessionCommandsDeps, session: StoredSession, 
       const next = applyUpload(current, step, mediaId, deps.now(), consent);
       const replaced = step !== 'video' ? current.media[step] : undefined;
       const written = deps.sessions.update(current, next, () => {
-        if (step === 'video') jobId = deps.jobs.enqueue<ProcessSessionPayload>(PROCESS_SESSION_JOB, { sessionId: session.id });
+        if (step !== 'video') return;
+        if (challengeId !== undefined) {
+          if (!deps.challenges) throw noChallengesIssued(challengeId);
+          deps.challenges.consume(challengeId, session.appId, session.id);
+        }
+        jobId = deps.jobs.enqueue<ProcessSessionPayload>(PROCESS_SESSION_JOB, { sessionId: session.id });
       });
       if (written) {
         // A re-taken photo replaces the previous one, which nothing references any more.

@@ -262,6 +262,11 @@ export const ERROR_SHAPES: Record<ErrorCode, ErrorShape> = {
   MEDIA_TOO_LARGE: CONTENT_TOO_LARGE,
   // verifyVideo: no HyperVerge equivalent; `result.reason` names the problem (too long, audio only, corrupt, …).
   VIDEO_INVALID: { status: 400, error: 'Invalid video', metadata: 'requestAndTransaction' },
+  // verifyVideo's challengeId (active liveness, README "Active liveness challenges"): no HyperVerge equivalent either;
+  // one `error` per code so a client can branch on it, `result.reason` saying which challenge and what to do.
+  CHALLENGE_INVALID: { status: 400, error: 'Invalid challenge', metadata: 'requestAndTransaction' },
+  CHALLENGE_USED: { status: 409, error: 'Challenge already used', metadata: 'requestAndTransaction' },
+  CHALLENGE_EXPIRED: { status: 410, error: 'Challenge expired', metadata: 'requestAndTransaction' },
   // "Error Responses", 422 - No Face Detected.
   NO_FACE_DETECTED: {
     status: 422,

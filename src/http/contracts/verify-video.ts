@@ -1,6 +1,6 @@
 /**
  * verifyVideo wire format (pure, no HTTP objects): the multipart request (`video`, `selfie`, optional
- * `id`) → VerifyVideoInput, and VideoVerification + decision → the success body, in the HyperVerge
+ * `id` and `challengeId`) → VerifyVideoInput, and VideoVerification + decision → the success body, in the HyperVerge
  * envelope the other /v1 routes use (status, statusCode, metadata, result). Field names inside `result`
  * are snake_case as issue #4 specifies them (face_match_score, liveness_score, duration_seconds), the
  * style of the video-KYC vendors' APIs (e.g. Verilock) this route stands in for. Errors share
@@ -9,13 +9,21 @@
 import { AppError } from '../../errors.js';
 import type { SummaryDetail, VideoResult } from '../../pipeline/decision.js';
 import type { VerifyVideoInput, VideoVerification } from '../../pipeline/verify-video.js';
+import type { StoredChallenge } from '../../sessions/challenge-repository.js';
+import { CHALLENGE_ID_PATTERN, challengeBody, type ChallengeBody } from './challenge.js';
 import type { HvMetadata } from './hyperverge.js';
 import type { FormFields } from './hyperverge-request.js';
 
-/** Form fields of the request: the video, the selfie and, optionally, the ID photo. */
-export const VERIFY_VIDEO_FIELDS = ['video', 'selfie', 'id'] as const;
+/** Form fields of the request: the video, the selfie and, optionally, the ID photo and the active liveness challenge's id. */
+export const VERIFY_VIDEO_FIELDS = ['video', 'selfie', 'id', 'challengeId'] as const;
 
-async function fileField(form: FormFields, name: (typeof VERIFY_VIDEO_FIELDS)[number], what: string, required: boolean): Promise<Uint8Array | undefined> {
+/** The parsed request: the use case's input, and the challenge the recording answers (to be consumed before the run). */
+export interface VerifyVideoRequest {
+  input: VerifyVideoInput;
+  challengeId?: string;
+}
+
+async function fileField(form: FormFields, name: Exclude<(typeof VERIFY_VIDEO_FIELDS)[number], 'challengeId'>, what: string, required: boolean): Promise<Uint8Array | undefined> {
   const value = form[name];
   if (value === undefined) {
     if (required) throw new AppError('BAD_REQUEST', `form field "${name}" (${what}) is mandatory`);
@@ -27,13 +35,37 @@ async function fileField(form: FormFields, name: (typeof VERIFY_VIDEO_FIELDS)[nu
   return new Uint8Array(await value.arrayBuffer());
 }
 
-export async function parseVerifyVideoForm(form: FormFields): Promise<VerifyVideoInput> {
+/** `challengeId`: optional text, an id from POST /v1/challenges; anything else is a parse error (400), before any lookup. */
+function challengeIdField(form: FormFields): string | undefined {
+  const value = form.challengeId;
+  if (value === undefined) return undefined;
+  if (Array.isArray(value)) throw new AppError('BAD_REQUEST', `form field "challengeId" was sent ${value.length} times; send it once`);
+  if (typeof value !== 'string') throw new AppError('BAD_REQUEST', 'form field "challengeId" must be text (the id from POST /v1/challenges), not a file');
+  const id = value.trim();
+  if (!CHALLENGE_ID_PATTERN.test(id)) throw new AppError('BAD_REQUEST', 'form field "challengeId" must be the id POST /v1/challenges answered ("chl_" and a UUID)');
+  return id;
+}
+
+export async function parseVerifyVideoForm(form: FormFields): Promise<VerifyVideoRequest> {
   const unknown = Object.keys(form).filter((name) => !(VERIFY_VIDEO_FIELDS as readonly string[]).includes(name));
   if (unknown.length > 0) throw new AppError('BAD_REQUEST', `unknown form field "${unknown[0]}"; expected ${VERIFY_VIDEO_FIELDS.join(', ')}`);
   const video = (await fileField(form, 'video', 'an MP4, MOV or WebM file', true))!;
   const selfie = (await fileField(form, 'selfie', 'a JPG, JPEG, PNG or WebP file', true))!;
   const id = await fileField(form, 'id', 'a JPG, JPEG, PNG or WebP file', false);
-  return { video, selfie, ...(id ? { id } : {}) };
+  const challengeId = challengeIdField(form);
+  return { input: { video, selfie, ...(id ? { id } : {}) }, ...(challengeId !== undefined ? { challengeId } : {}) };
+}
+
+/** 201 body of POST /v1/challenges: the HyperVerge envelope around the challenge (this service's extension). */
+export interface ChallengeSuccessBody {
+  status: 'success';
+  statusCode: 201;
+  metadata: Required<HvMetadata>;
+  result: ChallengeBody;
+}
+
+export function challengeSuccessBody(metadata: Required<HvMetadata>, challenge: StoredChallenge): ChallengeSuccessBody {
+  return { status: 'success', statusCode: 201, metadata, result: challengeBody(challenge) };
 }
 
 /** Rounds to `digits` decimals; non-finite → 0. */

@@ -10,9 +10,11 @@
  */
 import { z } from 'zod';
 import { AppError, type ErrorCode } from '../../errors.js';
+import { ChallengeRefusedError, type ChallengeRefusal, type StoredChallenge } from '../../sessions/challenge-repository.js';
 import { promptsFor, VIDEO_LANGUAGES, type Prompt, type VideoLanguage } from '../../sessions/prompts.js';
 import { SessionConflictError } from '../../sessions/session-commands.js';
 import { effectiveStatus, SESSION_STEPS, type Session, type SessionStep, TransitionError } from '../../sessions/session-state.js';
+import { challengeBody } from './challenge.js';
 
 /** Verilock error types used here; the first five are Verilock's documented ones, the rest name our extra cases. */
 export type VerilockErrorType =
@@ -28,7 +30,10 @@ export type VerilockErrorType =
   | 'conflict'
   | 'not_supported'
   | 'payload_too_large'
-  | 'unsupported_file_type';
+  | 'unsupported_file_type'
+  | 'challenge_invalid'
+  | 'challenge_used'
+  | 'challenge_expired';
 
 export interface VerilockErrorBody {
   error: VerilockErrorType;
@@ -73,9 +78,28 @@ const TRANSITION_ERRORS: Record<TransitionError['reason'], [SessionApiError['sta
   already_reviewed: [409, 'conflict'],
 };
 
+/**
+ * A refused active liveness challenge at the video upload: 422 for an id this session may not use (as Verilock answers
+ * a field it cannot use), 409 for one already used (a state conflict, like a second video), 410 for one past its
+ * lifetime (gone for good: create a new session). `details.reason` is the stable rule; another app's challenge reads as
+ * `unknown`, so an app learns nothing of the challenges of others.
+ */
+const CHALLENGE_ERRORS: Record<ChallengeRefusal, [number, VerilockErrorType]> = {
+  unknown: [422, 'challenge_invalid'],
+  another_app: [422, 'challenge_invalid'],
+  another_session: [422, 'challenge_invalid'],
+  already_used: [409, 'challenge_used'],
+  expired: [410, 'challenge_expired'],
+};
+
 /** Status and body for anything thrown by a session route; unknown errors get a generic 500 body. */
 export function verilockError(error: unknown): { status: number; body: VerilockErrorBody } {
   if (error instanceof SessionApiError) return { status: error.status, body: { error: error.type, message: error.message, details: error.details } };
+  if (error instanceof ChallengeRefusedError) {
+    const [status, type] = CHALLENGE_ERRORS[error.reason];
+    const reason = error.reason === 'another_app' ? 'unknown' : error.reason;
+    return { status, body: { error: type, message: error.message, details: { reason, challenge_id: error.challengeId } } };
+  }
   // A concurrent writer won more often than the command retries: the client retries.
   if (error instanceof SessionConflictError) return { status: 409, body: { error: 'conflict', message: error.message, details: null } };
   if (error instanceof TransitionError) {
@@ -146,8 +170,11 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 
 export type CaptureLinks = Record<SessionStep, string | undefined>;
 
-/** 201 body of POST /v1/sessions and 200 body of GET /v1/sessions/{id}. */
-export function sessionBody(session: Session, now: number, links: { capture?: Partial<CaptureLinks>; captureUrl?: string } = {}) {
+/**
+ * 201 body of POST /v1/sessions and 200 body of GET /v1/sessions/{id}. `challenge` (extension, README "Active liveness
+ * challenges"): the session's active liveness challenge, null when it has none.
+ */
+export function sessionBody(session: Session, now: number, links: { capture?: Partial<CaptureLinks>; captureUrl?: string } = {}, challenge: StoredChallenge | null = null) {
   const prompts: Prompt[] = promptsFor(session.videoLanguage as VideoLanguage);
   return {
     id: session.id,
@@ -165,6 +192,7 @@ export function sessionBody(session: Session, now: number, links: { capture?: Pa
     ...(links.capture ? { capture: Object.fromEntries(session.steps.map((step) => [step, { upload_url: links.capture![step] ?? null }])) } : {}),
     // The hosted capture page (README "Capture page"): send the person there instead of building a capture UI.
     ...(links.captureUrl ? { capture_url: links.captureUrl } : {}),
+    challenge: challenge ? challengeBody(challenge) : null,
     uploaded: Object.fromEntries(session.steps.map((step) => [step, session.media[step] !== undefined])),
     consent: consentBody(session),
     result_reason: session.resultReason,

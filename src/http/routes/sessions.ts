@@ -4,7 +4,8 @@
  *   GET  /v1/sessions/{id}                 the session, its consent and capture progress (Bearer)
  *                                          (both answer `capture_url`: the hosted capture page, routes/capture.ts)
  *   POST /v1/sessions/{id}/{document|selfie|video}   uploads (Bearer, or the signed capture link); the video
- *                                          needs the consent fields and enqueues `session.process`
+ *                                          needs the consent fields, uses up the session's active liveness
+ *                                          challenge (optional `challenge_id`) and enqueues `session.process`
  *   GET  /v1/sessions/{id}/video           Verilock's video result, with a signed 1-hour video_url (Bearer)
  *   GET  /v1/sessions/{id}/video/download  the recorded video through that signed link (HTTP Range)
  *   POST /v1/sessions/{id}/review          a reviewer's decision, once (Bearer)
@@ -16,8 +17,9 @@ import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { AppError } from '../../errors.js';
 import { checkDeclaredPixels } from '../../imaging/decode.js';
+import type { ChallengeRepository } from '../../sessions/challenge-repository.js';
 import type { SessionRepository, StoredSession } from '../../sessions/session-repository.js';
-import { attachUpload, reviewSession } from '../../sessions/session-commands.js';
+import { attachUpload, createSession as createSessionCommand, reviewSession, videoUploadChallenge } from '../../sessions/session-commands.js';
 import { checkUpload, type Consent, type Session, type SessionStep } from '../../sessions/session-state.js';
 import type { JobQueue } from '../../store/job-queue.js';
 import type { MediaStore } from '../../store/media-store.js';
@@ -35,6 +37,7 @@ import {
   verilockError,
   videoBody,
 } from '../contracts/verilock.js';
+import { CHALLENGE_ID_PATTERN } from '../contracts/challenge.js';
 import { serveMedia } from '../media-response.js';
 import { multipartBoundary } from '../multipart.js';
 import { bearerKey } from '../middleware/bearer-key.js';
@@ -46,6 +49,12 @@ export interface SessionsDeps {
   apps: AppRegistry;
   rateLimiter: RateLimiter;
   sessions: SessionRepository;
+  /**
+   * Active liveness challenges (README "Active liveness challenges") on the sessions' database: each new session whose
+   * video_max_duration can hold one gets one, shown in its body and used up by its video upload. Absent = sessions get
+   * none, and an upload naming a `challenge_id` is refused (422 challenge_invalid).
+   */
+  challenges?: ChallengeRepository;
   media: MediaStore;
   jobs: Pick<JobQueue, 'enqueue'>;
   webhooks: WebhookEvents;
@@ -104,7 +113,7 @@ export function sessionsRoute(deps: SessionsDeps): Hono<ApiEnv> {
   const route = new Hono<SessionEnv>();
   const now = deps.now ?? Date.now;
   const base = (c: Context) => deps.publicBaseUrl ?? new URL(c.req.url).origin;
-  const commands = { sessions: deps.sessions, media: deps.media, jobs: deps.jobs, webhooks: deps.webhooks, now };
+  const commands = { sessions: deps.sessions, media: deps.media, jobs: deps.jobs, webhooks: deps.webhooks, now, ...(deps.challenges ? { challenges: deps.challenges } : {}) };
 
   const captureLink = (c: Context, session: Session, step: SessionStep) => captureUploadLink(base(c), deps.signer, session, step);
   const videoLink = (c: Context, session: Session) => {
@@ -185,7 +194,7 @@ export function sessionsRoute(deps: SessionsDeps): Hono<ApiEnv> {
     const parsed = createSessionSchema(deps.limits.maxVideoSeconds).safeParse(json);
     if (!parsed.success) throw new SessionApiError(422, 'validation_error', 'The given data was invalid.', validationDetails(parsed.error));
     const request = parsed.data;
-    const session = deps.sessions.create({
+    const { session, challenge } = createSessionCommand(commands, {
       appId: c.get('app').appId,
       externalId: request.external_id ?? null,
       redirectUrl: request.redirect_url ?? null,
@@ -195,13 +204,14 @@ export function sessionsRoute(deps: SessionsDeps): Hono<ApiEnv> {
       expiresAt: now() + request.expires_in * 1000,
     });
     const capture = Object.fromEntries(session.steps.map((step) => [step, captureLink(c, session, step)]));
-    return c.json(sessionBody(session, now(), { capture, captureUrl: capturePageLink(base(c), deps.signer, session) }), 201);
+    return c.json(sessionBody(session, now(), { capture, captureUrl: capturePageLink(base(c), deps.signer, session) }, challenge), 201);
   });
 
   route.get('/sessions/:id', bearer, rateLimit(deps.rateLimiter), loadOwnSession, async function getSession(c) {
     const session = c.get('session');
     const capture = Object.fromEntries(session.steps.map((step) => [step, captureLink(c, session, step)]));
-    return c.json(sessionBody(session, now(), { capture, captureUrl: capturePageLink(base(c), deps.signer, session) }), 200);
+    const challenge = deps.challenges?.forSession(session.id) ?? null;
+    return c.json(sessionBody(session, now(), { capture, captureUrl: capturePageLink(base(c), deps.signer, session) }, challenge), 200);
   });
 
   route.get('/sessions/:id/video', bearer, rateLimit(deps.rateLimiter), loadOwnSession, async function getVideo(c) {
@@ -246,7 +256,12 @@ export function sessionsRoute(deps: SessionsDeps): Hono<ApiEnv> {
     // photo APIs refuse it (README "Configuration", MAX_IMAGE_PIXELS: past it 413), whatever its format.
     if (step !== 'video' && file instanceof Uint8Array && deps.limits.imagePixels !== undefined) await checkDeclaredPixels(file, deps.limits.imagePixels);
     let consent: Consent | undefined;
-    if (step === 'video') consent = parseConsent(fields, c, deps.clientIp(c as unknown as Context<ApiEnv>));
+    let challengeId: string | undefined;
+    if (step === 'video') {
+      consent = parseConsent(fields, c, deps.clientIp(c as unknown as Context<ApiEnv>));
+      // Refused here (wrong, expired, used) before the video is stored; attachUpload uses it up in the upload's write.
+      challengeId = videoUploadChallenge(commands, session, parseChallengeId(fields));
+    }
     if (step === 'document' && fields.type !== undefined && !DOCUMENT_TYPES.includes(fields.type)) {
       throw new SessionApiError(422, 'validation_error', 'The given data was invalid.', { type: [`type must be one of ${DOCUMENT_TYPES.join(', ')}`] });
     }
@@ -257,7 +272,7 @@ export function sessionsRoute(deps: SessionsDeps): Hono<ApiEnv> {
       // The app's own evidenceRetentionDays (APPS_FILE) when set, else EVIDENCE_RETENTION_DAYS.
       retentionMs: evidenceRetentionMs(deps.apps.get(session.appId), deps.limits.mediaRetentionMs),
     });
-    const { stored, jobId } = attachUpload(commands, session, step, record.id, consent);
+    const { stored, jobId } = attachUpload(commands, session, step, record.id, consent, challengeId);
     return c.json(
       {
         id: record.id,
@@ -269,7 +284,7 @@ export function sessionsRoute(deps: SessionsDeps): Hono<ApiEnv> {
         sha256: record.sha256,
         created_at: new Date(record.createdAt).toISOString(),
         session_status: stored.status,
-        ...(step === 'video' ? { consent: consentBody(stored), job_id: jobId ?? null } : {}),
+        ...(step === 'video' ? { consent: consentBody(stored), job_id: jobId ?? null, challenge_id: challengeId ?? null } : {}),
       },
       201,
     );
@@ -306,8 +321,8 @@ async function readJson(req: Request): Promise<unknown> {
 
 /**
  * An upload body: multipart/form-data with the step's file field (`front` + optional `type` for the document,
- * `image` for the selfie, `video` + consent fields for the video), or the raw file as the body (consent in
- * X-Consent-Given-At / X-Consent-Text-Version headers).
+ * `image` for the selfie, `video` + consent fields and optional `challenge_id` for the video), or the raw file as the
+ * body (consent in X-Consent-Given-At / X-Consent-Text-Version headers, the challenge id in X-Challenge-Id).
  */
 async function readUpload(req: Request, step: SessionStep): Promise<{ file: Uint8Array | Readable; fields: Record<string, string> }> {
   const type = req.headers.get('content-type') ?? '';
@@ -345,9 +360,24 @@ async function readUpload(req: Request, step: SessionStep): Promise<{ file: Uint
   const fields: Record<string, string> = {};
   const givenAt = req.headers.get('X-Consent-Given-At');
   const textVersion = req.headers.get('X-Consent-Text-Version');
+  const challengeId = req.headers.get('X-Challenge-Id');
   if (givenAt !== null) fields.consent_given_at = givenAt;
   if (textVersion !== null) fields.consent_text_version = textVersion;
+  if (challengeId !== null) fields.challenge_id = challengeId;
   return { file: Readable.fromWeb(req.body as import('node:stream/web').ReadableStream<Uint8Array>), fields };
+}
+
+/**
+ * The video upload's optional `challenge_id` (form field, or X-Challenge-Id with a raw body): the id of the session's
+ * challenge as its body shows it. Absent = the session's own challenge is used.
+ */
+function parseChallengeId(fields: Record<string, string>): string | undefined {
+  const value = fields.challenge_id?.trim();
+  if (value === undefined) return undefined;
+  if (!CHALLENGE_ID_PATTERN.test(value)) {
+    throw new SessionApiError(422, 'validation_error', 'The given data was invalid.', { challenge_id: ['challenge_id must be the id of the session\'s challenge ("chl_" and a UUID), or absent'] });
+  }
+  return value;
 }
 
 function parseConsent(fields: Record<string, string>, c: Context, ip: string): Consent {
