@@ -17,6 +17,8 @@
  *   running (or freshly started) service: checkLiveness, matchFace, verifyVideo (bench/http.ts).
  * `npm run bench -- where [--rounds=N] [--concurrency=1,2,4] [--max-batch=1,8] [--threads=worker,main]` where the
  *   time of a checkLiveness request goes: main thread, inference thread, CPU, batching (bench/where.ts);
+ * `npm run bench -- challenge [--runs=N]` the active liveness challenge: per-action detection on the dev clips, the
+ *   test recordings, random challenges against unprompted clips, and the cost of a 10 s clip (bench/challenge.ts);
  * Reports go to bench/out/<mode>.{json,md} (+ SVG plots). Also runnable as the package bin (bench/bin.mjs).
  */
 import os from 'node:os';
@@ -156,6 +158,7 @@ const commands: Record<string, () => Promise<void>> = {
   'face-search': async () => (await import('./face-search.js')).benchFaceSearch(),
   cascade: async () => (await import('./cascade.js')).benchCascade(),
   'verify-video': async () => (await import('./verify-video.js')).benchVerifyVideo(),
+  challenge: async () => (await import('./challenge.js')).benchChallenge(),
   accuracy: async () => (await import('./accuracy.js')).benchAccuracy(),
   speed: async () => void (await (await import('./speed.js')).benchSpeed()),
   peers: async () => void (await (await import('./peers.js')).benchPeers()),

@@ -101,7 +101,25 @@ export function humanFaceCrop(image: RgbImage, detectorBox: Box, scale = HUMAN_F
   return cropAndResizeUnit(image, humanCropBox(detectorBox, scale), HUMAN_FACE_CROP_SIZE);
 }
 
-/** Resizes Human's 192² crop to a model's `size`² input (tf.image.resizeBilinear, alignCorners false) as NCHW. */
+/**
+ * Resizes Human's 192² crop to a model's `size`² input (tf.image.resizeBilinear, alignCorners false) as NCHW. At
+ * `size` = 192 (FaceMesh) that resize is the identity (source = dst × 1, every weight 0), so the crop is only
+ * re-laid out as planes: the same values without the ≈ 1 ms bilinear pass per call (2 cores), which the challenge
+ * measurement pays on every frame (src/pipeline/motion-series.ts).
+ */
 export function humanModelInput(crop: Float32Array, size: number): Float32Array {
+  if (size === HUMAN_FACE_CROP_SIZE) return hwcToChw(crop, size * size);
   return resizeBilinear({ data: crop, width: HUMAN_FACE_CROP_SIZE, height: HUMAN_FACE_CROP_SIZE, channels: 3 }, size, size, { layout: 'chw' });
+}
+
+/** Interleaved RGB (HWC) floats of `pixels` pixels → three planes (CHW). */
+function hwcToChw(hwc: Float32Array, pixels: number): Float32Array {
+  if (hwc.length !== pixels * 3) throw new Error(`humanModelInput: crop holds ${hwc.length} values, expected ${pixels * 3}`);
+  const out = new Float32Array(pixels * 3);
+  for (let i = 0; i < pixels; i++) {
+    out[i] = hwc[i * 3]!;
+    out[pixels + i] = hwc[i * 3 + 1]!;
+    out[2 * pixels + i] = hwc[i * 3 + 2]!;
+  }
+  return out;
 }

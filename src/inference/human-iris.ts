@@ -5,6 +5,7 @@
 import { AppError } from '../errors.js';
 import type { FaceAnalysis } from '../face/types.js';
 import type { Box } from '../imaging/geometry.js';
+import type { RgbImage } from '../imaging/image.js';
 import type { ModelRunner } from './batcher.js';
 import { cropAndResizeUnit, HUMAN_FACE_CROP_SIZE, humanCropBox, landmarkExtent } from './human-face-crop.js';
 import type { FaceMesh } from './human-facemesh.js';
@@ -31,9 +32,14 @@ export interface EyeContour {
 export class IrisRunner {
   constructor(private readonly session: ModelRunner) {}
 
-  async run(analysis: FaceAnalysis, mesh: FaceMesh): Promise<{ left: EyeContour; right: EyeContour }> {
+  run(analysis: FaceAnalysis, mesh: FaceMesh): Promise<{ left: EyeContour; right: EyeContour }> {
+    return this.runOnBox(analysis.image, landmarkExtent(analysis.landmarks68), mesh);
+  }
+
+  /** `run` for a mesh made by FaceMeshRunner.runOnBox(image, detectorBox): the eyes are placed from the same crop. */
+  async runOnBox(image: RgbImage, detectorBox: Box, mesh: FaceMesh): Promise<{ left: EyeContour; right: EyeContour }> {
     const size = IRIS_INPUT_SIZE;
-    const faceBox = humanCropBox(landmarkExtent(analysis.landmarks68));
+    const faceBox = humanCropBox(detectorBox);
     const toImage = (p: readonly number[]) => ({ x: faceBox.x + (p[0]! * faceBox.width) / HUMAN_FACE_CROP_SIZE, y: faceBox.y + (p[1]! * faceBox.height) / HUMAN_FACE_CROP_SIZE });
     const eyeBox = (corners: readonly [number, number]): Box => {
       const [a, b] = corners.map((i) => toImage(mesh.points[i]!)) as [{ x: number; y: number }, { x: number; y: number }];
@@ -46,7 +52,7 @@ export class IrisRunner {
     const plane = size * size;
     const input = new Float32Array(2 * 3 * plane);
     (['left', 'right'] as const).forEach((eye, b) => {
-      const crop = cropAndResizeUnit(analysis.image, boxes[eye], size);
+      const crop = cropAndResizeUnit(image, boxes[eye], size);
       const flip = eye === 'left';
       for (let y = 0; y < size; y++) {
         for (let x = 0; x < size; x++) {
