@@ -36,8 +36,11 @@ export interface Excursion {
 }
 
 /**
- * Pitch is positive when the chin moves towards the camera, i.e. looking down (src/quality/head-turned.ts).
- * A nod ("yes") goes down first: an excursion towards positive pitch.
+ * Pitch is positive when the chin moves towards the camera, i.e. looking UP (src/quality/head-turned.ts, checked frame
+ * by frame on the dev videos). A nod ("yes") goes down first: an excursion towards negative pitch. Until 2026-12-01
+ * this said the opposite and looked for positive excursions, so what was counted as a nod was a look up and back
+ * (videos/liveness_tranvanluyt/real.mp4 13.5–16.0 s, peak +29°; fake.mp4, its replay, 16.5–19.1 s, +23°); none of the
+ * four dev clips holds a down-and-back nod within 3 s, so every one of them now has 0 nods.
  */
 export const NOD_DEFAULTS: Readonly<ExcursionOptions> = Object.freeze({
   // FaceMesh pitch jitters by a few degrees between frames of a still head (measured on the videos in
@@ -45,7 +48,7 @@ export const NOD_DEFAULTS: Readonly<ExcursionOptions> = Object.freeze({
   minAmplitudeDeg: 10,
   // A deliberate nod takes about a second; 3 s allows a slow one but not two unrelated glances.
   maxSeconds: 3,
-  direction: 'positive',
+  direction: 'negative',
 });
 
 /** Alternating turning points of the series under a hysteresis of `amplitude` degrees (first and last samples included). */

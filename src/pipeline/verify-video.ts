@@ -6,6 +6,7 @@
  * the series become temporal signals (video-signals.ts) → scores. Knows nothing of HTTP.
  */
 import { AppError } from '../errors.js';
+import type { Challenge } from './challenge.js';
 import { encodeJpeg } from '../imaging/decode.js';
 import type { RgbImage } from '../imaging/image.js';
 import type { ModelRegistry } from '../inference/registry.js';
@@ -67,10 +68,9 @@ export interface VerifyVideoInput {
   /**
    * The active liveness challenge this recording answers (issue #14), already consumed by the caller: its steps, in
    * order, each to be found inside its window (seconds from the start of the recording). Absent = no challenge was
-   * issued; the video is judged by the passive and temporal signals alone. Structurally the issuing side's `Challenge`
-   * (src/sessions/challenge-draw.ts), which this layer may not import.
+   * issued; the video is judged by the passive and temporal signals alone.
    */
-  challenge?: { id: string; steps: { action: 'turnLeft' | 'turnRight' | 'lookUp' | 'lookDown' | 'blink' | 'openMouth'; windowSeconds: [number, number] }[] };
+  challenge?: Challenge;
 }
 
 /** Throws AppError VIDEO_INVALID (the video), UNSUPPORTED_FILE_TYPE / IMAGE_TOO_LARGE (an image), NO_FACE_DETECTED. */

@@ -42,7 +42,7 @@ describe('headMotionSignal', () => {
   });
   it('a turn left and back is a turn; a nod is a nod; a slow look to one side is motion', () => {
     expect(headMotionSignal(at([0, 10, 25, 10, 0, 0]), at([0, 0, 0, 0, 0, 0]))).toMatchObject({ turns: 1, moved: true });
-    expect(headMotionSignal(at([0, 0, 0, 0, 0, 0]), at([0, 10, 20, 10, 0, 0]))).toMatchObject({ nods: 1, moved: true });
+    expect(headMotionSignal(at([0, 0, 0, 0, 0, 0]), at([0, -10, -20, -10, 0, 0]))).toMatchObject({ nods: 1, moved: true });
     expect(headMotionSignal(at([0, 3, 6, 9, 12, 12]), at([0, 0, 0, 0, 0, 0]))).toMatchObject({ turns: 0, nods: 0, moved: true });
   });
   it('median3 keeps the ends and removes single spikes', () => {

@@ -6,7 +6,10 @@
  * Angles come from FaceMesh's 3-D points (x, y in pixels of its crop, z relative depth on the same scale):
  * yaw = atan(Δz / Δx) across the two outer eye corners (33, 263), as Human's "facing left/right" gesture
  * (src/gesture/gesture.ts: facing centre when |Δz/Δx| ≤ 0.15); pitch = atan(Δz / Δy) from the forehead
- * top (10) to the chin (152).
+ * top (10) to the chin (152). FaceMesh's z is smaller towards the camera, so pitch is positive when the chin comes
+ * towards the camera: looking UP (checked frame by frame on videos/liveness_tranvanluyt/real.mp4: looking down at
+ * 11–14 s measures −31 to −42°, looking up at 14–16 s +44 to +46°; bench/RESULTS.md "Active liveness challenge").
+ * headTurned uses |pitch|, so the sign does not matter here; it does for nods (src/pipeline/nod.ts).
  */
 import type { Verdict } from '../face/types.js';
 import type { FaceMesh } from '../inference/human-facemesh.js';

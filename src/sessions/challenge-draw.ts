@@ -5,33 +5,19 @@
  * actions at the wrong times. This module only draws: pure functions, the random source passed in (node:crypto's
  * randomInt by default, so the sequence cannot be predicted from earlier ones).
  *
- * The types below have exactly the shapes the verifier takes (`ChallengeAction`, `Challenge`), so a stored challenge
- * is handed to it as it is.
+ * The types are the verifier's (src/pipeline/challenge.ts), so a stored challenge is handed to it as it is.
  */
 import { randomInt } from 'node:crypto';
+import { CHALLENGE_ACTIONS, type Challenge, type ChallengeAction, type ChallengeStep } from '../pipeline/challenge.js';
 
-/**
- * The actions the video pipeline can measure in every sampled frame: head yaw (turns) and pitch (look up/down) from
- * FaceMesh, eye openness from the iris model, mouth opening from the FaceMesh lip landmarks. Directions are the
+/*
+ * The actions and the challenge's shape are the verifier's (src/pipeline/challenge.ts: what it can measure in every
+ * frame, and what it checks a recording against), so a stored challenge is handed to it as it is. Directions are the
  * person's own, as a prompt says them ("turn to your left"), not the mirrored preview's. `blink` means blink twice:
  * people blink by themselves about 17 times a minute at rest (Bentivoglio et al. 1997, "Analysis of blink rate
  * patterns in normal subjects", Movement Disorders 12(6)), one every 3–4 s, so a single blink in a 3 s window proves little.
  */
-export const CHALLENGE_ACTIONS = ['turnLeft', 'turnRight', 'lookUp', 'lookDown', 'blink', 'openMouth'] as const;
-export type ChallengeAction = (typeof CHALLENGE_ACTIONS)[number];
-
-export interface ChallengeStep {
-  action: ChallengeAction;
-  /** [start, end], seconds from the start of the recording, start < end: the step must be performed inside it. */
-  windowSeconds: [number, number];
-}
-
-/** What the verifier checks a recording against: the steps, in order. */
-export interface Challenge {
-  /** `chl_<uuid>`. */
-  id: string;
-  steps: ChallengeStep[];
-}
+export { CHALLENGE_ACTIONS, type Challenge, type ChallengeAction, type ChallengeStep } from '../pipeline/challenge.js';
 
 /**
  * Fewest steps, 3: with 6 actions and no action twice in a row there are 6 × 5 × 5 = 150 three-step sequences

@@ -59,11 +59,11 @@ const TencentSign = require('tencentcloud-sdk-nodejs/tencentcloud/common/sign.js
   sign3(args: { method: string; url: string; payload: unknown; timestamp: number; service: string; secretId: string; secretKey: string; headers: Record<string, string> }): string;
 };
 
-/** Pitch every 0.25 s over 4 s: level, or with one 20° nod (down and back up) between 1 and 2 s. */
+/** Pitch every 0.25 s over 4 s: level, or with one 20° nod (down, negative pitch, and back up) between 1 and 2 s. */
 function pitchSeries(nod: boolean): AngleSample[] {
   return Array.from({ length: 17 }, (_, i) => {
     const t = i * 0.25;
-    return { timeSeconds: t, angleDeg: nod && t > 1 && t < 2 ? 20 : 0 };
+    return { timeSeconds: t, angleDeg: nod && t > 1 && t < 2 ? -20 : 0 };
   });
 }
 
