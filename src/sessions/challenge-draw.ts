@@ -27,9 +27,10 @@ export { CHALLENGE_ACTIONS, type Challenge, type ChallengeAction, type Challenge
 export const CHALLENGE_MIN_STEPS = 3;
 
 /**
- * Most steps, 4: the recording stays at 15 s (see the constants below), and the verifyVideo sampler's default budget
- * of 40 frames (VIDEO_MAX_FRAMES) over 15 s still puts 8 sampled frames in every window. More steps would thin that
- * out, and a person has to remember or read more prompts while moving.
+ * Most steps, 4: the recording stays at 15 s (see the constants below). The verifier reads it at 10 fps
+ * (src/pipeline/challenge.ts CHALLENGE_MIN_FPS, for blinks), so 150 frames and ≈ 1.6 s of analysis on 2 cores
+ * (bench/RESULTS.md "active liveness challenge, the verifier"); more steps make the clip and its analysis longer, and a person has to
+ * remember or read more prompts while moving.
  */
 export const CHALLENGE_MAX_STEPS = 4;
 
