@@ -304,6 +304,32 @@ export function openApiDocument(version: string): Record<string, unknown> {
                     face_presence: { type: 'number', minimum: 0, maximum: 1 },
                   },
                 },
+                challenge: {
+                  type: 'object',
+                  description:
+                    'Extension, present when challengeId was sent: the active liveness challenge found (or not) in the recording, read at 10 fps. passed = every step inside its window, in order; a challenge not passed makes liveness_score 0.',
+                  required: ['id', 'passed', 'steps'],
+                  properties: {
+                    id: { type: 'string' },
+                    passed: { type: 'boolean' },
+                    steps: {
+                      type: 'array',
+                      items: {
+                        type: 'object',
+                        required: ['action', 'window_s', 'detected_at_s', 'amplitude', 'amplitude_unit', 'min_amplitude', 'passed'],
+                        properties: {
+                          action: { type: 'string', enum: ['turnLeft', 'turnRight', 'lookUp', 'lookDown', 'blink', 'openMouth'] },
+                          window_s: { type: 'array', items: { type: 'number' }, minItems: 2, maxItems: 2 },
+                          detected_at_s: { type: ['number', 'null'], description: 'seconds from the start of the recording; null when not seen' },
+                          amplitude: { type: ['number', 'null'], description: 'in amplitude_unit; null when the window held no face' },
+                          amplitude_unit: { type: 'string', enum: ['degrees', 'eyeClosure', 'faceHeight'] },
+                          min_amplitude: { type: 'number' },
+                          passed: { type: 'boolean' },
+                        },
+                      },
+                    },
+                  },
+                },
               },
             }),
             400: errorResponse('"Error while parsing request body" (bad form, missing transactionId, malformed challengeId), "Invalid video" (container/codec, corrupt or truncated, audio only, zero length, too long, too many pixels, decode timeout; `reason` says which), "Invalid challenge" (challengeId unknown to this app, or a session\'s) or "Unsupported file type" for an image', 'Invalid video'),

@@ -6,7 +6,8 @@
  * the series become temporal signals (video-signals.ts) → scores. Knows nothing of HTTP.
  */
 import { AppError } from '../errors.js';
-import type { Challenge } from './challenge.js';
+import { type Challenge, CHALLENGE_MIN_FPS, type ChallengeResult, verifyChallenge } from './challenge.js';
+import { MotionSeriesMeasurer } from './motion-series.js';
 import { encodeJpeg } from '../imaging/decode.js';
 import type { RgbImage } from '../imaging/image.js';
 import type { ModelRegistry } from '../inference/registry.js';
@@ -59,6 +60,8 @@ export interface VideoVerification {
   pitchSeries?: AngleSample[];
   /** Sharpest frontal frame: its time and the aligned face crop (JPEG). */
   bestFrame: { timeSeconds: number; jpeg: Uint8Array };
+  /** The active liveness challenge's answer (issue #14), when the input had one; a failed one sets livenessScore to 0. */
+  challenge?: ChallengeResult;
 }
 
 export interface VerifyVideoInput {
@@ -80,7 +83,19 @@ export interface VerifyVideoOptions {
   /** Largest accepted selfie / ID image, width × height pixels. */
   maxImagePixels: number;
   readVideo: VideoReader;
+  /**
+   * The video read again at CHALLENGE_MIN_FPS for an active liveness challenge (blinks need it), with at most
+   * CHALLENGE_MAX_RECORDING_SECONDS × CHALLENGE_MIN_FPS frames. Required to verify a challenge.
+   */
+  readChallengeVideo?: VideoReader;
 }
+
+/**
+ * Longest recording a challenge is verified on, seconds: the longest challenge the issuer draws is 15 s
+ * (src/sessions/challenge-draw.ts: 4 steps), plus 5 s for a recorder stopped late. Longer clips cannot be read at
+ * CHALLENGE_MIN_FPS within the frame budget (0.7 MB a frame at 640 px) and are refused.
+ */
+export const CHALLENGE_MAX_RECORDING_SECONDS = 20;
 
 interface FrameDetail extends FrameObservation {
   sharpness?: number;
@@ -142,6 +157,22 @@ export function createVerifyVideo(registry: ModelRegistry, options: VerifyVideoO
     };
   }
 
+  const motion = new MotionSeriesMeasurer(registry);
+
+  /** The challenge's steps found (or not) in the recording, read at CHALLENGE_MIN_FPS (src/pipeline/challenge.ts). */
+  async function checkChallenge(bytes: Uint8Array, challenge: Challenge): Promise<ChallengeResult> {
+    if (!options.readChallengeVideo) throw new AppError('INTERNAL', 'verifyVideo was built without a reader for challenge recordings (readChallengeVideo)');
+    const sampled = await options.readChallengeVideo(bytes);
+    if (sampled.plan.fps < CHALLENGE_MIN_FPS) {
+      throw new AppError(
+        'VIDEO_INVALID',
+        `a challenge recording may last at most ${CHALLENGE_MAX_RECORDING_SECONDS} s (this one lasts ${sampled.info.durationSeconds.toFixed(1)} s): record the challenge's recording_seconds`,
+      );
+    }
+    const { series } = await motion.measure(sampled.frames);
+    return verifyChallenge(series, challenge);
+  }
+
   return async function verifyVideo(input) {
     const selfie = await describer.describeUpload(input.selfie, 'selfie', options.maxImagePixels);
     const id = input.id ? await describer.describeUpload(input.id, 'id', options.maxImagePixels) : undefined;
@@ -175,16 +206,21 @@ export function createVerifyVideo(registry: ModelRegistry, options: VerifyVideoO
     // Best frame: the sharpest frontal face; the sharpest of all when no frame is frontal.
     const candidates = frontal.length > 0 ? frontal : withFace;
     const best = candidates.reduce((a, b) => (b.sharpness! > a.sharpness! ? b : a));
+    const challenge = input.challenge ? await checkChallenge(input.video, input.challenge) : undefined;
+    // A challenge not performed is no live answer, whatever the passive signals say (issue #14): the liveness rules of
+    // the rules file (verifyVideo.declineBelow) then decline, as for a face swap (identity broken).
+    const livenessScore = challenge && !challenge.passed ? 0 : combineLiveness(signals);
     return {
       durationSeconds: video.info.durationSeconds,
       framesSampled: frames.length,
       framesWithFace: withFace.length,
       faceMatch: match(selfie),
       ...(id ? { idMatch: match(id) } : {}),
-      livenessScore: combineLiveness(signals),
+      livenessScore,
       signals,
       pitchSeries,
       bestFrame: { timeSeconds: best.timeSeconds, jpeg: await encodeJpeg(best.alignedFace!, CROPPED_FACE_JPEG_QUALITY) },
+      ...(challenge ? { challenge } : {}),
     };
   };
 }

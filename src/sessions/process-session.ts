@@ -35,8 +35,8 @@ export interface ProcessSessionDeps {
   rules: { current(): DecisionRules };
   webhooks: WebhookEvents;
   /**
-   * The sessions' active liveness challenges: the one the video upload used goes to the use case with the video
-   * (`challenge`), for the verifier to find its steps in the recording. Absent = none is passed.
+   * The sessions' active liveness challenges (the one each video upload used). Not handed to the verifier yet: see
+   * the processing below.
    */
   challenges?: Pick<ChallengeRepository, 'forSession'>;
   /** Where the processed video's head-pitch series is kept (for nod checks); absent = not kept. */
@@ -119,9 +119,11 @@ export function createProcessSession(deps: ProcessSessionDeps) {
       const document = session.media.document ? await readAll(deps.media.open(session.media.document)) : undefined;
       // verifyVideo needs a selfie; a profile without one matches the video against the document photo alone.
       const references = selfie ? { selfie, ...(document ? { id: document } : {}) } : { selfie: document! };
-      // The challenge the upload consumed (in the upload's transaction); a session without one is judged passively.
-      const used = deps.challenges?.forSession(session.id);
-      const input = { video, ...references, ...(used && used.usedAt !== null ? { challenge: { id: used.id, steps: used.steps } } : {}) };
+      // The challenge the upload consumed is not handed to the verifier yet: the hosted capture page (src/capture/) does
+      // not show its steps, so a person recording there cannot perform them, and verifyVideo scores a challenge not
+      // performed as not live (issue #14). Sessions stay judged by the passive and temporal signals until the page
+      // shows the steps; verifyVideo callers who ask for a challenge (challengeId) have theirs verified.
+      const input = { video, ...references };
       const outcome = await runLimited(() => deps.verifyVideo(input));
       const decision = decideVideo(deps.rules.current(), videoDecisionInput(outcome));
       const scores: SessionScores = {

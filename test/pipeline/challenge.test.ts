@@ -14,6 +14,7 @@ import { ModelRegistry } from '../../src/inference/registry.js';
 import { DEFAULT_SESSION_OPTIONS } from '../../src/inference/session.js';
 import { CHALLENGE_MIN_FPS, MOUTH_OPEN_MIN, verifyChallenge, type MotionSample } from '../../src/pipeline/challenge.js';
 import { MotionSeriesMeasurer } from '../../src/pipeline/motion-series.js';
+import { CHALLENGE_MAX_RECORDING_SECONDS, createVerifyVideo } from '../../src/pipeline/verify-video.js';
 import { videoBinaries } from '../../src/video/binaries.js';
 import { createVideoReader } from '../../src/video/read-video.js';
 import { allSequences, buildChallengeRecording, drawOtherChallenges, TEST_SEQUENCES, type ChallengeRecording } from '../helpers/challenge-recordings.js';
@@ -136,4 +137,35 @@ describe('active liveness challenge on real video, tracked series at 10 fps', ()
     // And the verdicts agree.
     expect(verifyChallenge(detected.series, recording.challenge).passed).toBe(true);
   });
+});
+
+describe('verifyVideo with a challenge (createVerifyVideo, as POST /v1/verifyVideo with challengeId runs it)', () => {
+  let registry: ModelRegistry;
+  let recording: ChallengeRecording;
+  beforeAll(async () => {
+    registry = await ModelRegistry.load(path.join(repoRoot, 'models'), DEFAULT_SESSION_OPTIONS);
+    recording = buildChallengeRecording(work, TEST_SEQUENCES[0]!, binaries.ffmpeg);
+  }, 120_000);
+  afterAll(async () => registry?.dispose());
+
+  const verifyWith = () => {
+    // verifyVideo's own sampling (4 fps, 40 frames) for the passive signals, and the challenge's at 10 fps.
+    const read = (fps: number, maxFrames: number) => createVideoReader({ binaries, tempDir: path.join(work, 'uploads'), timeoutMs: 60_000, maxDurationSeconds: 60, maxPixels: 3840 * 2160, fps, maxFrames, maxSide: 640 });
+    return createVerifyVideo(registry, { maxImagePixels: 25_000_000, readVideo: read(4, 40), readChallengeVideo: read(CHALLENGE_MIN_FPS, CHALLENGE_MAX_RECORDING_SECONDS * CHALLENGE_MIN_FPS) });
+  };
+
+  it('answers the challenge: its own passes and keeps the liveness score; another fails and makes it 0', async () => {
+    const verify = verifyWith();
+    const video = new Uint8Array(readFileSync(recording.file));
+    const selfie = new Uint8Array(readFileSync(sharedData('liveness/tranvanluyt/live/real.mp40.png')));
+    const plain = await verify({ video, selfie });
+    expect(plain.challenge).toBeUndefined();
+    const own = await verify({ video, selfie, challenge: recording.challenge });
+    expect(own.challenge).toMatchObject({ id: recording.challenge.id, passed: true });
+    expect(own.livenessScore).toBe(plain.livenessScore);
+    const [other] = drawOtherChallenges(recording.challenge, 1, 7);
+    const failed = await verify({ video, selfie, challenge: other! });
+    expect(failed.challenge).toMatchObject({ id: other!.id, passed: false });
+    expect(failed.livenessScore).toBe(0);
+  }, 120_000);
 });

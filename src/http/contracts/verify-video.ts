@@ -9,6 +9,7 @@
 import { AppError } from '../../errors.js';
 import type { SummaryDetail, VideoResult } from '../../pipeline/decision.js';
 import type { VerifyVideoInput, VideoVerification } from '../../pipeline/verify-video.js';
+import type { ChallengeResult } from '../../pipeline/challenge.js';
 import type { StoredChallenge } from '../../sessions/challenge-repository.js';
 import { CHALLENGE_ID_PATTERN, challengeBody, type ChallengeBody } from './challenge.js';
 import type { HvMetadata } from './hyperverge.js';
@@ -105,6 +106,11 @@ export interface VerifyVideoSuccessBody {
     /** Time of the best frame, seconds, and a signed link to its aligned face crop (JPEG). */
     best_frame: { time_seconds: number; url: string };
     signals: VerifyVideoSignalsBody;
+    /**
+     * Extension, issue #14: the active liveness challenge's answer when the request named one (`challengeId`): each
+     * step's window, when it was seen performed and how much. A failed challenge makes liveness_score 0.
+     */
+    challenge?: ChallengeResult;
   };
 }
 
@@ -143,6 +149,7 @@ export function verifyVideoSuccessBody(args: {
         identity_consistency: { consistent: s.identity.consistent, same_person_share: round(s.identity.sameShare, 3), max_distance: round(s.identity.maxDistance, 3) },
         face_presence: round(s.facePresence, 3),
       },
+      ...(outcome.challenge ? { challenge: outcome.challenge } : {}),
     },
   };
 }
