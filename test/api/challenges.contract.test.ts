@@ -18,11 +18,12 @@ import { openApiDocument } from '../../src/http/openapi.js';
 import type { VerifyVideoDeps } from '../../src/http/routes/verify-video.js';
 import { UrlSigner } from '../../src/http/signed-url.js';
 import type { ModelRegistry } from '../../src/inference/registry.js';
-import type { VerifyVideo, VideoVerification } from '../../src/pipeline/verify-video.js';
+import type { VerifyVideo } from '../../src/pipeline/verify-video.js';
 import { CHALLENGE_ACTIONS } from '../../src/sessions/challenge-draw.js';
 import { ChallengeRepository } from '../../src/sessions/challenge-repository.js';
 import { openDatabase } from '../../src/store/database.js';
 import { LocalImageStore } from '../../src/store/local-image-store.js';
+import { videoVerification } from '../helpers/video-verification.js';
 
 const JPEG = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]);
 const VIDEO = new Uint8Array([0, 0, 0, 0x18, 0x66, 0x74, 0x79, 0x70]);
@@ -31,21 +32,7 @@ const T0 = 1_773_828_000_000; // 2026-03-18T10:00:00Z
 const TTL_SECONDS = 600;
 const BASE = 'http://svc.test';
 
-const outcome: VideoVerification = {
-  durationSeconds: 14.5,
-  framesSampled: 40,
-  framesWithFace: 40,
-  faceMatch: { score: 93.4, distance: 0.42 },
-  livenessScore: 88,
-  signals: {
-    passive: { score: 0.88, frames: 40, liveShare: 0.95 },
-    blinks: { count: 2, minOpenness: 0.05, maxOpenness: 0.41 },
-    headMotion: { yawRangeDeg: 40, pitchRangeDeg: 20, nods: 1, turns: 2, moved: true },
-    identity: { sameShare: 1, maxDistance: 0.31, consistent: true, medoid: 3 },
-    facePresence: 1,
-  },
-  bestFrame: { timeSeconds: 1, jpeg: JPEG },
-};
+const outcome = videoVerification();
 
 const apps = new AppRegistry([
   { appId: 'all', appKeySha256: sha256Hex('all-key'), allowedApis: ['*'] },

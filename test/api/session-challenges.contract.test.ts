@@ -15,13 +15,14 @@ import { RateLimiter } from '../../src/http/middleware/rate-limit.js';
 import { openApiDocument } from '../../src/http/openapi.js';
 import { UrlSigner } from '../../src/http/signed-url.js';
 import type { ModelRegistry } from '../../src/inference/registry.js';
-import type { VerifyVideo, VideoVerification } from '../../src/pipeline/verify-video.js';
+import type { VerifyVideo } from '../../src/pipeline/verify-video.js';
 import { ChallengeRepository } from '../../src/sessions/challenge-repository.js';
 import { createProcessSession, type ProcessSessionPayload } from '../../src/sessions/process-session.js';
 import { SessionRepository } from '../../src/sessions/session-repository.js';
 import { openDatabase } from '../../src/store/database.js';
 import type { Job } from '../../src/store/job-queue.js';
 import { LocalMediaStore } from '../../src/store/local-media-store.js';
+import { videoVerification } from '../helpers/video-verification.js';
 
 const JPEG = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, ...Array.from({ length: 60 }, (_, i) => i)]);
 const MP4 = new Uint8Array([0, 0, 0, 0x18, ...Buffer.from('ftypisom'), ...Array.from({ length: 500 }, (_, i) => i % 251)]);
@@ -36,21 +37,7 @@ const apps = new AppRegistry([
 ]);
 const auth = (key = 'kyc-key') => ({ Authorization: `Bearer ${key}` });
 
-const outcome: VideoVerification = {
-  durationSeconds: 14.6,
-  framesSampled: 40,
-  framesWithFace: 40,
-  faceMatch: { score: 91, distance: 0.3 },
-  livenessScore: 88,
-  signals: {
-    passive: { score: 0.88, frames: 40, liveShare: 0.95 },
-    blinks: { count: 2, minOpenness: 0.05, maxOpenness: 0.4 },
-    headMotion: { yawRangeDeg: 40, pitchRangeDeg: 20, nods: 1, turns: 2, moved: true },
-    identity: { sameShare: 1, maxDistance: 0.3, consistent: true, medoid: 0 },
-    facePresence: 1,
-  },
-  bestFrame: { timeSeconds: 1, jpeg: JPEG },
-};
+const outcome = videoVerification();
 
 const closers: (() => void)[] = [];
 afterEach(() => closers.splice(0).forEach((close) => close()));
