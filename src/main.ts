@@ -16,8 +16,7 @@ import { ortVersion } from './inference/session.js';
 import { createCheckLiveness } from './pipeline/check-liveness.js';
 import { livenessSetup } from './pipeline/liveness-setup.js';
 import { createMatchFace } from './pipeline/match-face.js';
-import { CHALLENGE_MIN_FPS } from './pipeline/challenge.js';
-import { CHALLENGE_MAX_RECORDING_SECONDS, createVerifyVideo } from './pipeline/verify-video.js';
+import { createVerifyVideo } from './pipeline/verify-video.js';
 import { videoBinaries } from './video/binaries.js';
 import { createVideoReader } from './video/read-video.js';
 
@@ -68,16 +67,9 @@ async function main(): Promise<void> {
   const liveness = createLivenessApi(config, createCheckLiveness(registry, { maxPixels: config.maxImagePixels }), undefined, apps);
   // matchFace shares the liveness API's apps, rate limits, concurrency slots, body limit and rules file.
   const matchFace = { ...liveness.deps, matchFace: createMatchFace(registry, { maxPixels: config.maxImagePixels }) };
+  // An active liveness challenge's 10 fps frames come from the same decode (src/pipeline/verify-video.ts CHALLENGE_SAMPLING).
   const readVideo = createVideoReader({ ...config.video, binaries: videoBinaries() });
-  // Active liveness challenges are read again at the verifier's frame rate (blinks need 10 fps), over at most the
-  // longest challenge recording (src/pipeline/verify-video.ts CHALLENGE_MAX_RECORDING_SECONDS).
-  const readChallengeVideo = createVideoReader({
-    ...config.video,
-    fps: CHALLENGE_MIN_FPS,
-    maxFrames: CHALLENGE_MAX_RECORDING_SECONDS * CHALLENGE_MIN_FPS,
-    binaries: videoBinaries(),
-  });
-  const verifyVideoUseCase = createVerifyVideo(registry, { maxImagePixels: config.maxImagePixels, readVideo, readChallengeVideo });
+  const verifyVideoUseCase = createVerifyVideo(registry, { maxImagePixels: config.maxImagePixels, readVideo });
   // The sessions API (and webhook delivery) share the apps, rate limits, concurrency slots and rules; their
   // state lives in DATA_DIR. Jobs a previous process left unfinished resume at start().
   const sessions = createSessionsApi(config, { ...liveness.deps, verifyVideo: verifyVideoUseCase });

@@ -26,13 +26,28 @@ export interface VideoReaderOptions extends VideoLimits, SamplingOptions {
   log?: (message: string) => void;
 }
 
-export interface SampledVideo {
-  info: VideoInfo;
+/** One sampling of a video: how it was planned and the frames it gave. */
+export interface SampledFrames {
   plan: SamplingPlan;
+  /** In time order; `timeSeconds` = index ÷ plan.fps. */
   frames: VideoFrame[];
 }
 
-export type VideoReader = (bytes: Uint8Array) => Promise<SampledVideo>;
+export interface SampledVideo extends SampledFrames {
+  info: VideoInfo;
+  /**
+   * The `extraSampling` asked for, when one was: its frames come from the same decode as `frames` (one ffmpeg run), and
+   * `frames` are byte for byte those a read without it gives.
+   */
+  extra?: SampledFrames;
+}
+
+/**
+ * Reads a video with the reader's sampling (VideoReaderOptions fps, maxFrames, maxSide) and, when `extraSampling` is
+ * given, a second sampling of the same decode (its fields not given are the reader's): verifyVideo's 10 fps frames for
+ * an active liveness challenge beside its passive analysis' frames, for one decoding instead of two.
+ */
+export type VideoReader = (bytes: Uint8Array, extraSampling?: Partial<SamplingOptions>) => Promise<SampledVideo>;
 
 /** Built once at start-up (src/main.ts): sweeps what killed processes left in `tempDir`, then reads videos. */
 export function createVideoReader(options: VideoReaderOptions): VideoReader {
@@ -42,7 +57,7 @@ export function createVideoReader(options: VideoReaderOptions): VideoReader {
   const removed = sweepStaleUploadDirs(options.tempDir, { owner, log });
   if (removed.length > 0) log(`video temp dir ${options.tempDir}: removed ${removed.length} upload(s) left by stopped processes`);
   const prefix = path.join(options.tempDir, uploadDirPrefix(owner));
-  return async function readVideo(bytes) {
+  return async function readVideo(bytes, extraSampling) {
     const dir = await mkdtemp(prefix);
     try {
       const file = path.join(dir, 'video');
@@ -51,8 +66,11 @@ export function createVideoReader(options: VideoReaderOptions): VideoReader {
       checkVideo(info, options);
       await checkComplete(options.binaries.ffprobe, file, info, options.timeoutMs);
       const plan = samplingPlan(info, options);
-      const frames = await extractFrames(file, plan, { ffmpeg: options.binaries.ffmpeg, timeoutMs: options.timeoutMs });
-      return { info, plan, frames };
+      const extraPlan = extraSampling
+        ? samplingPlan(info, { fps: extraSampling.fps ?? options.fps, maxFrames: extraSampling.maxFrames ?? options.maxFrames, maxSide: extraSampling.maxSide ?? options.maxSide })
+        : undefined;
+      const [frames, extraFrames] = await extractFrames(file, extraPlan ? [plan, extraPlan] : [plan], { ffmpeg: options.binaries.ffmpeg, timeoutMs: options.timeoutMs });
+      return { info, plan, frames: frames!, ...(extraPlan ? { extra: { plan: extraPlan, frames: extraFrames! } } : {}) };
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
