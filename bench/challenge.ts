@@ -11,7 +11,9 @@
  * 3. random challenges drawn as the issuing side draws them (2 s lead-in, 3 s windows, 3–4 steps) against the dev clips
  *    as recorded, which perform a sequence no one asked for: how many pass;
  * 4. cost of the analysis of a 10 s clip (decode at 10 fps + tracked measurement), p50 / p95 over N runs, with frames at
- *    640 px (verifyVideo's size) and at 480 px, against the detector cascade on every frame.
+ *    640 px (verifyVideo's size) and at 480 px, against the detector cascade on every frame; where its time goes (ffprobe,
+ *    ffmpeg, each model, the rest); then what the challenge's frames add to verifyVideo's own read (4 fps, 40 frames),
+ *    of which they are a second output (one decode).
  *
  * Nothing is asserted: the tables are the evidence for bench/RESULTS.md "active liveness challenge, the verifier".
  */
@@ -20,12 +22,15 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CHALLENGE_ACTIONS, CHALLENGE_MIN_FPS, verifyChallenge, type Challenge, type ChallengeAction, type MotionSample } from '../src/pipeline/challenge.js';
+import { CHALLENGE_ACTIONS, CHALLENGE_MIN_FPS, eyesNeededFor, verifyChallenge, type Challenge, type ChallengeAction, type MotionSample } from '../src/pipeline/challenge.js';
 import { euclideanDistance, FaceEmbedder } from '../src/pipeline/face-embedding.js';
 import { MATCH_DISTANCE_THRESHOLD } from '../src/pipeline/match-face.js';
-import { MotionSeriesMeasurer, type MotionMeasurement } from '../src/pipeline/motion-series.js';
+import { MotionSeriesMeasurer, type MotionMeasurement, type MotionMeasurementOptions } from '../src/pipeline/motion-series.js';
+import { CHALLENGE_SAMPLING } from '../src/pipeline/verify-video.js';
 import { identitySignal } from '../src/pipeline/video-signals.js';
 import { videoBinaries } from '../src/video/binaries.js';
+import { extractFrames, samplingPlan } from '../src/video/frames.js';
+import { checkComplete, probeVideo } from '../src/video/probe.js';
 import { createVideoReader } from '../src/video/read-video.js';
 import { allSequences, buildChallengeRecording, drawOtherChallenges, TEST_SEQUENCES } from '../test/helpers/challenge-recordings.js';
 import { seededRandom } from '../test/helpers/random.js';
@@ -115,6 +120,33 @@ function issuedChallenge(random: () => number, maxSeconds: number): Challenge | 
 }
 
 const fmt = (value: number | null, digits = 1) => (value === null ? '—' : value.toFixed(digits));
+
+/**
+ * Milliseconds spent in each model's runs, by model id, from the moment this is called: every runner of `registry` is
+ * wrapped with a timer (this bench's own registry; the wrappers stay). `take()` returns the totals and starts again.
+ */
+function timeModelRuns(registry: Awaited<ReturnType<typeof loadBenchRegistry>>): { take: () => Map<string, number> } {
+  let totals = new Map<string, number>();
+  for (const model of registry.list()) {
+    const runner = model.runner;
+    const run = runner.run.bind(runner);
+    runner.run = async (...args: Parameters<typeof run>) => {
+      const t0 = performance.now();
+      try {
+        return await run(...args);
+      } finally {
+        totals.set(model.entry.id, (totals.get(model.entry.id) ?? 0) + performance.now() - t0);
+      }
+    };
+  }
+  return {
+    take: () => {
+      const taken = totals;
+      totals = new Map();
+      return taken;
+    },
+  };
+}
 
 export async function benchChallenge(): Promise<void> {
   const runs = intOption('runs', 5);
@@ -259,12 +291,17 @@ export async function benchChallenge(): Promise<void> {
     console.log('|---|---|---:|---:|---:|---:|---:|---:|');
     for (const [label, file] of clips) {
       const bytes = bytesOf(file);
-      const modes = [
-        ['tracked', undefined, readVideo],
-        ['tracked, frames ≤ 480 px', undefined, readVideoSmall],
-        ['detector every frame', 0, readVideo],
-      ] as const;
-      for (const [mode, detectEverySeconds, read] of modes) {
+      // A drawn challenge's layout (2 s lead-in, 3 s windows): verifyVideo reads the eyes only in the lead-in and the
+      // blink windows (challenge.ts eyesNeededFor), so a challenge with one blink step and one without are timed too.
+      const layout = (actions: ChallengeAction[]): Challenge => ({ id: actions.join('-'), steps: actions.map((action, k) => ({ action, windowSeconds: [2 + 3 * k, 5 + 3 * k] as [number, number] })) });
+      const modes: [string, MotionMeasurementOptions, typeof readVideo][] = [
+        ['tracked', {}, readVideo],
+        ['tracked, eyes for turnLeft-blink-lookUp', { eyesNeeded: eyesNeededFor(layout(['turnLeft', 'blink', 'lookUp'])) }, readVideo],
+        ['tracked, eyes for turnLeft-lookDown-turnRight', { eyesNeeded: eyesNeededFor(layout(['turnLeft', 'lookDown', 'turnRight'])) }, readVideo],
+        ['tracked, frames ≤ 480 px', {}, readVideoSmall],
+        ['detector every frame', { detectEverySeconds: 0 }, readVideo],
+      ];
+      for (const [mode, measureOptions, read] of modes) {
         const decode: number[] = [];
         const measure: number[] = [];
         const total: number[] = [];
@@ -274,7 +311,7 @@ export async function benchChallenge(): Promise<void> {
           const t0 = performance.now();
           const video = await read(bytes);
           const t1 = performance.now();
-          last = await measurer.measure(video.frames, detectEverySeconds === undefined ? {} : { detectEverySeconds });
+          last = await measurer.measure(video.frames, measureOptions);
           const t2 = performance.now();
           frames = video.frames.length;
           if (r === 0) continue; // warm-up
@@ -285,6 +322,73 @@ export async function benchChallenge(): Promise<void> {
         const p = (values: number[]) => `${percentile(values, 50).toFixed(0)} / ${percentile(values, 95).toFixed(0)}`;
         console.log(`| ${label} | ${mode} | ${frames} | ${last!.detectorFrames} | ${last!.trackLosses} | ${p(decode)} | ${p(measure)} | ${p(total)} |`);
       }
+    }
+    // Where the time goes, tracked at 640 px: the reader's stages (ffprobe for the header and the packet scan, then ffmpeg
+    // decoding into frames) and the measurement's model runs (each runner timed), the rest being crops and JS.
+    console.log('\nWhere the time goes (tracked, 640 px), p50 ms over the runs:\n');
+    console.log('| clip | ffprobe: header + packet scan | ffmpeg: decode → frames | FaceMesh | iris (both eyes) | detector cascade (BlazeFace, SSD, 68 landmarks) | rest of the measurement (crops, JS) | total |');
+    console.log('|---|---:|---:|---:|---:|---:|---:|---:|');
+    const models = timeModelRuns(registry);
+    for (const [label, file] of clips) {
+      const stages: Record<'probe' | 'decode' | 'faceMesh' | 'iris' | 'cascade' | 'rest' | 'total', number[]> = { probe: [], decode: [], faceMesh: [], iris: [], cascade: [], rest: [], total: [] };
+      for (let r = 0; r <= runs; r++) {
+        const t0 = performance.now();
+        const info = await probeVideo(binaries.ffprobe, file, 60_000);
+        await checkComplete(binaries.ffprobe, file, info, 60_000);
+        const t1 = performance.now();
+        const [frames] = await extractFrames(file, [samplingPlan(info, { fps: CHALLENGE_MIN_FPS, maxFrames: 600, maxSide: 640 })], { ffmpeg: binaries.ffmpeg, timeoutMs: 60_000 });
+        const t2 = performance.now();
+        models.take();
+        await measurer.measure(frames!);
+        const t3 = performance.now();
+        const byModel = models.take();
+        if (r === 0) continue; // warm-up
+        const ms = (...ids: string[]) => ids.reduce((sum, id) => sum + (byModel.get(id) ?? 0), 0);
+        const modelMs = [...byModel.values()].reduce((a, b) => a + b, 0);
+        stages.probe.push(t1 - t0);
+        stages.decode.push(t2 - t1);
+        stages.faceMesh.push(ms('human-facemesh'));
+        stages.iris.push(ms('human-iris'));
+        stages.cascade.push(ms('human-blazeface-front', 'faceapi-ssd-mobilenetv1', 'faceapi-face-landmark-68'));
+        stages.rest.push(t3 - t2 - modelMs);
+        stages.total.push(t3 - t0);
+      }
+      const p50 = (values: number[]) => percentile(values, 50).toFixed(0);
+      console.log(`| ${label} | ${p50(stages.probe)} | ${p50(stages.decode)} | ${p50(stages.faceMesh)} | ${p50(stages.iris)} | ${p50(stages.cascade)} | ${p50(stages.rest)} | ${p50(stages.total)} |`);
+    }
+
+    // In verifyVideo the challenge's frames are a second output of the passive analysis' decode
+    // (src/pipeline/verify-video.ts CHALLENGE_SAMPLING): the challenge adds that output and the measurement.
+    const readPassive = createVideoReader({
+      binaries,
+      tempDir: path.join(work, 'uploads'),
+      timeoutMs: 60_000,
+      maxDurationSeconds: 60,
+      maxPixels: 3840 * 2160,
+      fps: 4,
+      maxFrames: 40,
+      maxSide: 640,
+      log: () => {},
+    });
+    console.log(`\nIn verifyVideo (passive analysis at 4 fps, 40 frames; the challenge's ${CHALLENGE_MIN_FPS} fps frames from the same decode):\n`);
+    console.log('| clip | read, passive frames only p50 / p95 ms | read, passive + challenge frames p50 / p95 ms | decode the challenge adds, p50 ms |');
+    console.log('|---|---:|---:|---:|');
+    for (const [label, file] of clips) {
+      const bytes = bytesOf(file);
+      const alone: number[] = [];
+      const both: number[] = [];
+      for (let r = 0; r <= runs; r++) {
+        const t0 = performance.now();
+        await readPassive(bytes);
+        const t1 = performance.now();
+        await readPassive(bytes, CHALLENGE_SAMPLING);
+        const t2 = performance.now();
+        if (r === 0) continue; // warm-up
+        alone.push(t1 - t0);
+        both.push(t2 - t1);
+      }
+      const p = (values: number[]) => `${percentile(values, 50).toFixed(0)} / ${percentile(values, 95).toFixed(0)}`;
+      console.log(`| ${label} | ${p(alone)} | ${p(both)} | ${(percentile(both, 50) - percentile(alone, 50)).toFixed(0)} |`);
     }
     console.log(`\nload average at the end (1 / 5 / 15 min): ${os.loadavg().map((l) => l.toFixed(2)).join(' / ')}`);
   } finally {

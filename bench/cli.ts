@@ -19,6 +19,9 @@
  *   time of a checkLiveness request goes: main thread, inference thread, CPU, batching (bench/where.ts);
  * `npm run bench -- challenge [--runs=N]` the active liveness challenge: per-action detection on the dev clips, the
  *   test recordings, random challenges against unprompted clips, and the cost of a 10 s clip (bench/challenge.ts);
+ * `npm run bench -- replay [--runs=N] [--trials=N]` the replayed-recording fingerprint: re-uses of a recording
+ *   (re-encoded, rescaled, trimmed, transcoded) against other recordings and other moments of one, and its cost
+ *   (bench/replay.ts);
  * Reports go to bench/out/<mode>.{json,md} (+ SVG plots). Also runnable as the package bin (bench/bin.mjs).
  */
 import os from 'node:os';
@@ -159,6 +162,7 @@ const commands: Record<string, () => Promise<void>> = {
   cascade: async () => (await import('./cascade.js')).benchCascade(),
   'verify-video': async () => (await import('./verify-video.js')).benchVerifyVideo(),
   challenge: async () => (await import('./challenge.js')).benchChallenge(),
+  replay: async () => (await import('./replay.js')).benchReplay(),
   accuracy: async () => (await import('./accuracy.js')).benchAccuracy(),
   speed: async () => void (await (await import('./speed.js')).benchSpeed()),
   peers: async () => void (await (await import('./peers.js')).benchPeers()),

@@ -2,16 +2,20 @@
  * `npm run bench -- verify-video [--runs=N] [--packs=DIR]`: cost of the verifyVideo use case on the 10 s
  * Hamilton clip (640×360 H.264, 40 frames sampled at 4 fps), in process, no HTTP: probe + frame decoding
  * alone, then the whole use case (selfie + video). With --packs=DIR the optional packs installed there
- * are used (MiniFASNet adds two models per frame).
+ * are used (MiniFASNet adds two models per frame). Then the same with an active liveness challenge (issue 14), on the
+ * longest challenge recording the issuer asks for (4 steps, 14.8 s, cut from real.mp4: test/helpers/challenge-recordings.ts)
+ * with and without its challenge, alternating: what the challenge adds to the decoding (its 10 fps frames) and to the
+ * request.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ortVersion } from '../src/inference/session.js';
-import { createVerifyVideo } from '../src/pipeline/verify-video.js';
+import { CHALLENGE_SAMPLING, createVerifyVideo } from '../src/pipeline/verify-video.js';
 import { videoBinaries } from '../src/video/binaries.js';
 import { createVideoReader } from '../src/video/read-video.js';
+import { buildChallengeRecording, TEST_SEQUENCES } from '../test/helpers/challenge-recordings.js';
 import { loadBenchRegistry } from './registry.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -33,6 +37,43 @@ async function time(runs: number, work: () => Promise<unknown>): Promise<{ p50: 
   }
   const sorted = times.sort((a, b) => a - b);
   return { p50: percentile(sorted, 50), p95: percentile(sorted, 95) };
+}
+
+/**
+ * `time` for two pieces of work run in alternation, round after round (the order flipped every round), so that a
+ * change in the machine's load (a shared machine) falls on both alike; `difference` is the p50 of the per-round
+ * differences b − a.
+ */
+async function timeAlternating(runs: number, a: () => Promise<unknown>, b: () => Promise<unknown>) {
+  await a(); // warm-up
+  await b();
+  const timesA: number[] = [];
+  const timesB: number[] = [];
+  const differences: number[] = [];
+  const once = async (work: () => Promise<unknown>) => {
+    const t0 = process.hrtime.bigint();
+    await work();
+    return Number(process.hrtime.bigint() - t0) / 1e6;
+  };
+  for (let i = 0; i < runs; i++) {
+    let ta: number;
+    let tb: number;
+    if (i % 2 === 0) {
+      ta = await once(a);
+      tb = await once(b);
+    } else {
+      tb = await once(b);
+      ta = await once(a);
+    }
+    timesA.push(ta);
+    timesB.push(tb);
+    differences.push(tb - ta);
+  }
+  const summary = (times: number[]) => {
+    const sorted = [...times].sort((x, y) => x - y);
+    return { p50: percentile(sorted, 50), p95: percentile(sorted, 95) };
+  };
+  return { a: summary(timesA), b: summary(timesB), difference: summary(differences).p50 };
 }
 
 export async function benchVerifyVideo(): Promise<void> {
@@ -57,6 +98,7 @@ export async function benchVerifyVideo(): Promise<void> {
   console.log(`# verifyVideo use-case cost: ${new Date().toISOString()}`);
   console.log(`machine: ${cpus.length} cores, ${cpus[0]?.model ?? 'unknown CPU'}; node ${process.versions.node}; onnxruntime-node ${ortVersion()} (cpu)`);
   console.log(`command: npm run bench -- verify-video --runs=${runs}${packsDir ? ` --packs=${packsDir}` : ''}; packs: ${packs.join(', ') || 'none'}`);
+  console.log(`load average at start (1 / 5 / 15 min): ${os.loadavg().map((l) => l.toFixed(2)).join(' / ')} (a shared machine: other jobs' load slows every row)`);
   console.log('input: short_hamilton_clip.mp4 (10.0 s, 640×360 H.264, 40 frames at 4 fps) + lin-manuel-miranda.png\n');
   console.log('| stage | p50 ms | p95 ms | per frame (p50) |');
   console.log('|---|---:|---:|---:|');
@@ -64,5 +106,37 @@ export async function benchVerifyVideo(): Promise<void> {
   console.log(`| probe + decode 40 frames (ffprobe, ffmpeg → raw RGB pipe) | ${decode.p50.toFixed(0)} | ${decode.p95.toFixed(0)} | ${(decode.p50 / 40).toFixed(1)} |`);
   const whole = await time(runs, () => verify({ video, selfie }));
   console.log(`| whole use case (selfie + video: 40 frames analysed) | ${whole.p50.toFixed(0)} | ${whole.p95.toFixed(0)} | ${(whole.p50 / 40).toFixed(1)} |`);
-  await registry.dispose();
+
+  // With an active liveness challenge: the passive analysis' 40 frames and the challenge's 10 fps frames come from one
+  // decode (src/pipeline/verify-video.ts CHALLENGE_SAMPLING); the challenge's own work is the tracked motion series.
+  const work = mkdtempSync(path.join(os.tmpdir(), 'bench-verify-video-'));
+  try {
+    const recording = buildChallengeRecording(work, TEST_SEQUENCES[1]!, videoBinaries().ffmpeg);
+    const challengeVideo = new Uint8Array(readFileSync(recording.file));
+    const challengeSelfie = new Uint8Array(readFileSync(path.join(dataDir, 'liveness/tranvanluyt/live/real.mp40.png')));
+    const sampled = await readVideo(challengeVideo, CHALLENGE_SAMPLING);
+    const [passiveFrames, challengeFrames] = [sampled.frames.length, sampled.extra!.frames.length];
+    console.log(`\nwith an active liveness challenge: ${recording.challenge.id} recording (${recording.durationSeconds} s, 360×640 H.264, cut from real.mp4) + real.mp40.png, its own challenge\n`);
+    console.log(`| stage | p50 ms | p95 ms |`);
+    console.log('|---|---:|---:|');
+    const decode = await timeAlternating(runs, () => readVideo(challengeVideo), () => readVideo(challengeVideo, CHALLENGE_SAMPLING));
+    console.log(`| probe + decode, passive frames only (${passiveFrames} frames) | ${decode.a.p50.toFixed(0)} | ${decode.a.p95.toFixed(0)} |`);
+    console.log(`| probe + decode, passive + challenge frames (${passiveFrames} + ${challengeFrames}, one decode) | ${decode.b.p50.toFixed(0)} | ${decode.b.p95.toFixed(0)} |`);
+    console.log(`| what the challenge adds to the decoding (p50 of the per-run differences) | ${decode.difference.toFixed(0)} | |`);
+    const request = await timeAlternating(
+      runs,
+      () => verify({ video: challengeVideo, selfie: challengeSelfie }),
+      async () => {
+        const result = await verify({ video: challengeVideo, selfie: challengeSelfie, challenge: recording.challenge });
+        if (!result.challenge?.passed) throw new Error(`the recording failed its own challenge ${recording.challenge.id}`);
+      },
+    );
+    console.log(`| whole use case, no challenge | ${request.a.p50.toFixed(0)} | ${request.a.p95.toFixed(0)} |`);
+    console.log(`| whole use case with its challenge | ${request.b.p50.toFixed(0)} | ${request.b.p95.toFixed(0)} |`);
+    console.log(`| what the challenge adds to the request (p50 of the per-run differences) | ${request.difference.toFixed(0)} | |`);
+    console.log(`\nload average at the end (1 / 5 / 15 min): ${os.loadavg().map((l) => l.toFixed(2)).join(' / ')}`);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+    await registry.dispose();
+  }
 }

@@ -26,6 +26,7 @@ import { LocalMediaStore } from '../store/local-media-store.js';
 import { SqliteJobQueue } from '../store/sqlite-job-queue.js';
 import { CHALLENGE_MIN_RECORDING_SECONDS } from '../sessions/challenge-draw.js';
 import { ChallengeRepository } from '../sessions/challenge-repository.js';
+import { RecordingFingerprintRepository } from '../sessions/recording-fingerprints.js';
 import { createProcessSession, PROCESS_SESSION_JOB, type ProcessSessionPayload } from '../sessions/process-session.js';
 import { RecordingAttempts } from '../sessions/recording-attempts.js';
 import { SessionRepository } from '../sessions/session-repository.js';
@@ -75,6 +76,7 @@ export function createSessionsApi(config: SessionsConfig, shared: SessionsApiSha
     maxRecordingSeconds: config.video.maxDurationSeconds,
   };
   const headPose = new SessionHeadPoseStore(db);
+  const fingerprints = new RecordingFingerprintRepository(db);
   const webhooks = createWebhooks(config.webhooks, db, shared.apps, { log });
   const processSession = createProcessSession({
     sessions,
@@ -84,6 +86,7 @@ export function createSessionsApi(config: SessionsConfig, shared: SessionsApiSha
     webhooks,
     headPose,
     challenges: challengeRepository,
+    fingerprints,
     runLimited: (work) => shared.concurrency.run(work),
     maxAttempts: config.jobs.maxAttempts,
     log,
@@ -105,6 +108,7 @@ export function createSessionsApi(config: SessionsConfig, shared: SessionsApiSha
     rateLimiter: shared.rateLimiter,
     sessions,
     challenges: challengeRepository,
+    fingerprints,
     media,
     jobs,
     webhooks,

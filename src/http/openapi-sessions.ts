@@ -54,6 +54,33 @@ export const challengeSchema = {
   },
 };
 
+/** What the verifier found for a challenge (pipeline/challenge.ts ChallengeResult): verifyVideo's `result.challenge` and a session video's `challenge`. */
+export const challengeResultSchema = {
+  type: 'object',
+  required: ['id', 'passed', 'steps'],
+  properties: {
+    id: { type: 'string' },
+    passed: { type: 'boolean' },
+    steps: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['action', 'window_s', 'detected_at_s', 'amplitude', 'amplitude_unit', 'min_amplitude', 'passed'],
+        properties: {
+          action: { type: 'string', enum: ['turnLeft', 'turnRight', 'lookUp', 'lookDown', 'blink', 'openMouth'] },
+          window_s: { type: 'array', items: { type: 'number' }, minItems: 2, maxItems: 2 },
+          detected_at_s: { type: ['number', 'null'], description: 'seconds from the start of the recording; null when not seen' },
+          amplitude: { type: ['number', 'null'], description: 'in amplitude_unit; null when the window held no face' },
+          amplitude_unit: { type: 'string', enum: ['degrees', 'eyeClosure', 'faceHeight'] },
+          min_amplitude: { type: 'number' },
+          same_person: { type: 'boolean', description: "the recording's person is seen in the window (its closest face frame within the same-person distance of the recording's identity); a step by someone else is not passed" },
+          passed: { type: 'boolean' },
+        },
+      },
+    },
+  },
+};
+
 const session = {
   type: 'object',
   required: ['id', 'status', 'result', 'profile', 'prompts', 'uploaded', 'consent', 'created_at', 'expires_at'],
@@ -105,6 +132,23 @@ const video = {
     reviewed_at: dateTime,
     agent_id: { ...str, description: 'Once reviewed' },
     agent_notes: nullable('string', { description: 'Once reviewed' }),
+    challenge: {
+      oneOf: [{ type: 'null' }, challengeResultSchema],
+      description:
+        "Extension: what the verifier found for the session's active liveness challenge (the same object as verifyVideo's result.challenge); null when the session had none or the video is not processed yet. Not passed = liveness_score 0 and the rules file's verifyVideo.challengeFailed decides",
+    },
+    replayed_recording: {
+      oneOf: [
+        { type: 'null' },
+        {
+          type: 'object',
+          required: ['session_id', 'similarity'],
+          properties: { session_id: str, similarity: { type: 'number', minimum: 0, maximum: 1, description: 'Share of the compared frames that match, at the best alignment' } },
+        },
+      ],
+      description:
+        "Extension: the earlier session of the same app whose recording this video is (the same footage, re-encoded, rescaled or trimmed: a perceptual fingerprint), or null. Never approved: the rules file's verifyVideo.replayedRecording declines (default) or sends it to review",
+    },
   },
 };
 

@@ -5,7 +5,7 @@
  */
 import { QUALITY_CHECKS } from '../pipeline/types.js';
 import { QUALITY_CHECK_RESPONSE_KEYS } from './contracts/hyperverge.js';
-import { challengeSchema, sessionsPaths } from './openapi-sessions.js';
+import { challengeResultSchema, challengeSchema, sessionsPaths } from './openapi-sessions.js';
 
 const yesNo = (description: string) => ({ type: 'string', enum: ['yes', 'no'], default: 'no', description });
 
@@ -305,30 +305,9 @@ export function openApiDocument(version: string): Record<string, unknown> {
                   },
                 },
                 challenge: {
-                  type: 'object',
+                  ...challengeResultSchema,
                   description:
-                    'Extension, present when challengeId was sent: the active liveness challenge found (or not) in the recording, read at 10 fps. passed = every step inside its window, in order; a challenge not passed makes liveness_score 0.',
-                  required: ['id', 'passed', 'steps'],
-                  properties: {
-                    id: { type: 'string' },
-                    passed: { type: 'boolean' },
-                    steps: {
-                      type: 'array',
-                      items: {
-                        type: 'object',
-                        required: ['action', 'window_s', 'detected_at_s', 'amplitude', 'amplitude_unit', 'min_amplitude', 'passed'],
-                        properties: {
-                          action: { type: 'string', enum: ['turnLeft', 'turnRight', 'lookUp', 'lookDown', 'blink', 'openMouth'] },
-                          window_s: { type: 'array', items: { type: 'number' }, minItems: 2, maxItems: 2 },
-                          detected_at_s: { type: ['number', 'null'], description: 'seconds from the start of the recording; null when not seen' },
-                          amplitude: { type: ['number', 'null'], description: 'in amplitude_unit; null when the window held no face' },
-                          amplitude_unit: { type: 'string', enum: ['degrees', 'eyeClosure', 'faceHeight'] },
-                          min_amplitude: { type: 'number' },
-                          passed: { type: 'boolean' },
-                        },
-                      },
-                    },
-                  },
+                    'Extension, present when challengeId was sent: the active liveness challenge found (or not) in the recording, read at 10 fps. passed = every step inside its window, in order; a challenge not passed makes liveness_score 0 and the rules file\'s verifyVideo.challengeFailed decides (declined by default).',
                 },
               },
             }),

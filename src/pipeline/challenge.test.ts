@@ -6,12 +6,14 @@ import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../test/helpers/random.js';
 import {
   BLINK_CLOSED_RATIO,
+  checkWindowIdentity,
   LOOK_MIN_DEG,
   MOUTH_OPEN_MIN,
   TURN_MIN_DEG,
   verifyChallenge,
   type Challenge,
   type ChallengeAction,
+  type ChallengeResult,
   type MotionSample,
 } from './challenge.js';
 
@@ -203,5 +205,36 @@ describe('verifyChallenge', () => {
     expect(() => verifyChallenge(recording, { id: 'x', steps: [] })).toThrow(RangeError);
     expect(() => verifyChallenge(recording, { id: 'x', steps: [{ action: 'blink', windowSeconds: [5, 5] }] })).toThrow(/expected 0 ≤ start < end/);
     expect(() => verifyChallenge(recording, { id: 'x', steps: [{ action: 'wink' as ChallengeAction, windowSeconds: [2, 5] }] })).toThrow(/unknown action wink/);
+  });
+});
+
+describe('checkWindowIdentity (the same person in every window)', () => {
+  const result: ChallengeResult = {
+    id: 'c',
+    passed: true,
+    steps: [
+      { action: 'turnLeft', window_s: [2, 5], detected_at_s: 3, amplitude: 40, amplitude_unit: 'degrees', min_amplitude: 20, passed: true },
+      { action: 'blink', window_s: [5, 8], detected_at_s: 6, amplitude: 0.7, amplitude_unit: 'eyeClosure', min_amplitude: 0.4, passed: true },
+    ],
+  };
+  it('passes each window with one face frame of the recording\'s person, however far the turned frames drift', () => {
+    const faces = [
+      { timeSeconds: 2.5, distance: 0.71 },
+      { timeSeconds: 4.5, distance: 0.38 },
+      { timeSeconds: 6, distance: 0.3 },
+    ];
+    const checked = checkWindowIdentity(result, faces, 0.6);
+    expect(checked.passed).toBe(true);
+    expect(checked.steps.map((s) => s.same_person)).toEqual([true, true]);
+  });
+  it('fails a window performed by someone else, and one with no face at all', () => {
+    const other = checkWindowIdentity(result, [{ timeSeconds: 3, distance: 0.3 }, { timeSeconds: 6, distance: 0.82 }, { timeSeconds: 7.5, distance: 0.75 }], 0.6);
+    expect(other.passed).toBe(false);
+    expect(other.steps.map((s) => [s.same_person, s.passed])).toEqual([[true, true], [false, false]]);
+    expect(checkWindowIdentity(result, [{ timeSeconds: 3, distance: 0.3 }], 0.6).steps[1]).toMatchObject({ same_person: false, passed: false });
+  });
+  it('never passes a step the motion did not pass', () => {
+    const missed = { ...result, passed: false, steps: [{ ...result.steps[0]!, passed: false, detected_at_s: null }, result.steps[1]!] };
+    expect(checkWindowIdentity(missed, [{ timeSeconds: 3, distance: 0.1 }, { timeSeconds: 6, distance: 0.1 }], 0.6).passed).toBe(false);
   });
 });

@@ -79,6 +79,11 @@ export interface ChallengeStepResult {
   amplitude_unit: AmplitudeUnit;
   /** The least `amplitude` that counts (the action's constant below). */
   min_amplitude: number;
+  /**
+   * The recording's person was seen in the window: its closest face frame is within the same-person distance of the
+   * recording's identity (checkWindowIdentity). Set by verifyVideo; a step by someone else is not passed.
+   */
+  same_person?: boolean;
   passed: boolean;
 }
 
@@ -187,13 +192,27 @@ const median = (values: readonly number[]): number => {
  */
 function faceFrames(series: readonly MotionSample[]): FaceFrame[] {
   const faces = series.filter(
-    (s): s is Required<MotionSample> =>
-      [s.yawDeg, s.pitchDeg, s.eyeOpenness, s.mouthOpenness].every((v) => typeof v === 'number' && Number.isFinite(v)),
+    (s): s is MotionSample & { yawDeg: number; pitchDeg: number; mouthOpenness: number } =>
+      [s.yawDeg, s.pitchDeg, s.mouthOpenness].every((v) => typeof v === 'number' && Number.isFinite(v)),
   );
   const yaw = median3(faces.map((s) => s.yawDeg));
   const pitch = median3(faces.map((s) => s.pitchDeg));
   const mouth = median3(faces.map((s) => s.mouthOpenness));
-  return faces.map((s, i) => ({ timeSeconds: s.timeSeconds, yawDeg: yaw[i]!, pitchDeg: pitch[i]!, mouthOpenness: mouth[i]!, eyeOpenness: s.eyeOpenness }));
+  // Eye openness may be left out where no step reads it (eyesNeededFor): NaN there, and the eye rules skip such frames.
+  const eyes = (s: MotionSample) => (typeof s.eyeOpenness === 'number' && Number.isFinite(s.eyeOpenness) ? s.eyeOpenness : Number.NaN);
+  return faces.map((s, i) => ({ timeSeconds: s.timeSeconds, yawDeg: yaw[i]!, pitchDeg: pitch[i]!, mouthOpenness: mouth[i]!, eyeOpenness: eyes(s) }));
+}
+
+/**
+ * Where `challenge` reads eye openness: the lead-in (its baseline) and the blink steps' windows. A measurer may skip the
+ * eyes elsewhere (motion-series.ts `eyesNeeded`: the iris model is most of its cost) and verifyChallenge answers the
+ * same: pose and mouth steps never read the eyes. (A recording whose lead-in holds too few faces takes its baseline from
+ * all its frames; the eye baseline is then the median over the frames that were measured.)
+ */
+export function eyesNeededFor(challenge: Challenge): (timeSeconds: number) => boolean {
+  const firstStart = Math.min(...challenge.steps.map((step) => step.windowSeconds[0]));
+  const blinkWindows = challenge.steps.filter((step) => step.action === 'blink').map((step) => step.windowSeconds);
+  return (t) => t < firstStart || blinkWindows.some(([start, end]) => t >= start && t <= end);
 }
 
 /** Head near the baseline pose: neither a turn nor a look (eye openness is only comparable with the baseline there). */
@@ -208,8 +227,9 @@ function challengeBaseline(frames: readonly FaceFrame[], firstWindowStart: numbe
   if (source.length === 0) return undefined;
   const pose = { yawDeg: median(source.map((f) => f.yawDeg)), pitchDeg: median(source.map((f) => f.pitchDeg)), mouthOpenness: median(source.map((f) => f.mouthOpenness)) };
   // Eyes look wider on a turned or lowered head (the eye's width foreshortens): only frames facing the camera count.
-  const facing = source.filter((f) => facesCamera(f, pose));
-  return { ...pose, eyeOpenness: median((facing.length > 0 ? facing : source).map((f) => f.eyeOpenness)) };
+  const measured = source.filter((f) => Number.isFinite(f.eyeOpenness));
+  const facing = measured.filter((f) => facesCamera(f, pose));
+  return { ...pose, eyeOpenness: median((facing.length > 0 ? facing : measured).map((f) => f.eyeOpenness)) };
 }
 
 /** Which pose axis and direction a pose action moves, and the threshold. */
@@ -251,7 +271,7 @@ function findBlinks(frames: readonly FaceFrame[], baseline: Baseline): StepFindi
   let closed: { timeSeconds: number; closure: number } | undefined;
   let deepest: number | null = null;
   for (const f of frames) {
-    if (!facesCamera(f, baseline)) continue;
+    if (!Number.isFinite(f.eyeOpenness) || !facesCamera(f, baseline)) continue;
     const closure = 1 - f.eyeOpenness / baseline.eyeOpenness;
     deepest = deepest === null ? closure : Math.max(deepest, closure);
     const ratio = f.eyeOpenness / baseline.eyeOpenness;
@@ -351,4 +371,29 @@ export function verifyChallenge(series: readonly MotionSample[], challenge: Chal
     };
   });
   return { id: challenge.id, passed: steps.every((s) => s.passed), steps };
+}
+
+/** A face frame of the recording and its distance to the recording's identity (face-api euclidean scale). */
+export interface IdentityFrame {
+  timeSeconds: number;
+  distance: number;
+}
+
+/**
+ * The same person in every window (issue #14): each step's window must hold at least one face frame within `sameBelow`
+ * of the recording's identity (verifyVideo: the medoid of its frontal faces, the identity signal's reference). The
+ * closest frame, not every frame: the recogniser's descriptors drift on a face turned 30–50° (face-api's recogniser is
+ * trained on near-frontal faces), and every pose step ends back at the camera, so a window of the same person always
+ * holds a near-frontal frame of them. A window performed by someone else (a spliced-in clip of another person) holds
+ * none, and its step is not passed. Pure.
+ */
+export function checkWindowIdentity(result: ChallengeResult, faces: readonly IdentityFrame[], sameBelow: number): ChallengeResult {
+  const steps = result.steps.map((step) => {
+    const [start, end] = step.window_s;
+    const inWindow = faces.filter((f) => f.timeSeconds >= start && f.timeSeconds < end);
+    const closest = inWindow.length > 0 ? Math.min(...inWindow.map((f) => f.distance)) : Infinity;
+    const samePerson = closest < sameBelow;
+    return { ...step, same_person: samePerson, passed: step.passed && samePerson };
+  });
+  return { ...result, steps, passed: steps.every((step) => step.passed) };
 }

@@ -103,6 +103,55 @@ describe('videoDecisionInput (the verifyVideo route and the sessions share it)',
     expect(videoDecisionInput({ faceMatch: { score: 81 }, livenessScore: 64 })).toEqual({ faceMatchScore: 81, livenessScore: 64 });
     expect(videoDecisionInput({ faceMatch: { score: 81 }, idMatch: { score: 39 }, livenessScore: 64 })).toEqual({ faceMatchScore: 81, idMatchScore: 39, livenessScore: 64 });
   });
+
+  it('names the challenge steps not passed, with their windows', () => {
+    const steps = [
+      { action: 'turnLeft', window_s: [2, 5] as [number, number], passed: true },
+      { action: 'blink', window_s: [5, 8] as [number, number], passed: false },
+    ];
+    expect(videoDecisionInput({ faceMatch: { score: 81 }, livenessScore: 0, challenge: { passed: false, steps } }).challenge).toEqual({ passed: false, failedSteps: ['blink (5–8 s)'] });
+  });
+});
+
+describe('decideVideo: a challenge not performed, a replayed recording (issue #14)', () => {
+  const failed = { passed: false, failedSteps: ['lookUp (5–8 s)'] };
+  it('a failed challenge declines by its own rule, not by the liveness score it zeroed', () => {
+    expect(decideVideo(defaults, { faceMatchScore: 90, livenessScore: 0, challenge: failed })).toEqual({
+      result: 'declined',
+      details: [{ code: 'VIDEO_CHALLENGE_FAILED', message: 'The active liveness challenge was not performed: lookUp (5–8 s)' }],
+    });
+    expect(decideVideo(defaults, { faceMatchScore: 90, livenessScore: 90, challenge: { passed: true, failedSteps: [] } })).toEqual({ result: 'approved', details: [] });
+  });
+
+  it('an operator can send a failed challenge to review instead; other scores still count', () => {
+    const review = parseRules(
+      JSON.stringify({ ...defaults, verifyVideo: { ...DEFAULT_VERIFY_VIDEO_RULES, challengeFailed: { ...DEFAULT_VERIFY_VIDEO_RULES.challengeFailed, action: 'review' } } }),
+      'r.json',
+    );
+    expect(decideVideo(review, { faceMatchScore: 90, livenessScore: 0, challenge: failed }).result).toBe('needs_review');
+    expect(decideVideo(review, { faceMatchScore: 20, livenessScore: 0, challenge: failed }).result).toBe('declined');
+  });
+
+  it('a replayed recording is never approved, whatever its scores and whichever action', () => {
+    expect(decideVideo(defaults, { faceMatchScore: 99, livenessScore: 99, replayOf: { sessionId: 'ses_1' } })).toEqual({
+      result: 'declined',
+      details: [{ code: 'VIDEO_REPLAYED_RECORDING', message: 'The video is a recording already uploaded to session ses_1' }],
+    });
+    const review = parseRules(
+      JSON.stringify({ ...defaults, verifyVideo: { ...DEFAULT_VERIFY_VIDEO_RULES, replayedRecording: { ...DEFAULT_VERIFY_VIDEO_RULES.replayedRecording, action: 'review' } } }),
+      'r.json',
+    );
+    expect(decideVideo(review, { faceMatchScore: 99, livenessScore: 99, replayOf: { sessionId: 'ses_1' } }).result).toBe('needs_review');
+  });
+
+  it('a rules file written before the findings existed gets the default findings', () => {
+    const { challengeFailed: _c, replayedRecording: _r, ...older } = DEFAULT_VERIFY_VIDEO_RULES;
+    const rules = parseRules(JSON.stringify({ ...defaults, verifyVideo: older }), 'older.json');
+    expect(decideVideo(rules, { faceMatchScore: 90, livenessScore: 0, challenge: failed }).details[0]!.code).toBe('VIDEO_CHALLENGE_FAILED');
+    expect(() => parseRules(JSON.stringify({ ...defaults, verifyVideo: { ...older, replayedRecording: { action: 'approve', code: 'X', message: 'm' } } }), 'bad.json')).toThrow(
+      /verifyVideo\.replayedRecording\.action/,
+    );
+  });
 });
 
 describe('decideVideo with the default rules (approve ≥ 70, decline < 40)', () => {

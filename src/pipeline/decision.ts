@@ -98,6 +98,19 @@ const codeMessageSchema = z.object({ code: z.string().min(1).max(64), message: z
 /** What verifyVideo reports for one score: below `declineBelow` → `decline`, below `approveAtLeast` → `review`. */
 const videoScoreMessagesSchema = z.object({ decline: codeMessageSchema, review: codeMessageSchema }).strict();
 
+/**
+ * What verifyVideo does with a finding that is not a score (issue #14): `decline`, or `review` (needs_review, never
+ * approved), with the code and message reported in `details`.
+ */
+const videoFindingRuleSchema = z
+  .object({
+    $comment: z.string().optional(),
+    action: z.enum(['decline', 'review']),
+    code: z.string().min(1).max(64),
+    message: z.string().min(1).max(500),
+  })
+  .strict();
+
 const verifyVideoSectionSchema = z
   .object({
     $comment: z.union([z.string(), z.array(z.string())]).optional(),
@@ -109,6 +122,18 @@ const verifyVideoSectionSchema = z
     scores: z
       .object({ faceMatch: videoScoreMessagesSchema, idMatch: videoScoreMessagesSchema, liveness: videoScoreMessagesSchema })
       .strict(),
+    /**
+     * An active liveness challenge that was not performed (a step missed, late or out of order). Its liveness score is 0,
+     * and this rule, not the liveness score's, decides: `decline`, or `review` to have a person look. `{steps}` in the
+     * message is replaced by the steps not passed. Absent = DEFAULT_VERIFY_VIDEO_FINDINGS.challengeFailed.
+     */
+    challengeFailed: videoFindingRuleSchema.optional(),
+    /**
+     * A self-record session's recording that matches an earlier recording of the same app (its perceptual fingerprint:
+     * src/pipeline/recording-fingerprint.ts): either action keeps it from being approved. `{session}` in the message is
+     * replaced by the earlier session's id. Absent = DEFAULT_VERIFY_VIDEO_FINDINGS.replayedRecording.
+     */
+    replayedRecording: videoFindingRuleSchema.optional(),
   })
   .strict()
   .refine((v) => v.declineBelow <= v.approveAtLeast, { message: '`declineBelow` must be ≤ `approveAtLeast`', path: ['declineBelow'] });
@@ -127,6 +152,7 @@ export type DecisionRules = z.infer<typeof rulesFileSchema>;
 export type DecisionRule = DecisionRules['rules'][number];
 export type MatchFaceRules = z.infer<typeof matchFaceSectionSchema>;
 export type VerifyVideoRules = z.infer<typeof verifyVideoSectionSchema>;
+export type VideoFindingRule = z.infer<typeof videoFindingRuleSchema>;
 
 /** matchFace rules used when a rules file has no `matchFace` section (same as rules/decision-rules.json). */
 export const DEFAULT_MATCH_FACE_RULES: MatchFaceRules = {
@@ -134,6 +160,24 @@ export const DEFAULT_MATCH_FACE_RULES: MatchFaceRules = {
     { when: { result: 'match', value: 'no', confidence: 'high' }, action: 'fail', code: 'FACE_MISMATCH', message: 'Selfie and ID photo are of different people' },
     { when: { result: 'match', confidence: 'low' }, action: 'manualReview', code: 'FACE_MATCH_LOW_CONFIDENCE', message: 'Face match is uncertain; a person should compare the images' },
   ],
+};
+
+/**
+ * The findings' rules when a rules file's `verifyVideo` section leaves them out (older files; the same values as
+ * rules/decision-rules.json). Both decline: a recording that did not do what was asked on cue, or that was uploaded
+ * before, is not evidence of a live person now (issue #14); an operator who prefers a person to look sets `review`.
+ */
+export const DEFAULT_VERIFY_VIDEO_FINDINGS: Required<Pick<VerifyVideoRules, 'challengeFailed' | 'replayedRecording'>> = {
+  challengeFailed: {
+    action: 'decline',
+    code: 'VIDEO_CHALLENGE_FAILED',
+    message: 'The active liveness challenge was not performed: {steps}',
+  },
+  replayedRecording: {
+    action: 'decline',
+    code: 'VIDEO_REPLAYED_RECORDING',
+    message: 'The video is a recording already uploaded to session {session}',
+  },
 };
 
 /** verifyVideo thresholds used when a rules file has no `verifyVideo` section (same as rules/decision-rules.json). */
@@ -154,6 +198,7 @@ export const DEFAULT_VERIFY_VIDEO_RULES: VerifyVideoRules = {
       review: { code: 'VIDEO_LIVENESS_LOW', message: 'Liveness in the video is uncertain (score {score})' },
     },
   },
+  ...DEFAULT_VERIFY_VIDEO_FINDINGS,
 };
 
 /** Parses rules from JSON text; the error names the file and the offending field path. */
@@ -238,24 +283,44 @@ export interface VideoDecisionInput {
   idMatchScore?: number;
   /** 0–100: how live the video looks. */
   livenessScore: number;
+  /** The active liveness challenge's answer, when the recording answered one: passed, or which steps were not. */
+  challenge?: { passed: boolean; failedSteps: string[] };
+  /** Set when the recording matches an earlier one of the same app: that recording's session. */
+  replayOf?: { sessionId: string };
 }
 
 /**
  * The decision's input from a verifyVideo outcome (its `faceMatch`, `idMatch` and `livenessScore`): the one mapping the
  * verifyVideo route and the self-record sessions share.
  */
-export function videoDecisionInput(outcome: { faceMatch: { score: number }; idMatch?: { score: number }; livenessScore: number }): VideoDecisionInput {
+export function videoDecisionInput(outcome: {
+  faceMatch: { score: number };
+  idMatch?: { score: number };
+  livenessScore: number;
+  challenge?: { passed: boolean; steps: { action: string; window_s: [number, number]; passed: boolean }[] };
+}): VideoDecisionInput {
   return {
     faceMatchScore: outcome.faceMatch.score,
     livenessScore: outcome.livenessScore,
     ...(outcome.idMatch ? { idMatchScore: outcome.idMatch.score } : {}),
+    ...(outcome.challenge
+      ? {
+          challenge: {
+            passed: outcome.challenge.passed,
+            failedSteps: outcome.challenge.steps.filter((step) => !step.passed).map((step) => `${step.action} (${step.window_s[0]}–${step.window_s[1]} s)`),
+          },
+        }
+      : {}),
   };
 }
 
 /**
  * verifyVideo (pure): approved when every score given is ≥ approveAtLeast, declined when any is
  * < declineBelow, else needs_review. `details` has one entry per score below approveAtLeast (the
- * decline or review code of that score), in the order faceMatch, idMatch, liveness.
+ * decline or review code of that score), in the order faceMatch, idMatch, liveness, then one per finding
+ * (a challenge not performed, a replayed recording), each declining or sending to review as its rule says.
+ * A failed challenge's liveness score (0, set by the challenge) is not judged again as a score: the
+ * challengeFailed rule decides for it, so an operator can send those to review.
  */
 export function decideVideo(rules: DecisionRules, input: VideoDecisionInput): { result: VideoResult; details: SummaryDetail[] } {
   const section = rules.verifyVideo ?? DEFAULT_VERIFY_VIDEO_RULES;
@@ -266,8 +331,10 @@ export function decideVideo(rules: DecisionRules, input: VideoDecisionInput): { 
   ];
   let result: VideoResult = 'approved';
   const details: SummaryDetail[] = [];
+  const challengeFailed = input.challenge !== undefined && !input.challenge.passed;
   for (const [name, score] of scores) {
     if (score === undefined) continue;
+    if (name === 'liveness' && challengeFailed) continue;
     // NaN is treated as the worst score: a missing measurement must never approve.
     const declined = !(score >= section.declineBelow);
     if (!declined && score >= section.approveAtLeast) continue;
@@ -275,6 +342,20 @@ export function decideVideo(rules: DecisionRules, input: VideoDecisionInput): { 
     if (declined) result = 'declined';
     else if (result === 'approved') result = 'needs_review';
     details.push({ code: entry.code, message: entry.message.replaceAll('{score}', Number.isFinite(score) ? String(Math.round(score)) : 'n/a') });
+  }
+  const findings: [VideoFindingRule, string][] = [];
+  if (challengeFailed) {
+    const rule = section.challengeFailed ?? DEFAULT_VERIFY_VIDEO_FINDINGS.challengeFailed;
+    findings.push([rule, rule.message.replaceAll('{steps}', input.challenge!.failedSteps.join(', ') || 'none')]);
+  }
+  if (input.replayOf) {
+    const rule = section.replayedRecording ?? DEFAULT_VERIFY_VIDEO_FINDINGS.replayedRecording;
+    findings.push([rule, rule.message.replaceAll('{session}', input.replayOf.sessionId)]);
+  }
+  for (const [rule, message] of findings) {
+    if (rule.action === 'decline') result = 'declined';
+    else if (result === 'approved') result = 'needs_review';
+    details.push({ code: rule.code, message });
   }
   return { result, details };
 }

@@ -39,7 +39,10 @@ import { VIDEO_DETECTION_MIN_CONFIDENCE } from './verify-video.js';
  * Seconds between two runs of the full detector while the track holds. Human re-detects after 2.5 s
  * (config.face.detector.skipTime 2500 ms); 1 s keeps the crop's size in step with a face that moves towards or away
  * from the camera (the tracked crop keeps the size of the last detection) and costs ≈ 10 cascade runs per 10 s clip
- * (`npm run bench -- challenge` reports detector frames and the time).
+ * (`npm run bench -- challenge` reports detector frames and the time). Fewer is not cheaper enough to matter: every 2 s
+ * halved the detector frames of the 10 s clips (10 → 5, 13 → 7) and left the measurement's time within noise (1391 vs
+ * 1410 ms, 1595 vs 1580 ms, 7 alternating runs; FaceMesh and the iris model on every frame are ≈ 80 % of it), and
+ * every 3 s let real.mp4's turn right pass as a look up too (bench/RESULTS.md "active liveness challenge, the verifier").
  */
 export const DETECT_EVERY_SECONDS = 1;
 
@@ -107,6 +110,13 @@ export interface MotionMeasurementOptions {
    * measured: where a caller does its per-face work on the same analyses (a face descriptor for identity consistency).
    */
   onDetection?: (timeSeconds: number, analysis: FaceAnalysis) => Promise<void> | void;
+  /**
+   * Whether the frame at `timeSeconds` needs its eye openness; default every frame. The iris model is ≈ 60 % of the
+   * measurement (bench/RESULTS.md "Decoding once; where the analysis' time goes"), and a challenge reads the eyes only
+   * in its lead-in (the baseline) and its blink windows (challenge.ts eyesNeededFor): elsewhere it is skipped and the
+   * sample has no eyeOpenness.
+   */
+  eyesNeeded?: (timeSeconds: number) => boolean;
 }
 
 export interface MotionMeasurement {
@@ -141,14 +151,17 @@ export class MotionSeriesMeasurer {
    * FaceMesh and iris on the crop around `box` (the stand-in detector box); undefined when FaceMesh sees no face there,
    * or, given the previous frame's sample, when the head jumped (headJumped: checked before the iris model runs).
    */
-  private async measureOnBox(timeSeconds: number, image: RgbImage, box: Box, previous?: MotionSample): Promise<FaceOnBox | undefined> {
+  private async measureOnBox(timeSeconds: number, image: RgbImage, box: Box, previous: MotionSample | undefined, eyes: boolean): Promise<FaceOnBox | undefined> {
     const mesh = await this.faceMesh.runOnBox(image, box);
     if (!(mesh.faceScore >= TRACK_MIN_FACE_SCORE)) return undefined;
     const angles = headAngles(mesh);
     const pose = { timeSeconds, yawDeg: angles.yaw, pitchDeg: angles.pitch };
     if (previous && headJumped(previous, pose)) return undefined;
-    const eyes = await this.iris.runOnBox(image, box, mesh);
-    const sample: MotionSample = { ...pose, eyeOpenness: (eyeOpenness(eyes.left) + eyeOpenness(eyes.right)) / 2, mouthOpenness: mouthOpenness(mesh) };
+    const sample: MotionSample = { ...pose, mouthOpenness: mouthOpenness(mesh) };
+    if (eyes) {
+      const irises = await this.iris.runOnBox(image, box, mesh);
+      sample.eyeOpenness = (eyeOpenness(irises.left) + eyeOpenness(irises.right)) / 2;
+    }
     return { mesh, sample, points: meshPointsInImage(mesh, box) };
   }
 
@@ -176,12 +189,13 @@ export class MotionSeriesMeasurer {
     let previous: MotionSample | undefined;
 
     for (const { timeSeconds, image } of frames) {
+      const eyes = options.eyesNeeded?.(timeSeconds) ?? true;
       let found: FaceOnBox | undefined;
       let box: Box | undefined;
       if (track && timeSeconds - lastDetection < detectEvery - 1e-6) {
         const centre = { x: track.meshCentre.x + track.offset.x, y: track.meshCentre.y + track.offset.y };
         box = { x: centre.x - track.box.width / 2, y: centre.y - track.box.height / 2, width: track.box.width, height: track.box.height };
-        found = await this.measureOnBox(timeSeconds, image, box, previous);
+        found = await this.measureOnBox(timeSeconds, image, box, previous, eyes);
         if (!found) trackLosses += 1;
       }
       let detectedNow = false;
@@ -191,7 +205,7 @@ export class MotionSeriesMeasurer {
         const analysis = await this.detect(image);
         if (analysis) {
           box = landmarkExtent(analysis.landmarks68);
-          found = await this.measureOnBox(timeSeconds, image, box);
+          found = await this.measureOnBox(timeSeconds, image, box, undefined, eyes);
           if (found) {
             detectedNow = true;
             await options.onDetection?.(timeSeconds, analysis);

@@ -3,11 +3,14 @@
  * the ID photo, when given)? Selfie and ID are described first (cheap, and a bad image is refused before
  * any video decoding) → the video is probed, checked and sampled (src/video/) → every sampled frame is
  * analysed once (face, landmarks, descriptor, passive liveness, head pose, eye openness, sharpness) →
- * the series become temporal signals (video-signals.ts) → scores. Knows nothing of HTTP.
+ * the series become temporal signals (video-signals.ts) → scores. With an active liveness challenge, the same decode
+ * also samples the recording at CHALLENGE_MIN_FPS for the challenge's motion series (motion-series.ts). Knows nothing
+ * of HTTP.
  */
 import { AppError } from '../errors.js';
-import { type Challenge, CHALLENGE_MIN_FPS, type ChallengeResult, verifyChallenge } from './challenge.js';
+import { type Challenge, CHALLENGE_MIN_FPS, type ChallengeResult, checkWindowIdentity, eyesNeededFor, verifyChallenge } from './challenge.js';
 import { MotionSeriesMeasurer } from './motion-series.js';
+import { fingerprintRecording, type RecordingFingerprint } from './recording-fingerprint.js';
 import { encodeJpeg } from '../imaging/decode.js';
 import type { RgbImage } from '../imaging/image.js';
 import type { ModelRegistry } from '../inference/registry.js';
@@ -16,6 +19,8 @@ import { eyeOpenness } from '../quality/eyes-closed.js';
 import { FaceMeshRunner } from '../inference/human-facemesh.js';
 import { IrisRunner } from '../inference/human-iris.js';
 import { headAngles, headTurnExcess } from '../quality/head-turned.js';
+import type { VideoFrame } from '../video/frames.js';
+import type { VideoInfo } from '../video/probe.js';
 import type { VideoReader } from '../video/read-video.js';
 import { FaceAnalyzer } from './analyze.js';
 import { CROPPED_FACE_JPEG_QUALITY } from './check-liveness.js';
@@ -62,6 +67,8 @@ export interface VideoVerification {
   bestFrame: { timeSeconds: number; jpeg: Uint8Array };
   /** The active liveness challenge's answer (issue #14), when the input had one; a failed one sets livenessScore to 0. */
   challenge?: ChallengeResult;
+  /** The recording's perceptual fingerprint (replayed recordings, recording-fingerprint.ts), when the input asked for it. */
+  fingerprint?: RecordingFingerprint;
 }
 
 export interface VerifyVideoInput {
@@ -74,6 +81,11 @@ export interface VerifyVideoInput {
    * issued; the video is judged by the passive and temporal signals alone.
    */
   challenge?: Challenge;
+  /**
+   * Also answer the recording's perceptual fingerprint, from the frames the passive analysis decoded (≈ 1.2 ms a frame:
+   * bench/RESULTS.md "replayed recordings"): self-record sessions keep it to find replayed recordings.
+   */
+  fingerprint?: boolean;
 }
 
 /** Throws AppError VIDEO_INVALID (the video), UNSUPPORTED_FILE_TYPE / IMAGE_TOO_LARGE (an image), NO_FACE_DETECTED. */
@@ -82,12 +94,11 @@ export type VerifyVideo = (input: VerifyVideoInput) => Promise<VideoVerification
 export interface VerifyVideoOptions {
   /** Largest accepted selfie / ID image, width × height pixels. */
   maxImagePixels: number;
-  readVideo: VideoReader;
   /**
-   * The video read again at CHALLENGE_MIN_FPS for an active liveness challenge (blinks need it), with at most
-   * CHALLENGE_MAX_RECORDING_SECONDS × CHALLENGE_MIN_FPS frames. Required to verify a challenge.
+   * Reads the video with the passive analysis' sampling (VIDEO_SAMPLE_FPS, VIDEO_MAX_FRAMES, VIDEO_FRAME_MAX_SIDE); for
+   * an active liveness challenge it is asked for CHALLENGE_SAMPLING too, from the same decode.
    */
-  readChallengeVideo?: VideoReader;
+  readVideo: VideoReader;
 }
 
 /**
@@ -96,6 +107,26 @@ export interface VerifyVideoOptions {
  * CHALLENGE_MIN_FPS within the frame budget (0.7 MB a frame at 640 px) and are refused.
  */
 export const CHALLENGE_MAX_RECORDING_SECONDS = 20;
+
+/**
+ * The challenge's sampling, read beside the passive analysis' from the same decode (readVideo's extraSampling; the
+ * frame size is the reader's): CHALLENGE_MIN_FPS for blinks, over at most CHALLENGE_MAX_RECORDING_SECONDS.
+ */
+export const CHALLENGE_SAMPLING = Object.freeze({ fps: CHALLENGE_MIN_FPS, maxFrames: CHALLENGE_MAX_RECORDING_SECONDS * CHALLENGE_MIN_FPS });
+
+/** The frames verifyVideo analyses, from one decode of the recording. */
+export interface RecordingFrames {
+  info: VideoInfo;
+  /** The passive frames' rate, frames per second (frame i at i ÷ fps seconds). */
+  fps: number;
+  /**
+   * The frames of the passive analysis (readVideo's own sampling): every per-frame signal, the matches and the best
+   * frame are computed from these, and they are the same frames whether or not a challenge came with the recording.
+   */
+  passive: VideoFrame[];
+  /** The challenge's frames (CHALLENGE_SAMPLING), when the input has a challenge. */
+  challenge?: VideoFrame[];
+}
 
 interface FrameDetail extends FrameObservation {
   sharpness?: number;
@@ -159,26 +190,36 @@ export function createVerifyVideo(registry: ModelRegistry, options: VerifyVideoO
 
   const motion = new MotionSeriesMeasurer(registry);
 
-  /** The challenge's steps found (or not) in the recording, read at CHALLENGE_MIN_FPS (src/pipeline/challenge.ts). */
-  async function checkChallenge(bytes: Uint8Array, challenge: Challenge): Promise<ChallengeResult> {
-    if (!options.readChallengeVideo) throw new AppError('INTERNAL', 'verifyVideo was built without a reader for challenge recordings (readChallengeVideo)');
-    const sampled = await options.readChallengeVideo(bytes);
-    if (sampled.plan.fps < CHALLENGE_MIN_FPS) {
+  /**
+   * Decodes the recording once: the passive analysis' frames, and with a challenge its 10 fps frames beside them. Throws
+   * VIDEO_INVALID for a challenge recording too long to be read at CHALLENGE_MIN_FPS, before any frame is analysed.
+   */
+  async function readRecording(bytes: Uint8Array, challenge: Challenge | undefined): Promise<RecordingFrames> {
+    const video = await options.readVideo(bytes, challenge ? CHALLENGE_SAMPLING : undefined);
+    if (!challenge) return { info: video.info, fps: video.plan.fps, passive: video.frames };
+    if (!video.extra) throw new AppError('INTERNAL', 'readVideo ignored the challenge sampling (extraSampling)');
+    if (video.extra.plan.fps < CHALLENGE_MIN_FPS) {
       throw new AppError(
         'VIDEO_INVALID',
-        `a challenge recording may last at most ${CHALLENGE_MAX_RECORDING_SECONDS} s (this one lasts ${sampled.info.durationSeconds.toFixed(1)} s): record the challenge's recording_seconds`,
+        `a challenge recording may last at most ${CHALLENGE_MAX_RECORDING_SECONDS} s (this one lasts ${video.info.durationSeconds.toFixed(1)} s): record the challenge's recording_seconds`,
       );
     }
-    const { series } = await motion.measure(sampled.frames);
+    return { info: video.info, fps: video.plan.fps, passive: video.frames, challenge: video.extra.frames };
+  }
+
+  /** The challenge's steps found (or not) in its frames (src/pipeline/challenge.ts). */
+  async function checkChallenge(frames: readonly VideoFrame[], challenge: Challenge): Promise<ChallengeResult> {
+    // The eyes only where the challenge reads them (its lead-in and blink windows): the iris model is most of the cost.
+    const { series } = await motion.measure(frames, { eyesNeeded: eyesNeededFor(challenge) });
     return verifyChallenge(series, challenge);
   }
 
   return async function verifyVideo(input) {
     const selfie = await describer.describeUpload(input.selfie, 'selfie', options.maxImagePixels);
     const id = input.id ? await describer.describeUpload(input.id, 'id', options.maxImagePixels) : undefined;
-    const video = await options.readVideo(input.video);
+    const recording = await readRecording(input.video, input.challenge);
 
-    const frames = await mapLimited(video.frames, framesInFlight, (frame) => observe(frame.timeSeconds, frame.image));
+    const frames = await mapLimited(recording.passive, framesInFlight, (frame) => observe(frame.timeSeconds, frame.image));
     const withFace = frames.filter((f) => f.descriptor !== undefined);
     if (withFace.length === 0) throw new AppError('NO_FACE_DETECTED', `no face detected in any of the ${frames.length} frames sampled from the video`);
 
@@ -206,12 +247,18 @@ export function createVerifyVideo(registry: ModelRegistry, options: VerifyVideoO
     // Best frame: the sharpest frontal face; the sharpest of all when no frame is frontal.
     const candidates = frontal.length > 0 ? frontal : withFace;
     const best = candidates.reduce((a, b) => (b.sharpness! > a.sharpness! ? b : a));
-    const challenge = input.challenge ? await checkChallenge(input.video, input.challenge) : undefined;
-    // A challenge not performed is no live answer, whatever the passive signals say (issue #14): the liveness rules of
-    // the rules file (verifyVideo.declineBelow) then decline, as for a face swap (identity broken).
+    // The challenge's steps, each also by the recording's own person (issue #14: the same person in every window): the
+    // identity signal's medoid is the reference, every face frame (turned ones too) a candidate.
+    const performed = input.challenge && recording.challenge ? await checkChallenge(recording.challenge, input.challenge) : undefined;
+    const identity = descriptors[signals.identity.medoid]!;
+    const challenge = performed
+      ? checkWindowIdentity(performed, withFace.map((f) => ({ timeSeconds: f.timeSeconds, distance: euclideanDistance(f.descriptor!, identity) })), MATCH_DISTANCE_THRESHOLD)
+      : undefined;
+    // A challenge not performed is no live answer, whatever the passive signals say (issue #14): the rules file's
+    // verifyVideo.challengeFailed then decides (pipeline/decision.ts).
     const livenessScore = challenge && !challenge.passed ? 0 : combineLiveness(signals);
     return {
-      durationSeconds: video.info.durationSeconds,
+      durationSeconds: recording.info.durationSeconds,
       framesSampled: frames.length,
       framesWithFace: withFace.length,
       faceMatch: match(selfie),
@@ -221,6 +268,7 @@ export function createVerifyVideo(registry: ModelRegistry, options: VerifyVideoO
       pitchSeries,
       bestFrame: { timeSeconds: best.timeSeconds, jpeg: await encodeJpeg(best.alignedFace!, CROPPED_FACE_JPEG_QUALITY) },
       ...(challenge ? { challenge } : {}),
+      ...(input.fingerprint ? { fingerprint: fingerprintRecording(recording.passive, recording.fps) } : {}),
     };
   };
 }

@@ -28,9 +28,11 @@ export const CHALLENGE_MIN_STEPS = 3;
 
 /**
  * Most steps, 4: the recording stays at 15 s (see the constants below). The verifier reads it at 10 fps
- * (src/pipeline/challenge.ts CHALLENGE_MIN_FPS, for blinks), so 150 frames and ≈ 1.6 s of analysis on 2 cores
- * (bench/RESULTS.md "active liveness challenge, the verifier"); more steps make the clip and its analysis longer, and a person has to
- * remember or read more prompts while moving.
+ * (src/pipeline/challenge.ts CHALLENGE_MIN_FPS, for blinks), so 150 frames; a 10 s stretch of them costs verifyVideo
+ * 1.0–1.5 s on 2 cores (the tracked measurement, the iris model only in the lead-in and blink windows, plus the frames'
+ * share of the one decode: bench/RESULTS.md "active liveness challenge, the verifier", "The iris model only where the
+ * challenge reads the eyes"); more steps make the clip and its
+ * analysis longer, and a person has to remember or read more prompts while moving.
  */
 export const CHALLENGE_MAX_STEPS = 4;
 

@@ -12,6 +12,7 @@
 import { randomUUID } from 'node:crypto';
 import { AppError, type ErrorCode } from '../errors.js';
 import { migrate, type Db } from '../store/database.js';
+import type { ChallengeResult } from '../pipeline/challenge.js';
 import { drawChallenge, type Challenge, type ChallengeStep } from './challenge-draw.js';
 
 /** Append-only (database.ts `migrate`). */
@@ -28,6 +29,9 @@ const MIGRATIONS = [
    );
    CREATE INDEX challenges_session ON challenges (session_id) WHERE session_id IS NOT NULL;
    CREATE INDEX challenges_caller_expiry ON challenges (expires_at) WHERE session_id IS NULL;`,
+  // A session's challenge keeps what the verifier found in the recording (ChallengeResult as JSON), for the session's
+  // video answer; a verifyVideo caller's challenge is answered in the response and keeps nothing.
+  'ALTER TABLE challenges ADD COLUMN result TEXT',
 ];
 
 /**
@@ -48,6 +52,8 @@ export interface StoredChallenge extends Challenge {
   expiresAt: number;
   /** When a recording used it; null while unused. */
   usedAt: number | null;
+  /** What the verifier found in a session's recording (recordResult); null before it ran, and for verifyVideo callers' challenges. */
+  result: ChallengeResult | null;
 }
 
 /** Why a challenge id was refused, checked in this order (ownership first: nothing is told about another app's). */
@@ -132,6 +138,7 @@ interface Row {
   created_at: number;
   expires_at: number;
   used_at: number | null;
+  result: string | null;
 }
 
 const fromRow = (row: Row): StoredChallenge => ({
@@ -143,6 +150,7 @@ const fromRow = (row: Row): StoredChallenge => ({
   createdAt: row.created_at,
   expiresAt: row.expires_at,
   usedAt: row.used_at,
+  result: row.result === null ? null : (JSON.parse(row.result) as ChallengeResult),
 });
 
 /** What `issue` needs: who the challenge is for, until when, and the longest recording the route will accept. */
@@ -162,6 +170,7 @@ export class ChallengeRepository {
   private readonly forSessionStatement;
   private readonly consumeStatement;
   private readonly pruneStatement;
+  private readonly recordResultStatement;
 
   constructor(
     readonly db: Db,
@@ -178,6 +187,17 @@ export class ChallengeRepository {
       'UPDATE challenges SET used_at = @now WHERE id = @id AND app_id = @app_id AND session_id IS @session_id AND used_at IS NULL AND expires_at > @now RETURNING *',
     );
     this.pruneStatement = db.prepare('DELETE FROM challenges WHERE session_id IS NULL AND expires_at < ?');
+    this.recordResultStatement = db.prepare('UPDATE challenges SET result = ? WHERE id = ? AND used_at IS NOT NULL');
+  }
+
+  /**
+   * Keeps what the verifier found for a used challenge (a session's, when its video is processed; called inside the
+   * session's completion transaction). A re-processed video overwrites it. Throws when the challenge is unknown or
+   * was never used: a result for a recording that did not use it is a wiring error.
+   */
+  recordResult(id: string, result: ChallengeResult): void {
+    if (result.id !== id) throw new Error(`challenge ${id}: the result is for challenge ${result.id}`);
+    if (this.recordResultStatement.run(JSON.stringify(result), id).changes !== 1) throw new Error(`challenge ${id}: unknown or never used; no result recorded`);
   }
 
   /**
@@ -197,6 +217,7 @@ export class ChallengeRepository {
       createdAt: now,
       expiresAt: fields.expiresAt,
       usedAt: null,
+      result: null,
     };
     this.insertStatement.run({
       id: challenge.id,

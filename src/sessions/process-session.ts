@@ -16,8 +16,11 @@ import type { VerifyVideo } from '../pipeline/verify-video.js';
 import type { Job } from '../store/job-queue.js';
 import type { MediaStore } from '../store/media-store.js';
 import type { WebhookEvents } from '../store/webhooks.js';
+import type { ChallengeResult } from '../pipeline/challenge.js';
+import { compareFingerprints, decodeFingerprint, encodeFingerprint, type RecordingFingerprint } from '../pipeline/recording-fingerprint.js';
 import type { AngleSample } from '../pipeline/nod.js';
 import type { ChallengeRepository } from './challenge-repository.js';
+import type { FingerprintMatcher, RecordingFingerprintRepository, ReplayOf } from './recording-fingerprints.js';
 import type { SessionHeadPoseStore } from './session-head-pose.js';
 import type { SessionRepository, StoredSession } from './session-repository.js';
 import { applyCompletion, type SessionResult, type SessionScores } from './session-state.js';
@@ -35,10 +38,15 @@ export interface ProcessSessionDeps {
   rules: { current(): DecisionRules };
   webhooks: WebhookEvents;
   /**
-   * The sessions' active liveness challenges (the one each video upload used). Not handed to the verifier yet: see
-   * the processing below.
+   * The sessions' active liveness challenges: the one a video upload used is handed to the verifier, and what it found
+   * is kept with the challenge (shown by the session's video answer).
    */
-  challenges?: Pick<ChallengeRepository, 'forSession'>;
+  challenges?: Pick<ChallengeRepository, 'forSession' | 'recordResult'>;
+  /**
+   * The fingerprints of the app's earlier recordings (issue #14, replayed recordings): the new video's is compared with
+   * them and kept. Absent = no replay check.
+   */
+  fingerprints?: Pick<RecordingFingerprintRepository, 'findReplayed' | 'record'>;
   /** Where the processed video's head-pitch series is kept (for nod checks); absent = not kept. */
   headPose?: SessionHeadPoseStore;
   /** Runs the pipeline in a concurrency slot shared with the HTTP APIs (ConcurrencyLimiter.run); default: at once. */
@@ -55,6 +63,24 @@ async function readAll(stream: Readable): Promise<Uint8Array> {
   return new Uint8Array(Buffer.concat(chunks));
 }
 
+/**
+ * Compares the new recording's fingerprint with a kept one. A kept value this code cannot read (another fingerprint
+ * version, written by an older or newer release) cannot be compared: it is skipped and said in the log, not matched.
+ */
+function replayMatcher(fingerprint: RecordingFingerprint, log: (message: string) => void): FingerprintMatcher {
+  return (stored) => {
+    let earlier: RecordingFingerprint;
+    try {
+      earlier = decodeFingerprint(stored);
+    } catch (error) {
+      log(`replay check: a kept fingerprint was skipped (${(error as Error).message})`);
+      return null;
+    }
+    const comparison = compareFingerprints(fingerprint, earlier);
+    return comparison.matched ? { similarity: comparison.similarity } : null;
+  };
+}
+
 /** Whether an error is about the capture itself (retrying cannot help). */
 const isCaptureProblem = (error: unknown) => error instanceof AppError && error.status < 500;
 
@@ -64,13 +90,19 @@ export function createProcessSession(deps: ProcessSessionDeps) {
   const runLimited = deps.runLimited ?? ((work) => work());
 
   /** Completes `session` (compare-and-set; re-reads once if a concurrent writer moved it) and emits video.completed. */
-  function complete(session: StoredSession, outcome: { result: SessionResult; scores: SessionScores | null; resultReason: string | null }, pitchSeries?: AngleSample[]): void {
+  function complete(
+    session: StoredSession,
+    outcome: { result: SessionResult; scores: SessionScores | null; resultReason: string | null },
+    evidence: { pitchSeries?: AngleSample[]; challenge?: ChallengeResult; fingerprint?: { bytes: Uint8Array; replayOf: ReplayOf | null } } = {},
+  ): void {
     let current: StoredSession | undefined = session;
     for (let tries = 0; tries < 3 && current; tries++) {
       if (current.status === 'completed') return;
       const next = applyCompletion(current, outcome, now());
       const done = deps.sessions.update(current, next, () => {
-        if (pitchSeries && deps.headPose) deps.headPose.record(next.id, pitchSeries);
+        if (evidence.pitchSeries && deps.headPose) deps.headPose.record(next.id, evidence.pitchSeries);
+        if (evidence.challenge && deps.challenges) deps.challenges.recordResult(evidence.challenge.id, evidence.challenge);
+        if (evidence.fingerprint && deps.fingerprints) deps.fingerprints.record(next.id, next.appId, evidence.fingerprint.bytes, evidence.fingerprint.replayOf);
         deps.webhooks.emit(next.appId, 'video.completed', {
           session_id: next.id,
           video_mode: next.videoMode,
@@ -119,13 +151,16 @@ export function createProcessSession(deps: ProcessSessionDeps) {
       const document = session.media.document ? await readAll(deps.media.open(session.media.document)) : undefined;
       // verifyVideo needs a selfie; a profile without one matches the video against the document photo alone.
       const references = selfie ? { selfie, ...(document ? { id: document } : {}) } : { selfie: document! };
-      // The challenge the upload consumed is not handed to the verifier yet: the hosted capture page (src/capture/) does
-      // not show its steps, so a person recording there cannot perform them, and verifyVideo scores a challenge not
-      // performed as not live (issue #14). Sessions stay judged by the passive and temporal signals until the page
-      // shows the steps; verifyVideo callers who ask for a challenge (challengeId) have theirs verified.
-      const input = { video, ...references };
+      // The active liveness challenge the upload used up (issue #14; the capture page shows its steps, one window at a
+      // time): the recording must perform it. A session without one (video_max_duration too short, or created before
+      // challenges) is judged by the passive and temporal signals alone.
+      const stored = deps.challenges?.forSession(session.id);
+      const challenge = stored && stored.usedAt !== null ? { id: stored.id, steps: stored.steps } : undefined;
+      const input = { video, ...references, ...(challenge ? { challenge } : {}), fingerprint: deps.fingerprints !== undefined };
       const outcome = await runLimited(() => deps.verifyVideo(input));
-      const decision = decideVideo(deps.rules.current(), videoDecisionInput(outcome));
+      // Replayed recording: the same footage as an earlier session of this app (src/pipeline/recording-fingerprint.ts).
+      const replayOf = outcome.fingerprint && deps.fingerprints ? deps.fingerprints.findReplayed(session.appId, session.id, replayMatcher(outcome.fingerprint, log)) : null;
+      const decision = decideVideo(deps.rules.current(), { ...videoDecisionInput(outcome), ...(replayOf ? { replayOf } : {}) });
       const scores: SessionScores = {
         durationSeconds: outcome.durationSeconds,
         // Verilock reports one face_match_score ("video face to selfie/document"): the weaker of the two matches.
@@ -141,7 +176,11 @@ export function createProcessSession(deps: ProcessSessionDeps) {
           : decision.details.length > 0
             ? decision.details.map((d) => d.message).join('; ')
             : null,
-      }, outcome.pitchSeries);
+      }, {
+        pitchSeries: outcome.pitchSeries,
+        ...(outcome.challenge ? { challenge: outcome.challenge } : {}),
+        ...(outcome.fingerprint ? { fingerprint: { bytes: encodeFingerprint(outcome.fingerprint), replayOf } } : {}),
+      });
     } catch (error) {
       if (isCaptureProblem(error)) {
         complete(session, { result: 'declined', scores: null, resultReason: (error as Error).message });

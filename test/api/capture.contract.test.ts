@@ -6,6 +6,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CONSENT_TEXT_VERSION, CONSENT_TEXTS } from '../../src/capture/consent.js';
 import { AppError } from '../../src/errors.js';
+import { CHALLENGE_ACTIONS, type ChallengeAction } from '../../src/pipeline/challenge.js';
+import { challengePromptsFor, VIDEO_LANGUAGES } from '../../src/sessions/prompts.js';
 import type { CheckLiveness, LivenessOptions, LivenessOutcome } from '../../src/pipeline/types.js';
 import { captureApp } from '../helpers/capture-app.js';
 import { tamperSignature } from '../helpers/tamper.js';
@@ -77,6 +79,27 @@ describe('GET /capture/{id}', () => {
     // GET /v1/sessions/{id} answers the same link.
     const got = (await (await app.request(`${BASE}/v1/sessions/${session.id}`, { headers: { Authorization: 'Bearer kyc-key' } })).json()) as any;
     expect(got.capture_url).toBe(session.capture_url);
+    // The session's active liveness challenge, as the page runs it: the same id, steps and windows as the session's
+    // body, each step's prompt in the session's language, and the recording length.
+    expect(config.challenge).toEqual({
+      id: got.challenge.id,
+      recordingSeconds: got.challenge.recording_seconds,
+      steps: got.challenge.steps.map((s: any) => ({ action: s.action, windowSeconds: s.window_s, text: challengePromptsFor('fr')[s.action as ChallengeAction] })),
+      leadIn: 'Regardez bien la caméra sans bouger',
+      tail: "C'est fait. Continuez à regarder la caméra",
+    });
+  });
+
+  it('a session too short for a challenge runs the fixed prompts (challenge null); every language has every prompt', async () => {
+    const { app } = harness(passing);
+    const short = await createSession(app, { steps: ['selfie', 'video'], video_max_duration: 8, video_language: 'de' });
+    expect(embedded(await (await app.request(short.capture_url)).text()).challenge).toBeNull();
+    for (const language of VIDEO_LANGUAGES) {
+      const texts = challengePromptsFor(language);
+      for (const id of [...CHALLENGE_ACTIONS, 'leadIn', 'tail'] as const) expect(texts[id], `${language} ${id}`).toMatch(/\S/);
+      // Each language says each thing differently (no untranslated copy of another action's text).
+      expect(new Set(Object.values(texts)).size).toBe(CHALLENGE_ACTIONS.length + 2);
+    }
   });
 
   it('a tampered link is 403, an upload link does not open the page, an expired session is 410, a finished one says so', async () => {

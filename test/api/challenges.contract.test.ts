@@ -18,6 +18,7 @@ import { openApiDocument } from '../../src/http/openapi.js';
 import type { VerifyVideoDeps } from '../../src/http/routes/verify-video.js';
 import { UrlSigner } from '../../src/http/signed-url.js';
 import type { ModelRegistry } from '../../src/inference/registry.js';
+import type { ChallengeAction } from '../../src/pipeline/challenge.js';
 import type { VerifyVideo } from '../../src/pipeline/verify-video.js';
 import { CHALLENGE_ACTIONS } from '../../src/sessions/challenge-draw.js';
 import { ChallengeRepository } from '../../src/sessions/challenge-repository.js';
@@ -141,6 +142,31 @@ describe('POST /v1/verifyVideo with challengeId', () => {
     // Without a challengeId nothing changes: no `challenge` in the input.
     await verify(app);
     expect(use.mock.calls[1]![0]).toEqual({ video: VIDEO, selfie: JPEG });
+  });
+
+  it('a challenge not performed: result.challenge says which step, the rules file declines (VIDEO_CHALLENGE_FAILED, not a liveness score)', async () => {
+    const { app, use } = harness();
+    const challenge = await issued(app);
+    const failed = {
+      id: challenge.id,
+      passed: false,
+      steps: challenge.steps.map((s, k) => ({
+        action: s.action as ChallengeAction,
+        window_s: s.window_s,
+        detected_at_s: k === 0 ? null : s.window_s[0] + 1,
+        amplitude: k === 0 ? 3 : 30,
+        amplitude_unit: 'degrees' as const,
+        min_amplitude: 20,
+        passed: k !== 0,
+      })),
+    };
+    use.mockResolvedValueOnce(videoVerification({ livenessScore: 0, challenge: failed }));
+    const body = (await (await verify(app, challenge.id)).json()) as any;
+    expect(body.result).toMatchObject({ result: 'declined', liveness_score: 0, challenge: failed });
+    const first = challenge.steps[0]!;
+    expect(body.result.details).toEqual([
+      { code: 'VIDEO_CHALLENGE_FAILED', message: `The active liveness challenge was not performed: ${first.action} (${first.window_s[0]}–${first.window_s[1]} s)` },
+    ]);
   });
 
   it('refuses a reused id: 409 "Challenge already used", before the pipeline', async () => {

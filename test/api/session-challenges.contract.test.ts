@@ -2,7 +2,8 @@
  * Active liveness challenges in the sessions API (issue #14), through app.request(): a session drawn with its
  * challenge (shown in its body), the video upload using it up in the upload's own write (optional `challenge_id`),
  * wrong / expired / reused / another session's / another app's ids refused in Verilock's error format with nothing
- * stored, and the processing job leaving it out of the verification until the capture page shows the steps.
+ * stored, and the processing job handing it to the verifier: the session's video answer shows what was found, and a
+ * challenge not performed declines the session by the rules file's `verifyVideo.challengeFailed`.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,13 +16,17 @@ import { RateLimiter } from '../../src/http/middleware/rate-limit.js';
 import { openApiDocument } from '../../src/http/openapi.js';
 import { UrlSigner } from '../../src/http/signed-url.js';
 import type { ModelRegistry } from '../../src/inference/registry.js';
+import type { ChallengeResult, ChallengeStep } from '../../src/pipeline/challenge.js';
+import { FINGERPRINT_VERSION, type RecordingFingerprint } from '../../src/pipeline/recording-fingerprint.js';
 import type { VerifyVideo } from '../../src/pipeline/verify-video.js';
+import { RecordingFingerprintRepository } from '../../src/sessions/recording-fingerprints.js';
 import { ChallengeRepository } from '../../src/sessions/challenge-repository.js';
 import { createProcessSession, type ProcessSessionPayload } from '../../src/sessions/process-session.js';
 import { SessionRepository } from '../../src/sessions/session-repository.js';
 import { openDatabase } from '../../src/store/database.js';
 import type { Job } from '../../src/store/job-queue.js';
 import { LocalMediaStore } from '../../src/store/local-media-store.js';
+import { seededRandom } from '../helpers/random.js';
 import { videoVerification } from '../helpers/video-verification.js';
 
 const JPEG = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, ...Array.from({ length: 60 }, (_, i) => i)]);
@@ -39,6 +44,29 @@ const auth = (key = 'kyc-key') => ({ Authorization: `Bearer ${key}` });
 
 const outcome = videoVerification();
 
+/** A recording's fingerprint as verifyVideo answers it: 40 frames at 4 fps, each hash drawn from `seed` (frames differ by ≈ 32 bits). */
+function fingerprintOf(seed: number): RecordingFingerprint {
+  const random = seededRandom(seed);
+  return { version: FINGERPRINT_VERSION, fps: 4, hashes: Uint8Array.from({ length: 40 * 8 }, () => Math.floor(random() * 256)) };
+}
+
+/** The verifier's answer for `steps`, each passed or not as `passed` says (the wire shape, pipeline/challenge.ts). */
+function performed(id: string, steps: ChallengeStep[], passed: boolean[]): ChallengeResult {
+  return {
+    id,
+    passed: passed.every(Boolean),
+    steps: steps.map((step, k) => ({
+      action: step.action,
+      window_s: step.windowSeconds,
+      detected_at_s: passed[k] ? step.windowSeconds[0] + 1 : null,
+      amplitude: passed[k] ? 30 : 4,
+      amplitude_unit: 'degrees',
+      min_amplitude: 20,
+      passed: passed[k]!,
+    })),
+  };
+}
+
 const closers: (() => void)[] = [];
 afterEach(() => closers.splice(0).forEach((close) => close()));
 
@@ -50,6 +78,7 @@ function harness(options: { challenges?: boolean } = {}) {
   closers.push(() => db.close());
   const sessions = new SessionRepository(db, clock);
   const challenges = new ChallengeRepository(db, clock);
+  const fingerprints = new RecordingFingerprintRepository(db, clock);
   const enqueued: ProcessSessionPayload[] = [];
   const app = createApp({
     registry: {} as ModelRegistry,
@@ -59,6 +88,7 @@ function harness(options: { challenges?: boolean } = {}) {
       rateLimiter: new RateLimiter(clock),
       sessions,
       ...(options.challenges === false ? {} : { challenges }),
+      fingerprints,
       media,
       jobs: { enqueue: <P>(_type: string, payload: P) => (enqueued.push(payload as ProcessSessionPayload), `job_${enqueued.length}`) },
       webhooks: { emit: () => 'whk_1' },
@@ -69,7 +99,7 @@ function harness(options: { challenges?: boolean } = {}) {
     },
   });
   const use = vi.fn<VerifyVideo>(async () => outcome);
-  const processSession = createProcessSession({ sessions, media, verifyVideo: use, rules: { current: () => rules }, webhooks: { emit: () => 'whk_1' }, challenges, maxAttempts: 3, now: clock, log: () => {} });
+  const processSession = createProcessSession({ sessions, media, verifyVideo: use, rules: { current: () => rules }, webhooks: { emit: () => 'whk_1' }, challenges, fingerprints, maxAttempts: 3, now: clock, log: () => {} });
   const runJob = (index: number) => {
     const payload = enqueued[index]!;
     return processSession(payload, { id: `job_${index + 1}`, type: 'session.process', payload, state: 'running', attempts: 1, runAfter: now } as Job<ProcessSessionPayload>);
@@ -143,8 +173,41 @@ describe("a session's challenge", () => {
   });
 });
 
+describe('replayed recordings', () => {
+  it('a recording already uploaded to another session of the app is flagged replayed_recording and declined; a new one, or one of another app, is not', async () => {
+    const h = harness();
+    const videoOf = async (key = 'kyc-key') => {
+      const created = await createSession(h, { steps: ['selfie', 'video'] }, key);
+      expect((await upload(h, created.capture.selfie.upload_url, 'image', JPEG)).status).toBe(201);
+      expect((await upload(h, created.capture.video.upload_url, 'video', MP4, CONSENT)).status).toBe(201);
+      return created;
+    };
+    const process = async (index: number, seed: number) => {
+      h.use.mockResolvedValueOnce(videoVerification({ fingerprint: fingerprintOf(seed) }));
+      await h.runJob(index);
+      expect(h.use.mock.calls[index]![0].fingerprint).toBe(true);
+    };
+    const first = await videoOf();
+    await process(0, 1);
+    const again = await videoOf();
+    h.advance(1000);
+    await process(1, 1);
+    const fresh = await videoOf();
+    await process(2, 2);
+    const foreign = await videoOf('other-key');
+    await process(3, 1);
+    const answer = async (id: string, key = 'kyc-key') => (await (await h.app.request(`${BASE}/v1/sessions/${id}/video`, { headers: auth(key) })).json()) as any;
+    expect(await answer(first.id)).toMatchObject({ result: 'approved', replayed_recording: null });
+    expect(await answer(again.id)).toMatchObject({ result: 'declined', replayed_recording: { session_id: first.id, similarity: 1 } });
+    const stored = (await (await h.app.request(`${BASE}/v1/sessions/${again.id}`, { headers: auth() })).json()) as any;
+    expect(stored.result_reason).toBe(`The video is a recording already uploaded to session ${first.id}`);
+    expect(await answer(fresh.id)).toMatchObject({ result: 'approved', replayed_recording: null });
+    expect(await answer(foreign.id, 'other-key')).toMatchObject({ result: 'approved', replayed_recording: null });
+  });
+});
+
 describe('the video upload', () => {
-  it("uses the session's own challenge when it names none, in the upload's write; processing does not judge it yet (the capture page does not show the steps)", async () => {
+  it("uses the session's own challenge when it names none, in the upload's write; processing verifies it and the video answer shows the result", async () => {
     const h = harness();
     const created = await readySession(h);
     h.advance(60_000);
@@ -152,11 +215,46 @@ describe('the video upload', () => {
     expect(res.status).toBe(201);
     expect(await res.json()).toMatchObject({ job_id: 'job_1', challenge_id: created.challenge.id });
     expect(h.challenges.get(created.challenge.id)!.usedAt).toBe(T0 + 60_000);
+    const before = (await (await h.app.request(`${BASE}/v1/sessions/${created.id}/video`, { headers: auth() })).json()) as any;
+    expect(before.challenge).toBeNull();
+    const steps = h.challenges.get(created.challenge.id)!.steps;
+    h.use.mockResolvedValueOnce(videoVerification({ challenge: performed(created.challenge.id, steps, steps.map(() => true)) }));
     await h.runJob(0);
     expect(h.use).toHaveBeenCalledTimes(1);
+    expect(h.use.mock.calls[0]![0].challenge).toEqual({ id: created.challenge.id, steps });
+    const video = (await (await h.app.request(`${BASE}/v1/sessions/${created.id}/video`, { headers: auth() })).json()) as any;
+    expect(video).toMatchObject({ status: 'completed', result: 'approved', challenge: { id: created.challenge.id, passed: true } });
+    expect(video.challenge.steps.map((s: any) => s.action)).toEqual(steps.map((s) => s.action));
+    expect(h.challenges.get(created.challenge.id)!.result).toEqual(video.challenge);
+  });
+
+  it('a challenge not performed declines the session (VIDEO_CHALLENGE_FAILED naming the step), whatever the other scores', async () => {
+    const h = harness();
+    const created = await readySession(h);
+    expect((await upload(h, created.capture.video.upload_url, 'video', MP4, CONSENT)).status).toBe(201);
+    const steps = h.challenges.get(created.challenge.id)!.steps;
+    const passed = steps.map((_, k) => k !== 1);
+    h.use.mockResolvedValueOnce(videoVerification({ livenessScore: 0, challenge: performed(created.challenge.id, steps, passed) }));
+    await h.runJob(0);
+    const session = (await (await h.app.request(`${BASE}/v1/sessions/${created.id}`, { headers: auth() })).json()) as any;
+    expect(session).toMatchObject({ status: 'completed', result: 'declined' });
+    const missed = steps[1]!;
+    expect(session.result_reason).toBe(`The active liveness challenge was not performed: ${missed.action} (${missed.windowSeconds[0]}–${missed.windowSeconds[1]} s)`);
+    const video = (await (await h.app.request(`${BASE}/v1/sessions/${created.id}/video`, { headers: auth() })).json()) as any;
+    expect(video).toMatchObject({ result: 'declined', liveness_score: 0, challenge: { passed: false } });
+    expect(video.challenge.steps.map((s: any) => s.passed)).toEqual(passed);
+  });
+
+  it('a session without a challenge is verified without one (challenge null in the video answer)', async () => {
+    const h = harness();
+    const short = await createSession(h, { steps: ['selfie', 'video'], video_max_duration: 11 });
+    expect((await upload(h, short.capture.selfie.upload_url, 'image', JPEG)).status).toBe(201);
+    expect((await upload(h, short.capture.video.upload_url, 'video', MP4, CONSENT)).status).toBe(201);
+    h.use.mockResolvedValueOnce(videoVerification({ durationSeconds: 10.5 }));
+    await h.runJob(0);
     expect(h.use.mock.calls[0]![0]).not.toHaveProperty('challenge');
-    const session = (await (await h.app.request(`${BASE}/v1/sessions/${created.id}/video`, { headers: auth() })).json()) as any;
-    expect(session).toMatchObject({ status: 'completed', result: 'approved' });
+    const video = (await (await h.app.request(`${BASE}/v1/sessions/${short.id}/video`, { headers: auth() })).json()) as any;
+    expect(video).toMatchObject({ status: 'completed', result: 'approved', challenge: null });
   });
 
   it('takes its own challenge_id, as a form field or X-Challenge-Id with a raw body', async () => {

@@ -291,7 +291,8 @@ describe('video, processing, result, review', () => {
     const videoRes = await h.app.request(`${BASE}/v1/sessions/${id}/video`, { headers: auth() });
     const video = (await videoRes.json()) as any;
     expect(Object.keys(video).sort()).toEqual(
-      ['session_id', 'video_mode', 'status', 'result', 'video_url', 'duration_seconds', 'face_match_score', 'liveness_score', 'transcript', 'recorded_at', 'reviewed_at'].sort(),
+      // Verilock's fields, and the extensions `challenge` and `replayed_recording` (null: no challenge, no replay check here).
+      ['session_id', 'video_mode', 'status', 'result', 'video_url', 'duration_seconds', 'face_match_score', 'liveness_score', 'transcript', 'recorded_at', 'reviewed_at', 'challenge', 'replayed_recording'].sort(),
     );
     expect(video).toMatchObject({
       session_id: id,

@@ -1,6 +1,7 @@
 /**
  * The service app with the sessions API and the capture page over an in-memory store, for contract tests through
- * app.request(): one app `kyc` (key `kyc-key`, allowed `sessions`), a clock the test moves, the selfie check given.
+ * app.request(): one app `kyc` (key `kyc-key`, allowed `sessions`), a clock the test moves, the selfie check given,
+ * sessions drawn with their active liveness challenge.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,7 @@ import type { SessionsDeps } from '../../src/http/routes/sessions.js';
 import { UrlSigner } from '../../src/http/signed-url.js';
 import type { ModelRegistry } from '../../src/inference/registry.js';
 import type { CheckLiveness } from '../../src/pipeline/types.js';
+import { ChallengeRepository } from '../../src/sessions/challenge-repository.js';
 import { SessionRepository } from '../../src/sessions/session-repository.js';
 import { openDatabase } from '../../src/store/database.js';
 import { LocalMediaStore } from '../../src/store/local-media-store.js';
@@ -30,6 +32,7 @@ export function captureApp(checkLiveness: CheckLiveness, t0: number) {
     apps: CAPTURE_APPS,
     rateLimiter: new RateLimiter(clock),
     sessions: new SessionRepository(db, clock),
+    challenges: new ChallengeRepository(db, clock),
     media,
     jobs: { enqueue: () => 'job_1' },
     webhooks: { emit: () => 'whk_1' },

@@ -12,11 +12,12 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ModelRegistry } from '../../src/inference/registry.js';
 import { DEFAULT_SESSION_OPTIONS } from '../../src/inference/session.js';
-import { CHALLENGE_MIN_FPS, MOUTH_OPEN_MIN, verifyChallenge, type MotionSample } from '../../src/pipeline/challenge.js';
+import { CHALLENGE_MIN_FPS, eyesNeededFor, MOUTH_OPEN_MIN, verifyChallenge, type MotionSample } from '../../src/pipeline/challenge.js';
 import { MotionSeriesMeasurer } from '../../src/pipeline/motion-series.js';
-import { CHALLENGE_MAX_RECORDING_SECONDS, createVerifyVideo } from '../../src/pipeline/verify-video.js';
+import { CHALLENGE_MAX_RECORDING_SECONDS, CHALLENGE_SAMPLING, createVerifyVideo } from '../../src/pipeline/verify-video.js';
 import { videoBinaries } from '../../src/video/binaries.js';
-import { createVideoReader } from '../../src/video/read-video.js';
+import type { SamplingOptions } from '../../src/video/frames.js';
+import { createVideoReader, type VideoReader } from '../../src/video/read-video.js';
 import { allSequences, buildChallengeRecording, drawOtherChallenges, TEST_SEQUENCES, type ChallengeRecording } from '../helpers/challenge-recordings.js';
 import { repoRoot, sharedData } from '../helpers/reference.js';
 
@@ -86,6 +87,25 @@ describe('active liveness challenge on real video, tracked series at 10 fps', ()
     }
   });
 
+  it('reads the eyes only in the lead-in and the blink windows (iris skipped elsewhere), and answers exactly as with every frame', async () => {
+    // Measured: the same poses and mouths, eye openness exactly where the challenge reads it, equal to the full run's.
+    const { recording, series } = measured[0]!;
+    const needed = eyesNeededFor(recording.challenge);
+    const video = await readVideo(new Uint8Array(readFileSync(recording.file)));
+    const partial = (await measurer.measure(video.frames, { eyesNeeded: needed })).series;
+    expect(partial.map(({ eyeOpenness: _e, ...rest }) => rest)).toEqual(series.map(({ eyeOpenness: _e, ...rest }) => rest));
+    partial.forEach((sample, i) => expect(sample.eyeOpenness, `${sample.timeSeconds} s`).toBe(needed(sample.timeSeconds) ? series[i]!.eyeOpenness : undefined));
+    // The answers: the same for every recording's own challenge and 30 others drawn at random (the measurer's tracking
+    // never reads the eyes, so leaving them out of a full series is what a partial run gives).
+    for (const [i, { recording: own, series: full }] of measured.entries()) {
+      for (const challenge of [own.challenge, ...drawOtherChallenges(own.challenge, 30, 15_000 + i)]) {
+        const eyes = eyesNeededFor(challenge);
+        const stripped = full.map((sample) => (eyes(sample.timeSeconds) ? sample : { ...sample, eyeOpenness: undefined }));
+        expect(verifyChallenge(stripped, challenge), challenge.id).toEqual(verifyChallenge(full, challenge));
+      }
+    }
+  });
+
   it('fails its own challenge when the windows are shifted by one step (the actions at the wrong times)', () => {
     for (const { recording, series } of measured) {
       const shifted = { id: 'late', steps: recording.challenge.steps.map((s) => ({ action: s.action, windowSeconds: [s.windowSeconds[0] + 3, s.windowSeconds[1] + 3] as [number, number] })) };
@@ -148,24 +168,41 @@ describe('verifyVideo with a challenge (createVerifyVideo, as POST /v1/verifyVid
   }, 120_000);
   afterAll(async () => registry?.dispose());
 
-  const verifyWith = () => {
-    // verifyVideo's own sampling (4 fps, 40 frames) for the passive signals, and the challenge's at 10 fps.
-    const read = (fps: number, maxFrames: number) => createVideoReader({ binaries, tempDir: path.join(work, 'uploads'), timeoutMs: 60_000, maxDurationSeconds: 60, maxPixels: 3840 * 2160, fps, maxFrames, maxSide: 640 });
-    return createVerifyVideo(registry, { maxImagePixels: 25_000_000, readVideo: read(4, 40), readChallengeVideo: read(CHALLENGE_MIN_FPS, CHALLENGE_MAX_RECORDING_SECONDS * CHALLENGE_MIN_FPS) });
+  /** verifyVideo's own sampling (4 fps, 40 frames) for the passive signals; `reads` records every call of its reader. */
+  const verifyWith = (reads: (Partial<SamplingOptions> | undefined)[] = []) => {
+    const read = createVideoReader({ binaries, tempDir: path.join(work, 'uploads'), timeoutMs: 60_000, maxDurationSeconds: 60, maxPixels: 3840 * 2160, fps: 4, maxFrames: 40, maxSide: 640 });
+    const readVideo: VideoReader = (bytes, extraSampling) => {
+      reads.push(extraSampling);
+      return read(bytes, extraSampling);
+    };
+    return createVerifyVideo(registry, { maxImagePixels: 25_000_000, readVideo });
   };
 
-  it('answers the challenge: its own passes and keeps the liveness score; another fails and makes it 0', async () => {
-    const verify = verifyWith();
+  it('answers the challenge: its own passes and keeps the liveness score; another fails and makes it 0; one decode each', async () => {
+    const reads: (Partial<SamplingOptions> | undefined)[] = [];
+    const verify = verifyWith(reads);
     const video = new Uint8Array(readFileSync(recording.file));
     const selfie = new Uint8Array(readFileSync(sharedData('liveness/tranvanluyt/live/real.mp40.png')));
     const plain = await verify({ video, selfie });
     expect(plain.challenge).toBeUndefined();
     const own = await verify({ video, selfie, challenge: recording.challenge });
     expect(own.challenge).toMatchObject({ id: recording.challenge.id, passed: true });
-    expect(own.livenessScore).toBe(plain.livenessScore);
+    // The passive analysis saw the same frames as without the challenge (the 10 fps frames are a second output of
+    // the same decode), so every passive result is the same, not merely close.
+    expect({ ...own, challenge: undefined }).toEqual({ ...plain, challenge: undefined });
     const [other] = drawOtherChallenges(recording.challenge, 1, 7);
     const failed = await verify({ video, selfie, challenge: other! });
     expect(failed.challenge).toMatchObject({ id: other!.id, passed: false });
     expect(failed.livenessScore).toBe(0);
+    // One read (one ffmpeg decode) per request, with the challenge's sampling when there is a challenge.
+    expect(reads).toEqual([undefined, CHALLENGE_SAMPLING, CHALLENGE_SAMPLING]);
   }, 120_000);
+
+  it('refuses a challenge recording longer than CHALLENGE_MAX_RECORDING_SECONDS (real.mp4, 20.7 s) as VIDEO_INVALID', async () => {
+    const video = new Uint8Array(readFileSync(sharedData('videos/liveness_tranvanluyt/real.mp4')));
+    const selfie = new Uint8Array(readFileSync(sharedData('liveness/tranvanluyt/live/real.mp40.png')));
+    const error = await verifyWith()({ video, selfie, challenge: recording.challenge }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'VIDEO_INVALID' });
+    expect((error as Error).message).toBe(`a challenge recording may last at most ${CHALLENGE_MAX_RECORDING_SECONDS} s (this one lasts 20.7 s): record the challenge's recording_seconds`);
+  }, 60_000);
 });

@@ -253,7 +253,57 @@
 
   // ---- video ----------------------------------------------------------------------------------------------
 
+  /** Icons for the challenge's prompts (decoration: the text says the same; aria-hidden). Arrows as the person sees them in the mirrored preview. */
+  const CHALLENGE_ICONS = { leadIn: '◎', turnLeft: '←', turnRight: '→', lookUp: '↑', lookDown: '↓', blink: '◉ ◉', openMouth: '○', tail: '✓' };
+
+  /** The recording's length, ms: the challenge's recording_seconds, else video_max_duration, less the recorder's margin. */
+  function recordingLimitMs() {
+    const most = config.videoMaxDuration * 1000 - RECORDING_MARGIN_MS;
+    return config.challenge ? Math.min(config.challenge.recordingSeconds * 1000, most) : most;
+  }
+
+  /**
+   * An active liveness challenge (issue #14): the steps are shown one at a time, each for its window (seconds from the
+   * start of the recording), with a countdown; before the first window the person holds still (the verifier's
+   * baseline), after the last keeps looking at the camera.
+   */
+  function setUpChallenge() {
+    const challenge = config.challenge;
+    $('prompt-list').hidden = true;
+    $('challenge-panel').hidden = false;
+    for (const id of ['challenge-text']) $(id).lang = config.language;
+    $('countdown').textContent = formatSeconds(Math.ceil(recordingLimitMs() / 1000));
+    $('video-intro').textContent = `When you press Start, do what the screen says, one instruction at a time, while looking at the camera. The recording lasts ${Math.ceil(recordingLimitMs() / 1000)} seconds and stops by itself.`;
+    showChallengePhase(-1, null);
+  }
+
+  /** Which part of the challenge is on at `seconds` into the recording: the lead-in, a step (its index), or the tail. */
+  function challengePhase(seconds) {
+    const steps = config.challenge.steps;
+    if (seconds < steps[0].windowSeconds[0]) return { index: -1, id: 'leadIn', until: steps[0].windowSeconds[0] };
+    for (let i = 0; i < steps.length; i++) {
+      if (seconds < steps[i].windowSeconds[1]) return { index: i, id: steps[i].action, until: steps[i].windowSeconds[1] };
+    }
+    return { index: steps.length, id: 'tail', until: null };
+  }
+
+  function showChallengePhase(index, secondsLeft) {
+    const challenge = config.challenge;
+    const steps = challenge.steps;
+    const id = index < 0 ? 'leadIn' : index >= steps.length ? 'tail' : steps[index].action;
+    const text = index < 0 ? challenge.leadIn : index >= steps.length ? challenge.tail : steps[index].text;
+    if ($('challenge-text').textContent !== text) {
+      $('challenge-text').textContent = text;
+      $('challenge-icon').textContent = CHALLENGE_ICONS[id] || '';
+    }
+    $('challenge-progress').textContent = index < 0 ? `${steps.length} instructions` : index >= steps.length ? '' : `Instruction ${index + 1} of ${steps.length}`;
+    $('challenge-countdown').textContent = secondsLeft === null ? '' : String(secondsLeft);
+    $('challenge-panel').dataset.phase = id;
+    document.body.dataset.challengePhase = id;
+  }
+
   function setUpPrompts() {
+    if (config.challenge) return setUpChallenge();
     const list = $('prompt-list');
     list.lang = config.language;
     for (const prompt of config.prompts) {
@@ -290,8 +340,12 @@
       return showError('unsupported');
     }
     const chunks = [];
-    const limitMs = config.videoMaxDuration * 1000 - RECORDING_MARGIN_MS;
+    const limitMs = recordingLimitMs();
     const items = Array.from($('prompt-list').children);
+    const challenge = config.challenge;
+    // With a challenge, Stop stays off until the last window has ended: stopping earlier cannot pass.
+    const earliestStopMs = challenge ? challenge.steps[challenge.steps.length - 1].windowSeconds[1] * 1000 : MIN_RECORDING_MS;
+    const shown = [];
     let started = 0;
     let timer = 0;
     recorder.addEventListener('dataavailable', (event) => event.data && event.data.size > 0 && chunks.push(event.data));
@@ -310,10 +364,17 @@
       const remaining = Math.ceil((limitMs - elapsed) / 1000);
       $('countdown').textContent = formatSeconds(remaining);
       $('countdown').setAttribute('aria-label', `${remaining} seconds left`);
-      // Walk through the prompts over the recording, one at a time.
-      const current = Math.min(items.length - 1, Math.floor((elapsed / limitMs) * items.length));
-      items.forEach((li, i) => li.classList.toggle('current', i === current));
-      $('video-stop').disabled = elapsed < MIN_RECORDING_MS;
+      if (challenge) {
+        const phase = challengePhase(elapsed / 1000);
+        if (shown[shown.length - 1] !== phase.id) shown.push(phase.id);
+        document.body.dataset.challengeShown = shown.join(' ');
+        showChallengePhase(phase.index, phase.until === null ? null : Math.max(1, Math.ceil(phase.until - elapsed / 1000)));
+      } else {
+        // Walk through the prompts over the recording, one at a time.
+        const current = Math.min(items.length - 1, Math.floor((elapsed / limitMs) * items.length));
+        items.forEach((li, i) => li.classList.toggle('current', i === current));
+      }
+      $('video-stop').disabled = elapsed < earliestStopMs;
       if (elapsed >= limitMs && recorder.state === 'recording') recorder.stop();
     };
     recorder.start(1000);
@@ -333,6 +394,7 @@
     const form = new FormData();
     form.append('consent_given_at', consentGivenAt);
     form.append('consent_text_version', config.consent.version);
+    if (config.challenge) form.append('challenge_id', config.challenge.id);
     form.append('video', videoBlob, videoType === 'video/mp4' ? 'capture.mp4' : 'capture.webm');
     $('upload-status').textContent = 'Sending…';
     return uploadWithRetry(config.uploads.video, form, (fraction) => {

@@ -10,6 +10,8 @@
  */
 import { z } from 'zod';
 import { AppError, type ErrorCode } from '../../errors.js';
+import type { ChallengeResult } from '../../pipeline/challenge.js';
+import type { ReplayOf } from '../../sessions/recording-fingerprints.js';
 import { ChallengeRefusedError, type ChallengeRefusal, type StoredChallenge } from '../../sessions/challenge-repository.js';
 import { promptsFor, VIDEO_LANGUAGES, type Prompt, type VideoLanguage } from '../../sessions/prompts.js';
 import { SessionConflictError } from '../../sessions/session-commands.js';
@@ -210,12 +212,22 @@ export function consentBody(session: Session) {
 /** Rounds a 0–100 score to one decimal. */
 const score = (value: number) => Math.round(Math.min(100, Math.max(0, value)) * 10) / 10;
 
+/** What the service found in a session's recording beyond Verilock's scores (extension fields of the video answer). */
+export interface VideoEvidence {
+  /** The active liveness challenge's answer (issue #14); null when the session had none or its video is not processed yet. */
+  challenge: ChallengeResult | null;
+  /** The earlier session of the same app whose recording this one replays (issue #14); null when none (or not processed yet). */
+  replayOf: ReplayOf | null;
+}
+
 /**
- * GET /v1/sessions/{id}/video: exactly Verilock's fields; agent_id and agent_notes only once a reviewer decided.
+ * GET /v1/sessions/{id}/video: Verilock's fields; agent_id and agent_notes only once a reviewer decided.
  * duration_seconds is an integer (Verilock's type), rounded; scores are 0–100; transcript is null (no speech
- * recognition model is embedded).
+ * recognition model is embedded). Extensions (README "Active liveness challenges"): `challenge`, the verifier's answer
+ * for the session's challenge, the same object as verifyVideo's `result.challenge`; `replayed_recording`, the earlier
+ * session whose recording this one is (and how alike, 0–1), or null.
  */
-export function videoBody(session: Session, now: number, videoUrl: string | null) {
+export function videoBody(session: Session, now: number, videoUrl: string | null, evidence: VideoEvidence = { challenge: null, replayOf: null }) {
   return {
     session_id: session.id,
     video_mode: session.videoMode,
@@ -229,5 +241,7 @@ export function videoBody(session: Session, now: number, videoUrl: string | null
     recorded_at: iso(session.recordedAt),
     reviewed_at: iso(session.review?.at ?? null),
     ...(session.review ? { agent_id: session.review.reviewerId, agent_notes: session.review.notes } : {}),
+    challenge: evidence.challenge,
+    replayed_recording: evidence.replayOf ? { session_id: evidence.replayOf.sessionId, similarity: Math.round(evidence.replayOf.similarity * 1000) / 1000 } : null,
   };
 }

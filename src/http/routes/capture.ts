@@ -15,7 +15,8 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { CONSENT_TEXT_VERSION, CONSENT_TEXTS } from '../../capture/consent.js';
 import { AppError } from '../../errors.js';
 import type { CheckLiveness, QualityCheck } from '../../pipeline/types.js';
-import { promptsFor, type VideoLanguage } from '../../sessions/prompts.js';
+import type { StoredChallenge } from '../../sessions/challenge-repository.js';
+import { challengePromptsFor, promptsFor, type VideoLanguage } from '../../sessions/prompts.js';
 import { effectiveStatus, type Session } from '../../sessions/session-state.js';
 import type { ConcurrencyLimiter } from '../concurrency.js';
 import type { ApiEnv } from '../context.js';
@@ -78,8 +79,32 @@ const PAGE_CSP =
 
 export type CapturePageState = 'ready' | 'invalid_link' | 'not_found' | 'expired' | 'completed';
 
-/** The JSON the page reads from `<script id="capture-config">`. */
-export function capturePageConfig(session: Session | undefined, state: CapturePageState, links: { uploads: Record<string, string>; selfieCheck: string } | undefined) {
+/**
+ * The session's active liveness challenge as the page runs it (issue #14): its id (sent back with the video), how long
+ * to record, and each step's window with its prompt in the session's language; `leadIn` and `tail` are what the page
+ * says before the first window and after the last.
+ */
+export function captureChallenge(challenge: Pick<StoredChallenge, 'id' | 'steps' | 'recordingSeconds'>, language: VideoLanguage) {
+  const texts = challengePromptsFor(language);
+  return {
+    id: challenge.id,
+    recordingSeconds: challenge.recordingSeconds,
+    steps: challenge.steps.map((step) => ({ action: step.action, windowSeconds: step.windowSeconds, text: texts[step.action] })),
+    leadIn: texts.leadIn,
+    tail: texts.tail,
+  };
+}
+
+/**
+ * The JSON the page reads from `<script id="capture-config">`. `challenge`: the session's unused challenge, which the
+ * page shows step by step while it records; null when the session has none (the fixed `prompts` are shown instead).
+ */
+export function capturePageConfig(
+  session: Session | undefined,
+  state: CapturePageState,
+  links: { uploads: Record<string, string>; selfieCheck: string } | undefined,
+  challenge?: Pick<StoredChallenge, 'id' | 'steps' | 'recordingSeconds' | 'usedAt'>,
+) {
   if (!session || state !== 'ready' || !links) return { state, language: (session?.videoLanguage ?? 'en') as VideoLanguage };
   const language = session.videoLanguage as VideoLanguage;
   return {
@@ -90,6 +115,7 @@ export function capturePageConfig(session: Session | undefined, state: CapturePa
     uploaded: Object.fromEntries(session.steps.map((step) => [step, session.media[step] !== undefined])),
     videoMaxDuration: session.videoMaxDuration,
     prompts: promptsFor(language),
+    challenge: challenge && challenge.usedAt === null ? captureChallenge(challenge, language) : null,
     consent: { version: CONSENT_TEXT_VERSION, ...CONSENT_TEXTS[language] },
     uploads: links.uploads,
     selfieCheckUrl: links.selfieCheck,
@@ -167,7 +193,8 @@ export function captureRoute(deps: CaptureDeps): Hono<ApiEnv> {
             selfieCheck: `${base(c)}/capture/${session.id}/selfie-check?expires=${c.req.query('expires')}&signature=${c.req.query('signature')}`,
           }
         : undefined;
-    const config = capturePageConfig(session, state, links);
+    const challenge = session && state === 'ready' ? deps.sessions.challenges?.forSession(session.id) : undefined;
+    const config = capturePageConfig(session, state, links, challenge);
     // `language` is one of the five video_language codes the sessions contract accepts (safe in an attribute).
     const html = fillTemplate(template, { LANG: config.language, CAPTURE_CONFIG: jsonForHtml(config) });
     c.header('Content-Type', 'text/html; charset=utf-8');

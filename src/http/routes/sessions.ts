@@ -18,6 +18,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { AppError } from '../../errors.js';
 import { checkDeclaredPixels } from '../../imaging/decode.js';
 import type { ChallengeRepository } from '../../sessions/challenge-repository.js';
+import type { RecordingFingerprintRepository } from '../../sessions/recording-fingerprints.js';
 import type { SessionRepository, StoredSession } from '../../sessions/session-repository.js';
 import { attachUpload, createSession as createSessionCommand, reviewSession, videoUploadChallenge } from '../../sessions/session-commands.js';
 import { checkUpload, type Consent, type Session, type SessionStep } from '../../sessions/session-state.js';
@@ -36,6 +37,7 @@ import {
   validationDetails,
   verilockError,
   videoBody,
+  type VideoEvidence,
 } from '../contracts/verilock.js';
 import { CHALLENGE_ID_PATTERN } from '../contracts/challenge.js';
 import { serveMedia } from '../media-response.js';
@@ -55,6 +57,8 @@ export interface SessionsDeps {
    * none, and an upload naming a `challenge_id` is refused (422 challenge_invalid).
    */
   challenges?: ChallengeRepository;
+  /** The recordings' fingerprints (replayed recordings, README "Active liveness challenges"); absent = no replay check. */
+  fingerprints?: Pick<RecordingFingerprintRepository, 'forSession'>;
   media: MediaStore;
   jobs: Pick<JobQueue, 'enqueue'>;
   webhooks: WebhookEvents;
@@ -214,9 +218,15 @@ export function sessionsRoute(deps: SessionsDeps): Hono<ApiEnv> {
     return c.json(sessionBody(session, now(), { capture, captureUrl: capturePageLink(base(c), deps.signer, session) }, challenge), 200);
   });
 
+  /** The video answer's extension fields: what the verifier found for the session's challenge, and a replay. */
+  const videoEvidence = (sessionId: string): VideoEvidence => ({
+    challenge: deps.challenges?.forSession(sessionId)?.result ?? null,
+    replayOf: deps.fingerprints?.forSession(sessionId)?.replayOf ?? null,
+  });
+
   route.get('/sessions/:id/video', bearer, rateLimit(deps.rateLimiter), loadOwnSession, async function getVideo(c) {
     const session = c.get('session');
-    return c.json(videoBody(session, now(), videoLink(c, session)), 200);
+    return c.json(videoBody(session, now(), videoLink(c, session), videoEvidence(session.id)), 200);
   });
 
   route.get('/sessions/:id/video/download', async function downloadVideo(c) {
@@ -239,7 +249,7 @@ export function sessionsRoute(deps: SessionsDeps): Hono<ApiEnv> {
     if (!parsed.success) throw new SessionApiError(422, 'validation_error', 'The given data was invalid.', validationDetails(parsed.error));
     const request = parsed.data;
     const next = reviewSession(commands, c.get('session'), { decision: request.decision, reviewerId: request.reviewer_id, notes: request.notes ?? null });
-    return c.json(videoBody(next, now(), videoLink(c, next)), 200);
+    return c.json(videoBody(next, now(), videoLink(c, next), videoEvidence(next.id)), 200);
   });
 
   route.post('/sessions/:id/:step{document|selfie|video}', uploadAccess, async function upload(c, next) {
