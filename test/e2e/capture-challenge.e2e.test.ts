@@ -19,28 +19,30 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONSENT_TEXT_VERSION } from '../../src/capture/consent.js';
 import type { ChallengeAction } from '../../src/pipeline/challenge.js';
 import { challengePromptsFor } from '../../src/sessions/prompts.js';
 import { buildChallengeRecording, CHALLENGE_SOURCE, recordingWindows } from '../helpers/challenge-recordings.js';
+import { launchWithFakeCamera } from '../helpers/chromium.js';
 import { repoRoot, sharedData } from '../helpers/reference.js';
 import { type ServiceProcess, startService, waitForOutput } from '../helpers/server.js';
 
 const require = createRequire(import.meta.url);
 const ffmpeg = (require('@ffmpeg-installer/ffmpeg') as { path: string }).path;
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = path.join(repoRoot, 'test-artifacts', 'capture-challenge');
 /** The recording's sequence: three steps, no blink (a blink's closed frames are the first thing a camera loop at a low rate or a low bitrate loses). */
 const SEQUENCE: readonly ChallengeAction[] = ['turnLeft', 'lookDown', 'turnRight'];
 /** 12 s holds exactly a three-step challenge (src/sessions/challenge-draw.ts: 2 s + 3 × 3 s + 1 s), so every draw has three steps. */
 const VIDEO_MAX_DURATION = 12;
+/** How much earlier than the recording's windows the pinned ones open, seconds (see pinChallenge). */
+const PIN_LEAD_SECONDS = 0.25;
 
 interface SessionBody {
   id: string;
@@ -60,9 +62,6 @@ describe('active liveness challenge on the capture page, headless Chromium', () 
   type AppName = keyof typeof appKeys;
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`Chromium not found at ${CHROMIUM}: install it with \`sudo apt-get install chromium\` (Debian/Ubuntu), or set CHROMIUM_PATH`);
-    }
     mkdirSync(ARTIFACTS, { recursive: true });
     const work = mkdtempSync(path.join(tmpdir(), 'capture-challenge-e2e-'));
     const recording = buildChallengeRecording(work, SEQUENCE, ffmpeg);
@@ -95,21 +94,7 @@ describe('active liveness challenge on the capture page, headless Chromium', () 
       MODEL_PACKS_DIR: mkdtempSync(path.join(tmpdir(), 'capture-challenge-nopacks-')),
       VIDEO_TEMP_DIR: mkdtempSync(path.join(tmpdir(), 'capture-challenge-video-')),
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--use-fake-device-for-media-stream',
-        '--use-fake-ui-for-media-stream',
-        `--use-file-for-fake-video-capture=${y4m}`,
-      ],
-    });
+    browser = await launchWithFakeCamera(y4m);
     base = `http://127.0.0.1:${(await waitForOutput(service, /listening on http:\/\/127\.0\.0\.1:(\d+)/))[1]}`;
   }, 180_000);
 
@@ -143,10 +128,13 @@ describe('active liveness challenge on the capture page, headless Chromium', () 
 
   /**
    * Pins the session's challenge to the recording's sequence and windows in the service's database (the challenges
-   * table, src/sessions/challenge-repository.ts), as if the issuer had drawn it.
+   * table, src/sessions/challenge-repository.ts), as if the issuer had drawn it. The windows open PIN_LEAD_SECONDS
+   * earlier than the recording's: the page starts recording a frame or more after the marker ends (the click, then
+   * MediaRecorder's first frame), so each movement lands that much earlier in the upload, and the first one starts
+   * 0.1–0.3 s into its window (turnLeft's head is at −19° 0.2 s in).
    */
   function pinChallenge(sessionId: string): { action: ChallengeAction; windowSeconds: [number, number] }[] {
-    const windows = recordingWindows(SEQUENCE.length);
+    const windows = recordingWindows(SEQUENCE.length).map(([start, end]) => [start - PIN_LEAD_SECONDS, end - PIN_LEAD_SECONDS] as [number, number]);
     const steps = SEQUENCE.map((action, k) => ({ action, windowSeconds: windows[k]! }));
     const db = new Database(path.join(dataDir, 'store.sqlite'));
     try {

@@ -8,14 +8,15 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONSENT_TEXT_VERSION } from '../../src/capture/consent.js';
+import { launchWithFakeCamera } from '../helpers/chromium.js';
 import { repoRoot, sharedData } from '../helpers/reference.js';
 import { type ServiceProcess, startService, waitForOutput } from '../helpers/server.js';
 import { tamperSignature } from '../helpers/tamper.js';
@@ -23,7 +24,6 @@ import { tamperSignature } from '../helpers/tamper.js';
 const require = createRequire(import.meta.url);
 const ffmpeg = (require('@ffmpeg-installer/ffmpeg') as { path: string }).path;
 const ffprobe = (require('@ffprobe-installer/ffprobe') as { path: string }).path;
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = path.join(repoRoot, 'test-artifacts', 'capture');
 /** Short enough to keep the test quick, long enough for the video pipeline to see motion. */
 const VIDEO_MAX_DURATION = 5;
@@ -35,9 +35,6 @@ describe('capture page in headless Chromium', () => {
   const appKey = randomBytes(24).toString('hex');
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`Chromium not found at ${CHROMIUM}: install it with \`sudo apt-get install chromium\` (Debian/Ubuntu), or set CHROMIUM_PATH`);
-    }
     mkdirSync(ARTIFACTS, { recursive: true });
     // The fake camera: 6 s of a real person (Chromium loops the file), 640 px wide, 15 fps, raw YUV 4:2:0.
     const work = mkdtempSync(path.join(tmpdir(), 'capture-e2e-'));
@@ -50,22 +47,7 @@ describe('capture page in headless Chromium', () => {
       MODEL_PACKS_DIR: mkdtempSync(path.join(tmpdir(), 'capture-e2e-nopacks-')),
       VIDEO_TEMP_DIR: mkdtempSync(path.join(tmpdir(), 'capture-e2e-video-')),
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--use-fake-device-for-media-stream',
-        '--use-fake-ui-for-media-stream',
-        `--use-file-for-fake-video-capture=${y4m}`,
-      ],
-    });
+    browser = await launchWithFakeCamera(y4m, ['--disable-quic']);
     base = `http://127.0.0.1:${(await waitForOutput(service, /listening on http:\/\/127\.0\.0\.1:(\d+)/))[1]}`;
   }, 180_000);
 
