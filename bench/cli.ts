@@ -171,11 +171,54 @@ const commands: Record<string, () => Promise<void>> = {
   where: async () => void (await (await import('./where.js')).benchWhere()),
   soak: async () => void (await (await import('./soak.js')).benchSoak()),
 };
+/**
+ * What `npm run bench -- --help` (or `help`, `-h`) prints: every mode, what it measures and the options its file reads
+ * (test/bench/cli-help.test.ts checks that each option listed is read by that mode's file, and that every mode is here).
+ */
+const MODE_HELP: Record<keyof typeof commands, { summary: string; options: string[] }> = {
+  models: { summary: 'one batch-1 inference of every model in models/manifest.json on a real photo; where ORT ran the nodes', options: ['runs=N', 'warmup=N', 'threads=N', 'image=FILE', 'provider=cpu|cuda', 'batches=1,8,32'] },
+  liveness: { summary: 'calibrates and evaluates the liveness fusion on the labelled liveness sets', options: ['include=SETS', 'exclude=SETS', 'lambda=X', 'fps=N', 'scores=FILE'] },
+  quality: { summary: 'the 14 quality checks on the labelled attribute sets: counts per check', options: ['verbose'] },
+  'check-liveness': { summary: 'checkLiveness p50/p95 per image, in process', options: ['runs=N', 'packs=DIR', 'threads=worker|main'] },
+  match: { summary: 'matchFace accuracy on the identity sets (TAR at FAR, EER)', options: [] },
+  'face-search': { summary: 'the face search for small and hard-to-find faces: detector runs and hits', options: ['runs=N'] },
+  cascade: { summary: 'the detector cascade against the SSD alone on every image set', options: ['data=DIR'] },
+  'verify-video': { summary: 'verifyVideo on the dev clips, with and without a challenge: time per stage', options: ['runs=N', 'packs=DIR'] },
+  challenge: { summary: 'the active liveness challenge: per-action detection, test recordings, random challenges, cost of a 10 s clip', options: ['runs=N'] },
+  replay: { summary: 'the replayed-recording fingerprint: re-uses against other recordings, thresholds, cost', options: ['runs=N', 'trials=N'] },
+  accuracy: { summary: 'matchFace / verifyVideo accuracy on the labelled dev data, in process or over HTTP', options: ['data=DIR', 'packs=DIR', 'max-impostors=N', 'http=URL', 'app-id=ID', 'app-key=KEY', 'out=DIR'] },
+  speed: { summary: 'per-stage and end-to-end latency and throughput of checkLiveness, in process', options: ['runs=N', 'warmup=N', 'concurrency=N', 'batch=N', 'provider=cpu|cuda', 'packs=DIR', 'out=DIR'] },
+  peers: { summary: 'ours against face-api and Human on tfjs-wasm, interleaved rounds, throughput ratios', options: ['rounds=N', 'warmup=N', 'images=a.jpg,b.jpg', 'ort-threads=N', 'out=DIR'] },
+  http: { summary: 'autocannon against a running (or freshly started) service', options: ['url=URL', 'connections=N', 'duration=S', 'concurrency=N', 'queue=N', 'rate-limit=N', 'video=FILE', 'app-id=ID', 'app-key=KEY', 'out=DIR'] },
+  batching: { summary: 'dynamic batching: callers, batch sizes and waits', options: ['runs=N', 'warmup=N', 'callers=N', 'max-batch=N', 'delay=MS', 'threads=worker|main', 'out=DIR'] },
+  where: { summary: 'where the time of a checkLiveness request goes: main thread, inference thread, CPU, batching', options: ['rounds=N', 'concurrency=1,2,4', 'max-batch=1,8', 'threads=worker,main', 'provider=cpu|cuda', 'out=DIR'] },
+  soak: { summary: 'a long run against a listening service: memory and latency over time', options: ['requests=N', 'concurrency=N', 'endpoint=NAME', 'image=FILE', 'id-image=FILE', 'every=N', 'out=DIR'] },
+};
+
+function printHelp(): void {
+  console.log('Usage: npm run bench -- <mode> [--option=value …]   (default mode: models)\n');
+  console.log('Reports go to bench/out/<mode>.{json,md}; results worth keeping are recorded in bench/RESULTS.md.\n');
+  for (const [mode, help] of Object.entries(MODE_HELP)) {
+    console.log(`  ${mode}`);
+    console.log(`      ${help.summary}`);
+    if (help.options.length > 0) console.log(`      options: ${help.options.map((o) => `--${o}`).join(' ')}`);
+  }
+}
+
 const command = process.argv[2] ?? 'models';
+if (command === '--help' || command === '-h' || command === 'help') {
+  printHelp();
+  process.exit(0);
+}
 const run = commands[command];
 if (!run) {
-  console.error(`unknown bench command ${command}: expected one of ${Object.keys(commands).join(', ')}`);
+  console.error(`unknown bench command ${command}: expected one of ${Object.keys(commands).join(', ')} (npm run bench -- --help)`);
   process.exit(2);
+}
+if (process.argv.includes('--help')) {
+  const help = MODE_HELP[command as keyof typeof commands]!;
+  console.log(`npm run bench -- ${command} ${help.options.map((o) => `[--${o}]`).join(' ')}\n  ${help.summary}`);
+  process.exit(0);
 }
 run().catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : String(error));
