@@ -3,7 +3,6 @@
  * byte for byte those of a decode with that plan alone, so verifyVideo's passive analysis sees the same frames with or
  * without a challenge; failures still leave no ffmpeg behind.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,21 +12,12 @@ import { videoBinaries } from './binaries.js';
 import { extractFrames, samplingPlan, type VideoFrame } from './frames.js';
 import { probeVideo } from './probe.js';
 import { createVideoReader } from './read-video.js';
+import { childMediaProcesses } from '../../test/helpers/child-processes.js';
 
 const binaries = videoBinaries();
 const HAMILTON = sharedData('videos/face_recognition_ageitgey/short_hamilton_clip.mp4');
 const REAL = sharedData('videos/liveness_tranvanluyt/real.mp4');
 let work: string;
-
-/** ffmpeg / ffprobe processes whose parent is this test process. */
-function childMediaProcesses(): string[] {
-  const out = execFileSync('ps', ['-eo', 'pid=,ppid=,comm='], { encoding: 'utf8' });
-  return out
-    .split('\n')
-    .map((l) => l.trim().split(/\s+/))
-    .filter(([, ppid, comm]) => Number(ppid) === process.pid && /ffmpeg|ffprobe/.test(comm ?? ''))
-    .map(([pid, , comm]) => `${pid} ${comm}`);
-}
 
 const sameFrames = (a: readonly VideoFrame[], b: readonly VideoFrame[]) => {
   expect(a.map((f) => f.timeSeconds)).toEqual(b.map((f) => f.timeSeconds));

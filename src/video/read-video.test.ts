@@ -11,21 +11,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { sharedData } from '../../test/helpers/reference.js';
 import { videoBinaries } from './binaries.js';
 import { createVideoReader, type VideoReader } from './read-video.js';
+import { childMediaProcesses } from '../../test/helpers/child-processes.js';
 
 const binaries = videoBinaries();
 let work: string;
 let tempDir: string;
 let reader: VideoReader;
-
-/** ffmpeg / ffprobe processes whose parent is this test process. */
-function childMediaProcesses(): string[] {
-  const out = execFileSync('ps', ['-eo', 'pid=,ppid=,comm='], { encoding: 'utf8' });
-  return out
-    .split('\n')
-    .map((l) => l.trim().split(/\s+/))
-    .filter(([, ppid, comm]) => Number(ppid) === process.pid && /ffmpeg|ffprobe/.test(comm ?? ''))
-    .map(([pid, , comm]) => `${pid} ${comm}`);
-}
 
 function generate(name: string, args: string[]): Uint8Array {
   const file = path.join(work, name);

@@ -271,7 +271,7 @@
     const challenge = config.challenge;
     $('prompt-list').hidden = true;
     $('challenge-panel').hidden = false;
-    for (const id of ['challenge-text']) $(id).lang = config.language;
+    $('challenge-text').lang = config.language;
     $('countdown').textContent = formatSeconds(Math.ceil(recordingLimitMs() / 1000));
     $('video-intro').textContent = `When you press Start, do what the screen says, one instruction at a time, while looking at the camera. The recording lasts ${Math.ceil(recordingLimitMs() / 1000)} seconds and stops by itself.`;
     showChallengePhase(-1, null);
