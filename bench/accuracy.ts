@@ -22,13 +22,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseConfig } from '../src/config.js';
-import { createApp } from '../src/http/app.js';
 import { QUALITY_CHECK_RESPONSE_KEYS } from '../src/http/contracts/hyperverge.js';
-import { createLivenessApi } from '../src/app/liveness-api.js';
-import { loadModels } from '../src/app/models.js';
-import { ortVersion } from '../src/inference/session.js';
-import { createCheckLiveness } from '../src/pipeline/check-liveness.js';
-import { createMatchFace } from '../src/pipeline/match-face.js';
+import { createService } from '../src/app/service.js';
 import type { QualityCheck } from '../src/pipeline/types.js';
 import { machineInfo, machineMarkdown, type MachineInfo } from './machine.js';
 import { identityPairs, readIdentityLabels } from './match.js';
@@ -170,26 +165,29 @@ async function client(packsDir: string | undefined): Promise<{ post: Post; mode:
     };
     return { post, mode: `HTTP ${http}`, close: async () => {} };
   }
-  const env: Record<string, string | undefined> = { ...process.env, APPS_FILE: undefined, ...(packsDir ? { MODEL_PACKS_DIR: packsDir } : {}) };
+  // The service as main.ts builds it (src/app/service.ts), on this thread and without batching (one request at a time),
+  // with the embedded default app (no APPS_FILE) and a throw-away DATA_DIR.
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    APPS_FILE: undefined,
+    INFERENCE_THREAD: 'main',
+    BATCH_MAX_SIZE: '1',
+    DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'bench-accuracy-')),
+    ...(packsDir ? { MODEL_PACKS_DIR: packsDir } : {}),
+  };
   const config = parseConfig(env);
-  // The service's own wiring, on this thread and without batching (one request at a time).
-  const registry = await loadModels({ ...config, batching: { maxBatch: 1, maxDelayMs: 0 } });
-  const liveness = createLivenessApi(config, createCheckLiveness(registry, { maxPixels: config.maxImagePixels }), () => {});
-  const appKey = liveness.embeddedAppKey!;
-  const matchFace = { ...liveness.deps, matchFace: createMatchFace(registry, { maxPixels: config.maxImagePixels }) };
-  const app = createApp({ registry, versions: { service: 'bench', onnxruntime: ortVersion(), node: process.versions.node }, liveness: liveness.deps, matchFace });
+  const quiet = { info: () => {}, warn: () => {}, error: (m: string) => console.error(m) };
+  const service = await createService(config, { log: quiet });
+  const appKey = service.embeddedAppKey!;
   const post: Post = async (route, form) => {
-    const res = await app.request(route, { method: 'POST', body: form, headers: { appId: 'default', appKey, transactionId: `accuracy-${++counter}` } });
+    const res = await service.app.request(route, { method: 'POST', body: form, headers: { appId: 'default', appKey, transactionId: `accuracy-${++counter}` } });
     return { status: res.status, body: await res.json() };
   };
-  const installed = registry.packs.filter((p) => p.state !== 'missing').map((p) => p.id);
+  const installed = service.registry.packs.filter((p) => p.state !== 'missing').map((p) => p.id);
   return {
     post,
-    mode: `in process, ${registry.executionProvider}; packs from ${config.modelPacksDir}: ${installed.length ? installed.join(', ') : 'none installed'}`,
-    close: async () => {
-      await registry.dispose();
-      await liveness.close();
-    },
+    mode: `in process, ${service.registry.executionProvider}; packs from ${config.modelPacksDir}: ${installed.length ? installed.join(', ') : 'none installed'}`,
+    close: () => service.close(),
   };
 }
 

@@ -1,37 +1,44 @@
 /**
  * The model registry as the service loads it from the parsed config: the embedded set in MODELS_DIR (its
- * manifest.json), the packs its packs.json lists that are installed in MODEL_PACKS_DIR, the execution provider, the
- * ORT threads and the dynamic batching, on `host` (the inference thread) or this thread. main.ts and the benches that
- * run the service in process load it here, so they load the same thing.
+ * manifest.json) and the packs its packs.json lists that are installed in MODEL_PACKS_DIR, with the execution
+ * provider, the ORT threads and the dynamic batching, on `host` (the inference thread) or this thread.
+ *
+ * Only the models the use cases ask for are loaded (issue #16): `planModels` builds them on placeholders and records
+ * what each asks for, and /health reports the answer per model ("loaded for checkLiveness, verifyVideo") and lists
+ * the rest as not loaded. The manifest keeps models no use case calls, for the benches and parity tests (they load
+ * everything, bench/registry.ts): `human-faceres`, `faceapi-tiny-face-detector`, the 256² `human-blazeface`, and the
+ * context detectors `human-nanodet` / `human-handtrack` while the liveness fusion does not weigh their signals
+ * (src/pipeline/liveness.ts builds them only then).
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config.js';
 import { readPacks } from '../inference/packs.js';
-import { ModelRegistry } from '../inference/registry.js';
+import { ModelRegistry, type ModelUses, type PackSource } from '../inference/registry.js';
 import type { SessionHost } from '../inference/session-host.js';
+import type { VideoReader } from '../video/read-video.js';
+import { buildUseCases } from './use-cases.js';
 
-/**
- * Embedded models the service never calls, so it does not load them (issue #16): built and listed in the manifest for
- * the benches and parity tests, and kept because they are the reference implementations the converted set is checked
- * against. `human-faceres` (Human's face description net: age, gender, embedding) is not wired to any pipeline;
- * `faceapi-tiny-face-detector` lost to the SSD and BlazeFace as the detector; `human-blazeface` (the 256² back-camera
- * model) was replaced in the detector cascade by the 128² front-camera one, `human-blazeface-front`, which answers as
- * often for a quarter of the time (src/pipeline/analyze.ts). Anything the pipelines ask the registry
- * for must not be here: they fetch their models when they are built, at start-up, so a mistake stops the start.
- */
-export const MODELS_NOT_LOADED: readonly string[] = Object.freeze(['human-faceres', 'faceapi-tiny-face-detector', 'human-blazeface']);
+type ModelsConfig = Pick<Config, 'modelsDir' | 'modelPacksDir' | 'executionProvider' | 'cudaDeviceId' | 'intraOpThreads' | 'interOpThreads' | 'batching' | 'maxImagePixels'>;
 
-type ModelsConfig = Pick<Config, 'modelsDir' | 'modelPacksDir' | 'executionProvider' | 'cudaDeviceId' | 'intraOpThreads' | 'interOpThreads' | 'batching'>;
-
-export function loadModels(config: ModelsConfig, host?: SessionHost): Promise<ModelRegistry> {
+function packSource(config: ModelsConfig): PackSource | undefined {
   const packList = path.join(config.modelsDir, 'packs.json');
+  return existsSync(packList) ? { dir: config.modelPacksDir, list: readPacks(packList) } : undefined;
+}
+
+/** Which models the service's use cases ask for, and which use cases ask for each; nothing is loaded. */
+export function planModels(config: ModelsConfig, readVideo: VideoReader): ModelUses {
+  return ModelRegistry.plan(config.modelsDir, packSource(config), config.batching, (registry, use) => buildUseCases(registry, config, readVideo, use));
+}
+
+/** Loads the models in `uses` (from planModels). */
+export function loadModels(config: ModelsConfig, uses: ModelUses, host?: SessionHost): Promise<ModelRegistry> {
   return ModelRegistry.load(
     config.modelsDir,
     { executionProvider: config.executionProvider, cudaDeviceId: config.cudaDeviceId, intraOpThreads: config.intraOpThreads, interOpThreads: config.interOpThreads },
-    existsSync(packList) ? { dir: config.modelPacksDir, list: readPacks(packList) } : undefined,
+    packSource(config),
     config.batching,
     host,
-    MODELS_NOT_LOADED,
+    uses,
   );
 }

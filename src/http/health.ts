@@ -3,7 +3,7 @@
  * glance that the node serves the expected model set on the expected execution provider. Plain GET /health
  * answers the status alone.
  */
-import type { LoadedModel, ModelBatching, ModelRegistry, PackAvailability } from '../inference/registry.js';
+import type { LoadedModel, ModelBatching, ModelNotLoaded, ModelRegistry, PackAvailability } from '../inference/registry.js';
 import type { NodePlacement } from '../inference/session.js';
 import { type LivenessSetup, livenessSetup } from '../pipeline/liveness-setup.js';
 
@@ -40,6 +40,11 @@ export interface HealthModel {
   placement: ({ measured: true } & NodePlacement) | { measured: false; reason: string };
   /** Dynamic batching for this model (BATCH_MAX_SIZE): off, impossible (fixed batch dim), or on with counters since start-up. */
   batching: ModelBatching;
+  /**
+   * Why it is loaded: the use cases that asked for it when they were built (`checkLiveness`, `matchFace`,
+   * `verifyVideo`; src/app/models.ts). Absent where the registry was loaded whole (benches, model tests).
+   */
+  loadedFor?: readonly string[];
 }
 
 /** `ok`: taking work (200); `draining`: stopping after SIGTERM, finishing what is in flight (503). */
@@ -53,6 +58,8 @@ export interface HealthReport {
   inferenceThread: 'worker' | 'main';
   versions: ServiceVersions;
   models: HealthModel[];
+  /** The models of the manifest and the installed packs that are not loaded, each with why (no use case asks for it). */
+  notLoaded: readonly ModelNotLoaded[];
   /** Every optional pack listed in models/packs.json: `installed` ones are also in `models`. */
   packs: readonly PackAvailability[];
   /** Which liveness setup runs: with the MiniFASNet anti-spoofing pack, or embedded-only (README "Liveness"). */
@@ -74,6 +81,11 @@ function describePlacement(model: LoadedModel): HealthModel['placement'] {
   return { measured: false, reason: placementProblem ?? 'the model has not run yet' };
 }
 
+function loadedFor(registry: ModelRegistry, model: LoadedModel): Pick<HealthModel, 'loadedFor'> {
+  const uses = registry.usesOf(model.entry.id);
+  return uses ? { loadedFor: uses } : {};
+}
+
 export function healthReport(registry: ModelRegistry, versions: ServiceVersions, status: HealthStatus): HealthReport {
   return {
     status,
@@ -93,7 +105,9 @@ export function healthReport(registry: ModelRegistry, versions: ServiceVersions,
       executionProvider: model.session.executionProvider,
       placement: describePlacement(model),
       batching: registry.batchingOf(model),
+      ...loadedFor(registry, model),
     })),
+    notLoaded: registry.notLoaded,
     packs: registry.packs,
     liveness: livenessSetup(registry),
   };

@@ -5,7 +5,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { GraphBuilder } from '../../scripts/convert/onnx-builder.js';
 import type { ModelEntry } from './manifest.js';
-import { compareGraphToManifest, loadModel, ModelRegistry } from './registry.js';
+import type { ModelRunner } from './batcher.js';
+import { compareGraphToManifest, loadModel, ModelRegistry, NO_BATCHING } from './registry.js';
 import { DEFAULT_SESSION_OPTIONS } from './session.js';
 
 /** A one-node model (sigmoid) with a matching manifest entry, written to a temp dir. */
@@ -46,14 +47,39 @@ describe('model registry', () => {
     await registry.dispose();
   });
 
-  it('skips the embedded models it is told to, and refuses to skip one the manifest does not list', async () => {
+  it('plans which models a build asks for, by use case, without loading any; a run on the plan throws', async () => {
     const { dir, entry } = tinyModel();
-    writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ schemaVersion: 1, models: [entry] }));
-    const registry = await ModelRegistry.load(dir, DEFAULT_SESSION_OPTIONS, undefined, undefined, undefined, ['tiny']);
-    expect(registry.list()).toEqual([]);
-    expect(() => registry.get('tiny')).toThrow('model tiny: expected in the loaded set, got no models');
+    const other = { ...entry, id: 'other' };
+    writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ schemaVersion: 1, models: [entry, other] }));
+    let placeholder: ModelRunner | undefined;
+    const uses = ModelRegistry.plan(dir, undefined, NO_BATCHING, (registry, use) => {
+      placeholder = use('checkLiveness', () => registry.get('tiny').runner);
+      use('verifyVideo', () => [registry.get('tiny'), registry.get('tiny')]);
+    });
+    expect([...uses]).toEqual([['tiny', ['checkLiveness', 'verifyVideo']]]);
+    expect(placeholder!.inputs).toEqual([{ name: 'input', type: 'float32', shape: ['batch', 3, 4, 4] }]);
+    await expect(placeholder!.run({ input: { data: new Float32Array(48), dims: [1, 3, 4, 4] } })).rejects.toMatchObject({ code: 'MODEL_INVALID' });
+    // A model asked for outside a named use case cannot be explained on /health: refused.
+    expect(() => ModelRegistry.plan(dir, undefined, NO_BATCHING, (registry) => registry.get('tiny'))).toThrow(/outside a named use case/);
+    // And one the manifest does not list fails the plan as it would fail the start.
+    expect(() => ModelRegistry.plan(dir, undefined, NO_BATCHING, (registry, use) => use('matchFace', () => registry.get('nope')))).toThrow('model nope: expected in the loaded set');
+  });
+
+  it('loads only the planned models, says why each is loaded, and lists the others as not loaded', async () => {
+    const { dir, entry } = tinyModel();
+    writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ schemaVersion: 1, models: [entry, { ...entry, id: 'other' }] }));
+    const registry = await ModelRegistry.load(dir, DEFAULT_SESSION_OPTIONS, undefined, undefined, undefined, new Map([['tiny', ['checkLiveness']]]));
+    expect(registry.list().map((m) => m.entry.id)).toEqual(['tiny']);
+    expect(registry.usesOf('tiny')).toEqual(['checkLiveness']);
+    expect(registry.notLoaded).toEqual([{ id: 'other', origin: 'embedded', reason: 'no use case of this service asks for it' }]);
+    expect(() => registry.get('other')).toThrow('model other: expected in the loaded set, got tiny');
     await registry.dispose();
-    await expect(ModelRegistry.load(dir, DEFAULT_SESSION_OPTIONS, undefined, undefined, undefined, ['nope'])).rejects.toMatchObject({ code: 'CONFIG_INVALID' });
+    // Loaded whole (no plan): no reasons, nothing left out.
+    const whole = await ModelRegistry.load(dir, DEFAULT_SESSION_OPTIONS);
+    expect(whole.usesOf('tiny')).toBeUndefined();
+    expect(whole.notLoaded).toEqual([]);
+    await whole.dispose();
+    await expect(ModelRegistry.load(dir, DEFAULT_SESSION_OPTIONS, undefined, undefined, undefined, new Map([['nope', ['x']]]))).rejects.toMatchObject({ code: 'MODEL_INVALID' });
   });
 
   it('refuses a file whose sha256 differs from the manifest', async () => {

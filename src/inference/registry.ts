@@ -30,6 +30,19 @@ export type ModelBatching =
   | { state: 'fixed-batch'; reason: string }
   | ({ state: 'on'; maxBatch: number; maxDelayMs: number; meanBatch: number; meanQueuedMs: number } & BatcherStats);
 
+/**
+ * Why each model is loaded: model id → the use cases that asked the registry for it when they were built
+ * (`ModelRegistry.plan` records it; src/app/models.ts). A registry loaded with one loads those models and no others.
+ */
+export type ModelUses = ReadonlyMap<string, readonly string[]>;
+
+/** A model a registry did not load, and why (for /health). */
+export interface ModelNotLoaded {
+  id: string;
+  origin: ModelOrigin;
+  reason: string;
+}
+
 /** No batching: every run goes straight to its session. */
 export const NO_BATCHING: BatcherOptions = Object.freeze({ maxBatch: 1, maxDelayMs: 0 });
 
@@ -117,7 +130,19 @@ export class ModelRegistry {
     /** The batching asked for (BATCH_MAX_SIZE, BATCH_MAX_DELAY_MS); maxBatch 1 = off. */
     readonly batching: BatcherOptions,
     private readonly host: SessionHost,
+    /** Why each loaded model is loaded, when the registry was loaded from a plan. */
+    private readonly uses?: ModelUses,
+    /** The listed models a plan left out. */
+    readonly notLoaded: readonly ModelNotLoaded[] = [],
   ) {}
+
+  /** Called by `get` (planning records who asks for what). */
+  private onGet?: (id: string) => void;
+
+  /** The use cases that asked for this model (a registry loaded from a plan); undefined when everything was loaded. */
+  usesOf(id: string): readonly string[] | undefined {
+    return this.uses?.get(id);
+  }
 
   /** Where the sessions run: `main` (the event loop's thread) or `worker` (one inference thread). */
   get inferenceThread(): SessionHost['mode'] {
@@ -130,7 +155,8 @@ export class ModelRegistry {
    * simply not installed is listed as missing. With `batching.maxBatch` > 1, every model whose inputs take a
    * batch axis gets a DynamicBatcher in front of it (models with a fixed batch of 1 run unbatched). `host`
    * (default: this thread) creates the sessions; the registry owns it from here and closes it in dispose().
-   * `skip`: embedded model ids not to load (their files are still in the manifest; `get` then says they are not loaded).
+   * `uses` (from `ModelRegistry.plan`): load only these models, and keep why for /health (`usesOf`, `notLoaded`); without
+   * it, every listed model is loaded (the benches and model tests).
    */
   static async load(
     modelsDir: string,
@@ -138,24 +164,32 @@ export class ModelRegistry {
     packSource?: PackSource,
     batching: BatcherOptions = NO_BATCHING,
     host: SessionHost = MAIN_THREAD_HOST,
-    skip: readonly string[] = [],
+    uses?: ModelUses,
   ): Promise<ModelRegistry> {
     const manifest = readManifest(path.join(modelsDir, 'manifest.json'));
     const models = new Map<string, LoadedModel>();
     const packs: PackAvailability[] = [];
+    const notLoaded: ModelNotLoaded[] = [];
+    const wanted = (id: string, origin: ModelOrigin) => {
+      if (!uses || uses.has(id)) return true;
+      notLoaded.push({ id, origin, reason: 'no use case of this service asks for it' });
+      return false;
+    };
     try {
       const withRunner = (session: LoadedSession) => {
         if (batching.maxBatch === 1 || !acceptsBatch(session)) return { session, runner: session };
         const batcher = new DynamicBatcher(session, batching);
         return { session, runner: batcher, batcher };
       };
-      const unknown = skip.filter((id) => !manifest.models.some((m) => m.id === id));
-      if (unknown.length > 0) throw new AppError('CONFIG_INVALID', `models to skip: ${unknown.join(', ')} not in ${path.join(modelsDir, 'manifest.json')}`);
+      const statuses = packSource ? packStatuses(packSource.dir, packSource.list) : [];
+      const listed = new Set([...manifest.models.map((m) => m.id), ...statuses.filter((s) => s.state !== 'missing').map((s) => s.pack.id)]);
+      const unknown = [...(uses?.keys() ?? [])].filter((id) => !listed.has(id));
+      if (unknown.length > 0) throw new AppError('MODEL_INVALID', `models asked for: ${unknown.join(', ')} neither in ${path.join(modelsDir, 'manifest.json')} nor installed packs`);
       for (const entry of manifest.models) {
-        if (skip.includes(entry.id)) continue;
+        if (!wanted(entry.id, 'embedded')) continue;
         models.set(entry.id, { origin: 'embedded', entry, ...withRunner(await loadModel(entry, modelsDir, options, host)) });
       }
-      for (const status of packSource ? packStatuses(packSource.dir, packSource.list) : []) {
+      for (const status of statuses) {
         const { pack } = status;
         packs.push({ id: pack.id, task: pack.task, state: status.state, default: pack.default === true });
         if (status.state === 'missing') continue;
@@ -163,6 +197,7 @@ export class ModelRegistry {
           throw new AppError('MODEL_INVALID', `pack ${pack.id}: ${status.file} does not have the listed sha256 ${pack.sha256} (re-run \`npm run models:fetch\`)`);
         }
         if (models.has(pack.id)) throw new AppError('MODEL_INVALID', `pack ${pack.id}: id already used by an embedded model`);
+        if (!wanted(pack.id, 'pack')) continue;
         models.set(pack.id, { origin: 'pack', entry: pack, ...withRunner(await loadModel(pack, packSource!.dir, options, host)) });
       }
     } catch (error) {
@@ -170,7 +205,53 @@ export class ModelRegistry {
       await host.close();
       throw error;
     }
-    return new ModelRegistry(models, options.executionProvider, packs, { ...batching }, host);
+    return new ModelRegistry(models, options.executionProvider, packs, { ...batching }, host, uses, notLoaded);
+  }
+
+  /**
+   * The models `build` asks for, without loading any: a registry of every manifest model and installed pack whose
+   * sessions are placeholders (their inputs and outputs are the entry's; running one throws), on which `build` creates
+   * the use cases. Each `use(name, create)` inside it names the use case that asks for what `create` fetches. The
+   * composition root loads the answer (`load(…, uses)`) and builds the use cases again on the real registry, so what
+   * is loaded is exactly what the code asks for, with no second list to keep in step with it.
+   */
+  static plan(modelsDir: string, packSource: PackSource | undefined, batching: BatcherOptions, build: (registry: ModelRegistry, use: <T>(name: string, create: () => T) => T) => void): ModelUses {
+    const manifest = readManifest(path.join(modelsDir, 'manifest.json'));
+    const placeholder = (entry: LoadableEntry): LoadedSession => ({
+      label: entry.id,
+      inputs: entry.inputs.map((i) => ({ name: i.name, type: 'float32', shape: i.shape })),
+      outputs: entry.outputs.map((o) => ({ name: o.name, type: 'float32', shape: o.shape })),
+      executionProvider: 'cpu',
+      placement: undefined,
+      placementProblem: 'not loaded: planning which models the use cases ask for',
+      run: () => Promise.reject(new AppError('MODEL_INVALID', `model ${entry.id}: a placeholder used while planning which models to load was run`)),
+      release: () => Promise.resolve(),
+    });
+    const models = new Map<string, LoadedModel>();
+    for (const entry of manifest.models) models.set(entry.id, { origin: 'embedded', entry, session: placeholder(entry), runner: placeholder(entry) });
+    const packs: PackAvailability[] = [];
+    for (const { pack, state } of packSource ? packStatuses(packSource.dir, packSource.list) : []) {
+      packs.push({ id: pack.id, task: pack.task, state, default: pack.default === true });
+      if (state === 'installed' && !models.has(pack.id)) models.set(pack.id, { origin: 'pack', entry: pack, session: placeholder(pack), runner: placeholder(pack) });
+    }
+    const planning = new ModelRegistry(models, 'cpu', packs, { ...batching }, MAIN_THREAD_HOST);
+    const uses = new Map<string, string[]>();
+    let current: string | undefined;
+    planning.onGet = (id) => {
+      if (current === undefined) throw new AppError('MODEL_INVALID', `model ${id}: asked for outside a named use case while planning`);
+      const users = uses.get(id) ?? [];
+      if (!users.includes(current)) users.push(current);
+      uses.set(id, users);
+    };
+    build(planning, (name, create) => {
+      current = name;
+      try {
+        return create();
+      } finally {
+        current = undefined;
+      }
+    });
+    return uses;
   }
 
   /**
@@ -217,6 +298,7 @@ export class ModelRegistry {
 
   /** The model with this id; a missing id is a programming or deployment error, reported as such. */
   get(id: string): LoadedModel {
+    this.onGet?.(id);
     const model = this.models.get(id);
     if (!model) throw new AppError('MODEL_INVALID', `model ${id}: expected in the loaded set, got ${[...this.models.keys()].join(', ') || 'no models'}`);
     return model;

@@ -1,0 +1,150 @@
+/**
+ * The composition root: the only place that builds the service's objects from `Config` (docs/architecture.md).
+ * main.ts serves what this returns; the tests and the in-process benches build the same service here, so nothing
+ * is wired twice.
+ *
+ * Order matters: the caller apps first (a broken APPS_FILE or a wrong SECRETS_KEY stops start-up in milliseconds,
+ * not after the models have loaded), then the inference thread, the models the use cases ask for, their warm-up,
+ * the use cases, the liveness and sessions APIs, and the HTTP app.
+ */
+import { readFileSync } from 'node:fs';
+import type { Config } from '../config.js';
+import { createApp } from '../http/app.js';
+import { InferenceThread } from '../inference/inference-thread.js';
+import type { ModelRegistry } from '../inference/registry.js';
+import { ortVersion } from '../inference/session.js';
+import { livenessSetup } from '../pipeline/liveness-setup.js';
+import { videoBinaries } from '../video/binaries.js';
+import { createVideoReader } from '../video/read-video.js';
+import { createLivenessApi, loadApps } from './liveness-api.js';
+import { loadModels, planModels } from './models.js';
+import { createSessionsApi } from './sessions-api.js';
+import { buildUseCases, type UseCases } from './use-cases.js';
+
+/** Where the service's start-up and background messages go (console by default). */
+export interface ServiceLog {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+export const CONSOLE_LOG: ServiceLog = Object.freeze({
+  info: (m: string) => console.log(m),
+  warn: (m: string) => console.warn(m),
+  error: (m: string) => console.error(m),
+});
+
+export interface ServiceOptions {
+  log?: ServiceLog;
+  /**
+   * A dead inference thread leaves nothing able to answer: main.ts exits non-zero so the supervisor restarts the
+   * process. Default: log it.
+   */
+  onInferenceThreadDeath?: (error: Error) => void;
+}
+
+export interface Service {
+  app: ReturnType<typeof createApp>;
+  registry: ModelRegistry;
+  useCases: UseCases;
+  /** The embedded default app's key when there is no APPS_FILE (also logged once): for in-process callers such as the bench. */
+  embeddedAppKey?: string;
+  /** Starts the background work: the sessions' job queue (jobs a previous process left unfinished resume) and webhook delivery. */
+  start(): void;
+  /** Stops taking work: /health answers `draining` (503) from now on. */
+  drain(): void;
+  /** Finishes running jobs, then releases the stores, the models and the inference thread. */
+  close(): Promise<void>;
+}
+
+const servicePackage = (): { version: string } => JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+export async function createService(config: Config, options: ServiceOptions = {}): Promise<Service> {
+  const log = options.log ?? CONSOLE_LOG;
+  const info = (m: string) => log.info(m);
+  const apps = loadApps(config, info);
+  const started = Date.now();
+  // The video reader sweeps upload dirs left by stopped processes when it is made: made once, used by both builds.
+  const readVideo = createVideoReader({ ...config.video, binaries: videoBinaries(), log: info });
+  // Planned before the inference thread starts: nothing to stop if the plan fails.
+  const uses = planModels(config, readVideo);
+  const onDeath = options.onInferenceThreadDeath ?? ((error: Error) => log.error(error.message));
+  const host = config.inferenceThread === 'worker' ? await InferenceThread.start(onDeath) : undefined;
+  // Optional packs are those listed in <MODELS_DIR>/packs.json and installed by `npm run models:fetch`.
+  const registry = await loadModels(config, uses, host);
+  const missing = registry.packs.filter((p) => p.state === 'missing' && !p.default).map((p) => p.id);
+  log.info(
+    `loaded ${registry.list().length} models on ${registry.executionProvider} (${registry.inferenceThread === 'worker' ? 'inference thread' : 'main thread'}) in ${Date.now() - started} ms` +
+      (config.batching.maxBatch > 1 ? `, dynamic batching up to ${config.batching.maxBatch} faces (wait ${config.batching.maxDelayMs} ms)` : '') +
+      (missing.length > 0 ? ` (optional packs not installed: ${missing.join(', ')}; see \`npm run models:fetch\`)` : '') +
+      (registry.notLoaded.length > 0 ? `; not loaded, no use case asks for them: ${registry.notLoaded.map((m) => m.id).join(', ')}` : ''),
+  );
+  try {
+    if (registry.executionProvider === 'cuda' && config.batching.maxBatch > 1) {
+      // Measured on an H200 (docs/gpu.md "GPU run, 2026-11-30"): with batching on, 8 requests in flight ran at 0.3–0.4
+      // checkLiveness/s against 15–18 without it. The cause is not found yet; the operator must hear it at start.
+      log.warn(
+        `BATCH_MAX_SIZE=${config.batching.maxBatch} on CUDA: dynamic batching was measured far slower than no batching on a GPU (docs/gpu.md, "Known problem"); set BATCH_MAX_SIZE=1 unless your own measurement says otherwise`,
+      );
+    }
+    // Said at every start: an install that could not fetch the anti-spoofing pack still serves, but must not pass unnoticed.
+    const setup = livenessSetup(registry);
+    (setup.antiSpoofingPack === 'installed' ? log.info : log.warn).call(log, setup.summary);
+
+    const warmStart = Date.now();
+    const { warmed, skipped } = await registry.warmUp();
+    log.info(`warmed up ${warmed.length} models in ${Date.now() - warmStart} ms${skipped.length > 0 ? ` (no fixed input shape: ${skipped.join(', ')})` : ''}`);
+
+    const useCases = buildUseCases(registry, config, readVideo);
+    const liveness = createLivenessApi(config, useCases.checkLiveness, info, apps);
+    // matchFace shares the liveness API's apps, rate limits, concurrency slots, body limit and rules file.
+    const matchFace = { ...liveness.deps, matchFace: useCases.matchFace };
+    // The sessions API (and webhook delivery) share the apps, rate limits, concurrency slots and rules; their state
+    // lives in DATA_DIR.
+    const sessions = createSessionsApi(config, { ...liveness.deps, verifyVideo: useCases.verifyVideo }, info);
+    // verifyVideo shares them too (and the crop store for its best frame), with its own body limit; its active
+    // liveness challenges (POST /v1/challenges) live in the sessions' store.
+    const verifyVideo = { ...liveness.deps, bodyLimitBytes: config.video.bodyLimitBytes, verifyVideo: useCases.verifyVideo, challenges: sessions.challenges };
+    let draining = false;
+    const app = createApp({
+      registry,
+      versions: { service: servicePackage().version, onnxruntime: ortVersion(), node: process.versions.node },
+      // The full /health report (versions, models, liveness setup) is for the operator: any configured app's Bearer key.
+      healthReportApps: liveness.deps.apps,
+      ready: () => !draining,
+      liveness: liveness.deps,
+      matchFace,
+      verifyVideo,
+      sessions: sessions.deps,
+      // The capture page uploads through the session's signed links and checks selfies with the liveness API's use case and slots.
+      capture: { sessions: sessions.deps, checkLiveness: liveness.deps.checkLiveness, concurrency: liveness.deps.concurrency, rateLimiter: liveness.deps.rateLimiter },
+      // The webhook log counts against the same per-app rate limits as every other API.
+      webhooks: { ...sessions.webhooksRoute, rateLimiter: liveness.deps.rateLimiter },
+      advanceGetVideo: sessions.advanceGetVideo,
+      tencentEss: sessions.tencentEss,
+      sessionRecording: sessions.sessionRecording,
+    });
+    return {
+      app,
+      registry,
+      useCases,
+      ...(apps.embeddedAppKey !== undefined ? { embeddedAppKey: apps.embeddedAppKey } : {}),
+      start: () => sessions.start(),
+      drain: () => {
+        draining = true;
+      },
+      async close() {
+        // Running jobs finish first (close() waits for them); the models are released after.
+        try {
+          await sessions.close();
+        } catch (error) {
+          log.error(`sessions store close failed: ${String(error)}`);
+        }
+        await Promise.all([registry.dispose(), liveness.close()]);
+      },
+    };
+  } catch (error) {
+    await registry.dispose();
+    throw error;
+  }
+}
