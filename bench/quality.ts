@@ -1,22 +1,21 @@
 /**
  * `npm run bench -- quality [--verbose] [--no-pack]`: runs every quality check (src/quality) over the
  * labelled images of ../shared/data (labels/attributes.csv, plus labels implied by the folder: face-api
- * emotion samples are single frontal open-eyed faces, bbt shots are groups, ulfd/inspireface masks) and
- * over synthetic copies whose label is known by construction (blurred, darkened, brightened, shrunk,
- * padded with white). Prints, per check, how many labelled examples it has and the confusion counts.
+ * emotion samples are single frontal open-eyed faces, bbt shots are groups, ulfd/inspireface masks), the
+ * sunglasses selfies, the face-mask set and every identity/ photo (eyewear labels: SUNGLASSES_PHOTOS,
+ * CLEAR_GLASSES_PHOTOS), and over synthetic copies whose label is known by construction (blurred, darkened,
+ * brightened, shrunk, padded with white). Prints, per check, how many labelled examples it has, the confusion
+ * counts, how many `high`-confidence answers were wrong, and how many labelled examples were synthetic.
  *
  * `--no-pack` runs without the optional masked-face pack (occlusion falls back to its colour method);
  * `--verbose` prints every image's verdicts and the raw measurements the thresholds were set from.
  */
-import { existsSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import sharp, { type Sharp } from 'sharp';
 import type { RgbImage } from '../src/imaging/image.js';
-import { readPacks } from '../src/inference/packs.js';
-import { ModelRegistry } from '../src/inference/registry.js';
-import { DEFAULT_SESSION_OPTIONS } from '../src/inference/session.js';
 import { eyeCentres, FaceAnalyzer } from '../src/pipeline/analyze.js';
 import { type FaceAnalysis, QUALITY_CHECKS, type QualityCheck, type Verdict } from '../src/pipeline/types.js';
 import { measureSharpness } from '../src/quality/blur.js';
@@ -28,6 +27,8 @@ import { foreheadColourDistance } from '../src/quality/hat.js';
 import { createQualityChecker } from '../src/quality/index.js';
 import { measureBackground } from '../src/quality/non-white-background.js';
 import { lowerFaceColourDistance } from '../src/quality/occlusion.js';
+import { sunglassesMeasure } from '../src/quality/sunglasses.js';
+import { loadBenchRegistry } from './registry.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = path.resolve(repoRoot, '..', 'shared', 'data');
@@ -45,6 +46,20 @@ async function toRgb(pipeline: Sharp): Promise<RgbImage> {
 }
 const file = (rel: string) => path.join(dataDir, rel);
 const decode = (rel: string) => () => toRgb(sharp(file(rel)).rotate());
+/** A tight face crop padded by half its width on every side (grey), so the detector sees a whole head. */
+const padded = (rel: string) => async () => {
+  const { width = 100 } = await sharp(file(rel)).metadata();
+  const pad = Math.round(width / 2);
+  return toRgb(sharp(file(rel)).rotate().extend({ top: pad, bottom: pad, left: pad, right: pad, background: '#808080' }));
+};
+/** Every photo under identity/ (relative paths, sorted). */
+function identityPhotos(): string[] {
+  const out: string[] = [];
+  for (const set of readdirSync(file('identity')).sort()) {
+    for (const person of readdirSync(file(`identity/${set}`)).sort()) for (const n of readdirSync(file(`identity/${set}/${person}`)).sort()) out.push(`identity/${set}/${person}/${n}`);
+  }
+  return out;
+}
 
 /** Single frontal, open-eyed, unmasked, well-lit portraits (face-api samples and labelled "open"/"high quality" images). */
 const PORTRAITS = [
@@ -61,11 +76,53 @@ const PORTRAITS = [
   'attributes/face_recognition_ageitgey/obama-1080p.jpg',
   'attributes/dlib_faces/Tom_Cruise_avp_2014_4.jpg',
 ];
+/**
+ * Eyewear labels (eyewear, sunglasses, readingGlasses) for real photos. Sunglasses in attributes/selfies_sunglasses come
+ * from the source (a folder of selfies with sunglasses; labels/attributes.csv); every other eyewear label is VISUAL: set
+ * by looking at the photo (as labels/attributes.csv does for "visually also sunglasses / eyeglasses"), never from a
+ * check's output. Each photo of these folders was looked at: those not listed here wear no glasses. Cartoons
+ * (ulfd_masked/img1, inspireface/bulk_kun_cartoon_crop) get no eyewear label.
+ */
+const SUNGLASSES_PHOTOS = [
+  ...['636', '640', '649', '657', '663', '667', '699', '704', '708', '730'].map((n) => `attributes/selfies_sunglasses/s1_images_${n}.jpeg`),
+  'attributes/facemask_chandrika/with_mask/0502.png',
+  'attributes/facemask_chandrika/with_mask/2176.png',
+  'attributes/facemask_chandrika/without_mask/92.jpg',
+  'identity/human_vladmandic/vlado/person-vlado5.jpg',
+];
+/** Clear (untinted) spectacles, visual labels. */
+const CLEAR_GLASSES_PHOTOS = [
+  'identity/bbt_faceapi/amy/amy4.png',
+  ...[1, 2, 3, 4, 5].map((n) => `identity/bbt_faceapi/bernadette/bernadette${n}.png`),
+  ...[1, 4, 5].map((n) => `identity/bbt_faceapi/leonard/leonard${n}.png`),
+  'identity/openface/eric_clapton/clapton-1.jpg',
+  'identity/openface/eric_clapton/clapton-2.jpg',
+  'identity/openface/john_lennon/lennon-1.jpg',
+  'attributes/facemask_chandrika/without_mask/458.jpg',
+  'attributes/facemask_chandrika/without_mask/328.jpg',
+  'attributes/facemask_chandrika/with_mask/2579.png',
+  'attributes/facemask_chandrika/with_mask/image_5.png',
+  'attributes/ulfd_masked/img3.jpg',
+  'attributes/ulfd_masked/img4.jpeg',
+  'attributes/ulfd_masked/img7.webp',
+];
+/** Folders whose every photo was looked at for glasses (the eyewear labels above; the rest: no glasses). */
+const EYEWEAR_LOOKED_AT = ['attributes/', 'identity/'];
+const EYEWEAR_NOT_LABELLED = ['attributes/ulfd_masked/img1.jpeg', 'attributes/inspireface/bulk_kun_cartoon_crop.jpg'];
+
+/** eyewear / sunglasses / readingGlasses labels of a real photo (undefined: not labelled). */
+function eyewearLabels(rel: string): Labels {
+  if (!EYEWEAR_LOOKED_AT.some((dir) => rel.startsWith(dir)) || EYEWEAR_NOT_LABELLED.includes(rel)) return {};
+  if (SUNGLASSES_PHOTOS.includes(rel)) return { eyewear: true, sunglasses: true, readingGlasses: false };
+  if (CLEAR_GLASSES_PHOTOS.includes(rel)) return { eyewear: true, sunglasses: false, readingGlasses: true };
+  return { eyewear: false, sunglasses: false, readingGlasses: false };
+}
+
 const NO_PROBLEM: Labels = { eyesClosed: false, occlusion: false, multipleFaces: false, headTurned: false, nudity: false };
 
 function cases(): Case[] {
   const list: Case[] = [];
-  const add = (rel: string, labels: Labels) => list.push({ name: rel.replace('attributes/', ''), load: decode(rel), labels });
+  const add = (rel: string, labels: Labels) => list.push({ name: rel.replace('attributes/', ''), load: decode(rel), labels: { ...eyewearLabels(rel), ...labels } });
   for (const rel of PORTRAITS) add(rel, { ...NO_PROBLEM, blur: false, dull: false, bright: false });
   // Labelled attributes (labels/attributes.csv).
   add('attributes/inspireface/reaction_close_eyes.jpeg', { eyesClosed: true, nudity: false, multipleFaces: false });
@@ -90,17 +147,29 @@ function cases(): Case[] {
   for (const r of ['240p', '480p', '720p']) add(`attributes/face_recognition_ageitgey/obama-${r}.jpg`, { ...NO_PROBLEM });
   add('attributes/face_recognition_ageitgey/obama_partial_face.jpg', { nudity: false, multipleFaces: false });
   add('attributes/face_recognition_ageitgey/32bit.png', { nudity: false, multipleFaces: false });
+  // Sunglasses selfies (source label) and the face-mask set (labels/attributes.csv: with_mask = a mask; four without_mask
+  // frames show a hand pressing a cloth over mouth and nose: occluded too).
+  for (const rel of SUNGLASSES_PHOTOS.filter((r) => r.includes('selfies_sunglasses'))) add(rel, { nudity: false });
+  const handFrames = ['120048', '120107', '120235', '120241'].map((t) => `attributes/facemask_chandrika/without_mask/2020-06-23-${t}.jpg`);
+  for (const folder of ['with_mask', 'without_mask'] as const) {
+    for (const n of readdirSync(file(`attributes/facemask_chandrika/${folder}`)).sort()) {
+      const rel = `attributes/facemask_chandrika/${folder}/${n}`;
+      add(rel, { occlusion: folder === 'with_mask' || handFrames.includes(rel), nudity: false });
+    }
+  }
+  // Identity photos (one person each; bbt_faceapi are tight crops, padded as data/README.md asks): eyewear labels only.
+  for (const rel of identityPhotos()) list.push({ name: rel, load: rel.includes('bbt_faceapi') ? padded(rel) : decode(rel), labels: eyewearLabels(rel) });
   // Synthetic copies of the portraits, label known by construction.
   for (const rel of PORTRAITS) {
     const base = rel.replace('attributes/', '');
     const meta = () => sharp(file(rel)).rotate();
-    list.push({ name: `${base} blurred σ=0.5% of width`, labels: { blur: true, lowQuality: true }, load: async () => {
+    list.push({ name: `${base} blurred σ=0.5% of width`, labels: { ...eyewearLabels(rel), blur: true, lowQuality: true }, load: async () => {
       const { width = 100 } = await sharp(file(rel)).metadata();
       return toRgb(meta().blur(Math.max(1.5, 0.005 * width)));
     } });
-    list.push({ name: `${base} darkened ×0.35`, labels: { dull: true, lowQuality: true, bright: false }, load: () => toRgb(meta().modulate({ brightness: 0.35 })) });
-    list.push({ name: `${base} brightened ×1.8`, labels: { bright: true, lowQuality: true, dull: false }, load: () => toRgb(meta().modulate({ brightness: 1.8 })) });
-    list.push({ name: `${base} shrunk to 160 px wide`, labels: { lowQuality: true }, load: () => toRgb(meta().resize({ width: 160 })) });
+    list.push({ name: `${base} darkened ×0.35`, labels: { ...eyewearLabels(rel), dull: true, lowQuality: true, bright: false }, load: () => toRgb(meta().modulate({ brightness: 0.35 })) });
+    list.push({ name: `${base} brightened ×1.8`, labels: { ...eyewearLabels(rel), bright: true, lowQuality: true, dull: false }, load: () => toRgb(meta().modulate({ brightness: 1.8 })) });
+    list.push({ name: `${base} shrunk to 160 px wide`, labels: { ...eyewearLabels(rel), lowQuality: true }, load: () => toRgb(meta().resize({ width: 160 })) });
     list.push({ name: `${base} padded with white`, labels: { nonWhiteBackground: false }, load: async () => {
       const { width = 100, height = 100 } = await sharp(file(rel)).metadata();
       return toRgb(meta().extend({ left: width, right: width, top: Math.round(height / 2), bottom: 0, background: '#f4f4f4' }));
@@ -125,7 +194,7 @@ function measurements(a: FaceAnalysis): string {
     `bright ${brightMeasure(e).toFixed(0)}`,
     `iod ${Math.hypot(right.x - left.x, right.y - left.y).toFixed(0)}px`,
     `white ${bg.whiteFraction.toFixed(2)}/${bg.backgroundShare.toFixed(2)}`,
-    `eyeDark ${eyes.eyeDarkness.toFixed(2)} bridge ${eyes.bridgeEdges.toFixed(2)}`,
+    `lensDark ${eyes.lensDarkShare.toFixed(2)} lensColour ${eyes.lensColourDistance.toFixed(1)} (skin: ${eyes.skinReference}) sunglasses ${sunglassesMeasure(eyes).value.toFixed(2)} frame ${eyes.frameBars.toFixed(2)}`,
     `forehead ${foreheadColourDistance(a).toFixed(2)} lowerFace ${lowerFaceColourDistance(a).toFixed(2)}`,
   ].join(' · ');
 }
@@ -135,13 +204,8 @@ const fmt = (v: Verdict) => `${v.value ? 'Y' : 'n'}${v.score.toFixed(2)}${v.conf
 export async function benchQuality(): Promise<void> {
   const verbose = process.argv.includes('--verbose');
   const usePack = !process.argv.includes('--no-pack');
-  const modelsDir = path.join(repoRoot, 'models');
-  const packList = path.join(modelsDir, 'packs.json');
-  const registry = await ModelRegistry.load(
-    modelsDir,
-    DEFAULT_SESSION_OPTIONS,
-    usePack && existsSync(packList) ? { dir: path.join(modelsDir, 'packs'), list: readPacks(packList) } : undefined,
-  );
+  // The installed packs (models/packs: the masked-face pack for occlusion) unless --no-pack.
+  const registry = await loadBenchRegistry(usePack ? { packsDir: path.join(repoRoot, 'models', 'packs') } : {});
   const analyzer = new FaceAnalyzer(registry);
   const check = createQualityChecker(registry);
   const maskPack = registry.packs.find((p) => p.id === 'ultraface-masked-640');
@@ -150,8 +214,8 @@ export async function benchQuality(): Promise<void> {
   console.log(`machine: ${cpus.length} cores, ${cpus[0]?.model ?? 'unknown CPU'}; node ${process.versions.node}`);
   console.log(`command: npm run bench -- quality${verbose ? ' --verbose' : ''}${usePack ? '' : ' --no-pack'}; masked-face pack: ${maskPack?.state ?? 'not used'}\n`);
 
-  const tally = new Map<QualityCheck, { tp: number; fp: number; tn: number; fn: number; low: number; misses: string[] }>();
-  for (const c of QUALITY_CHECKS) tally.set(c, { tp: 0, fp: 0, tn: 0, fn: 0, low: 0, misses: [] });
+  const tally = new Map<QualityCheck, { tp: number; fp: number; tn: number; fn: number; low: number; highWrong: number; synthetic: number; syntheticRight: number; misses: string[] }>();
+  for (const c of QUALITY_CHECKS) tally.set(c, { tp: 0, fp: 0, tn: 0, fn: 0, low: 0, highWrong: 0, synthetic: 0, syntheticRight: 0, misses: [] });
   const unlabelled = new Map<QualityCheck, number[]>();
   let noFace = 0;
   const all = cases();
@@ -174,9 +238,15 @@ export async function benchQuality(): Promise<void> {
       }
       const t = tally.get(name)!;
       if (v.confidence === 'low') t.low++;
+      // Synthetic copies are named "<photo> <what was done>"; real photos have no space in their name.
+      if (c.name.includes(' ')) {
+        t.synthetic++;
+        if (label === v.value) t.syntheticRight++;
+      }
       if (label && v.value) t.tp++;
       else if (!label && !v.value) t.tn++;
       else {
+        if (v.confidence === 'high') t.highWrong++;
         if (label) t.fn++;
         else t.fp++;
         t.misses.push(`${c.name} (${label ? 'yes' : 'no'} → ${fmt(v)})`);
@@ -188,14 +258,14 @@ export async function benchQuality(): Promise<void> {
     }
   }
   console.log(`\n${all.length} cases (${noFace} with no face detected: not scored). Score format in misses: Y/n + score, ? = low confidence.\n`);
-  console.log('| check | labelled (yes / no) | TP | FN | TN | FP | accuracy | low-confidence answers | unlabelled real photos flagged yes |');
-  console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|');
+  console.log('| check | labelled (yes / no) | TP | FN | TN | FP | accuracy | low-confidence answers | high-confidence answers wrong | of which synthetic (right / n) | unlabelled real photos flagged yes |');
+  console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const name of QUALITY_CHECKS) {
     const t = tally.get(name)!;
     const n = t.tp + t.fn + t.tn + t.fp;
     const flagged = unlabelled.get(name) ?? [];
     const acc = n > 0 ? `${(((t.tp + t.tn) / n) * 100).toFixed(0)} %` : '—';
-    console.log(`| ${name} | ${n} (${t.tp + t.fn} / ${t.tn + t.fp}) | ${t.tp} | ${t.fn} | ${t.tn} | ${t.fp} | ${acc} | ${t.low} | ${flagged.reduce((s, x) => s + x, 0)} of ${flagged.length} |`);
+    console.log(`| ${name} | ${n} (${t.tp + t.fn} / ${t.tn + t.fp}) | ${t.tp} | ${t.fn} | ${t.tn} | ${t.fp} | ${acc} | ${t.low} | ${t.highWrong} of ${n - t.low} | ${t.syntheticRight} / ${t.synthetic} | ${flagged.reduce((s, x) => s + x, 0)} of ${flagged.length} |`);
   }
   console.log('\nErrors:');
   for (const name of QUALITY_CHECKS) for (const m of tally.get(name)!.misses) console.log(`- ${name}: ${m}`);
