@@ -23,6 +23,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseConfig } from '../src/config.js';
 import { QUALITY_CHECK_RESPONSE_KEYS } from '../src/http/contracts/hyperverge.js';
+import { createLogger } from '../src/app/logger.js';
 import { createService } from '../src/app/service.js';
 import type { QualityCheck } from '../src/pipeline/types.js';
 import { machineInfo, machineMarkdown, type MachineInfo } from './machine.js';
@@ -176,8 +177,8 @@ async function client(packsDir: string | undefined): Promise<{ post: Post; mode:
     ...(packsDir ? { MODEL_PACKS_DIR: packsDir } : {}),
   };
   const config = parseConfig(env);
-  const quiet = { info: () => {}, warn: () => {}, error: (m: string) => console.error(m) };
-  const service = await createService(config, { log: quiet });
+  // Errors only: the bench prints its own progress, and one access-log line per sample would drown it.
+  const service = await createService(config, { logger: createLogger({ logLevel: 'error' }) });
   const appKey = service.embeddedAppKey!;
   const post: Post = async (route, form) => {
     const res = await service.app.request(route, { method: 'POST', body: form, headers: { appId: 'default', appKey, transactionId: `accuracy-${++counter}` } });

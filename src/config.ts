@@ -55,6 +55,17 @@ export const configSchema = z.object({
    * added latency at low load). Unused when BATCH_MAX_SIZE is 1.
    */
   BATCH_MAX_DELAY_MS: intFromEnv(0, 0, 1000),
+  /** Log threshold (pino's levels): one JSON line per event at this level and above. Default info (one access line per request). */
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /**
+   * Serve GET /metrics (Prometheus text) on this port of HOST instead of the API port, without credentials: for a
+   * scrape network kept apart from the API. Unset (default): /metrics is on the API port and needs an app's Bearer key.
+   */
+  METRICS_PORT: z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()))
+    .pipe(z.coerce.number<string>().int().min(1).max(65_535).optional()),
   /** Seconds to wait for in-flight requests after SIGTERM/SIGINT before exiting anyway. Default 10 s. */
   SHUTDOWN_GRACE_SECONDS: intFromEnv(10, 0, 3600),
   /**
@@ -291,6 +302,10 @@ export interface Config {
   inferenceThread: 'worker' | 'main';
   /** Grace period after a stop signal, in milliseconds. */
   shutdownGraceMs: number;
+  /** LOG_LEVEL. */
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** METRICS_PORT: /metrics on its own port without credentials; undefined = on the API port, Bearer key. */
+  metricsPort?: number;
   /** Caller apps file; undefined = the embedded "default" app. */
   appsFile?: string;
   /** SECRETS_KEY / SECRETS_KEY_FILE: decrypts the appKeys APPS_FILE stores encrypted; undefined = none configured. */
@@ -388,6 +403,8 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     batching: { maxBatch: c.BATCH_MAX_SIZE, maxDelayMs: c.BATCH_MAX_DELAY_MS },
     inferenceThread: c.INFERENCE_THREAD,
     shutdownGraceMs: c.SHUTDOWN_GRACE_SECONDS * 1000,
+    logLevel: c.LOG_LEVEL,
+    ...(c.METRICS_PORT !== undefined ? { metricsPort: c.METRICS_PORT } : {}),
     ...(c.APPS_FILE !== undefined ? { appsFile: path.resolve(c.APPS_FILE) } : {}),
     ...(secretsKey !== undefined ? { secretsKey } : {}),
     rulesFile: path.resolve(c.RULES_FILE),

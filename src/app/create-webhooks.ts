@@ -23,7 +23,7 @@ export function createWebhooks(
   config: Config['webhooks'],
   db: Db,
   apps: AppRegistry,
-  extra: Pick<WebhookDispatcherOptions, 'log' | 'fetch' | 'now'> = {},
+  extra: Pick<WebhookDispatcherOptions, 'log' | 'fetch' | 'now' | 'onAttempt'> = {},
 ): WebhookDispatcher {
   return new WebhookDispatcher({
     store: new SqliteWebhookStore(db),

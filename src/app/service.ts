@@ -8,7 +8,11 @@
  * the use cases, the liveness and sessions APIs, and the HTTP app.
  */
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Hono } from 'hono';
 import type { Config } from '../config.js';
+import { writableDirectoriesProbe } from '../http/routes/health.js';
+import { metricsRoute } from '../http/routes/metrics.js';
 import { createApp } from '../http/app.js';
 import { InferenceThread } from '../inference/inference-thread.js';
 import type { ModelRegistry } from '../inference/registry.js';
@@ -17,25 +21,15 @@ import { livenessSetup } from '../pipeline/liveness-setup.js';
 import { videoBinaries } from '../video/binaries.js';
 import { createVideoReader } from '../video/read-video.js';
 import { createLivenessApi, loadApps } from './liveness-api.js';
+import { createLogger, type Logger } from './logger.js';
+import { ServiceMetrics } from './metrics.js';
 import { loadModels, planModels } from './models.js';
 import { createSessionsApi } from './sessions-api.js';
 import { buildUseCases, type UseCases } from './use-cases.js';
 
-/** Where the service's start-up and background messages go (console by default). */
-export interface ServiceLog {
-  info(message: string): void;
-  warn(message: string): void;
-  error(message: string): void;
-}
-
-export const CONSOLE_LOG: ServiceLog = Object.freeze({
-  info: (m: string) => console.log(m),
-  warn: (m: string) => console.warn(m),
-  error: (m: string) => console.error(m),
-});
-
 export interface ServiceOptions {
-  log?: ServiceLog;
+  /** Where every line goes; default createLogger(config): JSON on stdout at LOG_LEVEL. */
+  logger?: Logger;
   /**
    * A dead inference thread leaves nothing able to answer: main.ts exits non-zero so the supervisor restarts the
    * process. Default: log it.
@@ -45,6 +39,10 @@ export interface ServiceOptions {
 
 export interface Service {
   app: ReturnType<typeof createApp>;
+  /** GET /metrics alone, without credentials, to serve on METRICS_PORT; absent when METRICS_PORT is unset (/metrics is on `app`, with a key). */
+  metricsApp?: Hono;
+  logger: Logger;
+  metrics: ServiceMetrics;
   registry: ModelRegistry;
   useCases: UseCases;
   /** The embedded default app's key when there is no APPS_FILE (also logged once): for in-process callers such as the bench. */
@@ -60,7 +58,7 @@ export interface Service {
 const servicePackage = (): { version: string } => JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
 
 export async function createService(config: Config, options: ServiceOptions = {}): Promise<Service> {
-  const log = options.log ?? CONSOLE_LOG;
+  const log = options.logger ?? createLogger(config);
   const info = (m: string) => log.info(m);
   const apps = loadApps(config, info);
   const started = Date.now();
@@ -89,19 +87,31 @@ export async function createService(config: Config, options: ServiceOptions = {}
     }
     // Said at every start: an install that could not fetch the anti-spoofing pack still serves, but must not pass unnoticed.
     const setup = livenessSetup(registry);
-    (setup.antiSpoofingPack === 'installed' ? log.info : log.warn).call(log, setup.summary);
+    if (setup.antiSpoofingPack === 'installed') log.info(setup.summary);
+    else log.warn(setup.summary);
 
     const warmStart = Date.now();
     const { warmed, skipped } = await registry.warmUp();
     log.info(`warmed up ${warmed.length} models in ${Date.now() - warmStart} ms${skipped.length > 0 ? ` (no fixed input shape: ${skipped.join(', ')})` : ''}`);
 
+    // Runs are counted from here on (the warm-up's are not); the metrics exist once the slots they read do.
+    let metrics: ServiceMetrics | undefined;
+    registry.observeRuns((model, ms, rows, failed) => metrics?.observeModelRun(model, ms, rows, failed));
     const useCases = buildUseCases(registry, config, readVideo);
     const liveness = createLivenessApi(config, useCases.checkLiveness, info, apps);
+    metrics = new ServiceMetrics({ models: registry, concurrency: liveness.deps.concurrency });
+    const serviceMetrics = metrics;
     // matchFace shares the liveness API's apps, rate limits, concurrency slots, body limit and rules file.
     const matchFace = { ...liveness.deps, matchFace: useCases.matchFace };
     // The sessions API (and webhook delivery) share the apps, rate limits, concurrency slots and rules; their state
     // lives in DATA_DIR.
-    const sessions = createSessionsApi(config, { ...liveness.deps, verifyVideo: useCases.verifyVideo }, info);
+    // The sessions' stores, job queue and webhook delivery report failures and retries: warnings.
+    const sessions = createSessionsApi(config, { ...liveness.deps, verifyVideo: useCases.verifyVideo }, (m) => log.warn(m), {
+      onJobAttempt: (type, outcome) => serviceMetrics.observeJobAttempt(type, outcome),
+      onWebhookAttempt: (outcome) => serviceMetrics.observeWebhookAttempt(outcome),
+    });
+    serviceMetrics.watchJobs(sessions.jobDepth);
+    const render = () => serviceMetrics.render();
     // verifyVideo shares them too (and the crop store for its best frame), with its own body limit; its active
     // liveness challenges (POST /v1/challenges) live in the sessions' store.
     const verifyVideo = { ...liveness.deps, bodyLimitBytes: config.video.bodyLimitBytes, verifyVideo: useCases.verifyVideo, challenges: sessions.challenges };
@@ -112,6 +122,12 @@ export async function createService(config: Config, options: ServiceOptions = {}
       // The full /health report (versions, models, liveness setup) is for the operator: any configured app's Bearer key.
       healthReportApps: liveness.deps.apps,
       ready: () => !draining,
+      // /health/ready's store check: DATA_DIR (database), media/tmp (where uploads land first; emptied at start, so a
+      // probe file a crash left is swept) and the crop folder must take a write.
+      storeWritable: writableDirectoriesProbe([config.dataDir, path.join(config.dataDir, 'media', 'tmp'), config.croppedImageDir]),
+      telemetry: { log, observe: (record) => serviceMetrics.observeRequest(record) },
+      // On the API port with an app's key, or alone on METRICS_PORT (below).
+      ...(config.metricsPort === undefined ? { metrics: { render, apps: liveness.deps.apps } } : {}),
       liveness: liveness.deps,
       matchFace,
       verifyVideo,
@@ -124,8 +140,12 @@ export async function createService(config: Config, options: ServiceOptions = {}
       tencentEss: sessions.tencentEss,
       sessionRecording: sessions.sessionRecording,
     });
+    const metricsApp = config.metricsPort === undefined ? undefined : new Hono().route('/', metricsRoute({ render }) as unknown as Hono);
     return {
       app,
+      ...(metricsApp ? { metricsApp } : {}),
+      logger: log,
+      metrics: serviceMetrics,
       registry,
       useCases,
       ...(apps.embeddedAppKey !== undefined ? { embeddedAppKey: apps.embeddedAppKey } : {}),

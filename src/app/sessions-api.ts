@@ -23,7 +23,8 @@ import type { DecisionRules } from '../pipeline/decision.js';
 import type { VerifyVideo } from '../pipeline/verify-video.js';
 import { openDatabase } from '../store/database.js';
 import { LocalMediaStore } from '../store/local-media-store.js';
-import { SqliteJobQueue } from '../store/sqlite-job-queue.js';
+import { SqliteJobQueue, type SqliteJobQueueOptions } from '../store/sqlite-job-queue.js';
+import type { WebhookDispatcherOptions } from '../webhooks/dispatcher.js';
 import { CHALLENGE_MIN_RECORDING_SECONDS } from '../sessions/challenge-draw.js';
 import { ChallengeRepository } from '../sessions/challenge-repository.js';
 import { RecordingFingerprintRepository } from '../sessions/recording-fingerprints.js';
@@ -58,7 +59,18 @@ function socketAddress(c: Context): string {
   }
 }
 
-export function createSessionsApi(config: SessionsConfig, shared: SessionsApiShared, log: (message: string) => void = (m) => console.log(m)) {
+/** What the sessions' background work reports as it goes (for /metrics; src/app/metrics.ts). */
+export interface SessionsObservers {
+  onJobAttempt?: SqliteJobQueueOptions['onAttempt'];
+  onWebhookAttempt?: WebhookDispatcherOptions['onAttempt'];
+}
+
+export function createSessionsApi(
+  config: SessionsConfig,
+  shared: SessionsApiShared,
+  log: (message: string) => void = (m) => console.log(m),
+  observers: SessionsObservers = {},
+) {
   // verifyVideo refuses videos over VIDEO_MAX_SECONDS: below the shortest challenge no challenge could be performed.
   if (config.video.maxDurationSeconds < CHALLENGE_MIN_RECORDING_SECONDS) {
     throw new AppError(
@@ -77,7 +89,7 @@ export function createSessionsApi(config: SessionsConfig, shared: SessionsApiSha
   };
   const headPose = new SessionHeadPoseStore(db);
   const fingerprints = new RecordingFingerprintRepository(db);
-  const webhooks = createWebhooks(config.webhooks, db, shared.apps, { log });
+  const webhooks = createWebhooks(config.webhooks, db, shared.apps, { log, ...(observers.onWebhookAttempt ? { onAttempt: observers.onWebhookAttempt } : {}) });
   const processSession = createProcessSession({
     sessions,
     media,
@@ -95,6 +107,7 @@ export function createSessionsApi(config: SessionsConfig, shared: SessionsApiSha
     db,
     ...config.jobs,
     log,
+    ...(observers.onJobAttempt ? { onAttempt: observers.onJobAttempt } : {}),
     // A session.process job out of attempts (also one a crash interrupted on its last attempt, whose handler
     // never ran to give up) completes its session as needs_review, so no session hangs in_progress.
     onGiveUp: (job) => {
@@ -152,6 +165,8 @@ export function createSessionsApi(config: SessionsConfig, shared: SessionsApiSha
     advanceGetVideo,
     tencentEss,
     sessionRecording,
+    /** Jobs waiting and running now (for /metrics). */
+    jobDepth: () => jobs.depth(),
     start(): void {
       jobs.start();
       webhooks.start();

@@ -8,7 +8,8 @@
  * GET /health answers `{"status":"ok"}` (200) to anyone, `{"status":"draining"}` (503) once the process stops
  * taking work; the full report (models, versions, execution provider, liveness setup: health.ts) only at
  * `/health?details=1` with `Authorization: Bearer <appKey>` of a configured app (issue #13: versions tell an
- * attacker which known bugs to try).
+ * attacker which known bugs to try). GET /health/live and /health/ready are the Kubernetes probes (routes/health.ts).
+ * GET /openapi.json documents every route registered here, and GET /docs shows it (routes/docs.ts).
  */
 import { randomUUID } from 'node:crypto';
 import type { Socket } from 'node:net';
@@ -22,11 +23,16 @@ import { errorBody, type HvMetadata } from './contracts/hyperverge.js';
 import type { AppRegistry } from './apps.js';
 import { healthReport, type HealthStatus, type ServiceVersions } from './health.js';
 import { bearerKey } from './middleware/bearer-key.js';
+import { requestTelemetry, type RequestTelemetry } from './middleware/request-telemetry.js';
+import { noteError } from './request-errors.js';
+import { metricsRoute, type MetricsRouteDeps } from './routes/metrics.js';
 import { openApiDocument } from './openapi.js';
 import { captureRoute, type CaptureDeps } from './routes/capture.js';
 import { challengesRoute } from './routes/challenges.js';
 import { checkLivenessRoute, type CheckLivenessDeps } from './routes/check-liveness.js';
 import { croppedImageRoute } from './routes/cropped-image.js';
+import { docsRoute } from './routes/docs.js';
+import { healthProbesRoute, type StoreWritableProbe } from './routes/health.js';
 import { matchFaceRoute, type MatchFaceDeps } from './routes/match-face.js';
 import { sessionRecordingRoute, type SessionRecordingDeps } from './routes/session-recording.js';
 import { sessionsRoute, type SessionsDeps } from './routes/sessions.js';
@@ -42,6 +48,19 @@ export interface AppDeps {
   healthReportApps?: AppRegistry;
   /** False once the process is draining (after SIGTERM): /health answers 503 so load balancers stop sending work. Absent = always ready. */
   ready?: () => boolean;
+  /**
+   * GET /health/ready's store check: resolves when the store (DATA_DIR's database and media, the crop folder) takes a
+   * write now, rejects with the reason otherwise (routes/health.ts `writableDirectoriesProbe`). Absent = the store is
+   * not checked and the answer does not list it (an app built without a store, as in the contract tests).
+   */
+  storeWritable?: StoreWritableProbe;
+  /** The access log and the metrics' per-request record (middleware/request-telemetry.ts); absent = neither. */
+  telemetry?: RequestTelemetry;
+  /**
+   * GET /metrics (Prometheus text): the exposition, and the apps whose Bearer appKey may read it (absent = no key
+   * needed: the service serves it this way only on METRICS_PORT, its own port). Absent = not served on this app.
+   */
+  metrics?: MetricsRouteDeps;
   /** The HyperVerge-compatible liveness API (POST /v1/checkLiveness, GET /v1/croppedImage); absent = not served. */
   liveness?: CheckLivenessDeps;
   /** POST /v1/matchFace (selfie vs ID photo or another selfie); absent = not served. */
@@ -130,6 +149,10 @@ function vendorError(c: Context<ApiEnv>, error: AppError | undefined): Response 
 export function createApp(deps: AppDeps): Hono<ApiEnv> {
   const app = new Hono<ApiEnv>();
 
+  // First of all: the request id (metadata.requestId on /v1), the request's logger, and once the answer is out one
+  // access-log line and the metrics' record (middleware/request-telemetry.ts).
+  app.use(requestTelemetry(deps.telemetry ?? {}));
+
   // These two come first, so they also see the answers of onError, notFound and the routes' own error handlers.
   //
   // An answer given before a large request body has arrived (a refusal on the headers: credentials, rate limit, a
@@ -165,10 +188,6 @@ export function createApp(deps: AppDeps): Hono<ApiEnv> {
     }
   });
 
-  app.use(`${VENDOR_PREFIX}*`, async function requestIdMiddleware(c, next) {
-    c.set('requestId', randomUUID());
-    await next();
-  });
 
   const healthReportKey = deps.healthReportApps ? bearerKey(deps.healthReportApps) : undefined;
   const keyForHealthDetails: MiddlewareHandler<ApiEnv> = async function healthDetailsKey(c, next) {
@@ -186,7 +205,19 @@ export function createApp(deps: AppDeps): Hono<ApiEnv> {
     if (details !== '1') throw new AppError('BAD_REQUEST', 'details must be "1" (the full report) or absent (status only)');
     return c.json(healthReport(deps.registry, deps.versions, status), code);
   });
+  const probeLog = deps.telemetry?.log;
+  app.route(
+    '/',
+    healthProbesRoute({
+      registry: deps.registry,
+      ...(deps.ready ? { ready: deps.ready } : {}),
+      ...(deps.storeWritable ? { storeWritable: deps.storeWritable } : {}),
+      ...(probeLog ? { log: (message: string) => probeLog.error(message) } : {}),
+    }),
+  );
+  if (deps.metrics) app.route('/', metricsRoute(deps.metrics));
   app.get('/openapi.json', (c) => c.json(openApiDocument(deps.versions.service)));
+  app.route('/', docsRoute());
 
   if (deps.liveness) {
     app.route('/v1', checkLivenessRoute(deps.liveness));
@@ -210,7 +241,7 @@ export function createApp(deps: AppDeps): Hono<ApiEnv> {
   app.onError((error, c) => {
     const known = error instanceof AppError ? error : undefined;
     // Unknown errors and internal (500) AppErrors: details to the log only, a generic body to the caller.
-    if (!known || known.status === 500) console.error(`${known ? known.code : 'unhandled error'} on ${c.req.method} ${c.req.path}:`, error);
+    noteError(c, error, known ? known.status : 500, 'service');
     if (c.req.path.startsWith(VENDOR_PREFIX)) return vendorError(c, known);
     if (known) return c.json<ErrorBody>({ error: { code: known.code, message: known.message } }, known.status as ContentfulStatusCode);
     return c.json<ErrorBody>({ error: { code: 'INTERNAL', message: 'internal error' } }, 500);

@@ -280,7 +280,10 @@ export function sessionsPaths(hvError: HvErrorResponse, transactionIdHeader: unk
                 },
               },
             },
-            'application/octet-stream': { schema: { type: 'string', format: 'binary' }, description: 'Raw file; video consent in X-Consent-Given-At / X-Consent-Text-Version, the challenge id (optional) in X-Challenge-Id' },
+            // A Media Type Object has no description (OpenAPI 3.1 §4.8.14): the schema carries it.
+            'application/octet-stream': {
+              schema: { type: 'string', format: 'binary', description: 'Raw file; video consent in X-Consent-Given-At / X-Consent-Text-Version, the challenge id (optional) in X-Challenge-Id' },
+            },
           },
         },
         responses: {

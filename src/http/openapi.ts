@@ -1,10 +1,15 @@
 /**
- * OpenAPI 3.1 description of the vendor-compatible API, served at GET /openapi.json. Hand-written
- * (not generated) so that it documents intent — units, defaults, which fields are extensions — and is
- * checked against the implementation by the contract tests.
+ * OpenAPI 3.1 description of every route the service registers (app.ts), served at GET /openapi.json and shown at
+ * GET /docs. Hand-written (not generated) so that it documents intent — units, defaults, which fields are
+ * extensions — and is checked against the implementation by the contract tests; a test validates it with an OpenAPI
+ * validator and fails on any route Hono registered that it lacks (test/api/openapi-coverage.contract.test.ts).
+ * Parts: this file (the HyperVerge-style liveness, match and video APIs), openapi-sessions.ts (sessions, webhooks,
+ * session recording), openapi-facades.ts (ADVANCE.AI, Tencent ESS), openapi-service.ts (health, docs, capture page).
  */
 import { QUALITY_CHECKS } from '../pipeline/types.js';
 import { QUALITY_CHECK_RESPONSE_KEYS } from './contracts/hyperverge.js';
+import { facadePaths } from './openapi-facades.js';
+import { servicePaths } from './openapi-service.js';
 import { challengeResultSchema, challengeSchema, sessionsPaths } from './openapi-sessions.js';
 
 const yesNo = (description: string) => ({ type: 'string', enum: ['yes', 'no'], default: 'no', description });
@@ -134,6 +139,36 @@ const transactionIdHeader = {
   description: 'Your id for the user journey; echoed in metadata.transactionId',
 };
 
+/** The document's tags, in the order the docs page shows them. */
+const TAGS = [
+  { name: 'Liveness and face match', description: 'HyperVerge-compatible checkLiveness and matchFace, verifyVideo and its active liveness challenges (appId / appKey headers)' },
+  { name: 'Sessions', description: 'Verilock-style self-record video-KYC sessions (Bearer appKey or the signed capture links)' },
+  { name: 'Webhooks', description: "The app's webhook events and their delivery attempts (Bearer appKey)" },
+  { name: 'Session recording', description: 'HyperVerge session-recording module (appId / appKey headers)' },
+  { name: 'Capture page', description: "The hosted page behind a session's capture_url (the signed link is the credential)" },
+  { name: 'ADVANCE.AI Get Video', description: "A session's recorded video in ADVANCE.AI's shape: token, then Get Video; every answer is HTTP 200 with the outcome in code" },
+  { name: 'Tencent ESS DescribeSignFaceVideo', description: "A session's recorded video in Tencent Cloud ESS's shape (TC3-HMAC-SHA256); every answer is HTTP 200" },
+  { name: 'Service', description: 'Health, Kubernetes probes, this document and its page (no key, except the full health report)' },
+] as const;
+
+/** The tag of an operation that does not name its own, by path (the HyperVerge-style and sessions parts). */
+function tagOf(path: string): (typeof TAGS)[number]['name'] {
+  if (path.startsWith('/v1/sessionRecording')) return 'Session recording';
+  if (path.startsWith('/v1/sessions')) return 'Sessions';
+  if (path.startsWith('/v1/webhooks')) return 'Webhooks';
+  return 'Liveness and face match';
+}
+
+/** Gives every operation of `paths` that names no tag of its own the tag of its path. */
+function tagged(paths: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(paths).map(([path, item]) => [
+      path,
+      Object.fromEntries(Object.entries(item as Record<string, Record<string, unknown>>).map(([method, operation]) => [method, { tags: [tagOf(path)], ...operation }])),
+    ]),
+  );
+}
+
 export function openApiDocument(version: string): Record<string, unknown> {
   const checkProperties = Object.fromEntries(
     QUALITY_CHECKS.map((check) => [`qualityChecks.${check}`, yesNo(`Run the ${check} check; answered under result.details.qualityChecks.${QUALITY_CHECK_RESPONSE_KEYS[check]}`)]),
@@ -143,17 +178,28 @@ export function openApiDocument(version: string): Record<string, unknown> {
     info: {
       title: 'face-liveness-service',
       version,
-      description: 'Self-hosted, HyperVerge-compatible selfie liveness API (Selfie Validation API, /v1/checkLiveness).',
+      description:
+        'Self-hosted face liveness and face match: HyperVerge-compatible checkLiveness and matchFace (Selfie Validation API), verifyVideo with active liveness challenges, Verilock-style video-KYC sessions with a hosted capture page and signed webhooks, HyperVerge session recording, and the recorded videos in ADVANCE.AI Get Video and Tencent ESS DescribeSignFaceVideo shapes. Nothing leaves the machine.',
     },
+    tags: TAGS,
     components: {
       securitySchemes: {
         appId: { type: 'apiKey', in: 'header', name: 'appId' },
         appKey: { type: 'apiKey', in: 'header', name: 'appKey' },
         // Sessions API and webhook log (README "Sessions API"): `Authorization: Bearer <appKey>`.
         bearerAppKey: { type: 'http', scheme: 'bearer' },
+        // ADVANCE.AI Get Video (README "ADVANCE.AI Get Video"): the token from POST /openapi/auth/ticket/v1/generate-token.
+        advanceAccessToken: { type: 'apiKey', in: 'header', name: 'X-ACCESS-TOKEN', description: 'The token from POST /openapi/auth/ticket/v1/generate-token' },
+        // Tencent Cloud API 3.0 signature v3 (README "Tencent ESS DescribeSignFaceVideo"), as Tencent's SDKs send it.
+        tc3Signature: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'Authorization',
+          description: 'TC3-HMAC-SHA256 Credential=<appId>/<UTC date>/ess/tc3_request, SignedHeaders=content-type;host, Signature=<hex>: Tencent Cloud API 3.0 signature v3 with SecretId = appId and SecretKey = appKey',
+        },
       },
     },
-    paths: {
+    paths: tagged({
       '/v1/checkLiveness': {
         post: {
           operationId: 'checkLiveness',
@@ -368,6 +414,8 @@ export function openApiDocument(version: string): Record<string, unknown> {
           },
         },
       },
-    },
+      ...facadePaths(),
+      ...servicePaths(),
+    }),
   };
 }

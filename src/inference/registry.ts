@@ -277,6 +277,36 @@ export class ModelRegistry {
     return { warmed, skipped };
   }
 
+  /**
+   * Times every run of every model from now on (for /metrics): each model's runner is wrapped, so a use case built
+   * after this call reports its runs; `ms` is what the caller waited (with batching on, queueing included), `rows` the
+   * first input's leading dim. Call it before building the use cases (src/app/service.ts does).
+   */
+  observeRuns(observe: (modelId: string, ms: number, rows: number, failed: boolean) => void): void {
+    const models = this.models as Map<string, LoadedModel>;
+    for (const [id, model] of models) {
+      const inner = model.runner;
+      const runner: ModelRunner = {
+        label: inner.label,
+        inputs: inner.inputs,
+        outputs: inner.outputs,
+        run: async (feeds, outputNames) => {
+          const started = performance.now();
+          const rows = Object.values(feeds)[0]?.dims[0] ?? 1;
+          try {
+            const out = await inner.run(feeds, outputNames);
+            observe(id, performance.now() - started, rows, false);
+            return out;
+          } catch (error) {
+            observe(id, performance.now() - started, rows, true);
+            throw error;
+          }
+        },
+      };
+      models.set(id, { ...model, runner });
+    }
+  }
+
   /** How one model is batched, with its counters since start-up (for /health). */
   batchingOf(model: LoadedModel): ModelBatching {
     if (this.batching.maxBatch === 1) return { state: 'off' };

@@ -31,4 +31,9 @@ export interface JobQueue {
   /** Stops taking new jobs and waits for the running ones. */
   stop(): Promise<void>;
   get(id: string): Job | undefined;
+  /** Jobs waiting (`queued`, due or backing off) and `running` now, for /metrics. */
+  depth(): { queued: number; running: number };
 }
+
+/** How one attempt of a job ended: done, failed and queued again, or failed for good (out of attempts). */
+export type JobAttemptOutcome = 'succeeded' | 'retried' | 'failed';

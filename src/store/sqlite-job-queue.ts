@@ -20,7 +20,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { migrate, type Db } from './database.js';
-import type { Job, JobHandler, JobQueue, JobState } from './job-queue.js';
+import type { Job, JobAttemptOutcome, JobHandler, JobQueue, JobState } from './job-queue.js';
 
 /** Append-only (database.ts `migrate`). */
 const MIGRATIONS = [
@@ -66,6 +66,8 @@ export interface SqliteJobQueueOptions {
    * Lets the owner of the job's work record the final failure (e.g. complete a session as needs_review).
    */
   onGiveUp?: (job: Job) => void;
+  /** Called after each attempt is recorded, with how it ended (for /metrics). */
+  onAttempt?: (type: string, outcome: JobAttemptOutcome) => void;
 }
 
 interface JobRow {
@@ -94,6 +96,7 @@ export class SqliteJobQueue implements JobQueue {
   private readonly settings: { pollIntervalMs: number; concurrency: number; maxAttempts: number; backoffBaseMs: number };
   private readonly log: (message: string) => void;
   private readonly onGiveUp: ((job: Job) => void) | undefined;
+  private readonly onAttempt: ((type: string, outcome: JobAttemptOutcome) => void) | undefined;
   private readonly handlers = new Map<string, JobHandler<never>>();
   private readonly running = new Set<Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
@@ -104,6 +107,7 @@ export class SqliteJobQueue implements JobQueue {
     this.clock = options.clock ?? Date.now;
     this.log = options.log ?? ((message) => console.warn(message));
     this.onGiveUp = options.onGiveUp;
+    this.onAttempt = options.onAttempt;
     this.settings = {
       pollIntervalMs: options.pollIntervalMs ?? JOB_QUEUE_DEFAULTS.pollIntervalMs,
       concurrency: options.concurrency ?? JOB_QUEUE_DEFAULTS.concurrency,
@@ -162,6 +166,13 @@ export class SqliteJobQueue implements JobQueue {
     return row ? toJob(row) : undefined;
   }
 
+  depth(): { queued: number; running: number } {
+    // Both states lead the jobs_due index (state, run_after): two index range counts, not a table scan.
+    const rows = this.db.prepare("SELECT state, count(*) AS n FROM jobs WHERE state IN ('queued', 'running') GROUP BY state").all() as { state: JobState; n: number }[];
+    const count = (state: JobState) => rows.find((r) => r.state === state)?.n ?? 0;
+    return { queued: count('queued'), running: count('running') };
+  }
+
   /**
    * Claims and runs the jobs due now (up to the free concurrency slots) and waits for them; returns how
    * many ran. The poll loop calls it; tests call it directly with an injected clock instead of timers.
@@ -209,6 +220,7 @@ export class SqliteJobQueue implements JobQueue {
     try {
       await handler(job.payload as never, job as Job<never>);
       this.db.prepare("UPDATE jobs SET state = 'done', last_error = NULL, updated_at = ? WHERE id = ?").run(this.clock(), job.id);
+      this.onAttempt?.(job.type, 'succeeded');
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       const now = this.clock();
@@ -216,10 +228,12 @@ export class SqliteJobQueue implements JobQueue {
         this.giveUp({ ...job, state: 'failed', lastError: message });
         this.db.prepare("UPDATE jobs SET state = 'failed', last_error = ?, updated_at = ? WHERE id = ?").run(message, now, job.id);
         this.log(`job ${job.id} (${job.type}) failed after ${job.attempts} attempt(s): ${message}`);
+        this.onAttempt?.(job.type, 'failed');
       } else {
         const delay = this.settings.backoffBaseMs * 2 ** (job.attempts - 1);
         this.db.prepare("UPDATE jobs SET state = 'queued', last_error = ?, run_after = ?, updated_at = ? WHERE id = ?").run(message, now + delay, now, job.id);
         this.log(`job ${job.id} (${job.type}) attempt ${job.attempts} failed, retrying in ${delay} ms: ${message}`);
+        this.onAttempt?.(job.type, 'retried');
       }
     }
   }

@@ -41,7 +41,12 @@ export interface WebhookDispatcherOptions {
   /** Uniform in [0, 1), for retry jitter. */
   random?: () => number;
   log?: (message: string) => void;
+  /** Called after each delivery attempt is recorded, with how it ended (for /metrics). */
+  onAttempt?: (outcome: WebhookAttemptOutcome) => void;
 }
+
+/** One delivery attempt: accepted (2xx), failed and scheduled again, or failed for good (retries used up). */
+export type WebhookAttemptOutcome = 'delivered' | 'retried' | 'failed';
 
 export class WebhookDispatcher implements WebhookEvents, WebhookLog {
   private readonly store: WebhookStore;
@@ -54,6 +59,7 @@ export class WebhookDispatcher implements WebhookEvents, WebhookLog {
   private readonly fetch: typeof fetch;
   private readonly random: () => number;
   private readonly log: (message: string) => void;
+  private readonly onAttempt: ((outcome: WebhookAttemptOutcome) => void) | undefined;
   /** webhook_id → its delivery in progress (never two at once for one event in this process). */
   private readonly inFlight = new Map<string, Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
@@ -72,6 +78,7 @@ export class WebhookDispatcher implements WebhookEvents, WebhookLog {
     this.fetch = options.fetch ?? globalThis.fetch;
     this.random = options.random ?? Math.random;
     this.log = options.log ?? ((m) => console.warn(m));
+    this.onAttempt = options.onAttempt;
   }
 
   emit(appId: string, event: WebhookEventName, data: WebhookEventData): string | undefined {
@@ -203,6 +210,7 @@ export class WebhookDispatcher implements WebhookEvents, WebhookLog {
       const delay = retryDelayMs(this.policy, roundAttempts, this.random);
       return delay === undefined ? { state: 'failed', error } : { state: 'pending', nextAttemptAt: this.now() + delay, error };
     });
+    if (applied) this.onAttempt?.(applied.outcome.state === 'delivered' ? 'delivered' : applied.outcome.state === 'failed' ? 'failed' : 'retried');
     if (applied?.outcome.state === 'failed') {
       this.log(`webhook ${event.webhookId} (${event.event}, app ${event.appId}) failed after ${applied.roundAttempts} attempts: ${applied.outcome.error}`);
     }

@@ -5,10 +5,11 @@
  * U+2029) must come back out of the served page's embedded config byte for byte, and must never end the
  * config's script element. Through app.request(), like test/api/capture.contract.test.ts.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fillTemplate, jsonForHtml } from '../../src/http/routes/capture.js';
 import type { CheckLiveness } from '../../src/pipeline/types.js';
 import { captureApp } from '../helpers/capture-app.js';
+import { closeAfterEach } from '../helpers/contract.js';
 
 const T0 = 1_773_828_000_000; // 2026-03-18T10:00:00Z
 const BASE = 'http://svc.test';
@@ -17,12 +18,11 @@ const unused: CheckLiveness = async () => {
   throw new Error('checkLiveness is not part of these tests');
 };
 
-const closers: (() => void)[] = [];
-afterEach(() => closers.splice(0).forEach((close) => close()));
+const closeLater = closeAfterEach();
 
 function harness() {
   const built = captureApp(unused, T0);
-  closers.push(built.close);
+  closeLater(built.close);
   return built.app;
 }
 

@@ -3,13 +3,14 @@
  * config and headers, the static assets, every link state (tampered, expired, unknown, done), and the selfie
  * check on a test double of the checkLiveness use case. The browser side is test/e2e/capture-page.e2e.test.ts.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CONSENT_TEXT_VERSION, CONSENT_TEXTS } from '../../src/capture/consent.js';
 import { AppError } from '../../src/errors.js';
 import { CHALLENGE_ACTIONS, type ChallengeAction } from '../../src/pipeline/challenge.js';
 import { challengePromptsFor, VIDEO_LANGUAGES } from '../../src/sessions/prompts.js';
 import type { CheckLiveness, LivenessOptions, LivenessOutcome } from '../../src/pipeline/types.js';
 import { captureApp } from '../helpers/capture-app.js';
+import { closeAfterEach } from '../helpers/contract.js';
 import { tamperSignature } from '../helpers/tamper.js';
 
 const JPEG = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, ...Array.from({ length: 60 }, (_, i) => i)]);
@@ -19,12 +20,11 @@ const verdict = (value: boolean) => ({ value, score: value ? 0.9 : 0.1, confiden
 /** A liveFace verdict: the plain verdict plus neutral signals and no limitations. */
 const liveFace = (value: boolean) => ({ ...verdict(value), signals: { humanLiveness: value ? 0.9 : 0.1, presentationDevice: 0, hands: 0, framingEdges: 0, screenRecapture: 0 }, limitations: [] });
 
-const closers: (() => void)[] = [];
-afterEach(() => closers.splice(0).forEach((close) => close()));
+const closeLater = closeAfterEach();
 
 function harness(checkLiveness: CheckLiveness) {
   const built = captureApp(checkLiveness, T0);
-  closers.push(built.close);
+  closeLater(built.close);
   return built;
 }
 

@@ -4,68 +4,50 @@
  * to the use case; expired, reused, another app's and a session's ids refused with a clear 4xx), on the real SQLite
  * store with a test clock and a test-double use case.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { RulesFile } from '../../src/app/rules-file.js';
+import { describe, expect, it, vi } from 'vitest';
 import { AppError } from '../../src/errors.js';
-import { createApp } from '../../src/http/app.js';
-import { AppRegistry, sha256Hex } from '../../src/http/apps.js';
 import { ConcurrencyLimiter } from '../../src/http/concurrency.js';
-import { RateLimiter } from '../../src/http/middleware/rate-limit.js';
 import { openApiDocument } from '../../src/http/openapi.js';
-import type { VerifyVideoDeps } from '../../src/http/routes/verify-video.js';
-import { UrlSigner } from '../../src/http/signed-url.js';
-import type { ModelRegistry } from '../../src/inference/registry.js';
 import type { ChallengeAction } from '../../src/pipeline/challenge.js';
 import type { VerifyVideo } from '../../src/pipeline/verify-video.js';
 import { CHALLENGE_ACTIONS } from '../../src/sessions/challenge-draw.js';
 import { ChallengeRepository } from '../../src/sessions/challenge-repository.js';
 import { openDatabase } from '../../src/store/database.js';
-import { LocalImageStore } from '../../src/store/local-image-store.js';
 import { videoVerification } from '../helpers/video-verification.js';
+import { closeAfterEach, postForm, testApp, testApps, testClock, verifyVideoDeps } from '../helpers/contract.js';
 
 const JPEG = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]);
 const VIDEO = new Uint8Array([0, 0, 0, 0x18, 0x66, 0x74, 0x79, 0x70]);
-const rules = new RulesFile(path.resolve('rules/decision-rules.json')).current();
 const T0 = 1_773_828_000_000; // 2026-03-18T10:00:00Z
 const TTL_SECONDS = 600;
 const BASE = 'http://svc.test';
 
 const outcome = videoVerification();
 
-const apps = new AppRegistry([
-  { appId: 'all', appKeySha256: sha256Hex('all-key'), allowedApis: ['*'] },
-  { appId: 'other', appKeySha256: sha256Hex('other-key'), allowedApis: ['verifyVideo'] },
-  { appId: 'liveness-only', appKeySha256: sha256Hex('liveness-key'), allowedApis: ['checkLiveness'] },
+const apps = testApps([
+  { appId: 'all', appKey: 'all-key', allowedApis: ['*'] },
+  { appId: 'other', appKey: 'other-key', allowedApis: ['verifyVideo'] },
+  { appId: 'liveness-only', appKey: 'liveness-key', allowedApis: ['checkLiveness'] },
 ]);
 const ALL = { appId: 'all', appKey: 'all-key', transactionId: 'tx-1' };
 const OTHER = { appId: 'other', appKey: 'other-key', transactionId: 'tx-2' };
 
-const closers: (() => void)[] = [];
-afterEach(() => closers.splice(0).forEach((close) => close()));
+const closeLater = closeAfterEach();
 
 function harness(options: { pipeline?: VerifyVideo; concurrency?: ConcurrencyLimiter; challenges?: boolean } = {}) {
-  let now = T0;
-  const clock = () => now;
+  const clock = testClock(T0);
   const db = openDatabase(':memory:');
-  closers.push(() => db.close());
-  const repository = new ChallengeRepository(db, clock);
+  closeLater(() => db.close());
+  const repository = new ChallengeRepository(db, clock.now);
   const use = vi.fn<VerifyVideo>(options.pipeline ?? (async () => outcome));
-  const deps: VerifyVideoDeps = {
-    verifyVideo: use,
+  const deps = verifyVideoDeps({
     apps,
-    rateLimiter: new RateLimiter(clock),
+    clock,
     concurrency: options.concurrency ?? new ConcurrencyLimiter(1, 16),
-    bodyLimitBytes: 64 * 1024,
-    rules: { current: () => rules },
-    croppedImages: new LocalImageStore({ dir: mkdtempSync(path.join(tmpdir(), 'challenge-crops-')), ttlMs: 60_000, sweepIntervalMs: 0 }),
-    signer: new UrlSigner('test-signing-secret-of-at-least-32-chars', 60),
-    ...(options.challenges === false ? {} : { challenges: { repository, ttlSeconds: TTL_SECONDS, maxRecordingSeconds: 60, now: clock } }),
-  };
-  const app = createApp({ registry: {} as ModelRegistry, versions: { service: '9.9.9', onnxruntime: 'test', node: process.versions.node }, verifyVideo: deps });
-  return { app, use, repository, advance: (ms: number) => (now += ms) };
+    verifyVideo: use,
+    ...(options.challenges === false ? {} : { challenges: { repository, ttlSeconds: TTL_SECONDS, maxRecordingSeconds: 60, now: clock.now } }),
+  });
+  return { app: testApp({ verifyVideo: deps }), use, repository, advance: clock.advance };
 }
 
 type App = ReturnType<typeof harness>['app'];
@@ -79,11 +61,7 @@ async function issued(app: App, headers: Record<string, string> = ALL) {
 }
 
 function verify(app: App, challengeId?: string, headers: Record<string, string> = ALL) {
-  const form = new FormData();
-  form.append('video', new Blob([Buffer.from(VIDEO)]), 'video.mp4');
-  form.append('selfie', new Blob([Buffer.from(JPEG)]), 'selfie.jpg');
-  if (challengeId !== undefined) form.append('challengeId', challengeId);
-  return app.request(`${BASE}/v1/verifyVideo`, { method: 'POST', body: form, headers });
+  return postForm(app, `${BASE}/v1/verifyVideo`, { video: [VIDEO, 'video.mp4'], selfie: [JPEG, 'selfie.jpg'], challengeId }, headers);
 }
 
 describe('POST /v1/challenges', () => {

@@ -6,26 +6,20 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { AppError } from '../../src/errors.js';
-import { createApp } from '../../src/http/app.js';
-import { AppRegistry, sha256Hex } from '../../src/http/apps.js';
-import { ConcurrencyLimiter } from '../../src/http/concurrency.js';
-import type { CheckLivenessDeps } from '../../src/http/routes/check-liveness.js';
-import { RateLimiter } from '../../src/http/middleware/rate-limit.js';
-import { UrlSigner } from '../../src/http/signed-url.js';
-import type { ModelRegistry } from '../../src/inference/registry.js';
-import { parseRules, type DecisionRules } from '../../src/pipeline/decision.js';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { RulesFile } from '../../src/app/rules-file.js';
+import { AppError } from '../../src/errors.js';
+import { UrlSigner } from '../../src/http/signed-url.js';
+import { parseRules, type DecisionRules } from '../../src/pipeline/decision.js';
 import { QUALITY_CHECKS, type CheckLiveness, type LivenessOptions, type LivenessOutcome, type LivenessVerdict, type QualityCheck, type Verdict } from '../../src/pipeline/types.js';
-import { LocalImageStore } from '../../src/store/local-image-store.js';
 import { flipHexDigit } from '../helpers/tamper.js';
 import { json, withoutRequestId } from '../helpers/envelope.js';
+import { DEFAULT_RULES, livenessDeps, postForm, captureLog, testApp, testApps, testClock, type TestApp, type TestClock } from '../helpers/contract.js';
 
 const IMAGE = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 4]);
 const CROP = new Uint8Array([0xff, 0xd8, 0xff, 0xdb, 9, 9, 9]);
 const RESPONSE_KEY: Record<QualityCheck, string> = { ...Object.fromEntries(QUALITY_CHECKS.map((c) => [c, c])), occlusion: 'faceOccluded' } as Record<QualityCheck, string>;
-const defaultRules: DecisionRules = new RulesFile(path.resolve('rules/decision-rules.json')).current();
+const defaultRules: DecisionRules = DEFAULT_RULES;
 
 const SIGNALS = { minifasnet: 0.95, humanLiveness: 0.9, presentationDevice: 0, hands: 0, framingEdges: 0.1, screenRecapture: 0 };
 const live: LivenessVerdict = { value: true, score: 0.97, confidence: 'high', signals: SIGNALS, limitations: [] };
@@ -46,34 +40,22 @@ function outcomeFor(options: LivenessOptions, overrides: Partial<LivenessOutcome
 }
 
 interface Harness {
-  app: ReturnType<typeof createApp>;
+  app: TestApp;
   pipeline: ReturnType<typeof vi.fn<CheckLiveness>>;
-  clock: { ms: number };
+  clock: TestClock;
 }
 
-const apps = new AppRegistry([
-  { appId: 'acme', appKeySha256: sha256Hex('acme-secret-key'), allowedApis: ['checkLiveness'], rateLimitPerMinute: 3 },
-  { appId: 'unlimited', appKeySha256: sha256Hex('unlimited-key'), allowedApis: ['*'] },
-  { appId: 'suspended', appKeySha256: sha256Hex('suspended-key'), allowedApis: [] },
+const apps = testApps([
+  { appId: 'acme', appKey: 'acme-secret-key', allowedApis: ['checkLiveness'], rateLimitPerMinute: 3 },
+  { appId: 'unlimited', appKey: 'unlimited-key', allowedApis: ['*'] },
+  { appId: 'suspended', appKey: 'suspended-key', allowedApis: [] },
 ]);
 
 function harness(options: { pipeline?: CheckLiveness; concurrency?: number; queueSize?: number; bodyLimitBytes?: number; publicBaseUrl?: string; rules?: DecisionRules } = {}): Harness {
-  const clock = { ms: Date.UTC(2025, 0, 1, 12, 0, 30) };
+  const clock = testClock(Date.UTC(2025, 0, 1, 12, 0, 30));
   const pipeline = vi.fn<CheckLiveness>(options.pipeline ?? (async (_image, o) => outcomeFor(o)));
-  const deps: CheckLivenessDeps = {
-    checkLiveness: pipeline,
-    apps,
-    rateLimiter: new RateLimiter(() => clock.ms),
-    concurrency: new ConcurrencyLimiter(options.concurrency ?? 2, options.queueSize ?? 0),
-    bodyLimitBytes: options.bodyLimitBytes ?? 64 * 1024,
-    rules: { current: () => options.rules ?? defaultRules },
-    croppedImages: new LocalImageStore({ dir: mkdtempSync(path.join(tmpdir(), 'crops-')), ttlMs: 60_000, sweepIntervalMs: 0, now: () => clock.ms }),
-    signer: new UrlSigner('test-signing-secret-of-at-least-32-chars', 60, () => Math.floor(clock.ms / 1000)),
-    ...(options.publicBaseUrl ? { publicBaseUrl: options.publicBaseUrl } : {}),
-  };
-  const versions = { service: '9.9.9', onnxruntime: 'test', node: process.versions.node };
   // /health is not exercised here, so the registry is never touched.
-  return { app: createApp({ registry: {} as ModelRegistry, versions, liveness: deps }), pipeline, clock };
+  return { app: testApp({ liveness: livenessDeps({ ...options, apps, clock, checkLiveness: pipeline }), telemetry: { log: log.logger } }), pipeline, clock };
 }
 
 const unlimited = { appId: 'unlimited', appKey: 'unlimited-key' };
@@ -84,19 +66,14 @@ function post(
   headers: Record<string, string> = { ...unlimited, transactionId: 'txn-1' },
   image: Blob | null = new Blob([IMAGE], { type: 'image/jpeg' }),
 ): Promise<Response> {
-  const form = new FormData();
-  if (image) form.append('image', image, 'selfie.jpg');
-  for (const [name, value] of Object.entries(fields)) form.append(name, value);
-  return Promise.resolve(h.app.request('/v1/checkLiveness', { method: 'POST', headers, body: form }));
+  return postForm(h.app, '/v1/checkLiveness', { image: image && [image, 'selfie.jpg'], ...fields }, headers);
 }
 
-
-
-let errorLog: ReturnType<typeof vi.spyOn>;
+/** The service's log lines of the test's app (a 5xx's details go there, never to the caller). */
+let log = captureLog();
 beforeEach(() => {
-  errorLog = vi.spyOn(console, 'error').mockImplementation(() => {});
+  log = captureLog();
 });
-afterEach(() => errorLog.mockRestore());
 
 describe('POST /v1/checkLiveness: success bodies', () => {
   it('answers a bare request with liveFace and a pass summary, calling the pipeline with the defaults', async () => {
@@ -313,8 +290,10 @@ describe('POST /v1/checkLiveness: pipeline errors map to HyperVerge bodies', () 
       result: { error: 'Internal Server Error', summary: { action: 'manualReview', details: [{ code: '110', message: 'Server Error. Please contact support' }] } },
       metadata: { transactionId: 'txn-1' },
     });
-    expect(errorLog).toHaveBeenCalled();
-    expect(String(errorLog.mock.calls.flat().map(String))).toMatch(/secret|boom/);
+    // The details: one error line with the error, and the request's access line with its status and code.
+    const errorLine = log.lines().find((l) => l.level === 'error' && l.msg !== 'request')!;
+    expect(JSON.stringify(errorLine.err)).toMatch(/secret|boom/);
+    expect(log.lines().filter((l) => l.msg === 'request')).toMatchObject([{ level: 'error', status: 500, route: '/v1/checkLiveness', errorCode: expect.any(String) }]);
   });
 });
 

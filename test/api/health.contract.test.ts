@@ -5,16 +5,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createApp, type AppDeps } from '../../src/http/app.js';
-import { AppRegistry, sha256Hex } from '../../src/http/apps.js';
 import type { HealthReport } from '../../src/http/health.js';
-import type { ModelRegistry } from '../../src/inference/registry.js';
+import { MODELLESS_REGISTRY, testApps } from '../helpers/contract.js';
 
-const apps = new AppRegistry([
-  { appId: 'ops', appKeySha256: sha256Hex('ops-key'), allowedApis: ['checkLiveness'] },
-  { appId: 'suspended', appKeySha256: sha256Hex('suspended-key'), allowedApis: [] },
+const apps = testApps([
+  { appId: 'ops', appKey: 'ops-key', allowedApis: ['checkLiveness'] },
+  { appId: 'suspended', appKey: 'suspended-key', allowedApis: [] },
 ]);
-/** No models loaded, no packs listed: enough for the report's shape. */
-const registry = { executionProvider: 'cpu', inferenceThread: 'main', packs: [], list: () => [] } as unknown as ModelRegistry;
+const registry = MODELLESS_REGISTRY;
 const versions = { service: '9.9.9', onnxruntime: '1.2.3', node: process.versions.node };
 
 function app(overrides: Partial<AppDeps> = {}) {

@@ -5,36 +5,26 @@
  * Responses"), for checkLiveness and, in the same envelope, matchFace. Keys beyond the document's are allowed only
  * where they are this service's documented extensions (README "checkLiveness API", "matchFace API").
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import sharp from 'sharp';
-import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.js';
-import { createApp } from '../../src/http/app.js';
-import { AppRegistry, sha256Hex } from '../../src/http/apps.js';
-import { ConcurrencyLimiter } from '../../src/http/concurrency.js';
-import { RateLimiter } from '../../src/http/middleware/rate-limit.js';
-import { UrlSigner } from '../../src/http/signed-url.js';
 import { decodeImage, JPEG_PNG_WEBP } from '../../src/imaging/decode.js';
-import type { ModelRegistry } from '../../src/inference/registry.js';
 import { parseRules, type DecisionRules } from '../../src/pipeline/decision.js';
-import { RulesFile } from '../../src/app/rules-file.js';
 import type { MatchFace } from '../../src/pipeline/match-face.js';
 import { QUALITY_CHECKS, type CheckLiveness, type LivenessOutcome } from '../../src/pipeline/types.js';
-import { LocalImageStore } from '../../src/store/local-image-store.js';
 import { UUID } from '../helpers/envelope.js';
 import { differences, readHyperVergeExamples, type CompareOptions, type DocumentExample, type JsonObject } from '../helpers/hyperverge-document.js';
+import { apiDeps, DEFAULT_RULES, postForm, testApp, testApps, testClock, testCropStore, testSigner, type TestApp } from '../helpers/contract.js';
 
 const examples = readHyperVergeExamples();
 const TRANSACTION_ID = 'doc-txn-1';
 const JPEG = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 4]);
-const defaultRules: DecisionRules = new RulesFile(path.resolve('rules/decision-rules.json')).current();
+const defaultRules: DecisionRules = DEFAULT_RULES;
 
-const apps = new AppRegistry([
-  { appId: 'acme', appKeySha256: sha256Hex('acme-key'), allowedApis: ['*'] },
-  { appId: 'limited', appKeySha256: sha256Hex('limited-key'), allowedApis: ['*'], rateLimitPerMinute: 1 },
-  { appId: 'suspended', appKeySha256: sha256Hex('suspended-key'), allowedApis: [] },
+const apps = testApps([
+  { appId: 'acme', appKey: 'acme-key', allowedApis: ['*'] },
+  { appId: 'limited', appKey: 'limited-key', allowedApis: ['*'], rateLimitPerMinute: 1 },
+  { appId: 'suspended', appKey: 'suspended-key', allowedApis: [] },
 ]);
 const acme = { appId: 'acme', appKey: 'acme-key', transactionId: TRANSACTION_ID };
 
@@ -58,38 +48,19 @@ interface HarnessOptions {
 }
 
 function harness(options: HarnessOptions = {}) {
-  const clock = { ms: Date.UTC(2025, 0, 1, 12, 0, 30) };
-  const shared = {
-    apps,
-    rateLimiter: new RateLimiter(() => clock.ms),
-    concurrency: new ConcurrencyLimiter(options.concurrency ?? 2, 0),
-    bodyLimitBytes: 64 * 1024,
-    rules: { current: () => options.rules ?? defaultRules },
-  };
-  return createApp({
-    registry: {} as ModelRegistry,
-    versions: { service: '9.9.9', onnxruntime: 'test', node: process.versions.node },
-    liveness: {
-      ...shared,
-      checkLiveness: options.checkLiveness ?? (async () => documentOutcome()),
-      croppedImages: new LocalImageStore({ dir: mkdtempSync(path.join(tmpdir(), 'doc-crops-')), ttlMs: 60_000, sweepIntervalMs: 0, now: () => clock.ms }),
-      signer: new UrlSigner('test-signing-secret-of-at-least-32-chars', 60, () => Math.floor(clock.ms / 1000)),
-    },
+  const clock = testClock(Date.UTC(2025, 0, 1, 12, 0, 30));
+  const shared = apiDeps({ apps, clock, concurrency: options.concurrency, rules: options.rules });
+  return testApp({
+    liveness: { ...shared, checkLiveness: options.checkLiveness ?? (async () => documentOutcome()), croppedImages: testCropStore(clock), signer: testSigner(clock) },
     matchFace: { ...shared, matchFace: options.matchFace ?? (async () => ({ match: { value: true, score: 90, confidence: 'high' }, distance: 0.4 })) },
   });
 }
-type App = ReturnType<typeof harness>;
+type App = TestApp;
 type Api = 'checkLiveness' | 'matchFace';
 
 function post(app: App, api: Api, headers: Record<string, string> = acme, image: Uint8Array<ArrayBuffer> = JPEG, fields: Record<string, string> = {}): Promise<Response> {
-  const form = new FormData();
-  if (api === 'checkLiveness') form.append('image', new Blob([image]), 'selfie.jpg');
-  else {
-    form.append('selfie', new Blob([image]), 'selfie.jpg');
-    form.append('id', new Blob([image]), 'id.jpg');
-  }
-  for (const [name, value] of Object.entries(fields)) form.append(name, value);
-  return Promise.resolve(app.request(`/v1/${api}`, { method: 'POST', headers, body: form }));
+  const files = api === 'checkLiveness' ? { image: [new Blob([image]), 'selfie.jpg'] as const } : { selfie: new Blob([image]), id: new Blob([image]) };
+  return postForm(app, `/v1/${api}`, { ...files, ...fields }, headers);
 }
 
 let gif: Uint8Array<ArrayBuffer>;
@@ -177,11 +148,6 @@ const compare = (extensions: readonly RegExp[]): CompareOptions => ({
 
 const keyOf = (example: DocumentExample) => `${String(example.body.statusCode)} ${String((example.body.result as JsonObject | undefined)?.error)}`;
 
-let errorLog: ReturnType<typeof vi.spyOn>;
-beforeEach(() => {
-  errorLog = vi.spyOn(console, 'error').mockImplementation(() => {});
-});
-afterEach(() => errorLog.mockRestore());
 
 describe('the HyperVerge document, as read', () => {
   it('has one success body, three summary objects and one error body per row of its error table', () => {

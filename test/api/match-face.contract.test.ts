@@ -3,71 +3,41 @@
  * MatchFace use case: both image fields, every request error, the 422 naming the image without a face,
  * credentials / rate limit / busy reuse, the decision rules' matchFace section, and the OpenAPI entry.
  */
-import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { AppError } from '../../src/errors.js';
-import { createApp } from '../../src/http/app.js';
-import { AppRegistry, sha256Hex } from '../../src/http/apps.js';
-import { ConcurrencyLimiter } from '../../src/http/concurrency.js';
-import { RateLimiter } from '../../src/http/middleware/rate-limit.js';
-import type { MatchFaceDeps } from '../../src/http/routes/match-face.js';
-import type { ModelRegistry } from '../../src/inference/registry.js';
 import { parseRules, type DecisionRules } from '../../src/pipeline/decision.js';
-import { RulesFile } from '../../src/app/rules-file.js';
 import { matchVerdict, MATCH_DISTANCE_THRESHOLD, type MatchFace, type MatchOutcome } from '../../src/pipeline/match-face.js';
 import { withoutRequestId } from '../helpers/envelope.js';
+import { matchFaceDeps, postForm, testApp, testApps, testClock, type TestApp, type TestClock } from '../helpers/contract.js';
 
 const SELFIE = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 4]);
 const ID = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 5, 6, 7]);
-const defaultRules: DecisionRules = new RulesFile(path.resolve('rules/decision-rules.json')).current();
 
 const sameHigh: MatchOutcome = { match: { value: true, score: 91.23456, confidence: 'high' }, distance: 0.43 };
 
-const apps = new AppRegistry([
-  { appId: 'acme', appKeySha256: sha256Hex('acme-secret-key'), allowedApis: ['matchFace'], rateLimitPerMinute: 2 },
-  { appId: 'liveness-only', appKeySha256: sha256Hex('liveness-key'), allowedApis: ['checkLiveness'] },
-  { appId: 'unlimited', appKeySha256: sha256Hex('unlimited-key'), allowedApis: ['*'] },
+const apps = testApps([
+  { appId: 'acme', appKey: 'acme-secret-key', allowedApis: ['matchFace'], rateLimitPerMinute: 2 },
+  { appId: 'liveness-only', appKey: 'liveness-key', allowedApis: ['checkLiveness'] },
+  { appId: 'unlimited', appKey: 'unlimited-key', allowedApis: ['*'] },
 ]);
 const unlimited = { appId: 'unlimited', appKey: 'unlimited-key', transactionId: 'txn-9' };
 
 interface Harness {
-  app: ReturnType<typeof createApp>;
+  app: TestApp;
   matchFace: ReturnType<typeof vi.fn<MatchFace>>;
-  clock: { ms: number };
+  clock: TestClock;
 }
 
 function harness(options: { matchFace?: MatchFace; rules?: DecisionRules; concurrency?: number; queueSize?: number; bodyLimitBytes?: number } = {}): Harness {
-  const clock = { ms: Date.UTC(2025, 0, 1, 12, 0, 30) };
+  const clock = testClock(Date.UTC(2025, 0, 1, 12, 0, 30));
   const matchFace = vi.fn<MatchFace>(options.matchFace ?? (async () => sameHigh));
-  const deps: MatchFaceDeps = {
-    matchFace,
-    apps,
-    rateLimiter: new RateLimiter(() => clock.ms),
-    concurrency: new ConcurrencyLimiter(options.concurrency ?? 2, options.queueSize ?? 0),
-    bodyLimitBytes: options.bodyLimitBytes ?? 64 * 1024,
-    rules: { current: () => options.rules ?? defaultRules },
-  };
-  const versions = { service: '9.9.9', onnxruntime: 'test', node: process.versions.node };
-  return { app: createApp({ registry: {} as ModelRegistry, versions, matchFace: deps }), matchFace, clock };
+  return { app: testApp({ matchFace: matchFaceDeps({ ...options, apps, clock, matchFace }) }), matchFace, clock };
 }
 
 function post(h: Harness, fields: Record<string, string | Blob | null> = {}, headers: Record<string, string> = unlimited): Promise<Response> {
-  const form = new FormData();
-  const all: Record<string, string | Blob | null> = { selfie: new Blob([SELFIE]), id: new Blob([ID]), ...fields };
-  for (const [name, value] of Object.entries(all)) {
-    if (value === null) continue;
-    if (typeof value === 'string') form.append(name, value);
-    else form.append(name, value, `${name}.jpg`);
-  }
-  return Promise.resolve(h.app.request('/v1/matchFace', { method: 'POST', headers, body: form }));
+  return postForm(h.app, '/v1/matchFace', { selfie: new Blob([SELFIE]), id: new Blob([ID]), ...fields }, headers);
 }
 
-
-let errorLog: ReturnType<typeof vi.spyOn>;
-beforeEach(() => {
-  errorLog = vi.spyOn(console, 'error').mockImplementation(() => {});
-});
-afterEach(() => errorLog.mockRestore());
 
 describe('POST /v1/matchFace: success bodies', () => {
   it('same person → match yes with its score (two decimals) and a pass summary; the use case gets both images', async () => {

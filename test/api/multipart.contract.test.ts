@@ -4,44 +4,21 @@
  * documented 400 ("Error while parsing request body", HyperVerge envelope) and never reach the use case; the same
  * requests with a well-formed header are answered 200.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
-import { createApp } from '../../src/http/app.js';
-import { AppRegistry, sha256Hex } from '../../src/http/apps.js';
-import { ConcurrencyLimiter } from '../../src/http/concurrency.js';
-import { RateLimiter } from '../../src/http/middleware/rate-limit.js';
-import { UrlSigner } from '../../src/http/signed-url.js';
-import type { ModelRegistry } from '../../src/inference/registry.js';
-import { RulesFile } from '../../src/app/rules-file.js';
 import type { MatchFace } from '../../src/pipeline/match-face.js';
 import type { CheckLiveness } from '../../src/pipeline/types.js';
-import { LocalImageStore } from '../../src/store/local-image-store.js';
 import { seededRandom } from '../helpers/random.js';
 import { withoutRequestId } from '../helpers/envelope.js';
+import { apiDeps, testApp, testApps, testCropStore, testSigner } from '../helpers/contract.js';
 
-const apps = new AppRegistry([{ appId: 'acme', appKeySha256: sha256Hex('acme-key'), allowedApis: ['*'] }]);
+const apps = testApps([{ appId: 'acme', appKey: 'acme-key', allowedApis: ['*'] }]);
 const headers = { appId: 'acme', appKey: 'acme-key', transactionId: 'txn-13' };
 
 function harness() {
   const checkLiveness = vi.fn<CheckLiveness>(async () => ({ liveFace: { value: true, score: 0.9, confidence: 'high', signals: { humanLiveness: 0.9 }, limitations: [] }, qualityChecks: {} }));
   const matchFace = vi.fn<MatchFace>(async () => ({ match: { value: true, score: 90, confidence: 'high' }, distance: 0.4 }));
-  const shared = {
-    apps,
-    rateLimiter: new RateLimiter(),
-    concurrency: new ConcurrencyLimiter(2, 0),
-    bodyLimitBytes: 64 * 1024,
-    rules: new RulesFile(path.resolve('rules/decision-rules.json')),
-  };
-  const liveness = {
-    ...shared,
-    checkLiveness,
-    croppedImages: new LocalImageStore({ dir: mkdtempSync(path.join(tmpdir(), 'crops-')), ttlMs: 60_000, sweepIntervalMs: 0 }),
-    signer: new UrlSigner('test-signing-secret-of-at-least-32-chars', 60),
-  };
-  const versions = { service: '9.9.9', onnxruntime: 'test', node: process.versions.node };
-  const app = createApp({ registry: {} as ModelRegistry, versions, liveness, matchFace: { ...shared, matchFace } });
+  const shared = apiDeps({ apps });
+  const app = testApp({ liveness: { ...shared, checkLiveness, croppedImages: testCropStore(), signer: testSigner() }, matchFace: { ...shared, matchFace } });
   return { app, checkLiveness, matchFace };
 }
 

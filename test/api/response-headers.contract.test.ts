@@ -3,53 +3,35 @@
  * service's own routes, the HyperVerge-style and the Verilock-style APIs: successes, and errors from each error
  * path (validation, credentials, rate limit, not found, body limit, an internal failure).
  */
-import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createApp } from '../../src/http/app.js';
-import { AppRegistry, sha256Hex } from '../../src/http/apps.js';
-import { ConcurrencyLimiter } from '../../src/http/concurrency.js';
-import { RateLimiter } from '../../src/http/middleware/rate-limit.js';
-import type { ModelRegistry } from '../../src/inference/registry.js';
-import { RulesFile } from '../../src/app/rules-file.js';
+import { describe, expect, it, vi } from 'vitest';
 import type { MatchFace } from '../../src/pipeline/match-face.js';
 import { openDatabase } from '../../src/store/database.js';
 import { SqliteWebhookStore } from '../../src/store/sqlite-webhooks.js';
 import { WebhookDispatcher } from '../../src/webhooks/dispatcher.js';
 import { endpointsFromApps } from '../../src/app/create-webhooks.js';
+import { formData, matchFaceDeps, MODELLESS_REGISTRY, testApp, testApps } from '../helpers/contract.js';
 
-const apps = new AppRegistry([
-  { appId: 'acme', appKeySha256: sha256Hex('acme-key'), allowedApis: ['*'] },
-  { appId: 'limited', appKeySha256: sha256Hex('limited-key'), allowedApis: ['*'], rateLimitPerMinute: 1 },
+const apps = testApps([
+  { appId: 'acme', appKey: 'acme-key', allowedApis: ['*'] },
+  { appId: 'limited', appKey: 'limited-key', allowedApis: ['*'], rateLimitPerMinute: 1 },
 ]);
-const registry = { executionProvider: 'cpu', inferenceThread: 'main', packs: [], list: () => [] } as unknown as ModelRegistry;
 
 function harness() {
   const matchFace = vi.fn<MatchFace>(async () => ({ match: { value: true, score: 90, confidence: 'high' }, distance: 0.4 }));
   const webhooks = new WebhookDispatcher({ store: new SqliteWebhookStore(openDatabase(':memory:')), endpointFor: endpointsFromApps(apps), log: () => {} });
-  const rateLimiter = new RateLimiter();
-  const app = createApp({
-    registry,
-    versions: { service: '9.9.9', onnxruntime: 'test', node: process.versions.node },
+  const deps = matchFaceDeps({ apps, matchFace, concurrency: 1, bodyLimitBytes: 4096 });
+  const app = testApp({
+    registry: MODELLESS_REGISTRY,
     healthReportApps: apps,
-    matchFace: { apps, rateLimiter, concurrency: new ConcurrencyLimiter(1, 0), bodyLimitBytes: 4096, rules: new RulesFile(path.resolve('rules/decision-rules.json')), matchFace },
-    webhooks: { apps, webhooks, rateLimiter },
+    matchFace: deps,
+    webhooks: { apps, webhooks, rateLimiter: deps.rateLimiter },
   });
   return { app, matchFace };
 }
 
-const form = (selfie = new Blob([new Uint8Array([0xff, 0xd8, 0xff, 1])])) => {
-  const body = new FormData();
-  body.append('selfie', selfie, 'selfie.jpg');
-  body.append('id', new Blob([new Uint8Array([0xff, 0xd8, 0xff, 2])]), 'id.jpg');
-  return body;
-};
+const form = (selfie = new Blob([new Uint8Array([0xff, 0xd8, 0xff, 1])])) => formData({ selfie, id: new Blob([new Uint8Array([0xff, 0xd8, 0xff, 2])]) });
 const hv = { appId: 'acme', appKey: 'acme-key', transactionId: 't-1' };
 
-let errorLog: ReturnType<typeof vi.spyOn>;
-beforeEach(() => {
-  errorLog = vi.spyOn(console, 'error').mockImplementation(() => {});
-});
-afterEach(() => errorLog.mockRestore());
 
 describe('X-Content-Type-Options: nosniff on every JSON answer', () => {
   it('walks the routes, success and error', async () => {

@@ -5,17 +5,8 @@
  * stored, and the processing job handing it to the verifier: the session's video answer shows what was found, and a
  * challenge not performed declines the session by the rules file's `verifyVideo.challengeFailed`.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { RulesFile } from '../../src/app/rules-file.js';
-import { createApp } from '../../src/http/app.js';
-import { AppRegistry, sha256Hex } from '../../src/http/apps.js';
-import { RateLimiter } from '../../src/http/middleware/rate-limit.js';
+import { describe, expect, it, vi } from 'vitest';
 import { openApiDocument } from '../../src/http/openapi.js';
-import { UrlSigner } from '../../src/http/signed-url.js';
-import type { ModelRegistry } from '../../src/inference/registry.js';
 import type { ChallengeResult, ChallengeStep } from '../../src/pipeline/challenge.js';
 import { FINGERPRINT_VERSION, type RecordingFingerprint } from '../../src/pipeline/recording-fingerprint.js';
 import type { VerifyVideo } from '../../src/pipeline/verify-video.js';
@@ -23,22 +14,20 @@ import { RecordingFingerprintRepository } from '../../src/sessions/recording-fin
 import { ChallengeRepository } from '../../src/sessions/challenge-repository.js';
 import { createProcessSession, type ProcessSessionPayload } from '../../src/sessions/process-session.js';
 import { SessionRepository } from '../../src/sessions/session-repository.js';
-import { openDatabase } from '../../src/store/database.js';
 import type { Job } from '../../src/store/job-queue.js';
-import { LocalMediaStore } from '../../src/store/local-media-store.js';
 import { seededRandom } from '../helpers/random.js';
 import { videoVerification } from '../helpers/video-verification.js';
+import { closeAfterEach, DEFAULT_RULES, formData, memoryStore, sessionsDeps, testApp, testApps, testClock } from '../helpers/contract.js';
 
 const JPEG = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, ...Array.from({ length: 60 }, (_, i) => i)]);
 const MP4 = new Uint8Array([0, 0, 0, 0x18, ...Buffer.from('ftypisom'), ...Array.from({ length: 500 }, (_, i) => i % 251)]);
-const rules = new RulesFile(path.resolve('rules/decision-rules.json')).current();
 const T0 = 1_773_828_000_000; // 2026-03-18T10:00:00Z
 const BASE = 'http://svc.test';
 const CONSENT = { consent_given_at: '2026-03-18T10:01:00Z', consent_text_version: 'video-kyc-v3' };
 
-const apps = new AppRegistry([
-  { appId: 'kyc', appKeySha256: sha256Hex('kyc-key'), allowedApis: ['sessions'] },
-  { appId: 'other', appKeySha256: sha256Hex('other-key'), allowedApis: ['sessions'] },
+const apps = testApps([
+  { appId: 'kyc', appKey: 'kyc-key', allowedApis: ['sessions'] },
+  { appId: 'other', appKey: 'other-key', allowedApis: ['sessions'] },
 ]);
 const auth = (key = 'kyc-key') => ({ Authorization: `Bearer ${key}` });
 
@@ -67,45 +56,36 @@ function performed(id: string, steps: ChallengeStep[], passed: boolean[]): Chall
   };
 }
 
-const closers: (() => void)[] = [];
-afterEach(() => closers.splice(0).forEach((close) => close()));
+const closeLater = closeAfterEach();
 
 function harness(options: { challenges?: boolean } = {}) {
-  let now = T0;
-  const clock = () => now;
-  const db = openDatabase(':memory:');
-  const media = new LocalMediaStore({ db, dir: mkdtempSync(path.join(tmpdir(), 'session-challenge-media-')), clock, log: () => {} });
-  closers.push(() => db.close());
-  const sessions = new SessionRepository(db, clock);
-  const challenges = new ChallengeRepository(db, clock);
-  const fingerprints = new RecordingFingerprintRepository(db, clock);
+  const clock = testClock(T0);
+  const { db, media, close } = memoryStore(clock);
+  closeLater(close);
+  const sessions = new SessionRepository(db, clock.now);
+  const challenges = new ChallengeRepository(db, clock.now);
+  const fingerprints = new RecordingFingerprintRepository(db, clock.now);
   const enqueued: ProcessSessionPayload[] = [];
-  const app = createApp({
-    registry: {} as ModelRegistry,
-    versions: { service: '9.9.9', onnxruntime: 'test', node: process.versions.node },
-    sessions: {
+  const app = testApp({
+    sessions: sessionsDeps({
       apps,
-      rateLimiter: new RateLimiter(clock),
+      clock,
+      db,
+      media,
       sessions,
       ...(options.challenges === false ? {} : { challenges }),
       fingerprints,
-      media,
       jobs: { enqueue: <P>(_type: string, payload: P) => (enqueued.push(payload as ProcessSessionPayload), `job_${enqueued.length}`) },
-      webhooks: { emit: () => 'whk_1' },
-      signer: new UrlSigner('test-signing-secret-of-at-least-32-chars', 3600, () => Math.floor(now / 1000)),
-      limits: { imageBytes: 4096, videoBytes: 8192, maxVideoSeconds: 60, mediaRetentionMs: 86_400_000 },
-      clientIp: () => '203.0.113.7',
-      now: clock,
-    },
+    }),
   });
   const use = vi.fn<VerifyVideo>(async () => outcome);
-  const processSession = createProcessSession({ sessions, media, verifyVideo: use, rules: { current: () => rules }, webhooks: { emit: () => 'whk_1' }, challenges, fingerprints, maxAttempts: 3, now: clock, log: () => {} });
+  const processSession = createProcessSession({ sessions, media, verifyVideo: use, rules: { current: () => DEFAULT_RULES }, webhooks: { emit: () => 'whk_1' }, challenges, fingerprints, maxAttempts: 3, now: clock.now, log: () => {} });
   const runJob = (index: number) => {
     const payload = enqueued[index]!;
-    return processSession(payload, { id: `job_${index + 1}`, type: 'session.process', payload, state: 'running', attempts: 1, runAfter: now } as Job<ProcessSessionPayload>);
+    return processSession(payload, { id: `job_${index + 1}`, type: 'session.process', payload, state: 'running', attempts: 1, runAfter: clock.ms } as Job<ProcessSessionPayload>);
   };
   const mediaFiles = () => (db.prepare('SELECT COUNT(*) AS n FROM media').get() as { n: number }).n;
-  return { app, sessions, challenges, media, mediaFiles, enqueued, use, runJob, advance: (ms: number) => (now += ms) };
+  return { app, sessions, challenges, media, mediaFiles, enqueued, use, runJob, advance: clock.advance };
 }
 
 type Harness = ReturnType<typeof harness>;
@@ -117,10 +97,7 @@ async function createSession(h: Harness, profile: Record<string, unknown> = { st
 }
 
 function upload(h: Harness, url: string, field: string, bytes: Uint8Array, fields: Record<string, string> = {}) {
-  const form = new FormData();
-  form.append(field, new Blob([Buffer.from(bytes)]), `${field}.bin`);
-  for (const [k, v] of Object.entries(fields)) form.append(k, v);
-  return h.app.request(url, { method: 'POST', body: form });
+  return h.app.request(url, { method: 'POST', body: formData({ [field]: bytes, ...fields }) });
 }
 
 /** A session with its selfie in, ready for the video. */

@@ -3,20 +3,12 @@
  * signed uploadUrls, HyperVerge error envelopes; and per-app evidence retention (APPS_FILE
  * evidenceRetentionDays) for recordings and for session uploads. Real SQLite store and media store (temp dir).
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/http/app.js';
-import { AppRegistry, sha256Hex } from '../../src/http/apps.js';
+import { describe, expect, it } from 'vitest';
+import { sha256Hex } from '../../src/http/apps.js';
 import { RateLimiter } from '../../src/http/middleware/rate-limit.js';
-import { UrlSigner } from '../../src/http/signed-url.js';
-import type { ModelRegistry } from '../../src/inference/registry.js';
 import { RecordingAttempts } from '../../src/sessions/recording-attempts.js';
-import { SessionRepository } from '../../src/sessions/session-repository.js';
-import { openDatabase } from '../../src/store/database.js';
-import { LocalMediaStore } from '../../src/store/local-media-store.js';
 import { tamperSignature } from '../helpers/tamper.js';
+import { closeAfterEach, memoryStore, postForm, sessionsDeps, testApp, testApps, testClock, testSigner } from '../helpers/contract.js';
 
 const DAY_MS = 86_400_000;
 const JPEG = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, ...Array.from({ length: 60 }, (_, i) => i)]);
@@ -24,42 +16,26 @@ const mp4 = (seed: number) => new Uint8Array([0, 0, 0, 0x18, ...Buffer.from('fty
 const T0 = 1_773_828_000_000; // 2026-03-18T10:00:00Z
 const BASE = 'http://svc.test';
 
-const apps = new AppRegistry([
-  { appId: 'rec', appKeySha256: sha256Hex('rec-key'), allowedApis: ['sessionRecording', 'sessions'] },
-  { appId: 'short', appKeySha256: sha256Hex('short-key'), allowedApis: ['*'], evidenceRetentionDays: 1 },
-  { appId: 'liveness-only', appKeySha256: sha256Hex('liveness-key'), allowedApis: ['checkLiveness'] },
+const apps = testApps([
+  { appId: 'rec', appKey: 'rec-key', allowedApis: ['sessionRecording', 'sessions'] },
+  { appId: 'short', appKey: 'short-key', allowedApis: ['*'], evidenceRetentionDays: 1 },
+  { appId: 'liveness-only', appKey: 'liveness-key', allowedApis: ['checkLiveness'] },
 ]);
 
-const closers: (() => void)[] = [];
-afterEach(() => closers.splice(0).forEach((close) => close()));
+const closeLater = closeAfterEach();
 
 function harness() {
-  let now = T0;
-  const clock = () => now;
-  const db = openDatabase(':memory:');
-  closers.push(() => db.close());
-  const media = new LocalMediaStore({ db, dir: mkdtempSync(path.join(tmpdir(), 'recording-media-')), clock, log: () => {} });
-  const signer = new UrlSigner('test-signing-secret-of-at-least-32-chars', 3600, () => Math.floor(now / 1000));
-  const rateLimiter = new RateLimiter(clock);
+  const clock = testClock(T0);
+  const { db, media, close } = memoryStore(clock);
+  closeLater(close);
+  const signer = testSigner(clock, 3600);
+  const rateLimiter = new RateLimiter(clock.now);
   const limits = { videoBytes: 8192, mediaRetentionMs: 3 * DAY_MS };
-  const app = createApp({
-    registry: {} as ModelRegistry,
-    versions: { service: '9.9.9', onnxruntime: 'test', node: process.versions.node },
-    sessionRecording: { apps, rateLimiter, media, recordings: new RecordingAttempts(db, clock), signer, limits },
-    sessions: {
-      apps,
-      rateLimiter,
-      sessions: new SessionRepository(db, clock),
-      media,
-      jobs: { enqueue: () => 'job_1' },
-      webhooks: { emit: () => 'whk_1' },
-      signer,
-      limits: { imageBytes: 4096, videoBytes: 8192, maxVideoSeconds: 60, mediaRetentionMs: 3 * DAY_MS },
-      clientIp: () => '203.0.113.7',
-      now: clock,
-    },
+  const app = testApp({
+    sessionRecording: { apps, rateLimiter, media, recordings: new RecordingAttempts(db, clock.now), signer, limits },
+    sessions: sessionsDeps({ apps, clock, db, media, rateLimiter, signer, limits: { imageBytes: 4096, videoBytes: 8192, maxVideoSeconds: 60, mediaRetentionMs: 3 * DAY_MS } }),
   });
-  return { app, media, advance: (ms: number) => (now += ms) };
+  return { app, media, advance: clock.advance };
 }
 
 type App = ReturnType<typeof harness>['app'];
@@ -71,10 +47,7 @@ const hv = (key = 'rec-key', appId = 'rec', transactionId: string | null = 'txn-
 });
 
 function uploadRecording(app: App, bytes: Uint8Array, headers: Record<string, string> = hv(), fields: Record<string, string> = {}) {
-  const form = new FormData();
-  form.append('video', new Blob([Buffer.from(bytes)]), 'recording.mp4');
-  for (const [k, v] of Object.entries(fields)) form.append(k, v);
-  return app.request(`${BASE}/v1/sessionRecording`, { method: 'POST', body: form, headers });
+  return postForm(app, `${BASE}/v1/sessionRecording`, { video: [bytes, 'recording.mp4'], ...fields }, headers);
 }
 
 const results = (app: App, transactionId: string, headers: Record<string, string> = hv('rec-key', 'rec', null)) =>

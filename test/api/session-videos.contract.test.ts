@@ -7,50 +7,37 @@
  * Tencent's TC3-HMAC-SHA256 by the official tencentcloud-sdk-nodejs signer (its Sign.sign3, unmodified).
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createApp } from '../../src/http/app.js';
-import { AppRegistry, sha256Hex } from '../../src/http/apps.js';
 import { ADVANCE_MESSAGES } from '../../src/http/contracts/advance-ai.js';
-import { RateLimiter, TokenBucketLimiter } from '../../src/http/middleware/rate-limit.js';
-import { UrlSigner } from '../../src/http/signed-url.js';
-import type { ModelRegistry } from '../../src/inference/registry.js';
-import { RulesFile } from '../../src/app/rules-file.js';
+import { TokenBucketLimiter } from '../../src/http/middleware/rate-limit.js';
 import type { AngleSample } from '../../src/pipeline/nod.js';
 import type { VideoVerification } from '../../src/pipeline/verify-video.js';
 import { createProcessSession, PROCESS_SESSION_JOB, type ProcessSessionPayload } from '../../src/sessions/process-session.js';
 import { SessionHeadPoseStore } from '../../src/sessions/session-head-pose.js';
 import { SessionRepository } from '../../src/sessions/session-repository.js';
 import { applyUpload } from '../../src/sessions/session-state.js';
-import { openDatabase } from '../../src/store/database.js';
 import type { Job } from '../../src/store/job-queue.js';
-import { LocalMediaStore } from '../../src/store/local-media-store.js';
+import { closeAfterEach, DEFAULT_RULES, memoryStore, sessionsDeps, testApp, testApps, testClock, testSigner } from '../helpers/contract.js';
 
 const JPEG = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, ...Array.from({ length: 60 }, (_, i) => i)]);
 const MP4 = new Uint8Array([0, 0, 0, 0x18, ...Buffer.from('ftypisom'), ...Array.from({ length: 500 }, (_, i) => i % 251)]);
-const rules = new RulesFile(path.resolve('rules/decision-rules.json')).current();
 const T0 = 1_773_828_000_000; // 2026-03-18T10:00:00Z
 const DAY = 86_400_000;
 const BASE = 'http://svc.test';
 
 // kyc, other and suspended hold their keys (as an APPS_FILE with appKeyEncrypted gives them); hash-only is hash only.
-const apps = new AppRegistry(
+const apps = testApps(
   [
-    { appId: 'kyc', appKeySha256: sha256Hex('kyc-key'), allowedApis: ['sessions'] },
-    { appId: 'other', appKeySha256: sha256Hex('other-key'), allowedApis: ['*'] },
-    { appId: 'liveness-only', appKeySha256: sha256Hex('liveness-key'), allowedApis: ['checkLiveness'] },
-    { appId: 'suspended', appKeySha256: sha256Hex('suspended-key'), allowedApis: [] },
-    { appId: 'hash-only', appKeySha256: sha256Hex('hash-only-key'), allowedApis: ['sessions'] },
+    { appId: 'kyc', appKey: 'kyc-key', allowedApis: ['sessions'] },
+    { appId: 'other', appKey: 'other-key', allowedApis: ['*'] },
+    { appId: 'liveness-only', appKey: 'liveness-key', allowedApis: ['checkLiveness'] },
+    { appId: 'suspended', appKey: 'suspended-key', allowedApis: [] },
+    { appId: 'hash-only', appKey: 'hash-only-key', allowedApis: ['sessions'] },
   ],
-  new Map([
-    ['kyc', 'kyc-key'],
-    ['other', 'other-key'],
-    ['liveness-only', 'liveness-key'],
-    ['suspended', 'suspended-key'],
-  ]),
+  ['kyc', 'other', 'liveness-only', 'suspended'],
 );
 
 const require = createRequire(import.meta.url);
@@ -86,39 +73,21 @@ function outcome(pitch: AngleSample[]): VideoVerification {
   };
 }
 
-const closers: (() => void)[] = [];
-afterEach(() => {
-  closers.splice(0).forEach((close) => close());
-  vi.restoreAllMocks();
-});
+const closeLater = closeAfterEach();
+afterEach(() => vi.restoreAllMocks());
 
 function harness() {
-  let now = T0;
-  const clock = () => now;
-  const db = openDatabase(':memory:');
-  const media = new LocalMediaStore({ db, dir: mkdtempSync(path.join(tmpdir(), 'session-videos-')), clock, log: () => {} });
-  closers.push(() => db.close());
-  const sessions = new SessionRepository(db, clock);
+  const clock = testClock(T0);
+  const { db, media, close } = memoryStore(clock);
+  closeLater(close);
+  const sessions = new SessionRepository(db, clock.now);
   const headPose = new SessionHeadPoseStore(db);
-  const signer = new UrlSigner('test-signing-secret-of-at-least-32-chars', 3600, () => Math.floor(now / 1000));
+  const signer = testSigner(clock, 3600);
   const webhooks = { emit: () => 'whk_1' };
-  const app = createApp({
-    registry: {} as ModelRegistry,
-    versions: { service: '9.9.9', onnxruntime: 'test', node: process.versions.node },
-    sessions: {
-      apps,
-      rateLimiter: new RateLimiter(clock),
-      sessions,
-      media,
-      jobs: { enqueue: () => 'job_1' },
-      webhooks,
-      signer,
-      limits: { imageBytes: 4096, videoBytes: 8192, maxVideoSeconds: 60, mediaRetentionMs: 30 * DAY },
-      clientIp: () => '203.0.113.7',
-      now: clock,
-    },
-    advanceGetVideo: { apps, sessions, media, signer, now: clock },
-    tencentEss: { apps, sessions, media, headPose, limiter: new TokenBucketLimiter(clock), now: clock },
+  const app = testApp({
+    sessions: sessionsDeps({ apps, clock, db, media, sessions, webhooks, signer, limits: { imageBytes: 4096, videoBytes: 8192, maxVideoSeconds: 60, mediaRetentionMs: 30 * DAY } }),
+    advanceGetVideo: { apps, sessions, media, signer, now: clock.now },
+    tencentEss: { apps, sessions, media, headPose, limiter: new TokenBucketLimiter(clock.now), now: clock.now },
   });
 
   /** A session of `appId` with its selfie and (unless `video` is false) its video stored; processed with `pitch` when given. */
@@ -131,24 +100,24 @@ function harness() {
       steps: ['selfie', 'video'],
       videoMaxDuration: 60,
       videoLanguage: 'en',
-      expiresAt: now + 3600_000,
+      expiresAt: clock.ms + 3600_000,
     });
     const put = (bytes: Uint8Array, kind: 'image' | 'video') => media.put(bytes, { kind, appId, maxBytes: 8192, retentionMs: 30 * DAY });
     const selfie = await put(JPEG, 'image');
-    expect(sessions.update(session, applyUpload(session, 'selfie', selfie.id, now))).toBe(true);
+    expect(sessions.update(session, applyUpload(session, 'selfie', selfie.id, clock.ms))).toBe(true);
     session = sessions.get(session.id)!;
     if (options.video === false) return { session, video: undefined };
     const video = await put(MP4, 'video');
     const consent = { givenAt: '2026-03-18T10:01:00Z', textVersion: 'v1', ip: '203.0.113.7', userAgent: 'test' };
-    expect(sessions.update(session, applyUpload(session, 'video', video.id, now, consent))).toBe(true);
+    expect(sessions.update(session, applyUpload(session, 'video', video.id, clock.ms, consent))).toBe(true);
     if (options.pitch) {
-      const process = createProcessSession({ sessions, media, verifyVideo: async () => outcome(options.pitch!), rules: { current: () => rules }, webhooks, headPose, maxAttempts: 3, now: clock, log: () => {} });
-      await process({ sessionId: session.id }, { id: 'job_1', type: PROCESS_SESSION_JOB, payload: { sessionId: session.id }, state: 'running', attempts: 1, runAfter: now } as Job<ProcessSessionPayload>);
+      const process = createProcessSession({ sessions, media, verifyVideo: async () => outcome(options.pitch!), rules: { current: () => DEFAULT_RULES }, webhooks, headPose, maxAttempts: 3, now: clock.now, log: () => {} });
+      await process({ sessionId: session.id }, { id: 'job_1', type: PROCESS_SESSION_JOB, payload: { sessionId: session.id }, state: 'running', attempts: 1, runAfter: clock.ms } as Job<ProcessSessionPayload>);
     }
     return { session: sessions.get(session.id)!, video };
   }
 
-  return { app, media, sessions, recorded, advance: (ms: number) => (now += ms), now: clock };
+  return { app, media, sessions, recorded, advance: clock.advance, now: clock.now };
 }
 
 type Harness = ReturnType<typeof harness>;

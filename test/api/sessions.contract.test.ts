@@ -4,34 +4,23 @@
  * the verifyVideo use case. Processing is driven by calling the `session.process` handler directly.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.js';
-import { createApp } from '../../src/http/app.js';
-import { AppRegistry, sha256Hex } from '../../src/http/apps.js';
-import { RateLimiter } from '../../src/http/middleware/rate-limit.js';
-import { UrlSigner } from '../../src/http/signed-url.js';
-import type { ModelRegistry } from '../../src/inference/registry.js';
-import { RulesFile } from '../../src/app/rules-file.js';
 import type { VerifyVideo, VideoVerification } from '../../src/pipeline/verify-video.js';
 import { createProcessSession, PROCESS_SESSION_JOB, type ProcessSessionPayload } from '../../src/sessions/process-session.js';
 import { SessionRepository } from '../../src/sessions/session-repository.js';
-import { openDatabase } from '../../src/store/database.js';
 import type { Job } from '../../src/store/job-queue.js';
-import { LocalMediaStore } from '../../src/store/local-media-store.js';
 import type { WebhookEventData, WebhookEventName, WebhookEvents } from '../../src/store/webhooks.js';
+import { closeAfterEach, DEFAULT_RULES, formData, memoryStore, sessionsDeps, testApp, testApps, testClock } from '../helpers/contract.js';
 
 const JPEG = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, ...Array.from({ length: 60 }, (_, i) => i)]);
 const MP4 = new Uint8Array([0, 0, 0, 0x18, ...Buffer.from('ftypisom'), ...Array.from({ length: 500 }, (_, i) => i % 251)]);
-const rules = new RulesFile(path.resolve('rules/decision-rules.json')).current();
 const T0 = 1_773_828_000_000; // 2026-03-18T10:00:00Z
 
-const apps = new AppRegistry([
-  { appId: 'kyc', appKeySha256: sha256Hex('kyc-key'), allowedApis: ['sessions'] },
-  { appId: 'other', appKeySha256: sha256Hex('other-key'), allowedApis: ['*'] },
-  { appId: 'liveness-only', appKeySha256: sha256Hex('liveness-key'), allowedApis: ['checkLiveness'] },
+const apps = testApps([
+  { appId: 'kyc', appKey: 'kyc-key', allowedApis: ['sessions'] },
+  { appId: 'other', appKey: 'other-key', allowedApis: ['*'] },
+  { appId: 'liveness-only', appKey: 'liveness-key', allowedApis: ['checkLiveness'] },
 ]);
 
 function outcome(overrides: Partial<VideoVerification> = {}): VideoVerification {
@@ -53,16 +42,13 @@ function outcome(overrides: Partial<VideoVerification> = {}): VideoVerification 
   };
 }
 
-const closers: (() => void)[] = [];
-afterEach(() => closers.splice(0).forEach((close) => close()));
+const closeLater = closeAfterEach();
 
 function harness(verify: VerifyVideo = async () => outcome()) {
-  let now = T0;
-  const clock = () => now;
-  const db = openDatabase(':memory:');
-  const media = new LocalMediaStore({ db, dir: mkdtempSync(path.join(tmpdir(), 'sessions-media-')), clock, log: () => {} });
-  closers.push(() => db.close());
-  const sessions = new SessionRepository(db, clock);
+  const clock = testClock(T0);
+  const { db, media, close } = memoryStore(clock);
+  closeLater(close);
+  const sessions = new SessionRepository(db, clock.now);
   const enqueued: { type: string; payload: ProcessSessionPayload; id: string }[] = [];
   const jobs = {
     enqueue<P>(type: string, payload: P) {
@@ -73,29 +59,13 @@ function harness(verify: VerifyVideo = async () => outcome()) {
   };
   const events: { appId: string; event: WebhookEventName; data: WebhookEventData }[] = [];
   const webhooks: WebhookEvents = { emit: (appId, event, data) => (events.push({ appId, event, data }), `whk_${events.length}`) };
-  const signer = new UrlSigner('test-signing-secret-of-at-least-32-chars', 3600, () => Math.floor(now / 1000));
-  const app = createApp({
-    registry: {} as ModelRegistry,
-    versions: { service: '9.9.9', onnxruntime: 'test', node: process.versions.node },
-    sessions: {
-      apps,
-      rateLimiter: new RateLimiter(clock),
-      sessions,
-      media,
-      jobs,
-      webhooks,
-      signer,
-      limits: { imageBytes: 4096, videoBytes: 8192, maxVideoSeconds: 60, mediaRetentionMs: 86_400_000 },
-      clientIp: () => '203.0.113.7',
-      now: clock,
-    },
-  });
-  const processSession = createProcessSession({ sessions, media, verifyVideo: verify, rules: { current: () => rules }, webhooks, maxAttempts: 3, now: clock, log: () => {} });
+  const app = testApp({ sessions: sessionsDeps({ apps, clock, db, media, sessions, jobs, webhooks }) });
+  const processSession = createProcessSession({ sessions, media, verifyVideo: verify, rules: { current: () => DEFAULT_RULES }, webhooks, maxAttempts: 3, now: clock.now, log: () => {} });
   const runJob = (index: number, attempts = 1) => {
     const job = enqueued[index]!;
-    return processSession(job.payload, { id: job.id, type: job.type, payload: job.payload, state: 'running', attempts, runAfter: now } as Job<ProcessSessionPayload>);
+    return processSession(job.payload, { id: job.id, type: job.type, payload: job.payload, state: 'running', attempts, runAfter: clock.ms } as Job<ProcessSessionPayload>);
   };
-  return { app, enqueued, events, runJob, advance: (ms: number) => (now += ms), media, sessions };
+  return { app, enqueued, events, runJob, advance: clock.advance, media, sessions };
 }
 
 type App = ReturnType<typeof harness>['app'];
@@ -107,10 +77,7 @@ function createSession(app: App, body: unknown = { profile: { steps: ['document'
 }
 
 function upload(app: App, url: string, field: string, bytes: Uint8Array, fields: Record<string, string> = {}, headers: Record<string, string> = {}) {
-  const form = new FormData();
-  form.append(field, new Blob([Buffer.from(bytes)]), `${field}.bin`);
-  for (const [k, v] of Object.entries(fields)) form.append(k, v);
-  return app.request(url, { method: 'POST', body: form, headers: { 'User-Agent': 'capture-sdk/1.0', ...headers } });
+  return app.request(url, { method: 'POST', body: formData({ [field]: bytes, ...fields }), headers: { 'User-Agent': 'capture-sdk/1.0', ...headers } });
 }
 
 const CONSENT = { consent_given_at: '2026-03-18T10:01:00Z', consent_text_version: 'video-kyc-v3' };

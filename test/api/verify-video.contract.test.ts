@@ -3,26 +3,14 @@
  * permission, form validation, the success body (scores, signals, result from the verifyVideo rules, the
  * signed best-frame link), and the error envelope (VIDEO_INVALID → 400 with a reason, body limit → 413).
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { AppError } from '../../src/errors.js';
-import { createApp } from '../../src/http/app.js';
-import { AppRegistry, sha256Hex } from '../../src/http/apps.js';
-import { ConcurrencyLimiter } from '../../src/http/concurrency.js';
-import { RateLimiter } from '../../src/http/middleware/rate-limit.js';
-import type { VerifyVideoDeps } from '../../src/http/routes/verify-video.js';
-import { UrlSigner } from '../../src/http/signed-url.js';
 import { openApiDocument } from '../../src/http/openapi.js';
-import type { ModelRegistry } from '../../src/inference/registry.js';
-import { RulesFile } from '../../src/app/rules-file.js';
 import type { VerifyVideo, VideoVerification } from '../../src/pipeline/verify-video.js';
-import { LocalImageStore } from '../../src/store/local-image-store.js';
+import { postForm, testApp, testApps, verifyVideoDeps, type TestApp } from '../helpers/contract.js';
 
 const JPEG = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3]);
 const VIDEO = new Uint8Array([0, 0, 0, 0x18, 0x66, 0x74, 0x79, 0x70]);
-const rules = new RulesFile(path.resolve('rules/decision-rules.json')).current();
 
 function outcome(overrides: Partial<VideoVerification> = {}): VideoVerification {
   return {
@@ -43,34 +31,20 @@ function outcome(overrides: Partial<VideoVerification> = {}): VideoVerification 
   };
 }
 
-const apps = new AppRegistry([
-  { appId: 'all', appKeySha256: sha256Hex('all-key'), allowedApis: ['*'] },
-  { appId: 'liveness-only', appKeySha256: sha256Hex('liveness-key'), allowedApis: ['checkLiveness'] },
+const apps = testApps([
+  { appId: 'all', appKey: 'all-key', allowedApis: ['*'] },
+  { appId: 'liveness-only', appKey: 'liveness-key', allowedApis: ['checkLiveness'] },
 ]);
 
 function harness(pipeline: VerifyVideo, bodyLimitBytes = 64 * 1024) {
   const use = vi.fn<VerifyVideo>(pipeline);
-  const deps: VerifyVideoDeps = {
-    verifyVideo: use,
-    apps,
-    rateLimiter: new RateLimiter(),
-    concurrency: new ConcurrencyLimiter(1, 0),
-    bodyLimitBytes,
-    rules: { current: () => rules },
-    croppedImages: new LocalImageStore({ dir: mkdtempSync(path.join(tmpdir(), 'video-crops-')), ttlMs: 60_000, sweepIntervalMs: 0 }),
-    signer: new UrlSigner('test-signing-secret-of-at-least-32-chars', 60),
-  };
-  const app = createApp({ registry: {} as ModelRegistry, versions: { service: '9.9.9', onnxruntime: 'test', node: process.versions.node }, verifyVideo: deps, liveness: { ...deps, checkLiveness: async () => { throw new Error('unused'); } } });
+  const deps = verifyVideoDeps({ apps, verifyVideo: use, concurrency: 1, bodyLimitBytes });
+  const app = testApp({ verifyVideo: deps, liveness: { ...deps, checkLiveness: async () => { throw new Error('unused'); } } });
   return { app, use };
 }
 
-function post(app: ReturnType<typeof createApp>, fields: Record<string, Uint8Array | string>, headers: Record<string, string> = { appId: 'all', appKey: 'all-key', transactionId: 'tx-7' }) {
-  const form = new FormData();
-  for (const [k, v] of Object.entries(fields)) {
-    if (typeof v === 'string') form.append(k, v);
-    else form.append(k, new Blob([Buffer.from(v)]), `${k}.bin`);
-  }
-  return app.request('http://svc.test/v1/verifyVideo', { method: 'POST', body: form, headers });
+function post(app: TestApp, fields: Record<string, Uint8Array | string>, headers: Record<string, string> = { appId: 'all', appKey: 'all-key', transactionId: 'tx-7' }) {
+  return postForm(app, 'http://svc.test/v1/verifyVideo', fields, headers);
 }
 
 describe('POST /v1/verifyVideo (contract)', () => {

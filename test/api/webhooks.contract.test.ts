@@ -4,38 +4,35 @@
  * attempts, redeliver, and Verilock-style errors. Deliveries use a fake fetch and an injected clock.
  */
 import { describe, expect, it } from 'vitest';
-import { createApp } from '../../src/http/app.js';
-import { AppRegistry, sha256Hex } from '../../src/http/apps.js';
 import { RateLimiter } from '../../src/http/middleware/rate-limit.js';
-import type { ModelRegistry } from '../../src/inference/registry.js';
 import { openDatabase } from '../../src/store/database.js';
 import { SqliteWebhookStore } from '../../src/store/sqlite-webhooks.js';
 import { WebhookDispatcher } from '../../src/webhooks/dispatcher.js';
 import { endpointsFromApps } from '../../src/app/create-webhooks.js';
+import { testApp, testApps, testClock } from '../helpers/contract.js';
 
 const SECRET = 'acme-webhook-secret-0123456789abcdef';
-const apps = new AppRegistry([
-  { appId: 'acme', appKeySha256: sha256Hex('acme-key'), allowedApis: ['*'], webhookUrl: 'https://acme.example/hooks', webhookSecret: SECRET },
-  { appId: 'other', appKeySha256: sha256Hex('other-key'), allowedApis: ['*'], webhookUrl: 'https://other.example/hooks', webhookSecret: SECRET },
-  { appId: 'suspended', appKeySha256: sha256Hex('suspended-key'), allowedApis: [] },
-  { appId: 'match-only', appKeySha256: sha256Hex('match-only-key'), allowedApis: ['matchFace'], webhookUrl: 'https://match.example/hooks', webhookSecret: SECRET },
-  { appId: 'sessions-app', appKeySha256: sha256Hex('sessions-key'), allowedApis: ['sessions'], rateLimitPerMinute: 2, webhookUrl: 'https://s.example/hooks', webhookSecret: SECRET },
+const apps = testApps([
+  { appId: 'acme', appKey: 'acme-key', allowedApis: ['*'], webhookUrl: 'https://acme.example/hooks', webhookSecret: SECRET },
+  { appId: 'other', appKey: 'other-key', allowedApis: ['*'], webhookUrl: 'https://other.example/hooks', webhookSecret: SECRET },
+  { appId: 'suspended', appKey: 'suspended-key', allowedApis: [] },
+  { appId: 'match-only', appKey: 'match-only-key', allowedApis: ['matchFace'], webhookUrl: 'https://match.example/hooks', webhookSecret: SECRET },
+  { appId: 'sessions-app', appKey: 'sessions-key', allowedApis: ['sessions'], rateLimitPerMinute: 2, webhookUrl: 'https://s.example/hooks', webhookSecret: SECRET },
 ]);
 
 function harness() {
-  const clock = { ms: Date.UTC(2025, 0, 1, 12, 0, 0) };
+  const clock = testClock(Date.UTC(2025, 0, 1, 12, 0, 0));
   const statuses = [503, 200];
   const fetch = (async () => new Response('', { status: statuses.length > 1 ? statuses.shift()! : statuses[0]! })) as typeof globalThis.fetch;
   const webhooks = new WebhookDispatcher({
     store: new SqliteWebhookStore(openDatabase(':memory:')),
     endpointFor: endpointsFromApps(apps),
-    now: () => clock.ms,
+    now: clock.now,
     random: () => 0.5,
     fetch,
     log: () => {},
   });
-  const versions = { service: '9.9.9', onnxruntime: 'test', node: process.versions.node };
-  const app = createApp({ registry: {} as ModelRegistry, versions, webhooks: { apps, webhooks, rateLimiter: new RateLimiter(() => clock.ms) } });
+  const app = testApp({ webhooks: { apps, webhooks, rateLimiter: new RateLimiter(clock.now) } });
   const get = (path: string, key = 'acme-key') => app.request(path, { headers: { Authorization: `Bearer ${key}` } });
   return { app, webhooks, clock, get };
 }

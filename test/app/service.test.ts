@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/app/logger.js';
 import { createService, type Service } from '../../src/app/service.js';
 import { parseConfig } from '../../src/config.js';
 import type { HealthReport } from '../../src/http/health.js';
@@ -22,8 +23,9 @@ describe('createService (the composition root)', () => {
     const temp = (prefix: string) => mkdtempSync(path.join(tmpdir(), prefix));
     // The embedded default app (no APPS_FILE), no packs, models on this thread.
     const config = parseConfig({ DATA_DIR: temp('service-data-'), MODEL_PACKS_DIR: temp('service-packs-'), INFERENCE_THREAD: 'main' });
-    const log = (m: string) => logged.push(m);
-    service = await createService(config, { log: { info: log, warn: log, error: log } });
+    // Every line the service writes, parsed (it writes JSON lines).
+    const destination = { write: (line: string) => void logged.push(line) };
+    service = await createService(config, { logger: createLogger({ logLevel: 'info' }, destination) });
     headers = { appId: 'default', appKey: service.embeddedAppKey!, transactionId: 'svc-1' };
   });
   afterAll(async () => service?.close());

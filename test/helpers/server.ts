@@ -9,8 +9,13 @@ const tsx = path.join(repoRoot, 'node_modules', '.bin', 'tsx');
 
 export interface ServiceProcess {
   child: ChildProcess;
-  /** Everything the process printed so far (stdout and stderr). */
+  /**
+   * Everything the process printed so far (stdout and stderr), each JSON log line shown as its message (and its
+   * error's message, if any), so a test matches the text a person reads.
+   */
   output: () => string;
+  /** The same, byte for byte as printed (JSON lines). */
+  raw: () => string;
   /** Resolves with the exit code. */
   exited: Promise<number | null>;
 }
@@ -28,7 +33,23 @@ export function startService(env: Record<string, string>, command: readonly stri
   child.stdout!.on('data', (d) => (text += d));
   child.stderr!.on('data', (d) => (text += d));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, output: () => text, exited };
+  return { child, output: () => readable(text), raw: () => text, exited };
+}
+
+/** A JSON log line (src/app/logger.ts) → its message; other lines unchanged. */
+export function readable(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => {
+      if (!line.startsWith('{')) return line;
+      try {
+        const entry = JSON.parse(line) as { msg?: string; err?: { message?: string } };
+        return [entry.msg, entry.err?.message].filter((part) => part !== undefined).join(' ') || line;
+      } catch {
+        return line;
+      }
+    })
+    .join('\n');
 }
 
 /** Waits until the process prints `pattern` (fails early if it exits first). */

@@ -34,6 +34,7 @@ import {
 import { bodyLimit } from '../middleware/body-limit.js';
 import type { UrlSigner } from '../signed-url.js';
 import { videoResource } from './sessions.js';
+import { noteError } from '../request-errors.js';
 
 export interface AdvanceGetVideoDeps {
   apps: AppRegistry;
@@ -122,7 +123,7 @@ export function advanceGetVideoRoute(deps: AdvanceGetVideoDeps): Hono {
   route.onError((error, c) => {
     if (error instanceof AdvanceApiError) return c.json(advanceEnvelope(error.code, null, newTransactionId(), error.message, error.extra), 200);
     if (error instanceof AppError && error.code === 'IMAGE_TOO_LARGE') return c.json(advanceEnvelope('PARAMETER_ERROR', null, newTransactionId(), undefined, error.message), 200);
-    console.error(`ADVANCE.AI API ${c.req.method} ${c.req.path}:`, error);
+    noteError(c, error, 500, 'ADVANCE.AI API');
     return c.json(advanceEnvelope('ERROR', null, newTransactionId()), 200);
   });
 

@@ -24,6 +24,7 @@ import { verilockError } from '../contracts/verilock.js';
 import { bodyLimit } from '../middleware/body-limit.js';
 import type { RateLimiter } from '../middleware/rate-limit.js';
 import { capturePageResource, captureUploadLink, type SessionsDeps } from './sessions.js';
+import { noteError } from '../request-errors.js';
 
 export interface CaptureDeps {
   /** The sessions API's repository, signer, apps and limits (the page's uploads go to its signed links). */
@@ -236,7 +237,7 @@ export function captureRoute(deps: CaptureDeps): Hono<ApiEnv> {
 
   route.onError((error, c) => {
     const { status, body } = verilockError(error);
-    if (status >= 500) console.error(`capture page ${c.req.method} ${c.req.path}:`, error);
+    noteError(c, error, status, 'capture page');
     if (status === 503) c.header('Retry-After', '1');
     return c.json(body, status as ContentfulStatusCode);
   });

@@ -44,6 +44,7 @@ export function checkLivenessRoute(deps: CheckLivenessDeps): Hono<ApiEnv> {
       const { image, options } = await parseCheckLivenessForm(await readForm(c.req.raw));
       const outcome = requestedOnly(await deps.concurrency.run(() => deps.checkLiveness(image, options)), options);
       const summary = decide(deps.rules.current(), outcome);
+      c.set('outcome', { api: 'checkLiveness', liveness: { value: outcome.liveFace.value ? 'yes' : 'no', confidence: outcome.liveFace.confidence }, action: summary.action });
       let url: string | undefined;
       if (outcome.croppedFace) {
         const id = await deps.croppedImages.put(outcome.croppedFace, 'image/jpeg');

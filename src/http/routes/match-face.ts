@@ -29,6 +29,7 @@ export function matchFaceRoute(deps: MatchFaceDeps): Hono<ApiEnv> {
       const images = await parseMatchFaceForm(await readForm(c.req.raw));
       const outcome = await deps.concurrency.run(() => deps.matchFace(images));
       const summary = decideMatch(deps.rules.current(), outcome.match);
+      c.set('outcome', { api: 'matchFace', action: summary.action });
       return c.json(matchSuccessBody({ metadata: { requestId: c.get('requestId'), transactionId }, outcome, summary }), 200);
     },
   );

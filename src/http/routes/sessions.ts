@@ -46,6 +46,7 @@ import { bearerKey } from '../middleware/bearer-key.js';
 import { bodyLimit } from '../middleware/body-limit.js';
 import { rateLimit, type RateLimiter } from '../middleware/rate-limit.js';
 import type { UrlSigner } from '../signed-url.js';
+import { noteError } from '../request-errors.js';
 
 export interface SessionsDeps {
   apps: AppRegistry;
@@ -306,7 +307,7 @@ export function sessionsRoute(deps: SessionsDeps): Hono<ApiEnv> {
 
   route.onError((error, c) => {
     const { status, body } = verilockError(error);
-    if (status >= 500) console.error(`sessions API ${c.req.method} ${c.req.path}:`, error);
+    noteError(c, error, status, 'sessions API');
     if (status === 503) c.header('Retry-After', '1');
     if (error instanceof AppError && error.code === 'RATE_LIMITED') {
       const retryAfter = Number(c.res.headers.get('Retry-After') ?? 0);

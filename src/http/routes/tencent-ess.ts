@@ -38,6 +38,7 @@ import {
 import { bodyLimit } from '../middleware/body-limit.js';
 import { TC3_ALGORITHM, Tc3Failure, verifyTc3 } from '../tc3-signature.js';
 import type { TokenBucketLimiter } from '../middleware/rate-limit.js';
+import { noteError } from '../request-errors.js';
 
 export interface TencentEssDeps {
   apps: AppRegistry;
@@ -135,7 +136,7 @@ export function tencentEssRoute(deps: TencentEssDeps): Hono {
     const requestId = c.get('requestId') ?? newRequestId();
     if (error instanceof TencentApiError) return c.json(tencentErrorBody(error.code, error.message, requestId), 200);
     if (error instanceof AppError && error.code === 'IMAGE_TOO_LARGE') return c.json(tencentErrorBody('RequestSizeLimitExceeded', error.message, requestId), 200);
-    console.error(`Tencent ESS API ${c.req.method} ${c.req.path}:`, error);
+    noteError(c, error, 500, 'Tencent ESS API');
     return c.json(tencentErrorBody('InternalError', 'internal error', requestId), 200);
   });
 

@@ -55,6 +55,7 @@ export function verifyVideoRoute(deps: VerifyVideoDeps): Hono<ApiEnv> {
         return deps.verifyVideo(withChallenge);
       });
       const decision = decideVideo(deps.rules.current(), videoDecisionInput(outcome));
+      c.set('outcome', { api: 'verifyVideo', action: decision.result });
       const id = await deps.croppedImages.put(outcome.bestFrame.jpeg, 'image/jpeg');
       const bestFrameUrl = croppedImageUrl(deps.publicBaseUrl ?? new URL(c.req.url).origin, id, deps.signer);
       return c.json(verifyVideoSuccessBody({ metadata: { requestId: c.get('requestId'), transactionId }, outcome, decision, bestFrameUrl }), 200);

@@ -24,6 +24,7 @@ import type { ApiEnv } from '../context.js';
 import { SessionApiError, validationDetails, verilockError } from '../contracts/verilock.js';
 import { bearerApiGuards } from '../middleware/bearer-api-guards.js';
 import type { RateLimiter } from '../middleware/rate-limit.js';
+import { noteError } from '../request-errors.js';
 
 /** The webhook log and the apps that own its events (built by src/sessions/sessions-api.ts). */
 export interface WebhooksRouteDeps {
@@ -85,7 +86,7 @@ export function webhooksRoute(deps: WebhooksApiDeps): Hono<ApiEnv> {
   const route = new Hono<ApiEnv>();
   route.onError((error, c) => {
     const { status, body } = verilockError(error);
-    if (status >= 500) console.error(`error on ${c.req.method} ${c.req.path}:`, error);
+    noteError(c, error, status, 'webhooks API');
     return c.json(body, status as ContentfulStatusCode);
   });
   // Once per request: Hono's `/webhooks/*` also matches `/webhooks` itself, and a second run would count the call twice.
