@@ -1,4 +1,5 @@
-# CPU image (issue #8). Unbuilt where it was written (no Docker engine there): build and try it before relying on it.
+# CPU image. Unbuilt where it was written (no Docker engine there; test/docker.test.ts lints it): build and try it
+# before relying on it.
 #   docker build -t face-liveness-service . && docker run -p 3000:3000 face-liveness-service
 FROM node:20-bookworm-slim
 
@@ -27,6 +28,9 @@ RUN npm run models && npx tsx scripts/fetch-models.ts --default --soft && npm ru
 USER node
 ENV PORT=3000 HOST=0.0.0.0 DATA_DIR=/app/data
 EXPOSE 3000
+# /health/live: up while it can answer, draining included (README "Health probes"; /health/ready is for load balancers).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
-  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-CMD ["npm", "start"]
+  CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+# Node itself as PID 1 (exec form, no npm or shell in between): SIGTERM reaches the service, which drains in-flight
+# requests (SHUTDOWN_GRACE_SECONDS) before it exits. The compiled build, as `npm start` runs it.
+CMD ["node", "--single-threaded-gc", "dist/main.js"]

@@ -53,7 +53,7 @@ Environment:
 `;
 
 /** A mistake in the command line: exit status 2 and a pointer to --help. */
-class UsageError extends Error {}
+export class UsageError extends Error {}
 
 /** Writes `entries` to `file` atomically: a 0600 temp file beside it, fsynced, renamed over it, then the folder fsynced. */
 export function writeAppsFile(file: string, entries: readonly AppEntry[]): void {
@@ -117,7 +117,7 @@ function displayUrl(url: string): string {
   return parsed.href;
 }
 
-interface Io {
+export interface Io {
   /** stdout: keys and listings (the only place a new key appears). */
   out: (line: string) => void;
   /** stderr: what was done. */

@@ -295,8 +295,8 @@ export function softFailureLine(failed: readonly FetchResult[], list: PackList):
   );
 }
 
-async function main(): Promise<void> {
-  const args = process.argv.slice(2);
+/** `npm run models:fetch -- [args]`, and the operator CLI's `models fetch [args]` (scripts/cli.ts). */
+export async function main(args: readonly string[] = process.argv.slice(2)): Promise<void> {
   const flag = (name: string) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
   const known = ['--default', '--soft', '--only=', '--dir=', '--list='];
   const unknownArgs = args.filter((a) => !known.some((k) => (k.endsWith('=') ? a.startsWith(k) : a === k)));
