@@ -52,7 +52,7 @@ export function createLivenessApi(
 } {
   const { apps, embeddedAppKey } = loaded;
   if (!config.signingSecret) log('no SIGNING_SECRET: croppedImageUrl links are signed with a random per-process secret and die on restart');
-  const croppedImages = new LocalImageStore({ dir: config.croppedImageDir, ttlMs: config.urlTtlSeconds * 1000 });
+  const croppedImages = new LocalImageStore({ dir: config.croppedImageDir, ttlMs: config.urlTtlSeconds * 1000, log });
   const deps: CheckLivenessDeps = {
     checkLiveness,
     apps,

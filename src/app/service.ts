@@ -93,6 +93,16 @@ export async function createService(config: Config, options: ServiceOptions = {}
     const warmStart = Date.now();
     const { warmed, skipped } = await registry.warmUp();
     log.info(`warmed up ${warmed.length} models in ${Date.now() - warmStart} ms${skipped.length > 0 ? ` (no fixed input shape: ${skipped.join(', ')})` : ''}`);
+    // Where ORT ran each model's nodes in the warm-up (its profiler; /health?details=1 has the detail): a CUDA node
+    // whose ops fell back to the CPU is said at start, not found later in a latency graph.
+    const placement = registry.list().map((m) => ({ id: m.entry.id, nodes: m.session.placement?.nodes ?? {}, otherProviderOps: m.session.placement?.otherProviderOps ?? [] }));
+    const elsewhere = placement.filter((p) => p.otherProviderOps.length > 0);
+    const placementLine =
+      elsewhere.length === 0
+        ? `model placement: every node measured ran on the provider asked for (${registry.executionProvider})`
+        : `model placement: ops on another provider than ${registry.executionProvider}: ${elsewhere.map((p) => `${p.id} (${p.otherProviderOps.join(', ')})`).join('; ')}`;
+    if (elsewhere.length > 0 && registry.executionProvider === 'cuda') log.warn({ placement }, placementLine);
+    else log.info({ placement }, placementLine);
 
     // Runs are counted from here on (the warm-up's are not); the metrics exist once the slots they read do.
     let metrics: ServiceMetrics | undefined;
@@ -109,6 +119,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
     const sessions = createSessionsApi(config, { ...liveness.deps, verifyVideo: useCases.verifyVideo }, (m) => log.warn(m), {
       onJobAttempt: (type, outcome) => serviceMetrics.observeJobAttempt(type, outcome),
       onWebhookAttempt: (outcome) => serviceMetrics.observeWebhookAttempt(outcome),
+      onSessionCompleted: (result) => serviceMetrics.observeDecision('sessions', result),
     });
     serviceMetrics.watchJobs(sessions.jobDepth);
     const render = () => serviceMetrics.render();

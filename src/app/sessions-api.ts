@@ -23,6 +23,7 @@ import type { DecisionRules } from '../pipeline/decision.js';
 import type { VerifyVideo } from '../pipeline/verify-video.js';
 import { openDatabase } from '../store/database.js';
 import { LocalMediaStore } from '../store/local-media-store.js';
+import { createS3Client, S3MediaStore } from '../store/s3-media-store.js';
 import { SqliteJobQueue, type SqliteJobQueueOptions } from '../store/sqlite-job-queue.js';
 import type { WebhookDispatcherOptions } from '../webhooks/dispatcher.js';
 import { CHALLENGE_MIN_RECORDING_SECONDS } from '../sessions/challenge-draw.js';
@@ -40,7 +41,7 @@ import { createWebhooks } from './create-webhooks.js';
 /** Verilock's video_url lifetime: "expires after 1 hour" (https://developer.verilock.io/premium-features/video-kyc). */
 export const VIDEO_URL_TTL_SECONDS = 3600;
 
-type SessionsConfig = Pick<Config, 'dataDir' | 'media' | 'jobs' | 'webhooks' | 'signingSecret' | 'publicBaseUrl' | 'bodyLimitBytes' | 'maxImagePixels' | 'video' | 'challengeTtlSeconds'>;
+type SessionsConfig = Pick<Config, 'dataDir' | 'media' | 's3' | 'jobs' | 'webhooks' | 'signingSecret' | 'publicBaseUrl' | 'bodyLimitBytes' | 'maxImagePixels' | 'video' | 'challengeTtlSeconds'>;
 
 export interface SessionsApiShared {
   apps: AppRegistry;
@@ -63,6 +64,8 @@ function socketAddress(c: Context): string {
 export interface SessionsObservers {
   onJobAttempt?: SqliteJobQueueOptions['onAttempt'];
   onWebhookAttempt?: WebhookDispatcherOptions['onAttempt'];
+  /** A session completed by its processing job, with its result (approved, declined, needs_review). */
+  onSessionCompleted?: (result: string) => void;
 }
 
 export function createSessionsApi(
@@ -79,7 +82,10 @@ export function createSessionsApi(
     );
   }
   const db = openDatabase(path.join(config.dataDir, 'store.sqlite'));
-  const media = new LocalMediaStore({ db, dir: path.join(config.dataDir, 'media'), sweepIntervalMs: config.media.sweepIntervalMs, log });
+  // S3_BUCKET set: media bytes in the bucket (rows stay in SQLite); else files under DATA_DIR/media, as always.
+  const media = config.s3
+    ? new S3MediaStore({ db, client: createS3Client(config.s3), bucket: config.s3.bucket, keyPrefix: config.s3.keyPrefix, sweepIntervalMs: config.media.sweepIntervalMs, log })
+    : new LocalMediaStore({ db, dir: path.join(config.dataDir, 'media'), sweepIntervalMs: config.media.sweepIntervalMs, log });
   const sessions = new SessionRepository(db);
   const challengeRepository = new ChallengeRepository(db);
   const challenges: VerifyVideoChallenges = {
@@ -102,6 +108,7 @@ export function createSessionsApi(
     runLimited: (work) => shared.concurrency.run(work),
     maxAttempts: config.jobs.maxAttempts,
     log,
+    ...(observers.onSessionCompleted ? { onCompleted: observers.onSessionCompleted } : {}),
   });
   const jobs = new SqliteJobQueue({
     db,
@@ -174,7 +181,7 @@ export function createSessionsApi(
     async close(): Promise<void> {
       await jobs.stop();
       await webhooks.stop();
-      media.close();
+      await media.close();
       db.close();
     },
   };

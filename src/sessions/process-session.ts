@@ -54,7 +54,9 @@ export interface ProcessSessionDeps {
   /** Attempts the queue makes in all; the handler gives up gracefully on the last one. */
   maxAttempts: number;
   now?: () => number;
-  log?: (message: string) => void;
+log?: (message: string) => void;
+  /** Called once a session is completed, with its result (for /metrics). */
+  onCompleted?: (result: SessionResult) => void;
 }
 
 async function readAll(stream: Readable): Promise<Uint8Array> {
@@ -110,7 +112,10 @@ export function createProcessSession(deps: ProcessSessionDeps) {
           duration_seconds: next.scores ? Math.round(next.scores.durationSeconds * 10) / 10 : null,
         });
       });
-      if (done) return;
+      if (done) {
+        deps.onCompleted?.(outcome.result);
+        return;
+      }
       current = deps.sessions.get(session.id);
     }
     throw new Error(`session ${session.id}: could not record its completion (concurrent updates)`);

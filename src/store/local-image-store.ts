@@ -22,6 +22,8 @@ export interface LocalImageStoreOptions {
   /** How often expired files are swept, milliseconds; 0 = no timer (call sweep()). Default 60 s. */
   sweepIntervalMs?: number;
   now?: () => number;
+  /** Where a failed sweep is reported. Default console.warn. */
+  log?: (message: string) => void;
 }
 
 export class LocalImageStore implements ImageStore {
@@ -33,7 +35,7 @@ export class LocalImageStore implements ImageStore {
     this.now = options.now ?? Date.now;
     const interval = options.sweepIntervalMs ?? 60_000;
     if (interval > 0) {
-      this.timer = setInterval(() => void this.sweep().catch((e: unknown) => console.warn(`image store sweep failed: ${String(e)}`)), interval);
+      this.timer = setInterval(() => void this.sweep().catch((e: unknown) => (options.log ?? ((m: string) => console.warn(m)))(`image store sweep failed: ${String(e)}`)), interval);
       this.timer.unref();
     }
   }
