@@ -8,7 +8,7 @@
  * device holds: it carries the signed upload links inside, never the app's key. The page itself is plain
  * HTML/CSS/JS in src/capture/page/ (no framework, no build step).
  */
-import { createHash } from 'node:crypto';
+import { readStaticAsset, serveStaticAsset, type StaticAsset } from '../static-asset.js';
 import { readFileSync } from 'node:fs';
 import { Hono, type Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
@@ -60,15 +60,7 @@ const SELFIE_CHECKS_PER_MINUTE = 20;
 
 /** The page and its assets, read once at start-up (they are part of the source tree, like the prompts). */
 const PAGE_DIR = new URL('../../capture/page/', import.meta.url);
-interface Asset {
-  body: string;
-  type: string;
-  etag: string;
-}
-function loadAsset(name: string, type: string): Asset {
-  const body = readFileSync(new URL(name, PAGE_DIR), 'utf8');
-  return { body, type, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"` };
-}
+const loadAsset = (name: string, type: string): StaticAsset => readStaticAsset(new URL(name, PAGE_DIR), type);
 
 /**
  * The page may only load its own script and style and talk to its own origin; media comes from the camera
@@ -155,20 +147,14 @@ export function captureRoute(deps: CaptureDeps): Hono<ApiEnv> {
   const now = deps.sessions.now ?? Date.now;
   const base = (c: Context) => deps.sessions.publicBaseUrl ?? new URL(c.req.url).origin;
   const template = readFileSync(new URL('index.html', PAGE_DIR), 'utf8');
-  const assets: Record<string, Asset> = {
+  const assets: Record<string, StaticAsset> = {
     'capture.js': loadAsset('capture.js', 'text/javascript; charset=utf-8'),
     'capture.css': loadAsset('capture.css', 'text/css; charset=utf-8'),
   };
 
+  // Revalidated after 5 minutes (static-asset.ts): a redeploy reaches phones quickly without versioned names.
   route.get('/capture/assets/:file{capture\\.js|capture\\.css}', function captureAsset(c) {
-    const asset = assets[c.req.param('file')]!;
-    // Revalidated after 5 minutes (ETag, RFC 9110 §13.1.2): a redeploy reaches phones quickly without versioned names.
-    c.header('Cache-Control', 'public, max-age=300');
-    c.header('ETag', asset.etag);
-    c.header('X-Content-Type-Options', 'nosniff');
-    if (c.req.header('If-None-Match') === asset.etag) return c.body(null, 304);
-    c.header('Content-Type', asset.type);
-    return c.body(asset.body, 200);
+    return serveStaticAsset(c, assets[c.req.param('file')]!);
   });
 
   /** Resolves the page link: the session when valid, else why not. */

@@ -11,8 +11,8 @@
  * Links are relative (`openapi.json`, `docs/assets/…` resolved against /docs), so the page also works behind a
  * reverse proxy that adds a path prefix.
  */
+import { readStaticAsset, serveStaticAsset, type StaticAsset } from '../static-asset.js';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { SwaggerUI, swaggerUI } from '@hono/swagger-ui';
@@ -62,12 +62,6 @@ export function docsContentSecurityPolicy(scriptHashes: readonly string[]): stri
   ].join('; ');
 }
 
-interface Asset {
-  body: string;
-  type: string;
-  etag: string;
-}
-
 export function docsRoute(): Hono {
   const route = new Hono();
   const page = swaggerUI({ ...SWAGGER_UI_OPTIONS, title: 'face-liveness-service API reference' });
@@ -75,12 +69,11 @@ export function docsRoute(): Hono {
   // swagger-ui-dist has no "exports" map: its files resolve by path, and it ships no Node entry point worth loading here.
   const distDir = path.dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
   // Read on first use (1.9 MB of text), then kept: most processes never serve the page.
-  const assets = new Map<string, Asset>();
-  const assetNamed = (name: string): Asset => {
+  const assets = new Map<string, StaticAsset>();
+  const assetNamed = (name: string): StaticAsset => {
     let asset = assets.get(name);
     if (!asset) {
-      const body = readFileSync(path.join(distDir, name), 'utf8');
-      asset = { body, type: DOCS_ASSET_TYPES[name]!, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"` };
+      asset = readStaticAsset(path.join(distDir, name), DOCS_ASSET_TYPES[name]!);
       assets.set(name, asset);
     }
     return asset;
@@ -96,16 +89,9 @@ export function docsRoute(): Hono {
     return (await page(c, async () => {})) as Response;
   });
 
+  // As the capture page's assets (static-asset.ts): an upgrade of swagger-ui-dist reaches browsers without versioned names.
   route.get('/docs/assets/swagger-ui-dist/:file{swagger-ui-bundle\\.js|swagger-ui\\.css}', function docsAsset(c) {
-    const asset = assetNamed(c.req.param('file'));
-    // As the capture page's assets: revalidated after 5 minutes (ETag, RFC 9110 §13.1.2), so an upgrade of
-    // swagger-ui-dist reaches browsers without versioned names.
-    c.header('Cache-Control', 'public, max-age=300');
-    c.header('ETag', asset.etag);
-    c.header('X-Content-Type-Options', 'nosniff');
-    if (c.req.header('If-None-Match') === asset.etag) return c.body(null, 304);
-    c.header('Content-Type', asset.type);
-    return c.body(asset.body, 200);
+    return serveStaticAsset(c, assetNamed(c.req.param('file')));
   });
 
   return route;
