@@ -164,3 +164,58 @@ describe('parseConfig: the apps master key (SECRETS_KEY, SECRETS_KEY_FILE)', () 
     expect(both).not.toContain(KEY);
   });
 });
+
+describe('parseConfig: object storage for media (S3_*)', () => {
+  it('is off by default: media stays on the local disk under DATA_DIR', () => {
+    expect(parseConfig({}).s3).toBeUndefined();
+    expect(parseConfig({ S3_BUCKET: '' }).s3).toBeUndefined();
+  });
+
+  it('reads the bucket, endpoint, region, path style, keys and prefix', () => {
+    const c = parseConfig({
+      S3_BUCKET: 'kyc-evidence',
+      S3_ENDPOINT: 'http://minio:9000',
+      S3_REGION: 'eu-west-1',
+      S3_FORCE_PATH_STYLE: 'true',
+      S3_ACCESS_KEY_ID: 'minio',
+      S3_SECRET_ACCESS_KEY: 'minio-secret',
+      S3_KEY_PREFIX: 'node-a/',
+    });
+    expect(c.s3).toMatchObject({ bucket: 'kyc-evidence', endpoint: 'http://minio:9000', region: 'eu-west-1', forcePathStyle: true, keyPrefix: 'node-a/' });
+    expect(c.s3?.credentials?.accessKeyId).toBe('minio');
+    expect(c.s3?.credentials?.secretAccessKey()).toBe('minio-secret');
+    // The bucket alone: AWS's endpoint, us-east-1, virtual-hosted style, the SDK's default credential chain, no prefix.
+    expect(parseConfig({ S3_BUCKET: 'kyc-evidence' }).s3).toEqual({ bucket: 'kyc-evidence', region: 'us-east-1', forcePathStyle: false, keyPrefix: '' });
+    expect(parseConfig({ S3_BUCKET: 'kyc-evidence', S3_FORCE_PATH_STYLE: '1' }).s3?.forcePathStyle).toBe(true);
+  });
+
+  it('never prints the secret key: not in inspect, JSON or String of the parsed config', () => {
+    const c = parseConfig({ S3_BUCKET: 'kyc-evidence', S3_ACCESS_KEY_ID: 'minio', S3_SECRET_ACCESS_KEY: 'never-show-this' });
+    for (const shown of [inspect(c, { depth: 10, showHidden: true }), JSON.stringify(c), String(c.s3?.credentials)]) {
+      expect(shown).not.toContain('never-show-this');
+    }
+    expect(JSON.stringify(c)).toContain('"secretAccessKey":"[redacted]"');
+  });
+
+  it('refuses bad values and incomplete settings, naming the variables', () => {
+    expect(() => parseConfig({ S3_BUCKET: 'Bad_Bucket' })).toThrow(/S3_BUCKET must be a bucket name/);
+    expect(() => parseConfig({ S3_BUCKET: 'ab' })).toThrow(/S3_BUCKET/);
+    expect(() => parseConfig({ S3_BUCKET: 'kyc', S3_ENDPOINT: 'minio:9000' })).toThrow(/S3_ENDPOINT must be an http\(s\) URL/);
+    expect(() => parseConfig({ S3_BUCKET: 'kyc', S3_FORCE_PATH_STYLE: 'yes' })).toThrow(/S3_FORCE_PATH_STYLE/);
+    expect(() => parseConfig({ S3_BUCKET: 'kyc', S3_KEY_PREFIX: '/abs/' })).toThrow(/S3_KEY_PREFIX must not start with \//);
+    expect(() => parseConfig({ S3_BUCKET: 'kyc', S3_KEY_PREFIX: 'a b/' })).toThrow(/S3_KEY_PREFIX may hold/);
+    expect(() => parseConfig({ S3_BUCKET: 'kyc', S3_ACCESS_KEY_ID: 'minio' })).toThrow(/S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY together/);
+    expect(() => parseConfig({ S3_BUCKET: 'kyc', S3_SECRET_ACCESS_KEY: 'x' })).toThrow(/together/);
+    expect(() => parseConfig({ S3_ENDPOINT: 'http://minio:9000', S3_FORCE_PATH_STYLE: 'true' })).toThrow(/S3_ENDPOINT, S3_FORCE_PATH_STYLE set without S3_BUCKET/);
+    expect(() => parseConfig({ S3_REGION: 'eu-west-1' })).toThrow(/S3_REGION set without S3_BUCKET/);
+    const error = (() => {
+      try {
+        parseConfig({ S3_SECRET_ACCESS_KEY: 'never-show-this' });
+      } catch (e) {
+        return e as Error;
+      }
+    })();
+    expect(error?.message).toMatch(/S3_SECRET_ACCESS_KEY set without S3_BUCKET/);
+    expect(error?.message).not.toContain('never-show-this');
+  });
+});

@@ -19,6 +19,9 @@ const intFromEnv = (defaultValue: number, min: number, max: number) =>
     .transform((v) => (v === undefined || v.trim() === '' ? String(defaultValue) : v.trim()))
     .pipe(z.coerce.number<string>().int().min(min).max(max));
 
+/** An optional string variable where empty (or only whitespace) means unset, as for the numeric ones. */
+const unsetWhenEmpty = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), schema);
+
 export const configSchema = z.object({
   /** TCP port the HTTP server listens on. Default 3000. */
   PORT: intFromEnv(3000, 0, 65_535),
@@ -148,6 +151,40 @@ export const configSchema = z.object({
   MEDIA_MAX_BYTES: intFromEnv(64 * 1024 * 1024, 1024, 4 * 1024 * 1024 * 1024),
   /** How often expired media is swept (file and row deleted), seconds. Default 60. */
   MEDIA_SWEEP_INTERVAL_SECONDS: intFromEnv(60, 1, 86_400),
+  /**
+   * Object storage (README "Object storage (S3)"): the bucket for stored evidence (session selfies, document photos,
+   * videos) on S3-compatible storage (AWS S3, MinIO, …). Unset (default): files under DATA_DIR/media. Setting any
+   * other S3_* variable without it stops start-up. Bucket names: 3–63 lowercase letters, digits, dots and hyphens,
+   * starting and ending with a letter or digit (S3 User Guide, "General purpose bucket naming rules").
+   */
+  S3_BUCKET: unsetWhenEmpty(
+    z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'S3_BUCKET must be a bucket name: 3-63 lowercase letters, digits, dots and hyphens')
+      .optional(),
+  ),
+  /** Object storage endpoint, e.g. http://minio:9000. Unset (default): AWS S3's own endpoint for S3_REGION. */
+  S3_ENDPOINT: unsetWhenEmpty(z.url({ protocol: /^https?$/, error: 'S3_ENDPOINT must be an http(s) URL' }).optional()),
+  /** Object storage region. Default us-east-1 (also what MinIO answers by default); on AWS, the bucket's region. */
+  S3_REGION: unsetWhenEmpty(z.string().default('us-east-1')),
+  /** Object storage access key id; set with S3_SECRET_ACCESS_KEY, or neither for the AWS SDK's default credential chain (AWS_* variables, profile, instance role). */
+  S3_ACCESS_KEY_ID: unsetWhenEmpty(z.string().optional()),
+  /** Object storage secret key, with S3_ACCESS_KEY_ID. Never echoed. */
+  S3_SECRET_ACCESS_KEY: unsetWhenEmpty(z.string().optional()),
+  /** Path-style URLs (http://host/bucket/key) instead of virtual-hosted ones (http://bucket.host/key): `true` for MinIO and most self-hosted stores. Default false. */
+  S3_FORCE_PATH_STYLE: unsetWhenEmpty(z.enum(['true', 'false', '1', '0']).default('false')),
+  /**
+   * Prepended to every object key, e.g. `replica-a/` (then `replica-a/media/<id>`). Default none. Until the media rows
+   * move to PostgreSQL each DATA_DIR needs its own prefix (or bucket): a store deletes objects without a row in its own database.
+   */
+  S3_KEY_PREFIX: unsetWhenEmpty(
+    z
+      .string()
+      .max(512, 'S3_KEY_PREFIX must be at most 512 characters (S3 keys are at most 1024 bytes)')
+      .regex(/^[A-Za-z0-9!_.*'()/-]*$/, "S3_KEY_PREFIX may hold letters, digits and ! - _ . * ' ( ) / only (S3's safe key characters)")
+      .refine((v) => !v.startsWith('/'), 'S3_KEY_PREFIX must not start with /')
+      .optional(),
+  ),
   /** Job queue (video processing): how often it looks for due jobs when idle, milliseconds (new jobs start at once). Default 1000. */
   JOB_POLL_INTERVAL_MS: intFromEnv(1000, 10, 60_000),
   /** Job queue: jobs running at once. Default 1 (a job already uses the pipeline's ORT threads). */
@@ -287,6 +324,68 @@ function timeoutCheckIntervalMs(headersTimeoutMs: number): number {
   return Math.min(30_000, Math.max(100, Math.floor(headersTimeoutMs / 4)));
 }
 
+/** S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY. The secret prints as `[redacted]` in logs, JSON and util.inspect; only the S3 client reads it, through secretAccessKey(). */
+export class S3Credentials {
+  readonly #secretAccessKey: string;
+  constructor(
+    readonly accessKeyId: string,
+    secretAccessKey: string,
+  ) {
+    this.#secretAccessKey = secretAccessKey;
+  }
+  secretAccessKey(): string {
+    return this.#secretAccessKey;
+  }
+  toJSON(): { accessKeyId: string; secretAccessKey: string } {
+    return { accessKeyId: this.accessKeyId, secretAccessKey: '[redacted]' };
+  }
+  toString(): string {
+    return `[S3Credentials ${this.accessKeyId}]`;
+  }
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
+}
+
+/** Object storage settings (S3_*), when media is kept in an S3-compatible bucket. */
+export interface S3Settings {
+  bucket: string;
+  /** Endpoint URL; undefined = AWS S3's endpoint for the region. */
+  endpoint?: string;
+  region: string;
+  /** Path-style addressing (MinIO). */
+  forcePathStyle: boolean;
+  /** Static keys; undefined = the AWS SDK's default credential chain. */
+  credentials?: S3Credentials;
+  /** Prepended to every object key; '' = none. */
+  keyPrefix: string;
+}
+
+/** The S3_* variables other than S3_BUCKET (S3_REGION has a default, so it does not count as set). */
+const S3_DEPENDENT_VARIABLES = ['S3_ENDPOINT', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY', 'S3_FORCE_PATH_STYLE', 'S3_KEY_PREFIX'] as const;
+
+/** S3Settings from the parsed S3_* variables; undefined when S3_BUCKET is unset (media on the local disk). */
+function s3SettingsFrom(c: z.infer<typeof configSchema>, env: Record<string, string | undefined>): S3Settings | undefined {
+  if (c.S3_BUCKET === undefined) {
+    const set = [...S3_DEPENDENT_VARIABLES, 'S3_REGION'].filter((name) => (env[name] ?? '').trim() !== '');
+    if (set.length > 0) throw new AppError('CONFIG_INVALID', `invalid configuration: ${set.join(', ')} set without S3_BUCKET (set S3_BUCKET to keep media in object storage, or unset them)`);
+    return undefined;
+  }
+  if ((c.S3_ACCESS_KEY_ID === undefined) !== (c.S3_SECRET_ACCESS_KEY === undefined)) {
+    throw new AppError('CONFIG_INVALID', 'invalid configuration: set S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY together, or neither (the AWS SDK default credential chain)');
+  }
+  return {
+    bucket: c.S3_BUCKET,
+    ...(c.S3_ENDPOINT !== undefined ? { endpoint: c.S3_ENDPOINT } : {}),
+    region: c.S3_REGION,
+    forcePathStyle: c.S3_FORCE_PATH_STYLE === 'true' || c.S3_FORCE_PATH_STYLE === '1',
+    ...(c.S3_ACCESS_KEY_ID !== undefined && c.S3_SECRET_ACCESS_KEY !== undefined
+      ? { credentials: new S3Credentials(c.S3_ACCESS_KEY_ID, c.S3_SECRET_ACCESS_KEY) }
+      : {}),
+    keyPrefix: c.S3_KEY_PREFIX ?? '',
+  };
+}
+
 export interface Config {
   port: number;
   host: string;
@@ -347,6 +446,8 @@ export interface Config {
     maxBytes: number;
     sweepIntervalMs: number;
   };
+  /** Object storage for media (S3_*); undefined = files under `<dataDir>/media`. */
+  s3?: S3Settings;
   /** Job queue (JOB_*): poll interval (ms), concurrency, attempts per job, first retry delay (ms). */
   jobs: {
     pollIntervalMs: number;
@@ -391,6 +492,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
   }
   const secretsKey = secretsKeyFromEnv({ SECRETS_KEY: c.SECRETS_KEY, SECRETS_KEY_FILE: c.SECRETS_KEY_FILE });
   const modelsDir = path.resolve(c.MODELS_DIR);
+  const s3 = s3SettingsFrom(c, env);
   return {
     port: c.PORT,
     host: c.HOST,
@@ -433,6 +535,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
       maxBytes: c.MEDIA_MAX_BYTES,
       sweepIntervalMs: c.MEDIA_SWEEP_INTERVAL_SECONDS * 1000,
     },
+    ...(s3 !== undefined ? { s3 } : {}),
     jobs: {
       pollIntervalMs: c.JOB_POLL_INTERVAL_MS,
       concurrency: c.JOB_CONCURRENCY,

@@ -8,7 +8,6 @@
  * the use cases, the liveness and sessions APIs, and the HTTP app.
  */
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { Hono } from 'hono';
 import type { Config } from '../config.js';
 import { writableDirectoriesProbe } from '../http/routes/health.js';
@@ -123,6 +122,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
     });
     serviceMetrics.watchJobs(sessions.jobDepth);
     const render = () => serviceMetrics.render();
+    const directoriesWritable = writableDirectoriesProbe([config.dataDir, config.croppedImageDir]);
     // verifyVideo shares them too (and the crop store for its best frame), with its own body limit; its active
     // liveness challenges (POST /v1/challenges) live in the sessions' store.
     const verifyVideo = { ...liveness.deps, bodyLimitBytes: config.video.bodyLimitBytes, verifyVideo: useCases.verifyVideo, challenges: sessions.challenges };
@@ -133,9 +133,12 @@ export async function createService(config: Config, options: ServiceOptions = {}
       // The full /health report (versions, models, liveness setup) is for the operator: any configured app's Bearer key.
       healthReportApps: liveness.deps.apps,
       ready: () => !draining,
-      // /health/ready's store check: DATA_DIR (database), media/tmp (where uploads land first; emptied at start, so a
-      // probe file a crash left is swept) and the crop folder must take a write.
-      storeWritable: writableDirectoriesProbe([config.dataDir, path.join(config.dataDir, 'media', 'tmp'), config.croppedImageDir]),
+      // /health/ready's store check: DATA_DIR (the database) and the crop folder must take a write, and so must the
+      // media store (its folder, or its S3 bucket).
+      storeWritable: async () => {
+        await directoriesWritable();
+        await sessions.mediaWritable();
+      },
       telemetry: { log, observe: (record) => serviceMetrics.observeRequest(record) },
       // On the API port with an app's key, or alone on METRICS_PORT (below).
       ...(config.metricsPort === undefined ? { metrics: { render, apps: liveness.deps.apps } } : {}),

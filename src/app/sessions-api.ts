@@ -18,6 +18,7 @@ import type { VerifyVideoChallenges } from '../http/routes/challenges.js';
 import type { SessionRecordingDeps } from '../http/routes/session-recording.js';
 import type { SessionsDeps } from '../http/routes/sessions.js';
 import type { WebhooksRouteDeps } from '../http/routes/webhooks.js';
+import { writableDirectoriesProbe } from '../http/routes/health.js';
 import { UrlSigner } from '../http/signed-url.js';
 import type { DecisionRules } from '../pipeline/decision.js';
 import type { VerifyVideo } from '../pipeline/verify-video.js';
@@ -174,6 +175,11 @@ export function createSessionsApi(
     sessionRecording,
     /** Jobs waiting and running now (for /metrics). */
     jobDepth: () => jobs.depth(),
+    /**
+     * /health/ready's check of where media bytes go: a one-byte put and delete in the bucket (S3), or a test write in
+     * DATA_DIR/media/tmp, where uploads land first (the local store empties it at start, so a file a crash left is swept).
+     */
+    mediaWritable: media instanceof S3MediaStore ? () => media.probeWritable() : writableDirectoriesProbe([path.join(config.dataDir, 'media', 'tmp')]),
     start(): void {
       jobs.start();
       webhooks.start();

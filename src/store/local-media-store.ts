@@ -12,35 +12,16 @@
  * One process per data directory: recovery deletes temp files it finds, which would break a concurrent
  * put by another process sharing the directory.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { closeSync, createReadStream, fsyncSync, mkdirSync, openSync, readdirSync, rmSync, unlinkSync } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { AppError } from '../errors.js';
-import { migrate, type Db } from './database.js';
-import { SNIFF_BYTES, sniffMedia } from './media-sniff.js';
-import type { MediaKind, MediaRecord, MediaStore, PutMediaOptions } from './media-store.js';
-
-/** Ids are `med_` + UUID v4: unguessable (122 random bits) and safe as file names (no path traversal). */
-const ID_PATTERN = /^med_[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-
-/** Append-only (database.ts `migrate`). */
-const MIGRATIONS = [
-  `CREATE TABLE media (
-     id TEXT PRIMARY KEY,
-     kind TEXT NOT NULL CHECK (kind IN ('image', 'video')),
-     content_type TEXT NOT NULL,
-     bytes INTEGER NOT NULL,
-     sha256 TEXT NOT NULL,
-     app_id TEXT NOT NULL,
-     created_at INTEGER NOT NULL,
-     expires_at INTEGER NOT NULL
-   );
-   CREATE INDEX media_expires_at ON media (expires_at);`,
-];
-
-const KIND_NAMES: Record<MediaKind, string> = { image: 'an image (JPEG, PNG or WebP)', video: 'a video (MP4, MOV, WebM or Matroska)' };
+import type { Db } from './database.js';
+import { MediaMeter, type MeteredContent } from './media-meter.js';
+import type { MediaRecord, MediaStore, PutMediaOptions } from './media-store.js';
+import { MEDIA_ID_PATTERN, newMediaId, SqliteMediaRows } from './sqlite-media-rows.js';
 
 export interface LocalMediaStoreOptions {
   db: Db;
@@ -74,28 +55,6 @@ export interface MediaRecovery {
   orphanRows: number;
 }
 
-interface MediaRow {
-  id: string;
-  kind: MediaKind;
-  content_type: string;
-  bytes: number;
-  sha256: string;
-  app_id: string;
-  created_at: number;
-  expires_at: number;
-}
-
-const toRecord = (row: MediaRow): MediaRecord => ({
-  id: row.id,
-  kind: row.kind,
-  contentType: row.content_type,
-  bytes: row.bytes,
-  sha256: row.sha256,
-  appId: row.app_id,
-  createdAt: row.created_at,
-  expiresAt: row.expires_at,
-});
-
 const isMissing = (error: unknown) => (error as NodeJS.ErrnoException).code === 'ENOENT';
 
 /** fsync a directory so a rename or unlink in it survives power loss (rename(2) alone is atomic, not durable). */
@@ -110,7 +69,7 @@ function syncDirectory(dir: string): void {
 
 export class LocalMediaStore implements MediaStore {
   readonly recovered: MediaRecovery;
-  private readonly db: Db;
+  private readonly rows: SqliteMediaRows;
   private readonly dir: string;
   private readonly tempDir: string;
   private readonly clock: () => number;
@@ -118,13 +77,12 @@ export class LocalMediaStore implements MediaStore {
   private readonly timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: LocalMediaStoreOptions) {
-    this.db = options.db;
     this.dir = path.resolve(options.dir);
     this.tempDir = path.join(this.dir, 'tmp');
     this.clock = options.clock ?? Date.now;
     this.log = options.log ?? ((message) => console.warn(message));
     mkdirSync(this.tempDir, { recursive: true, mode: 0o700 });
-    migrate(this.db, 'media', MIGRATIONS);
+    this.rows = new SqliteMediaRows(options.db);
     this.recovered = this.recover();
     const interval = options.sweepIntervalMs ?? 0;
     if (interval > 0) {
@@ -140,18 +98,11 @@ export class LocalMediaStore implements MediaStore {
   }
 
   async put(source: Readable | Uint8Array, options: PutMediaOptions): Promise<MediaRecord> {
-    const id = `med_${randomUUID()}`;
+    const id = newMediaId();
     const temp = path.join(this.tempDir, `${randomUUID()}.part`);
     const final = path.join(this.dir, id);
-    const hash = createHash('sha256');
-    let bytes = 0;
-    let head = Buffer.alloc(0);
-    let sniffed: ReturnType<typeof sniffMedia>;
-    const decide = () => {
-      sniffed = sniffMedia(head);
-      if (!sniffed) throw new AppError('UNSUPPORTED_FILE_TYPE', `not a supported media type: expected ${KIND_NAMES[options.kind]}`);
-      if (sniffed.kind !== options.kind) throw new AppError('UNSUPPORTED_FILE_TYPE', `expected ${KIND_NAMES[options.kind]}, got ${sniffed.contentType}`);
-    };
+    const meter = new MediaMeter(options.kind, options.maxBytes);
+    let content: MeteredContent;
     let renamed = false;
     const handle = await open(temp, 'wx', 0o600);
     try {
@@ -159,17 +110,11 @@ export class LocalMediaStore implements MediaStore {
         const chunks: AsyncIterable<Uint8Array | string> | Iterable<Uint8Array> = source instanceof Uint8Array ? [source] : source;
         for await (const chunk of chunks) {
           const data = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-          bytes += data.byteLength;
           // Leaving the loop by throwing destroys the source stream (for await calls its return()).
-          if (bytes > options.maxBytes) throw new AppError('MEDIA_TOO_LARGE', `the file is over the limit of ${options.maxBytes} bytes`);
-          if (!sniffed && head.length < SNIFF_BYTES) {
-            head = Buffer.concat([head, data.subarray(0, SNIFF_BYTES - head.length)]);
-            if (head.length >= SNIFF_BYTES) decide();
-          }
-          hash.update(data);
+          meter.update(data);
           await handle.write(data);
         }
-        if (!sniffed) decide();
+        content = meter.finish();
         await handle.sync();
       } finally {
         await handle.close();
@@ -183,16 +128,14 @@ export class LocalMediaStore implements MediaStore {
       const record: MediaRecord = {
         id,
         kind: options.kind,
-        contentType: sniffed!.contentType,
-        bytes,
-        sha256: hash.digest('hex'),
+        contentType: content.contentType,
+        bytes: content.bytes,
+        sha256: content.sha256,
         appId: options.appId,
         createdAt: now,
         expiresAt: now + options.retentionMs,
       };
-      this.db
-        .prepare('INSERT INTO media (id, kind, content_type, bytes, sha256, app_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-        .run(record.id, record.kind, record.contentType, record.bytes, record.sha256, record.appId, record.createdAt, record.expiresAt);
+      this.rows.insert(record);
       return record;
     } catch (error) {
       await unlink(renamed ? final : temp).catch((e: unknown) => {
@@ -204,10 +147,9 @@ export class LocalMediaStore implements MediaStore {
 
   /** The record, or undefined when unknown or past its expiry (even before the sweeper ran). */
   get(id: string): MediaRecord | undefined {
-    if (!ID_PATTERN.test(id)) return undefined;
-    const row = this.db.prepare('SELECT * FROM media WHERE id = ?').get(id) as MediaRow | undefined;
-    if (!row || row.expires_at <= this.clock()) return undefined;
-    return toRecord(row);
+    const record = this.rows.find(id);
+    if (!record || record.expiresAt <= this.clock()) return undefined;
+    return record;
   }
 
   /**
@@ -231,20 +173,15 @@ export class LocalMediaStore implements MediaStore {
   }
 
   delete(id: string): boolean {
-    if (!ID_PATTERN.test(id)) return false;
-    const deleted = this.db.prepare('DELETE FROM media WHERE id = ?').run(id).changes > 0;
+    if (!MEDIA_ID_PATTERN.test(id)) return false;
+    const deleted = this.rows.remove(id);
     // Row first, then file: a crash in between leaves a file without a row, which recovery removes.
     return this.removeFile(id) || deleted;
   }
 
   /** Deletes every item whose expiry has passed (row, then file); returns their ids. */
   sweep(): string[] {
-    const now = this.clock();
-    const ids = this.db.transaction(() => {
-      const expired = (this.db.prepare('SELECT id FROM media WHERE expires_at <= ?').all(now) as { id: string }[]).map((row) => row.id);
-      this.db.prepare('DELETE FROM media WHERE expires_at <= ?').run(now);
-      return expired;
-    })();
+    const ids = this.rows.takeExpired(this.clock());
     for (const id of ids) this.removeFile(id);
     return ids;
   }
@@ -269,8 +206,8 @@ export class LocalMediaStore implements MediaStore {
       rmSync(path.join(this.tempDir, name), { force: true, recursive: true });
       recovered.tempFiles += 1;
     }
-    const files = new Set(readdirSync(this.dir).filter((name) => ID_PATTERN.test(name)));
-    const rows = new Set((this.db.prepare('SELECT id FROM media').all() as { id: string }[]).map((row) => row.id));
+    const files = new Set(readdirSync(this.dir).filter((name) => MEDIA_ID_PATTERN.test(name)));
+    const rows = new Set(this.rows.ids());
     for (const name of files) {
       if (rows.has(name)) continue;
       this.removeFile(name);
@@ -278,8 +215,7 @@ export class LocalMediaStore implements MediaStore {
     }
     const missing = [...rows].filter((id) => !files.has(id));
     if (missing.length > 0) {
-      const remove = this.db.prepare('DELETE FROM media WHERE id = ?');
-      this.db.transaction(() => missing.forEach((id) => remove.run(id)))();
+      this.rows.removeMany(missing);
       recovered.orphanRows = missing.length;
     }
     if (recovered.tempFiles + recovered.orphanFiles + recovered.orphanRows > 0) {

@@ -1,7 +1,7 @@
 /**
  * Stored evidence media (session selfies, document photos, videos): the interface the sessions API uses.
- * The embedded implementation (local-media-store.ts) keeps files in a directory and rows in SQLite; an
- * S3-compatible one can replace it. Guarantees: a put is all-or-nothing (no half file visible, no row
+ * The embedded implementation (local-media-store.ts) keeps files in a directory and rows in SQLite; with S3_BUCKET,
+ * s3-media-store.ts keeps the bytes in an S3-compatible bucket (rows still in SQLite). Guarantees: a put is all-or-nothing (no half file visible, no row
  * without its file, no file without its row after a crash); contents are sniffed, not trusted from names.
  */
 import type { Readable } from 'node:stream';

@@ -7,18 +7,12 @@
  */
 import type { AddressInfo } from 'node:net';
 import { connect } from 'node:net';
-import path from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createApp } from '../../src/http/app.js';
-import { AppRegistry, sha256Hex } from '../../src/http/apps.js';
-import { ConcurrencyLimiter } from '../../src/http/concurrency.js';
-import { RateLimiter } from '../../src/http/middleware/rate-limit.js';
-import type { ModelRegistry } from '../../src/inference/registry.js';
-import { RulesFile } from '../../src/app/rules-file.js';
 import type { MatchFace } from '../../src/pipeline/match-face.js';
+import { formData, matchFaceDeps, testApp, testApps } from '../helpers/contract.js';
 
-const apps = new AppRegistry([{ appId: 'acme', appKeySha256: sha256Hex('acme-key'), allowedApis: ['*'] }]);
+const apps = testApps([{ appId: 'acme', appKey: 'acme-key', allowedApis: ['*'] }]);
 const BODY_LIMIT_BYTES = 4 * 1024 * 1024;
 /** How long a test client waits for the server to answer and close, ms (the server answers these at once). */
 const CLIENT_PATIENCE_MS = 10_000;
@@ -27,11 +21,7 @@ let server: ServerType;
 let port = 0;
 beforeAll(async () => {
   const matchFace = vi.fn<MatchFace>(async () => ({ match: { value: true, score: 90, confidence: 'high' }, distance: 0.4 }));
-  const app = createApp({
-    registry: {} as ModelRegistry,
-    versions: { service: '9.9.9', onnxruntime: 'test', node: process.versions.node },
-    matchFace: { apps, rateLimiter: new RateLimiter(), concurrency: new ConcurrencyLimiter(1, 0), bodyLimitBytes: BODY_LIMIT_BYTES, rules: new RulesFile(path.resolve('rules/decision-rules.json')), matchFace },
-  });
+  const app = testApp({ matchFace: matchFaceDeps({ apps, concurrency: 1, bodyLimitBytes: BODY_LIMIT_BYTES, matchFace }) });
   await new Promise<void>((resolve) => {
     server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve());
   });
@@ -74,8 +64,7 @@ describe('an answer before the body has arrived closes the connection', () => {
   });
 
   it('a refused request with a small body keeps the connection (the server reads the rest)', async () => {
-    const form = new FormData();
-    form.append('selfie', new Blob([new Uint8Array([0xff, 0xd8, 0xff, 1])]), 'selfie.jpg');
+    const form = formData({ selfie: new Blob([new Uint8Array([0xff, 0xd8, 0xff, 1])]) });
     const res = await fetch(`http://127.0.0.1:${port}/v1/matchFace`, { method: 'POST', body: form, headers: { transactionId: 't-1' } });
     expect(res.status).toBe(401);
     expect(res.headers.get('connection')).toBe('keep-alive');

@@ -11,27 +11,16 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/http/app.js';
-import { AppRegistry, sha256Hex } from '../../src/http/apps.js';
-import { ConcurrencyLimiter } from '../../src/http/concurrency.js';
-import { RateLimiter } from '../../src/http/middleware/rate-limit.js';
-import type { CheckLivenessDeps } from '../../src/http/routes/check-liveness.js';
-import type { SessionsDeps } from '../../src/http/routes/sessions.js';
-import { UrlSigner } from '../../src/http/signed-url.js';
 import { ModelRegistry } from '../../src/inference/registry.js';
 import { DEFAULT_SESSION_OPTIONS } from '../../src/inference/session.js';
 import { createCheckLiveness } from '../../src/pipeline/check-liveness.js';
-import { RulesFile } from '../../src/app/rules-file.js';
 import { createMatchFace } from '../../src/pipeline/match-face.js';
 import { createVerifyVideo, type VerifyVideo } from '../../src/pipeline/verify-video.js';
 import { createProcessSession, type ProcessSessionPayload } from '../../src/sessions/process-session.js';
-import { SessionRepository } from '../../src/sessions/session-repository.js';
-import { openDatabase } from '../../src/store/database.js';
 import type { Job } from '../../src/store/job-queue.js';
-import { LocalImageStore } from '../../src/store/local-image-store.js';
-import { LocalMediaStore } from '../../src/store/local-media-store.js';
 import { videoBinaries } from '../../src/video/binaries.js';
 import { createVideoReader } from '../../src/video/read-video.js';
+import { apiDeps, DEFAULT_RULES, memoryStore, postForm as postFormFields, sessionsDeps, testApp, testApps, testCropStore, testSigner, type TestApp } from '../helpers/contract.js';
 import { ISSUE_13_BOMBS, pngBomb, svgBomb } from '../helpers/pixel-bombs.js';
 import { repoRoot, sharedData } from '../helpers/reference.js';
 
@@ -45,39 +34,32 @@ const webpOf = async (relative: string) => new Uint8Array(await sharp(file(relat
 const MP4_HEADER = new Uint8Array([0, 0, 0, 0x18, ...Buffer.from('ftypisom'), ...new Array(500).fill(0)]);
 
 const work = mkdtempSync(path.join(tmpdir(), 'webp-bombs-'));
-const rules = new RulesFile(path.resolve(repoRoot, 'rules/decision-rules.json')).current();
-const apps = new AppRegistry([{ appId: 'kyc', appKeySha256: sha256Hex('kyc-key'), allowedApis: ['*'] }]);
+const apps = testApps([{ appId: 'kyc', appKey: 'kyc-key', allowedApis: ['*'] }]);
 const HYPERVERGE_HEADERS = { appId: 'kyc', appKey: 'kyc-key', transactionId: 'issue-13' };
 
 let registry: ModelRegistry;
 let verifyVideo: VerifyVideo;
-let app: ReturnType<typeof createApp>;
+let app: TestApp;
 let sessionsHarness: ReturnType<typeof sessionsApi>;
 /** The same sessions API without the upload-time pixel check: what processing does with a bomb already stored. */
 let uncheckedSessions: ReturnType<typeof sessionsApi>;
 
 function sessionsApi(imagePixels: number | undefined) {
-  const db = openDatabase(':memory:');
-  const media = new LocalMediaStore({ db, dir: mkdtempSync(path.join(work, 'media-')), log: () => {} });
-  const sessions = new SessionRepository(db);
+  const store = memoryStore();
   const enqueued: ProcessSessionPayload[] = [];
-  const webhooks = { emit: () => 'whk_1' };
-  const deps: SessionsDeps = {
+  const deps = sessionsDeps({
     apps,
-    rateLimiter: new RateLimiter(),
-    sessions,
-    media,
+    db: store.db,
+    media: store.media,
     jobs: { enqueue: <P>(_type: string, payload: P) => (enqueued.push(payload as ProcessSessionPayload), `job_${enqueued.length}`) },
-    webhooks,
-    signer: new UrlSigner('test-signing-secret-of-at-least-32-chars', 3600),
     limits: { imageBytes: 10 * 1024 * 1024, videoBytes: 64 * 1024 * 1024, maxVideoSeconds: 60, mediaRetentionMs: 86_400_000, ...(imagePixels ? { imagePixels } : {}) },
-    clientIp: () => '203.0.113.7',
-  };
-  const processSession = createProcessSession({ sessions, media, verifyVideo, rules: { current: () => rules }, webhooks, maxAttempts: 3, log: () => {} });
-  const sessionApp = createApp({ registry, versions: { service: 't', onnxruntime: 't', node: process.versions.node }, sessions: deps });
+  });
+  const { sessions, media, webhooks } = deps;
+  const processSession = createProcessSession({ sessions, media, verifyVideo, rules: { current: () => DEFAULT_RULES }, webhooks, maxAttempts: 3, log: () => {} });
+  const sessionApp = testApp({ registry, sessions: deps });
   /** Runs the session's `session.process` job, as the queue would. */
   const runJob = (index: number) => processSession(enqueued[index]!, { id: `job_${index + 1}`, type: 'session.process', payload: enqueued[index]!, state: 'running', attempts: 1, runAfter: 0 } as Job<ProcessSessionPayload>);
-  return { app: sessionApp, runJob, close: () => (media.close(), db.close()) };
+  return { app: sessionApp, runJob, close: () => (store.media.close(), store.close()) };
 }
 
 beforeAll(async () => {
@@ -85,18 +67,11 @@ beforeAll(async () => {
   // 8 frames are enough to find and match the face; the e2e and pipeline tests cover full sampling.
   const readVideo = createVideoReader({ binaries: videoBinaries(), tempDir: path.join(work, 'video'), timeoutMs: 30_000, maxDurationSeconds: 60, maxPixels: 3840 * 2160, fps: 4, maxFrames: 8, maxSide: 640, log: () => {} });
   verifyVideo = createVerifyVideo(registry, { maxImagePixels: MAX_IMAGE_PIXELS, readVideo });
-  const shared = {
-    apps,
-    rateLimiter: new RateLimiter(),
-    concurrency: new ConcurrencyLimiter(2, 8),
-    rules: { current: () => rules },
-    croppedImages: new LocalImageStore({ dir: path.join(work, 'crops'), ttlMs: 60_000, sweepIntervalMs: 0 }),
-    signer: new UrlSigner('test-signing-secret-of-at-least-32-chars', 60),
-  };
-  const liveness: CheckLivenessDeps = { ...shared, bodyLimitBytes: 10 * 1024 * 1024, checkLiveness: createCheckLiveness(registry, { maxPixels: MAX_IMAGE_PIXELS }) };
-  app = createApp({
+  // One rate limiter, one set of run slots, one crop store and one signer for the three APIs.
+  const shared = { ...apiDeps({ apps, concurrency: 2, queueSize: 8 }), croppedImages: testCropStore(), signer: testSigner() };
+  const liveness = { ...shared, bodyLimitBytes: 10 * 1024 * 1024, checkLiveness: createCheckLiveness(registry, { maxPixels: MAX_IMAGE_PIXELS }) };
+  app = testApp({
     registry,
-    versions: { service: 't', onnxruntime: 't', node: process.versions.node },
     liveness,
     matchFace: { ...liveness, matchFace: createMatchFace(registry, { maxPixels: MAX_IMAGE_PIXELS }) },
     verifyVideo: { ...shared, bodyLimitBytes: 64 * 1024 * 1024, verifyVideo },
@@ -112,15 +87,13 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-function postForm(target: ReturnType<typeof createApp>, url: string, files: Record<string, Uint8Array>, fields: Record<string, string> = {}, headers: Record<string, string> = HYPERVERGE_HEADERS) {
-  const form = new FormData();
-  // File names lie on purpose: the type is sniffed from the bytes.
-  for (const [name, bytes] of Object.entries(files)) form.append(name, new Blob([Buffer.from(bytes)]), `${name}.jpg`);
-  for (const [name, value] of Object.entries(fields)) form.append(name, value);
-  return Promise.resolve(target.request(url, { method: 'POST', body: form, headers }));
+/** Posts `files` then `fields`; file names lie on purpose (each is sent as `<field>.jpg`): the type is sniffed from the bytes. */
+function postForm(target: TestApp, url: string, files: Record<string, Uint8Array>, fields: Record<string, string> = {}, headers: Record<string, string> = HYPERVERGE_HEADERS) {
+  const asJpg = Object.fromEntries(Object.entries(files).map(([name, bytes]) => [name, [bytes, `${name}.jpg`] as const]));
+  return postFormFields(target, url, { ...asJpg, ...fields }, headers);
 }
 
-async function createSession(target: ReturnType<typeof createApp>, steps: string[]) {
+async function createSession(target: TestApp, steps: string[]) {
   const res = await target.request('/v1/sessions', {
     method: 'POST',
     headers: { Authorization: 'Bearer kyc-key', 'Content-Type': 'application/json' },
@@ -132,7 +105,7 @@ async function createSession(target: ReturnType<typeof createApp>, steps: string
 
 const CONSENT = { consent_given_at: '2026-03-18T10:01:00Z', consent_text_version: 'issue-13-v1' };
 
-async function sessionState(target: ReturnType<typeof createApp>, id: string) {
+async function sessionState(target: TestApp, id: string) {
   return (await (await target.request(`/v1/sessions/${id}`, { headers: { Authorization: 'Bearer kyc-key' } })).json()) as any;
 }
 

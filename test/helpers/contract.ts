@@ -156,28 +156,28 @@ export function verifyVideoDeps(options: ApiOptions & Pick<VerifyVideoDeps, 'ver
   };
 }
 
-/** An in-memory SQLite database and a LocalMediaStore over it in a fresh temp directory, on `clock`. */
-export function memoryStore(clock: TestClock): { db: Db; media: LocalMediaStore; close: () => void } {
+/** An in-memory SQLite database and a LocalMediaStore over it in a fresh temp directory; on `clock`, else on real time. */
+export function memoryStore(clock?: TestClock): { db: Db; media: LocalMediaStore; close: () => void } {
   const db = openDatabase(':memory:');
-  const media = new LocalMediaStore({ db, dir: mkdtempSync(path.join(tmpdir(), 'contract-media-')), clock: clock.now, log: () => {} });
+  const media = new LocalMediaStore({ db, dir: mkdtempSync(path.join(tmpdir(), 'contract-media-')), clock: clock?.now, log: () => {} });
   return { db, media, close: () => db.close() };
 }
 
 /**
- * The sessions API's deps on `clock`: its rate limiter, sessions on `db`, jobs and webhooks that only answer an id, a
- * signer of 1 h links, small upload limits, one client IP. Anything in `parts` replaces the default.
+ * The sessions API's deps on `clock` (absent = real time): its rate limiter, sessions on `db`, jobs and webhooks that
+ * only answer an id, a signer of 1 h links, small upload limits, one client IP. Anything in `parts` replaces the default.
  */
-export function sessionsDeps(parts: { apps: AppRegistry; clock: TestClock; db: Db; media: SessionsDeps['media'] } & Partial<SessionsDeps>): SessionsDeps {
+export function sessionsDeps(parts: { apps: AppRegistry; clock?: TestClock; db: Db; media: SessionsDeps['media'] } & Partial<SessionsDeps>): SessionsDeps {
   const { clock, db, ...given } = parts;
   return {
-    rateLimiter: new RateLimiter(clock.now),
-    sessions: given.sessions ?? new SessionRepository(db, clock.now),
+    rateLimiter: new RateLimiter(clock?.now),
+    sessions: given.sessions ?? new SessionRepository(db, clock?.now),
     jobs: { enqueue: () => 'job_1' },
     webhooks: { emit: () => 'whk_1' },
     signer: testSigner(clock, 3600),
     limits: { imageBytes: 4096, videoBytes: 8192, maxVideoSeconds: 60, mediaRetentionMs: 86_400_000 },
     clientIp: () => '203.0.113.7',
-    now: clock.now,
+    ...(clock ? { now: clock.now } : {}),
     ...given,
   };
 }
