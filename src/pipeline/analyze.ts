@@ -196,11 +196,18 @@ export class FaceAnalyzer {
    * `landmarks68` are the landmarks from that box, as the SSD path would compute them.
    */
   async detect(image: RgbImage, options: AnalyzeOptions = {}): Promise<{ faces: FaceDetection[]; detector: FaceDetector; landmarks68?: Point[] }> {
-    const fast = options.ssdOnly || options.countFaces ? undefined : blazeFaceVerdict(await this.fastDetector.detect(image, { minConfidence: CASCADE_DOUBT_SCORE }), image.width, image.height);
+    const fast = options.ssdOnly || options.countFaces ? undefined : await this.blazeFaceAlone(image);
     if (!fast) return { faces: await this.detector.detect(image, { minConfidence: options.minConfidence ?? DETECTION_MIN_CONFIDENCE }), detector: 'ssd' };
+    return { faces: [fast.face], detector: 'blazeface', landmarks68: fast.landmarks68 };
+  }
+
+  /** BlazeFace's one face and its landmarks where its rules let it answer alone (blazeFaceVerdict), else undefined. */
+  private async blazeFaceAlone(image: RgbImage): Promise<{ face: FaceDetection; landmarks68: Point[] } | undefined> {
+    const fast = blazeFaceVerdict(await this.fastDetector.detect(image, { minConfidence: CASCADE_DOUBT_SCORE }), image.width, image.height);
+    if (!fast) return undefined;
     const face = fast[0]!;
     const box = boxFromLandmarks(await this.landmarks.detect(image, face.box));
-    return { faces: [{ box, score: face.score }], detector: 'blazeface', landmarks68: await this.landmarks.detect(image, box) };
+    return { face: { box, score: face.score }, landmarks68: await this.landmarks.detect(image, box) };
   }
 
   /** Analyses the primary face of `image`; throws NO_FACE_DETECTED when the detector finds none. */
@@ -210,12 +217,39 @@ export class FaceAnalyzer {
     const primary = pickPrimaryFace(faces);
     if (!primary) throw new AppError('NO_FACE_DETECTED', 'no face detected in the image');
     const landmarks68 = detected.landmarks68 ?? (await this.landmarks.detect(image, primary.box));
-    const roll = rollFromLandmarks(landmarks68);
-    // The aligned crop (a rotated resample, ≈ 3.5 ms on 2 cores) is made on first use: the quality checks, age/gender,
-    // the cropped image and face match read it; a liveness-only checkLiveness never does.
-    let aligned: FaceAnalysis['alignedFace'] | undefined;
-    const analysis = { image, faces, detector, primary, landmarks68, roll } as FaceAnalysis;
-    Object.defineProperty(analysis, 'alignedFace', { enumerable: true, get: () => (aligned ??= alignFace(image, landmarks68, roll)) });
-    return analysis;
+    return analysisOf(image, faces, detector, primary, landmarks68);
   }
+
+  /**
+   * The primary face of `image` when BlazeFace alone decides it (the cascade's rules, blazeFaceVerdict), as `analyze`
+   * answers then; undefined where the cascade would run the SSD. verifyVideo follows the face from the frame before
+   * there instead, while its last detection is recent (video-face-tracker.ts).
+   */
+  async analyzeWithoutSsd(image: RgbImage): Promise<FaceAnalysis | undefined> {
+    const fast = await this.blazeFaceAlone(image);
+    return fast && analysisOf(image, [fast.face], 'blazeface', fast.face, fast.landmarks68);
+  }
+
+  /**
+   * The face in `box` (pixels of `image`), found without a detector: its 68 landmarks from that box, as the SSD path of
+   * `analyze` finds them from the SSD's box. verifyVideo follows a face between detector runs this way
+   * (video-face-tracker.ts: `box` is the last detection's box, moved with the face). `found` is that detection: its
+   * detector and score stand for this frame's. Whether the box holds a face at all is the caller's to check (the landmark
+   * net places 68 points on whatever it is given).
+   */
+  async analyzeAt(image: RgbImage, box: Box, found: { detector: FaceDetector; score: number }): Promise<FaceAnalysis> {
+    const primary = { box, score: found.score };
+    return analysisOf(image, [primary], found.detector, primary, await this.landmarks.detect(image, box));
+  }
+}
+
+/** The FaceAnalysis of `primary` with its landmarks; the aligned crop is made on first use. */
+function analysisOf(image: RgbImage, faces: FaceDetection[], detector: FaceDetector, primary: FaceDetection, landmarks68: Point[]): FaceAnalysis {
+  const roll = rollFromLandmarks(landmarks68);
+  // The aligned crop (a rotated resample, ≈ 3.5 ms on 2 cores) is made on first use: the quality checks, age/gender,
+  // the cropped image and face match read it; a liveness-only checkLiveness never does.
+  let aligned: FaceAnalysis['alignedFace'] | undefined;
+  const analysis = { image, faces, detector, primary, landmarks68, roll } as FaceAnalysis;
+  Object.defineProperty(analysis, 'alignedFace', { enumerable: true, get: () => (aligned ??= alignFace(image, landmarks68, roll)) });
+  return analysis;
 }

@@ -33,39 +33,10 @@ import type { VideoFrame } from '../video/frames.js';
 import { FaceAnalyzer } from './analyze.js';
 import type { MotionSample } from './challenge.js';
 import type { FaceAnalysis, Point } from './types.js';
-import { VIDEO_DETECTION_MIN_CONFIDENCE } from './verify-video.js';
+import { DETECT_EVERY_SECONDS, headJumped, TRACK_MAX_JUMP_DEG, TRACK_MIN_FACE_SCORE, VIDEO_DETECTION_MIN_CONFIDENCE } from './face-tracking.js';
 
-/**
- * Seconds between two runs of the full detector while the track holds. Human re-detects after 2.5 s
- * (config.face.detector.skipTime 2500 ms); 1 s keeps the crop's size in step with a face that moves towards or away
- * from the camera (the tracked crop keeps the size of the last detection) and costs ≈ 10 cascade runs per 10 s clip
- * (`npm run bench -- challenge` reports detector frames and the time). Fewer is not cheaper enough to matter: every 2 s
- * halved the detector frames of the 10 s clips (10 → 5, 13 → 7) and left the measurement's time within noise (1391 vs
- * 1410 ms, 1595 vs 1580 ms, 7 alternating runs; FaceMesh and the iris model on every frame are ≈ 80 % of it), and
- * every 3 s let real.mp4's turn right pass as a look up too (bench/RESULTS.md "active liveness challenge, the verifier").
- */
-export const DETECT_EVERY_SECONDS = 1;
-
-/**
- * FaceMesh face-presence score (0–1) below which the tracked crop has lost the face: Human's own floor for a mesh to
- * count (config.face.detector.minConfidence 0.2, applied to the mesh's faceScore in src/face/facemesh.ts predict).
- * Measured on the dev clips with the full cascade on every frame (15 fps): faces FaceMesh fits score 0.93–1.00, down
- * to 0.24–0.3 for a head bowed far down (tranvanluyt real.mp4 at 12.3 s) or a profile (short_hamilton_clip.mp4 at 9 s),
- * while crops with no face in them (the Hamilton clip's scene change at 1.5–3.5 s) score 0.00–0.04.
- */
-export const TRACK_MIN_FACE_SCORE = 0.2;
-
-/**
- * A tracked frame whose yaw or pitch differs from the previous frame's by more than this, degrees, is measured again from
- * a fresh detection. FaceMesh's face score does not catch a crop that the face has moved out of: on a recording cut
- * inside a downward look (test/helpers/challenge-recordings.ts, lookDown), the crop left behind by the cut gave a mesh
- * scored 1.00 whose pitch jumped from −43° to −25° and yaw to −28° for seven frames, while the detector's crop on the
- * same frames gives pitch −39° to −42° and yaw within 2° of 0°. At rest the angles move by ≈ 1° from frame to frame
- * (FaceMesh jitter: median 0.95°, at most 3.4°, real.mp4 0–1.8 s at 10 fps), the fastest deliberate moves of real.mp4 by
- * up to 15° (coming back from a look up at 16.3 s): 12° never fires on a resting head, and where it fires on a fast
- * real movement it costs one detector run, not a wrong value.
- */
-export const TRACK_MAX_JUMP_DEG = 12;
+// The tracking rules verifyVideo's passive analysis shares (face-tracking.ts); exported here too, where they were first.
+export { DETECT_EVERY_SECONDS, TRACK_MAX_JUMP_DEG, TRACK_MIN_FACE_SCORE };
 
 /**
  * After a frame where the detector found no face, it runs again only this many seconds later (the frames between have no
@@ -74,11 +45,6 @@ export const TRACK_MAX_JUMP_DEG = 12;
  * lost on a recording's turns and looks comes back within a frame or two (real.mp4 12.6–12.7 s, looking far down).
  */
 export const NO_FACE_RETRY_SECONDS = 0.3;
-
-/** The head turned or tilted by more than TRACK_MAX_JUMP_DEG since the previous frame. */
-function headJumped(previous: MotionSample, current: MotionSample): boolean {
-  return Math.abs(current.yawDeg! - previous.yawDeg!) > TRACK_MAX_JUMP_DEG || Math.abs(current.pitchDeg! - previous.pitchDeg!) > TRACK_MAX_JUMP_DEG;
-}
 
 /** FaceMesh indices (MediaPipe canonical face mesh): inner lip centres, forehead top and chin. */
 const MESH = { upperLipInner: 13, lowerLipInner: 14, foreheadTop: 10, chin: 152 } as const;

@@ -1,8 +1,9 @@
 /**
  * The verifyVideo use case: is the person in the video live, and the same person as in the selfie (and
- * the ID photo, when given)? Selfie and ID are described first (cheap, and a bad image is refused before
- * any video decoding) → the video is probed, checked and sampled (src/video/) → every sampled frame is
- * analysed once (face, landmarks, descriptor, passive liveness, head pose, eye openness, sharpness) →
+ * the ID photo, when given)? Selfie and ID are described while the video is probed, checked and sampled (src/video/:
+ * ffprobe and ffmpeg run as processes of their own; a bad image is still refused whatever the video) → the face of
+ * every sampled frame is found, by the detector cascade or followed from the frame before (video-face-tracker.ts), and
+ * analysed once (landmarks, descriptor, passive liveness, head pose, eye openness; sharpness for the best frame) →
  * the series become temporal signals (video-signals.ts) → scores. With an active liveness challenge, the same decode
  * also samples the recording at CHALLENGE_MIN_FPS for the challenge's motion series (motion-series.ts). Knows nothing
  * of HTTP.
@@ -12,17 +13,14 @@ import { type Challenge, CHALLENGE_MIN_FPS, type ChallengeResult, checkWindowIde
 import { MotionSeriesMeasurer } from './motion-series.js';
 import { fingerprintRecording, type RecordingFingerprint } from './recording-fingerprint.js';
 import { encodeJpeg } from '../imaging/decode.js';
-import type { RgbImage } from '../imaging/image.js';
 import type { ModelRegistry } from '../inference/registry.js';
 import { measureSharpness } from '../quality/blur.js';
 import { eyeOpenness } from '../quality/eyes-closed.js';
-import { FaceMeshRunner } from '../inference/human-facemesh.js';
 import { IrisRunner } from '../inference/human-iris.js';
-import { headAngles, headTurnExcess } from '../quality/head-turned.js';
+import { headTurnExcess } from '../quality/head-turned.js';
 import type { VideoFrame } from '../video/frames.js';
 import type { VideoInfo } from '../video/probe.js';
 import type { VideoReader } from '../video/read-video.js';
-import { FaceAnalyzer } from './analyze.js';
 import { CROPPED_FACE_JPEG_QUALITY } from './check-liveness.js';
 import { FaceEmbedder, euclideanDistance } from './face-embedding.js';
 import { LIVENESS_CALIBRATION } from './liveness-calibration.js';
@@ -31,6 +29,8 @@ import { mapLimited } from './map-limited.js';
 import type { AngleSample } from './nod.js';
 import { MATCH_DISTANCE_THRESHOLD, MatchFaceDescriber, matchScore } from './match-face.js';
 import type { FaceAnalysis } from './types.js';
+import { type TrackedFace, VideoFaceTracker } from './video-face-tracker.js';
+import { VIDEO_DETECTION_MIN_CONFIDENCE } from './face-tracking.js';
 import {
   blinkSignal,
   combineLiveness,
@@ -129,19 +129,13 @@ export interface RecordingFrames {
 }
 
 interface FrameDetail extends FrameObservation {
-  sharpness?: number;
   frontal?: boolean;
-  alignedFace?: RgbImage;
+  /** The frame's face analysis (its aligned crop is the best frame's candidate). */
+  analysis?: FaceAnalysis;
 }
 
-/**
- * SSD confidence for a face in a video frame, 0–1: lower than the photo APIs' 0.5 because frames are
- * motion-blurred and, for a replayed video, screen-blurred: at 0.5 the detector misses 86 % of the replay
- * frames of videos/liveness_tranvanluyt/fake.mp4 (bench/RESULTS.md "Liveness calibration"), so the clip would
- * be judged on its few sharpest frames. At 0.2 it finds 21 of 40 sampled frames there, and 39 of 40 of
- * real.mp4; every detection still has to yield landmarks, and the primary face is the largest.
- */
-export const VIDEO_DETECTION_MIN_CONFIDENCE = 0.2;
+/** Defined with the other video tracking rules (face-tracking.ts), which the challenge's motion series shares. */
+export { VIDEO_DETECTION_MIN_CONFIDENCE };
 /** Frontal frames needed before identity and match use only frontal frames. */
 export const MIN_FRONTAL_FRAMES = 3;
 
@@ -153,28 +147,24 @@ const median = (values: number[]) => {
 
 /** Builds the use case once per process (model wrappers from the registry). */
 export function createVerifyVideo(registry: ModelRegistry, options: VerifyVideoOptions): VerifyVideo {
-  const analyzer = new FaceAnalyzer(registry);
+  const tracker = new VideoFaceTracker(registry, { minConfidence: VIDEO_DETECTION_MIN_CONFIDENCE });
   const embedder = new FaceEmbedder(registry);
   const liveness = new LivenessEstimator(registry);
-  const faceMesh = new FaceMeshRunner(registry.get('human-facemesh').runner);
   const iris = new IrisRunner(registry.get('human-iris').runner);
   const describer = new MatchFaceDescriber(registry);
-  // With dynamic batching on, up to a batch of frames go through the models together (the batcher joins their
-  // runs); off, frames go one after the other, since every run already uses all of ORT's threads.
+  // Finding the face is sequential (each frame's search region is the previous frame's face); the per-face models
+  // after it take frames in flight: with dynamic batching on, up to a batch of frames go through them together (the
+  // batcher joins their runs); off, frames go one after the other, since every run already uses all of ORT's threads.
   const framesInFlight = registry.batching.maxBatch;
 
-  async function observe(timeSeconds: number, image: RgbImage): Promise<FrameDetail> {
-    let analysis: FaceAnalysis;
-    try {
-      analysis = await analyzer.analyze(image, { minConfidence: VIDEO_DETECTION_MIN_CONFIDENCE });
-    } catch (error) {
-      if (error instanceof AppError && error.code === 'NO_FACE_DETECTED') return { timeSeconds };
-      throw error;
-    }
+  /**
+   * The per-face measurements of a frame whose face the tracker found. Sharpness (on the aligned crop, a rotated
+   * resample) is left to the best-frame choice, which reads it for its candidates only.
+   */
+  async function observe(timeSeconds: number, face: TrackedFace): Promise<FrameDetail> {
+    const { analysis, mesh, angles } = face;
     const verdict = await liveness.verdict(analysis);
-    const mesh = await faceMesh.run(analysis);
     const eyes = await iris.run(analysis, mesh);
-    const angles = headAngles(mesh);
     return {
       timeSeconds,
       liveness: verdict.score,
@@ -182,9 +172,8 @@ export function createVerifyVideo(registry: ModelRegistry, options: VerifyVideoO
       yawDeg: angles.yaw,
       pitchDeg: angles.pitch,
       descriptor: await embedder.embed(analysis),
-      sharpness: measureSharpness(analysis.alignedFace.image),
       frontal: headTurnExcess(angles) < 0,
-      alignedFace: analysis.alignedFace.image,
+      analysis,
     };
   }
 
@@ -215,11 +204,28 @@ export function createVerifyVideo(registry: ModelRegistry, options: VerifyVideoO
   }
 
   return async function verifyVideo(input) {
-    const selfie = await describer.describeUpload(input.selfie, 'selfie', options.maxImagePixels);
-    const id = input.id ? await describer.describeUpload(input.id, 'id', options.maxImagePixels) : undefined;
-    const recording = await readRecording(input.video, input.challenge);
+    // ffprobe probes and scans the video in processes of its own while this thread describes the selfie and the ID
+    // (ffmpeg starts too, but waits once its pipe, less than one frame, is full: bench/RESULTS.md "verifyVideo: following
+    // the face"). A bad image is still the answer when the video is bad too, and is given only once the reader is done
+    // (its ffmpeg ended, its temp files removed).
+    const reading = readRecording(input.video, input.challenge);
+    reading.catch(() => {}); // awaited below, on every path
+    let selfie: Float32Array;
+    let id: Float32Array | undefined;
+    try {
+      selfie = await describer.describeUpload(input.selfie, 'selfie', options.maxImagePixels);
+      id = input.id ? await describer.describeUpload(input.id, 'id', options.maxImagePixels) : undefined;
+    } catch (error) {
+      await reading.catch(() => {});
+      throw error;
+    }
+    const recording = await reading;
 
-    const frames = await mapLimited(recording.passive, framesInFlight, (frame) => observe(frame.timeSeconds, frame.image));
+    const located = await tracker.locate(recording.passive);
+    const frames = await mapLimited(recording.passive, framesInFlight, async ({ timeSeconds }, i): Promise<FrameDetail> => {
+      const face = located.faces[i];
+      return face ? observe(timeSeconds, face) : { timeSeconds };
+    });
     const withFace = frames.filter((f) => f.descriptor !== undefined);
     if (withFace.length === 0) throw new AppError('NO_FACE_DETECTED', `no face detected in any of the ${frames.length} frames sampled from the video`);
 
@@ -246,7 +252,9 @@ export function createVerifyVideo(registry: ModelRegistry, options: VerifyVideoO
     };
     // Best frame: the sharpest frontal face; the sharpest of all when no frame is frontal.
     const candidates = frontal.length > 0 ? frontal : withFace;
-    const best = candidates.reduce((a, b) => (b.sharpness! > a.sharpness! ? b : a));
+    const sharpness = new Map<FrameDetail, number>();
+    const sharpnessOf = (f: FrameDetail) => sharpness.get(f) ?? sharpness.set(f, measureSharpness(f.analysis!.alignedFace.image)).get(f)!;
+    const best = candidates.reduce((a, b) => (sharpnessOf(b) > sharpnessOf(a) ? b : a));
     // The challenge's steps, each also by the recording's own person (issue #14: the same person in every window): the
     // identity signal's medoid is the reference, every face frame (turned ones too) a candidate.
     const performed = input.challenge && recording.challenge ? await checkChallenge(recording.challenge, input.challenge) : undefined;
@@ -266,7 +274,7 @@ export function createVerifyVideo(registry: ModelRegistry, options: VerifyVideoO
       livenessScore,
       signals,
       pitchSeries,
-      bestFrame: { timeSeconds: best.timeSeconds, jpeg: await encodeJpeg(best.alignedFace!, CROPPED_FACE_JPEG_QUALITY) },
+      bestFrame: { timeSeconds: best.timeSeconds, jpeg: await encodeJpeg(best.analysis!.alignedFace.image, CROPPED_FACE_JPEG_QUALITY) },
       ...(challenge ? { challenge } : {}),
       ...(input.fingerprint ? { fingerprint: fingerprintRecording(recording.passive, recording.fps) } : {}),
     };
