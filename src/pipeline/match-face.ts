@@ -1,12 +1,14 @@
 /**
  * The matchFace use case: are the selfie and the reference (an ID-card photo or another selfie) the same
  * person? Decode both → find the face in each (with retries for ID cards and tight crops) → face-api's
- * 128-d descriptor on its dlib-aligned box (FaceEmbedder) → euclidean distance → verdict and 0–100 score.
+ * 128-d descriptor on its similarity-aligned face (FaceEmbedder: face-api's dlib box, rotated so the eyes are level)
+ * → euclidean distance → verdict and 0–100 score.
  * Knows nothing of HTTP (http/contracts/hyperverge-match.ts maps the outcome to the wire format).
  *
  * Threshold, score scale and confidence band are measured by `npm run bench -- match` (bench/match.ts) on
- * the genuine/impostor pairs of ../shared/data/identity; README "matchFace API" and bench/RESULTS.md give
- * the numbers.
+ * the genuine/impostor pairs of ../shared/data/identity, as sent and against rescaled, low-contrast and
+ * JPEG-compressed ID-card stand-ins of the other photos; README "matchFace API" and bench/RESULTS.md
+ * ("matchFace: similarity-aligned crops", 2026-12-01) give the numbers.
  */
 import { AppError } from '../errors.js';
 import { JPEG_PNG_WEBP, decodeImage } from '../imaging/decode.js';
@@ -20,22 +22,27 @@ import type { Confidence, FaceAnalysis } from './types.js';
 
 /**
  * Same person ⇔ descriptor distance < this. face-api's FaceMatcher default is 0.6 (dlib's threshold for
- * this network). On the identity data (bench/match.ts; RESULTS.md "matchFace") the closest impostor pair
- * is at 0.605 and 0.6 would accept none, but with no margin: 867 impostor pairs cannot show a FAR below
- * ~0.1 %, and ID-card photos are harder than these. 0.55 keeps a 0.05 margin (one confidence band) below
- * the closest impostor and still accepts 97 of 103 genuine pairs (TAR 94.2 %, FAR 0 / 867).
+ * this network). Measured with the similarity-aligned crops (bench/match.ts; RESULTS.md "matchFace:
+ * similarity-aligned crops", 2026-12-01): as sent, the closest of 867 impostor pairs is at 0.611 and 99 of 103
+ * genuine pairs are below 0.55; with the ID-card stand-ins, the closest of all 6,034 impostor pairs is at 0.597
+ * and 673 of 717 genuine pairs are below 0.55. 0.6 would accept 1 of those 6,034 impostors (FAR 0.02 %); 0.55
+ * accepts none and keeps about one confidence band of margin below the closest, because 27 identities cannot
+ * show a FAR below ~0.1 % on held-out people. Unchanged from face-api's axis-aligned box (2026-11-22), whose
+ * distances the alignment left on the same scale (medians 0.44 genuine, 0.83 impostor, before and after).
  */
 export const MATCH_DISTANCE_THRESHOLD = 0.55;
 /**
  * Logistic scale of the score, in distance units: score = 100 / (1 + exp((distance − threshold) / scale)).
- * 0.05 puts the median genuine distance on the identity data (0.44) at ≈ 90, the median impostor (0.83)
- * at ≈ 0.4, and the edges of the low-confidence band at ≈ 27 and ≈ 73.
+ * 0.05 puts the median genuine distance on the identity data (0.43–0.44) at ≈ 90, the median impostor (0.83)
+ * at ≈ 0.4, and the edges of the low-confidence band at ≈ 27 and ≈ 73. What each documented score means in
+ * TAR and FAR on the dev pairs: bench/match.ts prints it (README "matchFace API").
  */
 export const MATCH_SCORE_SCALE = 0.05;
 /**
  * Verdicts whose distance is within this of the threshold are `low` confidence (score ≈ 27–73). On the
- * identity data the band [0.50, 0.60) holds 21 of 103 genuine pairs (the 6 rejected ones among them) and
- * no impostor; the closest impostors (0.605–0.61) sit just outside it.
+ * identity data as sent the band [0.50, 0.60) holds 17 of 103 genuine pairs (the 4 rejected ones among them)
+ * and no impostor (the closest at 0.611); with the ID-card stand-ins, 135 of 717 genuine and 1 of 6,034
+ * impostor pairs (at 0.597, rejected).
  */
 export const MATCH_LOW_CONFIDENCE_BAND = 0.05;
 
