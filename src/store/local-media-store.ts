@@ -147,9 +147,7 @@ export class LocalMediaStore implements MediaStore {
 
   /** The record, or undefined when unknown or past its expiry (even before the sweeper ran). */
   get(id: string): MediaRecord | undefined {
-    const record = this.rows.find(id);
-    if (!record || record.expiresAt <= this.clock()) return undefined;
-    return record;
+    return this.rows.live(id, this.clock());
   }
 
   /**
@@ -157,11 +155,7 @@ export class LocalMediaStore implements MediaStore {
    * (POSIX keeps an unlinked file's data while a descriptor is open). Unknown or expired → NOT_FOUND.
    */
   open(id: string, range?: { start: number; end: number }): Readable {
-    const record = this.get(id);
-    if (!record) throw new AppError('NOT_FOUND', 'no media under this id (expired media is deleted)');
-    if (range && (range.start < 0 || range.end < range.start || range.end >= record.bytes)) {
-      throw new RangeError(`range ${range.start}-${range.end} is outside 0-${record.bytes - 1}`);
-    }
+    this.rows.openable(id, this.clock(), range);
     let fd: number;
     try {
       fd = openSync(path.join(this.dir, id), 'r');

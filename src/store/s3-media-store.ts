@@ -259,9 +259,7 @@ export class S3MediaStore implements MediaStore {
 
   /** The record, or undefined when unknown or past its expiry (even before the sweeper ran). */
   get(id: string): MediaRecord | undefined {
-    const record = this.rows.find(id);
-    if (!record || record.expiresAt <= this.clock()) return undefined;
-    return record;
+    return this.rows.live(id, this.clock());
   }
 
   /**
@@ -271,11 +269,7 @@ export class S3MediaStore implements MediaStore {
    * waits for the storage's answer before deleting the object, so the stream is not cut short.
    */
   open(id: string, range?: { start: number; end: number }): Readable {
-    const record = this.get(id);
-    if (!record) throw notFound();
-    if (range && (range.start < 0 || range.end < range.start || range.end >= record.bytes)) {
-      throw new RangeError(`range ${range.start}-${range.end} is outside 0-${record.bytes - 1}`);
-    }
+    this.rows.openable(id, this.clock(), range);
     const abort = new AbortController();
     const out = new PassThrough();
     // A reader that goes away early (client disconnect) cancels the request or the body transfer.

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { migrate, type Db } from './database.js';
 import type { MediaKind, MediaRecord } from './media-store.js';
+import { AppError } from '../errors.js';
 
 /** Ids are `med_` + UUID v4: unguessable (122 random bits) and safe as file names and object keys (no path traversal). */
 export const MEDIA_ID_PATTERN = /^med_[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
@@ -66,6 +67,25 @@ export class SqliteMediaRows {
     if (!MEDIA_ID_PATTERN.test(id)) return undefined;
     const row = this.db.prepare('SELECT * FROM media WHERE id = ?').get(id) as MediaRow | undefined;
     return row ? toRecord(row) : undefined;
+  }
+
+  /** The record, or undefined when unknown or past its expiry at `now` (ms; even before the sweeper ran). */
+  live(id: string, now: number): MediaRecord | undefined {
+    const record = this.find(id);
+    return record && record.expiresAt > now ? record : undefined;
+  }
+
+  /**
+   * The record to open, whole or one byte range: NOT_FOUND for an unknown or expired id, RangeError for a range outside
+   * the content (both stores check this before they touch the content).
+   */
+  openable(id: string, now: number, range?: { start: number; end: number }): MediaRecord {
+    const record = this.live(id, now);
+    if (!record) throw new AppError('NOT_FOUND', 'no media under this id (expired media is deleted)');
+    if (range && (range.start < 0 || range.end < range.start || range.end >= record.bytes)) {
+      throw new RangeError(`range ${range.start}-${range.end} is outside 0-${record.bytes - 1}`);
+    }
+    return record;
   }
 
   /** Deletes one row; true when there was one. */
