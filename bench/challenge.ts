@@ -31,11 +31,10 @@ import { identitySignal } from '../src/pipeline/video-signals.js';
 import { videoBinaries } from '../src/video/binaries.js';
 import { extractFrames, samplingPlan } from '../src/video/frames.js';
 import { checkComplete, probeVideo } from '../src/video/probe.js';
-import { createVideoReader } from '../src/video/read-video.js';
 import { allSequences, buildChallengeRecording, drawOtherChallenges, TEST_SEQUENCES } from '../test/helpers/challenge-recordings.js';
 import { seededRandom } from '../test/helpers/random.js';
 import { machineInfo, machineMarkdown } from './machine.js';
-import { loadBenchRegistry } from './registry.js';
+import { loadBenchRegistry, serviceVideoReader } from './registry.js';
 import { intOption, percentile } from './stats.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -155,29 +154,11 @@ export async function benchChallenge(): Promise<void> {
   const embedder = new FaceEmbedder(registry);
   const binaries = videoBinaries();
   const work = mkdtempSync(path.join(os.tmpdir(), 'bench-challenge-'));
-  const readVideo = createVideoReader({
-    binaries,
-    tempDir: path.join(work, 'uploads'),
-    timeoutMs: 60_000,
-    maxDurationSeconds: 60,
-    maxPixels: 3840 * 2160,
-    fps: CHALLENGE_MIN_FPS,
-    maxFrames: 600,
-    maxSide: 640,
-  });
+  // Slow machines shared with other jobs: a minute per ffmpeg run, not the service's default.
+  const readVideo = serviceVideoReader(path.join(work, 'uploads'), { timeoutMs: 60_000, fps: CHALLENGE_MIN_FPS, maxFrames: 600 });
   // The same at 480 px: faces in a selfie recording still fill more than FaceMesh's 192² input and the iris model's 64²
   // eye crops there, so the models see the same detail for less decoding (section 4 compares).
-  const readVideoSmall = createVideoReader({
-    binaries,
-    tempDir: path.join(work, 'uploads'),
-    timeoutMs: 60_000,
-    maxDurationSeconds: 60,
-    maxPixels: 3840 * 2160,
-    fps: CHALLENGE_MIN_FPS,
-    maxFrames: 600,
-    maxSide: 480,
-    log: () => {},
-  });
+  const readVideoSmall = serviceVideoReader(path.join(work, 'uploads'), { timeoutMs: 60_000, fps: CHALLENGE_MIN_FPS, maxFrames: 600, maxSide: 480 });
   const bytesOf = (file: string) => new Uint8Array(readFileSync(file));
   const seriesOf = async (file: string): Promise<MotionMeasurement> => measurer.measure((await readVideo(bytesOf(file))).frames);
 
@@ -359,17 +340,7 @@ export async function benchChallenge(): Promise<void> {
 
     // In verifyVideo the challenge's frames are a second output of the passive analysis' decode
     // (src/pipeline/verify-video.ts CHALLENGE_SAMPLING): the challenge adds that output and the measurement.
-    const readPassive = createVideoReader({
-      binaries,
-      tempDir: path.join(work, 'uploads'),
-      timeoutMs: 60_000,
-      maxDurationSeconds: 60,
-      maxPixels: 3840 * 2160,
-      fps: 4,
-      maxFrames: 40,
-      maxSide: 640,
-      log: () => {},
-    });
+    const readPassive = serviceVideoReader(path.join(work, 'uploads'), { timeoutMs: 60_000 });
     console.log(`\nIn verifyVideo (passive analysis at 4 fps, 40 frames; the challenge's ${CHALLENGE_MIN_FPS} fps frames from the same decode):\n`);
     console.log('| clip | read, passive frames only p50 / p95 ms | read, passive + challenge frames p50 / p95 ms | decode the challenge adds, p50 ms |');
     console.log('|---|---:|---:|---:|');

@@ -9,6 +9,9 @@ import { readPacks } from '../src/inference/packs.js';
 import { ModelRegistry } from '../src/inference/registry.js';
 import type { SessionHost } from '../src/inference/session-host.js';
 import type { ExecutionProvider } from '../src/inference/session.js';
+import { parseConfig } from '../src/config.js';
+import { videoBinaries } from '../src/video/binaries.js';
+import { createVideoReader, type VideoReader, type VideoReaderOptions } from '../src/video/read-video.js';
 
 const modelsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', 'models');
 
@@ -31,4 +34,13 @@ export function loadBenchRegistry({ provider = 'cpu', intraOpThreads = 0, packsD
     undefined,
     host,
   );
+}
+
+/**
+ * The service's video reader (src/app/service.ts: createVideoReader({ ...config.video, binaries })): the default
+ * VIDEO_* limits and sampling, with a private temp dir and, where a bench measures something else, its own sampling.
+ */
+export function serviceVideoReader(tempDir: string, overrides: Partial<Pick<VideoReaderOptions, 'fps' | 'maxFrames' | 'maxSide' | 'timeoutMs'>> = {}): VideoReader {
+  const video = parseConfig({}).video;
+  return createVideoReader({ ...video, ...overrides, tempDir, binaries: videoBinaries(), log: () => {} });
 }

@@ -40,10 +40,11 @@ import {
 } from '../src/pipeline/recording-fingerprint.js';
 import { CHALLENGE_MIN_FPS } from '../src/pipeline/challenge.js';
 import { videoBinaries } from '../src/video/binaries.js';
-import { createVideoReader, type SampledVideo, type VideoReader } from '../src/video/read-video.js';
+import type { SampledVideo, VideoReader } from '../src/video/read-video.js';
 import { buildChallengeRecording, TEST_SEQUENCES } from '../test/helpers/challenge-recordings.js';
 import { seededRandom } from '../test/helpers/random.js';
 import { intOption, percentile } from './stats.js';
+import { serviceVideoReader } from './registry.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -181,11 +182,6 @@ export function buildReplayVariant(dir: string, variant: ReplayVariant, ffmpeg: 
   return file;
 }
 
-/** The service's video reader (src/main.ts: createVideoReader({ ...config.video, binaries })) with a private temp dir. */
-export function serviceVideoReader(tempDir: string, sampling: { fps?: number; maxFrames?: number } = {}): VideoReader {
-  const video = parseConfig({}).video;
-  return createVideoReader({ ...video, ...sampling, tempDir, binaries: videoBinaries(), log: () => {} });
-}
 
 const sharedDataDir = path.resolve(repoRoot, '..', 'shared', 'data');
 const dataFile = (relative: string) => path.join(sharedDataDir, relative);

@@ -17,9 +17,8 @@ import { ortVersion } from '../src/inference/session.js';
 import { CHALLENGE_SAMPLING, createVerifyVideo, VIDEO_DETECTION_MIN_CONFIDENCE } from '../src/pipeline/verify-video.js';
 import { VideoFaceTracker } from '../src/pipeline/video-face-tracker.js';
 import { videoBinaries } from '../src/video/binaries.js';
-import { createVideoReader } from '../src/video/read-video.js';
 import { buildChallengeRecording, TEST_SEQUENCES } from '../test/helpers/challenge-recordings.js';
-import { loadBenchRegistry } from './registry.js';
+import { loadBenchRegistry, serviceVideoReader } from './registry.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dataDir = path.resolve(repoRoot, '..', 'shared', 'data');
@@ -83,16 +82,7 @@ export async function benchVerifyVideo(): Promise<void> {
   const runs = Number(option('runs') ?? '5');
   const packsDir = option('packs');
   const registry = await loadBenchRegistry(packsDir ? { packsDir } : {});
-  const readVideo = createVideoReader({
-    binaries: videoBinaries(),
-    tempDir: path.join(os.tmpdir(), 'face-liveness-service', 'bench-video'),
-    timeoutMs: 60_000,
-    maxDurationSeconds: 60,
-    maxPixels: 3840 * 2160,
-    fps: 4,
-    maxFrames: 40,
-    maxSide: 640,
-  });
+  const readVideo = serviceVideoReader(path.join(os.tmpdir(), 'face-liveness-service', 'bench-video'), { timeoutMs: 60_000 });
   const verify = createVerifyVideo(registry, { maxImagePixels: 25_000_000, readVideo });
   const video = new Uint8Array(readFileSync(path.join(dataDir, 'videos/face_recognition_ageitgey/short_hamilton_clip.mp4')));
   const selfie = new Uint8Array(readFileSync(path.join(dataDir, 'identity/face_recognition_ageitgey/lin_manuel_miranda/lin-manuel-miranda.png')));
