@@ -12,8 +12,8 @@
 import { ADVANCE_MESSAGES, type AdvanceCode, TOKEN_PERIOD_SECONDS, TOKEN_TIMESTAMP_SKEW_MS, VIDEO_LINK_TTL_SECONDS } from './contracts/advance-ai.js';
 import { DEFAULT_REQUESTS_PER_SECOND, DESCRIBE_SIGN_FACE_VIDEO, ESS_API_VERSION, FACE_VIDEO_RETENTION_MS, type TencentErrorCode } from './contracts/tencent-ess.js';
 import { TC3_MAX_SKEW_SECONDS } from './tc3-signature.js';
+import { jsonBody, str } from './openapi-parts.js';
 
-const str = { type: 'string' };
 
 /** `code: message` for each code, as the document's "Response Code" table gives them (ADVANCE_MESSAGES). */
 const advanceCodes = (codes: readonly AdvanceCode[]) => ({
@@ -154,34 +154,27 @@ export function facadePaths(): Record<string, unknown> {
         summary: "ADVANCE.AI Token Authentication: an X-ACCESS-TOKEN for Get Video, for an app whose key is held encrypted (APPS_FILE)",
         description:
           'accessKey = the appId; signature = hex(SHA-256(accessKey + secretKey + timestamp)) with secretKey = the appKey. Extension for apps stored as a key hash only: `secretKey` (the appKey itself, over TLS) instead of `signature`; exactly one of the two. Every answer is HTTP 200; the outcome is in `code`.',
-        requestBody: {
-          required: true,
-          content: {
-            'application/json': {
-              schema: {
-                type: 'object',
-                required: ['accessKey', 'timestamp'],
-                properties: {
-                  accessKey: { ...str, minLength: 1, description: 'The appId' },
-                  signature: { ...str, pattern: '^[0-9a-fA-F]{64}$', description: 'hex SHA-256 of accessKey + secretKey + timestamp (as the timestamp was written)' },
-                  secretKey: { ...str, minLength: 1, description: 'Extension: the appKey itself, instead of signature' },
-                  timestamp: {
-                    oneOf: [{ type: 'integer', minimum: 0 }, { ...str, pattern: '^\\d{1,16}$' }],
-                    description: `Epoch milliseconds, within ${TOKEN_TIMESTAMP_SKEW_MS / 1000} s of the server clock`,
-                  },
-                  periodSecond: {
-                    oneOf: [
-                      { type: 'integer', minimum: TOKEN_PERIOD_SECONDS.min, maximum: TOKEN_PERIOD_SECONDS.max },
-                      { ...str, pattern: '^\\d{1,16}$' },
-                    ],
-                    default: TOKEN_PERIOD_SECONDS.default,
-                    description: `Token lifetime, seconds (${TOKEN_PERIOD_SECONDS.min}–${TOKEN_PERIOD_SECONDS.max})`,
-                  },
-                },
-              },
+        requestBody: jsonBody({
+          type: 'object',
+          required: ['accessKey', 'timestamp'],
+          properties: {
+            accessKey: { ...str, minLength: 1, description: 'The appId' },
+            signature: { ...str, pattern: '^[0-9a-fA-F]{64}$', description: 'hex SHA-256 of accessKey + secretKey + timestamp (as the timestamp was written)' },
+            secretKey: { ...str, minLength: 1, description: 'Extension: the appKey itself, instead of signature' },
+            timestamp: {
+              oneOf: [{ type: 'integer', minimum: 0 }, { ...str, pattern: '^\\d{1,16}$' }],
+              description: `Epoch milliseconds, within ${TOKEN_TIMESTAMP_SKEW_MS / 1000} s of the server clock`,
+            },
+            periodSecond: {
+              oneOf: [
+                { type: 'integer', minimum: TOKEN_PERIOD_SECONDS.min, maximum: TOKEN_PERIOD_SECONDS.max },
+                { ...str, pattern: '^\\d{1,16}$' },
+              ],
+              default: TOKEN_PERIOD_SECONDS.default,
+              description: `Token lifetime, seconds (${TOKEN_PERIOD_SECONDS.min}–${TOKEN_PERIOD_SECONDS.max})`,
             },
           },
-        },
+        }),
         responses: advanceEnvelope(
           'Always 200. PARAMETER_ERROR: empty or malformed body ("Parameter should not be empty"), timestamp off ("Timestamp error"), a signature that does not match or an unknown app ("Signature error"); ACCOUNT_DISABLED: a suspended app',
           ['SUCCESS', 'PARAMETER_ERROR', 'ACCOUNT_DISABLED', 'ERROR'],
@@ -232,28 +225,21 @@ export function facadePaths(): Record<string, unknown> {
           { name: 'X-TC-Timestamp', in: 'header', required: false, schema: { ...str, pattern: '^\\d{1,12}$' }, description: `The signing time, Unix seconds; required with a TC3 signature, within ${TC3_MAX_SKEW_SECONDS} s of the server clock` },
           { name: 'X-TC-Region', in: 'header', required: false, schema: str, description: 'Accepted and not used' },
         ],
-        requestBody: {
-          required: true,
-          content: {
-            'application/json': {
-              schema: {
-                type: 'object',
-                required: ['Operator', 'FlowId', 'SignId'],
-                properties: {
-                  Operator: {
-                    type: 'object',
-                    required: ['UserId'],
-                    description: 'UserInfo: required, as Tencent requires it; not otherwise used',
-                    properties: { UserId: { ...str, minLength: 1, maxLength: 255 } },
-                  },
-                  FlowId: { ...str, minLength: 1, maxLength: 255, description: "The session's external_id" },
-                  SignId: { ...str, minLength: 1, maxLength: 255, description: 'The session id (ses_…)' },
-                  Agent: { type: 'object', description: 'Accepted and not used' },
-                },
-              },
+        requestBody: jsonBody({
+          type: 'object',
+          required: ['Operator', 'FlowId', 'SignId'],
+          properties: {
+            Operator: {
+              type: 'object',
+              required: ['UserId'],
+              description: 'UserInfo: required, as Tencent requires it; not otherwise used',
+              properties: { UserId: { ...str, minLength: 1, maxLength: 255 } },
             },
+            FlowId: { ...str, minLength: 1, maxLength: 255, description: "The session's external_id" },
+            SignId: { ...str, minLength: 1, maxLength: 255, description: 'The session id (ses_…)' },
+            Agent: { type: 'object', description: 'Accepted and not used' },
           },
-        },
+        }),
         responses: {
           200: {
             description: 'The video, or Response.Error (MissingParameter, InvalidParameterValue, AuthFailure.*, OperationDenied, ResourceNotFound, FailedOperation: no video yet, RequestLimitExceeded, RequestSizeLimitExceeded: a body over 64 KiB, …)',

@@ -4,9 +4,9 @@
  * answer in the service's own ErrorBody (app.ts), except the capture page's selfie check, which answers in the
  * sessions API's Verilock-style body like the uploads it precedes.
  */
+import { json, str, verilockError } from './openapi-parts.js';
 import { DOCS_ASSET_TYPES } from './routes/docs.js';
 
-const str = { type: 'string' };
 
 /** ErrorBody (app.ts): the service's own routes. */
 const serviceError = (description: string) => ({
@@ -22,21 +22,6 @@ const serviceError = (description: string) => ({
   },
 });
 
-/** The Verilock-style error body `{error, message, details}` of the sessions API (http/contracts/verilock.ts). */
-const verilockError = (description: string, errors: readonly string[]) => ({
-  description,
-  content: {
-    'application/json': {
-      schema: {
-        type: 'object',
-        required: ['error', 'message', 'details'],
-        properties: { error: { enum: errors }, message: str, details: { type: ['object', 'null'] } },
-      },
-    },
-  },
-});
-
-const json = (description: string, schema: unknown) => ({ description, content: { 'application/json': { schema } } });
 /** `{"status": …}` and nothing else (so it and the full report, which has a status too, are told apart). */
 const healthStatus = (status: string) => ({ type: 'object', required: ['status'], properties: { status: { const: status } }, additionalProperties: false });
 

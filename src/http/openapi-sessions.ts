@@ -4,23 +4,10 @@
  * by design: the field lists and status codes the routes answer, with units; the README has the prose.
  */
 
-const str = { type: 'string' };
+import { json, jsonBody, str, verilockError } from './openapi-parts.js';
+
 const nullable = (type: string, extra: Record<string, unknown> = {}) => ({ type: [type, 'null'], ...extra });
 const dateTime = { type: ['string', 'null'], format: 'date-time' };
-
-/** Verilock's error body `{error, message, details}` (http/contracts/verilock.ts). */
-const verilockError = (description: string) => ({
-  description,
-  content: {
-    'application/json': {
-      schema: {
-        type: 'object',
-        required: ['error', 'message'],
-        properties: { error: { ...str, description: 'Stable code, e.g. not_found, validation_error, link_expired' }, message: str, details: { type: 'object' } },
-      },
-    },
-  },
-});
 
 const bearer = [{ bearerAppKey: [] }];
 const sessionId = { name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^ses_' } };
@@ -168,7 +155,6 @@ const webhook = {
   },
 };
 
-const json = (description: string, schema: unknown) => ({ description, content: { 'application/json': { schema } } });
 const bearerErrors = {
   401: verilockError('authentication_error: missing or wrong Bearer key'),
   403: verilockError('forbidden: the app may not call the sessions API'),
@@ -220,32 +206,25 @@ export function sessionsPaths(hvError: HvErrorResponse, transactionIdHeader: unk
         operationId: 'createSession',
         summary: 'Create a self-record video-KYC session; returns signed capture links',
         security: bearer,
-        requestBody: {
-          required: true,
-          content: {
-            'application/json': {
-              schema: {
-                type: 'object',
-                required: ['profile'],
-                properties: {
-                  profile: {
-                    type: 'object',
-                    required: ['steps'],
-                    properties: {
-                      steps: { type: 'array', items: { enum: ['document', 'selfie', 'video'] }, description: 'Must include video and selfie and/or document' },
-                      video_mode: { enum: ['self_record', 'live_agent'], default: 'self_record', description: 'live_agent answers 422 not_supported' },
-                      video_max_duration: { type: 'integer', minimum: 1, default: 60, description: 'seconds, ≤ VIDEO_MAX_SECONDS' },
-                      video_language: { enum: ['en', 'es', 'fr', 'de', 'pt'], default: 'en' },
-                    },
-                  },
-                  external_id: str,
-                  redirect_url: { type: 'string', format: 'uri' },
-                  expires_in: { type: 'integer', minimum: 300, maximum: 86400, default: 3600, description: 'seconds' },
-                },
+        requestBody: jsonBody({
+          type: 'object',
+          required: ['profile'],
+          properties: {
+            profile: {
+              type: 'object',
+              required: ['steps'],
+              properties: {
+                steps: { type: 'array', items: { enum: ['document', 'selfie', 'video'] }, description: 'Must include video and selfie and/or document' },
+                video_mode: { enum: ['self_record', 'live_agent'], default: 'self_record', description: 'live_agent answers 422 not_supported' },
+                video_max_duration: { type: 'integer', minimum: 1, default: 60, description: 'seconds, ≤ VIDEO_MAX_SECONDS' },
+                video_language: { enum: ['en', 'es', 'fr', 'de', 'pt'], default: 'en' },
               },
             },
+            external_id: str,
+            redirect_url: { type: 'string', format: 'uri' },
+            expires_in: { type: 'integer', minimum: 300, maximum: 86400, default: 3600, description: 'seconds' },
           },
-        },
+        }),
         responses: { 201: json('The session', session), 400: verilockError('invalid_request: not JSON'), 422: verilockError('validation_error or not_supported'), ...bearerErrors },
       },
     },
@@ -329,10 +308,7 @@ export function sessionsPaths(hvError: HvErrorResponse, transactionIdHeader: unk
         summary: "A reviewer's decision on a completed session, once; records video.reviewed",
         security: bearer,
         parameters: [sessionId],
-        requestBody: {
-          required: true,
-          content: { 'application/json': { schema: { type: 'object', required: ['decision', 'reviewer_id'], properties: { decision: { enum: ['approved', 'declined'] }, reviewer_id: str, notes: str } } } },
-        },
+        requestBody: jsonBody({ type: 'object', required: ['decision', 'reviewer_id'], properties: { decision: { enum: ['approved', 'declined'] }, reviewer_id: str, notes: str } }),
         responses: { 200: json('The video result with agent_id / agent_notes', video), 409: verilockError('conflict: not completed, or already reviewed'), 422: verilockError('validation_error'), ...bearerErrors },
       },
     },
