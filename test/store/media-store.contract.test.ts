@@ -55,7 +55,18 @@ const implementations: { name: string; create(): Promise<Harness> }[] = [
       const clock = { ms: 1_700_000_000_000 };
       const dir = path.join(root, 'media');
       const store = new LocalMediaStore({ db, dir, clock: () => clock.ms, log: () => {} });
-      return { store, db, clock, storedIds: async () => readdirSync(dir).filter((name) => name.startsWith('med_')).sort() };
+      return {
+        store,
+        db,
+        clock,
+        async storedIds() {
+          // Everything the store writes is <dir>/<id>, and nothing is left in <dir>/tmp (where a put streams first).
+          expect(readdirSync(path.join(dir, 'tmp'))).toEqual([]);
+          const names = readdirSync(dir).filter((name) => name !== 'tmp');
+          expect(names.every((name) => name.startsWith('med_'))).toBe(true);
+          return names.sort();
+        },
+      };
     },
   },
   {
