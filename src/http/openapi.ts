@@ -6,7 +6,7 @@
  * Parts: this file (the HyperVerge-style liveness, match and video APIs), openapi-sessions.ts (sessions, webhooks,
  * session recording), openapi-facades.ts (ADVANCE.AI, Tencent ESS), openapi-service.ts (health, docs, capture page).
  */
-import { QUALITY_CHECKS } from '../pipeline/types.js';
+import { QUALITY_CHECKS, type QualityCheck } from '../pipeline/types.js';
 import { QUALITY_CHECK_RESPONSE_KEYS } from './contracts/hyperverge.js';
 import { facadePaths } from './openapi-facades.js';
 import { servicePaths } from './openapi-service.js';
@@ -23,6 +23,48 @@ const verdict = {
     score: { type: 'number', minimum: 0, maximum: 1, description: 'Extension: 0–1, higher = more "yes"; always present' },
   },
 };
+
+/**
+ * What each check's `basis` holds (README "checkLiveness API" has the same table, docs/quality-checks.md the thresholds):
+ * its `method` values and measurement keys with their units.
+ */
+const BASIS_CONTENTS: Record<QualityCheck, string> = {
+  blur: 'method laplacianVariance; log10LaplacianVariance (log₁₀ of grey levels², face interior of the aligned crop; blurred below 1.5)',
+  eyesClosed: 'method eyeAspectRatio; leftEyeOpenness, rightEyeOpenness (lid gap ÷ eye width; closed when the larger is below 0.13)',
+  occlusion:
+    'method maskedFaceDetector (masked-face pack): maskedShare (0–1; occluded above 0.5); or lowerFaceColour (no pack, or the pack found no face there): lowerFaceColourDistance (RGB distance ÷ cheek luma; occluded above 1.0)',
+  multipleFaces:
+    "method detectedFaces; otherFaces (count of other faces at least 0.3 × the primary face's side), and when there is another face the strongest one's otherFaceScore (detector, 0–1) and otherFaceRelativeSide (√area ÷ the primary's)",
+  headTurned: 'method yaw or pitch (whichever is further past its limit); yawDeg, pitchDeg (signed degrees; turned past |yaw| 32° or |pitch| 30°)',
+  hat: 'method bareForehead (no, high confidence) or foreheadNotSkinUnvalidated (no, low confidence: it never answers yes); foreheadSkinDistance (forehead vs nose-bridge colour, YCbCr ÷ skin luma; bare up to bareForeheadUpTo), bandPhotos and bandHats (the labelled dev photos in that band, and the hats among them)',
+  eyewear:
+    'method frameBars, lensDarkness or lensColour (the cue with the higher score); frameBars (bar contrast ÷ skin luma; a frame above 0.12), lensDarkShare (0–1), lensColourDistance (CbCr levels), skinReferenceIsForehead (0 or 1)',
+  readingGlasses: 'method frameBarsClearLenses (yes), noFrame or sunglasses (no); the same measurements as eyewear',
+  sunglasses:
+    'method lensDarkness or lensColour (the larger of the two, each ÷ its threshold, decides); lensDarkShare (0–1; tinted above 0.7), lensColourDistance (CbCr levels; coloured above 25), skinReferenceIsForehead (0 or 1)',
+  dull: 'method faceAndSceneLuma; faceMeanLuma, sceneP95Luma (0–255) and their mean darkness (dull below 75)',
+  bright: 'method faceLumaAndClipping; faceMeanLuma (0–255), faceClippedShare (0–1) and brightness = faceMeanLuma + 100 × faceClippedShare (bright above 215)',
+  nonWhiteBackground: 'method whiteBackgroundShare; whiteFraction (0–1 of the background; non-white below 0.6), backgroundShare (0–1 of the image; low confidence below 0.1)',
+  nudity: 'method nsfwjs; pornProbability, hentaiProbability (0–1; nudity when their sum reaches 0.7)',
+  lowQuality: "method of the component that decided (eyeDistance, laplacianVariance, faceAndSceneLuma, faceLumaAndClipping); every component's measurements, eyeDistancePx (image pixels; too small below 60) among them",
+};
+
+/** A quality check's answer: HyperVerge's verdict plus the `basis` extension (README "checkLiveness API"). */
+const qualityVerdict = (check: QualityCheck) => ({
+  ...verdict,
+  properties: {
+    ...verdict.properties,
+    basis: {
+      type: 'object',
+      description: `Extension: how the check decided, the cue (method) and the measurements it compared, each rounded to four significant digits; absent for a check that reports none. ${BASIS_CONTENTS[check]}.`,
+      required: ['method', 'measurements'],
+      properties: {
+        method: { type: 'string' },
+        measurements: { type: 'object', additionalProperties: { type: 'number' } },
+      },
+    },
+  },
+});
 
 const score01 = (description: string) => ({ type: 'number', minimum: 0, maximum: 1, description });
 
@@ -227,7 +269,7 @@ export function openApiDocument(version: string): Record<string, unknown> {
                     qualityChecks: {
                       type: 'object',
                       description: 'Only the checks that were requested',
-                      properties: Object.fromEntries(Object.values(QUALITY_CHECK_RESPONSE_KEYS).map((key) => [key, verdict])),
+                      properties: Object.fromEntries(QUALITY_CHECKS.map((check) => [QUALITY_CHECK_RESPONSE_KEYS[check], qualityVerdict(check)])),
                     },
                     ageRange: {
                       type: 'object',

@@ -5,11 +5,13 @@
 import type { Confidence, Verdict } from '../face/types.js';
 import type { RgbImage } from '../imaging/image.js';
 import type { QualityCheck } from '../quality/checks.js';
+import type { QualityVerdict } from '../quality/verdict.js';
 
 // The face types and the quality check names live in their own layers (docs/architecture.md); the use cases' callers
 // keep importing them from here.
 export type { Confidence, FaceAnalysis, FaceDetection, FaceDetector, Point, Verdict } from '../face/types.js';
 export { QUALITY_CHECKS, type QualityCheck } from '../quality/checks.js';
+export type { DecisionBasis, QualityVerdict } from '../quality/verdict.js';
 
 
 export interface LivenessOptions {
@@ -84,7 +86,8 @@ export interface LivenessVerdict extends Verdict {
 
 export interface LivenessOutcome {
   liveFace: LivenessVerdict;
-  qualityChecks: Partial<Record<QualityCheck, Verdict>>;
+  /** Each requested check's answer; `basis` says how it was reached (every check but hat reports one). */
+  qualityChecks: Partial<Record<QualityCheck, QualityVerdict>>;
   ageRange?: AgeRangeResult;
   gender?: GenderResult;
   /** Aligned face crop, JPEG bytes, when `croppedImage` was asked for. */

@@ -2,19 +2,11 @@
  * A Verdict with explicit confidence bands and the reason it was reached: for the checks whose `high` confidence comes
  * from measured error per score band on labelled data (docs/quality-checks.md), not from a symmetric margin.
  */
-import type { Verdict } from '../face/types.js';
 import { logistic } from './image-stats.js';
+import type { DecisionBasis, ExplainedVerdict } from './verdict.js';
 
-/** How a check decided: the cue that decided (check-specific name) and the raw measurements, in their own units. */
-export interface DecisionBasis {
-  method: string;
-  measurements: Record<string, number>;
-}
-
-/** A Verdict plus how it was reached (internal: the wire format keeps value, score and confidence only). */
-export interface ExplainedVerdict extends Verdict {
-  basis: DecisionBasis;
-}
+// Defined beside thresholdVerdict (every check reports a basis, not only the banded ones); re-exported for the banded checks' callers.
+export type { DecisionBasis, ExplainedVerdict } from './verdict.js';
 
 export interface BandedRule {
   /** Measurement where the answer flips. */

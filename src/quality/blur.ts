@@ -6,9 +6,8 @@
  * what a reviewer would see.
  */
 import type { RgbImage } from '../imaging/image.js';
-import type { Verdict } from '../face/types.js';
 import { laplacianVariance, toGrey } from './image-stats.js';
-import { thresholdVerdict } from './verdict.js';
+import { explained, type ExplainedVerdict, thresholdVerdict } from './verdict.js';
 
 /**
  * log₁₀(variance of Laplacian) below which the face counts as blurred. Set by bench/quality.ts: the 12
@@ -28,6 +27,8 @@ export function measureSharpness(alignedFace: RgbImage): number {
   return Math.log10(Math.max(variance, 1e-3));
 }
 
-export function blurVerdict(logLaplacianVariance: number): Verdict {
-  return thresholdVerdict(logLaplacianVariance, { threshold: BLUR_LOG_LAPLACIAN_THRESHOLD, yesWhen: 'below', width: 0.15, margin: BLUR_CONFIDENCE_MARGIN });
+/** Basis `laplacianVariance`: `log10LaplacianVariance` (log₁₀ of grey levels², measureSharpness), blurred below the threshold. */
+export function blurVerdict(logLaplacianVariance: number): ExplainedVerdict {
+  const verdict = thresholdVerdict(logLaplacianVariance, { threshold: BLUR_LOG_LAPLACIAN_THRESHOLD, yesWhen: 'below', width: 0.15, margin: BLUR_CONFIDENCE_MARGIN });
+  return explained(verdict, { method: 'laplacianVariance', measurements: { log10LaplacianVariance: logLaplacianVariance } });
 }

@@ -3,9 +3,8 @@
  * white background is wanted, not a fault): the fraction of skin pixels at or above the clipping level
  * plus how close the mean is to white.
  */
-import type { Verdict } from '../face/types.js';
 import type { ExposureMeasurement } from './exposure.js';
-import { thresholdVerdict } from './verdict.js';
+import { explained, type ExplainedVerdict, thresholdVerdict } from './verdict.js';
 
 /**
  * Face-skin mean luma (0–255) above which the face is washed out. Set by bench/quality.ts: well-lit faces
@@ -20,6 +19,12 @@ export function brightMeasure(m: ExposureMeasurement): number {
   return m.face.mean + CLIPPED_WEIGHT * m.face.brightFraction;
 }
 
-export function brightVerdict(m: ExposureMeasurement): Verdict {
-  return thresholdVerdict(brightMeasure(m), { threshold: BRIGHT_FACE_MEAN, yesWhen: 'above', width: 5, margin: 12 });
+/**
+ * Basis `faceLumaAndClipping`: `faceMeanLuma` (0–255), `faceClippedShare` (0–1 of the skin pixels at or above the
+ * clipping level) and their sum `brightness` (brightMeasure, compared with BRIGHT_FACE_MEAN).
+ */
+export function brightVerdict(m: ExposureMeasurement): ExplainedVerdict {
+  const brightness = brightMeasure(m);
+  const verdict = thresholdVerdict(brightness, { threshold: BRIGHT_FACE_MEAN, yesWhen: 'above', width: 5, margin: 12 });
+  return explained(verdict, { method: 'faceLumaAndClipping', measurements: { faceMeanLuma: m.face.mean, faceClippedShare: m.face.brightFraction, brightness } });
 }

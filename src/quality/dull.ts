@@ -3,9 +3,8 @@
  * has no bright part either (95th-percentile luma low): that is a lighting problem, whereas a dark-skinned
  * face in a well-lit scene keeps a bright scene percentile and is not dull.
  */
-import type { Verdict } from '../face/types.js';
 import type { ExposureMeasurement } from './exposure.js';
-import { thresholdVerdict } from './verdict.js';
+import { explained, type ExplainedVerdict, thresholdVerdict } from './verdict.js';
 
 /**
  * Face-skin mean luma (0–255) below which the face is dark. Set by bench/quality.ts: well-lit faces in
@@ -24,6 +23,12 @@ export function dullMeasure(m: ExposureMeasurement): number {
 /** The darkness measure's threshold: face at DULL_FACE_MEAN in a scene whose brightest 5 % reach only ≈ 1.5 × that. */
 export const DULL_THRESHOLD = 75;
 
-export function dullVerdict(m: ExposureMeasurement): Verdict {
-  return thresholdVerdict(dullMeasure(m), { threshold: DULL_THRESHOLD, yesWhen: 'below', width: 6, margin: 15 });
+/**
+ * Basis `faceAndSceneLuma`: `faceMeanLuma` and `sceneP95Luma` (0–255) and their weighted mean `darkness` (dullMeasure,
+ * compared with DULL_THRESHOLD).
+ */
+export function dullVerdict(m: ExposureMeasurement): ExplainedVerdict {
+  const darkness = dullMeasure(m);
+  const verdict = thresholdVerdict(darkness, { threshold: DULL_THRESHOLD, yesWhen: 'below', width: 6, margin: 15 });
+  return explained(verdict, { method: 'faceAndSceneLuma', measurements: { faceMeanLuma: m.face.mean, sceneP95Luma: m.imageP95, darkness } });
 }

@@ -6,9 +6,8 @@
  * CVWW 2016, on the iris model's contour). The answer is about the MORE open eye: a wink is not
  * "eyes closed" (bench/quality.ts shows the winking eye of a laughing face is not reliably measured).
  */
-import type { Verdict } from '../face/types.js';
 import type { EyeContour } from '../inference/human-iris.js';
-import { thresholdVerdict } from './verdict.js';
+import { explained, type ExplainedVerdict, thresholdVerdict } from './verdict.js';
 
 /**
  * Openness (lid gap ÷ eye width) below which an eye is closed. Set by bench/quality.ts on the labelled
@@ -31,6 +30,11 @@ export function eyeOpenness(eye: EyeContour): number {
   return width > 0 ? gap / width : 0;
 }
 
-export function eyesClosedVerdict(openness: { left: number; right: number }): Verdict {
-  return thresholdVerdict(Math.max(openness.left, openness.right), { threshold: EYE_OPENNESS_THRESHOLD, yesWhen: 'below', width: 0.015, margin: EYE_OPENNESS_MARGIN });
+/**
+ * Basis `eyeAspectRatio`: `leftEyeOpenness` and `rightEyeOpenness` (lid gap ÷ eye width, eyeOpenness; the image's left
+ * and right); the larger is compared with EYE_OPENNESS_THRESHOLD.
+ */
+export function eyesClosedVerdict(openness: { left: number; right: number }): ExplainedVerdict {
+  const verdict = thresholdVerdict(Math.max(openness.left, openness.right), { threshold: EYE_OPENNESS_THRESHOLD, yesWhen: 'below', width: 0.015, margin: EYE_OPENNESS_MARGIN });
+  return explained(verdict, { method: 'eyeAspectRatio', measurements: { leftEyeOpenness: openness.left, rightEyeOpenness: openness.right } });
 }

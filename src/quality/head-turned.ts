@@ -11,9 +11,8 @@
  * 11–14 s measures −31 to −42°, looking up at 14–16 s +44 to +46°; bench/RESULTS.md "Active liveness challenge").
  * headTurned uses |pitch|, so the sign does not matter here; it does for nods (src/pipeline/nod.ts).
  */
-import type { Verdict } from '../face/types.js';
 import type { FaceMesh } from '../inference/human-facemesh.js';
-import { thresholdVerdict } from './verdict.js';
+import { explained, type ExplainedVerdict, thresholdVerdict } from './verdict.js';
 
 /**
  * |yaw| in degrees above which the head counts as turned. ISO/IEC 19794-5 (frontal image) allows ±5°, too
@@ -51,6 +50,12 @@ export function headTurnExcess(angles: HeadAngles): number {
   return Math.max(Math.abs(angles.yaw) - HEAD_YAW_THRESHOLD_DEG, Math.abs(angles.pitch) - HEAD_PITCH_THRESHOLD_DEG);
 }
 
-export function headTurnedVerdict(angles: HeadAngles): Verdict {
-  return thresholdVerdict(headTurnExcess(angles), { threshold: 0, yesWhen: 'above', width: 3, margin: HEAD_ANGLE_MARGIN_DEG });
+/**
+ * Basis `yaw` or `pitch`, whichever is further past its own threshold (headTurnExcess): `yawDeg` and `pitchDeg`
+ * (signed degrees, HeadAngles), compared by size with HEAD_YAW_THRESHOLD_DEG and HEAD_PITCH_THRESHOLD_DEG.
+ */
+export function headTurnedVerdict(angles: HeadAngles): ExplainedVerdict {
+  const verdict = thresholdVerdict(headTurnExcess(angles), { threshold: 0, yesWhen: 'above', width: 3, margin: HEAD_ANGLE_MARGIN_DEG });
+  const method = Math.abs(angles.yaw) - HEAD_YAW_THRESHOLD_DEG >= Math.abs(angles.pitch) - HEAD_PITCH_THRESHOLD_DEG ? 'yaw' : 'pitch';
+  return explained(verdict, { method, measurements: { yawDeg: angles.yaw, pitchDeg: angles.pitch } });
 }

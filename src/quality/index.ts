@@ -9,7 +9,7 @@ import { NsfwjsClassifier } from '../inference/nsfwjs.js';
 import type { ModelRegistry } from '../inference/registry.js';
 import { UltraFaceMasked } from '../inference/ultraface.js';
 import { eyeCentres } from '../face/landmarks.js';
-import type { FaceAnalysis, Verdict } from '../face/types.js';
+import type { FaceAnalysis } from '../face/types.js';
 import type { QualityCheck } from './checks.js';
 import { blurVerdict, measureSharpness } from './blur.js';
 import { brightVerdict } from './bright.js';
@@ -29,8 +29,10 @@ import { nudityVerdict } from './nudity.js';
 import { lowerFaceColourDistance, matchPrimary, occlusionFromColour, occlusionFromMaskDetector } from './occlusion.js';
 import { readingGlassesVerdict } from './reading-glasses.js';
 import { sunglassesVerdict } from './sunglasses.js';
+import type { QualityVerdict } from './verdict.js';
 
-export type QualityResults = Partial<Record<QualityCheck, Verdict>>;
+/** Each requested check's answer, with how it was reached (`basis`) for every check that reports one. */
+export type QualityResults = Partial<Record<QualityCheck, QualityVerdict>>;
 export type QualityChecker = (analysis: FaceAnalysis, checks: readonly QualityCheck[]) => Promise<QualityResults>;
 
 /** Id of the optional masked-face detector pack (models/packs.json) that `occlusion` uses when installed. */
@@ -61,7 +63,7 @@ export function createQualityChecker(registry: ModelRegistry): QualityChecker {
     const blur = lazy(() => blurVerdict(measureSharpness(analysis.alignedFace.image)));
     const maskedFaces = lazy(async () => (maskDetector ? maskDetector.detect(analysis.image) : undefined));
 
-    const compute: Record<QualityCheck, () => Verdict | Promise<Verdict>> = {
+    const compute: Record<QualityCheck, () => QualityVerdict | Promise<QualityVerdict>> = {
       blur,
       dull: () => dullVerdict(exposure()),
       bright: () => brightVerdict(exposure()),
@@ -92,7 +94,7 @@ export function createQualityChecker(registry: ModelRegistry): QualityChecker {
     // The checks that run models are started first, so their inputs are cut and queued before this thread is busy
     // with the statistics.
     const requested = [...new Set(checks)];
-    const started = new Map<QualityCheck, Verdict | Promise<Verdict>>();
+    const started = new Map<QualityCheck, QualityVerdict | Promise<QualityVerdict>>();
     for (const check of [...requested].sort((a, b) => Number(!RUNS_MODELS.has(a)) - Number(!RUNS_MODELS.has(b)))) started.set(check, compute[check]());
     const verdicts = await Promise.all(requested.map((check) => started.get(check)!));
     const results: QualityResults = {};

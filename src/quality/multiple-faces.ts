@@ -5,8 +5,9 @@
  * behind the applicant (a poster, a passer-by far away) and SSD's small boxes are its weakest.
  */
 import { area } from '../imaging/geometry.js';
-import type { FaceDetection, Verdict } from '../face/types.js';
+import type { FaceDetection } from '../face/types.js';
 import { logistic } from './image-stats.js';
+import type { ExplainedVerdict } from './verdict.js';
 
 /**
  * A second face counts when its box side (√area) is at least this fraction of the primary face's. 0.3:
@@ -33,15 +34,24 @@ export function otherFaces(faces: readonly FaceDetection[], primary: FaceDetecti
     .sort((a, b) => b.relativeSide - a.relativeSide);
 }
 
-export function multipleFacesVerdict(faces: readonly FaceDetection[], primary: FaceDetection): Verdict {
+/**
+ * Basis `detectedFaces`: `otherFaces` (how many faces besides the primary reach MIN_RELATIVE_FACE_SIDE) and, when there
+ * is any other face, the strongest one's detector score `otherFaceScore` (0–1) and size `otherFaceRelativeSide`
+ * (√area ÷ the primary face's), the numbers compared with CONFIDENT_FACE_SCORE and the side limits.
+ */
+export function multipleFacesVerdict(faces: readonly FaceDetection[], primary: FaceDetection): ExplainedVerdict {
   const others = otherFaces(faces, primary);
-  // Strength of the best second face: its detector score, discounted when it is near the size limit.
-  const strength = Math.max(0, ...others.map((o) => o.detection.score * logistic(o.relativeSide, MIN_RELATIVE_FACE_SIDE, 0.03)));
+  // Strength of each second face: its detector score, discounted when it is near the size limit; the best one scores.
+  const strengths = others.map((o) => o.detection.score * logistic(o.relativeSide, MIN_RELATIVE_FACE_SIDE, 0.03));
+  const strength = Math.max(0, ...strengths);
+  const strongest = others[strengths.indexOf(strength)];
   const counted = others.filter((o) => o.relativeSide >= MIN_RELATIVE_FACE_SIDE);
   const value = counted.length > 0;
   // Score 0–1: 0 with no second face; else the strongest second face's detector score (≥ 0.5 by construction).
   const score = value ? Math.max(0.5, strength) : Math.min(0.49, strength);
   const clear = counted.some((o) => o.detection.score >= CONFIDENT_FACE_SCORE && o.relativeSide >= CONFIDENT_RELATIVE_SIDE);
   const nearMiss = others.some((o) => o.relativeSide >= MIN_RELATIVE_FACE_SIDE * 0.7 && o.relativeSide < MIN_RELATIVE_FACE_SIDE);
-  return { value, score, confidence: value ? (clear ? 'high' : 'low') : nearMiss ? 'low' : 'high' };
+  const measurements: Record<string, number> = { otherFaces: counted.length };
+  if (strongest) Object.assign(measurements, { otherFaceScore: strongest.detection.score, otherFaceRelativeSide: strongest.relativeSide });
+  return { value, score, confidence: value ? (clear ? 'high' : 'low') : nearMiss ? 'low' : 'high', basis: { method: 'detectedFaces', measurements } };
 }

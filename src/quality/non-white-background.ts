@@ -6,8 +6,8 @@
  * (off-white walls and slightly warm lighting still count as white; cream/grey-blue do not).
  */
 import type { RgbImage } from '../imaging/image.js';
-import type { FaceDetection, Verdict } from '../face/types.js';
-import { thresholdVerdict } from './verdict.js';
+import type { FaceDetection } from '../face/types.js';
+import { explained, type ExplainedVerdict, thresholdVerdict } from './verdict.js';
 
 /** Near-white pixel: luma ≥ 180 (≈ 70 % of full scale) … */
 export const WHITE_MIN_LUMA = 180;
@@ -61,7 +61,12 @@ export function measureBackground(image: RgbImage, primary: FaceDetection): Back
   return { whiteFraction: background > 0 ? white / background : 0, backgroundShare: total > 0 ? background / total : 0 };
 }
 
-export function nonWhiteBackgroundVerdict(m: BackgroundMeasurement): Verdict {
+/**
+ * Basis `whiteBackgroundShare`: `whiteFraction` (0–1 of the background pixels, compared with WHITE_FRACTION_THRESHOLD)
+ * and `backgroundShare` (0–1 of the image; below MIN_BACKGROUND_SHARE the answer is `low`).
+ */
+export function nonWhiteBackgroundVerdict(m: BackgroundMeasurement): ExplainedVerdict {
   const verdict = thresholdVerdict(m.whiteFraction, { threshold: WHITE_FRACTION_THRESHOLD, yesWhen: 'below', width: 0.05, margin: 0.15 });
-  return m.backgroundShare < MIN_BACKGROUND_SHARE ? { ...verdict, confidence: 'low' } : verdict;
+  const basis = { method: 'whiteBackgroundShare', measurements: { whiteFraction: m.whiteFraction, backgroundShare: m.backgroundShare } };
+  return explained(m.backgroundShare < MIN_BACKGROUND_SHARE ? { ...verdict, confidence: 'low' } : verdict, basis);
 }

@@ -4,8 +4,7 @@
  * bulk_yifei, obama_and_biden 0.90), so counting it would flag normal selfies.
  */
 import type { NsfwProbabilities } from '../inference/nsfwjs.js';
-import type { Verdict } from '../face/types.js';
-import { thresholdVerdict } from './verdict.js';
+import { explained, type ExplainedVerdict, thresholdVerdict } from './verdict.js';
 
 /**
  * P(Porn) + P(Hentai) at or above which the image is flagged. nsfwjs's README example treats the top class
@@ -21,7 +20,8 @@ export function nudityScore(p: NsfwProbabilities): number {
   return p.Porn + p.Hentai;
 }
 
-export function nudityVerdict(p: NsfwProbabilities): Verdict {
+/** Basis `nsfwjs`: `pornProbability` and `hentaiProbability` (0–1, nsfwjs classes); their sum is compared with NUDITY_THRESHOLD. */
+export function nudityVerdict(p: NsfwProbabilities): ExplainedVerdict {
   const verdict = thresholdVerdict(nudityScore(p), { threshold: NUDITY_THRESHOLD, yesWhen: 'above', width: 0.05, margin: NUDITY_MARGIN });
-  return verdict;
+  return explained(verdict, { method: 'nsfwjs', measurements: { pornProbability: p.Porn, hentaiProbability: p.Hentai } });
 }

@@ -11,10 +11,10 @@
  */
 import type { MaskedFaceDetection } from '../inference/ultraface.js';
 import { iou } from '../imaging/geometry.js';
-import type { FaceAnalysis, FaceDetection, Verdict } from '../face/types.js';
+import type { FaceAnalysis, FaceDetection } from '../face/types.js';
 import { faceRegions, landmarksInCrop } from './face-regions.js';
 import { meanColour } from './image-stats.js';
-import { lowConfidence, thresholdVerdict } from './verdict.js';
+import { explained, type ExplainedVerdict, lowConfidence, thresholdVerdict } from './verdict.js';
 
 /** A pack detection belongs to the primary face when their boxes overlap by at least this IoU. */
 export const OCCLUSION_MATCH_IOU = 0.3;
@@ -39,9 +39,11 @@ export function matchPrimary(detections: readonly MaskedFaceDetection[], primary
   return best;
 }
 
-export function occlusionFromMaskDetector(match: MaskedFaceDetection | undefined): Verdict | undefined {
+/** Basis `maskedFaceDetector`: `maskedShare` (0–1, the pack's P(masked) ÷ (P(face) + P(masked))), compared with MASKED_SHARE_THRESHOLD. */
+export function occlusionFromMaskDetector(match: MaskedFaceDetection | undefined): ExplainedVerdict | undefined {
   if (!match) return undefined;
-  return thresholdVerdict(match.maskedShare, { threshold: MASKED_SHARE_THRESHOLD, yesWhen: 'above', width: 0.05, margin: 0.3 });
+  const verdict = thresholdVerdict(match.maskedShare, { threshold: MASKED_SHARE_THRESHOLD, yesWhen: 'above', width: 0.05, margin: 0.3 });
+  return explained(verdict, { method: 'maskedFaceDetector', measurements: { maskedShare: match.maskedShare } });
 }
 
 /** Relative colour distance between the mouth region and the cheeks, ≥ 0 (0 = same colour). */
@@ -56,6 +58,11 @@ export function lowerFaceColourDistance(analysis: FaceAnalysis): number {
   return Math.hypot(mouth[0] - skin[0]!, mouth[1] - skin[1]!, mouth[2] - skin[2]!) / luma;
 }
 
-export function occlusionFromColour(distance: number): Verdict {
-  return lowConfidence(thresholdVerdict(distance, { threshold: LOWER_FACE_COLOUR_THRESHOLD, yesWhen: 'above', width: 0.05, margin: 0 }));
+/**
+ * Basis `lowerFaceColour`: `lowerFaceColourDistance` (RGB distance ÷ cheek luma, ≥ 0: lowerFaceColourDistance), compared
+ * with LOWER_FACE_COLOUR_THRESHOLD. Used without the pack, and with it when the pack found no face at the primary face.
+ */
+export function occlusionFromColour(distance: number): ExplainedVerdict {
+  const verdict = lowConfidence(thresholdVerdict(distance, { threshold: LOWER_FACE_COLOUR_THRESHOLD, yesWhen: 'above', width: 0.05, margin: 0 }));
+  return explained(verdict, { method: 'lowerFaceColour', measurements: { lowerFaceColourDistance: distance } });
 }

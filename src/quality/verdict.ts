@@ -17,6 +17,32 @@ export interface ThresholdRule {
   margin: number;
 }
 
+/**
+ * How a check decided (the `basis` of its answer, README "checkLiveness API"): the cue that decided (a check-specific
+ * name, e.g. `lensDarkness`) and the raw measurements it compared with its thresholds, each in its own unit (stated in
+ * the key's name or in the check's doc comment). Reporting only: nothing reads it back to decide.
+ */
+export interface DecisionBasis {
+  method: string;
+  measurements: Record<string, number>;
+}
+
+/** A Verdict plus how it was reached. */
+export interface ExplainedVerdict extends Verdict {
+  basis: DecisionBasis;
+}
+
+/**
+ * What a quality check answers: a Verdict and how it was reached. The basis is optional in the type (a check's
+ * answer may come without one, and the wire then sends the verdict alone); every shipped check reports one.
+ */
+export type QualityVerdict = Verdict & { basis?: DecisionBasis };
+
+/** The same Verdict with how it was reached attached (value, score and confidence unchanged). */
+export function explained(verdict: Verdict, basis: DecisionBasis): ExplainedVerdict {
+  return { ...verdict, basis };
+}
+
 export function thresholdVerdict(measurement: number, rule: ThresholdRule): Verdict {
   const signed = rule.yesWhen === 'above' ? measurement - rule.threshold : rule.threshold - measurement;
   const score = logistic(signed, 0, rule.width);
@@ -24,6 +50,6 @@ export function thresholdVerdict(measurement: number, rule: ThresholdRule): Verd
 }
 
 /** Same Verdict but always `low` confidence: for methods that have not been validated on labelled data. */
-export function lowConfidence(verdict: Verdict): Verdict {
+export function lowConfidence<V extends Verdict>(verdict: V): V {
   return { ...verdict, confidence: 'low' };
 }

@@ -164,6 +164,43 @@ describe('POST /v1/checkLiveness: success bodies', () => {
     });
   });
 
+  it("sends each quality check's basis after HyperVerge's keys, four significant digits; a check without one (hat) sends none", async () => {
+    const eyewear = {
+      value: true,
+      score: 0.987654,
+      confidence: 'high' as const,
+      basis: { method: 'frameBars', measurements: { lensDarkShare: 0.123456, lensColourDistance: 12.3456, skinReferenceIsForehead: 0, frameBars: 0.41239 } },
+    };
+    // NaN: a measurement JSON cannot carry is left out, not sent as null or 0.
+    const blur = { value: false, score: 0.0123, confidence: 'high' as const, basis: { method: 'laplacianVariance', measurements: { log10LaplacianVariance: 2.718281828, notMeasured: Number.NaN } } };
+    const hat = { value: false, score: 0.2, confidence: 'low' as const };
+    const fields = { 'qualityChecks.eyewear': 'yes', 'qualityChecks.blur': 'yes', 'qualityChecks.hat': 'yes' };
+    const explained = harness({ pipeline: async (_i, o) => outcomeFor(o, { qualityChecks: { eyewear, blur, hat } }) });
+    const text = await (await post(explained, fields)).text();
+    const body = JSON.parse(text) as Record<string, any>;
+    expect(body.result.details.qualityChecks).toEqual({
+      blur: { value: 'no', confidence: 'high', score: 0.0123, basis: { method: 'laplacianVariance', measurements: { log10LaplacianVariance: 2.718 } } },
+      hat: { value: 'no', confidence: 'low', score: 0.2 },
+      eyewear: {
+        value: 'yes',
+        confidence: 'high',
+        score: 0.9877,
+        basis: { method: 'frameBars', measurements: { lensDarkShare: 0.1235, lensColourDistance: 12.35, skinReferenceIsForehead: 0, frameBars: 0.4124 } },
+      },
+    });
+    // HyperVerge's keys come first, byte for byte as an answer without basis sends them; the extension only follows.
+    expect(text).toContain('"blur":{"value":"no","confidence":"high","score":0.0123,"basis":{"method":"laplacianVariance","measurements":{"log10LaplacianVariance":2.718}}}');
+    expect(text).toContain('"hat":{"value":"no","confidence":"low","score":0.2}');
+
+    // Reporting only: the same answers without their basis give the same body, summary included, less `basis`.
+    const strip = <T extends object>(v: T) => Object.fromEntries(Object.entries(v).filter(([key]) => key !== 'basis'));
+    const plain = harness({ pipeline: async (_i, o) => outcomeFor(o, { qualityChecks: { eyewear: strip(eyewear), blur: strip(blur), hat } as LivenessOutcome['qualityChecks'] }) });
+    const plainBody = await withoutRequestId(await post(plain, fields));
+    delete body.metadata.requestId;
+    for (const key of ['blur', 'eyewear']) delete body.result.details.qualityChecks[key].basis;
+    expect(JSON.stringify(plainBody)).toBe(JSON.stringify(body));
+  });
+
   it('uses the rules in force at request time (operator-supplied rules)', async () => {
     const rules = parseRules(JSON.stringify({ rules: [{ when: { result: 'liveFace', value: 'yes' }, action: 'fail', code: 'X1', message: 'custom' }] }), 'inline');
     const body = await json(await post(harness({ rules })));
@@ -525,6 +562,14 @@ describe('GET /openapi.json', () => {
     const sent = (await json(await post(notLive))).result.details.liveFace;
     for (const key of Object.keys(sent)) expect(liveFace.properties, key).toHaveProperty(key);
     for (const key of Object.keys(sent.signals)) expect(liveFace.properties.signals.properties, key).toHaveProperty(key);
+    // Each quality check: HyperVerge's verdict plus the basis extension, described per check.
+    const qualityChecks = op.responses['200'].content['application/json'].schema.properties.result.properties.details.properties.qualityChecks.properties;
+    for (const check of QUALITY_CHECKS) {
+      const schema = qualityChecks[RESPONSE_KEY[check]];
+      expect(Object.keys(schema.properties).sort(), check).toEqual(['basis', 'confidence', 'score', 'value']);
+      expect(schema.required, check).not.toContain('basis');
+      expect(schema.properties.basis.description, check).toMatch(/method |not reported yet/);
+    }
   });
 });
 

@@ -28,12 +28,16 @@ const apps = testApps([
 ]);
 const acme = { appId: 'acme', appKey: 'acme-key', transactionId: TRANSACTION_ID };
 
-/** The pipeline's answer that the document's success example shows: live, 19–25, Female, every check "no", all high. */
+/**
+ * The pipeline's answer that the document's success example shows: live, 19–25, Female, every check "no", all high;
+ * each check but hat with the basis the real checks report (README "checkLiveness API"), so the extension is compared too.
+ */
 function documentOutcome(): LivenessOutcome {
   const no = { value: false, score: 0.02, confidence: 'high' as const };
+  const basis = { method: 'documentExample', measurements: { measured: 0.1234 } };
   return {
     liveFace: { value: true, score: 0.98, confidence: 'high', signals: { humanLiveness: 0.97, presentationDevice: 0, hands: 0, framingEdges: 0, screenRecapture: 0 }, limitations: [] },
-    qualityChecks: Object.fromEntries(QUALITY_CHECKS.map((c) => [c, no])),
+    qualityChecks: Object.fromEntries(QUALITY_CHECKS.map((c) => [c, c === 'hat' ? no : { ...no, basis }])),
     ageRange: { low: 19, high: 25, estimate: 22, confidence: 'high' },
     gender: { value: 'Female', score: 0.95, confidence: 'high' },
     croppedFace: JPEG,
@@ -129,10 +133,13 @@ const scenarios: Record<string, (api: Api) => Promise<Response>> = {
 
 /** The service's documented extensions: `reason` says what to fix (4xx), beside HyperVerge's fixed `error`. */
 const ERROR_EXTENSIONS = [/^result\.reason$/];
-/** checkLiveness success extensions (README "checkLiveness API"): scores, the evidence behind liveFace, the age estimate. */
+/**
+ * checkLiveness success extensions (README "checkLiveness API"): scores, the evidence behind liveFace, how each quality
+ * check decided, the age estimate.
+ */
 const SUCCESS_EXTENSIONS = [
   /^result\.details\.liveFace\.(score|signals|limitations)$/,
-  /^result\.details\.qualityChecks\.[A-Za-z]+\.score$/,
+  /^result\.details\.qualityChecks\.[A-Za-z]+\.(score|basis)$/,
   /^result\.details\.ageRange\.estimate$/,
   /^result\.details\.gender\.score$/,
 ];
@@ -181,7 +188,13 @@ describe('POST /v1/checkLiveness answers the document\'s success and summary exa
     const fields = Object.fromEntries([...QUALITY_CHECKS.map((c) => `qualityChecks.${c}`), 'ageRange', 'checkGender', 'returnCroppedImageURL'].map((f) => [f, 'yes']));
     const res = await post(harness(), 'checkLiveness', acme, JPEG, fields);
     expect(res.status).toBe(examples.success.body.statusCode);
-    expect(differences(examples.success.body, await res.json(), compare(SUCCESS_EXTENSIONS))).toEqual([]);
+    const body = (await res.json()) as { result: { details: { qualityChecks: Record<string, object> } } };
+    expect(differences(examples.success.body, body, compare(SUCCESS_EXTENSIONS))).toEqual([]);
+    // The basis extension was in the answer compared (every check but hat), and is allowed only where it is documented.
+    expect(body.result.details.qualityChecks.blur).toHaveProperty('basis');
+    expect(differences(examples.success.body, body, compare(SUCCESS_EXTENSIONS.filter((e) => !e.source.includes('basis'))))).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^result\.details\.qualityChecks\.blur\.basis: not in the document/)]),
+    );
   });
 
   it.each(examples.summaries.map((s) => [`${(s.body.summary as JsonObject).action} (document line ${s.line})`, s]))('summary %s', async (_name, example) => {

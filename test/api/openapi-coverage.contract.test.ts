@@ -19,6 +19,21 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../src/http/app.js';
 import { openApiDocument } from '../../src/http/openapi.js';
 import type { ModelRegistry } from '../../src/inference/registry.js';
+import { QUALITY_CHECKS, type LivenessOutcome } from '../../src/pipeline/types.js';
+import { blurVerdict } from '../../src/quality/blur.js';
+import { brightVerdict } from '../../src/quality/bright.js';
+import { dullVerdict } from '../../src/quality/dull.js';
+import type { EyeRegionMeasurement } from '../../src/quality/eye-region.js';
+import { eyesClosedVerdict } from '../../src/quality/eyes-closed.js';
+import { eyewearVerdict } from '../../src/quality/eyewear.js';
+import { headTurnedVerdict } from '../../src/quality/head-turned.js';
+import { faceTooSmallVerdict, lowQualityVerdict } from '../../src/quality/low-quality.js';
+import { multipleFacesVerdict } from '../../src/quality/multiple-faces.js';
+import { nonWhiteBackgroundVerdict } from '../../src/quality/non-white-background.js';
+import { nudityVerdict } from '../../src/quality/nudity.js';
+import { occlusionFromColour } from '../../src/quality/occlusion.js';
+import { readingGlassesVerdict } from '../../src/quality/reading-glasses.js';
+import { sunglassesVerdict } from '../../src/quality/sunglasses.js';
 import { everyRouteDeps } from '../helpers/every-route-app.js';
 
 type OpenApiDocument = { openapi: string; tags: { name: string }[]; paths: Record<string, Record<string, Operation>> };
@@ -184,6 +199,51 @@ describe('the answers the routes send fit the documented schemas', () => {
     expect(check(body), `${method} ${pathTemplate} ${res.status}: ${JSON.stringify(check.errors)}\n${JSON.stringify(body)}`).toBe(true);
     return body as Record<string, any>;
   }
+
+  it('checkLiveness: a success with every quality check, each with the basis its real check reports, and one without a basis', async () => {
+    const exposure = { face: { mean: 130, std: 30, darkFraction: 0, brightFraction: 0.01, count: 900 }, image: { mean: 120, std: 50, darkFraction: 0, brightFraction: 0.02, count: 9000 }, imageP95: 230 };
+    const eyes: EyeRegionMeasurement = { lensDarkShare: 0.21, lensColourDistance: 6.2, frameBars: 0.4, skinReference: 'cheeks' };
+    const primary = { box: { x: 100, y: 100, width: 120, height: 120 }, score: 0.99 };
+    const qualityChecks: LivenessOutcome['qualityChecks'] = {
+      blur: blurVerdict(2.41),
+      eyesClosed: eyesClosedVerdict({ left: 0.29, right: 0.31 }),
+      occlusion: occlusionFromColour(0.27),
+      multipleFaces: multipleFacesVerdict([primary, { box: { x: 400, y: 90, width: 100, height: 100 }, score: 0.8 }], primary),
+      headTurned: headTurnedVerdict({ yaw: -3.2, pitch: 41.5 }),
+      // A check may report no basis (the type allows it): such an answer must fit the schema too.
+      hat: { value: false, score: 0.2, confidence: 'low' },
+      eyewear: eyewearVerdict(eyes),
+      readingGlasses: readingGlassesVerdict(eyes),
+      sunglasses: sunglassesVerdict(eyes),
+      dull: dullVerdict(exposure),
+      bright: brightVerdict(exposure),
+      nonWhiteBackground: nonWhiteBackgroundVerdict({ whiteFraction: 0.12, backgroundShare: 0.6 }),
+      nudity: nudityVerdict({ Drawing: 0.01, Hentai: 0.002, Neutral: 0.95, Porn: 0.003, Sexy: 0.035 }),
+      lowQuality: lowQualityVerdict([faceTooSmallVerdict(151.3), blurVerdict(2.41), dullVerdict(exposure), brightVerdict(exposure)]),
+    };
+    const outcome: LivenessOutcome = {
+      liveFace: { value: true, score: 0.97, confidence: 'high', signals: { humanLiveness: 0.97, presentationDevice: 0, hands: 0, framingEdges: 0, screenRecapture: 0 }, limitations: [] },
+      qualityChecks,
+    };
+    const app = createApp({ ...fixture.deps, liveness: { ...fixture.deps.liveness!, checkLiveness: async () => outcome } });
+    const form = new FormData();
+    form.set('image', new Blob([new Uint8Array([0xff, 0xd8, 0xff, 0xe0, 1, 2])]), 'selfie.jpg');
+    for (const check of QUALITY_CHECKS) form.set(`qualityChecks.${check}`, 'yes');
+    const res = await app.request('/v1/checkLiveness', { method: 'POST', headers: { appId: 'acme', appKey: 'acme-key', transactionId: 't-1' }, body: form });
+    expect(res.status).toBe(200);
+    const body = await expectDocumented(res, 'post', '/v1/checkLiveness');
+    const sent = body.result.details.qualityChecks as Record<string, { basis?: { method: string; measurements: Record<string, number> } }>;
+    expect(Object.keys(sent)).toHaveLength(QUALITY_CHECKS.length);
+    expect(Object.entries(sent).filter(([, v]) => !v.basis).map(([key]) => key)).toEqual(['hat']);
+    expect(sent.headTurned!.basis).toEqual({ method: 'pitch', measurements: { yawDeg: -3.2, pitchDeg: 41.5 } });
+
+    // The schema does check the extension: a measurement that is not a number is refused.
+    const operation = document().paths['/v1/checkLiveness']!.post!;
+    const check = ajv.compile(operation.responses['200']!.content!['application/json']!.schema as object);
+    expect(check(body)).toBe(true);
+    sent.blur!.basis!.measurements.log10LaplacianVariance = 'sharp' as unknown as number;
+    expect(check(body)).toBe(false);
+  });
 
   it('ADVANCE.AI: token and Get Video envelopes', async () => {
     const app = createApp(fixture.deps);

@@ -29,6 +29,7 @@ import {
   type LivenessSignalScores,
   type LivenessVerdict,
   type QualityCheck,
+  type QualityVerdict,
   type Verdict,
 } from '../../pipeline/types.js';
 
@@ -46,6 +47,22 @@ export interface HvVerdict {
   confidence: Confidence;
   /** Extension: 0–1, higher = more "yes" (four decimals); always present (old clients ignore unknown keys). */
   score: number;
+}
+
+/**
+ * Extension: how a quality check decided (README "checkLiveness API", docs/quality-checks.md): the cue that decided
+ * (`method`, a check-specific name) and the measurements it compared with its thresholds, each in the unit its key
+ * names, four significant digits.
+ */
+export interface HvDecisionBasis {
+  method: string;
+  measurements: Record<string, number>;
+}
+
+/** A quality check's answer: HyperVerge's {value, confidence}, `score`, and `basis` for every check that reports one. */
+export interface HvQualityVerdict extends HvVerdict {
+  /** Extension, after HyperVerge's keys (old clients ignore unknown keys); absent for a check that reports none (hat). */
+  basis?: HvDecisionBasis;
 }
 
 /**
@@ -106,7 +123,7 @@ export interface HvSuccessBody {
   result: {
     details: {
       liveFace: HvLiveFace;
-      qualityChecks?: Partial<Record<QualityCheckResponseKey, HvVerdict>>;
+      qualityChecks?: Partial<Record<QualityCheckResponseKey, HvQualityVerdict>>;
       ageRange?: HvAgeRange;
       gender?: HvGender;
     };
@@ -143,6 +160,29 @@ export function roundScore(score: number): number {
 
 function verdict(v: Verdict): HvVerdict {
   return { value: v.value ? 'yes' : 'no', confidence: v.confidence, score: roundScore(v.score) };
+}
+
+/**
+ * A measurement rounded to four significant digits (the measurements are image statistics: a fifth digit is noise, and
+ * the answer stays short); -0 → 0. Undefined for NaN and ±Infinity, which JSON cannot carry.
+ */
+export function roundMeasurement(value: number): number | undefined {
+  return Number.isFinite(value) ? Number(value.toPrecision(4)) || 0 : undefined;
+}
+
+/** The basis as sent: the same method and measurement keys, each value rounded; a non-finite measurement is left out. */
+export function basisOnWire(basis: NonNullable<QualityVerdict['basis']>): HvDecisionBasis {
+  const measurements: Record<string, number> = {};
+  for (const [name, value] of Object.entries(basis.measurements)) {
+    const rounded = roundMeasurement(value);
+    if (rounded !== undefined) measurements[name] = rounded;
+  }
+  return { method: basis.method, measurements };
+}
+
+/** HyperVerge's keys first, exactly as for any verdict, then the `basis` extension when the check reported one. */
+function qualityVerdict(v: QualityVerdict): HvQualityVerdict {
+  return v.basis ? { ...verdict(v), basis: basisOnWire(v.basis) } : verdict(v);
 }
 
 /** The explanation sent with each liveFace limitation code. */
@@ -192,7 +232,7 @@ export function successBody(args: {
   const details: HvSuccessBody['result']['details'] = { liveFace: liveFace(outcome.liveFace) };
   const checks = QUALITY_CHECKS.filter((c) => outcome.qualityChecks[c] !== undefined);
   if (checks.length > 0) {
-    details.qualityChecks = Object.fromEntries(checks.map((c) => [QUALITY_CHECK_RESPONSE_KEYS[c], verdict(outcome.qualityChecks[c]!)]));
+    details.qualityChecks = Object.fromEntries(checks.map((c) => [QUALITY_CHECK_RESPONSE_KEYS[c], qualityVerdict(outcome.qualityChecks[c]!)]));
   }
   if (outcome.ageRange) {
     const a = outcome.ageRange;
