@@ -32,7 +32,7 @@ const successFields = hyperVergeSuccessFields();
  */
 const SUCCESS_EXTENSIONS = [
   /^result\.details\.liveFace\.(score|signals|limitations|attackType)$/,
-  /^result\.details\.qualityChecks\.[A-Za-z]+\.score$/,
+  /^result\.details\.qualityChecks\.[A-Za-z]+\.(score|basis)$/,
   /^result\.details\.ageRange\.estimate$/,
   /^result\.details\.gender\.score$/,
   /^result\.details\.match\.score$/,
