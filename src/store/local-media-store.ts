@@ -125,18 +125,7 @@ export class LocalMediaStore implements MediaStore {
       syncDirectory(this.dir);
       await this.options.hooks?.afterRename?.(final);
       const now = this.clock();
-      const record: MediaRecord = {
-        id,
-        kind: options.kind,
-        contentType: content.contentType,
-        bytes: content.bytes,
-        sha256: content.sha256,
-        appId: options.appId,
-        createdAt: now,
-        expiresAt: now + options.retentionMs,
-      };
-      this.rows.insert(record);
-      return record;
+      return this.rows.record(id, options, content, now);
     } catch (error) {
       await unlink(renamed ? final : temp).catch((e: unknown) => {
         if (!isMissing(e)) this.log(`media put: could not remove ${renamed ? final : temp}: ${String(e)}`);

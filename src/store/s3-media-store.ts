@@ -235,18 +235,7 @@ export class S3MediaStore implements MediaStore {
       uploaded = true;
       await this.options.hooks?.afterUpload?.(key);
       const now = this.clock();
-      const record: MediaRecord = {
-        id,
-        kind: options.kind,
-        contentType: content!.contentType,
-        bytes: content!.bytes,
-        sha256: content!.sha256,
-        appId: options.appId,
-        createdAt: now,
-        expiresAt: now + options.retentionMs,
-      };
-      this.rows.insert(record);
-      return record;
+      return this.rows.record(id, options, content!, now);
     } catch (error) {
       metering.destroy();
       await metered.catch(() => undefined);

@@ -5,7 +5,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { migrate, type Db } from './database.js';
-import type { MediaKind, MediaRecord } from './media-store.js';
+import type { MeteredContent } from './media-meter.js';
+import type { MediaKind, MediaRecord, PutMediaOptions } from './media-store.js';
 import { AppError } from '../errors.js';
 
 /** Ids are `med_` + UUID v4: unguessable (122 random bits) and safe as file names and object keys (no path traversal). */
@@ -56,6 +57,22 @@ export class SqliteMediaRows {
   }
 
   /** Commits the row: from here on the item is visible. */
+  /** Records a stored content as `id` (both stores call it once the content is in place) and answers the record. */
+  record(id: string, options: Pick<PutMediaOptions, 'kind' | 'appId' | 'retentionMs'>, content: Pick<MeteredContent, 'contentType' | 'bytes' | 'sha256'>, now: number): MediaRecord {
+    const record: MediaRecord = {
+      id,
+      kind: options.kind,
+      contentType: content.contentType,
+      bytes: content.bytes,
+      sha256: content.sha256,
+      appId: options.appId,
+      createdAt: now,
+      expiresAt: now + options.retentionMs,
+    };
+    this.insert(record);
+    return record;
+  }
+
   insert(record: MediaRecord): void {
     this.db
       .prepare('INSERT INTO media (id, kind, content_type, bytes, sha256, app_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
