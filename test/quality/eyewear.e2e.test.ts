@@ -3,16 +3,12 @@
  * and createQualityChecker. The photos are among the labelled ones of bench/quality.ts (sunglasses selfies: source
  * label; glasses and bare faces: visual labels); bench/quality.ts reports the full counts.
  */
-import path from 'node:path';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { RgbImage } from '../../src/imaging/image.js';
-import { ModelRegistry } from '../../src/inference/registry.js';
-import { DEFAULT_SESSION_OPTIONS } from '../../src/inference/session.js';
-import { FaceAnalyzer } from '../../src/pipeline/analyze.js';
 import type { ExplainedVerdict } from '../../src/quality/banded-verdict.js';
-import { createQualityChecker, type QualityChecker } from '../../src/quality/index.js';
-import { readRgb, repoRoot, sharedData } from '../helpers/reference.js';
+import { readRgb, sharedData } from '../helpers/reference.js';
+import { qualityChecksOnRealImages } from '../helpers/quality-checks.js';
 
 /** identity/bbt_faceapi photos are tight face crops: pad them by half their width (data/README.md), as the bench does. */
 async function paddedRgb(file: string): Promise<RgbImage> {
@@ -23,20 +19,12 @@ async function paddedRgb(file: string): Promise<RgbImage> {
 }
 
 describe('eyewear checks on real photos', () => {
-  let registry: ModelRegistry;
-  let analyzer: FaceAnalyzer;
-  let checker: QualityChecker;
-  beforeAll(async () => {
-    registry = await ModelRegistry.load(path.join(repoRoot, 'models'), DEFAULT_SESSION_OPTIONS);
-    analyzer = new FaceAnalyzer(registry);
-    checker = createQualityChecker(registry);
-  });
-  afterAll(async () => registry?.dispose());
+  const run = qualityChecksOnRealImages();
 
   const checks = async (rel: string) => {
     const file = sharedData(rel);
     const image = rel.includes('bbt_faceapi') ? await paddedRgb(file) : await readRgb(file);
-    const out = await checker(await analyzer.analyze(image), ['eyewear', 'sunglasses', 'readingGlasses']);
+    const out = await run(image, ['eyewear', 'sunglasses', 'readingGlasses']);
     return { eyewear: out.eyewear as ExplainedVerdict, sunglasses: out.sunglasses as ExplainedVerdict, readingGlasses: out.readingGlasses as ExplainedVerdict };
   };
 

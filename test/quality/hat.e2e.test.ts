@@ -4,30 +4,18 @@
  * reports the full counts. The check never answers "yes" (docs/quality-checks.md, hat): these tests pin that a bare
  * forehead is a `high` "no" and that a hat or hair over the forehead is never a `high` "no".
  */
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ModelRegistry } from '../../src/inference/registry.js';
-import { DEFAULT_SESSION_OPTIONS } from '../../src/inference/session.js';
-import { FaceAnalyzer } from '../../src/pipeline/analyze.js';
+import { describe, expect, it } from 'vitest';
 import type { ExplainedVerdict } from '../../src/quality/banded-verdict.js';
 import { HAT_BANDS } from '../../src/quality/hat.js';
-import { createQualityChecker, type QualityChecker } from '../../src/quality/index.js';
-import { readRgb, repoRoot, sharedData } from '../helpers/reference.js';
+import { readRgb, sharedData } from '../helpers/reference.js';
+import { qualityChecksOnRealImages } from '../helpers/quality-checks.js';
 
 describe('hat check on real photos', () => {
-  let registry: ModelRegistry;
-  let analyzer: FaceAnalyzer;
-  let checker: QualityChecker;
-  beforeAll(async () => {
-    registry = await ModelRegistry.load(path.join(repoRoot, 'models'), DEFAULT_SESSION_OPTIONS);
-    analyzer = new FaceAnalyzer(registry);
-    checker = createQualityChecker(registry);
-  });
-  afterAll(async () => registry?.dispose());
+  const run = qualityChecksOnRealImages();
 
   const hat = async (rel: string) => {
     // sharedData throws "test data missing: …" when ../shared/data is absent: the test fails, it does not skip.
-    const out = await checker(await analyzer.analyze(await readRgb(sharedData(rel))), ['hat']);
+    const out = await run(await readRgb(sharedData(rel)), ['hat']);
     return out.hat as ExplainedVerdict;
   };
 

@@ -13,9 +13,9 @@ import { readPacks } from '../../src/inference/packs.js';
 import { ModelRegistry } from '../../src/inference/registry.js';
 import { DEFAULT_SESSION_OPTIONS } from '../../src/inference/session.js';
 import { FaceAnalyzer } from '../../src/pipeline/analyze.js';
-import type { QualityCheck } from '../../src/pipeline/types.js';
-import { createQualityChecker, MASKED_FACE_PACK_ID, type QualityChecker } from '../../src/quality/index.js';
+import { createQualityChecker, MASKED_FACE_PACK_ID } from '../../src/quality/index.js';
 import { readRgb, repoRoot, sharedData } from '../helpers/reference.js';
+import { qualityChecksOnRealImages } from '../helpers/quality-checks.js';
 
 async function rgb(pipeline: Sharp): Promise<RgbImage> {
   const { data, info } = await pipeline.removeAlpha().raw().toBuffer({ resolveWithObject: true });
@@ -23,17 +23,8 @@ async function rgb(pipeline: Sharp): Promise<RgbImage> {
 }
 
 describe('quality checks on real photos', () => {
-  let registry: ModelRegistry;
-  let analyzer: FaceAnalyzer;
-  let checker: QualityChecker;
-  const run = async (image: RgbImage, checks: QualityCheck[]) => checker(await analyzer.analyze(image), checks);
+  const run = qualityChecksOnRealImages();
   const file = (rel: string) => readRgb(sharedData(`attributes/${rel}`));
-  beforeAll(async () => {
-    registry = await ModelRegistry.load(path.join(repoRoot, 'models'), DEFAULT_SESSION_OPTIONS);
-    analyzer = new FaceAnalyzer(registry);
-    checker = createQualityChecker(registry);
-  });
-  afterAll(async () => registry?.dispose());
 
   it('runs only the requested checks', async () => {
     const out = await run(await file('faceapi/neutral.jpg'), ['blur', 'blur', 'dull']);
