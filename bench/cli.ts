@@ -178,7 +178,7 @@ const commands: Record<string, () => Promise<void>> = {
 const MODE_HELP: Record<keyof typeof commands, { summary: string; options: string[] }> = {
   models: { summary: 'one batch-1 inference of every model in models/manifest.json on a real photo; where ORT ran the nodes', options: ['runs=N', 'warmup=N', 'threads=N', 'image=FILE', 'provider=cpu|cuda', 'batches=1,8,32'] },
   liveness: { summary: 'calibrates and evaluates the liveness fusion on the labelled liveness sets', options: ['include=SETS', 'exclude=SETS', 'lambda=X', 'fps=N', 'scores=FILE'] },
-  quality: { summary: 'the 14 quality checks on the labelled attribute sets: counts per check', options: ['verbose'] },
+  quality: { summary: 'the 14 quality checks on the labelled attribute sets: counts per check', options: ['verbose', 'no-pack', 'brisque'] },
   'check-liveness': { summary: 'checkLiveness p50/p95 per image, in process', options: ['runs=N', 'packs=DIR', 'threads=worker|main'] },
   match: { summary: 'matchFace accuracy on the identity sets (TAR at FAR, EER)', options: [] },
   'face-search': { summary: 'the face search for small and hard-to-find faces: detector runs and hits', options: ['runs=N'] },

@@ -8,7 +8,8 @@
  * counts, how many `high`-confidence answers were wrong, and how many labelled examples were synthetic.
  *
  * `--no-pack` runs without the optional masked-face pack (occlusion falls back to its colour method);
- * `--verbose` prints every image's verdicts and the raw measurements the thresholds were set from.
+ * `--verbose` prints every image's verdicts and the raw measurements the thresholds were set from; `--brisque` adds the
+ * BRISQUE table (brisqueSeparation: good photos vs degraded copies, three regions).
  */
 import { readdirSync } from 'node:fs';
 import os from 'node:os';
@@ -19,6 +20,7 @@ import type { RgbImage } from '../src/imaging/image.js';
 import { eyeCentres, FaceAnalyzer } from '../src/pipeline/analyze.js';
 import { type FaceAnalysis, QUALITY_CHECKS, type QualityCheck, type Verdict } from '../src/pipeline/types.js';
 import { measureSharpness } from '../src/quality/blur.js';
+import { brisqueFeatures, type BrisqueModel, brisqueScore, faceBoxRegion, greyFromRgb, loadCommittedBrisqueModel } from '../src/quality/brisque.js';
 import { brightMeasure } from '../src/quality/bright.js';
 import { dullMeasure } from '../src/quality/dull.js';
 import { measureExposure } from '../src/quality/exposure.js';
@@ -144,6 +146,31 @@ function hatLabels(rel: string): Labels {
 /** Visual labels of a real photo (eyewear and hat). */
 const visualLabels = (rel: string): Labels => ({ ...eyewearLabels(rel), ...hatLabels(rel) });
 
+/**
+ * Degraded copies of a photo, low quality by construction. blurred, darkened, brightened and shrunk are the lowQuality
+ * labels of the main table; jpeg and noise are the distortions BRISQUE was trained on (LIVE database: JPEG compression,
+ * white noise), used only in the --brisque table.
+ */
+const DEGRADED = {
+  blurred: async (rel: string) => {
+    const { width = 100 } = await sharp(file(rel)).metadata();
+    return toRgb(sharp(file(rel)).rotate().blur(Math.max(1.5, 0.005 * width)));
+  },
+  darkened: (rel: string) => toRgb(sharp(file(rel)).rotate().modulate({ brightness: 0.35 })),
+  brightened: (rel: string) => toRgb(sharp(file(rel)).rotate().modulate({ brightness: 1.8 })),
+  shrunk: (rel: string) => toRgb(sharp(file(rel)).rotate().resize({ width: 160 })),
+  /** JPEG quality 10 (libjpeg scale): visible 8 × 8 blocks. */
+  jpeg: async (rel: string) => toRgb(sharp(await sharp(file(rel)).rotate().jpeg({ quality: 10 }).toBuffer())),
+  /** Gaussian noise, σ = 15 grey levels per channel (seeded, so every run adds the same noise). */
+  noise: async (rel: string) => {
+    const image = await toRgb(sharp(file(rel)).rotate());
+    let state = 12345;
+    const uniform = () => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) + 0.5) / 2 ** 32;
+    const data = image.data.map((v) => Math.max(0, Math.min(255, Math.round(v + 15 * Math.sqrt(-2 * Math.log(uniform())) * Math.cos(2 * Math.PI * uniform())))));
+    return { ...image, data };
+  },
+} satisfies Record<string, (rel: string) => Promise<RgbImage>>;
+
 const NO_PROBLEM: Labels = { eyesClosed: false, occlusion: false, multipleFaces: false, headTurned: false, nudity: false };
 
 function cases(): Case[] {
@@ -189,13 +216,10 @@ function cases(): Case[] {
   for (const rel of PORTRAITS) {
     const base = rel.replace('attributes/', '');
     const meta = () => sharp(file(rel)).rotate();
-    list.push({ name: `${base} blurred σ=0.5% of width`, labels: { ...visualLabels(rel), blur: true, lowQuality: true }, load: async () => {
-      const { width = 100 } = await sharp(file(rel)).metadata();
-      return toRgb(meta().blur(Math.max(1.5, 0.005 * width)));
-    } });
-    list.push({ name: `${base} darkened ×0.35`, labels: { ...visualLabels(rel), dull: true, lowQuality: true, bright: false }, load: () => toRgb(meta().modulate({ brightness: 0.35 })) });
-    list.push({ name: `${base} brightened ×1.8`, labels: { ...visualLabels(rel), bright: true, lowQuality: true, dull: false }, load: () => toRgb(meta().modulate({ brightness: 1.8 })) });
-    list.push({ name: `${base} shrunk to 160 px wide`, labels: { ...visualLabels(rel), lowQuality: true }, load: () => toRgb(meta().resize({ width: 160 })) });
+    list.push({ name: `${base} blurred σ=0.5% of width`, labels: { ...visualLabels(rel), blur: true, lowQuality: true }, load: () => DEGRADED.blurred(rel) });
+    list.push({ name: `${base} darkened ×0.35`, labels: { ...visualLabels(rel), dull: true, lowQuality: true, bright: false }, load: () => DEGRADED.darkened(rel) });
+    list.push({ name: `${base} brightened ×1.8`, labels: { ...visualLabels(rel), bright: true, lowQuality: true, dull: false }, load: () => DEGRADED.brightened(rel) });
+    list.push({ name: `${base} shrunk to 160 px wide`, labels: { ...visualLabels(rel), lowQuality: true }, load: () => DEGRADED.shrunk(rel) });
     list.push({ name: `${base} padded with white`, labels: { nonWhiteBackground: false }, load: async () => {
       const { width = 100, height = 100 } = await sharp(file(rel)).metadata();
       return toRgb(meta().extend({ left: width, right: width, top: Math.round(height / 2), bottom: 0, background: '#f4f4f4' }));
@@ -208,8 +232,11 @@ function cases(): Case[] {
   return list;
 }
 
+/** BRISQUE score (0–100, lower is better) of a region of an image. */
+const brisque = (model: BrisqueModel, image: RgbImage, region?: Parameters<typeof greyFromRgb>[1]) => brisqueScore(brisqueFeatures(greyFromRgb(image, region)), model);
+
 /** Raw measurements behind the thresholds, for --verbose. */
-function measurements(a: FaceAnalysis): string {
+function measurements(a: FaceAnalysis, brisqueModel: BrisqueModel): string {
   const e = measureExposure(a);
   const eyes = measureEyeRegion(a);
   const bg = measureBackground(a.image, a.primary);
@@ -222,7 +249,48 @@ function measurements(a: FaceAnalysis): string {
     `white ${bg.whiteFraction.toFixed(2)}/${bg.backgroundShare.toFixed(2)}`,
     `lensDark ${eyes.lensDarkShare.toFixed(2)} lensColour ${eyes.lensColourDistance.toFixed(1)} (skin: ${eyes.skinReference}) sunglasses ${sunglassesMeasure(eyes).value.toFixed(2)} frame ${eyes.frameBars.toFixed(2)}`,
     `foreheadSkin ${foreheadColourDistance(a).toFixed(2)} lowerFace ${lowerFaceColourDistance(a).toFixed(2)}`,
+    `brisque faceBox ${brisque(brisqueModel, a.image, faceBoxRegion(a.image, a.primary.box)).toFixed(1)} aligned ${brisque(brisqueModel, a.alignedFace.image).toFixed(1)}`,
   ].join(' · ');
+}
+
+/**
+ * `--brisque`: BRISQUE scores (0–100, lower is better) of the portraits, the two photos labelled for quality
+ * (labels/attributes.csv: bulk_yifei "quality_high", bulk_blur "quality_low_blurry") and every degraded copy of the
+ * portraits, measured on three regions: the primary face box at the image's resolution, the 256² aligned face crop,
+ * and the whole image. Prints each image, then per region and degradation how many copies score above the highest
+ * good photo (a threshold no good photo crosses).
+ */
+async function brisqueSeparation(analyzer: FaceAnalyzer, model: BrisqueModel): Promise<void> {
+  const regions = ['faceBox', 'aligned', 'whole'] as const;
+  type Scores = Record<(typeof regions)[number], number>;
+  const measure = async (image: RgbImage): Promise<Scores> => {
+    const whole = brisque(model, image);
+    try {
+      const a = await analyzer.analyze(image);
+      return { faceBox: brisque(model, image, faceBoxRegion(image, a.primary.box)), aligned: brisque(model, a.alignedFace.image), whole };
+    } catch {
+      return { faceBox: Number.NaN, aligned: Number.NaN, whole };
+    }
+  };
+  const rows: { name: string; group: string; scores: Scores }[] = [];
+  const good = [...PORTRAITS, 'attributes/inspireface/bulk_yifei.jpg'];
+  for (const rel of good) rows.push({ name: rel, group: 'good', scores: await measure(await decode(rel)()) });
+  rows.push({ name: 'attributes/inspireface/bulk_blur.jpg', group: 'labelled low', scores: await measure(await decode('attributes/inspireface/bulk_blur.jpg')()) });
+  for (const rel of PORTRAITS) for (const [group, make] of Object.entries(DEGRADED)) rows.push({ name: rel, group, scores: await measure(await make(rel)) });
+  console.log('\nBRISQUE (0–100, lower is better; — = no face found)\n\n| image | copy | face box | aligned crop | whole image |\n|---|---|---:|---:|---:|');
+  const show = (v: number) => (Number.isNaN(v) ? '—' : v.toFixed(1));
+  for (const r of rows) console.log(`| ${r.name.replace('attributes/', '')} | ${r.group} | ${show(r.scores.faceBox)} | ${show(r.scores.aligned)} | ${show(r.scores.whole)} |`);
+  console.log('\n| region | highest good | ' + [...Object.keys(DEGRADED), 'labelled low'].map((g) => `${g} above it`).join(' | ') + ' |');
+  console.log('|---|---:|' + [...Object.keys(DEGRADED), 'labelled low'].map(() => '---:').join('|') + '|');
+  for (const region of regions) {
+    const goodScores = rows.filter((r) => r.group === 'good').map((r) => r.scores[region]).filter((v) => !Number.isNaN(v));
+    const highest = Math.max(...goodScores);
+    const cells = [...Object.keys(DEGRADED), 'labelled low'].map((group) => {
+      const scores = rows.filter((r) => r.group === group).map((r) => r.scores[region]).filter((v) => !Number.isNaN(v));
+      return `${scores.filter((v) => v > highest).length} / ${scores.length}`;
+    });
+    console.log(`| ${region} | ${highest.toFixed(1)} (of ${goodScores.length}) | ${cells.join(' | ')} |`);
+  }
 }
 
 const fmt = (v: Verdict) => `${v.value ? 'Y' : 'n'}${v.score.toFixed(2)}${v.confidence === 'low' ? '?' : ''}`;
@@ -234,11 +302,12 @@ export async function benchQuality(): Promise<void> {
   const registry = await loadBenchRegistry(usePack ? { packsDir: path.join(repoRoot, 'models', 'packs') } : {});
   const analyzer = new FaceAnalyzer(registry);
   const check = createQualityChecker(registry);
+  const brisqueModel = loadCommittedBrisqueModel(path.join(repoRoot, 'models'));
   const maskPack = registry.packs.find((p) => p.id === 'ultraface-masked-640');
   const cpus = os.cpus();
   console.log(`# quality bench: ${new Date().toISOString()}`);
   console.log(`machine: ${cpus.length} cores, ${cpus[0]?.model ?? 'unknown CPU'}; node ${process.versions.node}`);
-  console.log(`command: npm run bench -- quality${verbose ? ' --verbose' : ''}${usePack ? '' : ' --no-pack'}; masked-face pack: ${maskPack?.state ?? 'not used'}\n`);
+  console.log(`command: npm run bench -- quality${verbose ? ' --verbose' : ''}${usePack ? '' : ' --no-pack'}${process.argv.includes('--brisque') ? ' --brisque' : ''}; masked-face pack: ${maskPack?.state ?? 'not used'}\n`);
 
   const tally = new Map<QualityCheck, { tp: number; fp: number; tn: number; fn: number; low: number; highWrong: number; synthetic: number; syntheticRight: number; misses: string[] }>();
   for (const c of QUALITY_CHECKS) tally.set(c, { tp: 0, fp: 0, tn: 0, fn: 0, low: 0, highWrong: 0, synthetic: 0, syntheticRight: 0, misses: [] });
@@ -280,7 +349,7 @@ export async function benchQuality(): Promise<void> {
     }
     if (verbose) {
       console.log(`${c.name}: ${QUALITY_CHECKS.map((n) => `${n} ${fmt(verdicts[n]!)}`).join(' ')}`);
-      console.log(`    ${measurements(analysis)}`);
+      console.log(`    ${measurements(analysis, brisqueModel)}`);
     }
   }
   console.log(`\n${all.length} cases (${noFace} with no face detected: not scored). Score format in misses: Y/n + score, ? = low confidence.\n`);
@@ -295,5 +364,6 @@ export async function benchQuality(): Promise<void> {
   }
   console.log('\nErrors:');
   for (const name of QUALITY_CHECKS) for (const m of tally.get(name)!.misses) console.log(`- ${name}: ${m}`);
+  if (process.argv.includes('--brisque')) await brisqueSeparation(analyzer, brisqueModel);
   await registry.dispose();
 }

@@ -185,6 +185,25 @@ export const configSchema = z.object({
       .refine((v) => !v.startsWith('/'), 'S3_KEY_PREFIX must not start with /')
       .optional(),
   ),
+  /**
+   * The shared metadata store for replicas (README "Deployment"): a `postgres://` (or `postgresql://`) URL, e.g.
+   * postgres://kyc:secret@db:5432/kyc. Set: sessions, challenges, jobs, webhooks and media rows live in PostgreSQL, so
+   * any replica can serve any request and finish another's jobs; needs S3_BUCKET (every replica must read the media).
+   * Unset (default): the embedded SQLite file in DATA_DIR, one process per directory. The password never appears in logs.
+   */
+  DATABASE_URL: unsetWhenEmpty(
+    z
+      .string()
+      .refine((v) => /^postgres(ql)?:\/\/[^/]/.test(v) && URL.canParse(v), 'DATABASE_URL must be a postgres:// or postgresql:// URL, e.g. postgres://user:password@host:5432/database')
+      .optional(),
+  ),
+  /** With DATABASE_URL: connections each replica keeps at most. Default 10. */
+  DATABASE_MAX_CONNECTIONS: intFromEnv(10, 2, 1000),
+  /**
+   * With DATABASE_URL: how long a replica holds a running job without renewing its lease, seconds (renewed every third
+   * of it while the job runs). A replica that dies: another takes its job once this has passed. Default 30.
+   */
+  JOB_LEASE_SECONDS: intFromEnv(30, 1, 3600),
   /** Job queue (video processing): how often it looks for due jobs when idle, milliseconds (new jobs start at once). Default 1000. */
   JOB_POLL_INTERVAL_MS: intFromEnv(1000, 10, 60_000),
   /** Job queue: jobs running at once. Default 1 (a job already uses the pipeline's ORT threads). */
@@ -361,6 +380,28 @@ export interface S3Settings {
   keyPrefix: string;
 }
 
+/** DATABASE_URL: the connection string for the `pg` client only (connectionString()); printed with its password as `[redacted]`. */
+export class DatabaseUrl {
+  readonly #url: string;
+  constructor(url: string) {
+    this.#url = url;
+  }
+  connectionString(): string {
+    return this.#url;
+  }
+  toString(): string {
+    const url = new URL(this.#url);
+    if (url.password) url.password = 'redacted';
+    return url.toString().replace(':redacted@', ':[redacted]@');
+  }
+  toJSON(): string {
+    return this.toString();
+  }
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return `[DatabaseUrl ${this.toString()}]`;
+  }
+}
+
 /** The S3_* variables other than S3_BUCKET (S3_REGION has a default, so it does not count as set). */
 const S3_DEPENDENT_VARIABLES = ['S3_ENDPOINT', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY', 'S3_FORCE_PATH_STYLE', 'S3_KEY_PREFIX'] as const;
 
@@ -448,6 +489,17 @@ export interface Config {
   };
   /** Object storage for media (S3_*); undefined = files under `<dataDir>/media`. */
   s3?: S3Settings;
+  /**
+   * The shared metadata store (DATABASE_URL, DATABASE_MAX_CONNECTIONS, JOB_LEASE_SECONDS): PostgreSQL for replicas;
+   * undefined = the embedded SQLite file in `<dataDir>`.
+   */
+  database?: {
+    url: DatabaseUrl;
+    /** pg pool size per replica. */
+    maxConnections: number;
+    /** How long a replica holds a running job without renewing its lease, ms. */
+    jobLeaseMs: number;
+  };
   /** Job queue (JOB_*): poll interval (ms), concurrency, attempts per job, first retry delay (ms). */
   jobs: {
     pollIntervalMs: number;
@@ -493,6 +545,12 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
   const secretsKey = secretsKeyFromEnv({ SECRETS_KEY: c.SECRETS_KEY, SECRETS_KEY_FILE: c.SECRETS_KEY_FILE });
   const modelsDir = path.resolve(c.MODELS_DIR);
   const s3 = s3SettingsFrom(c, env);
+  if (c.DATABASE_URL !== undefined && s3 === undefined) {
+    throw new AppError(
+      'CONFIG_INVALID',
+      'invalid configuration: DATABASE_URL needs S3_BUCKET: with the metadata in PostgreSQL every replica serves every session, so the media must be in a bucket they all read (README "Deployment")',
+    );
+  }
   return {
     port: c.PORT,
     host: c.HOST,
@@ -536,6 +594,9 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
       sweepIntervalMs: c.MEDIA_SWEEP_INTERVAL_SECONDS * 1000,
     },
     ...(s3 !== undefined ? { s3 } : {}),
+    ...(c.DATABASE_URL !== undefined
+      ? { database: { url: new DatabaseUrl(c.DATABASE_URL), maxConnections: c.DATABASE_MAX_CONNECTIONS, jobLeaseMs: c.JOB_LEASE_SECONDS * 1000 } }
+      : {}),
     jobs: {
       pollIntervalMs: c.JOB_POLL_INTERVAL_MS,
       concurrency: c.JOB_CONCURRENCY,

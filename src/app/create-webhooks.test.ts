@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../config.js';
 import { AppRegistry, appsFileSchema, sha256Hex } from '../http/apps.js';
 import { openDatabase } from '../store/database.js';
+import { SqliteWebhookStore } from '../store/sqlite-webhooks.js';
 import { createWebhooks, endpointsFromApps } from './create-webhooks.js';
 
 const SECRET = 's'.repeat(32);
@@ -22,14 +23,14 @@ describe('webhook wiring', () => {
     expect(() => parseConfig({ WEBHOOK_MAX_ATTEMPTS: '0' })).toThrow(/WEBHOOK_MAX_ATTEMPTS/);
   });
 
-  it('endpoints come from the app registry; apps without webhookUrl get no events', () => {
+  it('endpoints come from the app registry; apps without webhookUrl get no events', async () => {
     const endpointFor = endpointsFromApps(apps);
     expect(endpointFor('hooked')).toEqual({ url: 'https://h.example/in', secret: SECRET });
     expect(endpointFor('plain')).toBeUndefined();
     expect(endpointFor('unknown')).toBeUndefined();
-    const webhooks = createWebhooks(parseConfig({}).webhooks, openDatabase(':memory:'), apps);
-    expect(webhooks.emit('plain', 'video.completed', { session_id: 's', video_mode: 'self_record', status: 'completed', duration_seconds: null })).toBeUndefined();
-    expect(webhooks.emit('hooked', 'video.completed', { session_id: 's', video_mode: 'self_record', status: 'completed', duration_seconds: null })).toMatch(/^whk_/);
+    const webhooks = createWebhooks(parseConfig({}).webhooks, new SqliteWebhookStore(openDatabase(':memory:')), apps);
+    expect(await webhooks.emit('plain', 'video.completed', { session_id: 's', video_mode: 'self_record', status: 'completed', duration_seconds: null })).toBeUndefined();
+    expect(await webhooks.emit('hooked', 'video.completed', { session_id: 's', video_mode: 'self_record', status: 'completed', duration_seconds: null })).toMatch(/^whk_/);
   });
 
   it('APPS_FILE: webhookUrl and webhookSecret go together; the URL must be http(s); keys must differ', () => {

@@ -46,8 +46,11 @@ export interface Service {
   useCases: UseCases;
   /** The embedded default app's key when there is no APPS_FILE (also logged once): for in-process callers such as the bench. */
   embeddedAppKey?: string;
-  /** Starts the background work: the sessions' job queue (jobs a previous process left unfinished resume) and webhook delivery. */
-  start(): void;
+  /**
+   * Starts the background work: the sessions' job queue (jobs a previous process left unfinished resume) and webhook
+   * delivery. Rejects when the store cannot recover its jobs (left unhandled by main.ts, that ends the process).
+   */
+  start(): Promise<void>;
   /** Stops taking work: /health answers `draining` (503) from now on. */
   drain(): void;
   /** Finishes running jobs, then releases the stores, the models and the inference thread. */
@@ -115,7 +118,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
     // The sessions API (and webhook delivery) share the apps, rate limits, concurrency slots and rules; their state
     // lives in DATA_DIR.
     // The sessions' stores, job queue and webhook delivery report failures and retries: warnings.
-    const sessions = createSessionsApi(config, { ...liveness.deps, verifyVideo: useCases.verifyVideo }, (m) => log.warn(m), {
+    const sessions = await createSessionsApi(config, { ...liveness.deps, verifyVideo: useCases.verifyVideo }, (m) => log.warn(m), {
       onJobAttempt: (type, outcome) => serviceMetrics.observeJobAttempt(type, outcome),
       onWebhookAttempt: (outcome) => serviceMetrics.observeWebhookAttempt(outcome),
       onSessionCompleted: (result) => serviceMetrics.observeDecision('sessions', result),
@@ -138,6 +141,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
       storeWritable: async () => {
         await directoriesWritable();
         await sessions.mediaWritable();
+        await sessions.metadataReachable();
       },
       telemetry: { log, observe: (record) => serviceMetrics.observeRequest(record) },
       // On the API port with an app's key, or alone on METRICS_PORT (below).

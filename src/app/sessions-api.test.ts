@@ -27,18 +27,18 @@ const dataDir = () => mkdtempSync(path.join(tmpdir(), 'sessions-api-'));
 
 describe('createSessionsApi: active liveness challenges', () => {
   it("gives verifyVideo the sessions' challenge store, with CHALLENGE_TTL_SECONDS and VIDEO_MAX_SECONDS", async () => {
-    const api = createSessionsApi(parseConfig({ DATA_DIR: dataDir(), CHALLENGE_TTL_SECONDS: '300', VIDEO_MAX_SECONDS: '30' }), shared, quiet);
+    const api = await createSessionsApi(parseConfig({ DATA_DIR: dataDir(), CHALLENGE_TTL_SECONDS: '300', VIDEO_MAX_SECONDS: '30' }), shared, quiet);
     try {
       expect(api.challenges).toMatchObject({ ttlSeconds: 300, maxRecordingSeconds: 30 });
       expect(api.deps.challenges).toBe(api.challenges.repository);
-      const challenge = api.challenges.repository.issue({ appId: 'kyc', sessionId: null, expiresAt: Date.now() + 1000, maxRecordingSeconds: 30 });
-      expect(api.deps.challenges!.get(challenge.id)).toEqual(challenge);
+      const challenge = await api.challenges.repository.issue({ appId: 'kyc', sessionId: null, expiresAt: Date.now() + 1000, maxRecordingSeconds: 30 });
+      expect(await api.deps.challenges!.get(challenge.id)).toEqual(challenge);
     } finally {
       await api.close();
     }
   });
 
-  it('refuses to start when VIDEO_MAX_SECONDS is shorter than the shortest challenge recording (12 s)', () => {
-    expect(() => createSessionsApi(parseConfig({ DATA_DIR: dataDir(), VIDEO_MAX_SECONDS: '11' }), shared, quiet)).toThrow(/VIDEO_MAX_SECONDS \(11\) is shorter than .* \(12 s\)/);
+  it('refuses to start when VIDEO_MAX_SECONDS is shorter than the shortest challenge recording (12 s)', async () => {
+    await expect(createSessionsApi(parseConfig({ DATA_DIR: dataDir(), VIDEO_MAX_SECONDS: '11' }), shared, quiet)).rejects.toThrow(/VIDEO_MAX_SECONDS \(11\) is shorter than .* \(12 s\)/);
   });
 });

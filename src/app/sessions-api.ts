@@ -1,7 +1,7 @@
 /**
- * Builds the sessions API's durable parts from the config: the SQLite database in DATA_DIR, the media
- * store, the session repository, the active liveness challenges (also verifyVideo's), the persisted job queue
- * running `session.process`, and webhook delivery.
+ * Builds the sessions API's durable parts from the config: the metadata store (the SQLite database in DATA_DIR, or
+ * PostgreSQL with DATABASE_URL), the media store, the session repository, the active liveness challenges (also
+ * verifyVideo's), the persisted job queue running `session.process`, and webhook delivery.
  * Kept out of main.ts so the wiring is testable; `start()` begins background work (jobs re-queued after a
  * crash resume here), `close()` drains it and closes the database.
  */
@@ -23,17 +23,29 @@ import { UrlSigner } from '../http/signed-url.js';
 import type { DecisionRules } from '../pipeline/decision.js';
 import type { VerifyVideo } from '../pipeline/verify-video.js';
 import { openDatabase } from '../store/database.js';
+import type { Job, JobAttemptOutcome, JobQueue } from '../store/job-queue.js';
 import { LocalMediaStore } from '../store/local-media-store.js';
+import { PostgresDatabase } from '../store/postgres.js';
+import { PostgresJobQueue } from '../store/postgres-job-queue.js';
+import { PostgresMediaRows } from '../store/postgres-media-rows.js';
+import { PostgresWebhookStore } from '../store/postgres-webhooks.js';
 import { createS3Client, S3MediaStore } from '../store/s3-media-store.js';
-import { SqliteJobQueue, type SqliteJobQueueOptions } from '../store/sqlite-job-queue.js';
+import { SqliteJobQueue } from '../store/sqlite-job-queue.js';
+import { SqliteWebhookStore } from '../store/sqlite-webhooks.js';
+import type { WebhookStore } from '../store/webhooks.js';
 import type { WebhookDispatcherOptions } from '../webhooks/dispatcher.js';
 import { CHALLENGE_MIN_RECORDING_SECONDS } from '../sessions/challenge-draw.js';
-import { ChallengeRepository } from '../sessions/challenge-repository.js';
-import { RecordingFingerprintRepository } from '../sessions/recording-fingerprints.js';
+import { SqliteChallengeRepository, type ChallengeRepository } from '../sessions/challenge-repository.js';
+import { PostgresChallengeRepository } from '../sessions/challenge-repository-postgres.js';
+import { SqliteRecordingFingerprintRepository, type RecordingFingerprintRepository } from '../sessions/recording-fingerprints.js';
+import { PostgresRecordingFingerprintRepository } from '../sessions/recording-fingerprints-postgres.js';
 import { createProcessSession, PROCESS_SESSION_JOB, type ProcessSessionPayload } from '../sessions/process-session.js';
-import { RecordingAttempts } from '../sessions/recording-attempts.js';
-import { SessionRepository } from '../sessions/session-repository.js';
-import { SessionHeadPoseStore } from '../sessions/session-head-pose.js';
+import { SqliteRecordingAttempts, type RecordingAttempts } from '../sessions/recording-attempts.js';
+import { PostgresRecordingAttempts } from '../sessions/recording-attempts-postgres.js';
+import { SqliteSessionRepository, type SessionRepository } from '../sessions/session-repository.js';
+import { PostgresSessionRepository } from '../sessions/session-repository-postgres.js';
+import { SqliteSessionHeadPoseStore, type SessionHeadPoseStore } from '../sessions/session-head-pose.js';
+import { PostgresSessionHeadPoseStore } from '../sessions/session-head-pose-postgres.js';
 import type { AdvanceGetVideoDeps } from '../http/routes/advance-get-video.js';
 import type { TencentEssDeps } from '../http/routes/tencent-ess.js';
 import { TokenBucketLimiter } from '../http/middleware/rate-limit.js';
@@ -42,7 +54,10 @@ import { createWebhooks } from './create-webhooks.js';
 /** Verilock's video_url lifetime: "expires after 1 hour" (https://developer.verilock.io/premium-features/video-kyc). */
 export const VIDEO_URL_TTL_SECONDS = 3600;
 
-type SessionsConfig = Pick<Config, 'dataDir' | 'media' | 's3' | 'jobs' | 'webhooks' | 'signingSecret' | 'publicBaseUrl' | 'bodyLimitBytes' | 'maxImagePixels' | 'video' | 'challengeTtlSeconds'>;
+type SessionsConfig = Pick<
+  Config,
+  'dataDir' | 'media' | 's3' | 'database' | 'jobs' | 'webhooks' | 'signingSecret' | 'publicBaseUrl' | 'bodyLimitBytes' | 'maxImagePixels' | 'video' | 'challengeTtlSeconds'
+>;
 
 export interface SessionsApiShared {
   apps: AppRegistry;
@@ -63,13 +78,99 @@ function socketAddress(c: Context): string {
 
 /** What the sessions' background work reports as it goes (for /metrics; src/app/metrics.ts). */
 export interface SessionsObservers {
-  onJobAttempt?: SqliteJobQueueOptions['onAttempt'];
+  onJobAttempt?: (type: string, outcome: JobAttemptOutcome) => void;
   onWebhookAttempt?: WebhookDispatcherOptions['onAttempt'];
   /** A session completed by its processing job, with its result (approved, declined, needs_review). */
   onSessionCompleted?: (result: string) => void;
 }
 
-export function createSessionsApi(
+/** What the job queue is built with, whichever store holds it. */
+interface JobQueueSettings {
+  log: (message: string) => void;
+  onAttempt?: (type: string, outcome: JobAttemptOutcome) => void;
+  onGiveUp: (job: Job) => Promise<void>;
+}
+
+/** The metadata stores of one backend, and the media store whose rows live with them. */
+interface SessionStores {
+  media: LocalMediaStore | S3MediaStore;
+  sessions: SessionRepository;
+  challenges: ChallengeRepository;
+  headPose: SessionHeadPoseStore;
+  fingerprints: RecordingFingerprintRepository;
+  recordings: RecordingAttempts;
+  webhooks: WebhookStore;
+  jobs(settings: JobQueueSettings): Promise<JobQueue>;
+  /** /health/ready's check of the metadata database (a round trip to PostgreSQL; the SQLite file is covered by DATA_DIR's write check). */
+  reachable(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The embedded stores: one SQLite file in DATA_DIR; media files under DATA_DIR/media, or the S3 bucket (rows in SQLite). */
+function embeddedStores(config: SessionsConfig, log: (message: string) => void): SessionStores {
+  const db = openDatabase(path.join(config.dataDir, 'store.sqlite'));
+  const media = config.s3
+    ? new S3MediaStore({ db, client: createS3Client(config.s3), bucket: config.s3.bucket, keyPrefix: config.s3.keyPrefix, sweepIntervalMs: config.media.sweepIntervalMs, log })
+    : new LocalMediaStore({ db, dir: path.join(config.dataDir, 'media'), sweepIntervalMs: config.media.sweepIntervalMs, log });
+  return {
+    media,
+    sessions: new SqliteSessionRepository(db),
+    challenges: new SqliteChallengeRepository(db),
+    headPose: new SqliteSessionHeadPoseStore(db),
+    fingerprints: new SqliteRecordingFingerprintRepository(db),
+    recordings: new SqliteRecordingAttempts(db),
+    webhooks: new SqliteWebhookStore(db),
+    jobs: async (settings) => new SqliteJobQueue({ db, ...config.jobs, ...settings }),
+    reachable: async () => undefined,
+    close: async () => {
+      await media.close();
+      db.close();
+    },
+  };
+}
+
+/**
+ * The shared stores (DATABASE_URL): every module's rows in PostgreSQL (its migrations applied now, under the
+ * migration lock), the media bytes in the S3 bucket (config.ts refuses DATABASE_URL without S3_BUCKET).
+ */
+async function postgresStores(config: SessionsConfig, database: NonNullable<SessionsConfig['database']>, s3: NonNullable<SessionsConfig['s3']>, log: (message: string) => void): Promise<SessionStores> {
+  const db = new PostgresDatabase(database.url.connectionString(), { maxConnections: database.maxConnections, log });
+  try {
+    const media = new S3MediaStore({
+      rows: await PostgresMediaRows.open(db),
+      client: createS3Client(s3),
+      bucket: s3.bucket,
+      keyPrefix: s3.keyPrefix,
+      sweepIntervalMs: config.media.sweepIntervalMs,
+      log,
+    });
+    return {
+      media,
+      sessions: await PostgresSessionRepository.open(db),
+      challenges: await PostgresChallengeRepository.open(db),
+      headPose: await PostgresSessionHeadPoseStore.open(db),
+      fingerprints: await PostgresRecordingFingerprintRepository.open(db),
+      recordings: await PostgresRecordingAttempts.open(db),
+      webhooks: await PostgresWebhookStore.open(db),
+      jobs: (settings) => PostgresJobQueue.open({ db, ...config.jobs, leaseMs: database.jobLeaseMs, ...settings }),
+      reachable: () => db.ping(),
+      close: async () => {
+        await media.close();
+        await db.close();
+      },
+    };
+  } catch (error) {
+    await db.close().catch(() => undefined);
+    // Start-up fails, as for any other setting that cannot work (errors.ts has no code of the store's own).
+    throw new AppError(
+      'CONFIG_INVALID',
+      `the PostgreSQL store at ${database.url.toString()} could not be opened (check DATABASE_URL and that the server accepts connections): ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
+  }
+}
+
+export async function createSessionsApi(
   config: SessionsConfig,
   shared: SessionsApiShared,
   log: (message: string) => void = (m) => console.log(m),
@@ -82,21 +183,17 @@ export function createSessionsApi(
       `invalid configuration: VIDEO_MAX_SECONDS (${config.video.maxDurationSeconds}) is shorter than the shortest active liveness challenge recording (${CHALLENGE_MIN_RECORDING_SECONDS} s)`,
     );
   }
-  const db = openDatabase(path.join(config.dataDir, 'store.sqlite'));
-  // S3_BUCKET set: media bytes in the bucket (rows stay in SQLite); else files under DATA_DIR/media, as always.
-  const media = config.s3
-    ? new S3MediaStore({ db, client: createS3Client(config.s3), bucket: config.s3.bucket, keyPrefix: config.s3.keyPrefix, sweepIntervalMs: config.media.sweepIntervalMs, log })
-    : new LocalMediaStore({ db, dir: path.join(config.dataDir, 'media'), sweepIntervalMs: config.media.sweepIntervalMs, log });
-  const sessions = new SessionRepository(db);
-  const challengeRepository = new ChallengeRepository(db);
+  // DATABASE_URL set: PostgreSQL (+ S3) for replicas; else the embedded SQLite file, media on disk or in S3.
+  const stores = config.database && config.s3 ? await postgresStores(config, config.database, config.s3, log) : embeddedStores(config, log);
+  const { media, sessions } = stores;
+  const challengeRepository = stores.challenges;
   const challenges: VerifyVideoChallenges = {
     repository: challengeRepository,
     ttlSeconds: config.challengeTtlSeconds,
     maxRecordingSeconds: config.video.maxDurationSeconds,
   };
-  const headPose = new SessionHeadPoseStore(db);
-  const fingerprints = new RecordingFingerprintRepository(db);
-  const webhooks = createWebhooks(config.webhooks, db, shared.apps, { log, ...(observers.onWebhookAttempt ? { onAttempt: observers.onWebhookAttempt } : {}) });
+  const { headPose, fingerprints } = stores;
+  const webhooks = createWebhooks(config.webhooks, stores.webhooks, shared.apps, { log, ...(observers.onWebhookAttempt ? { onAttempt: observers.onWebhookAttempt } : {}) });
   const processSession = createProcessSession({
     sessions,
     media,
@@ -111,19 +208,23 @@ export function createSessionsApi(
     log,
     ...(observers.onSessionCompleted ? { onCompleted: observers.onSessionCompleted } : {}),
   });
-  const jobs = new SqliteJobQueue({
-    db,
-    ...config.jobs,
+  const jobs = await stores.jobs({
     log,
     ...(observers.onJobAttempt ? { onAttempt: observers.onJobAttempt } : {}),
     // A session.process job out of attempts (also one a crash interrupted on its last attempt, whose handler
     // never ran to give up) completes its session as needs_review, so no session hangs in_progress.
-    onGiveUp: (job) => {
-      if (job.type === PROCESS_SESSION_JOB) processSession.giveUp(job.payload as ProcessSessionPayload, job);
+    onGiveUp: async (job) => {
+      if (job.type === PROCESS_SESSION_JOB) await processSession.giveUp(job.payload as ProcessSessionPayload, job);
     },
   });
   jobs.handle<ProcessSessionPayload>(PROCESS_SESSION_JOB, processSession);
-  if (!config.signingSecret) log('no SIGNING_SECRET: session capture and video links are signed with a random per-process secret and die on restart');
+  if (!config.signingSecret) {
+    log(
+      config.database
+        ? 'no SIGNING_SECRET with DATABASE_URL: each replica signs capture and video links with its own random secret, so a link made by one fails on the others (set the same SIGNING_SECRET on every replica)'
+        : 'no SIGNING_SECRET: session capture and video links are signed with a random per-process secret and die on restart',
+    );
+  }
   const deps: SessionsDeps = {
     apps: shared.apps,
     rateLimiter: shared.rateLimiter,
@@ -151,7 +252,7 @@ export function createSessionsApi(
     apps: shared.apps,
     rateLimiter: shared.rateLimiter,
     media,
-    recordings: new RecordingAttempts(db),
+    recordings: stores.recordings,
     signer: deps.signer,
     limits: { videoBytes: deps.limits.videoBytes, mediaRetentionMs: deps.limits.mediaRetentionMs },
     ...(config.publicBaseUrl !== undefined ? { publicBaseUrl: config.publicBaseUrl } : {}),
@@ -180,15 +281,16 @@ export function createSessionsApi(
      * DATA_DIR/media/tmp, where uploads land first (the local store empties it at start, so a file a crash left is swept).
      */
     mediaWritable: media instanceof S3MediaStore ? () => media.probeWritable() : writableDirectoriesProbe([path.join(config.dataDir, 'media', 'tmp')]),
-    start(): void {
-      jobs.start();
+    /** /health/ready's check of the metadata store: PostgreSQL answers (with DATABASE_URL; the SQLite file is DATA_DIR's). */
+    metadataReachable: () => stores.reachable(),
+    async start(): Promise<void> {
+      await jobs.start();
       webhooks.start();
     },
     async close(): Promise<void> {
       await jobs.stop();
       await webhooks.stop();
-      await media.close();
-      db.close();
+      await stores.close();
     },
   };
 }

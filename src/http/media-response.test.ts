@@ -41,10 +41,10 @@ describe('serveMedia behind a signed link', () => {
     const signer = new UrlSigner('k'.repeat(32), 600, () => clock.seconds);
     // How a route uses it: signature first (403), then the store (404), then serveMedia.
     const app = new Hono();
-    app.get('/media/:id', (c) => {
+    app.get('/media/:id', async (c) => {
       const id = c.req.param('id');
       if (signer.check(`media/${id}`, c.req.query('expires'), c.req.query('signature')) !== 'valid') return c.text('forbidden', 403);
-      const found = store.get(id);
+      const found = await store.get(id);
       if (!found) return c.text('not found', 404);
       return serveMedia(store, found, c.req.raw, { 'Cache-Control': 'private, max-age=600' });
     });
@@ -106,7 +106,7 @@ describe('serveMedia behind a signed link', () => {
     expect((await app.request(url)).status).toBe(403);
     clock.seconds -= 601;
     expect((await app.request(url)).status).toBe(200);
-    store.delete(record.id);
+    await store.delete(record.id);
     expect((await app.request(url)).status).toBe(404);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * Serves a stored media item over HTTP with range support, so browsers can seek in evidence videos
  * (a <video> element fetches with `Range: bytes=…`). Framework-free: takes the Fetch API Request and
- * returns a Response, so a Hono route just returns it (`serveMedia(store, record, c.req.raw)`).
+ * answers a Response, so a Hono route just returns it (`serveMedia(store, record, c.req.raw)`).
  *
  * RFC 9110 §14 (range requests): one byte range per request is honoured (206 + Content-Range); a
  * multi-range request is answered with the whole content (200), which §14.2 allows ("A server MAY
@@ -50,7 +50,7 @@ export const mediaEtag = (record: MediaRecord) => `"${record.sha256}"`;
  * with one range, or 416. `headers` are added (e.g. Cache-Control for a signed link's lifetime).
  * A HEAD request gets the headers without opening the file.
  */
-export function serveMedia(store: MediaStore, record: MediaRecord, request: Request, headers: Record<string, string> = {}): Response {
+export async function serveMedia(store: MediaStore, record: MediaRecord, request: Request, headers: Record<string, string> = {}): Promise<Response> {
   const common: Record<string, string> = {
     'Content-Type': record.contentType,
     'Accept-Ranges': 'bytes',
@@ -68,10 +68,10 @@ export function serveMedia(store: MediaStore, record: MediaRecord, request: Requ
   }
   const head = request.method === 'HEAD';
   if (!range) {
-    const body = head ? null : (Readable.toWeb(store.open(record.id)) as ReadableStream<Uint8Array>);
+    const body = head ? null : (Readable.toWeb(await store.open(record.id)) as ReadableStream<Uint8Array>);
     return new Response(body, { status: 200, headers: { ...common, 'Content-Length': String(record.bytes) } });
   }
-  const body = Readable.toWeb(store.open(record.id, range)) as ReadableStream<Uint8Array>;
+  const body = Readable.toWeb(await store.open(record.id, range)) as ReadableStream<Uint8Array>;
   return new Response(body, {
     status: 206,
     headers: { ...common, 'Content-Length': String(range.end - range.start + 1), 'Content-Range': `bytes ${range.start}-${range.end}/${record.bytes}` },

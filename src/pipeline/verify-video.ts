@@ -2,8 +2,9 @@
  * The verifyVideo use case: is the person in the video live, and the same person as in the selfie (and
  * the ID photo, when given)? Selfie and ID are described while the video is probed, checked and sampled (src/video/:
  * ffprobe and ffmpeg run as processes of their own; a bad image is still refused whatever the video) → the face of
- * every sampled frame is found, by the detector cascade or followed from the frame before (video-face-tracker.ts), and
- * analysed once (landmarks, descriptor, passive liveness, head pose, eye openness; sharpness for the best frame) →
+ * every sampled frame is found as ffmpeg hands the frame over, by the detector cascade or followed from the frame
+ * before (video-face-tracker.ts), and analysed once while the search goes on (landmarks, descriptor, passive liveness,
+ * head pose, eye openness; sharpness for the best frame's candidates) →
  * the series become temporal signals (video-signals.ts) → scores. With an active liveness challenge, the same decode
  * also samples the recording at CHALLENGE_MIN_FPS for the challenge's motion series (motion-series.ts). Knows nothing
  * of HTTP.
@@ -18,14 +19,13 @@ import { measureSharpness } from '../quality/blur.js';
 import { eyeOpenness } from '../quality/eyes-closed.js';
 import { IrisRunner } from '../inference/human-iris.js';
 import { headTurnExcess } from '../quality/head-turned.js';
-import type { VideoFrame } from '../video/frames.js';
+import type { FrameStream, VideoFrame } from '../video/frames.js';
 import type { VideoInfo } from '../video/probe.js';
-import type { VideoReader } from '../video/read-video.js';
+import { openVideo, type VideoReader } from '../video/read-video.js';
 import { CROPPED_FACE_JPEG_QUALITY } from './check-liveness.js';
 import { FaceEmbedder, euclideanDistance } from './face-embedding.js';
 import { LIVENESS_CALIBRATION } from './liveness-calibration.js';
 import { LivenessEstimator } from './liveness.js';
-import { mapLimited } from './map-limited.js';
 import type { AngleSample } from './nod.js';
 import { MATCH_DISTANCE_THRESHOLD, MatchFaceDescriber, matchScore } from './match-face.js';
 import type { FaceAnalysis } from './types.js';
@@ -128,8 +128,19 @@ export interface RecordingFrames {
   challenge?: VideoFrame[];
 }
 
+/** The recording while ffmpeg decodes it: the passive frames as they come, and all of RecordingFrames at the end. */
+interface DecodingRecording {
+  passive: FrameStream;
+  /** Settles once ffmpeg has ended and its temp files are gone: the whole recording, or VIDEO_INVALID. */
+  done: Promise<RecordingFrames>;
+  /** Stops the decode and waits until ffmpeg and the temp files are gone (a request that fails before the end). */
+  stop(): Promise<void>;
+}
+
 interface FrameDetail extends FrameObservation {
   frontal?: boolean;
+  /** Sharpness of the aligned crop (src/quality/blur.ts measureSharpness), measured for the frontal frames. */
+  sharpness?: number;
   /** The frame's face analysis (its aligned crop is the best frame's candidate). */
   analysis?: FaceAnalysis;
 }
@@ -145,6 +156,24 @@ const median = (values: number[]) => {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 };
 
+/** Runs at most `limit` of the calls given to it at once; the others wait, and start in the order they were given. */
+function limiter(limit: number): <T>(call: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  return async (call) => {
+    if (running < limit) running += 1;
+    else await new Promise<void>((start) => waiting.push(start));
+    try {
+      return await call();
+    } finally {
+      // The slot goes to the next waiting call, if any.
+      const next = waiting.shift();
+      if (next) next();
+      else running -= 1;
+    }
+  };
+}
+
 /** Builds the use case once per process (model wrappers from the registry). */
 export function createVerifyVideo(registry: ModelRegistry, options: VerifyVideoOptions): VerifyVideo {
   const tracker = new VideoFaceTracker(registry, { minConfidence: VIDEO_DETECTION_MIN_CONFIDENCE });
@@ -153,18 +182,22 @@ export function createVerifyVideo(registry: ModelRegistry, options: VerifyVideoO
   const iris = new IrisRunner(registry.get('human-iris').runner);
   const describer = new MatchFaceDescriber(registry);
   // Finding the face is sequential (each frame's search region is the previous frame's face); the per-face models
-  // after it take frames in flight: with dynamic batching on, up to a batch of frames go through them together (the
-  // batcher joins their runs); off, frames go one after the other, since every run already uses all of ORT's threads.
+  // after it run beside the search, on frames in flight: with dynamic batching on, up to a batch of frames go through
+  // them together (the batcher joins their runs); off, one frame at a time, since every run already uses all of ORT's
+  // threads.
   const framesInFlight = registry.batching.maxBatch;
 
   /**
    * The per-face measurements of a frame whose face the tracker found. Sharpness (on the aligned crop, a rotated
-   * resample) is left to the best-frame choice, which reads it for its candidates only.
+   * resample) only for a frontal face: the best frame is the sharpest frontal one, and only a video without any
+   * frontal face measures its other faces, when the best frame is chosen. Measured here, while the search goes on,
+   * rather than all at the end (on the inference thread, the search's models run meanwhile).
    */
   async function observe(timeSeconds: number, face: TrackedFace): Promise<FrameDetail> {
     const { analysis, mesh, angles } = face;
     const verdict = await liveness.verdict(analysis);
     const eyes = await iris.run(analysis, mesh);
+    const frontal = headTurnExcess(angles) < 0;
     return {
       timeSeconds,
       liveness: verdict.score,
@@ -172,7 +205,8 @@ export function createVerifyVideo(registry: ModelRegistry, options: VerifyVideoO
       yawDeg: angles.yaw,
       pitchDeg: angles.pitch,
       descriptor: await embedder.embed(analysis),
-      frontal: headTurnExcess(angles) < 0,
+      frontal,
+      ...(frontal ? { sharpness: measureSharpness(analysis.alignedFace.image) } : {}),
       analysis,
     };
   }
@@ -180,20 +214,32 @@ export function createVerifyVideo(registry: ModelRegistry, options: VerifyVideoO
   const motion = new MotionSeriesMeasurer(registry);
 
   /**
-   * Decodes the recording once: the passive analysis' frames, and with a challenge its 10 fps frames beside them. Throws
+   * Opens the recording for one decode: the passive analysis' frames, and with a challenge its 10 fps frames beside them.
+   * Answers once the video is probed and checked, while ffmpeg decodes (src/video/read-video.ts openVideo). Throws
    * VIDEO_INVALID for a challenge recording too long to be read at CHALLENGE_MIN_FPS, before any frame is analysed.
    */
-  async function readRecording(bytes: Uint8Array, challenge: Challenge | undefined): Promise<RecordingFrames> {
-    const video = await options.readVideo(bytes, challenge ? CHALLENGE_SAMPLING : undefined);
-    if (!challenge) return { info: video.info, fps: video.plan.fps, passive: video.frames };
-    if (!video.extra) throw new AppError('INTERNAL', 'readVideo ignored the challenge sampling (extraSampling)');
-    if (video.extra.plan.fps < CHALLENGE_MIN_FPS) {
+  async function openRecording(bytes: Uint8Array, challenge: Challenge | undefined): Promise<DecodingRecording> {
+    const video = await openVideo(options.readVideo, bytes, challenge ? CHALLENGE_SAMPLING : undefined);
+    const stop = async () => {
+      video.cancel();
+      await video.done.catch(() => {});
+    };
+    if (challenge && (!video.extra || video.extra.plan.fps < CHALLENGE_MIN_FPS)) {
+      await stop();
+      if (!video.extra) throw new AppError('INTERNAL', 'readVideo ignored the challenge sampling (extraSampling)');
       throw new AppError(
         'VIDEO_INVALID',
         `a challenge recording may last at most ${CHALLENGE_MAX_RECORDING_SECONDS} s (this one lasts ${video.info.durationSeconds.toFixed(1)} s): record the challenge's recording_seconds`,
       );
     }
-    return { info: video.info, fps: video.plan.fps, passive: video.frames, challenge: video.extra.frames };
+    const done = video.done.then((read): RecordingFrames => ({
+      info: read.info,
+      fps: read.plan.fps,
+      passive: read.frames,
+      ...(challenge ? { challenge: read.extra!.frames } : {}),
+    }));
+    done.catch(() => {});
+    return { passive: video.frames, done, stop };
   }
 
   /** The challenge's steps found (or not) in its frames (src/pipeline/challenge.ts). */
@@ -204,28 +250,54 @@ export function createVerifyVideo(registry: ModelRegistry, options: VerifyVideoO
   }
 
   return async function verifyVideo(input) {
-    // ffprobe probes and scans the video in processes of its own while this thread describes the selfie and the ID
-    // (ffmpeg starts too, but waits once its pipe, less than one frame, is full: bench/RESULTS.md "verifyVideo: following
-    // the face"). A bad image is still the answer when the video is bad too, and is given only once the reader is done
-    // (its ffmpeg ended, its temp files removed).
-    const reading = readRecording(input.video, input.challenge);
-    reading.catch(() => {}); // awaited below, on every path
+    // ffprobe probes and scans the video in processes of its own while this thread describes the selfie and the ID, and
+    // ffmpeg starts decoding (ahead of what is read, bench/RESULTS.md "verifyVideo: decoding while analysing"). A bad
+    // image is still the answer when the video is bad too, and is given only once the reader is done (its ffmpeg
+    // ended, its temp files removed).
+    const opening = openRecording(input.video, input.challenge);
+    opening.catch(() => {}); // awaited below, on every path
     let selfie: Float32Array;
     let id: Float32Array | undefined;
     try {
       selfie = await describer.describeUpload(input.selfie, 'selfie', options.maxImagePixels);
       id = input.id ? await describer.describeUpload(input.id, 'id', options.maxImagePixels) : undefined;
     } catch (error) {
-      await reading.catch(() => {});
+      await opening.then((decoding) => decoding.stop(), () => {});
       throw error;
     }
-    const recording = await reading;
+    const decoding = await opening;
 
-    const located = await tracker.locate(recording.passive);
-    const frames = await mapLimited(recording.passive, framesInFlight, async ({ timeSeconds }, i): Promise<FrameDetail> => {
-      const face = located.faces[i];
-      return face ? observe(timeSeconds, face) : { timeSeconds };
-    });
+    // The faces are searched frame by frame as ffmpeg hands the frames over, so the decode runs beside the search, and
+    // the found faces are observed while the search goes on, a batch at a time (framesInFlight: one face at a time
+    // with dynamic batching off, so that on the inference thread, INFERENCE_THREAD=worker, the models of one frame run
+    // while this thread prepares the next frame's inputs; with it on, whole batches for the batcher to join). A video
+    // that fails to decode is refused as when the search started after the decode: its VIDEO_INVALID comes before an
+    // error of the search's or the observations' own (the decode is left to end, bounded by its timeout).
+    const observations: Promise<FrameDetail>[] = [];
+    const observing = limiter(framesInFlight);
+    let found: { index: number; timeSeconds: number; face: TrackedFace }[] = [];
+    const observeFound = () => {
+      for (const { index, timeSeconds, face } of found) {
+        observations[index] = observing(() => observe(timeSeconds, face));
+        observations[index]!.catch(() => {}); // awaited below, on every path
+      }
+      found = [];
+    };
+    try {
+      await tracker.locate(decoding.passive, (index, timeSeconds, face) => {
+        if (!face) observations[index] = Promise.resolve({ timeSeconds });
+        else if (found.push({ index, timeSeconds, face }) >= framesInFlight) observeFound();
+      });
+      observeFound();
+      await Promise.allSettled(observations);
+    } catch (error) {
+      found = []; // not observed: the request has failed
+      await Promise.allSettled(observations);
+      await decoding.done;
+      throw error;
+    }
+    const recording = await decoding.done;
+    const frames = await Promise.all(observations);
     const withFace = frames.filter((f) => f.descriptor !== undefined);
     if (withFace.length === 0) throw new AppError('NO_FACE_DETECTED', `no face detected in any of the ${frames.length} frames sampled from the video`);
 
@@ -253,7 +325,7 @@ export function createVerifyVideo(registry: ModelRegistry, options: VerifyVideoO
     // Best frame: the sharpest frontal face; the sharpest of all when no frame is frontal.
     const candidates = frontal.length > 0 ? frontal : withFace;
     const sharpness = new Map<FrameDetail, number>();
-    const sharpnessOf = (f: FrameDetail) => sharpness.get(f) ?? sharpness.set(f, measureSharpness(f.analysis!.alignedFace.image)).get(f)!;
+    const sharpnessOf = (f: FrameDetail) => f.sharpness ?? sharpness.get(f) ?? sharpness.set(f, measureSharpness(f.analysis!.alignedFace.image)).get(f)!;
     const best = candidates.reduce((a, b) => (sharpnessOf(b) > sharpnessOf(a) ? b : a));
     // The challenge's steps, each also by the recording's own person (issue #14: the same person in every window): the
     // identity signal's medoid is the reference, every face frame (turned ones too) a candidate.

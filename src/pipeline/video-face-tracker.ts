@@ -29,7 +29,7 @@ import { landmarkExtent } from '../inference/human-face-crop.js';
 import { FaceMeshRunner, type FaceMesh } from '../inference/human-facemesh.js';
 import type { ModelRegistry } from '../inference/registry.js';
 import { type HeadAngles, headAngles } from '../quality/head-turned.js';
-import type { VideoFrame } from '../video/frames.js';
+import type { FrameStream } from '../video/frames.js';
 import { FaceAnalyzer } from './analyze.js';
 import { DETECT_EVERY_SECONDS, headJumped, TRACK_MIN_FACE_SCORE } from './face-tracking.js';
 import type { FaceAnalysis, FaceDetector, Point } from './types.js';
@@ -101,8 +101,13 @@ export class VideoFaceTracker {
     return this.withMesh(analysis, 'detector');
   }
 
-  /** The face of each of `frames` (in time order); see the module comment. */
-  async locate(frames: readonly VideoFrame[]): Promise<FrameFaces> {
+  /**
+   * The face of each of `frames` (in time order); see the module comment. Frames still being decoded are taken as they
+   * arrive (src/video/frames.ts FrameStream), so the search runs while ffmpeg decodes the rest; a decode that fails
+   * throws its VIDEO_INVALID from here. `onFace` hears each frame's face (undefined: none) as soon as it is known, so
+   * that the caller's per-face work can start before the search has ended.
+   */
+  async locate(frames: FrameStream, onFace?: (index: number, timeSeconds: number, face: TrackedFace | undefined) => void): Promise<FrameFaces> {
     const detectEvery = this.options.detectEverySeconds ?? DETECT_EVERY_SECONDS;
     const faces: (TrackedFace | undefined)[] = [];
     let cascadeFrames = 0;
@@ -110,7 +115,7 @@ export class VideoFaceTracker {
     let trackLosses = 0;
     let track: Track | undefined;
 
-    for (const { timeSeconds, image } of frames) {
+    for await (const { timeSeconds, image } of frames) {
       let face: TrackedFace | undefined;
       // 1 µs: the fps filter's frame times are index ÷ fps, so a whole period may land a rounding error short of it.
       if (track && track.found.detector === 'ssd' && timeSeconds - track.detectedAt < detectEvery - 1e-6) {
@@ -127,6 +132,7 @@ export class VideoFaceTracker {
         face = await this.detect(image);
       }
       faces.push(face);
+      onFace?.(faces.length - 1, timeSeconds, face);
       if (!face) track = undefined;
       else if (face.source === 'detector') track = startTrack(face, timeSeconds);
       else track = { ...track!, previous: face };

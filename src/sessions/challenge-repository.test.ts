@@ -5,22 +5,22 @@
 import { describe, expect, it } from 'vitest';
 import { openDatabase } from '../store/database.js';
 import { CHALLENGE_MAX_STEPS, CHALLENGE_MIN_STEPS } from './challenge-draw.js';
-import { CALLER_CHALLENGE_KEPT_AFTER_EXPIRY_MS, ChallengeRefusedError, challengeRefusal, ChallengeRepository, type ChallengeRefusal } from './challenge-repository.js';
+import { CALLER_CHALLENGE_KEPT_AFTER_EXPIRY_MS, ChallengeRefusedError, challengeRefusal, SqliteChallengeRepository, type ChallengeRefusal, type ChallengeRepository } from './challenge-repository.js';
 
 const T0 = 1_773_828_000_000;
 const TEN_MINUTES = 600_000;
 
 function setup() {
   const clock = { ms: T0 };
-  const repository = new ChallengeRepository(openDatabase(':memory:'), () => clock.ms);
+  const repository: ChallengeRepository = new SqliteChallengeRepository(openDatabase(':memory:'), () => clock.ms);
   const issue = (appId = 'app-a', sessionId: string | null = null, expiresAt = T0 + TEN_MINUTES) => repository.issue({ appId, sessionId, expiresAt, maxRecordingSeconds: 60 });
   return { clock, repository, issue };
 }
 
-/** The refusal `run` throws, as [reason, code, status]. */
-function refusal(run: () => unknown): [ChallengeRefusal, string, number] {
+/** The refusal `run` rejects with, as [reason, code, status]. */
+async function refusal(run: () => Promise<unknown>): Promise<[ChallengeRefusal, string, number]> {
   try {
-    run();
+    await run();
   } catch (error) {
     if (error instanceof ChallengeRefusedError) return [error.reason, error.code, error.status];
     throw error;
@@ -29,67 +29,65 @@ function refusal(run: () => unknown): [ChallengeRefusal, string, number] {
 }
 
 describe('ChallengeRepository', () => {
-  it('issues chl_<uuid> challenges with 3–4 drawn steps, stored as issued', () => {
+  it('issues chl_<uuid> challenges with 3–4 drawn steps, stored as issued', async () => {
     const { repository, issue } = setup();
-    const challenge = issue('app-a', 'ses_1', T0 + 3_600_000);
+    const challenge = await issue('app-a', 'ses_1', T0 + 3_600_000);
     expect(challenge.id).toMatch(/^chl_[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     expect(challenge.steps.length).toBeGreaterThanOrEqual(CHALLENGE_MIN_STEPS);
     expect(challenge.steps.length).toBeLessThanOrEqual(CHALLENGE_MAX_STEPS);
     expect(challenge).toMatchObject({ appId: 'app-a', sessionId: 'ses_1', createdAt: T0, expiresAt: T0 + 3_600_000, usedAt: null });
     expect(challenge.recordingSeconds).toBe(challenge.steps.at(-1)!.windowSeconds[1] + 1);
-    expect(repository.get(challenge.id)).toEqual(challenge);
-    expect(repository.forSession('ses_1')).toEqual(challenge);
-    expect(repository.forSession('ses_2')).toBeUndefined();
-    expect(() => repository.issue({ appId: 'a', sessionId: null, expiresAt: T0 + 1, maxRecordingSeconds: 11 })).toThrow(RangeError);
+    expect(await repository.get(challenge.id)).toEqual(challenge);
+    expect(await repository.forSession('ses_1')).toEqual(challenge);
+    expect(await repository.forSession('ses_2')).toBeUndefined();
+    await expect(repository.issue({ appId: 'a', sessionId: null, expiresAt: T0 + 1, maxRecordingSeconds: 11 })).rejects.toThrow(RangeError);
   });
 
-  it('consume marks the challenge used once; a second use is refused as already used (409)', () => {
+  it('consume marks the challenge used once; a second use is refused as already used (409)', async () => {
     const { repository, issue, clock } = setup();
-    const challenge = issue();
+    const challenge = await issue();
     clock.ms += 5000;
-    expect(repository.check(challenge.id, 'app-a').usedAt).toBeNull();
-    const used = repository.consume(challenge.id, 'app-a');
+    expect((await repository.check(challenge.id, 'app-a')).usedAt).toBeNull();
+    const used = await repository.consume(challenge.id, 'app-a');
     expect(used).toEqual({ ...challenge, usedAt: T0 + 5000 });
-    expect(repository.get(challenge.id)!.usedAt).toBe(T0 + 5000);
-    expect(refusal(() => repository.consume(challenge.id, 'app-a'))).toEqual(['already_used', 'CHALLENGE_USED', 409]);
-    expect(refusal(() => repository.check(challenge.id, 'app-a'))).toEqual(['already_used', 'CHALLENGE_USED', 409]);
-    expect(() => repository.consume(challenge.id, 'app-a')).toThrow(/already used at 2026-03-18T10:00:05.000Z.*POST \/v1\/challenges/);
+    expect((await repository.get(challenge.id))!.usedAt).toBe(T0 + 5000);
+    expect(await refusal(() => repository.consume(challenge.id, 'app-a'))).toEqual(['already_used', 'CHALLENGE_USED', 409]);
+    expect(await refusal(() => repository.check(challenge.id, 'app-a'))).toEqual(['already_used', 'CHALLENGE_USED', 409]);
+    await expect(repository.consume(challenge.id, 'app-a')).rejects.toThrow(/already used at 2026-03-18T10:00:05.000Z.*POST \/v1\/challenges/);
   });
 
-  it('refuses an expired challenge (410) from its expiry on, and leaves it unused', () => {
+  it('refuses an expired challenge (410) from its expiry on, and leaves it unused', async () => {
     const { repository, issue, clock } = setup();
-    const challenge = issue();
+    const challenge = await issue();
     clock.ms = challenge.expiresAt - 1;
-    expect(repository.check(challenge.id, 'app-a').id).toBe(challenge.id);
+    expect((await repository.check(challenge.id, 'app-a')).id).toBe(challenge.id);
     clock.ms = challenge.expiresAt;
-    expect(refusal(() => repository.consume(challenge.id, 'app-a'))).toEqual(['expired', 'CHALLENGE_EXPIRED', 410]);
-    expect(repository.get(challenge.id)!.usedAt).toBeNull();
+    expect(await refusal(() => repository.consume(challenge.id, 'app-a'))).toEqual(['expired', 'CHALLENGE_EXPIRED', 410]);
+    expect((await repository.get(challenge.id))!.usedAt).toBeNull();
   });
 
-  it("refuses unknown ids and another app's alike (400, same message), and binds to the session or to no session", () => {
+  it("refuses unknown ids and another app's alike (400, same message), and binds to the session or to no session", async () => {
     const { repository, issue } = setup();
-    const callers = issue('app-a');
-    const sessions = issue('app-a', 'ses_1');
+    const callers = await issue('app-a');
+    const sessions = await issue('app-a', 'ses_1');
     const unknown = 'chl_00000000-0000-4000-8000-000000000000';
-    expect(refusal(() => repository.consume(unknown, 'app-a'))).toEqual(['unknown', 'CHALLENGE_INVALID', 400]);
-    expect(refusal(() => repository.consume(callers.id, 'app-b'))).toEqual(['another_app', 'CHALLENGE_INVALID', 400]);
-    const messages = [unknown, callers.id].map((id) => {
-      try {
-        repository.consume(id, id === unknown ? 'app-a' : 'app-b');
-      } catch (error) {
-        return (error as Error).message.replace(id, '<id>');
-      }
-    });
+    expect(await refusal(() => repository.consume(unknown, 'app-a'))).toEqual(['unknown', 'CHALLENGE_INVALID', 400]);
+    expect(await refusal(() => repository.consume(callers.id, 'app-b'))).toEqual(['another_app', 'CHALLENGE_INVALID', 400]);
+    const messages: string[] = [];
+    for (const id of [unknown, callers.id]) {
+      await repository.consume(id, id === unknown ? 'app-a' : 'app-b').catch((error: Error) => messages.push(error.message.replace(id, '<id>')));
+    }
+    expect(messages).toHaveLength(2);
     expect(messages[0]).toBe(messages[1]);
     // A session's challenge: not for verifyVideo, not for another session; a verifyVideo one: not for a session.
-    expect(refusal(() => repository.consume(sessions.id, 'app-a'))).toEqual(['another_session', 'CHALLENGE_INVALID', 400]);
-    expect(() => repository.consume(sessions.id, 'app-a')).toThrow(/belongs to session ses_1/);
-    expect(refusal(() => repository.consume(sessions.id, 'app-a', 'ses_2'))).toEqual(['another_session', 'CHALLENGE_INVALID', 400]);
-    expect(refusal(() => repository.consume(callers.id, 'app-a', 'ses_1'))).toEqual(['another_session', 'CHALLENGE_INVALID', 400]);
-    expect(() => repository.consume(callers.id, 'app-a', 'ses_1')).toThrow(/issued for POST \/v1\/verifyVideo, not for session ses_1/);
+    expect(await refusal(() => repository.consume(sessions.id, 'app-a'))).toEqual(['another_session', 'CHALLENGE_INVALID', 400]);
+    await expect(repository.consume(sessions.id, 'app-a')).rejects.toThrow(/belongs to session ses_1/);
+    expect(await refusal(() => repository.consume(sessions.id, 'app-a', 'ses_2'))).toEqual(['another_session', 'CHALLENGE_INVALID', 400]);
+    expect(await refusal(() => repository.consume(callers.id, 'app-a', 'ses_1'))).toEqual(['another_session', 'CHALLENGE_INVALID', 400]);
+    await expect(repository.consume(callers.id, 'app-a', 'ses_1')).rejects.toThrow(/issued for POST \/v1\/verifyVideo, not for session ses_1/);
     // None of those refusals used them up.
-    expect(repository.consume(sessions.id, 'app-a', 'ses_1').usedAt).toBe(T0);
-    expect(repository.consume(callers.id, 'app-a').usedAt).toBe(T0);
+    expect((await repository.consume(sessions.id, 'app-a', 'ses_1')).usedAt).toBe(T0);
+    expect((await repository.consume(callers.id, 'app-a')).usedAt).toBe(T0);
   });
 
   it('checks ownership first, then the binding, then use before expiry', () => {
@@ -104,17 +102,17 @@ describe('ChallengeRepository', () => {
     expect(challengeRefusal({ ...base, sessionId: null, usedAt: null }, { appId: 'a' }, T0 - 1)).toBeNull();
   });
 
-  it("deletes verifyVideo callers' challenges a day after they expired, never a session's", () => {
+  it("deletes verifyVideo callers' challenges a day after they expired, never a session's", async () => {
     const { repository, issue, clock } = setup();
-    const old = issue('app-a', null, T0 + 1000);
-    const session = issue('app-a', 'ses_1', T0 + 1000);
+    const old = await issue('app-a', null, T0 + 1000);
+    const session = await issue('app-a', 'ses_1', T0 + 1000);
     clock.ms = T0 + 1000 + CALLER_CHALLENGE_KEPT_AFTER_EXPIRY_MS;
-    issue();
-    expect(repository.get(old.id)).toBeDefined();
-    expect(refusal(() => repository.consume(old.id, 'app-a'))).toEqual(['expired', 'CHALLENGE_EXPIRED', 410]);
+    await issue();
+    expect(await repository.get(old.id)).toBeDefined();
+    expect(await refusal(() => repository.consume(old.id, 'app-a'))).toEqual(['expired', 'CHALLENGE_EXPIRED', 410]);
     clock.ms += 1;
-    issue();
-    expect(repository.get(old.id)).toBeUndefined();
-    expect(repository.get(session.id)).toBeDefined();
+    await issue();
+    expect(await repository.get(old.id)).toBeUndefined();
+    expect(await repository.get(session.id)).toBeDefined();
   });
 });

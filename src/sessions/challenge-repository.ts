@@ -1,17 +1,22 @@
 /**
- * Active liveness challenges in the embedded SQLite store (store/database.ts): one row per issued challenge, module
- * "challenges" with its own append-only migrations. A challenge is bound to the app it was issued to and either to a
+ * Active liveness challenges: one row per issued challenge. `ChallengeRepository` is the contract;
+ * `SqliteChallengeRepository` keeps them in the embedded SQLite store (store/database.ts, module "challenges" with its
+ * own append-only migrations), `PostgresChallengeRepository` (./challenge-repository-postgres.ts) in PostgreSQL. A challenge is bound to the app it was issued to and either to a
  * session (drawn when the session was created, used by its video upload) or to no session (drawn by
  * `POST /v1/challenges`, used by `POST /v1/verifyVideo`); it is single-use and expires.
  *
  * Single use is one statement: `consume` marks the row used with an UPDATE whose WHERE clause holds every condition
  * (this app, this binding, not used, not expired), so of any number of concurrent requests, on one connection or
- * several, exactly one gets the row back; SQLite runs one write at a time (https://www.sqlite.org/lockingv3.html).
+ * several, exactly one gets the row back; SQLite runs one write at a time (https://www.sqlite.org/lockingv3.html), and
+PostgreSQL re-checks the WHERE clause on the row a concurrent winner updated (READ COMMITTED, "EvalPlanQual":
+https://www.postgresql.org/docs/current/transaction-iso.html#XACT-READ-COMMITTED), so the loser updates nothing.
  * The others are told why, from the row as it is after their failed update.
  */
 import { randomUUID } from 'node:crypto';
 import { AppError, type ErrorCode } from '../errors.js';
 import { migrate, type Db } from '../store/database.js';
+import { sqliteGate, type SqliteGate } from '../store/sqlite-gate.js';
+import type { StoreTransaction } from '../store/transaction.js';
 import type { ChallengeResult } from '../pipeline/challenge.js';
 import { drawChallenge, type Challenge, type ChallengeStep } from './challenge-draw.js';
 
@@ -129,7 +134,7 @@ export function challengeRefusedError(id: string, challenge: StoredChallenge | u
   }
 }
 
-interface Row {
+export interface ChallengeRow {
   id: string;
   app_id: string;
   session_id: string | null;
@@ -141,7 +146,7 @@ interface Row {
   result: string | null;
 }
 
-const fromRow = (row: Row): StoredChallenge => ({
+export const challengeFromRow = (row: ChallengeRow): StoredChallenge => ({
   id: row.id,
   steps: JSON.parse(row.steps) as ChallengeStep[],
   appId: row.app_id,
@@ -164,7 +169,73 @@ export interface ChallengeIssue {
   maxRecordingSeconds: number;
 }
 
-export class ChallengeRepository {
+export interface ChallengeRepository {
+  /**
+   * Keeps what the verifier found for a used challenge (a session's, when its video is processed; called inside the
+   * session's completion transaction). A re-processed video overwrites it. Rejects when the challenge is unknown or
+   * was never used: a result for a recording that did not use it is a wiring error.
+   */
+  recordResult(id: string, result: ChallengeResult, tx?: StoreTransaction): Promise<void>;
+  /**
+   * Draws a challenge (challenge-draw.ts) and stores it. Rejects with RangeError when `maxRecordingSeconds` is shorter
+   * than any challenge (CHALLENGE_MIN_RECORDING_SECONDS): callers check first. Also deletes verifyVideo callers'
+   * challenges expired more than CALLER_CHALLENGE_KEPT_AFTER_EXPIRY_MS ago.
+   */
+  issue(fields: ChallengeIssue, tx?: StoreTransaction): Promise<StoredChallenge>;
+  get(id: string): Promise<StoredChallenge | undefined>;
+  /** The session's newest challenge, or undefined when it has none (created before challenges, or too short for one). */
+  forSession(sessionId: string): Promise<StoredChallenge | undefined>;
+  /**
+   * Rejects with ChallengeRefusedError when `id` may not be used by this app (and session) now; answers the challenge
+   * otherwise. Marks nothing: routes call it before expensive work (storing a video, waiting for a slot), so a doomed
+   * request is refused early; `consume` then decides.
+   */
+  check(id: string, appId: string, sessionId?: string): Promise<StoredChallenge>;
+  /**
+   * Marks the challenge used, in one statement, and answers it; rejects with ChallengeRefusedError (unknown, another
+   * app's, another session's, already used, expired) when this app (and session) may not use it now. Inside a caller's
+   * transaction (the session's video upload), it commits or rolls back with the caller's writes.
+   */
+  consume(id: string, appId: string, sessionId?: string, tx?: StoreTransaction): Promise<StoredChallenge>;
+}
+
+/** A freshly drawn challenge for `fields` at `now` (both implementations store it as it is). */
+export function drawStoredChallenge(fields: ChallengeIssue, now: number): StoredChallenge {
+  const drawn = drawChallenge(fields.maxRecordingSeconds);
+  return {
+    id: `chl_${randomUUID()}`,
+    steps: drawn.steps,
+    appId: fields.appId,
+    sessionId: fields.sessionId,
+    recordingSeconds: drawn.recordingSeconds,
+    createdAt: now,
+    expiresAt: fields.expiresAt,
+    usedAt: null,
+    result: null,
+  };
+}
+
+/** `check`'s answer for the challenge as read: the challenge, or the refusal error to throw. */
+export function checkedChallenge(id: string, challenge: StoredChallenge | undefined, appId: string, sessionId: string | undefined, now: number): StoredChallenge {
+  const use: ChallengeUse = { appId, ...(sessionId !== undefined ? { sessionId } : {}) };
+  const reason = challengeRefusal(challenge, use, now);
+  if (reason) throw challengeRefusedError(id, challenge, use, reason);
+  return challenge!;
+}
+
+/**
+ * Why `consume`'s update found nothing to mark: the row (if any) breaks a rule, read as it is now, after a concurrent
+ * request that took it. A used mark is never removed and the expiry never moves, so the row cannot have become usable.
+ */
+export function consumeRefusal(id: string, challenge: StoredChallenge | undefined, appId: string, sessionId: string | undefined, now: number): Error {
+  const use: ChallengeUse = { appId, ...(sessionId !== undefined ? { sessionId } : {}) };
+  const reason = challengeRefusal(challenge, use, now);
+  if (!reason) return new Error(`challenge ${id}: the single-use update matched nothing, yet the row breaks no rule`);
+  return challengeRefusedError(id, challenge, use, reason);
+}
+
+export class SqliteChallengeRepository implements ChallengeRepository {
+  private readonly gate: SqliteGate;
   private readonly insertStatement;
   private readonly getStatement;
   private readonly forSessionStatement;
@@ -177,6 +248,7 @@ export class ChallengeRepository {
     private readonly now: () => number = Date.now,
   ) {
     migrate(db, 'challenges', MIGRATIONS);
+    this.gate = sqliteGate(db);
     this.insertStatement = db.prepare(
       'INSERT INTO challenges (id, app_id, session_id, steps, recording_seconds, created_at, expires_at, used_at) VALUES (@id, @app_id, @session_id, @steps, @recording_seconds, @created_at, @expires_at, NULL)',
     );
@@ -190,87 +262,57 @@ export class ChallengeRepository {
     this.recordResultStatement = db.prepare('UPDATE challenges SET result = ? WHERE id = ? AND used_at IS NOT NULL');
   }
 
-  /**
-   * Keeps what the verifier found for a used challenge (a session's, when its video is processed; called inside the
-   * session's completion transaction). A re-processed video overwrites it. Throws when the challenge is unknown or
-   * was never used: a result for a recording that did not use it is a wiring error.
-   */
-  recordResult(id: string, result: ChallengeResult): void {
-    if (result.id !== id) throw new Error(`challenge ${id}: the result is for challenge ${result.id}`);
-    if (this.recordResultStatement.run(JSON.stringify(result), id).changes !== 1) throw new Error(`challenge ${id}: unknown or never used; no result recorded`);
-  }
-
-  /**
-   * Draws a challenge (challenge-draw.ts) and stores it. Throws RangeError when `maxRecordingSeconds` is shorter than
-   * any challenge (CHALLENGE_MIN_RECORDING_SECONDS): callers check first. Also deletes verifyVideo callers' challenges
-   * expired more than CALLER_CHALLENGE_KEPT_AFTER_EXPIRY_MS ago.
-   */
-  issue(fields: ChallengeIssue): StoredChallenge {
-    const drawn = drawChallenge(fields.maxRecordingSeconds);
-    const now = this.now();
-    const challenge: StoredChallenge = {
-      id: `chl_${randomUUID()}`,
-      steps: drawn.steps,
-      appId: fields.appId,
-      sessionId: fields.sessionId,
-      recordingSeconds: drawn.recordingSeconds,
-      createdAt: now,
-      expiresAt: fields.expiresAt,
-      usedAt: null,
-      result: null,
-    };
-    this.insertStatement.run({
-      id: challenge.id,
-      app_id: challenge.appId,
-      session_id: challenge.sessionId,
-      steps: JSON.stringify(challenge.steps),
-      recording_seconds: challenge.recordingSeconds,
-      created_at: challenge.createdAt,
-      expires_at: challenge.expiresAt,
+  recordResult(id: string, result: ChallengeResult, tx?: StoreTransaction): Promise<void> {
+    return this.gate.run(tx, () => {
+      if (result.id !== id) throw new Error(`challenge ${id}: the result is for challenge ${result.id}`);
+      if (this.recordResultStatement.run(JSON.stringify(result), id).changes !== 1) throw new Error(`challenge ${id}: unknown or never used; no result recorded`);
     });
-    if (fields.sessionId === null) this.pruneStatement.run(now - CALLER_CHALLENGE_KEPT_AFTER_EXPIRY_MS);
-    return challenge;
   }
 
-  get(id: string): StoredChallenge | undefined {
-    const row = this.getStatement.get(id) as Row | undefined;
-    return row ? fromRow(row) : undefined;
+  issue(fields: ChallengeIssue, tx?: StoreTransaction): Promise<StoredChallenge> {
+    return this.gate.run(tx, () => {
+      const now = this.now();
+      const challenge = drawStoredChallenge(fields, now);
+      this.insertStatement.run({
+        id: challenge.id,
+        app_id: challenge.appId,
+        session_id: challenge.sessionId,
+        steps: JSON.stringify(challenge.steps),
+        recording_seconds: challenge.recordingSeconds,
+        created_at: challenge.createdAt,
+        expires_at: challenge.expiresAt,
+      });
+      if (fields.sessionId === null) this.pruneStatement.run(now - CALLER_CHALLENGE_KEPT_AFTER_EXPIRY_MS);
+      return challenge;
+    });
   }
 
-  /** The session's newest challenge, or undefined when it has none (created before challenges, or too short for one). */
-  forSession(sessionId: string): StoredChallenge | undefined {
-    const row = this.forSessionStatement.get(sessionId) as Row | undefined;
-    return row ? fromRow(row) : undefined;
+  get(id: string): Promise<StoredChallenge | undefined> {
+    return this.gate.run(undefined, () => this.read(id));
   }
 
-  /**
-   * Throws ChallengeRefusedError when `id` may not be used by this app (and session) now; returns the challenge
-   * otherwise. Marks nothing: routes call it before expensive work (storing a video, waiting for a slot), so a doomed
-   * request is refused early; `consume` then decides.
-   */
-  check(id: string, appId: string, sessionId?: string): StoredChallenge {
-    const use: ChallengeUse = { appId, ...(sessionId !== undefined ? { sessionId } : {}) };
-    const challenge = this.get(id);
-    const reason = challengeRefusal(challenge, use, this.now());
-    if (reason) throw challengeRefusedError(id, challenge, use, reason);
-    return challenge!;
+  forSession(sessionId: string): Promise<StoredChallenge | undefined> {
+    return this.gate.run(undefined, () => {
+      const row = this.forSessionStatement.get(sessionId) as ChallengeRow | undefined;
+      return row ? challengeFromRow(row) : undefined;
+    });
   }
 
-  /**
-   * Marks the challenge used, in one statement, and returns it; throws ChallengeRefusedError (unknown, another app's,
-   * another session's, already used, expired) when this app (and session) may not use it now. Called inside a caller's
-   * transaction (the session's video upload), it commits or rolls back with the caller's writes.
-   */
-  consume(id: string, appId: string, sessionId?: string): StoredChallenge {
-    const now = this.now();
-    const row = this.consumeStatement.get({ id, app_id: appId, session_id: sessionId ?? null, now }) as Row | undefined;
-    if (row) return fromRow(row);
-    const use: ChallengeUse = { appId, ...(sessionId !== undefined ? { sessionId } : {}) };
-    const challenge = this.get(id);
-    // The update found nothing to mark, so the row (if any) breaks a rule: read as it is now, after a concurrent request
-    // that took it. A used mark is never removed and the expiry never moves, so the row cannot have become usable.
-    const reason = challengeRefusal(challenge, use, now);
-    if (!reason) throw new Error(`challenge ${id}: the single-use update matched nothing, yet the row breaks no rule`);
-    throw challengeRefusedError(id, challenge, use, reason);
+  check(id: string, appId: string, sessionId?: string): Promise<StoredChallenge> {
+    return this.gate.run(undefined, () => checkedChallenge(id, this.read(id), appId, sessionId, this.now()));
+  }
+
+  consume(id: string, appId: string, sessionId?: string, tx?: StoreTransaction): Promise<StoredChallenge> {
+    return this.gate.run(tx, () => {
+      const now = this.now();
+      const row = this.consumeStatement.get({ id, app_id: appId, session_id: sessionId ?? null, now }) as ChallengeRow | undefined;
+      if (row) return challengeFromRow(row);
+      throw consumeRefusal(id, this.read(id), appId, sessionId, now);
+    });
+  }
+
+  private read(id: string): StoredChallenge | undefined {
+    const row = this.getStatement.get(id) as ChallengeRow | undefined;
+    return row ? challengeFromRow(row) : undefined;
   }
 }

@@ -13,18 +13,18 @@ import type { Job } from '../store/job-queue.js';
 import { SqliteJobQueue } from '../store/sqlite-job-queue.js';
 import type { WebhookEventData, WebhookEventName } from '../store/webhooks.js';
 import { createProcessSession, PROCESS_SESSION_JOB, type ProcessSessionPayload } from './process-session.js';
-import { SessionRepository } from './session-repository.js';
+import { SqliteSessionRepository, type SessionRepository } from './session-repository.js';
 import { applyUpload } from './session-state.js';
 
 const quiet = () => {};
 const T0 = 1_773_828_000_000;
 
-function recordedSession(sessions: SessionRepository) {
-  const created = sessions.create({ appId: 'kyc', externalId: null, redirectUrl: null, steps: ['selfie', 'video'], videoMaxDuration: 60, videoLanguage: 'en', expiresAt: T0 + 3_600_000 });
+async function recordedSession(sessions: SessionRepository) {
+  const created = await sessions.create({ appId: 'kyc', externalId: null, redirectUrl: null, steps: ['selfie', 'video'], videoMaxDuration: 60, videoLanguage: 'en', expiresAt: T0 + 3_600_000 });
   const withSelfie = applyUpload(created, 'selfie', 'med_selfie', T0);
-  expect(sessions.update(created, withSelfie)).toBe(true);
+  expect(await sessions.update(created, withSelfie)).toBe(true);
   const recorded = applyUpload(withSelfie, 'video', 'med_video', T0, { givenAt: '2026-03-18T10:01:00Z', textVersion: 'v1', ip: '203.0.113.7', userAgent: 'ua' });
-  expect(sessions.update(sessions.get(created.id)!, recorded)).toBe(true);
+  expect(await sessions.update((await sessions.get(created.id))!, recorded)).toBe(true);
   return created.id;
 }
 
@@ -32,7 +32,7 @@ describe('session.process give-up (SqliteJobQueue onGiveUp)', () => {
   it('a crash during the last attempt: at restart the job fails and the session completes as needs_review, once', async () => {
     const file = path.join(mkdtempSync(path.join(tmpdir(), 'give-up-')), 'store.sqlite');
     const db = openDatabase(file);
-    const sessions = new SessionRepository(db, () => T0);
+    const sessions = new SqliteSessionRepository(db, () => T0);
     const events: { event: WebhookEventName; data: WebhookEventData }[] = [];
     const verifyVideo = vi.fn(async () => {
       throw new Error('must not run');
@@ -51,31 +51,31 @@ describe('session.process give-up (SqliteJobQueue onGiveUp)', () => {
       db,
       maxAttempts: 2,
       log: quiet,
-      onGiveUp: (job: Job) => {
-        if (job.type === PROCESS_SESSION_JOB) processSession.giveUp(job.payload as ProcessSessionPayload, job);
+      onGiveUp: async (job: Job) => {
+        if (job.type === PROCESS_SESSION_JOB) await processSession.giveUp(job.payload as ProcessSessionPayload, job);
       },
     };
-    const sessionId = recordedSession(sessions);
+    const sessionId = await recordedSession(sessions);
     const queue = new SqliteJobQueue(queueOptions);
-    const jobId = queue.enqueue<ProcessSessionPayload>(PROCESS_SESSION_JOB, { sessionId });
+    const jobId = await queue.enqueue<ProcessSessionPayload>(PROCESS_SESSION_JOB, { sessionId });
     // The previous process claimed the job for its last attempt and died while running it.
     db.prepare("UPDATE jobs SET state = 'running', attempts = 2 WHERE id = ?").run(jobId);
-    expect(sessions.get(sessionId)!.status).toBe('in_progress');
+    expect((await sessions.get(sessionId))!.status).toBe('in_progress');
 
     queue.handle(PROCESS_SESSION_JOB, processSession);
-    queue.start();
+    await queue.start();
     await queue.stop();
-    expect(queue.get(jobId)).toMatchObject({ state: 'failed', lastError: expect.stringMatching(/interrupted/) });
+    expect(await queue.get(jobId)).toMatchObject({ state: 'failed', lastError: expect.stringMatching(/interrupted/) });
     expect(verifyVideo).not.toHaveBeenCalled();
-    expect(sessions.get(sessionId)).toMatchObject({ status: 'completed', result: 'needs_review', resultReason: expect.stringMatching(/review/), completedAt: T0 + 5000 });
+    expect(await sessions.get(sessionId)).toMatchObject({ status: 'completed', result: 'needs_review', resultReason: expect.stringMatching(/review/), completedAt: T0 + 5000 });
     expect(events).toEqual([{ event: 'video.completed', data: expect.objectContaining({ session_id: sessionId, status: 'completed' }) }]);
 
     // Idempotent: a crash between the give-up and the `failed` write calls it again; nothing changes.
     db.prepare("UPDATE jobs SET state = 'running' WHERE id = ?").run(jobId);
     const again = new SqliteJobQueue(queueOptions);
-    again.start();
+    await again.start();
     await again.stop();
-    expect(again.get(jobId)!.state).toBe('failed');
+    expect((await again.get(jobId))!.state).toBe('failed');
     expect(events).toHaveLength(1);
     db.close();
   });
@@ -98,13 +98,13 @@ describe('session.process give-up (SqliteJobQueue onGiveUp)', () => {
     queue.handle('always.fails', async () => {
       throw new Error('boom');
     });
-    const id = queue.enqueue('always.fails', { n: 1 });
+    const id = await queue.enqueue('always.fails', { n: 1 });
     await queue.runDue();
     expect(gaveUp).toEqual([]);
     clock.ms = 10;
     await queue.runDue();
     expect(gaveUp).toEqual([expect.objectContaining({ id, state: 'failed', attempts: 2, lastError: 'boom', payload: { n: 1 } })]);
-    expect(queue.get(id)).toMatchObject({ state: 'failed', lastError: 'boom' });
+    expect(await queue.get(id)).toMatchObject({ state: 'failed', lastError: 'boom' });
     expect(logs.some((m) => /onGiveUp failed: Error: give-up broke/.test(m))).toBe(true);
   });
 });

@@ -92,31 +92,39 @@ export function createProcessSession(deps: ProcessSessionDeps) {
   const runLimited = deps.runLimited ?? ((work) => work());
 
   /** Completes `session` (compare-and-set; re-reads once if a concurrent writer moved it) and emits video.completed. */
-  function complete(
+  async function complete(
     session: StoredSession,
     outcome: { result: SessionResult; scores: SessionScores | null; resultReason: string | null },
     evidence: { pitchSeries?: AngleSample[]; challenge?: ChallengeResult; fingerprint?: { bytes: Uint8Array; replayOf: ReplayOf | null } } = {},
-  ): void {
+  ): Promise<void> {
     let current: StoredSession | undefined = session;
     for (let tries = 0; tries < 3 && current; tries++) {
       if (current.status === 'completed') return;
-      const next = applyCompletion(current, outcome, now());
-      const done = deps.sessions.update(current, next, () => {
-        if (evidence.pitchSeries && deps.headPose) deps.headPose.record(next.id, evidence.pitchSeries);
-        if (evidence.challenge && deps.challenges) deps.challenges.recordResult(evidence.challenge.id, evidence.challenge);
-        if (evidence.fingerprint && deps.fingerprints) deps.fingerprints.record(next.id, next.appId, evidence.fingerprint.bytes, evidence.fingerprint.replayOf);
-        deps.webhooks.emit(next.appId, 'video.completed', {
-          session_id: next.id,
-          video_mode: next.videoMode,
-          status: next.status,
-          duration_seconds: next.scores ? Math.round(next.scores.durationSeconds * 10) / 10 : null,
-        });
+      const expected: StoredSession = current;
+      const next = applyCompletion(expected, outcome, now());
+      const done = await deps.sessions.transaction(async (tx) => {
+        if (!(await deps.sessions.update(expected, next, tx))) return false;
+        if (evidence.pitchSeries && deps.headPose) await deps.headPose.record(next.id, evidence.pitchSeries, tx);
+        if (evidence.challenge && deps.challenges) await deps.challenges.recordResult(evidence.challenge.id, evidence.challenge, tx);
+        if (evidence.fingerprint && deps.fingerprints) await deps.fingerprints.record(next.id, next.appId, evidence.fingerprint.bytes, evidence.fingerprint.replayOf, tx);
+        await deps.webhooks.emit(
+          next.appId,
+          'video.completed',
+          {
+            session_id: next.id,
+            video_mode: next.videoMode,
+            status: next.status,
+            duration_seconds: next.scores ? Math.round(next.scores.durationSeconds * 10) / 10 : null,
+          },
+          tx,
+        );
+        return true;
       });
       if (done) {
         deps.onCompleted?.(outcome.result);
         return;
       }
-      current = deps.sessions.get(session.id);
+      current = await deps.sessions.get(session.id);
     }
     throw new Error(`session ${session.id}: could not record its completion (concurrent updates)`);
   }
@@ -129,15 +137,15 @@ export function createProcessSession(deps: ProcessSessionDeps) {
    * itself threw on it — so the session completes as needs_review instead of staying in_progress for ever.
    * Idempotent: a completed (or deleted) session is left as it is.
    */
-  function giveUp(payload: ProcessSessionPayload, job: Pick<Job, 'id' | 'lastError'>): void {
-    const session = deps.sessions.get(payload.sessionId);
+  async function giveUp(payload: ProcessSessionPayload, job: Pick<Job, 'id' | 'lastError'>): Promise<void> {
+    const session = await deps.sessions.get(payload.sessionId);
     if (!session || session.status === 'completed') return;
     log(`${PROCESS_SESSION_JOB} ${job.id}: out of attempts (${job.lastError ?? 'no error recorded'}); session ${session.id} needs review`);
-    complete(session, { result: 'needs_review', scores: null, resultReason: giveUpReason });
+    await complete(session, { result: 'needs_review', scores: null, resultReason: giveUpReason });
   }
 
   return Object.assign(async function processSession(payload: ProcessSessionPayload, job: Job<ProcessSessionPayload>): Promise<void> {
-    const session = deps.sessions.get(payload.sessionId);
+    const session = await deps.sessions.get(payload.sessionId);
     if (!session) {
       log(`${PROCESS_SESSION_JOB} ${job.id}: session ${payload.sessionId} no longer exists; nothing to do`);
       return;
@@ -146,25 +154,26 @@ export function createProcessSession(deps: ProcessSessionDeps) {
     if (session.status === 'completed') return;
     const videoId = session.media.video;
     const referenceIds = [session.media.selfie, session.media.document];
-    if (!videoId || !deps.media.get(videoId) || referenceIds.some((id) => id !== undefined && !deps.media.get(id))) {
-      complete(session, { result: 'declined', scores: null, resultReason: 'the captured media is no longer stored (retention passed)' });
+    const stillStored = async (id: string | undefined) => id === undefined || (await deps.media.get(id)) !== undefined;
+    if (!videoId || !(await stillStored(videoId)) || !(await stillStored(referenceIds[0])) || !(await stillStored(referenceIds[1]))) {
+      await complete(session, { result: 'declined', scores: null, resultReason: 'the captured media is no longer stored (retention passed)' });
       return;
     }
     try {
-      const video = await readAll(deps.media.open(videoId));
-      const selfie = session.media.selfie ? await readAll(deps.media.open(session.media.selfie)) : undefined;
-      const document = session.media.document ? await readAll(deps.media.open(session.media.document)) : undefined;
+      const video = await readAll(await deps.media.open(videoId));
+      const selfie = session.media.selfie ? await readAll(await deps.media.open(session.media.selfie)) : undefined;
+      const document = session.media.document ? await readAll(await deps.media.open(session.media.document)) : undefined;
       // verifyVideo needs a selfie; a profile without one matches the video against the document photo alone.
       const references = selfie ? { selfie, ...(document ? { id: document } : {}) } : { selfie: document! };
       // The active liveness challenge the upload used up (issue #14; the capture page shows its steps, one window at a
       // time): the recording must perform it. A session without one (video_max_duration too short, or created before
       // challenges) is judged by the passive and temporal signals alone.
-      const stored = deps.challenges?.forSession(session.id);
+      const stored = await deps.challenges?.forSession(session.id);
       const challenge = stored && stored.usedAt !== null ? { id: stored.id, steps: stored.steps } : undefined;
       const input = { video, ...references, ...(challenge ? { challenge } : {}), fingerprint: deps.fingerprints !== undefined };
       const outcome = await runLimited(() => deps.verifyVideo(input));
       // Replayed recording: the same footage as an earlier session of this app (src/pipeline/recording-fingerprint.ts).
-      const replayOf = outcome.fingerprint && deps.fingerprints ? deps.fingerprints.findReplayed(session.appId, session.id, replayMatcher(outcome.fingerprint, log)) : null;
+      const replayOf = outcome.fingerprint && deps.fingerprints ? await deps.fingerprints.findReplayed(session.appId, session.id, replayMatcher(outcome.fingerprint, log)) : null;
       const decision = decideVideo(deps.rules.current(), { ...videoDecisionInput(outcome), ...(replayOf ? { replayOf } : {}) });
       const scores: SessionScores = {
         durationSeconds: outcome.durationSeconds,
@@ -173,7 +182,7 @@ export function createProcessSession(deps: ProcessSessionDeps) {
         livenessScore: outcome.livenessScore,
       };
       const tooLong = outcome.durationSeconds > session.videoMaxDuration + 0.5;
-      complete(session, {
+      await complete(session, {
         result: tooLong ? 'declined' : decision.result,
         scores,
         resultReason: tooLong
@@ -188,13 +197,13 @@ export function createProcessSession(deps: ProcessSessionDeps) {
       });
     } catch (error) {
       if (isCaptureProblem(error)) {
-        complete(session, { result: 'declined', scores: null, resultReason: (error as Error).message });
+        await complete(session, { result: 'declined', scores: null, resultReason: (error as Error).message });
         return;
       }
       // job.attempts includes this attempt (the queue counts an attempt when it claims the job).
       if (job.attempts >= deps.maxAttempts) {
         log(`${PROCESS_SESSION_JOB} ${job.id}: giving up on session ${session.id} after ${deps.maxAttempts} attempts: ${String(error)}`);
-        complete(session, { result: 'needs_review', scores: null, resultReason: giveUpReason });
+        await complete(session, { result: 'needs_review', scores: null, resultReason: giveUpReason });
         return;
       }
       throw error;

@@ -1,10 +1,12 @@
 /**
- * HyperVerge session-recording attempts in the embedded SQLite store (store/database.ts), module
- * "hv-recording" with its own append-only migrations. One row per uploaded recording; the attempts of one
+ * HyperVerge session-recording attempts (`RecordingAttempts`; `SqliteRecordingAttempts` in the embedded SQLite store,
+ * store/database.ts, module "hv-recording" with its own append-only migrations; `PostgresRecordingAttempts` in
+ * ./recording-attempts-postgres.ts). One row per uploaded recording; the attempts of one
  * (app, transactionId) are numbered 1, 2, … in upload order: the highest is the current recording, the
  * others are its `previousAttempts` (http/contracts/hyperverge-recording.ts).
  */
 import { migrate, type Db } from '../store/database.js';
+import { sqliteGate, type SqliteGate } from '../store/sqlite-gate.js';
 
 const MIGRATIONS = [
   `CREATE TABLE hv_recording_attempts (
@@ -34,7 +36,7 @@ export interface RecordingAttempt {
   createdAt: number;
 }
 
-interface Row {
+export interface RecordingAttemptRow {
   app_id: string;
   transaction_id: string;
   attempt: number;
@@ -44,7 +46,7 @@ interface Row {
   created_at: number;
 }
 
-const fromRow = (row: Row): RecordingAttempt => ({
+export const recordingAttemptFromRow = (row: RecordingAttemptRow): RecordingAttempt => ({
   appId: row.app_id,
   transactionId: row.transaction_id,
   attempt: row.attempt,
@@ -54,7 +56,15 @@ const fromRow = (row: Row): RecordingAttempt => ({
   createdAt: row.created_at,
 });
 
-export class RecordingAttempts {
+export interface RecordingAttempts {
+  /** Records a new attempt (the current one from now on) and returns it. */
+  add(fields: Omit<RecordingAttempt, 'attempt' | 'createdAt'>): Promise<RecordingAttempt>;
+  /** Every attempt of (appId, transactionId), oldest first; empty when there is none. */
+  list(appId: string, transactionId: string): Promise<RecordingAttempt[]>;
+}
+
+export class SqliteRecordingAttempts implements RecordingAttempts {
+  private readonly gate: SqliteGate;
   private readonly insertStatement;
   private readonly listStatement;
 
@@ -63,6 +73,7 @@ export class RecordingAttempts {
     private readonly now: () => number = Date.now,
   ) {
     migrate(db, 'hv-recording', MIGRATIONS);
+    this.gate = sqliteGate(db);
     // The next number is computed in the INSERT itself: one statement, so two uploads cannot take the same one.
     this.insertStatement = db.prepare(
       `INSERT INTO hv_recording_attempts (app_id, transaction_id, attempt, module_id, media_id, request_id, created_at)
@@ -73,13 +84,11 @@ export class RecordingAttempts {
     this.listStatement = db.prepare('SELECT * FROM hv_recording_attempts WHERE app_id = ? AND transaction_id = ? ORDER BY attempt');
   }
 
-  /** Records a new attempt (the current one from now on) and returns it. */
-  add(fields: Omit<RecordingAttempt, 'attempt' | 'createdAt'>): RecordingAttempt {
-    return fromRow(this.insertStatement.get({ ...fields, createdAt: this.now() }) as Row);
+  add(fields: Omit<RecordingAttempt, 'attempt' | 'createdAt'>): Promise<RecordingAttempt> {
+    return this.gate.run(undefined, () => recordingAttemptFromRow(this.insertStatement.get({ ...fields, createdAt: this.now() }) as RecordingAttemptRow));
   }
 
-  /** Every attempt of (appId, transactionId), oldest first; empty when there is none. */
-  list(appId: string, transactionId: string): RecordingAttempt[] {
-    return (this.listStatement.all(appId, transactionId) as Row[]).map(fromRow);
+  list(appId: string, transactionId: string): Promise<RecordingAttempt[]> {
+    return this.gate.run(undefined, () => (this.listStatement.all(appId, transactionId) as RecordingAttemptRow[]).map(recordingAttemptFromRow));
   }
 }

@@ -1,6 +1,8 @@
 /**
  * Replayed recordings (issue #14, item 4): the perceptual fingerprint of every processed self-record video, kept per
- * app, in the embedded SQLite store (store/database.ts; module "recording_fingerprints", append-only migrations). A new
+ * app (`RecordingFingerprintRepository`; `SqliteRecordingFingerprintRepository` in the embedded SQLite store,
+ * store/database.ts, module "recording_fingerprints", append-only migrations; `PostgresRecordingFingerprintRepository`
+ * in ./recording-fingerprints-postgres.ts). A new
  * video whose fingerprint matches one kept for another session of the same app is a recording uploaded before, not a
  * person performing now: the session is flagged `replayed_recording` and the rules file's
  * `verifyVideo.replayedRecording` keeps it from being approved.
@@ -16,6 +18,8 @@
  * purpose: a replay of a session whose video is gone is still a replay.
  */
 import { migrate, type Db } from '../store/database.js';
+import { sqliteGate, type SqliteGate } from '../store/sqlite-gate.js';
+import type { StoreTransaction } from '../store/transaction.js';
 
 /** Append-only (database.ts `migrate`). */
 const MIGRATIONS = [
@@ -49,7 +53,7 @@ export interface StoredFingerprint {
 /** Whether a kept (encoded) fingerprint matches the new recording's: its similarity (0–1), or null when they differ. */
 export type FingerprintMatcher = (stored: Uint8Array) => { similarity: number } | null;
 
-interface Row {
+export interface FingerprintRow {
   session_id: string;
   app_id: string;
   created_at: number;
@@ -58,7 +62,7 @@ interface Row {
   similarity: number | null;
 }
 
-const fromRow = (row: Row): StoredFingerprint => ({
+export const fingerprintFromRow = (row: FingerprintRow): StoredFingerprint => ({
   sessionId: row.session_id,
   appId: row.app_id,
   createdAt: row.created_at,
@@ -66,7 +70,16 @@ const fromRow = (row: Row): StoredFingerprint => ({
   replayOf: row.replay_of_session_id === null ? null : { sessionId: row.replay_of_session_id, similarity: row.similarity ?? 0 },
 });
 
-export class RecordingFingerprintRepository {
+export interface RecordingFingerprintRepository {
+  /** The newest recording of another session of `appId` than `sessionId` that `matches` the new one, or null. */
+  findReplayed(appId: string, sessionId: string, matches: FingerprintMatcher): Promise<ReplayOf | null>;
+  /** Keeps the session's fingerprint (called inside the session's completion transaction); a re-processed video replaces its own. */
+  record(sessionId: string, appId: string, fingerprint: Uint8Array, replayOf: ReplayOf | null, tx?: StoreTransaction): Promise<void>;
+  forSession(sessionId: string): Promise<StoredFingerprint | undefined>;
+}
+
+export class SqliteRecordingFingerprintRepository implements RecordingFingerprintRepository {
+  private readonly gate: SqliteGate;
   private readonly ofAppStatement;
   private readonly upsertStatement;
   private readonly getStatement;
@@ -76,6 +89,7 @@ export class RecordingFingerprintRepository {
     private readonly now: () => number = Date.now,
   ) {
     migrate(db, 'recording_fingerprints', MIGRATIONS);
+    this.gate = sqliteGate(db);
     this.ofAppStatement = db.prepare('SELECT * FROM recording_fingerprints WHERE app_id = ? AND session_id != ? ORDER BY created_at DESC, session_id DESC');
     // A re-processed video (a retried job) replaces its own row.
     this.upsertStatement = db.prepare(
@@ -87,32 +101,34 @@ export class RecordingFingerprintRepository {
     this.getStatement = db.prepare('SELECT * FROM recording_fingerprints WHERE session_id = ?');
   }
 
-  /**
-   * The newest recording of another session of `appId` than `sessionId` that `matches` the new one, or null. Reads
-   * row by row (better-sqlite3 `iterate`) and stops at the first match.
-   */
-  findReplayed(appId: string, sessionId: string, matches: FingerprintMatcher): ReplayOf | null {
-    for (const row of this.ofAppStatement.iterate(appId, sessionId) as IterableIterator<Row>) {
-      const match = matches(new Uint8Array(row.fingerprint));
-      if (match) return { sessionId: row.session_id, similarity: match.similarity };
-    }
-    return null;
-  }
-
-  /** Keeps the session's fingerprint (called inside the session's completion transaction). */
-  record(sessionId: string, appId: string, fingerprint: Uint8Array, replayOf: ReplayOf | null): void {
-    this.upsertStatement.run({
-      session_id: sessionId,
-      app_id: appId,
-      created_at: this.now(),
-      fingerprint: Buffer.from(fingerprint.buffer, fingerprint.byteOffset, fingerprint.byteLength),
-      replay_of_session_id: replayOf?.sessionId ?? null,
-      similarity: replayOf?.similarity ?? null,
+  /** Reads row by row (better-sqlite3 `iterate`) and stops at the first match. */
+  findReplayed(appId: string, sessionId: string, matches: FingerprintMatcher): Promise<ReplayOf | null> {
+    return this.gate.run(undefined, () => {
+      for (const row of this.ofAppStatement.iterate(appId, sessionId) as IterableIterator<FingerprintRow>) {
+        const match = matches(new Uint8Array(row.fingerprint));
+        if (match) return { sessionId: row.session_id, similarity: match.similarity };
+      }
+      return null;
     });
   }
 
-  forSession(sessionId: string): StoredFingerprint | undefined {
-    const row = this.getStatement.get(sessionId) as Row | undefined;
-    return row ? fromRow(row) : undefined;
+  record(sessionId: string, appId: string, fingerprint: Uint8Array, replayOf: ReplayOf | null, tx?: StoreTransaction): Promise<void> {
+    return this.gate.run(tx, () => {
+      this.upsertStatement.run({
+        session_id: sessionId,
+        app_id: appId,
+        created_at: this.now(),
+        fingerprint: Buffer.from(fingerprint.buffer, fingerprint.byteOffset, fingerprint.byteLength),
+        replay_of_session_id: replayOf?.sessionId ?? null,
+        similarity: replayOf?.similarity ?? null,
+      });
+    });
+  }
+
+  forSession(sessionId: string): Promise<StoredFingerprint | undefined> {
+    return this.gate.run(undefined, () => {
+      const row = this.getStatement.get(sessionId) as FingerprintRow | undefined;
+      return row ? fingerprintFromRow(row) : undefined;
+    });
   }
 }

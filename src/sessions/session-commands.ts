@@ -4,7 +4,7 @@
  * compare-and-set transaction of the repository. The routes (src/http/routes/sessions.ts) parse, call one of these and
  * map the result to Verilock's wire format.
  */
-import type { JobQueue } from '../store/job-queue.js';
+import type { JobEnqueuer } from '../store/job-queue.js';
 import type { MediaStore } from '../store/media-store.js';
 import type { WebhookEvents } from '../store/webhooks.js';
 import { CHALLENGE_MIN_RECORDING_SECONDS } from './challenge-draw.js';
@@ -16,7 +16,7 @@ import { applyReview, applyUpload, type Consent, type Review, type Session, type
 export interface SessionCommandsDeps {
   sessions: SessionRepository;
   media: Pick<MediaStore, 'delete'>;
-  jobs: Pick<JobQueue, 'enqueue'>;
+  jobs: JobEnqueuer;
   webhooks: WebhookEvents;
   /** Active liveness challenges, on the sessions' database; absent = sessions get none. */
   challenges?: ChallengeRepository;
@@ -30,15 +30,15 @@ export interface SessionCommandsDeps {
  * recording is too short for any challenge (Verilock allows 1 s) gets none: its video is judged by the passive signals
  * alone, and its body says `challenge: null`.
  */
-export function createSession(deps: Pick<SessionCommandsDeps, 'sessions' | 'challenges'>, fields: NewSession): { session: StoredSession; challenge: StoredChallenge | null } {
-  return deps.sessions.db.transaction(() => {
-    const session = deps.sessions.create(fields);
+export function createSession(deps: Pick<SessionCommandsDeps, 'sessions' | 'challenges'>, fields: NewSession): Promise<{ session: StoredSession; challenge: StoredChallenge | null }> {
+  return deps.sessions.transaction(async (tx) => {
+    const session = await deps.sessions.create(fields, tx);
     const challenge =
       deps.challenges && session.videoMaxDuration >= CHALLENGE_MIN_RECORDING_SECONDS
-        ? deps.challenges.issue({ appId: session.appId, sessionId: session.id, expiresAt: session.expiresAt, maxRecordingSeconds: session.videoMaxDuration })
+        ? await deps.challenges.issue({ appId: session.appId, sessionId: session.id, expiresAt: session.expiresAt, maxRecordingSeconds: session.videoMaxDuration }, tx)
         : null;
     return { session, challenge };
-  })();
+  });
 }
 
 /**
@@ -47,11 +47,11 @@ export function createSession(deps: Pick<SessionCommandsDeps, 'sessions' | 'chal
  * attachUpload consumes it in the upload's own transaction. Undefined when the session has no challenge and the upload
  * names none. Throws ChallengeRefusedError.
  */
-export function videoUploadChallenge(deps: Pick<SessionCommandsDeps, 'challenges'>, session: Session, namedId: string | undefined): string | undefined {
-  const id = namedId ?? deps.challenges?.forSession(session.id)?.id;
+export async function videoUploadChallenge(deps: Pick<SessionCommandsDeps, 'challenges'>, session: Session, namedId: string | undefined): Promise<string | undefined> {
+  const id = namedId ?? (await deps.challenges?.forSession(session.id))?.id;
   if (id === undefined) return undefined;
   if (!deps.challenges) throw noChallengesIssued(id);
-  deps.challenges.check(id, session.appId, session.id);
+  await deps.challenges.check(id, session.appId, session.id);
   return id;
 }
 
@@ -74,20 +74,27 @@ export const UPLOAD_WRITE_ATTEMPTS = 3;
  * its event). Throws TransitionError when the session cannot be reviewed (not completed, already reviewed), also when
  * that became true during the review, and SessionConflictError when it changed otherwise.
  */
-export function reviewSession(deps: SessionCommandsDeps, current: StoredSession, review: Omit<Review, 'at'>): Session {
+export async function reviewSession(deps: SessionCommandsDeps, current: StoredSession, review: Omit<Review, 'at'>): Promise<Session> {
   const next = applyReview(current, review, deps.now());
-  const written = deps.sessions.update(current, next, () => {
-    deps.webhooks.emit(next.appId, 'video.reviewed', {
-      session_id: next.id,
-      video_mode: next.videoMode,
-      // README "Webhooks": for video.reviewed, `status` is the reviewer's decision.
-      status: next.review!.decision,
-      duration_seconds: next.scores ? Math.round(next.scores.durationSeconds * 10) / 10 : null,
-    });
+  const written = await deps.sessions.transaction(async (tx) => {
+    if (!(await deps.sessions.update(current, next, tx))) return false;
+    await deps.webhooks.emit(
+      next.appId,
+      'video.reviewed',
+      {
+        session_id: next.id,
+        video_mode: next.videoMode,
+        // README "Webhooks": for video.reviewed, `status` is the reviewer's decision.
+        status: next.review!.decision,
+        duration_seconds: next.scores ? Math.round(next.scores.durationSeconds * 10) / 10 : null,
+      },
+      tx,
+    );
+    return true;
   });
   if (!written) {
     // Lost a race with another writer: the state machine answers for the session as it is now (already reviewed…).
-    applyReview(deps.sessions.get(current.id)!, { ...review, notes: null }, deps.now());
+    applyReview((await deps.sessions.get(current.id))!, { ...review, notes: null }, deps.now());
     throw new SessionConflictError(`session ${current.id} changed while reviewing; retry`);
   }
   return next;
@@ -101,37 +108,37 @@ export function reviewSession(deps: SessionCommandsDeps, current: StoredSession,
  * stored. A re-taken photo's predecessor is deleted; on any failure the new file is deleted, so nothing is left
  * unreferenced. Returns the stored session and, for the video, the processing job's id.
  */
-export function attachUpload(
+export async function attachUpload(
   deps: SessionCommandsDeps,
   session: StoredSession,
   step: SessionStep,
   mediaId: string,
   consent?: Consent,
   challengeId?: string,
-): { stored: Session; jobId?: string } {
-  let jobId: string | undefined;
+): Promise<{ stored: Session; jobId?: string }> {
   try {
     for (let tries = 0; tries < UPLOAD_WRITE_ATTEMPTS; tries++) {
-      const current = tries === 0 ? session : deps.sessions.get(session.id)!;
+      const current = tries === 0 ? session : (await deps.sessions.get(session.id))!;
       const next = applyUpload(current, step, mediaId, deps.now(), consent);
       const replaced = step !== 'video' ? current.media[step] : undefined;
-      const written = deps.sessions.update(current, next, () => {
-        if (step !== 'video') return;
+      const written = await deps.sessions.transaction(async (tx): Promise<{ jobId?: string } | undefined> => {
+        if (!(await deps.sessions.update(current, next, tx))) return undefined;
+        if (step !== 'video') return {};
         if (challengeId !== undefined) {
           if (!deps.challenges) throw noChallengesIssued(challengeId);
-          deps.challenges.consume(challengeId, session.appId, session.id);
+          await deps.challenges.consume(challengeId, session.appId, session.id, tx);
         }
-        jobId = deps.jobs.enqueue<ProcessSessionPayload>(PROCESS_SESSION_JOB, { sessionId: session.id });
+        return { jobId: await deps.jobs.enqueue<ProcessSessionPayload>(PROCESS_SESSION_JOB, { sessionId: session.id }, tx) };
       });
       if (written) {
         // A re-taken photo replaces the previous one, which nothing references any more.
-        if (replaced) deps.media.delete(replaced);
-        return { stored: next, ...(jobId !== undefined ? { jobId } : {}) };
+        if (replaced) await deps.media.delete(replaced);
+        return { stored: next, ...written };
       }
     }
     throw new SessionConflictError(`session ${session.id} kept changing during the upload; retry`);
   } catch (error) {
-    deps.media.delete(mediaId);
+    await deps.media.delete(mediaId);
     throw error;
   }
 }

@@ -1,13 +1,20 @@
 /**
- * Sessions in the embedded SQLite store (store/database.ts): one row per session, module "sessions" with
- * its own append-only migrations. The repository only reads and writes rows; every rule lives in
- * session-state.ts. Writes are compare-and-set on `version`, so two concurrent requests on one session
- * (two video uploads, two reviews) cannot both win: the loser re-reads and gets the state machine's answer.
+ * Sessions: one row per session. The repository only reads and writes rows; every rule lives in session-state.ts.
+ * Writes are compare-and-set on `version`, so two concurrent requests on one session (two video uploads, two reviews)
+ * cannot both win: the loser re-reads and gets the state machine's answer. A write that must commit with others (the
+ * processing job, the webhook event) runs in the repository's `transaction` and passes its `tx`.
+ *
+ * `SessionRepository` is the contract; `SqliteSessionRepository` keeps the rows in the embedded SQLite store
+ * (store/database.ts, module "sessions" with its own append-only migrations), `PostgresSessionRepository`
+ * (./session-repository-postgres.ts) in PostgreSQL.
  */
 import { randomUUID } from 'node:crypto';
 import { migrate, type Db } from '../store/database.js';
+import { sqliteGate, type SqliteGate } from '../store/sqlite-gate.js';
+import type { StoreTransaction, TransactionRunner } from '../store/transaction.js';
 import type { Consent, Review, Session, SessionResult, SessionStatus, SessionStep } from './session-state.js';
 
+/** Append-only (database.ts `migrate`). */
 const MIGRATIONS = [
   `CREATE TABLE sessions (
     id TEXT PRIMARY KEY,
@@ -44,7 +51,7 @@ const MIGRATIONS = [
   'CREATE INDEX sessions_app_external ON sessions (app_id, external_id)',
 ];
 
-interface Row {
+export interface SessionRow {
   id: string;
   app_id: string;
   external_id: string | null;
@@ -82,7 +89,7 @@ export type StoredSession = Session & { version: number };
 
 export type NewSession = Pick<Session, 'appId' | 'externalId' | 'redirectUrl' | 'steps' | 'videoMaxDuration' | 'videoLanguage' | 'expiresAt'>;
 
-function fromRow(row: Row): StoredSession {
+export function sessionFromRow(row: SessionRow): StoredSession {
   const media: Partial<Record<SessionStep, string>> = {};
   if (row.document_media_id) media.document = row.document_media_id;
   if (row.selfie_media_id) media.selfie = row.selfie_media_id;
@@ -122,7 +129,7 @@ function fromRow(row: Row): StoredSession {
   };
 }
 
-function toRow(s: Session): Omit<Row, 'version'> {
+export function sessionToRow(s: Session): Omit<SessionRow, 'version'> {
   return {
     id: s.id,
     app_id: s.appId,
@@ -156,9 +163,43 @@ function toRow(s: Session): Omit<Row, 'version'> {
   };
 }
 
-const COLUMNS = Object.keys(toRow({ media: {}, steps: [] } as unknown as Session));
+/** The columns a write sets (every one but `version`), in one order for every statement. */
+export const SESSION_COLUMNS = Object.keys(sessionToRow({ media: {}, steps: [] } as unknown as Session));
 
-export class SessionRepository {
+/** A new session's row: what `create` fills in besides the caller's fields (both implementations use it). */
+export function newSession(fields: NewSession, now: number): Session {
+  return {
+    ...fields,
+    id: `ses_${randomUUID()}`,
+    videoMode: 'self_record',
+    status: 'pending',
+    result: null,
+    createdAt: now,
+    media: {},
+    consent: null,
+    recordedAt: null,
+    scores: null,
+    resultReason: null,
+    completedAt: null,
+    review: null,
+  };
+}
+
+export interface SessionRepository extends TransactionRunner {
+  /** The app's newest session with this external_id, or undefined. */
+  latestByExternalId(appId: string, externalId: string): Promise<StoredSession | undefined>;
+  create(fields: NewSession, tx?: StoreTransaction): Promise<StoredSession>;
+  get(id: string, tx?: StoreTransaction): Promise<StoredSession | undefined>;
+  /**
+   * Writes `next` if the row is still at `expected.version`; false when another writer got there first. Inside `tx`,
+   * the caller's other writes (enqueueing the processing job) commit with it, so a session is never marked recorded
+   * without its job, nor the job queued for an unrecorded session.
+   */
+  update(expected: StoredSession, next: Session, tx?: StoreTransaction): Promise<boolean>;
+}
+
+export class SqliteSessionRepository implements SessionRepository {
+  private readonly gate: SqliteGate;
   private readonly insertStatement;
   private readonly updateStatement;
   private readonly getStatement;
@@ -169,55 +210,43 @@ export class SessionRepository {
     private readonly now: () => number = Date.now,
   ) {
     migrate(db, 'sessions', MIGRATIONS);
-    this.insertStatement = db.prepare(`INSERT INTO sessions (${COLUMNS.join(', ')}, version) VALUES (${COLUMNS.map((c) => '@' + c).join(', ')}, 0)`);
+    this.gate = sqliteGate(db);
+    this.insertStatement = db.prepare(`INSERT INTO sessions (${SESSION_COLUMNS.join(', ')}, version) VALUES (${SESSION_COLUMNS.map((c) => '@' + c).join(', ')}, 0)`);
     this.updateStatement = db.prepare(
-      `UPDATE sessions SET ${COLUMNS.filter((c) => c !== 'id').map((c) => `${c} = @${c}`).join(', ')}, version = version + 1 WHERE id = @id AND version = @version`,
+      `UPDATE sessions SET ${SESSION_COLUMNS.filter((c) => c !== 'id').map((c) => `${c} = @${c}`).join(', ')}, version = version + 1 WHERE id = @id AND version = @version`,
     );
     this.getStatement = db.prepare('SELECT * FROM sessions WHERE id = ?');
     this.byExternalIdStatement = db.prepare('SELECT * FROM sessions WHERE app_id = ? AND external_id = ? ORDER BY created_at DESC, id DESC LIMIT 1');
   }
 
-  /** The app's newest session with this external_id (index sessions_app_external), or undefined. */
-  latestByExternalId(appId: string, externalId: string): StoredSession | undefined {
-    const row = this.byExternalIdStatement.get(appId, externalId) as Row | undefined;
-    return row ? fromRow(row) : undefined;
+  transaction<T>(work: (tx: StoreTransaction) => Promise<T>): Promise<T> {
+    return this.gate.transaction(work);
   }
 
-  create(fields: NewSession): StoredSession {
-    const session: Session = {
-      ...fields,
-      id: `ses_${randomUUID()}`,
-      videoMode: 'self_record',
-      status: 'pending',
-      result: null,
-      createdAt: this.now(),
-      media: {},
-      consent: null,
-      recordedAt: null,
-      scores: null,
-      resultReason: null,
-      completedAt: null,
-      review: null,
-    };
-    this.insertStatement.run(toRow(session));
-    return { ...session, version: 0 };
+  /** Index sessions_app_external. */
+  latestByExternalId(appId: string, externalId: string): Promise<StoredSession | undefined> {
+    return this.gate.run(undefined, () => {
+      const row = this.byExternalIdStatement.get(appId, externalId) as SessionRow | undefined;
+      return row ? sessionFromRow(row) : undefined;
+    });
   }
 
-  get(id: string): StoredSession | undefined {
-    const row = this.getStatement.get(id) as Row | undefined;
-    return row ? fromRow(row) : undefined;
+  create(fields: NewSession, tx?: StoreTransaction): Promise<StoredSession> {
+    return this.gate.run(tx, () => {
+      const session = newSession(fields, this.now());
+      this.insertStatement.run(sessionToRow(session));
+      return { ...session, version: 0 };
+    });
   }
 
-  /**
-   * Writes `next` if the row is still at `expected.version`; false when another writer got there first.
-   * `alsoInTransaction` runs in the same transaction (e.g. enqueueing the processing job), so a session is
-   * never marked recorded without its job, nor the job queued for an unrecorded session.
-   */
-  update(expected: StoredSession, next: Session, alsoInTransaction?: () => void): boolean {
-    return this.db.transaction(() => {
-      const changed = this.updateStatement.run({ ...toRow(next), version: expected.version }).changes === 1;
-      if (changed) alsoInTransaction?.();
-      return changed;
-    })();
+  get(id: string, tx?: StoreTransaction): Promise<StoredSession | undefined> {
+    return this.gate.run(tx, () => {
+      const row = this.getStatement.get(id) as SessionRow | undefined;
+      return row ? sessionFromRow(row) : undefined;
+    });
+  }
+
+  update(expected: StoredSession, next: Session, tx?: StoreTransaction): Promise<boolean> {
+    return this.gate.run(tx, () => this.updateStatement.run({ ...sessionToRow(next), version: expected.version }).changes === 1);
   }
 }

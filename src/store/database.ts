@@ -1,8 +1,9 @@
 /**
  * The embedded metadata store: one SQLite file (better-sqlite3) in WAL mode, shared by the store modules
  * (media, sessions, jobs, webhooks). Each module owns its tables and applies its own ordered migrations,
- * recorded per module, so modules evolve independently. A PostgreSQL implementation of the store
- * interfaces can replace this later (DESIGN.md "Scale-out").
+ * recorded per module, so modules evolve independently. The stores' async interfaces run on it through one gate per
+ * connection (sqlite-gate.ts); with DATABASE_URL the PostgreSQL implementations (postgres.ts) replace it for replicas
+ * (DESIGN.md "Scale-out").
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';

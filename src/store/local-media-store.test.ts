@@ -46,10 +46,10 @@ describe('LocalMediaStore', () => {
   it('refuses ids that are not its own (no path traversal) and unknown ids', async () => {
     const { store, root } = setup();
     writeFileSync(path.join(root, 'secret'), 'x');
-    expect(store.get('../secret')).toBeUndefined();
-    expect(store.get('med_00000000-0000-4000-8000-000000000000')).toBeUndefined();
-    expect(() => store.open('../secret')).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
-    expect(store.delete('../secret')).toBe(false);
+    expect(await store.get('../secret')).toBeUndefined();
+    expect(await store.get('med_00000000-0000-4000-8000-000000000000')).toBeUndefined();
+    await expect(store.open('../secret')).rejects.toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
+    expect(await store.delete('../secret')).toBe(false);
     expect(existsSync(path.join(root, 'secret'))).toBe(true);
   });
 
@@ -67,7 +67,7 @@ describe('LocalMediaStore', () => {
     expect(logs.at(-1)).toMatch(/removed 1 temp file\(s\), 1 file\(s\) without a row, 1 row\(s\) without a file/);
     expect(readdirSync(dir).sort()).toEqual(['README', kept.id, 'tmp'].sort());
     expect(db.prepare('SELECT id FROM media').all()).toEqual([{ id: kept.id }]);
-    expect(second.get(kept.id)).toEqual(kept);
+    expect(await second.get(kept.id)).toEqual(kept);
     expect(open().recovered).toEqual({ tempFiles: 0, orphanFiles: 0, orphanRows: 0 });
   });
 });

@@ -87,11 +87,7 @@ export class LocalMediaStore implements MediaStore {
     const interval = options.sweepIntervalMs ?? 0;
     if (interval > 0) {
       this.timer = setInterval(() => {
-        try {
-          this.sweep();
-        } catch (error) {
-          this.log(`media sweep failed: ${String(error)}`);
-        }
+        this.sweep().catch((error: unknown) => this.log(`media sweep failed: ${String(error)}`));
       }, interval);
       this.timer.unref();
     }
@@ -135,16 +131,16 @@ export class LocalMediaStore implements MediaStore {
   }
 
   /** The record, or undefined when unknown or past its expiry (even before the sweeper ran). */
-  get(id: string): MediaRecord | undefined {
+  get(id: string): Promise<MediaRecord | undefined> {
     return this.rows.live(id, this.clock());
   }
 
   /**
-   * Opens the file synchronously, so a sweep or delete after this call cannot cut the stream short
+   * Opens the file descriptor before resolving, so a sweep or delete after this call cannot cut the stream short
    * (POSIX keeps an unlinked file's data while a descriptor is open). Unknown or expired → NOT_FOUND.
    */
-  open(id: string, range?: { start: number; end: number }): Readable {
-    this.rows.openable(id, this.clock(), range);
+  async open(id: string, range?: { start: number; end: number }): Promise<Readable> {
+    await this.rows.openable(id, this.clock(), range);
     let fd: number;
     try {
       fd = openSync(path.join(this.dir, id), 'r');
@@ -155,16 +151,16 @@ export class LocalMediaStore implements MediaStore {
     return createReadStream('', { fd, autoClose: true, ...(range ? { start: range.start, end: range.end } : {}) });
   }
 
-  delete(id: string): boolean {
+  async delete(id: string): Promise<boolean> {
     if (!MEDIA_ID_PATTERN.test(id)) return false;
-    const deleted = this.rows.remove(id);
+    const deleted = await this.rows.remove(id);
     // Row first, then file: a crash in between leaves a file without a row, which recovery removes.
     return this.removeFile(id) || deleted;
   }
 
   /** Deletes every item whose expiry has passed (row, then file); returns their ids. */
-  sweep(): string[] {
-    const ids = this.rows.takeExpired(this.clock());
+  async sweep(): Promise<string[]> {
+    const ids = await this.rows.takeExpired(this.clock());
     for (const id of ids) this.removeFile(id);
     return ids;
   }
@@ -190,7 +186,7 @@ export class LocalMediaStore implements MediaStore {
       recovered.tempFiles += 1;
     }
     const files = new Set(readdirSync(this.dir).filter((name) => MEDIA_ID_PATTERN.test(name)));
-    const rows = new Set(this.rows.ids());
+    const rows = new Set(this.rows.idsNow());
     for (const name of files) {
       if (rows.has(name)) continue;
       this.removeFile(name);
@@ -198,7 +194,7 @@ export class LocalMediaStore implements MediaStore {
     }
     const missing = [...rows].filter((id) => !files.has(id));
     if (missing.length > 0) {
-      this.rows.removeMany(missing);
+      this.rows.removeManyNow(missing);
       recovered.orphanRows = missing.length;
     }
     if (recovered.tempFiles + recovered.orphanFiles + recovered.orphanRows > 0) {

@@ -1,7 +1,8 @@
 /**
  * Stored evidence media (session selfies, document photos, videos): the interface the sessions API uses.
  * The embedded implementation (local-media-store.ts) keeps files in a directory and rows in SQLite; with S3_BUCKET,
- * s3-media-store.ts keeps the bytes in an S3-compatible bucket (rows still in SQLite). Guarantees: a put is all-or-nothing (no half file visible, no row
+ * s3-media-store.ts keeps the bytes in an S3-compatible bucket (rows in SQLite, or in PostgreSQL with DATABASE_URL;
+ * media-rows.ts). Guarantees: a put is all-or-nothing (no half file visible, no row
  * without its file, no file without its row after a crash); contents are sniffed, not trusted from names.
  */
 import type { Readable } from 'node:stream';
@@ -38,11 +39,15 @@ export interface PutMediaOptions {
 export interface MediaStore {
   /** Streams `source` to storage; resolves once the content is durable (fsynced) and its row committed. */
   put(source: Readable | Uint8Array, options: PutMediaOptions): Promise<MediaRecord>;
-  get(id: string): MediaRecord | undefined;
-  /** Opens the content, optionally a byte range [start, end] inclusive (HTTP Range). */
-  open(id: string, range?: { start: number; end: number }): Readable;
+  get(id: string): Promise<MediaRecord | undefined>;
+  /**
+   * Opens the content, optionally a byte range [start, end] inclusive (HTTP Range); rejects with NOT_FOUND for an
+   * unknown or expired id, RangeError for a range outside the content. A delete or sweep after it resolved does not
+   * cut the stream short.
+   */
+  open(id: string, range?: { start: number; end: number }): Promise<Readable>;
   /** Deletes file and row; true when something was deleted. */
-  delete(id: string): boolean;
-  /** Deletes every expired item (file and row); returns the ids deleted. */
-  sweep(): string[];
+  delete(id: string): Promise<boolean>;
+  /** Deletes every expired item (file and row); answers the ids deleted. */
+  sweep(): Promise<string[]>;
 }

@@ -39,7 +39,8 @@ import { AppError } from '../errors.js';
 import type { Db } from './database.js';
 import { MediaMeter, type MeteredContent } from './media-meter.js';
 import type { MediaRecord, MediaStore, PutMediaOptions } from './media-store.js';
-import { MEDIA_ID_PATTERN, newMediaId, SqliteMediaRows } from './sqlite-media-rows.js';
+import { MEDIA_ID_PATTERN, newMediaId, type MediaRows } from './media-rows.js';
+import { SqliteMediaRows } from './sqlite-media-rows.js';
 
 /**
  * Multipart part size, bytes: 5 MiB, the smallest part S3 accepts for all but the last part (S3 User Guide,
@@ -79,7 +80,9 @@ export function createS3Client(settings: S3Settings): S3Client {
 }
 
 export interface S3MediaStoreOptions {
-  db: Db;
+  /** Where the rows are: the embedded database (`db`), or any MediaRows (PostgreSQL's, with DATABASE_URL). One of the two. */
+  db?: Db;
+  rows?: MediaRows;
   /** The SDK client (createS3Client); the store owns it and destroys it in close(). */
   client: S3Client;
   bucket: string;
@@ -121,7 +124,7 @@ const isNotFound = (error: unknown) => {
 const notFound = () => new AppError('NOT_FOUND', 'no media under this id (expired media is deleted)');
 
 export class S3MediaStore implements MediaStore {
-  private readonly rows: SqliteMediaRows;
+  private readonly rows: MediaRows;
   private readonly client: S3Client;
   private readonly bucket: string;
   private readonly mediaPrefix: string;
@@ -138,7 +141,9 @@ export class S3MediaStore implements MediaStore {
   private lastOrphanSweepAt = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly options: S3MediaStoreOptions) {
-    this.rows = new SqliteMediaRows(options.db);
+    if (options.rows) this.rows = options.rows;
+    else if (options.db) this.rows = new SqliteMediaRows(options.db);
+    else throw new TypeError('S3MediaStore: give the rows (a MediaRows) or the embedded database (db)');
     this.client = options.client;
     this.bucket = options.bucket;
     this.mediaPrefix = `${options.keyPrefix ?? ''}media/`;
@@ -247,18 +252,18 @@ export class S3MediaStore implements MediaStore {
   }
 
   /** The record, or undefined when unknown or past its expiry (even before the sweeper ran). */
-  get(id: string): MediaRecord | undefined {
+  get(id: string): Promise<MediaRecord | undefined> {
     return this.rows.live(id, this.clock());
   }
 
   /**
    * The content, whole or one byte range (GetObject with `Range: bytes=start-end`, RFC 9110 §14.1.2). Unknown or
-   * expired ids and bad ranges throw at once, as LocalMediaStore's; an object missing from the bucket is only
+   * expired ids and bad ranges reject, as LocalMediaStore's; an object missing from the bucket is only
    * known once the storage answers, so the stream then fails with NOT_FOUND. A delete or sweep after this call
-   * waits for the storage's answer before deleting the object, so the stream is not cut short.
+   * resolved waits for the storage's answer before deleting the object, so the stream is not cut short.
    */
-  open(id: string, range?: { start: number; end: number }): Readable {
-    this.rows.openable(id, this.clock(), range);
+  async open(id: string, range?: { start: number; end: number }): Promise<Readable> {
+    await this.rows.openable(id, this.clock(), range);
     const abort = new AbortController();
     const out = new PassThrough();
     // A reader that goes away early (client disconnect) cancels the request or the body transfer.
@@ -291,15 +296,15 @@ export class S3MediaStore implements MediaStore {
   }
 
   /** Deletes the row, then the object in the background; true when the row existed. */
-  delete(id: string): boolean {
-    if (!this.rows.remove(id)) return false;
+  async delete(id: string): Promise<boolean> {
+    if (!(await this.rows.remove(id))) return false;
     this.deleteObjectsInBackground([id]);
     return true;
   }
 
   /** Deletes every item whose expiry has passed (rows now, objects in the background); returns their ids. */
-  sweep(): string[] {
-    const ids = this.rows.takeExpired(this.clock());
+  async sweep(): Promise<string[]> {
+    const ids = await this.rows.takeExpired(this.clock());
     if (ids.length > 0) this.deleteObjectsInBackground(ids);
     return ids;
   }
@@ -340,11 +345,7 @@ export class S3MediaStore implements MediaStore {
   }
 
   private sweepOnTimer(): void {
-    try {
-      this.sweep();
-    } catch (error) {
-      this.log(`media sweep failed: ${String(error)}`);
-    }
+    this.sweep().catch((error: unknown) => this.log(`media sweep failed: ${String(error)}`));
     if (this.clock() - this.lastOrphanSweepAt < ORPHAN_SWEEP_INTERVAL_MS) return;
     this.lastOrphanSweepAt = this.clock();
     this.sweepOrphans().catch((error: unknown) => this.log(`media orphan sweep of s3://${this.bucket}/${this.mediaPrefix} failed: ${String(error)}`));
@@ -361,11 +362,11 @@ export class S3MediaStore implements MediaStore {
     }
     // Rows are read after the listing: a put that completed its object before the listing and committed its row
     // after this read shows up as an orphan, which the grace period protects.
-    const rows = new Set(this.rows.ids());
+    const rows = new Set(await this.rows.ids());
     const orphans = [...objects].filter(([id, modifiedAt]) => !rows.has(id) && modifiedAt <= startedAt - this.orphanGraceMs).map(([id]) => id);
     // Rows committed before the listing began have their object complete before it too (row last), and S3
     // listings are strongly consistent with writes (S3 User Guide, "Amazon S3 data consistency model").
-    const rowsWithoutObject = this.rows.ids(startedAt).filter((id) => !objects.has(id) && rows.has(id)).length;
+    const rowsWithoutObject = (await this.rows.ids(startedAt)).filter((id) => !objects.has(id) && rows.has(id)).length;
     if (orphans.length > 0) await this.deleteObjects(orphans);
     if (orphans.length + rowsWithoutObject > 0) {
       this.log(

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { openDatabase } from './database.js';
+import { sqliteGate } from './sqlite-gate.js';
 import { SqliteJobQueue } from './sqlite-job-queue.js';
 
 const quiet = () => {};
@@ -18,19 +19,19 @@ describe('SqliteJobQueue', () => {
       expect(payload).toEqual({ n: 7 });
       throw new Error(`boom ${job.attempts}`);
     });
-    const id = queue.enqueue('always.fails', { n: 7 });
-    expect(queue.get(id)).toEqual({ id, type: 'always.fails', payload: { n: 7 }, state: 'queued', attempts: 0, runAfter: clock.ms });
+    const id = await queue.enqueue('always.fails', { n: 7 });
+    expect(await queue.get(id)).toEqual({ id, type: 'always.fails', payload: { n: 7 }, state: 'queued', attempts: 0, runAfter: clock.ms });
 
     expect(await queue.runDue()).toBe(1);
-    expect(queue.get(id)).toMatchObject({ state: 'queued', attempts: 1, lastError: 'boom 1', runAfter: clock.ms + 1000 });
+    expect(await queue.get(id)).toMatchObject({ state: 'queued', attempts: 1, lastError: 'boom 1', runAfter: clock.ms + 1000 });
     clock.ms += 999; // default backoff base 1 s
     expect(await queue.runDue()).toBe(0);
     clock.ms += 1;
     expect(await queue.runDue()).toBe(1);
-    expect(queue.get(id)).toMatchObject({ state: 'queued', attempts: 2, lastError: 'boom 2', runAfter: clock.ms + 2000 });
+    expect(await queue.get(id)).toMatchObject({ state: 'queued', attempts: 2, lastError: 'boom 2', runAfter: clock.ms + 2000 });
     clock.ms += 2000;
     expect(await queue.runDue()).toBe(1);
-    expect(queue.get(id)).toMatchObject({ state: 'failed', attempts: 3, lastError: 'boom 3' });
+    expect(await queue.get(id)).toMatchObject({ state: 'failed', attempts: 3, lastError: 'boom 3' });
     clock.ms += 3_600_000;
     expect(await queue.runDue()).toBe(0);
     expect(seen).toEqual([1, 2, 3]);
@@ -44,12 +45,12 @@ describe('SqliteJobQueue', () => {
       calls += 1;
       if (calls === 1) throw new Error('transient');
     });
-    const id = queue.enqueue('flaky', null);
+    const id = await queue.enqueue('flaky', null);
     await queue.runDue();
-    expect(queue.get(id)).toMatchObject({ state: 'queued', runAfter: 50 });
+    expect(await queue.get(id)).toMatchObject({ state: 'queued', runAfter: 50 });
     clock.ms = 50;
     await queue.runDue();
-    expect(queue.get(id)).toEqual({ id, type: 'flaky', payload: null, state: 'done', attempts: 2, runAfter: 50 });
+    expect(await queue.get(id)).toEqual({ id, type: 'flaky', payload: null, state: 'done', attempts: 2, runAfter: 50 });
   });
 
   it('restart-resume: a job left running by a dead process runs again in the next one', async () => {
@@ -57,16 +58,16 @@ describe('SqliteJobQueue', () => {
     const first = new SqliteJobQueue({ db: openDatabase(file), log: quiet });
     let release!: () => void;
     first.handle('session.process', () => new Promise<void>((resolve) => (release = resolve)));
-    const id = first.enqueue('session.process', { sessionId: 's1' });
+    const id = await first.enqueue('session.process', { sessionId: 's1' });
     void first.runDue(); // claims the job, then the process "dies" with the handler still running
-    expect(first.get(id)).toMatchObject({ state: 'running', attempts: 1 });
+    expect(await first.get(id)).toMatchObject({ state: 'running', attempts: 1 });
 
     const logs: string[] = [];
     const second = new SqliteJobQueue({ db: openDatabase(file), pollIntervalMs: 10, log: (m) => logs.push(m) });
     const payloads: unknown[] = [];
     second.handle('session.process', async (payload) => void payloads.push(payload));
-    second.start();
-    await vi.waitFor(() => expect(second.get(id)).toMatchObject({ state: 'done', attempts: 2 }));
+    await second.start();
+    await vi.waitFor(async () => expect(await second.get(id)).toMatchObject({ state: 'done', attempts: 2 }));
     expect(payloads).toEqual([{ sessionId: 's1' }]);
     expect(logs[0]).toMatch(/1 interrupted job\(s\) re-queued, 0 failed/);
     await second.stop();
@@ -76,13 +77,13 @@ describe('SqliteJobQueue', () => {
   it('a job interrupted on its last attempt is failed at start, not re-run forever', async () => {
     const db = openDatabase(':memory:');
     const queue = new SqliteJobQueue({ db, maxAttempts: 2, log: quiet });
-    const id = queue.enqueue('crashes.the.process', {});
+    const id = await queue.enqueue('crashes.the.process', {});
     db.prepare("UPDATE jobs SET state = 'running', attempts = 2 WHERE id = ?").run(id);
     const ran = vi.fn(async () => {});
     queue.handle('crashes.the.process', ran);
-    queue.start();
+    await queue.start();
     await queue.stop();
-    expect(queue.get(id)).toMatchObject({ state: 'failed', attempts: 2, lastError: expect.stringMatching(/interrupted/) });
+    expect(await queue.get(id)).toMatchObject({ state: 'failed', attempts: 2, lastError: expect.stringMatching(/interrupted/) });
     expect(await queue.runDue()).toBe(0);
     expect(ran).not.toHaveBeenCalled();
   });
@@ -99,31 +100,31 @@ describe('SqliteJobQueue', () => {
       order.push(n);
       active -= 1;
     });
-    const unknown = queue.enqueue('nobody.handles.this', {});
-    const ids = [1, 2, 3].map((n) => queue.enqueue('work', n));
-    queue.start();
+    const unknown = await queue.enqueue('nobody.handles.this', {});
+    const ids = [await queue.enqueue('work', 1), await queue.enqueue('work', 2), await queue.enqueue('work', 3)];
+    await queue.start();
     await vi.waitFor(() => expect(order).toHaveLength(3));
     expect(order).toEqual([1, 2, 3]);
     expect(maxActive).toBe(1);
-    expect(ids.map((id) => queue.get(id)?.state)).toEqual(['done', 'done', 'done']);
-    expect(queue.get(unknown)?.state).toBe('queued');
+    expect((await Promise.all(ids.map((id) => queue.get(id)))).map((job) => job?.state)).toEqual(['done', 'done', 'done']);
+    expect((await queue.get(unknown))?.state).toBe('queued');
 
     // stop() resolves only after the running job has finished.
     let release!: () => void;
     queue.handle('slow', () => new Promise<void>((resolve) => (release = resolve)));
-    const last = queue.enqueue('slow', 4);
-    await vi.waitFor(() => expect(queue.get(last)?.state).toBe('running'));
+    const last = await queue.enqueue('slow', 4);
+    await vi.waitFor(async () => expect((await queue.get(last))?.state).toBe('running'));
     let stopped = false;
     const stopping = queue.stop().then(() => (stopped = true));
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(stopped).toBe(false);
     release();
     await stopping;
-    expect(queue.get(last)?.state).toBe('done');
+    expect((await queue.get(last))?.state).toBe('done');
     // Stopped: new work is not taken.
-    const later = queue.enqueue('work', 5);
+    const later = await queue.enqueue('work', 5);
     await new Promise((resolve) => setTimeout(resolve, 30));
-    expect(queue.get(later)?.state).toBe('queued');
+    expect((await queue.get(later))?.state).toBe('queued');
   });
 
   it('concurrency > 1 runs jobs side by side', async () => {
@@ -136,21 +137,21 @@ describe('SqliteJobQueue', () => {
       await new Promise((resolve) => setTimeout(resolve, 5));
       active -= 1;
     });
-    for (let i = 0; i < 4; i++) queue.enqueue('work', i);
+    for (let i = 0; i < 4; i++) await queue.enqueue('work', i);
     expect(await queue.runDue()).toBe(2);
     expect(await queue.runDue()).toBe(2);
     expect(maxActive).toBe(2);
   });
 
-  it('enqueue inside a transaction that rolls back leaves no job', () => {
+  it('enqueue inside a transaction that rolls back leaves no job', async () => {
     const db = openDatabase(':memory:');
     const queue = new SqliteJobQueue({ db, log: quiet });
-    expect(() =>
-      db.transaction(() => {
-        queue.enqueue('work', 1);
+    await expect(
+      sqliteGate(db).transaction(async (tx) => {
+        await queue.enqueue('work', 1, tx);
         throw new Error('caller failed');
-      })(),
-    ).toThrow('caller failed');
+      }),
+    ).rejects.toThrow('caller failed');
     expect(db.prepare('SELECT COUNT(*) AS n FROM jobs').get()).toEqual({ n: 0 });
   });
 });

@@ -2,13 +2,14 @@
  * Webhook events and delivery attempts on the embedded SQLite store: persistence only (WebhookStore,
  * src/store/webhooks.ts). The delivery loop that sends, signs and schedules is src/webhooks/dispatcher.ts.
  *
- * `insert` writes the event in one synchronous INSERT (durable when it returns: synchronous=FULL, see
- * database.ts), so a caller may emit inside its own better-sqlite3 transaction and the event commits or
- * rolls back with its state change. `recordAttempt` writes the attempt row and the event's new state in one
+ * `insert` writes the event in one INSERT (durable once committed: synchronous=FULL, see database.ts); given the
+ * caller's `tx` (sqlite-gate.ts) the event commits or rolls back with its state change. `recordAttempt` writes the attempt row and the event's new state in one
  * transaction. Events stay `pending` across restarts and receiver outages. One dispatcher per database file:
  * replicas sharing state need the PostgreSQL implementation (DESIGN.md "Scale-out") with row claiming.
  */
 import { migrate, type Db } from './database.js';
+import { sqliteGate, type SqliteGate } from './sqlite-gate.js';
+import type { StoreTransaction } from './transaction.js';
 import type {
   DueWebhookEvent,
   NewWebhookEvent,
@@ -54,7 +55,7 @@ const MIGRATIONS = [
    CREATE INDEX webhook_attempts_event ON webhook_attempts (webhook_id, id);`,
 ];
 
-interface EventRow {
+export interface EventRow {
   seq: number;
   webhook_id: string;
   app_id: string;
@@ -82,20 +83,28 @@ interface AttemptRow {
 const SELECT_EVENT = `SELECT e.*, (SELECT COUNT(*) FROM webhook_attempts a WHERE a.webhook_id = e.webhook_id) AS attempts FROM webhook_events e`;
 
 export class SqliteWebhookStore implements WebhookStore {
+  private readonly gate: SqliteGate;
+
   constructor(private readonly db: Db) {
     migrate(this.db, 'webhooks', MIGRATIONS);
+    this.gate = sqliteGate(db);
   }
 
-  insert(event: NewWebhookEvent): void {
-    this.db
+  insert(event: NewWebhookEvent, tx?: StoreTransaction): Promise<void> {
+    return this.gate.run(tx, () => void this.db
       .prepare(
         `INSERT INTO webhook_events (webhook_id, app_id, event, session_id, body, state, next_attempt_at, created_at)
          VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)`,
       )
-      .run(event.webhookId, event.appId, event.event, event.sessionId, event.body, event.createdAt, event.createdAt);
+      .run(event.webhookId, event.appId, event.event, event.sessionId, event.body, event.createdAt, event.createdAt));
   }
 
-  due(now: number, limit: number, exclude: readonly string[]): DueWebhookEvent[] {
+  /** One dispatcher per database file: leaving out `exclude` is the whole claim, so `leaseUntil` is not needed. */
+  due(now: number, limit: number, exclude: readonly string[], _leaseUntil: number): Promise<DueWebhookEvent[]> {
+    return this.gate.run(undefined, () => this.dueNow(now, limit, exclude));
+  }
+
+  private dueNow(now: number, limit: number, exclude: readonly string[]): DueWebhookEvent[] {
     const rows = this.db
       .prepare(
         `SELECT webhook_id, app_id, event, body, round FROM webhook_events WHERE state = 'pending' AND next_attempt_at <= ?
@@ -111,8 +120,8 @@ export class SqliteWebhookStore implements WebhookStore {
     round: number,
     attempt: WebhookAttemptResult,
     decide: (roundAttempts: number) => WebhookOutcome,
-  ): { roundAttempts: number; outcome: WebhookOutcome } | undefined {
-    return this.db.transaction(() => {
+  ): Promise<{ roundAttempts: number; outcome: WebhookOutcome } | undefined> {
+    return this.gate.run(undefined, this.db.transaction(() => {
       this.db
         .prepare('INSERT INTO webhook_attempts (webhook_id, attempted_at, url, status_code, error, duration_ms) VALUES (?, ?, ?, ?, ?, ?)')
         .run(webhookId, attempt.attemptedAt, attempt.url, attempt.statusCode ?? null, attempt.error ?? null, attempt.durationMs);
@@ -134,23 +143,27 @@ export class SqliteWebhookStore implements WebhookStore {
         this.db.prepare(`UPDATE webhook_events SET round_attempts = ?, next_attempt_at = ?, last_error = ? WHERE webhook_id = ?`).run(roundAttempts, outcome.nextAttemptAt, outcome.error, webhookId);
       }
       return { roundAttempts, outcome };
-    })();
+    }));
   }
 
-  reschedule(appId: string, webhookId: string, at: number): boolean {
+  reschedule(appId: string, webhookId: string, at: number): Promise<boolean> {
     // A new round: the full retry schedule again. An attempt in flight from the old round still gets its row in
     // webhook_attempts but no longer moves the event (recordAttempt compares the round).
-    return (
+    return this.gate.run(undefined, () =>
       this.db
         .prepare(
           `UPDATE webhook_events SET state = 'pending', round = round + 1, round_attempts = 0, next_attempt_at = ?, delivered_at = NULL
            WHERE webhook_id = ? AND app_id = ?`,
         )
-        .run(at, webhookId, appId).changes > 0
+        .run(at, webhookId, appId).changes > 0,
     );
   }
 
-  list(appId: string, query: WebhookListQuery): WebhookRecord[] {
+  list(appId: string, query: WebhookListQuery): Promise<WebhookRecord[]> {
+    return this.gate.run(undefined, () => this.listNow(appId, query));
+  }
+
+  private listNow(appId: string, query: WebhookListQuery): WebhookRecord[] {
     const where = ['e.app_id = ?'];
     const params: (string | number)[] = [appId];
     if (query.sessionId !== undefined) (where.push('e.session_id = ?'), params.push(query.sessionId));
@@ -163,13 +176,21 @@ export class SqliteWebhookStore implements WebhookStore {
     return rows.map(toRecord);
   }
 
-  get(appId: string, webhookId: string): WebhookRecord | undefined {
+  get(appId: string, webhookId: string): Promise<WebhookRecord | undefined> {
+    return this.gate.run(undefined, () => this.getNow(appId, webhookId));
+  }
+
+  private getNow(appId: string, webhookId: string): WebhookRecord | undefined {
     const row = this.db.prepare(`${SELECT_EVENT} WHERE e.webhook_id = ? AND e.app_id = ?`).get(webhookId, appId) as EventRow | undefined;
     return row && toRecord(row);
   }
 
-  attempts(appId: string, webhookId: string): WebhookAttempt[] | undefined {
-    if (!this.get(appId, webhookId)) return undefined;
+  attempts(appId: string, webhookId: string): Promise<WebhookAttempt[] | undefined> {
+    return this.gate.run(undefined, () => this.attemptsNow(appId, webhookId));
+  }
+
+  private attemptsNow(appId: string, webhookId: string): WebhookAttempt[] | undefined {
+    if (!this.getNow(appId, webhookId)) return undefined;
     const rows = this.db.prepare('SELECT * FROM webhook_attempts WHERE webhook_id = ? ORDER BY id').all(webhookId) as AttemptRow[];
     return rows.map((row, index) => ({
       number: index + 1,
@@ -182,7 +203,7 @@ export class SqliteWebhookStore implements WebhookStore {
   }
 }
 
-function toRecord(row: EventRow): WebhookRecord {
+export function toRecord(row: EventRow): WebhookRecord {
   return {
     webhookId: row.webhook_id,
     appId: row.app_id,

@@ -3,6 +3,8 @@
  * every attempt is persisted and listable, so a receiver that is down loses nothing. This file holds the
  * types and the persistence contract (WebhookStore); the delivery loop is src/webhooks/dispatcher.ts.
  */
+import type { StoreTransaction } from './transaction.js';
+
 export type WebhookEventName = 'video.completed' | 'video.reviewed';
 
 export interface WebhookEventData {
@@ -13,8 +15,12 @@ export interface WebhookEventData {
 }
 
 export interface WebhookEvents {
-  /** Records the event for the app's webhook endpoint (if it has one) and schedules delivery; returns webhook_id or undefined. */
-  emit(appId: string, event: WebhookEventName, data: WebhookEventData): string | undefined;
+  /**
+   * Records the event for the app's webhook endpoint (if it has one) and schedules delivery; answers webhook_id or
+   * undefined. Inside `tx` the event commits or rolls back with the caller's state change. (A test double may answer at
+   * once; the dispatcher answers with a promise.)
+   */
+  emit(appId: string, event: WebhookEventName, data: WebhookEventData, tx?: StoreTransaction): string | undefined | Promise<string | undefined>;
 }
 
 /** Delivery state of one event: `pending` (attempts left, next one scheduled), `delivered` (a 2xx came back), `failed` (gave up). */
@@ -66,12 +72,12 @@ export interface WebhookListQuery {
 
 /** Reading and re-driving an app's deliveries (GET /v1/webhooks …); every call is scoped to `appId`. */
 export interface WebhookLog {
-  list(appId: string, query: WebhookListQuery): WebhookRecord[];
-  get(appId: string, webhookId: string): WebhookRecord | undefined;
+  list(appId: string, query: WebhookListQuery): Promise<WebhookRecord[]>;
+  get(appId: string, webhookId: string): Promise<WebhookRecord | undefined>;
   /** The event's attempts in order; undefined when the event is not the app's. */
-  attempts(appId: string, webhookId: string): WebhookAttempt[] | undefined;
+  attempts(appId: string, webhookId: string): Promise<WebhookAttempt[] | undefined>;
   /** Schedules a fresh round of attempts now (a full retry schedule); undefined when the event is not the app's. */
-  redeliver(appId: string, webhookId: string): WebhookRecord | undefined;
+  redeliver(appId: string, webhookId: string): Promise<WebhookRecord | undefined>;
 }
 
 /** A new event, as the dispatcher records it (its body is final: every attempt sends these bytes). */
@@ -101,20 +107,31 @@ export type WebhookAttemptResult = Omit<WebhookAttempt, 'number'>;
 export type WebhookOutcome = { state: 'delivered'; at: number } | { state: 'pending'; nextAttemptAt: number; error: string } | { state: 'failed'; error: string };
 
 /**
- * Persistence of webhook events and attempts (src/store/sqlite-webhooks.ts on the embedded database). Nothing here
- * sends or schedules: the dispatcher decides, the store records atomically.
+ * Persistence of webhook events and attempts (src/store/sqlite-webhooks.ts on the embedded database,
+ * src/store/postgres-webhooks.ts on PostgreSQL). Nothing here sends or schedules: the dispatcher decides, the store
+ * records atomically.
  */
 export interface WebhookStore extends Omit<WebhookLog, 'redeliver'> {
-  /** Records a pending event, due at once; synchronous, so it commits or rolls back with the caller's transaction. */
-  insert(event: NewWebhookEvent): void;
-  /** Up to `limit` pending events due at `now`, oldest due first, leaving out `exclude` (attempts in flight). */
-  due(now: number, limit: number, exclude: readonly string[]): DueWebhookEvent[];
+  /** Records a pending event, due at once; inside `tx` it commits or rolls back with the caller's transaction. */
+  insert(event: NewWebhookEvent, tx?: StoreTransaction): Promise<void>;
+  /**
+   * Claims up to `limit` pending events due at `now`, oldest due first, leaving out `exclude` (attempts in flight
+   * here). A store shared by several dispatchers (PostgreSQL) also moves each claimed event's next attempt to
+   * `leaseUntil`, in the claiming statement, so no other replica takes it while this one sends; recordAttempt then
+   * sets the real next attempt, and an attempt whose replica died is taken again once the lease has passed.
+   */
+  due(now: number, limit: number, exclude: readonly string[], leaseUntil: number): Promise<DueWebhookEvent[]>;
   /**
    * Records an attempt of round `round` and, in the same transaction, applies `decide(roundAttempts)` (attempts in this
    * round, this one included) when the event is still in that round. Returns what was applied, or undefined when a
    * redelivery started a new round meanwhile (the attempt is recorded; the new round decides).
    */
-  recordAttempt(webhookId: string, round: number, attempt: WebhookAttemptResult, decide: (roundAttempts: number) => WebhookOutcome): { roundAttempts: number; outcome: WebhookOutcome } | undefined;
+  recordAttempt(
+    webhookId: string,
+    round: number,
+    attempt: WebhookAttemptResult,
+    decide: (roundAttempts: number) => WebhookOutcome,
+  ): Promise<{ roundAttempts: number; outcome: WebhookOutcome } | undefined>;
   /** Starts a new round due at `at` (pending, no attempts yet in it); false when the event is not the app's. */
-  reschedule(appId: string, webhookId: string, at: number): boolean;
+  reschedule(appId: string, webhookId: string, at: number): Promise<boolean>;
 }

@@ -5,7 +5,7 @@
  * `failed`. Every attempt is recorded by the store, with the event's new state, in one transaction.
  *
  * Delivery is at-least-once: a process that dies after the receiver answered but before the result was written
- * retries on the next start, so receivers de-duplicate on `webhook_id` (also sent as X-Webhook-Id). Events stay
+ * retries on the next start (on a shared PostgreSQL store: any replica, once the claim's lease has passed), so receivers de-duplicate on `webhook_id` (also sent as X-Webhook-Id). Events stay
  * `pending` across restarts and receiver outages; `start()` resumes them.
  *
  * The URL and secret are read from the app's configuration (the registry loaded at start-up) at each attempt, not
@@ -14,6 +14,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
+import { detachFromTransaction } from '../store/sqlite-gate.js';
+import type { StoreTransaction } from '../store/transaction.js';
 import type { WebhookAttempt, WebhookEventData, WebhookEventName, WebhookEvents, WebhookListQuery, WebhookLog, WebhookRecord, WebhookStore, DueWebhookEvent } from '../store/webhooks.js';
 import { DEFAULT_RETRY_POLICY, retryDelayMs, type RetryPolicy } from './retry-schedule.js';
 import { SIGNATURE_HEADER, signatureHeader } from './sign.js';
@@ -35,6 +37,11 @@ export interface WebhookDispatcherOptions {
   pollIntervalMs?: number;
   /** Deliveries in flight at once. Default 4. */
   concurrency?: number;
+  /**
+   * How long a claimed event is kept from other replicas while this one sends it, ms: longer than an attempt can take
+   * (timeoutMs) plus recording it. Default timeoutMs + 30 000.
+   */
+  claimLeaseMs?: number;
   /** Clock, ms since the epoch (injectable for tests). */
   now?: () => number;
   fetch?: typeof fetch;
@@ -55,6 +62,7 @@ export class WebhookDispatcher implements WebhookEvents, WebhookLog {
   private readonly timeoutMs: number;
   private readonly pollIntervalMs: number;
   private readonly concurrency: number;
+  private readonly claimLeaseMs: number;
   private readonly now: () => number;
   private readonly fetch: typeof fetch;
   private readonly random: () => number;
@@ -64,6 +72,7 @@ export class WebhookDispatcher implements WebhookEvents, WebhookLog {
   private readonly inFlight = new Map<string, Promise<void>>();
   private timer: NodeJS.Timeout | undefined;
   private wakeScheduled = false;
+  private claiming: Promise<unknown> = Promise.resolve();
   private running = false;
 
   constructor(options: WebhookDispatcherOptions) {
@@ -74,6 +83,7 @@ export class WebhookDispatcher implements WebhookEvents, WebhookLog {
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
     this.concurrency = options.concurrency ?? 4;
+    this.claimLeaseMs = options.claimLeaseMs ?? this.timeoutMs + 30_000;
     this.now = options.now ?? Date.now;
     this.fetch = options.fetch ?? globalThis.fetch;
     this.random = options.random ?? Math.random;
@@ -81,7 +91,7 @@ export class WebhookDispatcher implements WebhookEvents, WebhookLog {
     this.onAttempt = options.onAttempt;
   }
 
-  emit(appId: string, event: WebhookEventName, data: WebhookEventData): string | undefined {
+  async emit(appId: string, event: WebhookEventName, data: WebhookEventData, tx?: StoreTransaction): Promise<string | undefined> {
     if (!this.endpointFor(appId)) return undefined;
     const webhookId = `whk_${randomUUID()}`;
     const now = this.now();
@@ -92,7 +102,7 @@ export class WebhookDispatcher implements WebhookEvents, WebhookLog {
       timestamp: new Date(now).toISOString(),
       webhook_id: webhookId,
     });
-    this.store.insert({ webhookId, appId, event, sessionId: data.session_id, body, createdAt: now });
+    await this.store.insert({ webhookId, appId, event, sessionId: data.session_id, body, createdAt: now }, tx);
     this.wake();
     return webhookId;
   }
@@ -119,37 +129,50 @@ export class WebhookDispatcher implements WebhookEvents, WebhookLog {
    * recorded; returns how many were started. The loop calls it; tests call it directly with a fake clock.
    */
   async deliverDue(): Promise<number> {
-    const free = this.concurrency - this.inFlight.size;
-    if (free <= 0) return 0;
-    const due = this.store.due(this.now(), free, [...this.inFlight.keys()]);
-    const started = due.map((event) => {
-      const attempt = this.attempt(event).finally(() => {
-        this.inFlight.delete(event.webhookId);
-        // A backlog (after an outage) drains at the concurrency limit instead of one batch per poll.
-        this.wake();
+    const started = await this.oneClaimAtATime(async () => {
+      const free = this.concurrency - this.inFlight.size;
+      if (free <= 0) return [];
+      const now = this.now();
+      const due = await this.store.due(now, free, [...this.inFlight.keys()], now + this.claimLeaseMs);
+      return due.map((event) => {
+        const attempt = this.attempt(event).finally(() => {
+          this.inFlight.delete(event.webhookId);
+          // A backlog (after an outage) drains at the concurrency limit instead of one batch per poll.
+          this.wake();
+        });
+        this.inFlight.set(event.webhookId, attempt);
+        return attempt;
       });
-      this.inFlight.set(event.webhookId, attempt);
-      return attempt;
     });
     await Promise.all(started);
     return started.length;
   }
 
-  list(appId: string, query: WebhookListQuery): WebhookRecord[] {
+  /**
+   * Claims run one after another: the store answers asynchronously, and two claims in flight at once would both leave
+   * out only the attempts started before them, so one event could be sent twice by this process.
+   */
+  private oneClaimAtATime<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.claiming.then(work, work);
+    this.claiming = run.catch(() => undefined);
+    return run;
+  }
+
+  list(appId: string, query: WebhookListQuery): Promise<WebhookRecord[]> {
     return this.store.list(appId, query);
   }
 
-  get(appId: string, webhookId: string): WebhookRecord | undefined {
+  get(appId: string, webhookId: string): Promise<WebhookRecord | undefined> {
     return this.store.get(appId, webhookId);
   }
 
-  attempts(appId: string, webhookId: string): WebhookAttempt[] | undefined {
+  attempts(appId: string, webhookId: string): Promise<WebhookAttempt[] | undefined> {
     return this.store.attempts(appId, webhookId);
   }
 
-  redeliver(appId: string, webhookId: string): WebhookRecord | undefined {
+  async redeliver(appId: string, webhookId: string): Promise<WebhookRecord | undefined> {
     // A new round: the full retry schedule again, due now.
-    if (!this.store.reschedule(appId, webhookId, this.now())) return undefined;
+    if (!(await this.store.reschedule(appId, webhookId, this.now()))) return undefined;
     this.wake();
     return this.store.get(appId, webhookId);
   }
@@ -157,12 +180,11 @@ export class WebhookDispatcher implements WebhookEvents, WebhookLog {
   private wake(): void {
     if (!this.running || this.wakeScheduled) return;
     this.wakeScheduled = true;
-    // setImmediate: after the caller's synchronous work, so an emit inside a transaction is committed
-    // before the dispatcher reads it.
-    setImmediate(() => {
+    // Detached from the caller's transaction (sqlite-gate.ts): the claim waits for it to commit, then reads the event.
+    detachFromTransaction(() => setImmediate(() => {
       this.wakeScheduled = false;
       if (this.running) this.deliverDue().catch((error: unknown) => this.log(`webhook dispatcher: ${describeError(error)}`));
-    });
+    }));
   }
 
   /** One attempt for `event`: send, then record the attempt and the event's new state (one store transaction). */
@@ -205,7 +227,7 @@ export class WebhookDispatcher implements WebhookEvents, WebhookLog {
       ...(error !== undefined ? { error } : {}),
       durationMs: Math.round(performance.now() - started),
     };
-    const applied = this.store.recordAttempt(event.webhookId, event.round, result, (roundAttempts) => {
+    const applied = await this.store.recordAttempt(event.webhookId, event.round, result, (roundAttempts) => {
       if (error === undefined) return { state: 'delivered', at: this.now() };
       const delay = retryDelayMs(this.policy, roundAttempts, this.random);
       return delay === undefined ? { state: 'failed', error } : { state: 'pending', nextAttemptAt: this.now() + delay, error };

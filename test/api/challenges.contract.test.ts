@@ -11,7 +11,7 @@ import { openApiDocument } from '../../src/http/openapi.js';
 import type { ChallengeAction } from '../../src/pipeline/challenge.js';
 import type { VerifyVideo } from '../../src/pipeline/verify-video.js';
 import { CHALLENGE_ACTIONS } from '../../src/sessions/challenge-draw.js';
-import { ChallengeRepository } from '../../src/sessions/challenge-repository.js';
+import { SqliteChallengeRepository } from '../../src/sessions/challenge-repository.js';
 import { openDatabase } from '../../src/store/database.js';
 import { videoVerification } from '../helpers/video-verification.js';
 import { closeAfterEach, postForm, testApp, testApps, testClock, verifyVideoDeps } from '../helpers/contract.js';
@@ -38,7 +38,7 @@ function harness(options: { pipeline?: VerifyVideo; concurrency?: ConcurrencyLim
   const clock = testClock(T0);
   const db = openDatabase(':memory:');
   closeLater(() => db.close());
-  const repository = new ChallengeRepository(db, clock.now);
+  const repository = new SqliteChallengeRepository(db, clock.now);
   const use = vi.fn<VerifyVideo>(options.pipeline ?? (async () => outcome));
   const deps = verifyVideoDeps({
     apps,
@@ -84,7 +84,7 @@ describe('POST /v1/challenges', () => {
       if (i > 0) expect(step.action).not.toBe(steps[i - 1].action);
     });
     // Stored server-side, bound to the calling app and to no session.
-    expect(repository.get(id)).toMatchObject({ appId: 'all', sessionId: null, usedAt: null, steps: steps.map((s: any) => ({ action: s.action, windowSeconds: s.window_s })) });
+    expect(await repository.get(id)).toMatchObject({ appId: 'all', sessionId: null, usedAt: null, steps: steps.map((s: any) => ({ action: s.action, windowSeconds: s.window_s })) });
     expect((await issued(app)).id).not.toBe(id);
   });
 
@@ -116,7 +116,7 @@ describe('POST /v1/verifyVideo with challengeId', () => {
       selfie: JPEG,
       challenge: { id: challenge.id, steps: challenge.steps.map((s) => ({ action: s.action, windowSeconds: s.window_s })) },
     });
-    expect(repository.get(challenge.id)!.usedAt).toBe(T0 + 30_000);
+    expect((await repository.get(challenge.id))!.usedAt).toBe(T0 + 30_000);
     // Without a challengeId nothing changes: no `challenge` in the input.
     await verify(app);
     expect(use.mock.calls[1]![0]).toEqual({ video: VIDEO, selfie: JPEG });
@@ -188,11 +188,11 @@ describe('POST /v1/verifyVideo with challengeId', () => {
 
   it("refuses a session's challenge: 400, it belongs to that session's video upload", async () => {
     const { app, repository } = harness();
-    const sessions = repository.issue({ appId: 'all', sessionId: 'ses_1', expiresAt: T0 + 3_600_000, maxRecordingSeconds: 60 });
+    const sessions = await repository.issue({ appId: 'all', sessionId: 'ses_1', expiresAt: T0 + 3_600_000, maxRecordingSeconds: 60 });
     const res = await verify(app, sessions.id);
     expect(res.status).toBe(400);
     expect(((await res.json()) as any).result.reason).toMatch(/belongs to session ses_1/);
-    expect(repository.get(sessions.id)!.usedAt).toBeNull();
+    expect((await repository.get(sessions.id))!.usedAt).toBeNull();
   });
 
   it.each([

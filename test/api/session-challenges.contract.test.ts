@@ -10,10 +10,10 @@ import { openApiDocument } from '../../src/http/openapi.js';
 import type { ChallengeResult, ChallengeStep } from '../../src/pipeline/challenge.js';
 import { FINGERPRINT_VERSION, type RecordingFingerprint } from '../../src/pipeline/recording-fingerprint.js';
 import type { VerifyVideo } from '../../src/pipeline/verify-video.js';
-import { RecordingFingerprintRepository } from '../../src/sessions/recording-fingerprints.js';
-import { ChallengeRepository } from '../../src/sessions/challenge-repository.js';
+import { SqliteRecordingFingerprintRepository } from '../../src/sessions/recording-fingerprints.js';
+import { SqliteChallengeRepository } from '../../src/sessions/challenge-repository.js';
 import { createProcessSession, type ProcessSessionPayload } from '../../src/sessions/process-session.js';
-import { SessionRepository } from '../../src/sessions/session-repository.js';
+import { SqliteSessionRepository } from '../../src/sessions/session-repository.js';
 import type { Job } from '../../src/store/job-queue.js';
 import { seededRandom } from '../helpers/random.js';
 import { videoVerification } from '../helpers/video-verification.js';
@@ -62,9 +62,9 @@ function harness(options: { challenges?: boolean } = {}) {
   const clock = testClock(T0);
   const { db, media, close } = memoryStore(clock);
   closeLater(close);
-  const sessions = new SessionRepository(db, clock.now);
-  const challenges = new ChallengeRepository(db, clock.now);
-  const fingerprints = new RecordingFingerprintRepository(db, clock.now);
+  const sessions = new SqliteSessionRepository(db, clock.now);
+  const challenges = new SqliteChallengeRepository(db, clock.now);
+  const fingerprints = new SqliteRecordingFingerprintRepository(db, clock.now);
   const enqueued: ProcessSessionPayload[] = [];
   const app = testApp({
     sessions: sessionsDeps({
@@ -108,7 +108,7 @@ async function readySession(h: Harness, key = 'kyc-key') {
 }
 
 /** The session's stored video id: undefined while no video was accepted. */
-const stored = (h: Harness, sessionId: string) => h.sessions.get(sessionId)!.media.video;
+const stored = async (h: Harness, sessionId: string) => (await h.sessions.get(sessionId))!.media.video;
 
 describe("a session's challenge", () => {
   it('is drawn at creation, bound to the session, expires with it, and is shown in the session body', async () => {
@@ -121,7 +121,7 @@ describe("a session's challenge", () => {
     expect(challenge.steps[0].window_s).toEqual([2, 5]);
     expect(challenge.recording_seconds).toBe(2 + 3 * challenge.steps.length + 1);
     expect(challenge.expires_at).toBe(created.expires_at);
-    expect(h.challenges.get(challenge.id)).toMatchObject({ appId: 'kyc', sessionId: created.id, usedAt: null });
+    expect(await h.challenges.get(challenge.id)).toMatchObject({ appId: 'kyc', sessionId: created.id, usedAt: null });
     const got = (await (await h.app.request(`${BASE}/v1/sessions/${created.id}`, { headers: auth() })).json()) as any;
     expect(got.challenge).toEqual(challenge);
   });
@@ -131,7 +131,7 @@ describe("a session's challenge", () => {
     for (let n = 0; n < 20; n++) expect((await createSession(h, { steps: ['selfie', 'video'], video_max_duration: 14 })).challenge.recording_seconds).toBe(12);
     const short = await createSession(h, { steps: ['selfie', 'video'], video_max_duration: 11 });
     expect(short.challenge).toBeNull();
-    expect(h.challenges.forSession(short.id)).toBeUndefined();
+    expect(await h.challenges.forSession(short.id)).toBeUndefined();
     // Such a session still takes its video, with no challenge to use.
     expect((await upload(h, short.capture.selfie.upload_url, 'image', JPEG)).status).toBe(201);
     const video = await upload(h, short.capture.video.upload_url, 'video', MP4, CONSENT);
@@ -191,10 +191,10 @@ describe('the video upload', () => {
     const res = await upload(h, created.capture.video.upload_url, 'video', MP4, CONSENT);
     expect(res.status).toBe(201);
     expect(await res.json()).toMatchObject({ job_id: 'job_1', challenge_id: created.challenge.id });
-    expect(h.challenges.get(created.challenge.id)!.usedAt).toBe(T0 + 60_000);
+    expect((await h.challenges.get(created.challenge.id))!.usedAt).toBe(T0 + 60_000);
     const before = (await (await h.app.request(`${BASE}/v1/sessions/${created.id}/video`, { headers: auth() })).json()) as any;
     expect(before.challenge).toBeNull();
-    const steps = h.challenges.get(created.challenge.id)!.steps;
+    const steps = (await h.challenges.get(created.challenge.id))!.steps;
     h.use.mockResolvedValueOnce(videoVerification({ challenge: performed(created.challenge.id, steps, steps.map(() => true)) }));
     await h.runJob(0);
     expect(h.use).toHaveBeenCalledTimes(1);
@@ -202,14 +202,14 @@ describe('the video upload', () => {
     const video = (await (await h.app.request(`${BASE}/v1/sessions/${created.id}/video`, { headers: auth() })).json()) as any;
     expect(video).toMatchObject({ status: 'completed', result: 'approved', challenge: { id: created.challenge.id, passed: true } });
     expect(video.challenge.steps.map((s: any) => s.action)).toEqual(steps.map((s) => s.action));
-    expect(h.challenges.get(created.challenge.id)!.result).toEqual(video.challenge);
+    expect((await h.challenges.get(created.challenge.id))!.result).toEqual(video.challenge);
   });
 
   it('a challenge not performed declines the session (VIDEO_CHALLENGE_FAILED naming the step), whatever the other scores', async () => {
     const h = harness();
     const created = await readySession(h);
     expect((await upload(h, created.capture.video.upload_url, 'video', MP4, CONSENT)).status).toBe(201);
-    const steps = h.challenges.get(created.challenge.id)!.steps;
+    const steps = (await h.challenges.get(created.challenge.id))!.steps;
     const passed = steps.map((_, k) => k !== 1);
     h.use.mockResolvedValueOnce(videoVerification({ livenessScore: 0, challenge: performed(created.challenge.id, steps, passed) }));
     await h.runJob(0);
@@ -247,7 +247,7 @@ describe('the video upload', () => {
       headers: { 'Content-Type': 'video/mp4', 'X-Consent-Given-At': CONSENT.consent_given_at, 'X-Consent-Text-Version': 'v1', 'X-Challenge-Id': raw.challenge.id },
     });
     expect(rawRes.status).toBe(201);
-    expect(h.challenges.get(raw.challenge.id)!.usedAt).toBe(T0);
+    expect((await h.challenges.get(raw.challenge.id))!.usedAt).toBe(T0);
   });
 
   it("refuses another session's challenge (422 challenge_invalid, reason another_session) and stores nothing", async () => {
@@ -258,11 +258,11 @@ describe('the video upload', () => {
     expect(res.status).toBe(422);
     const body = (await res.json()) as any;
     expect(body).toEqual({ error: 'challenge_invalid', message: `challenge ${theirs.challenge.id} belongs to another session`, details: { reason: 'another_session', challenge_id: theirs.challenge.id } });
-    expect(stored(h, mine.id)).toBeUndefined();
+    expect(await stored(h, mine.id)).toBeUndefined();
     expect(h.mediaFiles()).toBe(2); // the two selfies
     expect(h.enqueued).toEqual([]);
-    expect(h.challenges.get(theirs.challenge.id)!.usedAt).toBeNull();
-    expect(h.challenges.get(mine.challenge.id)!.usedAt).toBeNull();
+    expect((await h.challenges.get(theirs.challenge.id))!.usedAt).toBeNull();
+    expect((await h.challenges.get(mine.challenge.id))!.usedAt).toBeNull();
     // The right one still works afterwards.
     expect((await upload(h, mine.capture.video.upload_url, 'video', MP4, CONSENT)).status).toBe(201);
   });
@@ -276,20 +276,20 @@ describe('the video upload', () => {
     expect(await res.json()).toMatchObject({ error: 'challenge_invalid', message: `no challenge ${foreign.challenge.id} was issued to this app`, details: { reason: 'unknown' } });
     const unknown = await upload(h, mine.capture.video.upload_url, 'video', MP4, { ...CONSENT, challenge_id: 'chl_00000000-0000-4000-8000-000000000000' });
     expect(await unknown.json()).toMatchObject({ error: 'challenge_invalid', details: { reason: 'unknown' } });
-    const callers = h.challenges.issue({ appId: 'kyc', sessionId: null, expiresAt: T0 + 600_000, maxRecordingSeconds: 60 });
+    const callers = await h.challenges.issue({ appId: 'kyc', sessionId: null, expiresAt: T0 + 600_000, maxRecordingSeconds: 60 });
     const caller = await upload(h, mine.capture.video.upload_url, 'video', MP4, { ...CONSENT, challenge_id: callers.id });
     expect(caller.status).toBe(422);
     expect(await caller.json()).toMatchObject({ error: 'challenge_invalid', message: expect.stringMatching(/issued for POST \/v1\/verifyVideo/), details: { reason: 'another_session' } });
-    expect(stored(h, mine.id)).toBeUndefined();
+    expect(await stored(h, mine.id)).toBeUndefined();
   });
 
   it('refuses an expired challenge (410 challenge_expired) and a used one (409 challenge_used), storing nothing', async () => {
     const h = harness();
     const created = await readySession(h);
     // Two more challenges bound to this session (as a redraw would make): one that expires early, one already used.
-    const early = h.challenges.issue({ appId: 'kyc', sessionId: created.id, expiresAt: T0 + 60_000, maxRecordingSeconds: 60 });
-    const used = h.challenges.issue({ appId: 'kyc', sessionId: created.id, expiresAt: T0 + 3_600_000, maxRecordingSeconds: 60 });
-    h.challenges.consume(used.id, 'kyc', created.id);
+    const early = await h.challenges.issue({ appId: 'kyc', sessionId: created.id, expiresAt: T0 + 60_000, maxRecordingSeconds: 60 });
+    const used = await h.challenges.issue({ appId: 'kyc', sessionId: created.id, expiresAt: T0 + 3_600_000, maxRecordingSeconds: 60 });
+    await h.challenges.consume(used.id, 'kyc', created.id);
     h.advance(60_000);
     const expired = await upload(h, created.capture.video.upload_url, 'video', MP4, { ...CONSENT, challenge_id: early.id });
     expect(expired.status).toBe(410);
@@ -297,7 +297,7 @@ describe('the video upload', () => {
     const reused = await upload(h, created.capture.video.upload_url, 'video', MP4, { ...CONSENT, challenge_id: used.id });
     expect(reused.status).toBe(409);
     expect(await reused.json()).toMatchObject({ error: 'challenge_used', details: { reason: 'already_used', challenge_id: used.id } });
-    expect(stored(h, created.id)).toBeUndefined();
+    expect(await stored(h, created.id)).toBeUndefined();
     expect(h.mediaFiles()).toBe(1); // the selfie
     expect(h.enqueued).toEqual([]);
   });

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { sha256Hex } from '../../src/http/apps.js';
 import { RateLimiter } from '../../src/http/middleware/rate-limit.js';
-import { RecordingAttempts } from '../../src/sessions/recording-attempts.js';
+import { SqliteRecordingAttempts } from '../../src/sessions/recording-attempts.js';
 import { tamperSignature } from '../helpers/tamper.js';
 import { closeAfterEach, memoryStore, postForm, sessionsDeps, testApp, testApps, testClock, testSigner } from '../helpers/contract.js';
 
@@ -32,7 +32,7 @@ function harness() {
   const rateLimiter = new RateLimiter(clock.now);
   const limits = { videoBytes: 8192, mediaRetentionMs: 3 * DAY_MS };
   const app = testApp({
-    sessionRecording: { apps, rateLimiter, media, recordings: new RecordingAttempts(db, clock.now), signer, limits },
+    sessionRecording: { apps, rateLimiter, media, recordings: new SqliteRecordingAttempts(db, clock.now), signer, limits },
     sessions: sessionsDeps({ apps, clock, db, media, rateLimiter, signer, limits: { imageBytes: 4096, videoBytes: 8192, maxVideoSeconds: 60, mediaRetentionMs: 3 * DAY_MS } }),
   });
   return { app, media, advance: clock.advance };
@@ -142,8 +142,12 @@ describe('per-app evidence retention (APPS_FILE evidenceRetentionDays)', () => {
     const h = harness();
     const defaultId = mediaIdOf((await json(await uploadRecording(h.app, mp4(3)))).result.details.uploadUrls[0]);
     const shortId = mediaIdOf((await json(await uploadRecording(h.app, mp4(3), hv('short-key', 'short')))).result.details.uploadUrls[0]);
-    expect(h.media.get(defaultId)!.expiresAt - h.media.get(defaultId)!.createdAt).toBe(3 * DAY_MS);
-    expect(h.media.get(shortId)!.expiresAt - h.media.get(shortId)!.createdAt).toBe(1 * DAY_MS);
+    const kept = async (id: string) => {
+      const record = (await h.media.get(id))!;
+      return record.expiresAt - record.createdAt;
+    };
+    expect(await kept(defaultId)).toBe(3 * DAY_MS);
+    expect(await kept(shortId)).toBe(1 * DAY_MS);
 
     const sessionPhoto = async (key: string) => {
       const created = await json(
@@ -157,7 +161,7 @@ describe('per-app evidence retention (APPS_FILE evidenceRetentionDays)', () => {
       form.append('image', new Blob([Buffer.from(JPEG)]), 'selfie.jpg');
       const uploaded = await h.app.request(created.capture.selfie.upload_url, { method: 'POST', body: form });
       expect(uploaded.status).toBe(201);
-      const record = h.media.get((await json(uploaded)).id)!;
+      const record = (await h.media.get((await json(uploaded)).id))!;
       return record.expiresAt - record.createdAt;
     };
     expect(await sessionPhoto('rec-key')).toBe(3 * DAY_MS);

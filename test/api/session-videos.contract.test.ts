@@ -16,8 +16,8 @@ import { TokenBucketLimiter } from '../../src/http/middleware/rate-limit.js';
 import type { AngleSample } from '../../src/pipeline/nod.js';
 import type { VideoVerification } from '../../src/pipeline/verify-video.js';
 import { createProcessSession, PROCESS_SESSION_JOB, type ProcessSessionPayload } from '../../src/sessions/process-session.js';
-import { SessionHeadPoseStore } from '../../src/sessions/session-head-pose.js';
-import { SessionRepository } from '../../src/sessions/session-repository.js';
+import { SqliteSessionHeadPoseStore } from '../../src/sessions/session-head-pose.js';
+import { SqliteSessionRepository } from '../../src/sessions/session-repository.js';
 import { applyUpload } from '../../src/sessions/session-state.js';
 import type { Job } from '../../src/store/job-queue.js';
 import { closeAfterEach, DEFAULT_RULES, memoryStore, sessionsDeps, testApp, testApps, testClock, testSigner } from '../helpers/contract.js';
@@ -80,8 +80,8 @@ function harness() {
   const clock = testClock(T0);
   const { db, media, close } = memoryStore(clock);
   closeLater(close);
-  const sessions = new SessionRepository(db, clock.now);
-  const headPose = new SessionHeadPoseStore(db);
+  const sessions = new SqliteSessionRepository(db, clock.now);
+  const headPose = new SqliteSessionHeadPoseStore(db);
   const signer = testSigner(clock, 3600);
   const webhooks = { emit: () => 'whk_1' };
   const app = testApp({
@@ -93,7 +93,7 @@ function harness() {
   /** A session of `appId` with its selfie and (unless `video` is false) its video stored; processed with `pitch` when given. */
   async function recorded(options: { appId?: string; externalId?: string | null; video?: boolean; pitch?: AngleSample[] } = {}) {
     const appId = options.appId ?? 'kyc';
-    let session = sessions.create({
+    let session = await sessions.create({
       appId,
       externalId: options.externalId === undefined ? 'flow_1' : options.externalId,
       redirectUrl: null,
@@ -104,17 +104,17 @@ function harness() {
     });
     const put = (bytes: Uint8Array, kind: 'image' | 'video') => media.put(bytes, { kind, appId, maxBytes: 8192, retentionMs: 30 * DAY });
     const selfie = await put(JPEG, 'image');
-    expect(sessions.update(session, applyUpload(session, 'selfie', selfie.id, clock.ms))).toBe(true);
-    session = sessions.get(session.id)!;
+    expect(await sessions.update(session, applyUpload(session, 'selfie', selfie.id, clock.ms))).toBe(true);
+    session = (await sessions.get(session.id))!;
     if (options.video === false) return { session, video: undefined };
     const video = await put(MP4, 'video');
     const consent = { givenAt: '2026-03-18T10:01:00Z', textVersion: 'v1', ip: '203.0.113.7', userAgent: 'test' };
-    expect(sessions.update(session, applyUpload(session, 'video', video.id, clock.ms, consent))).toBe(true);
+    expect(await sessions.update(session, applyUpload(session, 'video', video.id, clock.ms, consent))).toBe(true);
     if (options.pitch) {
       const process = createProcessSession({ sessions, media, verifyVideo: async () => outcome(options.pitch!), rules: { current: () => DEFAULT_RULES }, webhooks, headPose, maxAttempts: 3, now: clock.now, log: () => {} });
       await process({ sessionId: session.id }, { id: 'job_1', type: PROCESS_SESSION_JOB, payload: { sessionId: session.id }, state: 'running', attempts: 1, runAfter: clock.ms } as Job<ProcessSessionPayload>);
     }
-    return { session: sessions.get(session.id)!, video };
+    return { session: (await sessions.get(session.id))!, video };
   }
 
   return { app, media, sessions, recorded, advance: clock.advance, now: clock.now };
@@ -265,7 +265,7 @@ describe('ADVANCE.AI get-video', () => {
     const { session: noVideo } = await h.recorded({ video: false });
     expect(await getVideo(h, `?livenessId=${noVideo.id}`, t)).toMatchObject(envelopeOf('VIDEO_NOT_FOUND'));
     const { session, video } = await h.recorded({ externalId: 'gone' });
-    expect(h.media.delete(video!.id)).toBe(true);
+    expect(await h.media.delete(video!.id)).toBe(true);
     expect(await getVideo(h, '?signatureId=gone', t)).toMatchObject(envelopeOf('VIDEO_NOT_FOUND'));
     expect(await getVideo(h, `?livenessId=${session.id}`, t)).toMatchObject(envelopeOf('VIDEO_NOT_FOUND'));
   });
@@ -420,7 +420,7 @@ describe('Tencent ESS DescribeSignFaceVideo', () => {
     h.advance(1);
     expect(await describe3(h, request(session.id))).toMatchObject(errorOf('ResourceNotFound'));
     const { session: fresh, video: freshVideo } = await h.recorded({ externalId: 'flow_3' });
-    expect(h.media.delete(freshVideo!.id)).toBe(true);
+    expect(await h.media.delete(freshVideo!.id)).toBe(true);
     expect(await describe3(h, request(fresh.id, 'flow_3'))).toMatchObject(errorOf('ResourceNotFound'));
     expect(video).toBeDefined();
   });

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.js';
 import type { VerifyVideo, VideoVerification } from '../../src/pipeline/verify-video.js';
 import { createProcessSession, PROCESS_SESSION_JOB, type ProcessSessionPayload } from '../../src/sessions/process-session.js';
-import { SessionRepository } from '../../src/sessions/session-repository.js';
+import { SqliteSessionRepository } from '../../src/sessions/session-repository.js';
 import type { Job } from '../../src/store/job-queue.js';
 import type { WebhookEventData, WebhookEventName, WebhookEvents } from '../../src/store/webhooks.js';
 import { closeAfterEach, DEFAULT_RULES, formData, memoryStore, sessionsDeps, testApp, testApps, testClock } from '../helpers/contract.js';
@@ -48,7 +48,7 @@ function harness(verify: VerifyVideo = async () => outcome()) {
   const clock = testClock(T0);
   const { db, media, close } = memoryStore(clock);
   closeLater(close);
-  const sessions = new SessionRepository(db, clock.now);
+  const sessions = new SqliteSessionRepository(db, clock.now);
   const enqueued: { type: string; payload: ProcessSessionPayload; id: string }[] = [];
   const jobs = {
     enqueue<P>(type: string, payload: P) {

@@ -70,12 +70,12 @@ describe('webhooks to a real local receiver', () => {
     webhooks.start();
 
     const data = { session_id: 'ses_42', video_mode: 'self_record', status: 'completed', duration_seconds: 9.2 };
-    const id = webhooks.emit('acme', 'video.completed', data)!;
-    await expect.poll(() => webhooks.attempts('acme', id)!.length, { timeout: 5000, interval: 5 }).toBeGreaterThanOrEqual(1);
-    expect(webhooks.get('acme', id)!.state).toBe('pending');
+    const id = (await webhooks.emit('acme', 'video.completed', data))!;
+    await expect.poll(async () => (await webhooks.attempts('acme', id))!.length, { timeout: 5000, interval: 5 }).toBeGreaterThanOrEqual(1);
+    expect((await webhooks.get('acme', id))!.state).toBe('pending');
     await listen(receiver, port); // the receiver comes up
 
-    await expect.poll(() => webhooks.get('acme', id)!.state, { timeout: 10_000, interval: 10 }).toBe('delivered');
+    await expect.poll(async () => (await webhooks.get('acme', id))!.state, { timeout: 10_000, interval: 10 }).toBe('delivered');
     await webhooks.stop();
 
     expect(received).toHaveLength(1);

@@ -56,7 +56,7 @@ describe('webhook log API', () => {
 
   it('refuses an app whose allowedApis lack `sessions` on every route, with the sessions API’s 403 body', async () => {
     const { app, webhooks, get } = harness();
-    const id = webhooks.emit('match-only', 'video.completed', data('ses_1'))!;
+    const id = (await webhooks.emit('match-only', 'video.completed', data('ses_1')))!;
     const forbidden = { error: 'forbidden', message: 'app "match-only" may not call the sessions API', details: null };
     for (const path of ['/v1/webhooks', `/v1/webhooks/${id}`, `/v1/webhooks/${id}/attempts`]) {
       const response = await get(path, 'match-only-key');
@@ -66,7 +66,7 @@ describe('webhook log API', () => {
     const redeliver = await app.request(`/v1/webhooks/${id}/redeliver`, { method: 'POST', headers: { Authorization: 'Bearer match-only-key' } });
     expect(redeliver.status).toBe(403);
     expect(await redeliver.json()).toEqual(forbidden);
-    expect(webhooks.attempts('match-only', id)).toEqual([]); // nothing was redelivered
+    expect(await webhooks.attempts('match-only', id)).toEqual([]); // nothing was redelivered
     // An app allowed `sessions` (not `*`) reads its log.
     expect((await get('/v1/webhooks', 'sessions-key')).status).toBe(200);
   });
@@ -95,12 +95,12 @@ describe('webhook log API', () => {
 
   it('lists the app’s events with the issue #6 payload, filtered by session_id and status, paged', async () => {
     const { webhooks, clock, get } = harness();
-    const first = webhooks.emit('acme', 'video.completed', data('ses_1'))!;
+    const first = (await webhooks.emit('acme', 'video.completed', data('ses_1')))!;
     await webhooks.deliverDue(); // 503 → pending
     clock.ms += 1000;
-    const second = webhooks.emit('acme', 'video.reviewed', { ...data('ses_1'), status: 'approved' })!;
-    const third = webhooks.emit('acme', 'video.completed', data('ses_2'))!;
-    webhooks.emit('other', 'video.completed', data('ses_1'));
+    const second = (await webhooks.emit('acme', 'video.reviewed', { ...data('ses_1'), status: 'approved' }))!;
+    const third = (await webhooks.emit('acme', 'video.completed', data('ses_2')))!;
+    await webhooks.emit('other', 'video.completed', data('ses_1'));
 
     const all = await get('/v1/webhooks');
     expect(all.status).toBe(200);
@@ -149,7 +149,7 @@ describe('webhook log API', () => {
 
   it('lists every attempt in order and redelivers; another app’s event is a 404', async () => {
     const { webhooks, clock, get, app } = harness();
-    const id = webhooks.emit('acme', 'video.completed', data('ses_1'))!;
+    const id = (await webhooks.emit('acme', 'video.completed', data('ses_1')))!;
     await webhooks.deliverDue();
     clock.ms += 30_000;
     await webhooks.deliverDue();

@@ -4,7 +4,7 @@
  * sessions drawn with their active liveness challenge.
  */
 import type { CheckLiveness } from '../../src/pipeline/types.js';
-import { ChallengeRepository } from '../../src/sessions/challenge-repository.js';
+import { SqliteChallengeRepository } from '../../src/sessions/challenge-repository.js';
 import { RateLimiter } from '../../src/http/middleware/rate-limit.js';
 import { memoryStore, sessionsDeps, testApp, testApps, testClock } from './contract.js';
 
@@ -16,7 +16,7 @@ export const CAPTURE_APPS = testApps([{ appId: 'kyc', appKey: 'kyc-key', allowed
 export function captureApp(checkLiveness: CheckLiveness, t0: number) {
   const clock = testClock(t0);
   const { db, media, close } = memoryStore(clock);
-  const sessions = sessionsDeps({ apps: CAPTURE_APPS, clock, db, media, challenges: new ChallengeRepository(db, clock.now) });
+  const sessions = sessionsDeps({ apps: CAPTURE_APPS, clock, db, media, challenges: new SqliteChallengeRepository(db, clock.now) });
   const app = testApp({
     sessions,
     capture: { sessions, checkLiveness, concurrency: { run: (work) => work() }, rateLimiter: new RateLimiter(clock.now) },

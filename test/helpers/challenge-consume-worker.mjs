@@ -6,16 +6,16 @@ import { register } from 'tsx/esm/api';
 
 register();
 const { openDatabase } = await import('../../src/store/database.ts');
-const { ChallengeRepository } = await import('../../src/sessions/challenge-repository.ts');
+const { SqliteChallengeRepository } = await import('../../src/sessions/challenge-repository.ts');
 
 const db = openDatabase(workerData.file);
-const repository = new ChallengeRepository(db);
+const repository = new SqliteChallengeRepository(db);
 const gate = new Int32Array(workerData.gate);
 // Slot 1 counts the contenders ready; slot 0 turns to 1 when all may go.
 Atomics.add(gate, 1, 1);
 Atomics.wait(gate, 0, 0);
 try {
-  const used = repository.consume(workerData.id, workerData.appId);
+  const used = await repository.consume(workerData.id, workerData.appId);
   parentPort.postMessage({ won: true, usedAt: used.usedAt });
 } catch (error) {
   parentPort.postMessage({ won: false, reason: error.reason ?? String(error) });

@@ -21,7 +21,7 @@ import type { ModelRegistry } from '../../src/inference/registry.js';
 import type { DecisionRules } from '../../src/pipeline/decision.js';
 import type { MatchFace } from '../../src/pipeline/match-face.js';
 import type { CheckLiveness } from '../../src/pipeline/types.js';
-import { SessionRepository } from '../../src/sessions/session-repository.js';
+import { SqliteSessionRepository } from '../../src/sessions/session-repository.js';
 import { openDatabase, type Db } from '../../src/store/database.js';
 import { LocalImageStore } from '../../src/store/local-image-store.js';
 import { LocalMediaStore } from '../../src/store/local-media-store.js';
@@ -171,7 +171,7 @@ export function sessionsDeps(parts: { apps: AppRegistry; clock?: TestClock; db: 
   const { clock, db, ...given } = parts;
   return {
     rateLimiter: new RateLimiter(clock?.now),
-    sessions: given.sessions ?? new SessionRepository(db, clock?.now),
+    sessions: given.sessions ?? new SqliteSessionRepository(db, clock?.now),
     jobs: { enqueue: () => 'job_1' },
     webhooks: { emit: () => 'whk_1' },
     signer: testSigner(clock, 3600),

@@ -7,10 +7,10 @@ import { endpointsFromApps } from '../../src/app/create-webhooks.js';
 import type { AppDeps } from '../../src/http/app.js';
 import { TokenBucketLimiter } from '../../src/http/middleware/rate-limit.js';
 import type { ModelRegistry } from '../../src/inference/registry.js';
-import { ChallengeRepository } from '../../src/sessions/challenge-repository.js';
-import { RecordingAttempts } from '../../src/sessions/recording-attempts.js';
-import { SessionHeadPoseStore } from '../../src/sessions/session-head-pose.js';
-import { SessionRepository } from '../../src/sessions/session-repository.js';
+import { SqliteChallengeRepository } from '../../src/sessions/challenge-repository.js';
+import { SqliteRecordingAttempts } from '../../src/sessions/recording-attempts.js';
+import { SqliteSessionHeadPoseStore } from '../../src/sessions/session-head-pose.js';
+import { SqliteSessionRepository } from '../../src/sessions/session-repository.js';
 import { SqliteWebhookStore } from '../../src/store/sqlite-webhooks.js';
 import { WebhookDispatcher } from '../../src/webhooks/dispatcher.js';
 import { apiDeps, memoryStore, sessionsDeps, TEST_VERSIONS, testApps, testCropStore, testSigner } from './contract.js';
@@ -29,8 +29,8 @@ export function everyRouteDeps(registry: ModelRegistry = { list: () => [{}] } as
   const store = memoryStore();
   const { db, media } = store;
   const croppedImages = testCropStore();
-  const sessionRepository = new SessionRepository(db);
-  const challenges = new ChallengeRepository(db);
+  const sessionRepository = new SqliteSessionRepository(db);
+  const challenges = new SqliteChallengeRepository(db);
   const webhooks = new WebhookDispatcher({ store: new SqliteWebhookStore(db), endpointFor: endpointsFromApps(apps), log: () => {} });
   const liveness = { ...shared, checkLiveness: notCalled('checkLiveness'), croppedImages, signer };
   const sessions = sessionsDeps({ apps, db, media, rateLimiter, sessions: sessionRepository, challenges, webhooks, signer });
@@ -52,8 +52,8 @@ export function everyRouteDeps(registry: ModelRegistry = { list: () => [{}] } as
     capture: { sessions, checkLiveness: notCalled('checkLiveness'), concurrency, rateLimiter },
     webhooks: { apps, webhooks, rateLimiter },
     advanceGetVideo: { apps, sessions: sessionRepository, media, signer },
-    tencentEss: { apps, sessions: sessionRepository, media, headPose: new SessionHeadPoseStore(db), limiter: new TokenBucketLimiter() },
-    sessionRecording: { apps, rateLimiter, media, recordings: new RecordingAttempts(db), signer, limits: { videoBytes: 8192, mediaRetentionMs: 86_400_000 } },
+    tencentEss: { apps, sessions: sessionRepository, media, headPose: new SqliteSessionHeadPoseStore(db), limiter: new TokenBucketLimiter() },
+    sessionRecording: { apps, rateLimiter, media, recordings: new SqliteRecordingAttempts(db), signer, limits: { videoBytes: 8192, mediaRetentionMs: 86_400_000 } },
     telemetry: {},
     metrics: { render: async () => ({ contentType: 'text/plain; version=0.0.4; charset=utf-8', body: '' }), apps },
   } satisfies Required<Omit<AppDeps, 'ready' | 'storeWritable'>>;

@@ -21,7 +21,7 @@ import { DEFAULT_SESSION_OPTIONS } from '../../src/inference/session.js';
 import { RulesFile } from '../../src/app/rules-file.js';
 import { createVerifyVideo, type VerifyVideo } from '../../src/pipeline/verify-video.js';
 import { createProcessSession, type ProcessSessionPayload } from '../../src/sessions/process-session.js';
-import { SessionRepository } from '../../src/sessions/session-repository.js';
+import { SqliteSessionRepository } from '../../src/sessions/session-repository.js';
 import { openDatabase } from '../../src/store/database.js';
 import type { Job } from '../../src/store/job-queue.js';
 import { LocalImageStore } from '../../src/store/local-image-store.js';
@@ -83,7 +83,7 @@ describe('a truncated MP4 is refused, not half analysed', () => {
     const db = openDatabase(':memory:');
     try {
       const media = new LocalMediaStore({ db, dir: path.join(work, 'media'), log: () => {} });
-      const sessions = new SessionRepository(db);
+      const sessions = new SqliteSessionRepository(db);
       const enqueued: { id: string; type: string; payload: ProcessSessionPayload }[] = [];
       const jobs = { enqueue: <P>(type: string, payload: P) => (enqueued.push({ id: `job_${enqueued.length + 1}`, type, payload: payload as ProcessSessionPayload }), `job_${enqueued.length}`) };
       const webhooks = { emit: () => 'whk_1' };

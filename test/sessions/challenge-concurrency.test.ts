@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ChallengeRepository } from '../../src/sessions/challenge-repository.js';
+import { SqliteChallengeRepository } from '../../src/sessions/challenge-repository.js';
 import { openDatabase } from '../../src/store/database.js';
 
 const CONTENDERS = 6;
@@ -20,7 +20,7 @@ type Outcome = { won: true; usedAt: number } | { won: false; reason: string };
 
 const file = path.join(mkdtempSync(path.join(tmpdir(), 'challenge-race-')), 'store.sqlite');
 const db = openDatabase(file);
-const repository = new ChallengeRepository(db);
+const repository = new SqliteChallengeRepository(db);
 afterAll(() => db.close());
 
 async function race(id: string): Promise<Outcome[]> {
@@ -48,12 +48,12 @@ async function race(id: string): Promise<Outcome[]> {
 describe('ChallengeRepository.consume under concurrent use', () => {
   it(`gives one challenge to exactly one of ${CONTENDERS} threads on their own connections (${ROUNDS} rounds)`, async () => {
     for (let round = 0; round < ROUNDS; round++) {
-      const challenge = repository.issue({ appId: 'app-a', sessionId: null, expiresAt: Date.now() + 600_000, maxRecordingSeconds: 60 });
+      const challenge = await repository.issue({ appId: 'app-a', sessionId: null, expiresAt: Date.now() + 600_000, maxRecordingSeconds: 60 });
       const outcomes = await race(challenge.id);
       const winners = outcomes.filter((o): o is Extract<Outcome, { won: true }> => o.won);
       expect(winners).toHaveLength(1);
       expect(outcomes.filter((o) => !o.won).map((o) => (o as { reason: string }).reason)).toEqual(Array(CONTENDERS - 1).fill('already_used'));
-      expect(repository.get(challenge.id)!.usedAt).toBe(winners[0]!.usedAt);
+      expect((await repository.get(challenge.id))!.usedAt).toBe(winners[0]!.usedAt);
     }
   });
 });

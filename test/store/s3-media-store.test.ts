@@ -146,9 +146,9 @@ describe('S3MediaStore on an S3-compatible server', () => {
     expect(await keys()).toEqual(['elsewhere/med_22222222-2222-4222-8222-222222222222', 'media/README', `media/${kept.id}`].sort());
     expect(logs.at(-1)).toMatch(/deleted 1 object\(s\) without a row; 1 row\(s\) have no object/);
     expect(rowIds()).toEqual([kept.id, lost.id].sort());
-    const error = await text(store.open(lost.id)).catch((e: unknown) => e);
+    const error = await store.open(lost.id).then(text).catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'NOT_FOUND', status: 404 });
-    expect(await text(store.open(kept.id))).toBe(JPEG.toString());
+    expect(await text(await store.open(kept.id))).toBe(JPEG.toString());
     db.close();
   });
 
@@ -190,13 +190,13 @@ describe('S3MediaStore on an S3-compatible server', () => {
   it('a reader that goes away mid-download stops the transfer; the store keeps serving', async () => {
     const { store } = await setup();
     const record = await putVideo(store, video(12 * MIB));
-    const stream = store.open(record.id);
+    const stream = await store.open(record.id);
     const first = await new Promise<Buffer>((resolve) => stream.once('data', resolve));
     expect(first.length).toBeGreaterThan(0);
     stream.destroy();
     await new Promise((resolve) => setImmediate(resolve));
     expect(stream.destroyed).toBe(true);
-    expect(await text(store.open(record.id, { start: 4, end: 11 }))).toBe('ftypisom');
+    expect(await text(await store.open(record.id, { start: 4, end: 11 }))).toBe('ftypisom');
   });
 
   it('the readiness probe writes and deletes one object outside media/, and fails without a bucket', async () => {
@@ -214,7 +214,7 @@ describe('S3MediaStore on an S3-compatible server', () => {
     const dataDir = () => mkdtempSync(path.join(tmpdir(), 's3-api-'));
     const env = { S3_BUCKET: bucket, S3_ENDPOINT: s3.endpoint, S3_FORCE_PATH_STYLE: 'true', S3_ACCESS_KEY_ID: 'S3RVER', S3_SECRET_ACCESS_KEY: 'S3RVER', S3_KEY_PREFIX: 'node-1/' };
     const s3DataDir = dataDir();
-    const withS3 = createSessionsApi(parseConfig({ DATA_DIR: s3DataDir, ...env }), shared, () => {});
+    const withS3 = await createSessionsApi(parseConfig({ DATA_DIR: s3DataDir, ...env }), shared, () => {});
     expect(withS3.deps.media).toBeInstanceOf(S3MediaStore);
     // /health/ready checks the bucket (a put and delete), not a local media folder, and none is made.
     await withS3.mediaWritable();
@@ -222,7 +222,7 @@ describe('S3MediaStore on an S3-compatible server', () => {
     const record = await withS3.deps.media.put(JPEG, { kind: 'image', appId: 'app1', maxBytes: MIB, retentionMs: 60_000 });
     expect(await s3.keys(bucket)).toEqual([`node-1/media/${record.id}`]);
     await withS3.close();
-    const local = createSessionsApi(parseConfig({ DATA_DIR: dataDir() }), shared, () => {});
+    const local = await createSessionsApi(parseConfig({ DATA_DIR: dataDir() }), shared, () => {});
     expect(local.deps.media).toBeInstanceOf(LocalMediaStore);
     await local.mediaWritable();
     await local.close();

@@ -106,13 +106,13 @@ export function advanceGetVideoRoute(deps: AdvanceGetVideoDeps): Hono {
     const lookup = parseGetVideoQuery({ livenessId: c.req.query('livenessId'), signatureId: c.req.query('signatureId') });
     let session: StoredSession | undefined;
     if ('livenessId' in lookup) {
-      session = deps.sessions.get(lookup.livenessId);
+      session = await deps.sessions.get(lookup.livenessId);
       if (!session || session.appId !== appId) throw new AdvanceApiError('LIVENESS_ID_NOT_EXIST');
     } else {
-      session = deps.sessions.latestByExternalId(appId, lookup.signatureId);
+      session = await deps.sessions.latestByExternalId(appId, lookup.signatureId);
       if (!session) throw new AdvanceApiError('SIGNATURE_ID_NOT_EXIST');
     }
-    const record = session.media.video ? deps.media.get(session.media.video) : undefined;
+    const record = session.media.video ? await deps.media.get(session.media.video) : undefined;
     if (!record) throw new AdvanceApiError('VIDEO_NOT_FOUND', undefined, `session ${session.id} has no video: never recorded, deleted, or expired`);
     const expires = Math.floor(now() / 1000) + VIDEO_LINK_TTL_SECONDS;
     const base = deps.publicBaseUrl ?? new URL(c.req.url).origin;

@@ -158,10 +158,10 @@ export function captureRoute(deps: CaptureDeps): Hono<ApiEnv> {
   });
 
   /** Resolves the page link: the session when valid, else why not. */
-  const pageAccess = (c: Context): { state: CapturePageState; session?: Session } => {
+  const pageAccess = async (c: Context): Promise<{ state: CapturePageState; session?: Session }> => {
     const id = c.req.param('id')!;
     const check = signer.check(capturePageResource(id), c.req.query('expires'), c.req.query('signature'));
-    const session = check === 'invalid' ? undefined : deps.sessions.sessions.get(id);
+    const session = check === 'invalid' ? undefined : await deps.sessions.sessions.get(id);
     if (check === 'invalid') return { state: 'invalid_link' };
     if (!session) return { state: 'not_found' };
     if (check === 'expired') return { state: 'expired', session };
@@ -171,8 +171,8 @@ export function captureRoute(deps: CaptureDeps): Hono<ApiEnv> {
     return { state: 'ready', session };
   };
 
-  route.get('/capture/:id', function capturePage(c) {
-    const { state, session } = pageAccess(c);
+  route.get('/capture/:id', async function capturePage(c) {
+    const { state, session } = await pageAccess(c);
     const links =
       session && state === 'ready'
         ? {
@@ -180,7 +180,7 @@ export function captureRoute(deps: CaptureDeps): Hono<ApiEnv> {
             selfieCheck: `${base(c)}/capture/${session.id}/selfie-check?expires=${c.req.query('expires')}&signature=${c.req.query('signature')}`,
           }
         : undefined;
-    const challenge = session && state === 'ready' ? deps.sessions.challenges?.forSession(session.id) : undefined;
+    const challenge = session && state === 'ready' ? await deps.sessions.challenges?.forSession(session.id) : undefined;
     const config = capturePageConfig(session, state, links, challenge);
     // `language` is one of the five video_language codes the sessions contract accepts (safe in an attribute).
     const html = fillTemplate(template, { LANG: config.language, CAPTURE_CONFIG: jsonForHtml(config) });
@@ -197,7 +197,7 @@ export function captureRoute(deps: CaptureDeps): Hono<ApiEnv> {
   });
 
   route.post('/capture/:id/selfie-check', bodyLimit(deps.sessions.limits.imageBytes), async function selfieCheck(c) {
-    const { state, session } = pageAccess(c);
+    const { state, session } = await pageAccess(c);
     if (state !== 'ready' || !session) {
       const status = state === 'not_found' ? 404 : state === 'invalid_link' ? 403 : 409;
       return c.json({ error: state, message: `this capture link cannot take a selfie (${state.replace('_', ' ')})`, details: null }, status);

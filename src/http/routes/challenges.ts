@@ -43,7 +43,7 @@ export function challengesRoute(deps: ChallengesDeps): Hono<ApiEnv> {
   route.post('/challenges', vendorApiGuards(deps, 'verifyVideo', CHALLENGE_BODY_LIMIT_BYTES), async function issueChallenge(c) {
     const transactionId = parseTransactionId(c.req.header('transactionId'));
     const { repository, ttlSeconds, maxRecordingSeconds } = deps.challenges;
-    const challenge = repository.issue({ appId: c.get('app').appId, sessionId: null, expiresAt: now() + ttlSeconds * 1000, maxRecordingSeconds });
+    const challenge = await repository.issue({ appId: c.get('app').appId, sessionId: null, expiresAt: now() + ttlSeconds * 1000, maxRecordingSeconds });
     return c.json(challengeSuccessBody({ requestId: c.get('requestId'), transactionId }, challenge), 201);
   });
   return route;

@@ -49,10 +49,15 @@ const videoResource = (mediaId: string) => `hv-recording:${mediaId}`;
 export function sessionRecordingRoute(deps: SessionRecordingDeps): Hono<ApiEnv> {
   const route = new Hono<ApiEnv>();
   const base = (c: Context) => (deps.publicBaseUrl ?? new URL(c.req.url).origin).replace(/\/+$/, '');
-  const videoUrl = (c: Context) => (attempt: RecordingAttempt) => {
-    if (!deps.media.get(attempt.mediaId)) return undefined;
-    const { expires, signature } = deps.signer.sign(videoResource(attempt.mediaId));
-    return `${base(c)}/v1/sessionRecording/video/${encodeURIComponent(attempt.mediaId)}?expires=${expires}&signature=${signature}`;
+  /** The attempts' video links (signed), looked up first: a recording past its retention has none. */
+  const videoUrls = async (c: Context, attempts: readonly RecordingAttempt[]) => {
+    const stored = new Set<string>();
+    for (const attempt of attempts) if (await deps.media.get(attempt.mediaId)) stored.add(attempt.mediaId);
+    return (attempt: RecordingAttempt) => {
+      if (!stored.has(attempt.mediaId)) return undefined;
+      const { expires, signature } = deps.signer.sign(videoResource(attempt.mediaId));
+      return `${base(c)}/v1/sessionRecording/video/${encodeURIComponent(attempt.mediaId)}?expires=${expires}&signature=${signature}`;
+    };
   };
 
   route.post('/sessionRecording', vendorApiGuards(deps, 'sessionRecording', deps.limits.videoBytes + FORM_OVERHEAD_BYTES), async function uploadRecording(c) {
@@ -80,7 +85,7 @@ export function sessionRecordingRoute(deps: SessionRecordingDeps): Hono<ApiEnv> 
       });
     let attempt: RecordingAttempt;
     try {
-      attempt = deps.recordings.add({
+      attempt = await deps.recordings.add({
         appId: app.appId,
         transactionId,
         moduleId: moduleField ?? DEFAULT_RECORDING_MODULE_ID,
@@ -88,18 +93,18 @@ export function sessionRecordingRoute(deps: SessionRecordingDeps): Hono<ApiEnv> 
         requestId: c.get('requestId'),
       });
     } catch (error) {
-      deps.media.delete(record.id);
+      await deps.media.delete(record.id);
       throw error;
     }
-    return c.json(moduleResult(attempt, videoUrl(c)(attempt)).apiResponse, 200);
+    return c.json(moduleResult(attempt, (await videoUrls(c, [attempt]))(attempt)).apiResponse, 200);
   });
 
   route.get('/sessionRecording/results', every(credentials(deps.apps, 'sessionRecording'), rateLimit(deps.rateLimiter)), async function recordingResults(c) {
     // The transactionId of the journey: as a query parameter, or the usual header.
     const transactionId = parseTransactionId(c.req.query('transactionId') ?? c.req.header('transactionId'));
-    const attempts = deps.recordings.list(c.get('app').appId, transactionId);
+    const attempts = await deps.recordings.list(c.get('app').appId, transactionId);
     if (attempts.length === 0) throw new AppError('NOT_FOUND', `no session recording for transactionId "${transactionId}"`);
-    return c.json(recordingResult(attempts, videoUrl(c)), 200);
+    return c.json(recordingResult(attempts, await videoUrls(c, attempts)), 200);
   });
 
   route.get('/sessionRecording/video/:mediaId', async function downloadRecording(c) {
@@ -107,7 +112,7 @@ export function sessionRecordingRoute(deps: SessionRecordingDeps): Hono<ApiEnv> 
     const check = deps.signer.check(videoResource(mediaId), c.req.query('expires'), c.req.query('signature'));
     if (check === 'invalid') throw new AppError('FORBIDDEN', 'the link signature is not valid');
     if (check === 'expired') throw new AppError('FORBIDDEN', 'the link has expired; get a new one from GET /v1/sessionRecording/results');
-    const record = deps.media.get(mediaId);
+    const record = await deps.media.get(mediaId);
     if (!record) throw new AppError('NOT_FOUND', 'no recording under this id (recordings past their retention are deleted)');
     // The link is a bearer credential: keep the video out of shared caches (RFC 9111 §5.2.2.7).
     return serveMedia(deps.media, record, c.req.raw, { 'Cache-Control': 'private, no-store', 'Content-Disposition': `attachment; filename="${mediaId}"` });

@@ -22,7 +22,7 @@ import type { RecordingFingerprintRepository } from '../../sessions/recording-fi
 import type { SessionRepository, StoredSession } from '../../sessions/session-repository.js';
 import { attachUpload, createSession as createSessionCommand, reviewSession, videoUploadChallenge } from '../../sessions/session-commands.js';
 import { checkUpload, type Consent, type Session, type SessionStep } from '../../sessions/session-state.js';
-import type { JobQueue } from '../../store/job-queue.js';
+import type { JobEnqueuer } from '../../store/job-queue.js';
 import type { MediaStore } from '../../store/media-store.js';
 import type { WebhookEvents } from '../../store/webhooks.js';
 import { AppRegistry, evidenceRetentionMs } from '../apps.js';
@@ -61,7 +61,7 @@ export interface SessionsDeps {
   /** The recordings' fingerprints (replayed recordings, README "Active liveness challenges"); absent = no replay check. */
   fingerprints?: Pick<RecordingFingerprintRepository, 'forSession'>;
   media: MediaStore;
-  jobs: Pick<JobQueue, 'enqueue'>;
+  jobs: JobEnqueuer;
   webhooks: WebhookEvents;
   /** Signs capture links (until the session expires) and video links (ttlSeconds: Verilock's 1 hour). */
   signer: UrlSigner;
@@ -140,7 +140,7 @@ export function sessionsRoute(deps: SessionsDeps): Hono<ApiEnv> {
   /** Loads `:id`; another app's session is reported as missing (no existence oracle across apps). */
   const loadOwnSession: MiddlewareHandler<SessionEnv> = async function loadSessionMiddleware(c, next) {
     const id = c.req.param('id')!;
-    const session = deps.sessions.get(id);
+    const session = await deps.sessions.get(id);
     if (!session || session.appId !== c.get('app').appId) throw new SessionApiError(404, 'not_found', `no session ${id}`);
     c.set('session', session);
     await next();
@@ -166,7 +166,7 @@ export function sessionsRoute(deps: SessionsDeps): Hono<ApiEnv> {
     const check = deps.signer.check(captureResource(id, step), expires, signature);
     if (check === 'invalid') throw new SessionApiError(403, 'forbidden', 'the capture link is invalid');
     if (check === 'expired') throw new SessionApiError(403, 'link_expired', 'the capture link has expired; create a new session');
-    const session = deps.sessions.get(id);
+    const session = await deps.sessions.get(id);
     if (!session) throw new SessionApiError(404, 'not_found', `no session ${id}`);
     const app = deps.apps.get(session.appId);
     if (!app) throw new SessionApiError(403, 'forbidden', `the app of session ${id} is no longer configured`);
@@ -199,7 +199,7 @@ export function sessionsRoute(deps: SessionsDeps): Hono<ApiEnv> {
     const parsed = createSessionSchema(deps.limits.maxVideoSeconds).safeParse(json);
     if (!parsed.success) throw new SessionApiError(422, 'validation_error', 'The given data was invalid.', validationDetails(parsed.error));
     const request = parsed.data;
-    const { session, challenge } = createSessionCommand(commands, {
+    const { session, challenge } = await createSessionCommand(commands, {
       appId: c.get('app').appId,
       externalId: request.external_id ?? null,
       redirectUrl: request.redirect_url ?? null,
@@ -215,19 +215,19 @@ export function sessionsRoute(deps: SessionsDeps): Hono<ApiEnv> {
   route.get('/sessions/:id', bearer, rateLimit(deps.rateLimiter), loadOwnSession, async function getSession(c) {
     const session = c.get('session');
     const capture = Object.fromEntries(session.steps.map((step) => [step, captureLink(c, session, step)]));
-    const challenge = deps.challenges?.forSession(session.id) ?? null;
+    const challenge = (await deps.challenges?.forSession(session.id)) ?? null;
     return c.json(sessionBody(session, now(), { capture, captureUrl: capturePageLink(base(c), deps.signer, session) }, challenge), 200);
   });
 
   /** The video answer's extension fields: what the verifier found for the session's challenge, and a replay. */
-  const videoEvidence = (sessionId: string): VideoEvidence => ({
-    challenge: deps.challenges?.forSession(sessionId)?.result ?? null,
-    replayOf: deps.fingerprints?.forSession(sessionId)?.replayOf ?? null,
+  const videoEvidence = async (sessionId: string): Promise<VideoEvidence> => ({
+    challenge: (await deps.challenges?.forSession(sessionId))?.result ?? null,
+    replayOf: (await deps.fingerprints?.forSession(sessionId))?.replayOf ?? null,
   });
 
   route.get('/sessions/:id/video', bearer, rateLimit(deps.rateLimiter), loadOwnSession, async function getVideo(c) {
     const session = c.get('session');
-    return c.json(videoBody(session, now(), videoLink(c, session), videoEvidence(session.id)), 200);
+    return c.json(videoBody(session, now(), videoLink(c, session), await videoEvidence(session.id)), 200);
   });
 
   route.get('/sessions/:id/video/download', async function downloadVideo(c) {
@@ -235,8 +235,8 @@ export function sessionsRoute(deps: SessionsDeps): Hono<ApiEnv> {
     const check = deps.signer.check(videoResource(id), c.req.query('expires'), c.req.query('signature'));
     if (check === 'invalid') throw new SessionApiError(403, 'forbidden', 'the video link is invalid');
     if (check === 'expired') throw new SessionApiError(403, 'link_expired', 'the video link has expired; get a new one from GET /v1/sessions/{id}/video');
-    const mediaId = deps.sessions.get(id)?.media.video;
-    const record = mediaId ? deps.media.get(mediaId) : undefined;
+    const mediaId = (await deps.sessions.get(id))?.media.video;
+    const record = mediaId ? await deps.media.get(mediaId) : undefined;
     if (!record) throw new SessionApiError(404, 'not_found', `the video of session ${id} is not stored (not recorded yet, or past retention)`);
     return serveMedia(deps.media, record, c.req.raw, {
       // The link is a bearer credential: keep the video out of shared caches (RFC 9111 §5.2.2.7).
@@ -249,8 +249,8 @@ export function sessionsRoute(deps: SessionsDeps): Hono<ApiEnv> {
     const parsed = reviewSchema.safeParse(await readJson(c.req.raw));
     if (!parsed.success) throw new SessionApiError(422, 'validation_error', 'The given data was invalid.', validationDetails(parsed.error));
     const request = parsed.data;
-    const next = reviewSession(commands, c.get('session'), { decision: request.decision, reviewerId: request.reviewer_id, notes: request.notes ?? null });
-    return c.json(videoBody(next, now(), videoLink(c, next), videoEvidence(next.id)), 200);
+    const next = await reviewSession(commands, c.get('session'), { decision: request.decision, reviewerId: request.reviewer_id, notes: request.notes ?? null });
+    return c.json(videoBody(next, now(), videoLink(c, next), await videoEvidence(next.id)), 200);
   });
 
   route.post('/sessions/:id/:step{document|selfie|video}', uploadAccess, async function upload(c, next) {
@@ -271,7 +271,7 @@ export function sessionsRoute(deps: SessionsDeps): Hono<ApiEnv> {
     if (step === 'video') {
       consent = parseConsent(fields, c, deps.clientIp(c as unknown as Context<ApiEnv>));
       // Refused here (wrong, expired, used) before the video is stored; attachUpload uses it up in the upload's write.
-      challengeId = videoUploadChallenge(commands, session, parseChallengeId(fields));
+      challengeId = await videoUploadChallenge(commands, session, parseChallengeId(fields));
     }
     if (step === 'document' && fields.type !== undefined && !DOCUMENT_TYPES.includes(fields.type)) {
       throw new SessionApiError(422, 'validation_error', 'The given data was invalid.', { type: [`type must be one of ${DOCUMENT_TYPES.join(', ')}`] });
@@ -283,7 +283,7 @@ export function sessionsRoute(deps: SessionsDeps): Hono<ApiEnv> {
       // The app's own evidenceRetentionDays (APPS_FILE) when set, else EVIDENCE_RETENTION_DAYS.
       retentionMs: evidenceRetentionMs(deps.apps.get(session.appId), deps.limits.mediaRetentionMs),
     });
-    const { stored, jobId } = attachUpload(commands, session, step, record.id, consent, challengeId);
+    const { stored, jobId } = await attachUpload(commands, session, step, record.id, consent, challengeId);
     return c.json(
       {
         id: record.id,

@@ -116,17 +116,17 @@ export function tencentEssRoute(deps: TencentEssDeps): Hono {
         throw new TencentApiError('InvalidParameterValue', `the body must be JSON (${(error as Error).message})`);
       }
       const request = parseDescribeSignFaceVideo(json);
-      const session = deps.sessions.get(request.signId);
+      const session = await deps.sessions.get(request.signId);
       if (!session || session.appId !== app.appId || session.externalId !== request.flowId) {
         throw new TencentApiError('ResourceNotFound', `no signer ${request.signId} in flow ${request.flowId}`);
       }
       if (!session.media.video) throw new TencentApiError('FailedOperation', `signer ${request.signId} has not recorded a face video yet`);
-      const record = deps.media.get(session.media.video);
+      const record = await deps.media.get(session.media.video);
       if (!record || now() - record.createdAt > FACE_VIDEO_RETENTION_MS) {
         throw new TencentApiError('ResourceNotFound', `the face video of signer ${request.signId} is no longer available (videos are kept 3 days)`);
       }
-      const video = await readAll(deps.media.open(record.id));
-      const pitch = deps.headPose.pitch(session.id);
+      const video = await readAll(await deps.media.open(record.id));
+      const pitch = await deps.headPose.pitch(session.id);
       const nods = pitch ? detectNods(smoothAngles(pitch)) : null;
       return c.json(describeSignFaceVideoBody(video, nods, c.get('requestId')), 200);
     },

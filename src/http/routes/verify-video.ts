@@ -43,13 +43,13 @@ export function verifyVideoRoute(deps: VerifyVideoDeps): Hono<ApiEnv> {
       const challenges = deps.challenges?.repository;
       if (challengeId !== undefined && !challenges) throw noChallengesIssued(challengeId);
       // A wrong, used or expired challenge is refused before the request waits for a slot…
-      if (challengeId !== undefined) challenges!.check(challengeId, appId);
+      if (challengeId !== undefined) await challenges!.check(challengeId, appId);
       const outcome = await deps.concurrency.run(async () => {
         // …and used up only once it holds one, right before the analysis: a 503 (busy) leaves it for the retry. Of
         // concurrent requests with one id, exactly one gets past this line (ChallengeRepository.consume).
         let withChallenge: VerifyVideoInput = input;
         if (challengeId !== undefined) {
-          const { id, steps } = challenges!.consume(challengeId, appId);
+          const { id, steps } = await challenges!.consume(challengeId, appId);
           withChallenge = { ...input, challenge: { id, steps } };
         }
         return deps.verifyVideo(withChallenge);

@@ -92,12 +92,12 @@ export function webhooksRoute(deps: WebhooksApiDeps): Hono<ApiEnv> {
   // Once per request: Hono's `/webhooks/*` also matches `/webhooks` itself, and a second run would count the call twice.
   route.use('/webhooks/*', bearerApiGuards(deps, WEBHOOKS_API));
 
-  route.get('/webhooks', function listWebhooks(c) {
+  route.get('/webhooks', async function listWebhooks(c) {
     const parsed = listQuerySchema.safeParse(c.req.query());
     if (!parsed.success) throw new SessionApiError(422, 'validation_error', 'invalid query parameters', validationDetails(parsed.error));
     const { session_id, status, limit, after } = parsed.data;
     // One extra row tells whether another page exists.
-    const rows = deps.webhooks.list(c.get('app').appId, {
+    const rows = await deps.webhooks.list(c.get('app').appId, {
       limit: limit + 1,
       ...(session_id !== undefined ? { sessionId: session_id } : {}),
       ...(status !== undefined ? { state: status } : {}),
@@ -108,23 +108,23 @@ export function webhooksRoute(deps: WebhooksApiDeps): Hono<ApiEnv> {
     return c.json({ data: page.map(webhookBody), has_more: hasMore, next_after: hasMore ? page[page.length - 1]!.webhookId : null });
   });
 
-  route.get('/webhooks/:webhookId', function getWebhook(c) {
+  route.get('/webhooks/:webhookId', async function getWebhook(c) {
     const id = c.req.param('webhookId');
-    const record = deps.webhooks.get(c.get('app').appId, id);
+    const record = await deps.webhooks.get(c.get('app').appId, id);
     if (!record) throw notFound(id);
     return c.json(webhookBody(record));
   });
 
-  route.get('/webhooks/:webhookId/attempts', function listAttempts(c) {
+  route.get('/webhooks/:webhookId/attempts', async function listAttempts(c) {
     const id = c.req.param('webhookId');
-    const attempts = deps.webhooks.attempts(c.get('app').appId, id);
+    const attempts = await deps.webhooks.attempts(c.get('app').appId, id);
     if (!attempts) throw notFound(id);
     return c.json({ webhook_id: id, data: attempts.map(attemptBody) });
   });
 
-  route.post('/webhooks/:webhookId/redeliver', function redeliver(c) {
+  route.post('/webhooks/:webhookId/redeliver', async function redeliver(c) {
     const id = c.req.param('webhookId');
-    const record = deps.webhooks.redeliver(c.get('app').appId, id);
+    const record = await deps.webhooks.redeliver(c.get('app').appId, id);
     if (!record) throw notFound(id);
     // 202 (RFC 9110 §15.3.3): accepted, delivered by the dispatcher shortly.
     return c.json(webhookBody(record), 202);
