@@ -11,9 +11,8 @@ import type { ModelRegistry } from '../inference/registry.js';
 import { createQualityChecker } from '../quality/index.js';
 import { AgeGenderEstimator } from './age-gender.js';
 import { FaceAnalyzer } from './analyze.js';
-import { LivenessPhotoThread } from './liveness-photo-thread.js';
 import { LivenessEstimator } from './liveness.js';
-import type { CheckLiveness, FaceAnalysis, LivenessOptions, LivenessOutcome, LivenessVerdict } from './types.js';
+import type { CheckLiveness, FaceAnalysis, LivenessOutcome, LivenessVerdict } from './types.js';
 
 export interface CheckLivenessOptions {
   /** Largest accepted image, width × height pixels (config); larger images are IMAGE_TOO_LARGE. */
@@ -55,23 +54,12 @@ export async function assessSelfie(
 
 /** Builds the use case once per process: every model wrapper is created here, from the registry. */
 export function createCheckLiveness(registry: ModelRegistry, options: CheckLivenessOptions): CheckLiveness {
-  // The SSD's input, the framing edges and the quality checks' whole-image measurements are made off the event loop,
-  // with the same answers: liveness-photo-thread.ts.
-  const photoThread = new LivenessPhotoThread();
-  const analyzer = new FaceAnalyzer(registry, photoThread.netInput);
-  const liveness = new LivenessEstimator(registry, undefined, undefined, { photoThread });
-  const quality = createQualityChecker(registry, { measureWholeImage: photoThread.measureWholeImage });
+  const analyzer = new FaceAnalyzer(registry);
+  const liveness = new LivenessEstimator(registry);
+  const quality = createQualityChecker(registry);
   const ageGender = new AgeGenderEstimator(registry);
   return async function checkLiveness(bytes, request) {
     const image = await decodeImage(bytes, { maxPixels: options.maxPixels });
-    try {
-      return await answer(image, request);
-    } finally {
-      photoThread.release(image);
-    }
-  };
-
-  async function answer(image: RgbImage, request: LivenessOptions): Promise<LivenessOutcome> {
     // The liveness context's downscaled copy does not need the face: start it now, it resizes while the detector runs.
     const downscaled = downscaleForContext(image);
     // Not awaited until liveness needs it: a failed analysis must not leave its rejection unhandled.
@@ -85,5 +73,5 @@ export function createCheckLiveness(registry: ModelRegistry, options: CheckLiven
     }
     if (request.croppedImage) outcome.croppedFace = await encodeJpeg(analysis.alignedFace.image, CROPPED_FACE_JPEG_QUALITY);
     return outcome;
-  }
+  };
 }

@@ -6,8 +6,7 @@
  */
 import type { FaceAnalysis } from '../face/types.js';
 import { faceRegions, landmarksInCrop } from './face-regions.js';
-import { type GreyImage, type LumaStats, lumaStats, toGrey, wholeImageLuma } from './image-stats.js';
-import { IMAGE_BRIGHT_PERCENTILE } from './whole-image.js';
+import { type LumaStats, lumaStats, toGrey, wholeImageLuma } from './image-stats.js';
 
 export interface ExposureMeasurement {
   /** Face skin: from the eye line to the mouth, outer eye corner to outer eye corner, aligned crop. */
@@ -18,23 +17,15 @@ export interface ExposureMeasurement {
   imageP95: number;
 }
 
-/**
- * `faceGrey`: the aligned crop's grey plane when the caller already has it (blur reads the same one); `whole`: the
- * whole image's luma statistics when the caller had them measured (whole-image.ts measureWholeImage, maybe on another
- * thread).
- */
-export function measureExposure(
-  analysis: FaceAnalysis,
-  faceGrey: GreyImage = toGrey(analysis.alignedFace.image),
-  whole: { stats: LumaStats; percentile: number } = wholeImageLuma(analysis.image, IMAGE_BRIGHT_PERCENTILE),
-): ExposureMeasurement {
+export function measureExposure(analysis: FaceAnalysis): ExposureMeasurement {
   const points = landmarksInCrop(analysis);
   const regions = faceRegions(points);
-  const face = lumaStats(faceGrey, {
+  const face = lumaStats(toGrey(analysis.alignedFace.image), {
     x0: points[36]!.x,
     x1: points[45]!.x,
     y0: Math.min(regions.leftEye.y0, regions.rightEye.y0),
     y1: regions.mouth.y1,
   });
+  const whole = wholeImageLuma(analysis.image, 0.95);
   return { face, image: whole.stats, imageP95: whole.percentile };
 }
