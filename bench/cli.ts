@@ -170,6 +170,7 @@ const commands: Record<string, () => Promise<void>> = {
   batching: async () => void (await (await import('./batching.js')).benchBatching()),
   where: async () => void (await (await import('./where.js')).benchWhere()),
   soak: async () => void (await (await import('./soak.js')).benchSoak()),
+  'job-queue': async () => (await import('./job-queue.js')).benchJobQueue(),
 };
 /**
  * What `npm run bench -- --help` (or `help`, `-h`) prints: every mode, what it measures and the options its file reads
@@ -193,6 +194,7 @@ const MODE_HELP: Record<keyof typeof commands, { summary: string; options: strin
   batching: { summary: 'dynamic batching: callers, batch sizes and waits', options: ['runs=N', 'warmup=N', 'callers=N', 'max-batch=N', 'delay=MS', 'threads=worker|main', 'out=DIR'] },
   where: { summary: 'where the time of a checkLiveness request goes: main thread, inference thread, CPU, batching', options: ['rounds=N', 'concurrency=1,2,4', 'max-batch=1,8', 'threads=worker,main', 'provider=cpu|cuda', 'out=DIR'] },
   soak: { summary: 'a long run against a listening service: memory and latency over time', options: ['requests=N', 'concurrency=N', 'endpoint=NAME', 'image=FILE', 'id-image=FILE', 'every=N', 'out=DIR'] },
+  'job-queue': { summary: 'the PostgreSQL job queue with 1 and 2 replicas on one database: jobs/s with a fixed-cost handler', options: ['jobs=N', 'handler-ms=200,0', 'replicas=1,2', 'concurrency=N', 'database-url=URL', 'out=DIR'] },
 };
 
 function printHelp(): void {

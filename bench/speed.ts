@@ -5,7 +5,8 @@
  * 1. per stage: decode, detect (the detector cascade, src/pipeline/analyze.ts: BlazeFace, the SSD where its rules say), landmarks (68 points + the aligned crop),
  *    liveness (Human antispoof + liveness, MiniFASNet with --packs), quality (all 14 checks), age/gender,
  *    embed (face-api recogniser), each timed around the same stage functions the service calls;
- * 2. end to end: `createCheckLiveness` with all 14 checks, ageRange, gender and the cropped image;
+ * 2. end to end: `createCheckLiveness` with all 14 checks, ageRange, gender and the cropped image, then with the
+ *    liveness verdict alone (no check, age, gender or crop);
  * both with `--concurrency` requests in flight (each stage latency then includes waiting for the others'
  * ORT runs, as in the service); throughput = requests finished ÷ wall time. Warm-up requests are excluded.
  * 3. with `--batch=B` > 1: the models that take a batch axis (detector, landmarks, recogniser, age/gender)
@@ -52,6 +53,8 @@ export const STAGES = ['decode', 'detect', 'landmarks', 'liveness', 'quality', '
 export type Stage = (typeof STAGES)[number];
 
 const EVERYTHING: LivenessOptions = { qualityChecks: QUALITY_CHECKS, ageRange: true, gender: true, croppedImage: true };
+/** The liveness verdict alone: no quality check, no age/gender, no crop (issue #17's second latency target). */
+const LIVENESS_ONLY: LivenessOptions = { qualityChecks: [], ageRange: false, gender: false, croppedImage: false };
 const MAX_PIXELS = 25_000_000;
 
 /** Runs `total` jobs with `concurrency` in flight; returns wall time, ms. Job i gets its index. */
@@ -91,6 +94,8 @@ export interface SpeedReport {
   images: string[];
   stages: Record<Stage, LatencySummary> & { pipeline: PhaseResult };
   endToEnd: PhaseResult;
+  /** createCheckLiveness with LIVENESS_ONLY. */
+  livenessOnly: PhaseResult;
   batching: BatchRow[];
   notes: string[];
 }
@@ -161,11 +166,12 @@ export async function benchSpeed(argv: readonly string[] = process.argv): Promis
 
   const { latencies: _stagedLatencies, ...pipeline } = await phase('speed: stages', staged);
   const { latencies: endToEndLatencies, ...endToEnd } = await phase('speed: checkLiveness', (bytes) => checkLiveness(bytes, EVERYTHING));
+  const { latencies: _livenessOnlyLatencies, ...livenessOnly } = await phase('speed: liveness only', (bytes) => checkLiveness(bytes, LIVENESS_ONLY));
 
   const batching: BatchRow[] = [];
   const notes: string[] = [
     'stage `detect` = face detection with every face counted, as the multipleFaces check needs: the SSD MobileNetV1 alone (src/pipeline/analyze.ts), resize + run + box decoding/NMS; `landmarks` = 68-point net + roll + aligned 256² crop; `liveness` = Human antispoof + Human liveness on the landmark crop (+ MiniFASNet ×2 with the pack); `quality` = all 14 checks (FaceMesh, iris, nsfwjs, statistics); `ageGender` and `embed` = face-api nets on their own crops.',
-    'end to end = createCheckLiveness with all 14 quality checks, ageRange, gender and the cropped JPEG (what POST /v1/checkLiveness runs, minus HTTP and multipart parsing).',
+    'end to end = createCheckLiveness with all 14 quality checks, ageRange, gender and the cropped JPEG (what POST /v1/checkLiveness runs, minus HTTP and multipart parsing); liveness only = the same with no quality check, age, gender or crop.',
     'the request path is batch 1 (one image, one primary face per request); decode, liveness and quality take no batch in the pipeline.',
   ];
   if (batch > 1) {
@@ -220,6 +226,7 @@ export async function benchSpeed(argv: readonly string[] = process.argv): Promis
     images: images.map((i) => i.label),
     stages: { ...(Object.fromEntries(STAGES.map((s) => [s, summarize(stageTimes[s])])) as Record<Stage, LatencySummary>), pipeline },
     endToEnd,
+    livenessOnly,
     batching,
     notes,
   };
@@ -253,6 +260,10 @@ export function speedMarkdown(r: SpeedReport): string {
     `| staged pipeline | ${r.stages.pipeline.requests} | ${fmt(r.stages.pipeline.wallMs / 1000)} | ${fmt(r.stages.pipeline.throughput, 2)} | ${fmt(r.stages.pipeline.latency.p50)} | ${fmt(r.stages.pipeline.latency.p95)} | ${fmt(r.stages.pipeline.latency.p99)} |`,
     `| checkLiveness (everything) | ${r.endToEnd.requests} | ${fmt(r.endToEnd.wallMs / 1000)} | ${fmt(r.endToEnd.throughput, 2)} | ${fmt(r.endToEnd.latency.p50)} | ${fmt(r.endToEnd.latency.p95)} | ${fmt(r.endToEnd.latency.p99)} |`,
   ];
+  // Reports written before the liveness-only phase existed have none.
+  if (r.livenessOnly) {
+    lines.push(`| checkLiveness (liveness only) | ${r.livenessOnly.requests} | ${fmt(r.livenessOnly.wallMs / 1000)} | ${fmt(r.livenessOnly.throughput, 2)} | ${fmt(r.livenessOnly.latency.p50)} | ${fmt(r.livenessOnly.latency.p95)} | ${fmt(r.livenessOnly.latency.p99)} |`);
+  }
   if (r.batching.length) {
     lines.push('', `| model | batch | one run of ${r.settings.batch}, p50 ms | ${r.settings.batch} runs of 1, p50 ms | per face, batched ms | speed-up |`, '|---|---:|---:|---:|---:|---:|');
     for (const b of r.batching) lines.push(`| ${b.model} | ${b.batch} | ${fmt(b.batchedMs.p50)} | ${fmt(b.singleMs.p50)} | ${fmt(b.batchedMs.p50 / b.batch, 2)} | ${fmt(b.speedup, 2)}× |`);

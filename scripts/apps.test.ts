@@ -11,6 +11,9 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { SecretsKey } from '../src/config.js';
 import { AppRegistry, appsFileSchema, sha256Hex } from '../src/http/apps.js';
+import { agentTokenSha256 } from '../src/sessions/live-calls.js';
+import { LiveRepository, sqliteLiveSql } from '../src/sessions/live-repository.js';
+import { openDatabase } from '../src/store/database.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const tsx = path.join(repoRoot, 'node_modules', '.bin', 'tsx');
@@ -220,5 +223,38 @@ describe('apps CLI (npm run apps)', () => {
     expect(tooLong.status).toBe(1);
     expect(tooLong.stderr).toMatch(/would be invalid: .*evidenceRetentionDays/s);
     expect(cli(['list', '--file', other], {}).stderr).toMatch(/APPS_FILE .*other\.json: ENOENT/);
+  });
+
+  it('agents add | list | remove: an agent in the service\'s database, its token printed once and stored hashed', async () => {
+    const dir = workDir();
+    const APPS_FILE = path.join(dir, 'apps.json');
+    const SECRETS_KEY = newMasterKey();
+    printedKey(cli(['add', 'kyc', '--allowed-apis', 'sessions'], { APPS_FILE, SECRETS_KEY }));
+    const env = { APPS_FILE, DATA_DIR: dir };
+    const added = cli(['agents', 'add', 'kyc', 'Ana Lima'], env);
+    expect(added.status, added.stderr).toBe(0);
+    const token = added.stdout.match(/^token=(agt_\S+)$/m)?.[1];
+    const agentId = added.stdout.match(/^agentId=(agent_\S+)$/m)?.[1];
+    expect(token).toBeDefined();
+    expect(added.stderr).toMatch(/shown this once/);
+    // What the service will read: the agent, found by the token's hash; the token itself is nowhere in the database.
+    const db = openDatabase(path.join(dir, 'store.sqlite'));
+    try {
+      const live = new LiveRepository(sqliteLiveSql(db));
+      expect(await live.agentByTokenSha256(agentTokenSha256(token!))).toMatchObject({ id: agentId, appId: 'kyc', name: 'Ana Lima' });
+    } finally {
+      db.close();
+    }
+    expect(readFileSync(path.join(dir, 'store.sqlite')).includes(Buffer.from(token!))).toBe(false);
+    const listed = cli(['agents', 'list', 'kyc'], env);
+    expect(listed.status).toBe(0);
+    expect(listed.stdout).toMatch(new RegExp(`${agentId}\\s+Ana Lima\\s+\\d{4}-\\d\\d-\\d\\dT[^ ]+\\s+-`));
+    expect(listed.stdout).not.toContain(token!);
+    expect(cli(['agents', 'add', 'nobody', 'X'], env).stderr).toMatch(/no app "nobody"/);
+    expect(cli(['agents', 'remove', 'kyc'], env).status).toBe(2);
+    const removed = cli(['agents', 'remove', 'kyc', agentId!], env);
+    expect(removed.status, removed.stderr).toBe(0);
+    expect(cli(['agents', 'list', 'kyc'], env).stdout).not.toContain(agentId!);
+    expect(cli(['agents', 'remove', 'kyc', agentId!], env).stderr).toMatch(/has no agent/);
   });
 });

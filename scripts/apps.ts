@@ -9,12 +9,17 @@
  * when it restarts. Two operators editing the same file at once can lose one edit: take turns.
  */
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { type SecretsKey, secretsKeyFromEnv } from '../src/config.js';
+import { parseConfig, type SecretsKey, secretsKeyFromEnv } from '../src/config.js';
+import { agentTokenSha256, newAgentToken } from '../src/sessions/live-calls.js';
+import { LiveRepository, sqliteLiveSql } from '../src/sessions/live-repository.js';
+import { openPostgresLiveRepository } from '../src/sessions/live-repository-postgres.js';
+import { openDatabase } from '../src/store/database.js';
+import { PostgresDatabase } from '../src/store/postgres.js';
 import { encryptAppKey, secretsKeyId } from '../src/http/app-key-cipher.js';
 import { API_NAMES, type AppEntry, appsFileSchema, decryptAppKeys, generateAppKey, readAppsFile, sha256Hex } from '../src/http/apps.js';
 
@@ -38,6 +43,14 @@ Commands:
       decrypting with SECRETS_KEY. Then set SECRETS_KEY to the new key and restart the service.
 
 Webhooks (webhookUrl, webhookSecret) are set by editing the file (README "Webhooks"); every command keeps them.
+
+Agents of live agent mode (README "Live agent mode"), kept in the service's database (DATA_DIR, or DATABASE_URL):
+  agents add <appId> <name>
+      Adds an agent to the app; its token (agt_…) is printed once on stdout (token=…). Usable at once.
+  agents list <appId>
+      Lists the app's agents: id, name, created, call in progress. Never a token.
+  agents remove <appId> <agentId>
+      Removes the agent; its token stops working at once. Refused while the agent is in a call.
 
 Options:
   --file <path>   the apps file (default: $APPS_FILE)
@@ -139,6 +152,69 @@ function keyFields(appId: string, appKey: string, key: SecretsKey | undefined): 
 
 function storedAs(key: SecretsKey | undefined): string {
   return key ? `stored encrypted under master key ${secretsKeyId(key)}` : 'stored as its SHA-256 only';
+}
+
+/** The live agent mode repository on the service's database (DATABASE_URL, else DATA_DIR/store.sqlite), and its close. */
+async function openAgents(env: Record<string, string | undefined>): Promise<{ live: LiveRepository; close: () => Promise<void> }> {
+  const config = parseConfig(env);
+  if (config.database) {
+    const db = new PostgresDatabase(config.database.url.connectionString(), { maxConnections: 2 });
+    try {
+      return { live: await openPostgresLiveRepository(db), close: () => db.close() };
+    } catch (error) {
+      await db.close();
+      throw error;
+    }
+  }
+  const db = openDatabase(path.join(config.dataDir, 'store.sqlite'));
+  return {
+    live: new LiveRepository(sqliteLiveSql(db)),
+    close: async () => {
+      db.close();
+    },
+  };
+}
+
+/** `agents add|list|remove …`: the app's agents for live agent mode, in the database the service uses. */
+export async function runAgents(argv: readonly string[], env: Record<string, string | undefined>, io: Io): Promise<void> {
+  const [command, appId, operand, ...extra] = argv;
+  const operands: Record<string, number> = { add: 2, list: 1, remove: 2 };
+  if (command === undefined || operands[command] === undefined) throw new UsageError(`agents: expected add, list or remove, got ${command ?? 'nothing'}`);
+  const given = [appId, operand, ...extra].filter((v) => v !== undefined).length;
+  if (given !== operands[command]) throw new UsageError(`agents ${command}: expected ${command === 'list' ? '<appId>' : command === 'add' ? '<appId> <name>' : '<appId> <agentId>'}`);
+  // The app must be configured, when the apps file is known: an agent of an unknown app could never sign in.
+  const appsFile = env.APPS_FILE?.trim() ? path.resolve(env.APPS_FILE) : undefined;
+  if (appsFile && command === 'add' && !readAppsFile(appsFile).some((e) => e.appId === appId)) throw new Error(`agents add: no app "${appId}" in ${appsFile}`);
+  const { live, close } = await openAgents(env);
+  try {
+    if (command === 'add') {
+      const name = operand!.trim();
+      if (name.length === 0 || name.length > 100) throw new UsageError('agents add: <name> must be 1–100 characters');
+      const token = newAgentToken();
+      const agent = { id: `agent_${randomUUID()}`, appId: appId!, name, createdAt: Date.now() };
+      await live.createAgent(agent, agentTokenSha256(token));
+      io.note(`added agent "${name}" to app "${appId}". The token below is shown this once: give it to the agent (console sign-in).`);
+      io.out(`agentId=${agent.id}`);
+      io.out(`token=${token}`);
+      return;
+    }
+    if (command === 'list') {
+      const agents = await live.agents(appId!);
+      const rows = agents.map((a) => [a.id, a.name, new Date(a.createdAt).toISOString(), a.activeCallId ?? '-']);
+      const header = ['agentId', 'name', 'createdAt', 'activeCall'];
+      const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+      for (const row of [header, ...rows]) io.out(row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  '));
+      return;
+    }
+    const agent = await live.agent(appId!, operand!);
+    if (!agent) throw new Error(`agents remove: app "${appId}" has no agent ${operand}`);
+    const call = await live.activeCallOfAgent(agent.id);
+    if (call) throw new Error(`agents remove: agent ${agent.id} is in call ${call.id}; hang it up (console, or DELETE /v1/agents/{id}) or wait for it to end`);
+    await live.deleteAgent(appId!, agent.id);
+    io.note(`removed agent ${agent.id} ("${agent.name}") from app "${appId}"; its token no longer works.`);
+  } finally {
+    await close();
+  }
 }
 
 export function run(argv: readonly string[], env: Record<string, string | undefined>, io: Io): void {
@@ -286,7 +362,9 @@ export function run(argv: readonly string[], env: Record<string, string | undefi
 
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
   try {
-    run(process.argv.slice(2), process.env, { out: (line) => console.log(line), note: (line) => console.error(line) });
+    const io = { out: (line: string) => console.log(line), note: (line: string) => console.error(line) };
+    if (process.argv[2] === 'agents') await runAgents(process.argv.slice(3), process.env, io);
+    else run(process.argv.slice(2), process.env, io);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     if (error instanceof UsageError) {

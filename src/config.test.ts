@@ -69,6 +69,35 @@ describe('parseConfig: active liveness challenges (CHALLENGE_TTL_SECONDS)', () =
   });
 });
 
+describe('parseConfig: live agent mode (ICE_SERVERS, LIVE_*)', () => {
+  it('defaults to no ICE servers and the documented limits', () => {
+    expect(parseConfig({}).live).toEqual({ iceServers: [], queueWaitMs: 600_000, callMaxMs: 1_800_000, maxCallsPerApp: 10, dropGraceMs: 10_000 });
+  });
+
+  it('reads ICE_SERVERS as RTCIceServer objects and the limits in seconds', () => {
+    const live = parseConfig({
+      ICE_SERVERS: '[{"urls":"stun:turn.example.com:3478"},{"urls":["turn:turn.example.com:3478?transport=udp","turns:turn.example.com:5349"],"username":"kyc","credential":"s3cret"}]',
+      LIVE_QUEUE_WAIT_SECONDS: '120',
+      LIVE_CALL_MAX_SECONDS: '300',
+      LIVE_MAX_CALLS_PER_APP: '2',
+      LIVE_DROP_GRACE_SECONDS: '5',
+    }).live;
+    expect(live.iceServers).toEqual([
+      { urls: 'stun:turn.example.com:3478' },
+      { urls: ['turn:turn.example.com:3478?transport=udp', 'turns:turn.example.com:5349'], username: 'kyc', credential: 's3cret' },
+    ]);
+    expect(live).toMatchObject({ queueWaitMs: 120_000, callMaxMs: 300_000, maxCallsPerApp: 2, dropGraceMs: 5000 });
+  });
+
+  it('refuses ICE_SERVERS that is not JSON, not STUN/TURN, or a TURN server without credentials', () => {
+    expect(() => parseConfig({ ICE_SERVERS: 'stun:x' })).toThrow(/ICE_SERVERS must be a JSON array/);
+    expect(() => parseConfig({ ICE_SERVERS: '[{"urls":"http://x"}]' })).toThrow(/ICE_SERVERS.*stun:/s);
+    expect(() => parseConfig({ ICE_SERVERS: '[{"urls":"turn:x:3478"}]' })).toThrow(/username and credential/);
+    expect(() => parseConfig({ LIVE_MAX_CALLS_PER_APP: '0' })).toThrow(/LIVE_MAX_CALLS_PER_APP/);
+    expect(() => parseConfig({ LIVE_DROP_GRACE_SECONDS: 'soon' })).toThrow(/LIVE_DROP_GRACE_SECONDS/);
+  });
+});
+
 describe('parseConfig: slow-client limits (HTTP_*)', () => {
   it('defaults: 20 s for the headers; the largest body at 2 Mbit/s plus the headers for the request; checked every 5 s', () => {
     const c = parseConfig({});
@@ -185,8 +214,16 @@ describe('parseConfig: object storage for media (S3_*)', () => {
     expect(c.s3?.credentials?.accessKeyId).toBe('minio');
     expect(c.s3?.credentials?.secretAccessKey()).toBe('minio-secret');
     // The bucket alone: AWS's endpoint, us-east-1, virtual-hosted style, the SDK's default credential chain, no prefix.
-    expect(parseConfig({ S3_BUCKET: 'kyc-evidence' }).s3).toEqual({ bucket: 'kyc-evidence', region: 'us-east-1', forcePathStyle: false, keyPrefix: '' });
+    expect(parseConfig({ S3_BUCKET: 'kyc-evidence' }).s3).toEqual({ bucket: 'kyc-evidence', region: 'us-east-1', forcePathStyle: false, keyPrefix: '', publicUrls: 'service' });
     expect(parseConfig({ S3_BUCKET: 'kyc-evidence', S3_FORCE_PATH_STYLE: '1' }).s3?.forcePathStyle).toBe(true);
+  });
+
+  it('S3_PUBLIC_URLS: the service streams media by default; presigned needs the bucket and no other value is taken', () => {
+    expect(parseConfig({ S3_BUCKET: 'kyc-evidence' }).s3?.publicUrls).toBe('service');
+    expect(parseConfig({ S3_BUCKET: 'kyc-evidence', S3_PUBLIC_URLS: '' }).s3?.publicUrls).toBe('service');
+    expect(parseConfig({ S3_BUCKET: 'kyc-evidence', S3_PUBLIC_URLS: 'presigned' }).s3?.publicUrls).toBe('presigned');
+    expect(() => parseConfig({ S3_BUCKET: 'kyc-evidence', S3_PUBLIC_URLS: 'public' })).toThrow(/S3_PUBLIC_URLS must be service or presigned/);
+    expect(() => parseConfig({ S3_PUBLIC_URLS: 'presigned' })).toThrow(/S3_PUBLIC_URLS set without S3_BUCKET/);
   });
 
   it('never prints the secret key: not in inspect, JSON or String of the parsed config', () => {

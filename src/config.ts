@@ -138,6 +138,24 @@ export const configSchema = z.object({
    * A session's challenge lives as long as its session instead (the person may open the capture link late).
    */
   CHALLENGE_TTL_SECONDS: intFromEnv(600, 60, 86_400),
+  /**
+   * Live agent mode (README "Live agent mode"): the WebRTC ICE servers handed to both browsers of a call, a JSON array of
+   * RTCIceServer objects `{urls, username?, credential?}` (W3C WebRTC §4.2.1, RTCIceServer), e.g.
+   * `[{"urls":"stun:turn.example.com:3478"},{"urls":"turn:turn.example.com:3478","username":"kyc","credential":"…"}]`.
+   * Default `[]`: host candidates only, enough on one LAN or loopback; across NATs a TURN server is needed (README, coturn).
+   */
+  ICE_SERVERS: unsetWhenEmpty(z.string().optional()),
+  /** Live agent mode: seconds a person may wait in the queue before the session expires (no agent took them). Default 600. */
+  LIVE_QUEUE_WAIT_SECONDS: intFromEnv(600, 10, 86_400),
+  /** Live agent mode: longest call, seconds; past it the call ends (`timeout`) and the person may rejoin at the head. Default 1800. */
+  LIVE_CALL_MAX_SECONDS: intFromEnv(1800, 30, 86_400),
+  /** Live agent mode: calls in progress at once per app (each agent has at most one). Default 10. */
+  LIVE_MAX_CALLS_PER_APP: intFromEnv(10, 1, 10_000),
+  /**
+   * Live agent mode: seconds a call survives its person's (or agent's) events stream being closed without a reconnect
+   * (a page reload, a network switch), then it is dropped and the person may rejoin at the head. Default 10.
+   */
+  LIVE_DROP_GRACE_SECONDS: intFromEnv(10, 1, 600),
   /** verifyVideo: where an upload is written for probing and decoding (one temp directory per request, always removed; those of stopped processes are swept at start-up: src/video/upload-dirs.ts). Default <os tmpdir>/face-liveness-service/video. */
   VIDEO_TEMP_DIR: z.string().min(1).default(path.join(tmpdir(), 'face-liveness-service', 'video')),
   /**
@@ -185,6 +203,13 @@ export const configSchema = z.object({
       .refine((v) => !v.startsWith('/'), 'S3_KEY_PREFIX must not start with /')
       .optional(),
   ),
+  /**
+   * How clients download stored media from the bucket (README "Deployment"). `service` (default): the service streams
+   * it behind its own HMAC-signed links, as with local files. `presigned`: a valid video link answers 302 to a presigned
+   * S3 GetObject URL that expires with the link (at most 1 hour), so the bytes go from the bucket to the client without
+   * passing through a replica; S3_ENDPOINT must then be reachable by the clients. Needs S3_BUCKET.
+   */
+  S3_PUBLIC_URLS: unsetWhenEmpty(z.enum(['service', 'presigned'], { error: 'S3_PUBLIC_URLS must be service or presigned' }).default('service')),
   /**
    * The shared metadata store for replicas (README "Deployment"): a `postgres://` (or `postgresql://`) URL, e.g.
    * postgres://kyc:secret@db:5432/kyc. Set: sessions, challenges, jobs, webhooks and media rows live in PostgreSQL, so
@@ -378,6 +403,8 @@ export interface S3Settings {
   credentials?: S3Credentials;
   /** Prepended to every object key; '' = none. */
   keyPrefix: string;
+  /** S3_PUBLIC_URLS: `presigned` = video links redirect to presigned GetObject URLs; `service` (default) = streamed by the service. */
+  publicUrls?: 'service' | 'presigned';
 }
 
 /** DATABASE_URL: the connection string for the `pg` client only (connectionString()); printed with its password as `[redacted]`. */
@@ -403,7 +430,7 @@ export class DatabaseUrl {
 }
 
 /** The S3_* variables other than S3_BUCKET (S3_REGION has a default, so it does not count as set). */
-const S3_DEPENDENT_VARIABLES = ['S3_ENDPOINT', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY', 'S3_FORCE_PATH_STYLE', 'S3_KEY_PREFIX'] as const;
+const S3_DEPENDENT_VARIABLES = ['S3_ENDPOINT', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY', 'S3_FORCE_PATH_STYLE', 'S3_KEY_PREFIX', 'S3_PUBLIC_URLS'] as const;
 
 /** S3Settings from the parsed S3_* variables; undefined when S3_BUCKET is unset (media on the local disk). */
 function s3SettingsFrom(c: z.infer<typeof configSchema>, env: Record<string, string | undefined>): S3Settings | undefined {
@@ -424,6 +451,7 @@ function s3SettingsFrom(c: z.infer<typeof configSchema>, env: Record<string, str
       ? { credentials: new S3Credentials(c.S3_ACCESS_KEY_ID, c.S3_SECRET_ACCESS_KEY) }
       : {}),
     keyPrefix: c.S3_KEY_PREFIX ?? '',
+    publicUrls: c.S3_PUBLIC_URLS,
   };
 }
 
@@ -479,6 +507,14 @@ export interface Config {
   };
   /** Lifetime of a verifyVideo caller's active liveness challenge (CHALLENGE_TTL_SECONDS), seconds. */
   challengeTtlSeconds: number;
+  /** Live agent mode (ICE_SERVERS, LIVE_*): ICE servers for both browsers; wait, call and drop-grace limits in ms; calls per app. */
+  live: {
+    iceServers: IceServer[];
+    queueWaitMs: number;
+    callMaxMs: number;
+    maxCallsPerApp: number;
+    dropGraceMs: number;
+  };
   /** Embedded store directory (DATA_DIR): database `<dataDir>/store.sqlite`, media `<dataDir>/media`. */
   dataDir: string;
   /** Stored media (MEDIA_*, EVIDENCE_RETENTION_DAYS): evidence retention (ms), byte cap per file, sweep interval (ms). */
@@ -526,6 +562,36 @@ export interface Config {
     requestTimeoutMs: number;
     connectionsCheckingIntervalMs: number;
   };
+}
+
+/** One WebRTC ICE server (W3C WebRTC §4.2.1 RTCIceServer): `urls` are stun:, stuns:, turn: or turns: URIs (RFC 7064, RFC 7065). */
+export interface IceServer {
+  urls: string | string[];
+  username?: string;
+  credential?: string;
+}
+
+const iceUrl = z.string().regex(/^(stuns?|turns?):[^\s]+$/, 'an ICE server URL starts with stun:, stuns:, turn: or turns: (RFC 7064, RFC 7065)');
+const iceServersSchema = z.array(
+  z
+    .object({ urls: z.union([iceUrl, z.array(iceUrl).min(1)]), username: z.string().min(1).optional(), credential: z.string().min(1).optional() })
+    .strict()
+    // A TURN server always authenticates (RFC 8656 §9.2): a turn: URL without a username and credential cannot work.
+    .refine((s) => ![s.urls].flat().some((u) => u.startsWith('turn')) || (s.username !== undefined && s.credential !== undefined), 'a turn:/turns: server needs username and credential'),
+);
+
+/** ICE_SERVERS (a JSON array) → the servers; unset = none (host candidates only). */
+export function parseIceServers(text: string | undefined): IceServer[] {
+  if (text === undefined) return [];
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new AppError('CONFIG_INVALID', `invalid configuration: ICE_SERVERS must be a JSON array of {urls, username?, credential?} (${(error as Error).message})`);
+  }
+  const parsed = iceServersSchema.safeParse(json);
+  if (!parsed.success) throw new AppError('CONFIG_INVALID', `invalid configuration: ICE_SERVERS: ${z.prettifyError(parsed.error)}`);
+  return parsed.data.map((s) => ({ urls: s.urls, ...(s.username !== undefined ? { username: s.username } : {}), ...(s.credential !== undefined ? { credential: s.credential } : {}) }));
 }
 
 /** Parses the environment; an invalid value fails start-up with every problem listed. */
@@ -588,6 +654,13 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     },
     challengeTtlSeconds: c.CHALLENGE_TTL_SECONDS,
     dataDir: path.resolve(c.DATA_DIR),
+    live: {
+      iceServers: parseIceServers(c.ICE_SERVERS),
+      queueWaitMs: c.LIVE_QUEUE_WAIT_SECONDS * 1000,
+      callMaxMs: c.LIVE_CALL_MAX_SECONDS * 1000,
+      maxCallsPerApp: c.LIVE_MAX_CALLS_PER_APP,
+      dropGraceMs: c.LIVE_DROP_GRACE_SECONDS * 1000,
+    },
     media: {
       evidenceRetentionMs: c.EVIDENCE_RETENTION_DAYS * 24 * 3600 * 1000,
       maxBytes: c.MEDIA_MAX_BYTES,

@@ -53,6 +53,12 @@ export const ERROR_CODES = {
   CHALLENGE_EXPIRED: 410,
   /** An unexpected failure; the message is generic and the details go to the log. */
   INTERNAL: 500,
+  /**
+   * A store the service needs cannot be opened or reached: the PostgreSQL database (DATABASE_URL) or the S3 bucket
+   * (S3_*). Start-up fails with it (the message names the store and the setting to check); a replica that loses its
+   * store later says so on /health/ready.
+   */
+  STORE_UNAVAILABLE: 503,
 } as const;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -1,5 +1,6 @@
 /**
- * Start-up: parse config → build the service (src/app/service.ts: apps, models, use cases, stores, routes) → serve;
+ * Start-up: parse config → build the service (src/app/service.ts: apps, models, use cases, stores, routes) → start it
+ * (stores checked, unfinished jobs resumed; a store out of reach ends start-up with exit code 1) → serve;
  * SIGTERM/SIGINT → stop accepting, drain, release sessions, exit. Every line is JSON on stdout (src/app/logger.ts).
  */
 import { fileURLToPath } from 'node:url';
@@ -38,8 +39,15 @@ async function main(): Promise<void> {
     log.fatal(`start-up failed: ${error instanceof Error ? error.message : String(error)}`);
     process.exit(1);
   }
-  // Jobs a previous process left unfinished resume here.
-  service.start();
+  // The stores are checked (a database or bucket out of reach: STORE_UNAVAILABLE), then jobs a previous process left
+  // unfinished resume. Nothing listens before this has succeeded.
+  try {
+    await service.start();
+  } catch (error) {
+    log.fatal(`start-up failed: ${error instanceof Error ? error.message : String(error)}`);
+    await service.close().catch((closeError: unknown) => log.error(`closing after the failed start-up: ${String(closeError)}`));
+    process.exit(1);
+  }
   // Slow clients (HTTP_HEADERS_TIMEOUT_SECONDS, HTTP_REQUEST_TIMEOUT_SECONDS): Node answers 408 and closes a
   // connection whose headers or whole request are not in by then (Node docs, http.createServer options).
   const { headersTimeoutMs, requestTimeoutMs, connectionsCheckingIntervalMs } = config.http;

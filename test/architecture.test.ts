@@ -18,7 +18,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['inference', 'attack-signals'],
   ['quality'],
   ['pipeline'],
-  ['sessions', 'webhooks', 'store', 'capture'],
+  ['sessions', 'webhooks', 'store', 'capture', 'agent-console'],
   ['http'],
   ['app', 'main.ts'],
 ];

@@ -1,16 +1,21 @@
 /**
  * The compiled build (issue #17 item 6): `npm run build` turns src/ into plain JavaScript, and the service runs from it
- * with no TypeScript loader, inference thread included (its worker is compiled too). Built here into a directory beside
- * src/ (as dist/ is), started as `npm start` starts dist/main.js, and asked for a real checkLiveness.
+ * with no TypeScript loader, inference thread and checkLiveness's photo thread included (their workers are compiled
+ * too). Built here into a directory beside src/ (as dist/ is), started as `npm start` starts dist/main.js, and asked for
+ * a real checkLiveness.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { staleBuildWarning } from '../src/build-info.js';
 import { repoRoot, sharedData } from './helpers/reference.js';
 import { type ServiceProcess, startService, waitForOutput } from './helpers/server.js';
+
+/** Direct children of a process, from every thread's `children` list (proc(5)). */
+const childrenOf = (pid: number): number[] =>
+  readdirSync(`/proc/${pid}/task`).flatMap((task) => readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number));
 
 const outName = `.dist-test-${process.pid}`;
 const outDir = path.join(repoRoot, outName);
@@ -19,10 +24,12 @@ describe('the compiled build', () => {
   let service: ServiceProcess;
   let base: string;
   let appKey: string;
+  const serviceTmp = mkdtempSync(path.join(tmpdir(), 'dist-tmp-'));
   beforeAll(async () => {
     const built = spawnSync(path.join(repoRoot, 'node_modules', '.bin', 'tsx'), ['scripts/build-dist.ts', `--out=${outName}`], { cwd: repoRoot, encoding: 'utf8' });
     expect(built.status, built.stderr).toBe(0);
-    service = startService({ MODEL_PACKS_DIR: mkdtempSync(path.join(tmpdir(), 'dist-packs-')) }, [process.execPath, '--single-threaded-gc', path.join(outDir, 'main.js')]);
+    // A fresh TMPDIR: tsx's compile cache lives there, so a worker that did load TypeScript would start esbuild.
+    service = startService({ MODEL_PACKS_DIR: mkdtempSync(path.join(tmpdir(), 'dist-packs-')), TMPDIR: serviceTmp }, [process.execPath, '--single-threaded-gc', path.join(outDir, 'main.js')]);
     base = `http://127.0.0.1:${(await waitForOutput(service, /listening on http:\/\/127\.0\.0\.1:(\d+)/))[1]}`;
     appKey = (await waitForOutput(service, /appId=default appKey=(\S+)/))[1]!;
   });
@@ -30,10 +37,12 @@ describe('the compiled build', () => {
     service?.child.kill('SIGTERM');
     if (service) expect(await service.exited).toBe(0);
     rmSync(outDir, { recursive: true, force: true });
+    rmSync(serviceTmp, { recursive: true, force: true });
   });
 
-  it('serves checkLiveness from plain JavaScript, the models on the inference thread', async () => {
+  it('serves checkLiveness from plain JavaScript, the models on the inference thread, the pixel work on the photo thread', async () => {
     expect(service.output()).toMatch(/loaded \d+ models on cpu \(inference thread\)/);
+    expect(service.output()).toContain('checkLiveness photo thread started');
     // Nothing but node ran: no TypeScript file was loaded (the worker's tsx entry is only for running from src/).
     expect(service.child.spawnargs).toEqual([process.execPath, '--single-threaded-gc', path.join(outDir, 'main.js')]);
     const form = new FormData();
@@ -42,6 +51,8 @@ describe('the compiled build', () => {
     const body = (await res.json()) as { status: string; result: { details: { liveFace: { value: string } } } };
     expect({ status: res.status, body: body.status }, JSON.stringify(body)).toEqual({ status: 200, body: 'success' });
     expect(['yes', 'no']).toContain(body.result.details.liveFace.value);
+    // No process beside the service: neither thread started a loader (from source, tsx's runs an esbuild process).
+    expect(childrenOf(service.child.pid!).map((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8'))).toEqual([]);
     // The build is fresh: no warning that src/ changed since.
     expect(service.output()).not.toMatch(/src\/ changed since/);
   });

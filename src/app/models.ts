@@ -28,7 +28,7 @@ function packSource(config: ModelsConfig): PackSource | undefined {
 
 /** Which models the service's use cases ask for, and which use cases ask for each; nothing is loaded. */
 export function planModels(config: ModelsConfig, readVideo: VideoReader): ModelUses {
-  return ModelRegistry.plan(config.modelsDir, packSource(config), config.batching, (registry, use) => buildUseCases(registry, config, readVideo, use));
+  return ModelRegistry.plan(config.modelsDir, packSource(config), config.batching, (registry, use) => buildUseCases(registry, config, readVideo, { use }));
 }
 
 /** Loads the models in `uses` (from planModels). */

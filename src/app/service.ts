@@ -4,8 +4,8 @@
  * is wired twice.
  *
  * Order matters: the caller apps first (a broken APPS_FILE or a wrong SECRETS_KEY stops start-up in milliseconds,
- * not after the models have loaded), then the inference thread, the models the use cases ask for, their warm-up,
- * the use cases, the liveness and sessions APIs, and the HTTP app.
+ * not after the models have loaded), then the inference thread, the models the use cases ask for, their warm-up (the
+ * photo thread starts meanwhile), the use cases, the liveness and sessions APIs, and the HTTP app.
  */
 import { readFileSync } from 'node:fs';
 import { Hono } from 'hono';
@@ -16,6 +16,7 @@ import { createApp } from '../http/app.js';
 import { InferenceThread } from '../inference/inference-thread.js';
 import type { ModelRegistry } from '../inference/registry.js';
 import { ortVersion } from '../inference/session.js';
+import { LivenessPhotoThread } from '../pipeline/liveness-photo-thread.js';
 import { livenessSetup } from '../pipeline/liveness-setup.js';
 import { videoBinaries } from '../video/binaries.js';
 import { createVideoReader } from '../video/read-video.js';
@@ -79,6 +80,9 @@ export async function createService(config: Config, options: ServiceOptions = {}
       (missing.length > 0 ? ` (optional packs not installed: ${missing.join(', ')}; see \`npm run models:fetch\`)` : '') +
       (registry.notLoaded.length > 0 ? `; not loaded, no use case asks for them: ${registry.notLoaded.map((m) => m.id).join(', ')}` : ''),
   );
+  // checkLiveness's photo thread (pipeline/liveness-photo-thread.ts) starts now, while the models warm up, rather than
+  // with the first request. Never rejects: a thread that cannot start leaves its work to the event loop.
+  const photoThreadStarted = LivenessPhotoThread.start();
   try {
     if (registry.executionProvider === 'cuda' && config.batching.maxBatch > 1) {
       // Measured on an H200 (docs/gpu.md "GPU run, 2026-11-30"): with batching on, 8 requests in flight ran at 0.3–0.4
@@ -109,7 +113,10 @@ export async function createService(config: Config, options: ServiceOptions = {}
     // Runs are counted from here on (the warm-up's are not); the metrics exist once the slots they read do.
     let metrics: ServiceMetrics | undefined;
     registry.observeRuns((model, ms, rows, failed) => metrics?.observeModelRun(model, ms, rows, failed));
-    const useCases = buildUseCases(registry, config, readVideo);
+    const photoThread = await photoThreadStarted;
+    if (photoThread.offThread) log.info('checkLiveness photo thread started');
+    else log.warn('checkLiveness photo thread did not start: its pixel work runs on the event loop');
+    const useCases = buildUseCases(registry, config, readVideo, { photoThread });
     const liveness = createLivenessApi(config, useCases.checkLiveness, info, apps);
     metrics = new ServiceMetrics({ models: registry, concurrency: liveness.deps.concurrency });
     const serviceMetrics = metrics;
@@ -118,7 +125,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
     // The sessions API (and webhook delivery) share the apps, rate limits, concurrency slots and rules; their state
     // lives in DATA_DIR.
     // The sessions' stores, job queue and webhook delivery report failures and retries: warnings.
-    const sessions = await createSessionsApi(config, { ...liveness.deps, verifyVideo: useCases.verifyVideo }, (m) => log.warn(m), {
+    const sessions = await createSessionsApi(config, { ...liveness.deps, verifyVideo: useCases.verifyVideo, matchFace: useCases.matchFace }, (m) => log.warn(m), {
       onJobAttempt: (type, outcome) => serviceMetrics.observeJobAttempt(type, outcome),
       onWebhookAttempt: (outcome) => serviceMetrics.observeWebhookAttempt(outcome),
       onSessionCompleted: (result) => serviceMetrics.observeDecision('sessions', result),
@@ -130,6 +137,11 @@ export async function createService(config: Config, options: ServiceOptions = {}
     // liveness challenges (POST /v1/challenges) live in the sessions' store.
     const verifyVideo = { ...liveness.deps, bodyLimitBytes: config.video.bodyLimitBytes, verifyVideo: useCases.verifyVideo, challenges: sessions.challenges };
     let draining = false;
+    const storeWritable = async () => {
+      await directoriesWritable();
+      await sessions.mediaWritable();
+      await sessions.metadataReachable();
+    };
     const app = createApp({
       registry,
       versions: { service: servicePackage().version, onnxruntime: ortVersion(), node: process.versions.node },
@@ -138,11 +150,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
       ready: () => !draining,
       // /health/ready's store check: DATA_DIR (the database) and the crop folder must take a write, and so must the
       // media store (its folder, or its S3 bucket).
-      storeWritable: async () => {
-        await directoriesWritable();
-        await sessions.mediaWritable();
-        await sessions.metadataReachable();
-      },
+      storeWritable,
       telemetry: { log, observe: (record) => serviceMetrics.observeRequest(record) },
       // On the API port with an app's key, or alone on METRICS_PORT (below).
       ...(config.metricsPort === undefined ? { metrics: { render, apps: liveness.deps.apps } } : {}),
@@ -167,9 +175,16 @@ export async function createService(config: Config, options: ServiceOptions = {}
       registry,
       useCases,
       ...(apps.embeddedAppKey !== undefined ? { embeddedAppKey: apps.embeddedAppKey } : {}),
-      start: () => sessions.start(),
+      // The stores are checked before any background work: a bucket or database out of reach fails start-up
+      // (STORE_UNAVAILABLE) instead of leaving a replica that answers 503 on /health/ready.
+      start: async () => {
+        await storeWritable();
+        await sessions.start();
+      },
       drain: () => {
         draining = true;
+        // Open live-call event streams would hold the server's close for the whole grace period; browsers reconnect.
+        sessions.endLiveStreams();
       },
       async close() {
         // Running jobs finish first (close() waits for them); the models are released after.
@@ -178,11 +193,11 @@ export async function createService(config: Config, options: ServiceOptions = {}
         } catch (error) {
           log.error(`sessions store close failed: ${String(error)}`);
         }
-        await Promise.all([registry.dispose(), liveness.close()]);
+        await Promise.all([registry.dispose(), liveness.close(), photoThread.close()]);
       },
     };
   } catch (error) {
-    await registry.dispose();
+    await Promise.all([registry.dispose(), photoThreadStarted.then((thread) => thread.close())]);
     throw error;
   }
 }

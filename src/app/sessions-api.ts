@@ -25,7 +25,7 @@ import type { VerifyVideo } from '../pipeline/verify-video.js';
 import { openDatabase } from '../store/database.js';
 import type { Job, JobAttemptOutcome, JobQueue } from '../store/job-queue.js';
 import { LocalMediaStore } from '../store/local-media-store.js';
-import { PostgresDatabase } from '../store/postgres.js';
+import { PostgresDatabase, postgresUnavailable } from '../store/postgres.js';
 import { PostgresJobQueue } from '../store/postgres-job-queue.js';
 import { PostgresMediaRows } from '../store/postgres-media-rows.js';
 import { PostgresWebhookStore } from '../store/postgres-webhooks.js';
@@ -49,14 +49,21 @@ import { PostgresSessionHeadPoseStore } from '../sessions/session-head-pose-post
 import type { AdvanceGetVideoDeps } from '../http/routes/advance-get-video.js';
 import type { TencentEssDeps } from '../http/routes/tencent-ess.js';
 import { TokenBucketLimiter } from '../http/middleware/rate-limit.js';
+import { LiveCalls } from '../sessions/live-calls.js';
+import { LiveEventHub } from '../sessions/live-events.js';
+import { LiveRepository, sqliteLiveSql } from '../sessions/live-repository.js';
+import { openPostgresLiveRepository } from '../sessions/live-repository-postgres.js';
+import type { MatchFace } from '../pipeline/match-face.js';
+import type { CheckLiveness } from '../pipeline/types.js';
 import { createWebhooks } from './create-webhooks.js';
+import { createLiveChecker } from './live-checks.js';
 
 /** Verilock's video_url lifetime: "expires after 1 hour" (https://developer.verilock.io/premium-features/video-kyc). */
 export const VIDEO_URL_TTL_SECONDS = 3600;
 
 type SessionsConfig = Pick<
   Config,
-  'dataDir' | 'media' | 's3' | 'database' | 'jobs' | 'webhooks' | 'signingSecret' | 'publicBaseUrl' | 'bodyLimitBytes' | 'maxImagePixels' | 'video' | 'challengeTtlSeconds'
+  'dataDir' | 'media' | 's3' | 'database' | 'jobs' | 'webhooks' | 'signingSecret' | 'publicBaseUrl' | 'bodyLimitBytes' | 'maxImagePixels' | 'video' | 'challengeTtlSeconds' | 'live'
 >;
 
 export interface SessionsApiShared {
@@ -65,6 +72,9 @@ export interface SessionsApiShared {
   concurrency: ConcurrencyLimiter;
   rules: { current(): DecisionRules };
   verifyVideo: VerifyVideo;
+  /** Live agent mode's automatic checks for the agent (selfie and snapshots); absent = the agent sees null checks. */
+  checkLiveness?: CheckLiveness;
+  matchFace?: MatchFace;
 }
 
 /** The socket peer's address (@hono/node-server); "unknown" where there is no socket (app.request() in tests). */
@@ -99,6 +109,7 @@ interface SessionStores {
   headPose: SessionHeadPoseStore;
   fingerprints: RecordingFingerprintRepository;
   recordings: RecordingAttempts;
+  live: LiveRepository;
   webhooks: WebhookStore;
   jobs(settings: JobQueueSettings): Promise<JobQueue>;
   /** /health/ready's check of the metadata database (a round trip to PostgreSQL; the SQLite file is covered by DATA_DIR's write check). */
@@ -110,7 +121,7 @@ interface SessionStores {
 function embeddedStores(config: SessionsConfig, log: (message: string) => void): SessionStores {
   const db = openDatabase(path.join(config.dataDir, 'store.sqlite'));
   const media = config.s3
-    ? new S3MediaStore({ db, client: createS3Client(config.s3), bucket: config.s3.bucket, keyPrefix: config.s3.keyPrefix, sweepIntervalMs: config.media.sweepIntervalMs, log })
+    ? new S3MediaStore({ db, client: createS3Client(config.s3), bucket: config.s3.bucket, keyPrefix: config.s3.keyPrefix, presignedReads: config.s3.publicUrls === 'presigned', sweepIntervalMs: config.media.sweepIntervalMs, log })
     : new LocalMediaStore({ db, dir: path.join(config.dataDir, 'media'), sweepIntervalMs: config.media.sweepIntervalMs, log });
   return {
     media,
@@ -119,6 +130,7 @@ function embeddedStores(config: SessionsConfig, log: (message: string) => void):
     headPose: new SqliteSessionHeadPoseStore(db),
     fingerprints: new SqliteRecordingFingerprintRepository(db),
     recordings: new SqliteRecordingAttempts(db),
+    live: new LiveRepository(sqliteLiveSql(db)),
     webhooks: new SqliteWebhookStore(db),
     jobs: async (settings) => new SqliteJobQueue({ db, ...config.jobs, ...settings }),
     reachable: async () => undefined,
@@ -141,6 +153,7 @@ async function postgresStores(config: SessionsConfig, database: NonNullable<Sess
       client: createS3Client(s3),
       bucket: s3.bucket,
       keyPrefix: s3.keyPrefix,
+      presignedReads: s3.publicUrls === 'presigned',
       sweepIntervalMs: config.media.sweepIntervalMs,
       log,
     });
@@ -151,6 +164,7 @@ async function postgresStores(config: SessionsConfig, database: NonNullable<Sess
       headPose: await PostgresSessionHeadPoseStore.open(db),
       fingerprints: await PostgresRecordingFingerprintRepository.open(db),
       recordings: await PostgresRecordingAttempts.open(db),
+      live: await openPostgresLiveRepository(db),
       webhooks: await PostgresWebhookStore.open(db),
       jobs: (settings) => PostgresJobQueue.open({ db, ...config.jobs, leaseMs: database.jobLeaseMs, ...settings }),
       reachable: () => db.ping(),
@@ -161,12 +175,8 @@ async function postgresStores(config: SessionsConfig, database: NonNullable<Sess
     };
   } catch (error) {
     await db.close().catch(() => undefined);
-    // Start-up fails, as for any other setting that cannot work (errors.ts has no code of the store's own).
-    throw new AppError(
-      'CONFIG_INVALID',
-      `the PostgreSQL store at ${database.url.toString()} could not be opened (check DATABASE_URL and that the server accepts connections): ${error instanceof Error ? error.message : String(error)}`,
-      { cause: error },
-    );
+    // Start-up fails with STORE_UNAVAILABLE, naming the database (without its password) and what to check.
+    throw postgresUnavailable(database.url.toString(), error);
   }
 }
 
@@ -225,8 +235,27 @@ export async function createSessionsApi(
         : 'no SIGNING_SECRET: session capture and video links are signed with a random per-process secret and die on restart',
     );
   }
+  // Live agent mode: the queue and calls in the sessions' database, the signaling fan-out in this process (README "Live
+  // agent mode": one replica, or sticky routing, for the calls).
+  const live = new LiveCalls({
+    sessions,
+    live: stores.live,
+    media,
+    webhooks,
+    hub: new LiveEventHub(),
+    ...(shared.checkLiveness && shared.matchFace
+      ? { checker: createLiveChecker({ checkLiveness: shared.checkLiveness, matchFace: shared.matchFace, concurrency: shared.concurrency, log }) }
+      : {}),
+    limits: { queueWaitMs: config.live.queueWaitMs, callMaxMs: config.live.callMaxMs, maxCallsPerApp: config.live.maxCallsPerApp, dropGraceMs: config.live.dropGraceMs },
+    iceServers: config.live.iceServers,
+    now: Date.now,
+    log,
+    // An agent's decision completes a session as processing does: counted with the sessions' decisions.
+    ...(observers.onSessionCompleted ? { onDecided: observers.onSessionCompleted } : {}),
+  });
   const deps: SessionsDeps = {
     apps: shared.apps,
+    live,
     rateLimiter: shared.rateLimiter,
     sessions,
     challenges: challengeRepository,
@@ -286,8 +315,12 @@ export async function createSessionsApi(
     async start(): Promise<void> {
       await jobs.start();
       webhooks.start();
+      live.start();
     },
+    /** Ends the live calls' event streams (the process is draining): the server's connections can then close. */
+    endLiveStreams: () => live.hub.endStreams(),
     async close(): Promise<void> {
+      await live.stop();
       await jobs.stop();
       await webhooks.stop();
       await stores.close();

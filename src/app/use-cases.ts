@@ -6,6 +6,7 @@
 import type { Config } from '../config.js';
 import type { ModelRegistry } from '../inference/registry.js';
 import { createCheckLiveness } from '../pipeline/check-liveness.js';
+import type { LivenessPhotoThread } from '../pipeline/liveness-photo-thread.js';
 import { createMatchFace, type MatchFace } from '../pipeline/match-face.js';
 import type { CheckLiveness } from '../pipeline/types.js';
 import { createVerifyVideo, type VerifyVideo } from '../pipeline/verify-video.js';
@@ -27,10 +28,11 @@ export function buildUseCases(
   registry: ModelRegistry,
   config: Pick<Config, 'maxImagePixels'>,
   readVideo: VideoReader,
-  use: NameUseCase = (_name, create) => create(),
+  /** `photoThread`: checkLiveness's photo thread, started by the service (without it, checkLiveness makes its own). */
+  { use = (_name, create) => create(), photoThread }: { use?: NameUseCase; photoThread?: LivenessPhotoThread } = {},
 ): UseCases {
   return {
-    checkLiveness: use('checkLiveness', () => createCheckLiveness(registry, { maxPixels: config.maxImagePixels })),
+    checkLiveness: use('checkLiveness', () => createCheckLiveness(registry, { maxPixels: config.maxImagePixels, photoThread })),
     matchFace: use('matchFace', () => createMatchFace(registry, { maxPixels: config.maxImagePixels })),
     // An active liveness challenge's 10 fps frames come from the same decode (src/pipeline/verify-video.ts CHALLENGE_SAMPLING).
     verifyVideo: use('verifyVideo', () => createVerifyVideo(registry, { maxImagePixels: config.maxImagePixels, readVideo })),

@@ -28,6 +28,7 @@ import { noteError } from './request-errors.js';
 import { metricsRoute, type MetricsRouteDeps } from './routes/metrics.js';
 import { openApiDocument } from './openapi.js';
 import { captureRoute, type CaptureDeps } from './routes/capture.js';
+import { agentConsoleRoute } from './routes/agent-console.js';
 import { challengesRoute } from './routes/challenges.js';
 import { checkLivenessRoute, type CheckLivenessDeps } from './routes/check-liveness.js';
 import { croppedImageRoute } from './routes/cropped-image.js';
@@ -36,6 +37,8 @@ import { healthProbesRoute, type StoreWritableProbe } from './routes/health.js';
 import { matchFaceRoute, type MatchFaceDeps } from './routes/match-face.js';
 import { sessionRecordingRoute, type SessionRecordingDeps } from './routes/session-recording.js';
 import { sessionsRoute, type SessionsDeps } from './routes/sessions.js';
+import { agentsRoute } from './routes/agents.js';
+import { liveAgentRoute } from './routes/live-agent.js';
 import { verifyVideoRoute, type VerifyVideoDeps } from './routes/verify-video.js';
 import { webhooksRoute, type WebhooksApiDeps } from './routes/webhooks.js';
 import { advanceGetVideoRoute, type AdvanceGetVideoDeps } from './routes/advance-get-video.js';
@@ -70,7 +73,11 @@ export interface AppDeps {
    * `challenges` (README "Active liveness challenges"); absent = not served.
    */
   verifyVideo?: VerifyVideoDeps;
-  /** The Verilock-style video-KYC sessions API (POST /v1/sessions …; Bearer appKey; README "Sessions API"); absent = not served. */
+  /**
+   * The Verilock-style video-KYC sessions API (POST /v1/sessions …; Bearer appKey; README "Sessions API"); absent = not
+   * served. With `live`, also live agent mode: the agents (/v1/agents), their calls (/v1/agent/…) and the person's
+   * live-call links (/v1/sessions/{id}/live/…; README "Live agent mode").
+   */
   sessions?: SessionsDeps;
   /** The hosted capture page at each session's capture_url (GET /capture/{id}; README "Capture page"); absent = not served. */
   capture?: CaptureDeps;
@@ -226,8 +233,17 @@ export function createApp(deps: AppDeps): Hono<ApiEnv> {
   if (deps.matchFace) app.route('/v1', matchFaceRoute(deps.matchFace));
   if (deps.verifyVideo) app.route('/v1', verifyVideoRoute(deps.verifyVideo));
   if (deps.verifyVideo?.challenges) app.route('/v1', challengesRoute({ ...deps.verifyVideo, challenges: deps.verifyVideo.challenges }));
+  // Live agent mode (README "Live agent mode") rides on the sessions API: its person routes come before the sessions
+  // route, whose catch-all answers any other /v1/sessions/* path.
+  if (deps.sessions?.live) {
+    const live = deps.sessions.live;
+    app.route('/v1', liveAgentRoute({ ...deps.sessions, live }));
+    app.route('/v1', agentsRoute({ apps: deps.sessions.apps, rateLimiter: deps.sessions.rateLimiter, live }));
+  }
   if (deps.sessions) app.route('/v1', sessionsRoute(deps.sessions));
   if (deps.capture) app.route('/', captureRoute(deps.capture));
+  // The agent console (GET /agent) is served with the capture page: both are the service's own pages for sessions.
+  if (deps.capture) app.route('/', agentConsoleRoute());
   if (deps.webhooks) app.route('/v1', webhooksRoute(deps.webhooks));
   if (deps.advanceGetVideo) app.route('/', advanceGetVideoRoute(deps.advanceGetVideo));
   if (deps.tencentEss) app.route('/', tencentEssRoute(deps.tencentEss));

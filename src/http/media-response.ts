@@ -77,3 +77,38 @@ export async function serveMedia(store: MediaStore, record: MediaRecord, request
     headers: { ...common, 'Content-Length': String(range.end - range.start + 1), 'Content-Range': `bytes ${range.start}-${range.end}/${record.bytes}` },
   });
 }
+
+/** A store that can hand a client a direct, time-limited URL for a record's content (S3MediaStore with S3_PUBLIC_URLS=presigned). */
+export interface DirectMediaUrls {
+  /** The URL, or undefined when the store serves reads itself. */
+  directUrl(id: string, options: { expiresInSeconds: number; contentDisposition?: string; cacheControl?: string }): Promise<string | undefined>;
+}
+
+/**
+ * The answer to a signed download link that expires at `link.expiresAtMs` (ms since the epoch; `link.nowMs` is now):
+ * when the store hands out direct URLs (S3_PUBLIC_URLS=presigned), a GET is answered 302 Found (RFC 9110 §15.4.3) to
+ * one that dies with the link, carrying the same Content-Disposition and Cache-Control; the client then reads from the
+ * bucket, with Range. Otherwise, and for HEAD (a presigned URL is signed for GET only), the service serves the content
+ * itself (serveMedia).
+ */
+export async function serveMediaOrRedirect(
+  store: MediaStore & Partial<DirectMediaUrls>,
+  record: MediaRecord,
+  request: Request,
+  headers: Record<string, string>,
+  link: { expiresAtMs: number; nowMs: number },
+): Promise<Response> {
+  const remainingSeconds = Math.ceil((link.expiresAtMs - link.nowMs) / 1000);
+  if (request.method === 'GET' && typeof store.directUrl === 'function' && remainingSeconds >= 1) {
+    const location = await store.directUrl(record.id, {
+      expiresInSeconds: remainingSeconds,
+      ...(headers['Content-Disposition'] !== undefined ? { contentDisposition: headers['Content-Disposition'] } : {}),
+      ...(headers['Cache-Control'] !== undefined ? { cacheControl: headers['Cache-Control'] } : {}),
+    });
+    if (location !== undefined) {
+      // The Location is itself a credential until it expires: keep the redirect out of caches and referrers.
+      return new Response(null, { status: 302, headers: { Location: location, 'Cache-Control': 'private, no-store', 'Referrer-Policy': 'no-referrer' } });
+    }
+  }
+  return serveMedia(store, record, request, headers);
+}

@@ -86,7 +86,7 @@ const session = {
       type: 'object',
       properties: {
         steps: { type: 'array', items: { enum: ['document', 'selfie', 'video'] } },
-        video_mode: { const: 'self_record' },
+        video_mode: { enum: ['self_record', 'live_agent'] },
         video_max_duration: { type: 'integer', description: 'seconds' },
         video_language: { enum: ['en', 'es', 'fr', 'de', 'pt'] },
       },
@@ -99,6 +99,19 @@ const session = {
     created_at: dateTime,
     expires_at: dateTime,
     completed_at: dateTime,
+    live: {
+      type: 'object',
+      description: 'live_agent sessions only (README "Live agent mode"): where the person is',
+      required: ['state', 'queue_position', 'agent_id', 'call_id', 'wait_expires_at'],
+      properties: {
+        state: { enum: ['not_joined', 'waiting', 'in_call', 'ended'], description: 'not_joined also after a dropped call (the person may rejoin at the head); ended = decided or expired' },
+        queue_position: nullable('integer', { minimum: 1, description: '1 = next; while waiting' }),
+        agent_id: nullable('string', { description: 'The agent of the call in progress, or of the decision' }),
+        call_id: nullable('string'),
+        wait_expires_at: { ...dateTime, description: 'While waiting: past it with no agent, the session expires (LIVE_QUEUE_WAIT_SECONDS)' },
+        last_call_end: { enum: ['decided', 'dropped', 'expired', 'timeout', null], description: 'Extension: how the last call or wait ended' },
+      },
+    },
   },
 };
 
@@ -107,7 +120,7 @@ const video = {
   required: ['session_id', 'video_mode', 'status', 'result', 'video_url', 'duration_seconds', 'face_match_score', 'liveness_score', 'transcript', 'recorded_at', 'reviewed_at'],
   properties: {
     session_id: str,
-    video_mode: { const: 'self_record' },
+    video_mode: { enum: ['self_record', 'live_agent'] },
     status: str,
     result: nullable('string'),
     video_url: nullable('string', { description: 'Signed, expires after 1 hour' }),
@@ -117,12 +130,17 @@ const video = {
     transcript: { type: 'null', description: 'Always null: no speech recognition is embedded' },
     recorded_at: dateTime,
     reviewed_at: dateTime,
-    agent_id: { ...str, description: 'Once reviewed' },
-    agent_notes: nullable('string', { description: 'Once reviewed' }),
+    agent_id: { ...str, description: "Once reviewed: the reviewer's id, or the live call's agent (live_agent)" },
+    agent_notes: nullable('string', { description: "Once reviewed: the reviewer's or the live call's agent's notes" }),
     challenge: {
       oneOf: [{ type: 'null' }, challengeResultSchema],
       description:
         "Extension: what the verifier found for the session's active liveness challenge (the same object as verifyVideo's result.challenge); null when the session had none or the video is not processed yet. Not passed = liveness_score 0 and the rules file's verifyVideo.challengeFailed decides",
+    },
+    snapshots: {
+      type: 'array',
+      description: "Extension, live_agent sessions only: the agent's snapshots of the call, oldest first",
+      items: { type: 'object', required: ['id', 'taken_at', 'url'], properties: { id: str, taken_at: dateTime, url: { ...str, description: 'Signed, expires after 1 hour' } } },
     },
     replayed_recording: {
       oneOf: [
@@ -204,7 +222,7 @@ export function sessionsPaths(hvError: HvErrorResponse, transactionIdHeader: unk
     '/v1/sessions': {
       post: {
         operationId: 'createSession',
-        summary: 'Create a self-record video-KYC session; returns signed capture links',
+        summary: 'Create a video-KYC session (self_record or live_agent); returns signed capture links',
         security: bearer,
         requestBody: jsonBody({
           type: 'object',
@@ -215,7 +233,11 @@ export function sessionsPaths(hvError: HvErrorResponse, transactionIdHeader: unk
               required: ['steps'],
               properties: {
                 steps: { type: 'array', items: { enum: ['document', 'selfie', 'video'] }, description: 'Must include video and selfie and/or document' },
-                video_mode: { enum: ['self_record', 'live_agent'], default: 'self_record', description: 'live_agent answers 422 not_supported' },
+                video_mode: {
+                  enum: ['self_record', 'live_agent'],
+                  default: 'self_record',
+                  description: 'live_agent: after the photos the person joins a live call with an agent of the app (README "Live agent mode"); no challenge is drawn',
+                },
                 video_max_duration: { type: 'integer', minimum: 1, default: 60, description: 'seconds, ≤ VIDEO_MAX_SECONDS' },
                 video_language: { enum: ['en', 'es', 'fr', 'de', 'pt'], default: 'en' },
               },
@@ -299,7 +321,7 @@ export function sessionsPaths(hvError: HvErrorResponse, transactionIdHeader: unk
         operationId: 'downloadSessionVideo',
         summary: 'The recorded video behind video_url (the signed link is the credential; HTTP Range)',
         parameters: [sessionId, ...signedLink],
-        responses: { 200: { description: 'The video' }, 206: { description: 'One byte range' }, 403: verilockError('forbidden or link_expired'), 404: verilockError('not recorded, or past retention'), 416: { description: 'Range not satisfiable' } },
+        responses: { 200: { description: 'The video' }, 206: { description: 'One byte range' }, 302: { description: 'With S3_PUBLIC_URLS=presigned (GET only): Location is a presigned GetObject URL of the bucket, valid as long as this link; Range works there' }, 403: verilockError('forbidden or link_expired'), 404: verilockError('not recorded, or past retention'), 416: { description: 'Range not satisfiable' } },
       },
     },
     '/v1/sessions/{id}/review': {
@@ -312,6 +334,7 @@ export function sessionsPaths(hvError: HvErrorResponse, transactionIdHeader: unk
         responses: { 200: json('The video result with agent_id / agent_notes', video), 409: verilockError('conflict: not completed, or already reviewed'), 422: verilockError('validation_error'), ...bearerErrors },
       },
     },
+    ...livePaths(),
     '/v1/webhooks': {
       get: {
         operationId: 'listWebhooks',
@@ -407,6 +430,293 @@ export function sessionsPaths(hvError: HvErrorResponse, transactionIdHeader: unk
           404: hvError('Past retention', 'Not Found'),
           416: { description: 'Range not satisfiable' },
         },
+      },
+    },
+  };
+}
+
+// ── Live agent mode (README "Live agent mode"; routes/live-agent.ts, routes/agents.ts) ─────────────────────────────
+
+const LIVE_TAG = ['Live agent mode'];
+const agentBearer = [{ bearerAgentToken: [] }];
+const callId = { name: 'callId', in: 'path', required: true, schema: { type: 'string', pattern: '^call_' } };
+const liveLink = [sessionId, ...signedLink];
+const checks = {
+  type: 'object',
+  required: ['face_match_score', 'liveness_score'],
+  properties: {
+    face_match_score: nullable('number', { minimum: 0, maximum: 100, description: 'The face (selfie, or a snapshot) against the other photos, 0–100, 50 at the threshold; null when not computed' }),
+    liveness_score: nullable('number', { minimum: 0, maximum: 100, description: 'Passive liveness of the face image, 0–100; null when not computed' }),
+  },
+};
+const signal = (types: string[]) =>
+  jsonBody({
+    type: 'object',
+    required: ['type'],
+    properties: {
+      type: { enum: types },
+      sdp: { ...str, maxLength: 65536, description: 'With an offer or answer (RFC 8829)' },
+      candidate: { type: ['object', 'string', 'null'], description: 'With a candidate: RTCIceCandidateInit, or null for the end of candidates' },
+    },
+  });
+const agentErrors = {
+  401: verilockError('authentication_error: missing or unknown agent token (an app key is refused here)'),
+  403: verilockError("forbidden: the agent's app is suspended or may not call the sessions API"),
+  429: verilockError("rate_limit_exceeded: the agent's app is over its rateLimitPerMinute"),
+};
+const callErrors = {
+  ...agentErrors,
+  403: verilockError("not_your_call: another agent's call; forbidden: the app is suspended"),
+  404: verilockError("not_found: no such call (or another app's)"),
+  409: verilockError('call_ended'),
+};
+const linkErrors = {
+  403: verilockError('forbidden (bad link), link_expired, session_expired'),
+  404: verilockError('not_found'),
+  429: verilockError('rate_limit_exceeded: over the per-session limit of the live links'),
+};
+const eventStream = (description: string) => ({ description, content: { 'text/event-stream': { schema: { ...str, description: 'Server-Sent Events: `event:` name, JSON `data:`; `: ping` every 15 s' } } } });
+const noContent = (description: string) => ({ description });
+
+function livePaths(): Record<string, unknown> {
+  return {
+    '/v1/sessions/{id}/live/join': {
+      post: {
+        tags: LIVE_TAG,
+        operationId: 'joinLiveQueue',
+        summary: "The person joins the agents' queue with their consent to the call (after a dropped call: at the head); the signed live link is the credential",
+        parameters: liveLink,
+        requestBody: jsonBody({ type: 'object', required: ['consent_given_at', 'consent_text_version'], properties: { consent_given_at: { type: 'string', format: 'date-time' }, consent_text_version: str } }),
+        responses: {
+          200: json('Waiting', { type: 'object', properties: { state: { const: 'waiting' }, queue_position: { type: 'integer', minimum: 1 }, wait_expires_at: dateTime } }),
+          400: verilockError('invalid_request: not JSON'),
+          ...linkErrors,
+          409: verilockError('conflict: the photos are missing (details.reason missing_previous_steps), the session is decided (completed), not a live_agent session (live_only), or already in a call'),
+          422: verilockError('validation_error: consent fields'),
+        },
+      },
+    },
+    '/v1/sessions/{id}/live/events': {
+      get: {
+        tags: LIVE_TAG,
+        operationId: 'liveSessionEvents',
+        summary: "The person's event stream: queue {queue_position, wait_expires_at}, call {call_id, agent_id, ice_servers}, signal (answer/candidate), prompt {text}, ended {reason: decided|dropped|expired|timeout, result?}",
+        parameters: liveLink,
+        responses: { 200: eventStream('The stream; the current state first (EventSource-compatible)'), ...linkErrors },
+      },
+    },
+    '/v1/sessions/{id}/live/signal': {
+      post: {
+        tags: LIVE_TAG,
+        operationId: 'livePersonSignal',
+        summary: "An SDP offer or ICE candidate from the person, relayed as is to the agent's stream",
+        parameters: liveLink,
+        requestBody: signal(['offer', 'candidate']),
+        responses: { 204: noContent('Relayed'), 400: verilockError('invalid_request'), ...linkErrors, 409: verilockError('not_in_call'), 422: verilockError('validation_error') },
+      },
+    },
+    '/v1/sessions/{id}/live/leave': {
+      post: {
+        tags: LIVE_TAG,
+        operationId: 'leaveLiveCall',
+        summary: 'The person leaves the queue (losing the place) or hangs up the call (a drop: they may rejoin at the head)',
+        parameters: liveLink,
+        responses: { 204: noContent('Left'), ...linkErrors },
+      },
+    },
+    '/v1/sessions/{id}/snapshots/{snapshotId}': {
+      get: {
+        tags: LIVE_TAG,
+        operationId: 'downloadLiveSnapshot',
+        summary: "An agent's snapshot of a live call, behind the signed link in the video result's `snapshots` (HTTP Range)",
+        parameters: [sessionId, { name: 'snapshotId', in: 'path', required: true, schema: { type: 'string', pattern: '^snp_' } }, ...signedLink],
+        responses: { 200: { description: 'The image' }, 206: { description: 'One byte range' }, 403: verilockError('forbidden or link_expired'), 404: verilockError('unknown, or past retention'), 416: { description: 'Range not satisfiable' } },
+      },
+    },
+    '/v1/agents': {
+      post: {
+        tags: LIVE_TAG,
+        operationId: 'createAgent',
+        summary: "A new agent of the app; its token (agt_…) is shown once and stored hashed",
+        security: bearer,
+        requestBody: jsonBody({ type: 'object', required: ['name'], properties: { name: { ...str, minLength: 1, maxLength: 100 } } }),
+        responses: {
+          201: json('The agent', { type: 'object', required: ['id', 'name', 'token', 'created_at'], properties: { id: str, name: str, token: { ...str, pattern: '^agt_' }, created_at: dateTime } }),
+          400: verilockError('invalid_request: not JSON'),
+          422: verilockError('validation_error'),
+          ...bearerErrors,
+        },
+      },
+      get: {
+        tags: LIVE_TAG,
+        operationId: 'listAgents',
+        summary: "The app's agents, oldest first, each with its call in progress",
+        security: bearer,
+        responses: {
+          200: json('The agents', { type: 'object', properties: { data: { type: 'array', items: { type: 'object', properties: { id: str, name: str, created_at: dateTime, active_call_id: nullable('string') } } } } }),
+          ...bearerErrors,
+        },
+      },
+    },
+    '/v1/agents/{id}': {
+      delete: {
+        tags: LIVE_TAG,
+        operationId: 'deleteAgent',
+        summary: 'Deletes an agent (its call in progress is dropped first); its token stops working',
+        security: bearer,
+        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^agent_' } }],
+        responses: { 204: noContent('Deleted'), ...bearerErrors },
+      },
+    },
+    '/v1/agent/me': {
+      get: {
+        tags: LIVE_TAG,
+        operationId: 'agentMe',
+        summary: 'The signed-in agent (the console checks its token with it)',
+        security: agentBearer,
+        responses: { 200: json('The agent', { type: 'object', required: ['id', 'name', 'app_id'], properties: { id: str, name: str, app_id: str } }), ...agentErrors },
+      },
+    },
+    '/v1/agent/queue': {
+      get: {
+        tags: LIVE_TAG,
+        operationId: 'agentQueue',
+        summary: "The app's queue, head first, and the agent's call in progress",
+        security: agentBearer,
+        responses: {
+          200: json('The queue', {
+            type: 'object',
+            properties: {
+              waiting: { type: 'array', items: { type: 'object', properties: { session_id: str, queue_position: { type: 'integer', minimum: 1 }, waiting_since: dateTime } } },
+              active_call: { type: ['object', 'null'], properties: { call_id: str, session_id: str } },
+            },
+          }),
+          ...agentErrors,
+        },
+      },
+    },
+    '/v1/agent/calls': {
+      post: {
+        tags: LIVE_TAG,
+        operationId: 'takeNextCall',
+        summary: 'Take the person at the head of the queue: their page is told to call; the answer has their photos (signed links) and the automatic checks',
+        security: agentBearer,
+        responses: {
+          201: json('The call', {
+            type: 'object',
+            required: ['call_id', 'session_id', 'ice_servers', 'selfie_url', 'document_url', 'checks', 'expires_at'],
+            properties: {
+              call_id: str,
+              session_id: str,
+              ice_servers: { type: 'array', items: { type: 'object', properties: { urls: {}, username: str, credential: str } }, description: 'ICE_SERVERS (RTCIceServer)' },
+              selfie_url: nullable('string', { description: 'Signed; served while the call is in progress' }),
+              document_url: nullable('string', { description: 'Signed; served while the call is in progress' }),
+              checks,
+              expires_at: { type: 'string', format: 'date-time', description: 'The call times out then (LIVE_CALL_MAX_SECONDS)' },
+            },
+          }),
+          ...agentErrors,
+          404: verilockError('queue_empty'),
+          409: verilockError('agent_busy: the agent has a call in progress (one per agent); app_call_limit: LIVE_MAX_CALLS_PER_APP calls in progress'),
+        },
+      },
+    },
+    '/v1/agent/calls/{callId}/media/{step}': {
+      get: {
+        tags: LIVE_TAG,
+        operationId: 'livePhoto',
+        summary: "The session's selfie or document photo for the agent's console (the signed link from the take is the credential)",
+        parameters: [callId, { name: 'step', in: 'path', required: true, schema: { enum: ['selfie', 'document'] } }, ...signedLink],
+        responses: { 200: { description: 'The image' }, 403: verilockError('forbidden or link_expired'), 404: verilockError('the call has ended, or the photo is past retention') },
+      },
+    },
+    '/v1/agent/calls/{callId}/events': {
+      get: {
+        tags: LIVE_TAG,
+        operationId: 'agentCallEvents',
+        summary: "The agent's event stream of the call: signal (offer/candidate), checks {face_match_score, liveness_score}, ended {reason}; read with fetch (Bearer header)",
+        security: agentBearer,
+        parameters: [callId],
+        responses: { 200: eventStream('The stream; checks (or ended) first'), ...callErrors },
+      },
+    },
+    '/v1/agent/calls/{callId}/signal': {
+      post: {
+        tags: LIVE_TAG,
+        operationId: 'agentSignal',
+        summary: "An SDP answer or ICE candidate from the agent, relayed as is to the person's stream",
+        security: agentBearer,
+        parameters: [callId],
+        requestBody: signal(['answer', 'candidate']),
+        responses: { 204: noContent('Relayed'), 400: verilockError('invalid_request'), 422: verilockError('validation_error'), ...callErrors },
+      },
+    },
+    '/v1/agent/calls/{callId}/prompts': {
+      post: {
+        tags: LIVE_TAG,
+        operationId: 'agentPrompt',
+        summary: 'Ask the person for an action ("show the front of your document"); their page shows it',
+        security: agentBearer,
+        parameters: [callId],
+        requestBody: jsonBody({ type: 'object', required: ['text'], properties: { text: { ...str, minLength: 1, maxLength: 200 } } }),
+        responses: { 204: noContent('Sent'), 400: verilockError('invalid_request'), 422: verilockError('validation_error'), ...callErrors },
+      },
+    },
+    '/v1/agent/calls/{callId}/snapshots': {
+      post: {
+        tags: LIVE_TAG,
+        operationId: 'agentSnapshot',
+        summary: "Store a snapshot of the call as the session's evidence (the app's retention); answers its checks",
+        security: agentBearer,
+        parameters: [callId],
+        requestBody: { required: true, content: { 'image/jpeg': { schema: { type: 'string', format: 'binary' } }, 'image/png': { schema: { type: 'string', format: 'binary' } } } },
+        responses: {
+          201: json('Stored', { type: 'object', required: ['id', 'checks'], properties: { id: { ...str, pattern: '^snp_' }, checks } }),
+          413: verilockError('payload_too_large'),
+          422: verilockError('unsupported_file_type or validation_error'),
+          ...callErrors,
+        },
+      },
+    },
+    '/v1/agent/calls/{callId}/decision': {
+      post: {
+        tags: LIVE_TAG,
+        operationId: 'agentDecision',
+        summary: 'Approve or decline: ends the call, completes the session (result, agent_id, agent_notes), records video.completed and video.reviewed',
+        security: agentBearer,
+        parameters: [callId],
+        requestBody: jsonBody({ type: 'object', required: ['result', 'notes'], properties: { result: { enum: ['approved', 'declined'] }, notes: { ...str, maxLength: 10000 } } }),
+        responses: { 200: json("The session's video result", video), 400: verilockError('invalid_request'), 422: verilockError('validation_error'), ...callErrors },
+      },
+    },
+    '/v1/agent/calls/{callId}/hangup': {
+      post: {
+        tags: LIVE_TAG,
+        operationId: 'agentHangup',
+        summary: 'End the call without a decision (a drop: the person may rejoin at the head of the queue)',
+        security: agentBearer,
+        parameters: [callId],
+        responses: { 204: noContent('Ended'), ...callErrors },
+      },
+    },
+    '/agent': {
+      get: {
+        tags: LIVE_TAG,
+        operationId: 'agentConsole',
+        summary: 'The agent console page: sign in with an agent token, see the queue, take the next person, the live video, photos, checks, prompts, snapshots and the decision',
+        responses: { 200: { description: 'The page', content: { 'text/html': { schema: str } } } },
+      },
+    },
+    '/agent/': {
+      get: { tags: LIVE_TAG, operationId: 'agentConsoleSlash', summary: 'Redirects to /agent', responses: { 301: { description: 'To /agent' } } },
+    },
+    '/agent/assets/{file}': {
+      get: {
+        tags: LIVE_TAG,
+        operationId: 'agentConsoleAsset',
+        summary: "The console's script and style",
+        parameters: [{ name: 'file', in: 'path', required: true, schema: { enum: ['console.js', 'console.css'] } }],
+        responses: { 200: { description: 'The asset' }, 304: { description: 'Not modified' } },
       },
     },
   };

@@ -188,6 +188,7 @@ const TAGS = [
   { name: 'Webhooks', description: "The app's webhook events and their delivery attempts (Bearer appKey)" },
   { name: 'Session recording', description: 'HyperVerge session-recording module (appId / appKey headers)' },
   { name: 'Capture page', description: "The hosted page behind a session's capture_url (the signed link is the credential)" },
+  { name: 'Live agent mode', description: "Live video calls with an app's agents: the agents (Bearer appKey), their console and calls (Bearer agent token), the person's signed live links (README \"Live agent mode\")" },
   { name: 'ADVANCE.AI Get Video', description: "A session's recorded video in ADVANCE.AI's shape: token, then Get Video; every answer is HTTP 200 with the outcome in code" },
   { name: 'Tencent ESS DescribeSignFaceVideo', description: "A session's recorded video in Tencent Cloud ESS's shape (TC3-HMAC-SHA256); every answer is HTTP 200" },
   { name: 'Service', description: 'Health, Kubernetes probes, this document and its page (no key, except the full health report)' },
@@ -230,6 +231,8 @@ export function openApiDocument(version: string): Record<string, unknown> {
         appKey: { type: 'apiKey', in: 'header', name: 'appKey' },
         // Sessions API and webhook log (README "Sessions API"): `Authorization: Bearer <appKey>`.
         bearerAppKey: { type: 'http', scheme: 'bearer' },
+        // Live agent mode (README "Live agent mode"): `Authorization: Bearer agt_…`, a token from POST /v1/agents.
+        bearerAgentToken: { type: 'http', scheme: 'bearer', description: 'An agent token (agt_…) from POST /v1/agents; app keys are refused' },
         // ADVANCE.AI Get Video (README "ADVANCE.AI Get Video"): the token from POST /openapi/auth/ticket/v1/generate-token.
         advanceAccessToken: { type: 'apiKey', in: 'header', name: 'X-ACCESS-TOKEN', description: 'The token from POST /openapi/auth/ticket/v1/generate-token' },
         // Tencent Cloud API 3.0 signature v3 (README "Tencent ESS DescribeSignFaceVideo"), as Tencent's SDKs send it.

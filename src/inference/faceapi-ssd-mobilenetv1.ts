@@ -84,10 +84,15 @@ export class FaceApiSsdMobilenetv1 {
   constructor(private readonly session: ModelRunner) {}
 
   /** Faces in `image`, best score first; boxes in pixels of `image`, scores 0–1. */
-  async detect(image: RgbImage, options: Partial<SsdMobilenetv1Options> = {}): Promise<DetectedFace[]> {
+  detect(image: RgbImage, options: Partial<SsdMobilenetv1Options> = {}): Promise<DetectedFace[]> {
+    return this.detectInput(toFaceApiNetInput(image, SSD_MOBILENETV1_INPUT_SIZE), options);
+  }
+
+  /** `detect` for an input already made with toFaceApiNetInput(image, SSD_MOBILENETV1_INPUT_SIZE), e.g. on another thread. */
+  async detectInput(input: FaceApiNetInput, options: Partial<SsdMobilenetv1Options> = {}): Promise<DetectedFace[]> {
     const resolved = resolveSsdMobilenetv1Options(options);
-    const input = toFaceApiNetInput(image, SSD_MOBILENETV1_INPUT_SIZE);
     const size = SSD_MOBILENETV1_INPUT_SIZE;
+    if (input.inputSize !== size) throw new Error(`SSD MobileNetV1: input made at ${input.inputSize}, expected ${size}`);
     const { boxes, scores } = await this.session.run({ input: { data: input.tensor, dims: [1, 3, size, size] } }, ['boxes', 'scores']);
     if (!boxes || !scores) throw new AppError('INFERENCE_FAILED', `model ${this.session.label}: expected outputs "boxes" and "scores"`);
     return decodeSsdDetections(boxes.data, scores.data, input, resolved);

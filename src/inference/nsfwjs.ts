@@ -54,9 +54,15 @@ export class NsfwjsClassifier {
   constructor(private readonly session: ModelRunner) {}
 
   /** Class probabilities (0–1, summing to 1) for the whole image. */
-  async classify(image: RgbImage): Promise<NsfwProbabilities> {
+  classify(image: RgbImage): Promise<NsfwProbabilities> {
+    return this.classifyInput(nsfwjsInput(image, NSFWJS_INPUT_SIZE));
+  }
+
+  /** `classify` for an input already made with nsfwjsInput (at NSFWJS_INPUT_SIZE), e.g. on another thread. */
+  async classifyInput(input: Float32Array): Promise<NsfwProbabilities> {
     const size = NSFWJS_INPUT_SIZE;
-    const { probabilities } = await this.session.run({ input: { data: nsfwjsInput(image, size), dims: [1, 3, size, size] } }, ['probabilities']);
+    if (input.length !== 3 * size * size) throw new Error(`nsfwjs input holds ${input.length} values, expected 3 × ${size} × ${size}`);
+    const { probabilities } = await this.session.run({ input: { data: input, dims: [1, 3, size, size] } }, ['probabilities']);
     if (!probabilities || probabilities.data.length !== NSFWJS_CLASSES.length) {
       throw new AppError('INFERENCE_FAILED', `model ${this.session.label}: expected output "probabilities" with ${NSFWJS_CLASSES.length} values`);
     }

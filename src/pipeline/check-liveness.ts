@@ -11,12 +11,18 @@ import type { ModelRegistry } from '../inference/registry.js';
 import { createQualityChecker } from '../quality/index.js';
 import { AgeGenderEstimator } from './age-gender.js';
 import { FaceAnalyzer } from './analyze.js';
+import { LivenessPhotoThread } from './liveness-photo-thread.js';
 import { LivenessEstimator } from './liveness.js';
-import type { CheckLiveness, FaceAnalysis, LivenessOutcome, LivenessVerdict } from './types.js';
+import type { CheckLiveness, FaceAnalysis, LivenessOptions, LivenessOutcome, LivenessVerdict } from './types.js';
 
 export interface CheckLivenessOptions {
   /** Largest accepted image, width × height pixels (config); larger images are IMAGE_TOO_LARGE. */
   maxPixels: number;
+  /**
+   * Where the pixel work that needs no model runs (liveness-photo-thread.ts): the service passes the thread it started
+   * with the models; without one, checkLiveness makes its own, started with the first request.
+   */
+  photoThread?: LivenessPhotoThread;
 }
 
 /** JPEG quality of croppedFace, 0–100: sharp's default 80 is visibly soft on a 256² face; 90 keeps detail. */
@@ -54,12 +60,23 @@ export async function assessSelfie(
 
 /** Builds the use case once per process: every model wrapper is created here, from the registry. */
 export function createCheckLiveness(registry: ModelRegistry, options: CheckLivenessOptions): CheckLiveness {
-  const analyzer = new FaceAnalyzer(registry);
-  const liveness = new LivenessEstimator(registry);
-  const quality = createQualityChecker(registry);
+  // The SSD's input, the framing edges and the quality checks' whole-image measurements are made off the event loop,
+  // with the same answers: liveness-photo-thread.ts.
+  const photoThread = options.photoThread ?? new LivenessPhotoThread();
+  const analyzer = new FaceAnalyzer(registry, photoThread.netInput);
+  const liveness = new LivenessEstimator(registry, undefined, undefined, { photoThread });
+  const quality = createQualityChecker(registry, { measureWholeImage: photoThread.measureWholeImage });
   const ageGender = new AgeGenderEstimator(registry);
   return async function checkLiveness(bytes, request) {
     const image = await decodeImage(bytes, { maxPixels: options.maxPixels });
+    try {
+      return await answer(image, request);
+    } finally {
+      photoThread.release(image);
+    }
+  };
+
+  async function answer(image: RgbImage, request: LivenessOptions): Promise<LivenessOutcome> {
     // The liveness context's downscaled copy does not need the face: start it now, it resizes while the detector runs.
     const downscaled = downscaleForContext(image);
     // Not awaited until liveness needs it: a failed analysis must not leave its rejection unhandled.
@@ -73,5 +90,5 @@ export function createCheckLiveness(registry: ModelRegistry, options: CheckLiven
     }
     if (request.croppedImage) outcome.croppedFace = await encodeJpeg(analysis.alignedFace.image, CROPPED_FACE_JPEG_QUALITY);
     return outcome;
-  };
+  }
 }

@@ -44,6 +44,7 @@ import {
   type SelfieFusionModel,
   type SelfieLivenessCalibration,
 } from './liveness-calibration.js';
+import type { LivenessPhotoThread } from './liveness-photo-thread.js';
 import { MINIFASNET_PACK_IDS, hasAntiSpoofingPack } from './liveness-setup.js';
 
 /** Per-model live scores for one face, each 0–1, higher = live. */
@@ -266,14 +267,20 @@ export class LivenessEstimator {
   /** The COCO detector and the hand detector, when their signal is weighed (or every signal is asked for). */
   private readonly objects?: HumanNanodet;
   private readonly hands?: HumanHandtrack;
+  /** Where the framing edges are measured when given (checkLiveness: off the event loop); else on this thread. */
+  private readonly photoThread?: LivenessPhotoThread;
 
   constructor(
     registry: ModelRegistry,
     private readonly calibration: LivenessCalibration = LIVENESS_CALIBRATION,
     private readonly selfieCalibration: SelfieLivenessCalibration = SELFIE_LIVENESS_CALIBRATION,
-    /** `allSignals`: run every context signal, weighed or not (the bench measures them all). */
-    options: { allSignals?: boolean } = {},
+    /**
+     * `allSignals`: run every context signal, weighed or not (the bench measures them all). `photoThread`: measure
+     * the framing edges there (liveness-photo-thread.ts), with the same answer.
+     */
+    options: { allSignals?: boolean; photoThread?: LivenessPhotoThread } = {},
   ) {
+    this.photoThread = options.photoThread;
     if (options.allSignals) this.antispoof = new HumanAntispoof(registry.get('human-antispoof').runner);
     this.liveness = new HumanLiveness(registry.get('human-liveness').runner);
     const weighed = weighedContextFeatures(selfieCalibration);
@@ -356,9 +363,13 @@ export class LivenessEstimator {
     const objectsFound = this.objects?.detect(view.image, { keepAspectRatio: true });
     // Swallowed here only to avoid an unhandled rejection while the edges and moiré are measured; awaited below.
     objectsFound?.catch(() => {});
-    const edges = framingEdges(view, FRAMING_RULES, this.lineScratch);
+    // On the photo thread the edges are measured while this thread measures the screen cues.
+    const edgesMeasured = this.photoThread?.framingEdges(view);
+    edgesMeasured?.catch(() => {});
+    const screen = this.screenWeighed ? screenRecapture(image, face) : undefined;
+    const edges = edgesMeasured ? await edgesMeasured : framingEdges(view, FRAMING_RULES, this.lineScratch);
     const signals: ContextSignals = { framingEdges: edges };
-    if (this.screenWeighed) signals.screenRecapture = screenRecapture(image, face);
+    if (screen) signals.screenRecapture = screen;
     if (objectsFound) signals.presentationDevice = presentationDevice(await objectsFound, view.face);
     if (this.hands) {
       // Hands only matter on the edge of a medium: look for them only when a device or a frame around the face was found.

@@ -6,7 +6,7 @@
  * what a reviewer would see.
  */
 import type { RgbImage } from '../imaging/image.js';
-import { laplacianVariance, toGrey } from './image-stats.js';
+import { type GreyImage, laplacianVariance, toGrey } from './image-stats.js';
 import { explained, type ExplainedVerdict, thresholdVerdict } from './verdict.js';
 
 /**
@@ -19,10 +19,12 @@ export const BLUR_LOG_LAPLACIAN_THRESHOLD = 1.5;
 /** ±0.3 in log₁₀ = a factor of 2 in Laplacian variance either side of the threshold is a clear call. */
 export const BLUR_CONFIDENCE_MARGIN = 0.3;
 
-/** log₁₀ variance of the Laplacian over the central half of the aligned crop (brows to mouth, cheek to cheek). */
-export function measureSharpness(alignedFace: RgbImage): number {
+/**
+ * log₁₀ variance of the Laplacian over the central half of the aligned crop (brows to mouth, cheek to cheek). `grey`:
+ * the crop's grey plane when the caller already has it (the exposure checks read the same one).
+ */
+export function measureSharpness(alignedFace: RgbImage, grey: GreyImage = toGrey(alignedFace)): number {
   const { width, height } = alignedFace;
-  const grey = toGrey(alignedFace);
   const variance = laplacianVariance(grey, { x0: width / 4, y0: height / 4, x1: (3 * width) / 4, y1: (3 * height) / 4 });
   return Math.log10(Math.max(variance, 1e-3));
 }

@@ -6,7 +6,8 @@
  */
 import type { FaceAnalysis } from '../face/types.js';
 import { faceRegions, landmarksInCrop } from './face-regions.js';
-import { type LumaStats, lumaStats, toGrey, wholeImageLuma } from './image-stats.js';
+import { type GreyImage, type LumaStats, lumaStats, toGrey, wholeImageLuma } from './image-stats.js';
+import { IMAGE_BRIGHT_PERCENTILE } from './whole-image.js';
 
 export interface ExposureMeasurement {
   /** Face skin: from the eye line to the mouth, outer eye corner to outer eye corner, aligned crop. */
@@ -17,15 +18,23 @@ export interface ExposureMeasurement {
   imageP95: number;
 }
 
-export function measureExposure(analysis: FaceAnalysis): ExposureMeasurement {
+/**
+ * `faceGrey`: the aligned crop's grey plane when the caller already has it (blur reads the same one); `whole`: the
+ * whole image's luma statistics when the caller had them measured (whole-image.ts measureWholeImage, maybe on another
+ * thread).
+ */
+export function measureExposure(
+  analysis: FaceAnalysis,
+  faceGrey: GreyImage = toGrey(analysis.alignedFace.image),
+  whole: { stats: LumaStats; percentile: number } = wholeImageLuma(analysis.image, IMAGE_BRIGHT_PERCENTILE),
+): ExposureMeasurement {
   const points = landmarksInCrop(analysis);
   const regions = faceRegions(points);
-  const face = lumaStats(toGrey(analysis.alignedFace.image), {
+  const face = lumaStats(faceGrey, {
     x0: points[36]!.x,
     x1: points[45]!.x,
     y0: Math.min(regions.leftEye.y0, regions.rightEye.y0),
     y1: regions.mouth.y1,
   });
-  const whole = wholeImageLuma(analysis.image, 0.95);
   return { face, image: whole.stats, imageP95: whole.percentile };
 }

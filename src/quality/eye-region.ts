@@ -49,33 +49,51 @@ const MIN_SKIN_LUMA = 20;
 const SKIN_CB = [77, 127] as const;
 const SKIN_CR = [133, 173] as const;
 
-/** Rec. 601 (JPEG) Y, Cb, Cr of one RGB pixel, each 0–255. */
-function yCbCr(r: number, g: number, b: number): [number, number, number] {
-  return [0.299 * r + 0.587 * g + 0.114 * b, 128 - 0.168736 * r - 0.331264 * g + 0.5 * b, 128 + 0.5 * r - 0.418688 * g - 0.081312 * b];
+/**
+ * Y, Cb, Cr (Rec. 601, as JPEG uses them, each 0–255) of every pixel of some rectangles (clamped to the image), one
+ * plane per channel. Typed planes, not a [Y, Cb, Cr] array per pixel: the three eyewear checks read ≈ 5 000 pixels
+ * per request, and the per-pixel arrays and comparator sorts cost ≈ 7 ms of the event loop per request (2-core Xeon,
+ * bench/RESULTS.md "Quality checks and the event loop (issue #17)"); the planes give the same numbers.
+ */
+interface YCbCrPixels {
+  y: Float64Array;
+  cb: Float64Array;
+  cr: Float64Array;
+  count: number;
 }
 
-/** Y, Cb, Cr of every pixel of `rect` (clamped to the image). */
-function pixels(image: RgbImage, rect: Rect): [number, number, number][] {
-  const r = clampRect(rect, image.width, image.height);
-  const out: [number, number, number][] = [];
-  for (let y = r.y0; y < r.y1; y++) {
-    for (let x = r.x0; x < r.x1; x++) {
-      const i = (y * image.width + x) * 3;
-      out.push(yCbCr(image.data[i]!, image.data[i + 1]!, image.data[i + 2]!));
+function pixels(image: RgbImage, ...rects: Rect[]): YCbCrPixels {
+  const clamped = rects.map((rect) => clampRect(rect, image.width, image.height));
+  const count = clamped.reduce((n, r) => n + (r.x1 - r.x0) * (r.y1 - r.y0), 0);
+  const out: YCbCrPixels = { y: new Float64Array(count), cb: new Float64Array(count), cr: new Float64Array(count), count };
+  const { data, width } = image;
+  let k = 0;
+  for (const r of clamped) {
+    for (let y = r.y0; y < r.y1; y++) {
+      for (let x = r.x0; x < r.x1; x++, k++) {
+        const i = (y * width + x) * 3;
+        const red = data[i]!;
+        const green = data[i + 1]!;
+        const blue = data[i + 2]!;
+        out.y[k] = 0.299 * red + 0.587 * green + 0.114 * blue;
+        out.cb[k] = 128 - 0.168736 * red - 0.331264 * green + 0.5 * blue;
+        out.cr[k] = 128 + 0.5 * red - 0.418688 * green - 0.081312 * blue;
+      }
     }
   }
   return out;
 }
 
-function median(values: number[]): number {
+/** The element at index ⌊n / 2⌋ of the values sorted ascending (the upper median), 0 for none. */
+function median(values: Float64Array): number {
   if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
+  // A typed array's sort is numeric, in place: sort a copy, the caller's planes stay in pixel order.
+  return values.slice().sort()[values.length >> 1]!;
 }
 
 /** Per-channel median Y, Cb, Cr of a pixel set (a robust region colour: a few lashes or highlights do not move it). */
-function medianColour(px: [number, number, number][]): [number, number, number] {
-  return [median(px.map((p) => p[0])), median(px.map((p) => p[1])), median(px.map((p) => p[2]))];
+function medianColour(px: YCbCrPixels): [number, number, number] {
+  return [median(px.y), median(px.cb), median(px.cr)];
 }
 
 const isSkinColour = (c: readonly number[]) => c[1]! >= SKIN_CB[0] && c[1]! <= SKIN_CB[1] && c[2]! >= SKIN_CR[0] && c[2]! <= SKIN_CR[1];
@@ -166,16 +184,27 @@ export const FRAME_BAR_HALF_WIDTH_IOD = 0.07;
 export function measureEyeRegion(analysis: Pick<FaceAnalysis, 'landmarks68' | 'roll' | 'alignedFace'>): EyeRegionMeasurement {
   const crop = analysis.alignedFace.image;
   const rects = eyeRegionRects(landmarksInCrop(analysis));
-  const cheeks = medianColour([...pixels(crop, rects.cheeks[0]), ...pixels(crop, rects.cheeks[1])]);
+  const cheeks = medianColour(pixels(crop, rects.cheeks[0], rects.cheeks[1]));
   const forehead = medianColour(pixels(crop, rects.forehead));
   const useForehead = !isSkinColour(cheeks) && isSkinColour(forehead);
   const skin = useForehead ? forehead : cheeks;
   const skinLuma = Math.max(skin[0], MIN_SKIN_LUMA);
 
   const lenses = rects.lenses.map((r) => pixels(crop, r));
-  const darkShare = (px: [number, number, number][]) => (px.length ? px.filter((p) => p[0] < LENS_DARK_LUMA_SHARE * skinLuma).length / px.length : 0);
-  const colourDistance = (px: [number, number, number][]) =>
-    Math.min(...[cheeks, forehead].map((ref) => median(px.map((p) => Math.hypot(p[1] - ref[1], p[2] - ref[2])))));
+  const darkShare = (px: YCbCrPixels) => {
+    if (px.count === 0) return 0;
+    let dark = 0;
+    for (let k = 0; k < px.count; k++) if (px.y[k]! < LENS_DARK_LUMA_SHARE * skinLuma) dark++;
+    return dark / px.count;
+  };
+  const colourDistance = (px: YCbCrPixels) =>
+    Math.min(
+      ...[cheeks, forehead].map((ref) => {
+        const distances = new Float64Array(px.count);
+        for (let k = 0; k < px.count; k++) distances[k] = Math.hypot(px.cb[k]! - ref[1], px.cr[k]! - ref[2]);
+        return median(distances);
+      }),
+    );
   const halfWidth = FRAME_BAR_HALF_WIDTH_IOD * rects.iod;
   const bridge = strongestBar(crop, rects.bridge, halfWidth);
   const rim = Math.min(strongestBar(crop, rects.rims[0], halfWidth), strongestBar(crop, rects.rims[1], halfWidth));

@@ -2,8 +2,9 @@
  * The quality checks of HyperVerge checkLiveness (`qualityChecks.<name>`): one file per check, each a pure
  * function of (FaceAnalysis, model outputs). `createQualityChecker` builds the model wrappers once; the
  * checker it returns runs only the requested checks, each once, and computes every shared intermediate
- * (FaceMesh + iris run, nsfwjs run, masked-face detector run, exposure and eye-region statistics) at most
- * once per call, only when a requested check needs it.
+ * (FaceMesh + iris run, nsfwjs run, masked-face detector run, the aligned crop's grey plane, exposure and eye-region
+ * statistics, the whole-image measurements of whole-image.ts) at most once per call, only when a requested check
+ * needs it.
  */
 import { NsfwjsClassifier } from '../inference/nsfwjs.js';
 import type { ModelRegistry } from '../inference/registry.js';
@@ -16,6 +17,7 @@ import { brightVerdict } from './bright.js';
 import { dullVerdict } from './dull.js';
 import { measureExposure } from './exposure.js';
 import { measureEyeRegion } from './eye-region.js';
+import { toGrey } from './image-stats.js';
 import { eyeOpenness, eyesClosedVerdict } from './eyes-closed.js';
 import { eyewearVerdict } from './eyewear.js';
 import { FaceMeshRunner } from '../inference/human-facemesh.js';
@@ -24,16 +26,25 @@ import { foreheadColourDistance, hatVerdict } from './hat.js';
 import { headAngles, headTurnedVerdict } from './head-turned.js';
 import { faceTooSmallVerdict, lowQualityVerdict } from './low-quality.js';
 import { multipleFacesVerdict } from './multiple-faces.js';
-import { measureBackground, nonWhiteBackgroundVerdict } from './non-white-background.js';
+import { nonWhiteBackgroundVerdict } from './non-white-background.js';
 import { nudityVerdict } from './nudity.js';
 import { lowerFaceColourDistance, matchPrimary, occlusionFromColour, occlusionFromMaskDetector } from './occlusion.js';
 import { readingGlassesVerdict } from './reading-glasses.js';
 import { sunglassesVerdict } from './sunglasses.js';
 import type { QualityVerdict } from './verdict.js';
+import { measureWholeImageHere, type WholeImageMeasurer, type WholeImageNeeds } from './whole-image.js';
 
 /** Each requested check's answer, with how it was reached (`basis`) for every check that reports one. */
 export type QualityResults = Partial<Record<QualityCheck, QualityVerdict>>;
 export type QualityChecker = (analysis: FaceAnalysis, checks: readonly QualityCheck[]) => Promise<QualityResults>;
+
+export interface QualityCheckerOptions {
+  /**
+   * Where the whole-image measurements (whole-image.ts) are made: on this thread by default; checkLiveness has them
+   * made off the event loop (pipeline/liveness-photo-thread.ts), with the same answers.
+   */
+  measureWholeImage?: WholeImageMeasurer;
+}
 
 /** Id of the optional masked-face detector pack (models/packs.json) that `occlusion` uses when installed. */
 export const MASKED_FACE_PACK_ID = 'ultraface-masked-640';
@@ -41,14 +52,24 @@ export const MASKED_FACE_PACK_ID = 'ultraface-masked-640';
 /** The checks whose verdicts wait for a model run (FaceMesh, iris, nsfwjs, the masked-face detector pack). */
 const RUNS_MODELS: ReadonlySet<QualityCheck> = new Set(['eyesClosed', 'headTurned', 'nudity', 'occlusion']);
 
+/** A whole-image measurement that was asked for (WholeImageNeeds) and so must be there. */
+function measured<T>(value: T | undefined, name: string): T {
+  if (value === undefined) throw new Error(`quality checks: the whole-image measurement ${name} is missing`);
+  return value;
+}
+
 /** Memoises one value per call: `lazy(() => work)()` runs `work` the first time only. */
 function lazy<T>(compute: () => T): () => T {
   let value: { v: T } | undefined;
   return () => (value ??= { v: compute() }).v;
 }
 
+/** The checks that read the whole image's luma statistics (whole-image.ts WholeImageNeeds.luma). */
+const NEEDS_LUMA: ReadonlySet<QualityCheck> = new Set(['dull', 'bright', 'lowQuality']);
+
 /** Builds the checker once per process (model wrappers are created here, from the registry). */
-export function createQualityChecker(registry: ModelRegistry): QualityChecker {
+export function createQualityChecker(registry: ModelRegistry, options: QualityCheckerOptions = {}): QualityChecker {
+  const wholeImageMeasurer = options.measureWholeImage ?? measureWholeImageHere;
   const faceMesh = new FaceMeshRunner(registry.get('human-facemesh').runner);
   const iris = new IrisRunner(registry.get('human-iris').runner);
   const nsfw = new NsfwjsClassifier(registry.get('nsfwjs-mobilenet-v2').runner);
@@ -56,25 +77,35 @@ export function createQualityChecker(registry: ModelRegistry): QualityChecker {
   const maskDetector = maskPack ? new UltraFaceMasked(maskPack.runner) : undefined;
 
   return async function runQualityChecks(analysis, checks) {
+    const needs: WholeImageNeeds = { luma: checks.some((c) => NEEDS_LUMA.has(c)), background: checks.includes('nonWhiteBackground'), nsfwInput: checks.includes('nudity') };
+    // Asked for first: on another thread these passes over the photo run while this one does the face's statistics.
+    const whole = needs.luma || needs.background || needs.nsfwInput ? wholeImageMeasurer(analysis.image, analysis.primary, needs) : undefined;
+    whole?.catch(() => {});
+    const wholeImage = async () => {
+      if (!whole) throw new Error('quality checks: a whole-image measurement was not asked for');
+      return whole;
+    };
     const mesh = lazy(() => faceMesh.run(analysis));
     const eyes = lazy(async () => iris.run(analysis, await mesh()));
-    const exposure = lazy(() => measureExposure(analysis));
+    // blur and the exposure checks read the same grey plane of the aligned crop: made once.
+    const alignedGrey = lazy(() => toGrey(analysis.alignedFace.image));
+    const exposure = lazy(async () => measureExposure(analysis, alignedGrey(), (await wholeImage()).luma));
     const eyeRegion = lazy(() => measureEyeRegion(analysis));
-    const blur = lazy(() => blurVerdict(measureSharpness(analysis.alignedFace.image)));
+    const blur = lazy(() => blurVerdict(measureSharpness(analysis.alignedFace.image, alignedGrey())));
     const maskedFaces = lazy(async () => (maskDetector ? maskDetector.detect(analysis.image) : undefined));
 
     const compute: Record<QualityCheck, () => QualityVerdict | Promise<QualityVerdict>> = {
       blur,
-      dull: () => dullVerdict(exposure()),
-      bright: () => brightVerdict(exposure()),
+      dull: async () => dullVerdict(await exposure()),
+      bright: async () => brightVerdict(await exposure()),
       eyesClosed: async () => {
         const { left, right } = await eyes();
         return eyesClosedVerdict({ left: eyeOpenness(left), right: eyeOpenness(right) });
       },
       headTurned: async () => headTurnedVerdict(headAngles(await mesh())),
       multipleFaces: () => multipleFacesVerdict(analysis.faces, analysis.primary),
-      nudity: async () => nudityVerdict(await nsfw.classify(analysis.image)),
-      nonWhiteBackground: () => nonWhiteBackgroundVerdict(measureBackground(analysis.image, analysis.primary)),
+      nudity: async () => nudityVerdict(await nsfw.classifyInput(measured((await wholeImage()).nsfwInput, 'nsfwInput'))),
+      nonWhiteBackground: async () => nonWhiteBackgroundVerdict(measured((await wholeImage()).background, 'background')),
       occlusion: async () => {
         const detections = await maskedFaces();
         return (detections && occlusionFromMaskDetector(matchPrimary(detections, analysis.primary))) ?? occlusionFromColour(lowerFaceColourDistance(analysis));
@@ -83,9 +114,10 @@ export function createQualityChecker(registry: ModelRegistry): QualityChecker {
       eyewear: () => eyewearVerdict(eyeRegion()),
       sunglasses: () => sunglassesVerdict(eyeRegion()),
       readingGlasses: () => readingGlassesVerdict(eyeRegion()),
-      lowQuality: () => {
+      lowQuality: async () => {
         const { left, right } = eyeCentres(analysis.landmarks68);
-        return lowQualityVerdict([faceTooSmallVerdict(Math.hypot(right.x - left.x, right.y - left.y)), blur(), dullVerdict(exposure()), brightVerdict(exposure())]);
+        const measuredExposure = await exposure();
+        return lowQualityVerdict([faceTooSmallVerdict(Math.hypot(right.x - left.x, right.y - left.y)), blur(), dullVerdict(measuredExposure), brightVerdict(measuredExposure)]);
       },
     };
 

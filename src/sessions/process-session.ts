@@ -8,6 +8,10 @@
  * not go away on retry, so the session completes as declined with `result_reason`. Anything else (a busy
  * process, an I/O error, a model failure) is thrown so the queue retries it; on the last attempt the session
  * completes as needs_review instead of hanging in_progress for ever.
+ *
+ * A live_agent session (README "Live agent mode") was completed by the agent's decision before its recording arrived:
+ * the same processing fills its scores (and notes what the rules found in result_reason) but keeps the agent's result
+ * and status, and sends no second `video.completed` (the decision sent it).
  */
 import type { Readable } from 'node:stream';
 import { AppError } from '../errors.js';
@@ -23,7 +27,7 @@ import type { ChallengeRepository } from './challenge-repository.js';
 import type { FingerprintMatcher, RecordingFingerprintRepository, ReplayOf } from './recording-fingerprints.js';
 import type { SessionHeadPoseStore } from './session-head-pose.js';
 import type { SessionRepository, StoredSession } from './session-repository.js';
-import { applyCompletion, type SessionResult, type SessionScores } from './session-state.js';
+import { applyCompletion, applyRecordingScores, awaitsProcessing, type Session, type SessionResult, type SessionScores } from './session-state.js';
 
 export const PROCESS_SESSION_JOB = 'session.process';
 
@@ -99,14 +103,19 @@ export function createProcessSession(deps: ProcessSessionDeps) {
   ): Promise<void> {
     let current: StoredSession | undefined = session;
     for (let tries = 0; tries < 3 && current; tries++) {
-      if (current.status === 'completed') return;
+      if (!awaitsProcessing(current)) return;
       const expected: StoredSession = current;
-      const next = applyCompletion(expected, outcome, now());
+      const live = expected.videoMode === 'live_agent';
+      const next: Session = live
+        ? applyRecordingScores(expected, { scores: outcome.scores, findings: outcome.result === 'approved' ? null : outcome.resultReason }, now())
+        : applyCompletion(expected, outcome, now());
       const done = await deps.sessions.transaction(async (tx) => {
         if (!(await deps.sessions.update(expected, next, tx))) return false;
         if (evidence.pitchSeries && deps.headPose) await deps.headPose.record(next.id, evidence.pitchSeries, tx);
         if (evidence.challenge && deps.challenges) await deps.challenges.recordResult(evidence.challenge.id, evidence.challenge, tx);
         if (evidence.fingerprint && deps.fingerprints) await deps.fingerprints.record(next.id, next.appId, evidence.fingerprint.bytes, evidence.fingerprint.replayOf, tx);
+        // The agent's decision already sent video.completed for a live session.
+        if (live) return true;
         await deps.webhooks.emit(
           next.appId,
           'video.completed',
@@ -121,7 +130,7 @@ export function createProcessSession(deps: ProcessSessionDeps) {
         return true;
       });
       if (done) {
-        deps.onCompleted?.(outcome.result);
+        if (!live) deps.onCompleted?.(outcome.result);
         return;
       }
       current = await deps.sessions.get(session.id);
@@ -139,7 +148,7 @@ export function createProcessSession(deps: ProcessSessionDeps) {
    */
   async function giveUp(payload: ProcessSessionPayload, job: Pick<Job, 'id' | 'lastError'>): Promise<void> {
     const session = await deps.sessions.get(payload.sessionId);
-    if (!session || session.status === 'completed') return;
+    if (!session || !awaitsProcessing(session)) return;
     log(`${PROCESS_SESSION_JOB} ${job.id}: out of attempts (${job.lastError ?? 'no error recorded'}); session ${session.id} needs review`);
     await complete(session, { result: 'needs_review', scores: null, resultReason: giveUpReason });
   }
@@ -151,7 +160,7 @@ export function createProcessSession(deps: ProcessSessionDeps) {
       return;
     }
     // A job re-run after a crash between completing the session and finishing the job: already done.
-    if (session.status === 'completed') return;
+    if (!awaitsProcessing(session)) return;
     const videoId = session.media.video;
     const referenceIds = [session.media.selfie, session.media.document];
     const stillStored = async (id: string | undefined) => id === undefined || (await deps.media.get(id)) !== undefined;
@@ -181,7 +190,8 @@ export function createProcessSession(deps: ProcessSessionDeps) {
         faceMatchScore: Math.min(outcome.faceMatch.score, outcome.idMatch?.score ?? Infinity),
         livenessScore: outcome.livenessScore,
       };
-      const tooLong = outcome.durationSeconds > session.videoMaxDuration + 0.5;
+      // A live call's recording is as long as the call was; the agent watched it live.
+      const tooLong = session.videoMode !== 'live_agent' && outcome.durationSeconds > session.videoMaxDuration + 0.5;
       await complete(session, {
         result: tooLong ? 'declined' : decision.result,
         scores,

@@ -34,7 +34,8 @@ export function createSession(deps: Pick<SessionCommandsDeps, 'sessions' | 'chal
   return deps.sessions.transaction(async (tx) => {
     const session = await deps.sessions.create(fields, tx);
     const challenge =
-      deps.challenges && session.videoMaxDuration >= CHALLENGE_MIN_RECORDING_SECONDS
+      // A live_agent session's liveness is judged by the agent on the call (README "Live agent mode"): no challenge.
+      deps.challenges && session.videoMode === 'self_record' && session.videoMaxDuration >= CHALLENGE_MIN_RECORDING_SECONDS
         ? await deps.challenges.issue({ appId: session.appId, sessionId: session.id, expiresAt: session.expiresAt, maxRecordingSeconds: session.videoMaxDuration }, tx)
         : null;
     return { session, challenge };

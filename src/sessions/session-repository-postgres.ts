@@ -44,6 +44,8 @@ export const POSTGRES_SESSION_MIGRATIONS = [
     version INTEGER NOT NULL DEFAULT 0
   );
   CREATE INDEX sessions_app_external ON sessions (app_id, external_id);`,
+  // Live agent mode (README "Live agent mode"): a live session's recording is processed after the agent's decision.
+  'ALTER TABLE sessions ADD COLUMN recording_processed_at BIGINT',
 ];
 
 const INSERT = `INSERT INTO sessions (${SESSION_COLUMNS.join(', ')}, version) VALUES (${SESSION_COLUMNS.map((_, i) => `$${i + 1}`).join(', ')}, 0)`;

@@ -12,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { migrate, type Db } from '../store/database.js';
 import { sqliteGate, type SqliteGate } from '../store/sqlite-gate.js';
 import type { StoreTransaction, TransactionRunner } from '../store/transaction.js';
-import type { Consent, Review, Session, SessionResult, SessionStatus, SessionStep } from './session-state.js';
+import type { Consent, Review, Session, SessionResult, SessionStatus, SessionStep, VideoMode } from './session-state.js';
 
 /** Append-only (database.ts `migrate`). */
 const MIGRATIONS = [
@@ -49,6 +49,8 @@ const MIGRATIONS = [
     version INTEGER NOT NULL DEFAULT 0
   )`,
   'CREATE INDEX sessions_app_external ON sessions (app_id, external_id)',
+  // Live agent mode (README "Live agent mode"): a live session's recording is processed after the agent's decision.
+  'ALTER TABLE sessions ADD COLUMN recording_processed_at INTEGER',
 ];
 
 export interface SessionRow {
@@ -81,13 +83,17 @@ export interface SessionRow {
   reviewer_id: string | null;
   review_notes: string | null;
   reviewed_at: number | null;
+  recording_processed_at: number | null;
   version: number;
 }
 
 /** A session as stored, with the row version used for compare-and-set. */
 export type StoredSession = Session & { version: number };
 
-export type NewSession = Pick<Session, 'appId' | 'externalId' | 'redirectUrl' | 'steps' | 'videoMaxDuration' | 'videoLanguage' | 'expiresAt'>;
+export type NewSession = Pick<Session, 'appId' | 'externalId' | 'redirectUrl' | 'steps' | 'videoMaxDuration' | 'videoLanguage' | 'expiresAt'> & {
+  /** Default self_record. */
+  videoMode?: VideoMode;
+};
 
 export function sessionFromRow(row: SessionRow): StoredSession {
   const media: Partial<Record<SessionStep, string>> = {};
@@ -108,7 +114,7 @@ export function sessionFromRow(row: SessionRow): StoredSession {
     externalId: row.external_id,
     redirectUrl: row.redirect_url,
     steps: JSON.parse(row.steps) as SessionStep[],
-    videoMode: 'self_record',
+    videoMode: row.video_mode as VideoMode,
     videoMaxDuration: row.video_max_duration,
     videoLanguage: row.video_language,
     status: row.status as SessionStatus,
@@ -125,6 +131,8 @@ export function sessionFromRow(row: SessionRow): StoredSession {
     resultReason: row.result_reason,
     completedAt: row.completed_at,
     review,
+    // Rows written before the column existed: a completed session was processed when it completed.
+    recordingProcessedAt: row.recording_processed_at ?? (row.status === 'completed' && row.video_mode === 'self_record' ? row.completed_at : null),
     version: row.version,
   };
 }
@@ -160,6 +168,7 @@ export function sessionToRow(s: Session): Omit<SessionRow, 'version'> {
     reviewer_id: s.review?.reviewerId ?? null,
     review_notes: s.review?.notes ?? null,
     reviewed_at: s.review?.at ?? null,
+    recording_processed_at: s.recordingProcessedAt,
   };
 }
 
@@ -171,7 +180,7 @@ export function newSession(fields: NewSession, now: number): Session {
   return {
     ...fields,
     id: `ses_${randomUUID()}`,
-    videoMode: 'self_record',
+    videoMode: fields.videoMode ?? 'self_record',
     status: 'pending',
     result: null,
     createdAt: now,
@@ -182,6 +191,7 @@ export function newSession(fields: NewSession, now: number): Session {
     resultReason: null,
     completedAt: null,
     review: null,
+    recordingProcessedAt: null,
   };
 }
 

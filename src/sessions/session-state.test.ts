@@ -1,6 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { promptsFor, VIDEO_LANGUAGES } from './prompts.js';
-import { applyCompletion, applyReview, applyUpload, checkUpload, effectiveStatus, type Consent, type Session, TransitionError } from './session-state.js';
+import {
+  applyCompletion,
+  applyLiveDecision,
+  applyLiveJoin,
+  applyRecordingScores,
+  applyReview,
+  applyUpload,
+  awaitsProcessing,
+  checkUpload,
+  effectiveStatus,
+  type Consent,
+  type Session,
+  TransitionError,
+} from './session-state.js';
 
 const T0 = 1_700_000_000_000;
 const consent: Consent = { givenAt: '2026-03-18T10:14:52Z', textVersion: 'v1', ip: '203.0.113.9', userAgent: 'test' };
@@ -26,6 +39,7 @@ function session(overrides: Partial<Session> = {}): Session {
     resultReason: null,
     completedAt: null,
     review: null,
+    recordingProcessedAt: null,
     ...overrides,
   };
 }
@@ -82,6 +96,49 @@ describe('session state machine', () => {
     const reviewed = applyReview(done, { decision: 'declined', reviewerId: 'r1', notes: 'mask' }, T0 + 9);
     expect(reviewed).toMatchObject({ status: 'completed', result: 'declined', review: { decision: 'declined', reviewerId: 'r1', notes: 'mask', at: T0 + 9 } });
     expect(reason(() => applyReview(reviewed, { decision: 'approved', reviewerId: 'r2', notes: null }, T0 + 10))).toBe('already_reviewed');
+  });
+});
+
+describe('live_agent sessions', () => {
+  const reason = (f: () => unknown) => {
+    try {
+      f();
+    } catch (error) {
+      return (error as TransitionError).reason;
+    }
+    return 'none';
+  };
+  const live = (overrides: Partial<Session> = {}) => session({ videoMode: 'live_agent', ...overrides });
+
+  it('joins only a live session, after its photos, while it is neither expired nor decided', () => {
+    expect(reason(() => applyLiveJoin(session(), consent, T0))).toBe('live_only');
+    expect(reason(() => applyLiveJoin(live({ media: { selfie: 'med_s' } }), consent, T0))).toBe('missing_previous_steps');
+    const ready = live({ status: 'in_progress', media: { selfie: 'med_s', document: 'med_d' } });
+    expect(applyLiveJoin(ready, consent, T0)).toMatchObject({ status: 'in_progress', consent });
+    expect(reason(() => applyLiveJoin(ready, consent, T0 + 3_600_000))).toBe('expired');
+    expect(reason(() => applyLiveJoin({ ...ready, status: 'completed' }, consent, T0))).toBe('completed');
+  });
+
+  it("completes on the agent's decision, once, with the agent as reviewer; the recording comes after and only adds scores", () => {
+    const joined = applyLiveJoin(live({ status: 'in_progress', media: { selfie: 'med_s', document: 'med_d' } }), consent, T0);
+    expect(reason(() => checkUpload(joined, 'video', T0))).toBe('live_not_decided');
+    const decided = applyLiveDecision(joined, { agentId: 'agent_1', result: 'approved', notes: 'ok' }, T0 + 10);
+    expect(decided).toMatchObject({ status: 'completed', result: 'approved', completedAt: T0 + 10, review: { decision: 'approved', reviewerId: 'agent_1', notes: 'ok', at: T0 + 10 } });
+    expect(reason(() => applyLiveDecision(decided, { agentId: 'agent_2', result: 'declined', notes: null }, T0 + 11))).toBe('completed');
+    expect(reason(() => checkUpload(decided, 'selfie', T0 + 11))).toBe('completed');
+    // A decided session whose expires_at passed still takes its recording: it is completed, not expired.
+    const recorded = applyUpload(decided, 'video', 'med_v', T0 + 3_600_000, consent);
+    expect(recorded).toMatchObject({ status: 'completed', result: 'approved', media: { video: 'med_v' } });
+    expect(awaitsProcessing(recorded)).toBe(true);
+    const scored = applyRecordingScores(recorded, { scores: { durationSeconds: 40, faceMatchScore: 30, livenessScore: 20 }, findings: 'liveness too low' }, T0 + 3_600_100);
+    expect(scored).toMatchObject({ status: 'completed', result: 'approved', scores: { livenessScore: 20 }, resultReason: 'automatic checks of the recording: liveness too low', recordingProcessedAt: T0 + 3_600_100 });
+    expect(awaitsProcessing(scored)).toBe(false);
+  });
+
+  it('a self_record session awaits processing until it completes', () => {
+    const recorded = session({ status: 'in_progress', media: { selfie: 'med_s', document: 'med_d', video: 'med_v' } });
+    expect(awaitsProcessing(recorded)).toBe(true);
+    expect(awaitsProcessing(applyCompletion(recorded, { result: 'approved', scores: null, resultReason: null }, T0))).toBe(false);
   });
 });
 

@@ -5,8 +5,8 @@
  * with its `session.process` job, or neither does), and it does so here by being one INSERT on the caller's `tx`
  * client. pg-boss sends from its own pool connection, so the job could commit without the session or the session
  * without its job; it would also bring a second schema, its own retry and archive policies and a second migration
- * mechanism for what are a few statements here. The SQLite queue's rules (attempts, backoff, give-up) are kept as they
- * are.
+ * mechanism for what are a few statements here. The SQLite queue's rules (attempts, backoff, give-up) are the same
+ * code: the shared JobRunner (job-runner.ts) runs the loop and the bookkeeping; this file is the SQL and the lease.
  *
  * Claiming: one UPDATE … WHERE id = (SELECT … FOR UPDATE SKIP LOCKED LIMIT 1) RETURNING
  * (https://www.postgresql.org/docs/current/sql-select.html#SQL-FOR-UPDATE-SHARE): concurrent claimers skip a row
@@ -23,9 +23,9 @@
  * stay idempotent; session.process's completion is a compare-and-set, so its effects land once.
  */
 import { randomUUID } from 'node:crypto';
-import type { Job, JobAttemptOutcome, JobHandler, JobQueue } from './job-queue.js';
+import type { Job, JobHandler, JobQueue } from './job-queue.js';
+import { JobRunner, toJob, type JobBackend, type JobRow, type JobRunnerOptions, type JobSettlement } from './job-runner.js';
 import type { PostgresDatabase } from './postgres.js';
-import { JOB_QUEUE_DEFAULTS, toJob, type JobRow } from './sqlite-job-queue.js';
 import type { StoreTransaction } from './transaction.js';
 
 /** Append-only (PostgresDatabase `migrate`). */
@@ -50,58 +50,43 @@ export const POSTGRES_JOB_MIGRATIONS = [
 /** Default lease, ms: a replica that stops heartbeating loses its job after this long. */
 export const DEFAULT_JOB_LEASE_MS = 30_000;
 
-export interface PostgresJobQueueOptions {
+export interface PostgresJobQueueOptions extends JobRunnerOptions {
   db: PostgresDatabase;
-  clock?: () => number;
-  pollIntervalMs?: number;
-  concurrency?: number;
-  maxAttempts?: number;
-  backoffBaseMs?: number;
   /** How long a claim holds a job without a heartbeat, ms (the heartbeat renews it every third of it). */
   leaseMs?: number;
-  log?: (message: string) => void;
-  /** As SqliteJobQueueOptions.onGiveUp: awaited before the job is marked `failed`; must be idempotent. */
-  onGiveUp?: (job: Job) => void | Promise<void>;
-  onAttempt?: (type: string, outcome: JobAttemptOutcome) => void;
 }
 
-interface Claimed {
+/** A claim: the job and the fencing token every later write of this holder names. */
+interface LeasedJob {
   job: Job;
   token: string;
 }
 
 type LeasedRow = JobRow & { lease_token: string | null };
 
+/** An outcome's SET clause and its values; $1–$3 are the row, its token and the time, so the outcome's own start at $4. */
+function settleClause(settlement: JobSettlement): [string, unknown[]] {
+  switch (settlement.state) {
+    case 'done':
+      return ["state = 'done', last_error = NULL", []];
+    case 'failed':
+      return ["state = 'failed', last_error = $4", [settlement.error]];
+    case 'queued':
+      return ["state = 'queued', last_error = $4, run_after = $5", [settlement.error, settlement.runAfter]];
+  }
+}
+
 export class PostgresJobQueue implements JobQueue {
   private readonly db: PostgresDatabase;
-  private readonly clock: () => number;
-  private readonly settings: { pollIntervalMs: number; concurrency: number; maxAttempts: number; backoffBaseMs: number; leaseMs: number };
-  private readonly log: (message: string) => void;
-  private readonly onGiveUp: ((job: Job) => void | Promise<void>) | undefined;
-  private readonly onAttempt: ((type: string, outcome: JobAttemptOutcome) => void) | undefined;
-  private readonly handlers = new Map<string, JobHandler<never>>();
-  private readonly running = new Set<Promise<void>>();
-  private timer: NodeJS.Timeout | undefined;
-  private started = false;
-  private ticking = false;
-  private tickAgain = false;
+  private readonly leaseMs: number;
+  private readonly runner: JobRunner<LeasedJob>;
   private counted = { queued: 0, running: 0 };
 
   private constructor(options: PostgresJobQueueOptions) {
     this.db = options.db;
-    this.clock = options.clock ?? Date.now;
-    this.log = options.log ?? ((message) => console.warn(message));
-    this.onGiveUp = options.onGiveUp;
-    this.onAttempt = options.onAttempt;
-    this.settings = {
-      pollIntervalMs: options.pollIntervalMs ?? JOB_QUEUE_DEFAULTS.pollIntervalMs,
-      concurrency: options.concurrency ?? JOB_QUEUE_DEFAULTS.concurrency,
-      maxAttempts: options.maxAttempts ?? JOB_QUEUE_DEFAULTS.maxAttempts,
-      backoffBaseMs: options.backoffBaseMs ?? JOB_QUEUE_DEFAULTS.backoffBaseMs,
-      leaseMs: options.leaseMs ?? DEFAULT_JOB_LEASE_MS,
-    };
-    if (this.settings.concurrency < 1 || this.settings.maxAttempts < 1) throw new RangeError('PostgresJobQueue: concurrency and maxAttempts must be ≥ 1');
-    if (!(this.settings.leaseMs >= 100)) throw new RangeError('PostgresJobQueue: leaseMs must be ≥ 100');
+    this.leaseMs = options.leaseMs ?? DEFAULT_JOB_LEASE_MS;
+    this.runner = new JobRunner('PostgresJobQueue', options, this.backend());
+    if (!(this.leaseMs >= 100)) throw new RangeError('PostgresJobQueue: leaseMs must be ≥ 100');
   }
 
   /** Applies the module's migrations, then answers the queue (not started). */
@@ -113,35 +98,27 @@ export class PostgresJobQueue implements JobQueue {
   /** Inserts a queued job on the caller's `tx` client (it commits with the caller's writes); wakes the poll after the commit. */
   async enqueue<P>(type: string, payload: P, tx?: StoreTransaction, options?: { runAfter?: number }): Promise<string> {
     const id = `job_${randomUUID()}`;
-    const now = this.clock();
+    const now = this.runner.clock();
     await this.db.query(
       tx,
       "INSERT INTO jobs (id, type, payload, state, attempts, run_after, created_at, updated_at) VALUES ($1, $2, $3, 'queued', 0, $4, $5, $5)",
       [id, type, JSON.stringify(payload ?? null), options?.runAfter ?? now, now],
     );
-    this.db.afterCommit(tx, () => {
-      if (this.started) this.schedule(0);
-    });
+    this.db.afterCommit(tx, () => this.runner.wake());
     return id;
   }
 
   handle<P>(type: string, handler: JobHandler<P>): void {
-    this.handlers.set(type, handler as JobHandler<never>);
-    if (this.started) this.schedule(0);
+    this.runner.handle(type, handler);
   }
 
   /** Starts polling. Nothing to re-queue: a job a dead process held is claimable again once its lease has passed. */
   async start(): Promise<void> {
-    if (this.started) return;
-    this.started = true;
-    this.schedule(0);
+    this.runner.start();
   }
 
-  async stop(): Promise<void> {
-    this.started = false;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
-    while (this.running.size > 0) await Promise.allSettled([...this.running]);
+  stop(): Promise<void> {
+    return this.runner.stop();
   }
 
   async get(id: string): Promise<Job | undefined> {
@@ -153,27 +130,32 @@ export class PostgresJobQueue implements JobQueue {
     return { ...this.counted };
   }
 
-  /** Claims and runs the jobs due now (up to the free slots), gives up expired ones out of attempts, and waits; answers how many ran. */
-  async runDue(): Promise<number> {
-    await this.giveUpExpired();
-    const batch: Promise<void>[] = [];
-    while (this.running.size < this.settings.concurrency) {
-      const claimed = await this.claim();
-      if (!claimed) break;
-      batch.push(this.launch(claimed));
-    }
-    await Promise.all(batch);
-    return batch.length;
+  /** Gives up expired jobs out of attempts, claims and runs the jobs due now, and waits; answers how many ran. */
+  runDue(): Promise<number> {
+    return this.runner.runDue();
+  }
+
+  /** The SQL and the lease the shared runner calls. */
+  private backend(): JobBackend<LeasedJob> {
+    return {
+      claim: (types) => this.claim(types),
+      settle: (claimed, settlement) => this.settle(claimed, settlement),
+      beforeClaims: (types) => this.giveUpExpired(types),
+      afterPoll: () => this.count(),
+      hold: (claimed) => {
+        const heartbeat = setInterval(() => void this.renew(claimed), Math.max(50, Math.floor(this.leaseMs / 3)));
+        heartbeat.unref();
+        return () => clearInterval(heartbeat);
+      },
+    };
   }
 
   /**
    * Takes one due job: queued and due, or running with an expired lease and attempts left (its replica died).
    * SKIP LOCKED: a row another claimer is taking is passed over, never waited for.
    */
-  private async claim(): Promise<Claimed | undefined> {
-    const types = [...this.handlers.keys()];
-    if (types.length === 0) return undefined;
-    const now = this.clock();
+  private async claim(types: readonly string[]): Promise<LeasedJob | undefined> {
+    const now = this.runner.clock();
     const token = randomUUID();
     const { rows } = await this.db.query<LeasedRow>(
       undefined,
@@ -182,7 +164,7 @@ export class PostgresJobQueue implements JobQueue {
                    WHERE type = ANY($4) AND ((state = 'queued' AND run_after <= $1) OR (state = 'running' AND lease_until < $1 AND attempts < $5))
                    ORDER BY run_after, created_at LIMIT 1 FOR UPDATE SKIP LOCKED)
        RETURNING *`,
-      [now, now + this.settings.leaseMs, token, types, this.settings.maxAttempts],
+      [now, now + this.leaseMs, token, types, this.runner.settings.maxAttempts],
     );
     return rows[0] ? { job: toJob(rows[0]), token } : undefined;
   }
@@ -191,141 +173,59 @@ export class PostgresJobQueue implements JobQueue {
    * Jobs whose holder died on their last attempt: given up by one replica (the row stays locked while onGiveUp runs,
    * so another replica's sweep skips it), then `failed`.
    */
-  private async giveUpExpired(): Promise<void> {
-    const types = [...this.handlers.keys()];
-    if (types.length === 0) return;
+  private async giveUpExpired(types: readonly string[]): Promise<void> {
     await this.db.transaction(async (tx) => {
-      const now = this.clock();
+      const now = this.runner.clock();
       const { rows } = await this.db.query<LeasedRow>(
         tx,
         `SELECT * FROM jobs WHERE state = 'running' AND lease_until < $1 AND attempts >= $2 AND type = ANY($3)
          ORDER BY lease_until LIMIT 10 FOR UPDATE SKIP LOCKED`,
-        [now, this.settings.maxAttempts, types],
+        [now, this.runner.settings.maxAttempts, types],
       );
       const interrupted = 'interrupted: the replica holding it stopped (its lease expired)';
       for (const row of rows) {
-        await this.giveUp({ ...toJob(row), state: 'failed', lastError: interrupted });
-        await this.db.query(tx, "UPDATE jobs SET state = 'failed', last_error = $1, lease_until = NULL, lease_token = NULL, updated_at = $2 WHERE id = $3", [interrupted, this.clock(), row.id]);
+        await this.runner.giveUp({ ...toJob(row), state: 'failed', lastError: interrupted });
+        await this.db.query(tx, "UPDATE jobs SET state = 'failed', last_error = $1, lease_until = NULL, lease_token = NULL, updated_at = $2 WHERE id = $3", [
+          interrupted,
+          this.runner.clock(),
+          row.id,
+        ]);
       }
-      if (rows.length > 0) this.log(`job queue: ${rows.length} job(s) failed (their replica stopped on the last attempt)`);
+      if (rows.length > 0) this.runner.log(`job queue: ${rows.length} job(s) failed (their replica stopped on the last attempt)`);
     });
   }
 
-  private launch(claimed: Claimed): Promise<void> {
-    const run = this.execute(claimed)
-      .catch((error: unknown) => this.log(`job ${claimed.job.id}: could not record the outcome: ${String(error)}`))
-      .finally(() => {
-        this.running.delete(run);
-        this.schedule(0);
-      });
-    this.running.add(run);
-    return run;
-  }
-
-  private async execute({ job, token }: Claimed): Promise<void> {
-    const handler = this.handlers.get(job.type)!;
-    const heartbeat = setInterval(() => void this.renew(job, token), Math.max(50, Math.floor(this.settings.leaseMs / 3)));
-    heartbeat.unref();
-    let failure: { message: string } | undefined;
-    try {
-      await handler(job.payload as never, job as Job<never>);
-    } catch (error) {
-      failure = { message: error instanceof Error ? error.message : String(error) };
-    } finally {
-      clearInterval(heartbeat);
-    }
-    const now = this.clock();
-    if (!failure) {
-      if (await this.settle(job, token, "state = 'done', last_error = NULL", [])) this.onAttempt?.(job.type, 'succeeded');
-      return;
-    }
-    if (job.attempts >= this.settings.maxAttempts) {
-      await this.giveUp({ ...job, state: 'failed', lastError: failure.message });
-      if (await this.settle(job, token, "state = 'failed', last_error = $4", [failure.message])) {
-        this.log(`job ${job.id} (${job.type}) failed after ${job.attempts} attempt(s): ${failure.message}`);
-        this.onAttempt?.(job.type, 'failed');
-      }
-      return;
-    }
-    const delay = this.settings.backoffBaseMs * 2 ** (job.attempts - 1);
-    if (await this.settle(job, token, "state = 'queued', last_error = $4, run_after = $5", [failure.message, now + delay])) {
-      this.log(`job ${job.id} (${job.type}) attempt ${job.attempts} failed, retrying in ${delay} ms: ${failure.message}`);
-      this.onAttempt?.(job.type, 'retried');
-    }
-  }
-
   /** Records an attempt's outcome if this claim still holds the job (its token); false (and said) when it lost it. */
-  private async settle(job: Job, token: string, set: string, values: unknown[]): Promise<boolean> {
+  private async settle({ job, token }: LeasedJob, settlement: JobSettlement): Promise<boolean> {
+    const [set, values] = settleClause(settlement);
     const result = await this.db.query(
       undefined,
       `UPDATE jobs SET ${set}, lease_until = NULL, lease_token = NULL, updated_at = $3 WHERE id = $1 AND lease_token = $2 AND state = 'running'`,
-      [job.id, token, this.clock(), ...values],
+      [job.id, token, this.runner.clock(), ...values],
     );
     if (result.rowCount === 1) return true;
-    this.log(`job ${job.id} (${job.type}): its lease passed while attempt ${job.attempts} ran, and another replica took it; this outcome is not recorded`);
+    this.runner.log(`job ${job.id} (${job.type}): its lease passed while attempt ${job.attempts} ran, and another replica took it; this outcome is not recorded`);
     return false;
   }
 
-  private async renew(job: Job, token: string): Promise<void> {
-    const now = this.clock();
+  private async renew({ job, token }: LeasedJob): Promise<void> {
+    const now = this.runner.clock();
     try {
       const result = await this.db.query(undefined, "UPDATE jobs SET lease_until = $1, updated_at = $2 WHERE id = $3 AND lease_token = $4 AND state = 'running'", [
-        now + this.settings.leaseMs,
+        now + this.leaseMs,
         now,
         job.id,
         token,
       ]);
-      if (result.rowCount !== 1) this.log(`job ${job.id} (${job.type}): lease lost (another replica took the job)`);
+      if (result.rowCount !== 1) this.runner.log(`job ${job.id} (${job.type}): lease lost (another replica took the job)`);
     } catch (error) {
-      this.log(`job ${job.id} (${job.type}): lease renewal failed: ${String(error)}`);
+      this.runner.log(`job ${job.id} (${job.type}): lease renewal failed: ${String(error)}`);
     }
   }
 
-  private async giveUp(job: Job): Promise<void> {
-    if (!this.onGiveUp) return;
-    try {
-      await this.onGiveUp(job);
-    } catch (error) {
-      this.log(`job ${job.id} (${job.type}): onGiveUp failed: ${String(error)}`);
-    }
-  }
-
+  /** Counts for depth(), once a poll (a scrape reads the latest count synchronously). */
   private async count(): Promise<void> {
     const { rows } = await this.db.query<{ state: 'queued' | 'running'; n: number }>(undefined, "SELECT state, count(*) AS n FROM jobs WHERE state IN ('queued', 'running') GROUP BY state");
     this.counted = { queued: rows.find((r) => r.state === 'queued')?.n ?? 0, running: rows.find((r) => r.state === 'running')?.n ?? 0 };
-  }
-
-  private schedule(delayMs: number): void {
-    if (!this.started) return;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.tick(), delayMs);
-    this.timer.unref();
-  }
-
-  private async tick(): Promise<void> {
-    this.timer = undefined;
-    if (!this.started) return;
-    if (this.ticking) {
-      this.tickAgain = true;
-      return;
-    }
-    this.ticking = true;
-    try {
-      await this.giveUpExpired();
-      do {
-        this.tickAgain = false;
-        while (this.started && this.running.size < this.settings.concurrency) {
-          const claimed = await this.claim();
-          if (!claimed) break;
-          void this.launch(claimed);
-        }
-      } while (this.tickAgain && this.started);
-      await this.count();
-    } catch (error) {
-      this.log(`job queue poll failed: ${String(error)}`);
-    } finally {
-      this.ticking = false;
-    }
-    if (this.started && !this.timer) this.schedule(this.settings.pollIntervalMs);
   }
 }

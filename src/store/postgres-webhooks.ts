@@ -10,18 +10,9 @@
  * once: receivers de-duplicate on webhook_id). Every attempt that got an answer (or none) is recorded.
  */
 import type { PostgresDatabase } from './postgres.js';
-import { toRecord, type EventRow } from './sqlite-webhooks.js';
 import type { StoreTransaction } from './transaction.js';
-import type {
-  DueWebhookEvent,
-  NewWebhookEvent,
-  WebhookAttempt,
-  WebhookAttemptResult,
-  WebhookListQuery,
-  WebhookOutcome,
-  WebhookRecord,
-  WebhookStore,
-} from './webhooks.js';
+import { ATTEMPT_COLUMNS, attemptValues, outcomeColumns, SELECT_EVENT, toAttempts, toDue, toRecord, type AttemptRow, type DueRow, type EventRow } from './webhook-rows.js';
+import type { DueWebhookEvent, NewWebhookEvent, WebhookAttempt, WebhookAttemptResult, WebhookListQuery, WebhookOutcome, WebhookRecord, WebhookStore } from './webhooks.js';
 
 /** Append-only (PostgresDatabase `migrate`). */
 export const POSTGRES_WEBHOOK_MIGRATIONS = [
@@ -55,16 +46,6 @@ export const POSTGRES_WEBHOOK_MIGRATIONS = [
    CREATE INDEX webhook_attempts_event ON webhook_attempts (webhook_id, id);`,
 ];
 
-interface AttemptRow {
-  attempted_at: number;
-  url: string;
-  status_code: number | null;
-  error: string | null;
-  duration_ms: number;
-}
-
-const SELECT_EVENT = `SELECT e.*, (SELECT COUNT(*) FROM webhook_attempts a WHERE a.webhook_id = e.webhook_id) AS attempts FROM webhook_events e`;
-
 export class PostgresWebhookStore implements WebhookStore {
   private constructor(private readonly db: PostgresDatabase) {}
 
@@ -82,7 +63,7 @@ export class PostgresWebhookStore implements WebhookStore {
   }
 
   async due(now: number, limit: number, exclude: readonly string[], leaseUntil: number): Promise<DueWebhookEvent[]> {
-    const { rows } = await this.db.query<Pick<EventRow, 'webhook_id' | 'app_id' | 'event' | 'body' | 'round' | 'seq'> & { was_due: number }>(
+    const { rows } = await this.db.query<DueRow & Pick<EventRow, 'seq'> & { was_due: number }>(
       undefined,
       `WITH claimed AS (
          SELECT webhook_id, next_attempt_at FROM webhook_events
@@ -94,7 +75,7 @@ export class PostgresWebhookStore implements WebhookStore {
     );
     // RETURNING keeps no order: oldest due first, as the SQLite store answers.
     rows.sort((a, b) => a.was_due - b.was_due || a.seq - b.seq);
-    return rows.map((r) => ({ webhookId: r.webhook_id, appId: r.app_id, event: r.event, body: r.body, round: r.round }));
+    return rows.map(toDue);
   }
 
   async recordAttempt(
@@ -104,30 +85,22 @@ export class PostgresWebhookStore implements WebhookStore {
     decide: (roundAttempts: number) => WebhookOutcome,
   ): Promise<{ roundAttempts: number; outcome: WebhookOutcome } | undefined> {
     return this.db.transaction(async (tx) => {
-      await this.db.query(tx, 'INSERT INTO webhook_attempts (webhook_id, attempted_at, url, status_code, error, duration_ms) VALUES ($1, $2, $3, $4, $5, $6)', [
-        webhookId,
-        attempt.attemptedAt,
-        attempt.url,
-        attempt.statusCode ?? null,
-        attempt.error ?? null,
-        attempt.durationMs,
-      ]);
+      const placeholders = ATTEMPT_COLUMNS.map((_, i) => `$${i + 1}`).join(', ');
+      await this.db.query(tx, `INSERT INTO webhook_attempts (${ATTEMPT_COLUMNS.join(', ')}) VALUES (${placeholders})`, attemptValues(webhookId, attempt));
       // FOR UPDATE: a redelivery (reschedule) waits for this transaction, or this one sees its new round.
       const current = (await this.db.query<{ round: number; round_attempts: number }>(tx, 'SELECT round, round_attempts FROM webhook_events WHERE webhook_id = $1 FOR UPDATE', [webhookId])).rows[0];
       if (!current || current.round !== round) return undefined; // redelivered meanwhile: the new round decides
       const roundAttempts = current.round_attempts + 1;
       const outcome = decide(roundAttempts);
-      if (outcome.state === 'delivered') {
-        await this.db.query(tx, `UPDATE webhook_events SET state = 'delivered', round_attempts = $1, next_attempt_at = NULL, delivered_at = $2, last_error = NULL WHERE webhook_id = $3`, [
-          roundAttempts,
-          outcome.at,
-          webhookId,
-        ]);
-      } else if (outcome.state === 'failed') {
-        await this.db.query(tx, `UPDATE webhook_events SET state = 'failed', round_attempts = $1, next_attempt_at = NULL, last_error = $2 WHERE webhook_id = $3`, [roundAttempts, outcome.error, webhookId]);
-      } else {
-        await this.db.query(tx, `UPDATE webhook_events SET round_attempts = $1, next_attempt_at = $2, last_error = $3 WHERE webhook_id = $4`, [roundAttempts, outcome.nextAttemptAt, outcome.error, webhookId]);
-      }
+      const set = outcomeColumns(outcome, roundAttempts);
+      await this.db.query(tx, 'UPDATE webhook_events SET state = $1, round_attempts = $2, next_attempt_at = $3, delivered_at = $4, last_error = $5 WHERE webhook_id = $6', [
+        set.state,
+        set.round_attempts,
+        set.next_attempt_at,
+        set.delivered_at,
+        set.last_error,
+        webhookId,
+      ]);
       return { roundAttempts, outcome };
     });
   }
@@ -160,13 +133,6 @@ export class PostgresWebhookStore implements WebhookStore {
   async attempts(appId: string, webhookId: string): Promise<WebhookAttempt[] | undefined> {
     if (!(await this.get(appId, webhookId))) return undefined;
     const { rows } = await this.db.query<AttemptRow>(undefined, 'SELECT * FROM webhook_attempts WHERE webhook_id = $1 ORDER BY id', [webhookId]);
-    return rows.map((row, index) => ({
-      number: index + 1,
-      attemptedAt: row.attempted_at,
-      url: row.url,
-      ...(row.status_code !== null ? { statusCode: row.status_code } : {}),
-      ...(row.error !== null ? { error: row.error } : {}),
-      durationMs: row.duration_ms,
-    }));
+    return toAttempts(rows);
   }
 }

@@ -15,6 +15,7 @@
  * BIGINT columns (times in ms since the epoch, counts) are read as JS numbers: every value stored fits in 2^53.
  */
 import pg from 'pg';
+import { storeUnavailable } from './store-unavailable.js';
 import { StoreTransactionError, type StoreTransaction, type TransactionRunner } from './transaction.js';
 
 /** pg_advisory_xact_lock's key for schema migrations (any constant the application uses for nothing else). */
@@ -132,3 +133,10 @@ export class PostgresDatabase implements TransactionRunner {
 
 /** SQLSTATE 23505: a unique or primary-key constraint refused the row (https://www.postgresql.org/docs/current/errcodes-appendix.html). */
 export const isUniqueViolation = (error: unknown) => (error as { code?: string } | null)?.code === '23505';
+
+/**
+ * The start-up failure for a PostgreSQL store that cannot be opened (connection refused, wrong password, unknown
+ * database, a migration refused): STORE_UNAVAILABLE, naming the database (`target`: its URL without the password).
+ */
+export const postgresUnavailable = (target: string, error: unknown) =>
+  storeUnavailable(`the PostgreSQL database at ${target}`, 'DATABASE_URL and that the server accepts connections', error);

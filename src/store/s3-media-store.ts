@@ -32,6 +32,7 @@ import {
   type S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { PassThrough, pipeline as pipelineCallback, Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { S3Settings } from '../config.js';
@@ -41,6 +42,7 @@ import { MediaMeter, type MeteredContent } from './media-meter.js';
 import type { MediaRecord, MediaStore, PutMediaOptions } from './media-store.js';
 import { MEDIA_ID_PATTERN, newMediaId, type MediaRows } from './media-rows.js';
 import { SqliteMediaRows } from './sqlite-media-rows.js';
+import { storeUnavailable } from './store-unavailable.js';
 
 /**
  * Multipart part size, bytes: 5 MiB, the smallest part S3 accepts for all but the last part (S3 User Guide,
@@ -98,11 +100,29 @@ export interface S3MediaStoreOptions {
   partSizeBytes?: number;
   /** Where background failures are reported. Default console. */
   log?: (message: string) => void;
+  /** S3_PUBLIC_URLS=presigned: `directUrl` answers presigned GetObject URLs. Default false: reads go through the service. */
+  presignedReads?: boolean;
   /** Test-only pause point inside `put` (the crash test kills the process there); production code leaves it unset. */
   hooks?: {
     /** After the object is complete, before its row is committed. */
     afterUpload?: (key: string) => Promise<void> | void;
   };
+}
+
+/**
+ * The longest a SigV4 presigned URL may live, s: 7 days (AWS S3 API Reference, "Authenticating Requests: Using Query
+ * Parameters (AWS Signature Version 4)", X-Amz-Expires).
+ */
+const PRESIGNED_URL_MAX_SECONDS = 7 * 24 * 3600;
+
+/** What a direct link carries besides the object: its lifetime and the response headers S3 is to send with it. */
+export interface DirectUrlOptions {
+  /** Lifetime, seconds (1 to 7 days). */
+  expiresInSeconds: number;
+  /** Sent as Content-Disposition (GetObject `response-content-disposition`). */
+  contentDisposition?: string;
+  /** Sent as Cache-Control (GetObject `response-cache-control`). */
+  cacheControl?: string;
 }
 
 /** What one orphan sweep found. */
@@ -156,6 +176,29 @@ export class S3MediaStore implements MediaStore {
       this.timer = setInterval(() => this.sweepOnTimer(), interval);
       this.timer.unref();
     }
+  }
+
+  /**
+   * A presigned GetObject URL for `id` (S3_PUBLIC_URLS=presigned): the client downloads from the bucket, Range
+   * included, without the bytes passing through the service. Signed locally (@aws-sdk/s3-request-presigner: no request
+   * to the bucket), valid `expiresInSeconds`; the Content-Type is the sniffed one. Undefined when this store serves reads
+   * itself (the default) or the id is unknown or expired.
+   */
+  async directUrl(id: string, options: DirectUrlOptions): Promise<string | undefined> {
+    if (!this.options.presignedReads) return undefined;
+    const record = await this.get(id);
+    if (!record) return undefined;
+    if (!(options.expiresInSeconds >= 1 && options.expiresInSeconds <= PRESIGNED_URL_MAX_SECONDS)) {
+      throw new RangeError(`S3MediaStore.directUrl: expiresInSeconds must be 1 to ${PRESIGNED_URL_MAX_SECONDS}, got ${options.expiresInSeconds}`);
+    }
+    const command = new GetObjectCommand({
+      Bucket: this.bucket,
+      Key: this.keyOf(id),
+      ResponseContentType: record.contentType,
+      ...(options.contentDisposition !== undefined ? { ResponseContentDisposition: options.contentDisposition } : {}),
+      ...(options.cacheControl !== undefined ? { ResponseCacheControl: options.cacheControl } : {}),
+    });
+    return getSignedUrl(this.client, command, { expiresIn: Math.floor(options.expiresInSeconds) });
   }
 
   /** The object key of an id. */
@@ -322,13 +365,17 @@ export class S3MediaStore implements MediaStore {
   }
 
   /**
-   * A readiness check (README "Health probes"): writes and deletes one byte under `<prefix>ready-probe/`, so a
-   * missing bucket, lost permissions or an unreachable endpoint reject. Outside `media/`, never seen by the orphan sweep.
+   * A readiness check (README "Health probes") and the start-up check: writes and deletes one byte under
+   * `<prefix>ready-probe/`, so a missing bucket, lost permissions or an unreachable endpoint reject (STORE_UNAVAILABLE). Outside `media/`, never seen by the orphan sweep.
    */
   async probeWritable(): Promise<void> {
     const Key = `${this.options.keyPrefix ?? ''}ready-probe/${process.pid}-${randomUUID()}`;
-    await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key, Body: '.' }));
-    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key }));
+    try {
+      await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key, Body: '.' }));
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key }));
+    } catch (error) {
+      throw storeUnavailable(`the S3 bucket ${this.bucket}`, 'S3_ENDPOINT, S3_BUCKET, S3_REGION and the credentials', error);
+    }
   }
 
   /** Resolves once the background object deletes started so far have finished (tests, close()). */

@@ -10,18 +10,8 @@
 import { migrate, type Db } from './database.js';
 import { sqliteGate, type SqliteGate } from './sqlite-gate.js';
 import type { StoreTransaction } from './transaction.js';
-import type {
-  DueWebhookEvent,
-  NewWebhookEvent,
-  WebhookAttempt,
-  WebhookAttemptResult,
-  WebhookDeliveryState,
-  WebhookEventName,
-  WebhookListQuery,
-  WebhookOutcome,
-  WebhookRecord,
-  WebhookStore,
-} from './webhooks.js';
+import { ATTEMPT_COLUMNS, attemptValues, outcomeColumns, SELECT_EVENT, toAttempts, toDue, toRecord, type AttemptRow, type DueRow, type EventRow } from './webhook-rows.js';
+import type { DueWebhookEvent, NewWebhookEvent, WebhookAttempt, WebhookAttemptResult, WebhookListQuery, WebhookOutcome, WebhookRecord, WebhookStore } from './webhooks.js';
 
 /** Append-only (database.ts): never edit a released step. */
 const MIGRATIONS = [
@@ -55,33 +45,6 @@ const MIGRATIONS = [
    CREATE INDEX webhook_attempts_event ON webhook_attempts (webhook_id, id);`,
 ];
 
-export interface EventRow {
-  seq: number;
-  webhook_id: string;
-  app_id: string;
-  event: WebhookEventName;
-  session_id: string;
-  body: string;
-  state: WebhookDeliveryState;
-  round: number;
-  round_attempts: number;
-  next_attempt_at: number | null;
-  created_at: number;
-  delivered_at: number | null;
-  last_error: string | null;
-  attempts: number;
-}
-
-interface AttemptRow {
-  attempted_at: number;
-  url: string;
-  status_code: number | null;
-  error: string | null;
-  duration_ms: number;
-}
-
-const SELECT_EVENT = `SELECT e.*, (SELECT COUNT(*) FROM webhook_attempts a WHERE a.webhook_id = e.webhook_id) AS attempts FROM webhook_events e`;
-
 export class SqliteWebhookStore implements WebhookStore {
   private readonly gate: SqliteGate;
 
@@ -111,8 +74,8 @@ export class SqliteWebhookStore implements WebhookStore {
          ${exclude.length > 0 ? `AND webhook_id NOT IN (${exclude.map(() => '?').join(',')})` : ''}
          ORDER BY next_attempt_at, seq LIMIT ?`,
       )
-      .all(now, ...exclude, limit) as Pick<EventRow, 'webhook_id' | 'app_id' | 'event' | 'body' | 'round'>[];
-    return rows.map((r) => ({ webhookId: r.webhook_id, appId: r.app_id, event: r.event, body: r.body, round: r.round }));
+      .all(now, ...exclude, limit) as DueRow[];
+    return rows.map(toDue);
   }
 
   recordAttempt(
@@ -122,26 +85,17 @@ export class SqliteWebhookStore implements WebhookStore {
     decide: (roundAttempts: number) => WebhookOutcome,
   ): Promise<{ roundAttempts: number; outcome: WebhookOutcome } | undefined> {
     return this.gate.run(undefined, this.db.transaction(() => {
-      this.db
-        .prepare('INSERT INTO webhook_attempts (webhook_id, attempted_at, url, status_code, error, duration_ms) VALUES (?, ?, ?, ?, ?, ?)')
-        .run(webhookId, attempt.attemptedAt, attempt.url, attempt.statusCode ?? null, attempt.error ?? null, attempt.durationMs);
+      this.db.prepare(`INSERT INTO webhook_attempts (${ATTEMPT_COLUMNS.join(', ')}) VALUES (${ATTEMPT_COLUMNS.map(() => '?').join(', ')})`).run(...attemptValues(webhookId, attempt));
       const current = this.db.prepare('SELECT round, round_attempts FROM webhook_events WHERE webhook_id = ?').get(webhookId) as
         | { round: number; round_attempts: number }
         | undefined;
       if (!current || current.round !== round) return undefined; // redelivered meanwhile: the new round decides
       const roundAttempts = current.round_attempts + 1;
       const outcome = decide(roundAttempts);
-      if (outcome.state === 'delivered') {
-        this.db
-          .prepare(`UPDATE webhook_events SET state = 'delivered', round_attempts = ?, next_attempt_at = NULL, delivered_at = ?, last_error = NULL WHERE webhook_id = ?`)
-          .run(roundAttempts, outcome.at, webhookId);
-      } else if (outcome.state === 'failed') {
-        this.db
-          .prepare(`UPDATE webhook_events SET state = 'failed', round_attempts = ?, next_attempt_at = NULL, last_error = ? WHERE webhook_id = ?`)
-          .run(roundAttempts, outcome.error, webhookId);
-      } else {
-        this.db.prepare(`UPDATE webhook_events SET round_attempts = ?, next_attempt_at = ?, last_error = ? WHERE webhook_id = ?`).run(roundAttempts, outcome.nextAttemptAt, outcome.error, webhookId);
-      }
+      const set = outcomeColumns(outcome, roundAttempts);
+      this.db
+        .prepare('UPDATE webhook_events SET state = ?, round_attempts = ?, next_attempt_at = ?, delivered_at = ?, last_error = ? WHERE webhook_id = ?')
+        .run(set.state, set.round_attempts, set.next_attempt_at, set.delivered_at, set.last_error, webhookId);
       return { roundAttempts, outcome };
     }));
   }
@@ -192,29 +146,6 @@ export class SqliteWebhookStore implements WebhookStore {
   private attemptsNow(appId: string, webhookId: string): WebhookAttempt[] | undefined {
     if (!this.getNow(appId, webhookId)) return undefined;
     const rows = this.db.prepare('SELECT * FROM webhook_attempts WHERE webhook_id = ? ORDER BY id').all(webhookId) as AttemptRow[];
-    return rows.map((row, index) => ({
-      number: index + 1,
-      attemptedAt: row.attempted_at,
-      url: row.url,
-      ...(row.status_code !== null ? { statusCode: row.status_code } : {}),
-      ...(row.error !== null ? { error: row.error } : {}),
-      durationMs: row.duration_ms,
-    }));
+    return toAttempts(rows);
   }
-}
-
-export function toRecord(row: EventRow): WebhookRecord {
-  return {
-    webhookId: row.webhook_id,
-    appId: row.app_id,
-    event: row.event,
-    sessionId: row.session_id,
-    state: row.state,
-    attempts: row.attempts,
-    ...(row.next_attempt_at !== null && row.state === 'pending' ? { nextAttemptAt: row.next_attempt_at } : {}),
-    createdAt: row.created_at,
-    ...(row.delivered_at !== null ? { deliveredAt: row.delivered_at } : {}),
-    ...(row.last_error !== null ? { lastError: row.last_error } : {}),
-    body: row.body,
-  };
 }

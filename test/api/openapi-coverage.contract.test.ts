@@ -49,6 +49,9 @@ const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch'
  */
 const NOT_OPERATIONS: Readonly<Record<string, string>> = {
   'ALL /v1/sessions/*': "the sessions API's 404 for unknown endpoints under /v1/sessions/ (in its Verilock error body instead of the HyperVerge one)",
+  'ALL /v1/agent/*': "live agent mode's 404 for unknown agent endpoints (Verilock error body)",
+  'ALL /v1/agents/*': "live agent mode's 404 for unknown agents endpoints (Verilock error body)",
+  'ALL /v1/sessions/{id}/live/*': "live agent mode's 404 for unknown live-call endpoints of a session (Verilock error body)",
 };
 
 /** Hono's path syntax in OpenAPI's: `:id` → `{id}`, and a regex-constrained `:file{a\.js|b\.css}` → `{file}`. */

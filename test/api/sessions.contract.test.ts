@@ -112,12 +112,15 @@ describe('POST /v1/sessions', () => {
     expect(body.capture.video.upload_url).toMatch(new RegExp(`^${BASE}/v1/sessions/${body.id}/video\\?expires=\\d+&signature=[0-9a-f]{64}$`));
   });
 
-  it("rejects live_agent with a clear 'not supported' error", async () => {
+  // live_agent sessions are served where the live calls are wired (the service always wires them; their contract tests:
+  // test/api/live-agent.contract.test.ts). This harness has none: the answer says so instead of creating a session no
+  // agent could ever take.
+  it("answers live_agent with a clear 'not configured' error where live agent mode is not wired", async () => {
     const res = await createSession(harness().app, { profile: { steps: ['selfie', 'video'], video_mode: 'live_agent' } });
     expect(res.status).toBe(422);
     const body = (await res.json()) as any;
-    expect(body).toMatchObject({ error: 'not_supported', details: { 'profile.video_mode': [expect.stringContaining('not supported')] } });
-    expect(body.message).toMatch(/live_agent.*not supported/);
+    expect(body).toMatchObject({ error: 'not_supported', details: { 'profile.video_mode': [expect.stringContaining('not configured')] } });
+    expect(body.message).toMatch(/live_agent.*not configured/);
   });
 
   it('answers validation errors in Verilock\'s {error, message, details} form', async () => {

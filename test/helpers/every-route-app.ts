@@ -8,6 +8,9 @@ import type { AppDeps } from '../../src/http/app.js';
 import { TokenBucketLimiter } from '../../src/http/middleware/rate-limit.js';
 import type { ModelRegistry } from '../../src/inference/registry.js';
 import { SqliteChallengeRepository } from '../../src/sessions/challenge-repository.js';
+import { LiveCalls } from '../../src/sessions/live-calls.js';
+import { LiveEventHub } from '../../src/sessions/live-events.js';
+import { LiveRepository, sqliteLiveSql } from '../../src/sessions/live-repository.js';
 import { SqliteRecordingAttempts } from '../../src/sessions/recording-attempts.js';
 import { SqliteSessionHeadPoseStore } from '../../src/sessions/session-head-pose.js';
 import { SqliteSessionRepository } from '../../src/sessions/session-repository.js';
@@ -33,7 +36,18 @@ export function everyRouteDeps(registry: ModelRegistry = { list: () => [{}] } as
   const challenges = new SqliteChallengeRepository(db);
   const webhooks = new WebhookDispatcher({ store: new SqliteWebhookStore(db), endpointFor: endpointsFromApps(apps), log: () => {} });
   const liveness = { ...shared, checkLiveness: notCalled('checkLiveness'), croppedImages, signer };
-  const sessions = sessionsDeps({ apps, db, media, rateLimiter, sessions: sessionRepository, challenges, webhooks, signer });
+  // Live agent mode rides on the sessions API (its routes are registered with it).
+  const live = new LiveCalls({
+    sessions: sessionRepository,
+    live: new LiveRepository(sqliteLiveSql(db)),
+    media,
+    webhooks,
+    hub: new LiveEventHub(),
+    limits: { queueWaitMs: 600_000, callMaxMs: 1_800_000, maxCallsPerApp: 10, dropGraceMs: 10_000 },
+    iceServers: [],
+    now: Date.now,
+  });
+  const sessions = sessionsDeps({ apps, db, media, rateLimiter, sessions: sessionRepository, challenges, webhooks, signer, live });
   const deps = {
     registry,
     versions: TEST_VERSIONS,

@@ -1,6 +1,7 @@
 /**
  * The metadata stores of one backend, for the store contract suites (test/store/*.contract.test.ts): the embedded
- * SQLite file, or PostgreSQL (a fresh database on the file's test cluster, test/helpers/postgres.ts). Both come with
+ * SQLite file, or PostgreSQL (a fresh database on the file's test cluster, test/helpers/postgres.ts). The suites open
+ * them through test/helpers/store-backends.ts, which also starts the servers and closes what a test opened. Both come with
  * their transaction runner and a way to open a second "replica" on the same data (PostgreSQL: another pool).
  */
 import { openDatabase, type Db } from '../../src/store/database.js';
@@ -26,7 +27,6 @@ import { SqliteSessionHeadPoseStore, type SessionHeadPoseStore } from '../../src
 import { PostgresSessionHeadPoseStore } from '../../src/sessions/session-head-pose-postgres.js';
 import { SqliteSessionRepository, type SessionRepository } from '../../src/sessions/session-repository.js';
 import { PostgresSessionRepository } from '../../src/sessions/session-repository-postgres.js';
-import type { TestPostgres } from './postgres.js';
 
 /** What a job queue is built with in these suites (the SQLite and PostgreSQL options share these). */
 export type QueueOptions = Omit<PostgresJobQueueOptions, 'db'>;
@@ -96,12 +96,4 @@ export async function postgresStores(now: () => number, url: string): Promise<Me
     replica: () => postgresStores(now, url),
     close: () => db.close(),
   };
-}
-
-/** The two backends as `describe.each` rows; PostgreSQL's needs the file's cluster (started in beforeAll). */
-export function backends(cluster: () => TestPostgres) {
-  return [
-    { name: 'SQLite', open: async (now: () => number) => sqliteStores(now) },
-    { name: 'PostgreSQL', open: async (now: () => number) => postgresStores(now, await cluster().newDatabase()) },
-  ];
 }

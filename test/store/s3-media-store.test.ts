@@ -205,7 +205,10 @@ describe('S3MediaStore on an S3-compatible server', () => {
     expect(await keys()).toEqual([]);
     const gone = new S3MediaStore({ db: openDatabase(':memory:'), client: s3.client(), bucket: `${bucket}-missing`, log: () => {} });
     stores.push(gone);
-    await expect(gone.probeWritable()).rejects.toMatchObject({ name: 'NoSuchBucket' });
+    const refused = await gone.probeWritable().then(() => undefined, (error: unknown) => error);
+    expect(refused).toBeInstanceOf(AppError);
+    expect(refused).toMatchObject({ code: 'STORE_UNAVAILABLE', status: 503, cause: expect.objectContaining({ name: 'NoSuchBucket' }) });
+    expect((refused as AppError).message).toMatch(new RegExp(`^the S3 bucket ${bucket}-missing cannot be reached \\(check S3_ENDPOINT, S3_BUCKET.*\\): NoSuchBucket`));
   });
 
   it('S3_* picks the S3 store in the composition root; without them the local store, as before', async () => {

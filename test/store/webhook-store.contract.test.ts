@@ -4,28 +4,16 @@
  * log. Then what only a store shared by replicas has (PostgreSQL): one delivery per event however many dispatchers
  * poll, and an event whose replica died mid-attempt sent again by another once the claim's lease has passed.
  */
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { WebhookEventData, WebhookStore } from '../../src/store/webhooks.js';
 import { WebhookDispatcher, type WebhookDispatcherOptions } from '../../src/webhooks/dispatcher.js';
-import { backends, postgresStores, type MetadataStores } from '../helpers/metadata-stores.js';
-import { startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { useStoreBackends } from '../helpers/store-backends.js';
 
 const T0 = 1_700_000_000_000;
 const ENDPOINT = { url: 'https://receiver.example/hooks', secret: 'receiver-secret-0123456789abcdef0123' };
 const DATA: WebhookEventData = { session_id: 'ses_1', video_mode: 'self_record', status: 'completed', duration_seconds: 7.5 };
 
-let cluster: TestPostgres;
-beforeAll(async () => {
-  cluster = await startTestPostgres();
-});
-afterAll(async () => {
-  await cluster?.stop();
-});
-
-const opened: MetadataStores[] = [];
-afterEach(async () => {
-  for (const stores of opened.splice(0)) await stores.close();
-});
+const backends = useStoreBackends();
 
 /** A receiver answering `statuses` in turn (an Error = connection refused), recording every webhook id it got. */
 function receiver(statuses: (number | Error)[]) {
@@ -43,13 +31,8 @@ function dispatcher(store: WebhookStore, clock: { ms: number }, options: Partial
   return new WebhookDispatcher({ store, endpointFor: () => ENDPOINT, now: () => clock.ms, random: () => 0.5, log: () => {}, ...options });
 }
 
-describe.each(backends(() => cluster))('webhook delivery on $name', ({ open }) => {
-  const setup = async () => {
-    const clock = { ms: T0 };
-    const stores = await open(() => clock.ms);
-    opened.push(stores);
-    return { clock, stores };
-  };
+describe.each(backends.metadata)('webhook delivery on $name', (backend) => {
+  const setup = () => backend.setup(T0);
 
   it('delivers on the retry schedule, records every attempt, and redelivers in a new round', async () => {
     const { stores, clock } = await setup();
@@ -118,13 +101,7 @@ describe.each(backends(() => cluster))('webhook delivery on $name', ({ open }) =
 });
 
 describe('webhook delivery on PostgreSQL, shared by replicas', () => {
-  const replicas = async (count: number, clock: { ms: number }) => {
-    const url = await cluster.newDatabase();
-    const all: MetadataStores[] = [];
-    for (let i = 0; i < count; i++) all.push(await postgresStores(() => clock.ms, url));
-    opened.push(...all);
-    return all;
-  };
+  const replicas = (count: number, clock: { ms: number }) => backends.postgresReplicas(Array.from({ length: count }, () => () => clock.ms));
 
   it('one delivery per event however many dispatchers claim at once', async () => {
     const clock = { ms: T0 };

@@ -1,6 +1,9 @@
 /*
  * Capture page (issue #7): consent → selfie (with quality feedback) → document photo (when the profile asks)
  * → video (prompts + countdown) → upload (progress, retries) → redirect_url or a done screen.
+ * Live agent sessions (issue #21, `config.live`): the video step is a live call instead: join the queue → an agent takes
+ * the call (WebRTC, this page makes the offer; signaling through the service's Server-Sent Events + POST) → the page
+ * records its own camera during the call → on the call's end the recording is uploaded like a self-recorded video.
  * Plain browser JavaScript, no framework and no build step; the server embeds the session's capture info in
  * <script id="capture-config" type="application/json"> (src/http/routes/capture.ts).
  */
@@ -33,6 +36,7 @@
     invalid_link: ['This link is not valid', 'The link is incomplete or has been changed. Open it exactly as you received it.'],
     not_found: ['Verification not found', 'This verification session does not exist. Ask for a new link.'],
     completed: ['Already done', 'This verification has already been completed. You can close this page.'],
+    queueExpired: ['No agent was available', 'Nobody could take your call in time, and this verification has expired. Ask for a new link.'],
     server: ['Something went wrong', 'The service could not take your upload. Try again in a moment.'],
   };
 
@@ -48,7 +52,7 @@
     const list = ['consent'];
     if (config.steps.includes('selfie') && !config.uploaded.selfie) list.push('selfie');
     if (config.steps.includes('document') && !config.uploaded.document) list.push('document');
-    list.push('video', 'upload', 'done');
+    list.push(config.live ? 'live' : 'video', 'upload', 'done');
     return list;
   }
 
@@ -86,6 +90,7 @@
     if (step === 'selfie') return startSelfie();
     if (step === 'document') return show('document');
     if (step === 'video') return startVideo();
+    if (step === 'live') return startLive();
     return show(step);
   }
 
@@ -394,7 +399,8 @@
     const form = new FormData();
     form.append('consent_given_at', consentGivenAt);
     form.append('consent_text_version', config.consent.version);
-    if (config.challenge) form.append('challenge_id', config.challenge.id);
+    // A live call is judged by its agent, not by a challenge's windows: its recording carries no challenge id.
+    if (config.challenge && !config.live) form.append('challenge_id', config.challenge.id);
     form.append('video', videoBlob, videoType === 'video/mp4' ? 'capture.mp4' : 'capture.webm');
     $('upload-status').textContent = 'Sending…';
     return uploadWithRetry(config.uploads.video, form, (fraction) => {
@@ -412,10 +418,287 @@
   function finish() {
     document.body.dataset.done = 'true';
     show('done');
+    if (live.outcome) $('done-message').textContent = live.outcome;
     if (config.redirectUrl) {
       $('done-message').textContent = 'Your selfie and video have been sent. Taking you back…';
       setTimeout(() => window.location.assign(config.redirectUrl), 1500);
     }
+  }
+
+
+  // ---- live agent call (issue #21) -------------------------------------------------------------------------
+
+  /**
+   * The call's recording bit rate, bits/s: a call lasts minutes, not seconds, and the recording is evidence for a
+   * reviewer, not a broadcast; 1 Mbit/s VP8/VP9 keeps a 640×480–1280×720 face and a held-up document readable (about
+   * 7.5 MB a minute) where Chrome's default of 2.5 Mbit/s would triple the upload.
+   */
+  const LIVE_VIDEO_BITS_PER_SECOND = 1000000;
+  /** Wait before the page opens the events stream again when the browser has given up on it (EventSource CLOSED), ms. */
+  const LIVE_EVENTS_RETRY_MS = 3000;
+
+  /** The live call's state: the events stream, the peer connection, the call's recorder and what the person is told at the end. */
+  const live = { events: null, eventsRetry: 0, callId: null, peer: null, pendingCandidates: [], recorder: null, outcome: '', ended: true };
+
+  function setLiveStatus(text, kind) {
+    const box = $('live-status');
+    box.className = `feedback ${kind || ''}`;
+    box.textContent = text;
+  }
+
+  function setLiveButtons({ join = false, rejoin = false, leave = false }) {
+    $('live-join').hidden = !join;
+    $('live-join').disabled = !join;
+    $('live-rejoin').hidden = !rejoin;
+    $('live-leave').hidden = !leave;
+  }
+
+  async function startLive() {
+    show('live');
+    document.body.dataset.live = 'not_joined';
+    try {
+      await openCamera();
+    } catch (error) {
+      return showError(cameraErrorKind(error), startLive);
+    }
+    setLiveButtons({ join: true });
+    setLiveStatus('Press Join when you are ready.');
+  }
+
+  /** POSTs JSON to one of the signed live links; resolves with {status, body}; network failure → status 0. */
+  async function livePost(url, body) {
+    try {
+      const response = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store' });
+      const parsed = await response.json().catch(() => ({}));
+      return { status: response.status, body: parsed || {} };
+    } catch (_) {
+      return { status: 0, body: {} };
+    }
+  }
+
+  /** Joins the queue (or rejoins it after a dropped call: the service puts the person back at its head). */
+  async function joinQueue() {
+    setLiveButtons({});
+    $('live-prompt').hidden = true;
+    setLiveStatus('Joining the queue…');
+    const result = await livePost(config.live.join_url, { consent_given_at: consentGivenAt, consent_text_version: config.consent.version });
+    const type = result.body.error;
+    if (result.status === 410 || type === 'session_expired' || type === 'link_expired') return showError('expired');
+    if (result.status === 403) return showError('invalid_link');
+    if (result.status === 404) return showError('not_found');
+    if (result.status !== 200) {
+      setLiveButtons({ join: true });
+      return setLiveStatus(result.status === 0 ? 'The connection failed. Check it, then press Join again.' : result.body.message || `Joining was refused (HTTP ${result.status}).`, 'problem');
+    }
+    live.ended = false;
+    showQueuePosition(result.body);
+    setLiveButtons({ leave: true });
+    openEvents();
+  }
+
+  function showQueuePosition(queue) {
+    document.body.dataset.live = 'waiting';
+    document.body.dataset.queuePosition = String(queue.queue_position);
+    const position = queue.queue_position === 1 ? 'You are next in line.' : `You are number ${queue.queue_position} in line.`;
+    setLiveStatus(`${position} An agent will answer as soon as one is free. Keep this page open.`);
+  }
+
+  /** The call's Server-Sent Events; the browser reconnects by itself after a network break, the page after a refusal. */
+  function openEvents() {
+    closeEvents();
+    const events = new EventSource(config.live.events_url);
+    live.events = events;
+    const on = (name, handler) =>
+      events.addEventListener(name, (event) => {
+        let data;
+        try {
+          data = JSON.parse(event.data);
+        } catch (_) {
+          return;
+        }
+        // Events of an earlier call (the service tags them with call_id) are stale once a new call has started.
+        const stale = data.call_id && live.callId && data.call_id !== live.callId && name !== 'call';
+        if (live.events === events && !stale) handler(data);
+      });
+    on('queue', (data) => live.callId === null && showQueuePosition(data));
+    on('call', startCall);
+    on('signal', onSignal);
+    on('prompt', (data) => {
+      $('live-prompt').textContent = data.text;
+      $('live-prompt').hidden = false;
+      document.body.dataset.livePrompt = data.text;
+    });
+    on('ended', onEnded);
+    events.addEventListener('error', () => {
+      if (live.events !== events || events.readyState !== EventSource.CLOSED || live.ended) return;
+      setLiveStatus('The connection was interrupted. Reconnecting…', 'problem');
+      clearTimeout(live.eventsRetry);
+      live.eventsRetry = setTimeout(() => live.events === events && !live.ended && openEvents(), LIVE_EVENTS_RETRY_MS);
+    });
+  }
+
+  function closeEvents() {
+    clearTimeout(live.eventsRetry);
+    if (live.events) live.events.close();
+    live.events = null;
+  }
+
+  /** An agent took the call: connect the camera to them (this page makes the offer) and start recording. */
+  async function startCall(data) {
+    if (live.callId === data.call_id && live.peer) return;
+    closePeer();
+    live.callId = data.call_id;
+    document.body.dataset.live = 'in_call';
+    $('live-intro').hidden = true;
+    setLiveStatus('An agent has answered. Look at the camera and follow their requests.', 'ok');
+    const peer = new RTCPeerConnection({ iceServers: data.ice_servers || config.live.ice_servers || [] });
+    live.peer = peer;
+    for (const track of stream.getTracks()) peer.addTrack(track, stream);
+    peer.addEventListener('icecandidate', (event) => {
+      if (event.candidate && live.peer === peer) livePost(config.live.signal_url, { type: 'candidate', candidate: event.candidate.toJSON() });
+    });
+    // The agent's camera and microphone, when their browser sends them (the answer may also be receive-only).
+    peer.addEventListener('track', (event) => {
+      if (live.peer !== peer) return;
+      const agentVideo = $('agent-video');
+      const remote = event.streams[0] || new MediaStream([event.track]);
+      if (agentVideo.srcObject === remote) return;
+      agentVideo.srcObject = remote;
+      $('agent-view').hidden = false;
+      // Sound needs an earlier click on most browsers (the Join button was one); else it plays muted with a button.
+      agentVideo.muted = false;
+      agentVideo.play().catch(() => {
+        agentVideo.muted = true;
+        agentVideo.play().catch(() => undefined);
+        $('agent-unmute').hidden = false;
+      });
+    });
+    peer.addEventListener('connectionstatechange', () => {
+      if (live.peer !== peer) return;
+      document.body.dataset.peer = peer.connectionState;
+      if (peer.connectionState === 'disconnected') setLiveStatus('The connection is unstable…', 'problem');
+      if (peer.connectionState === 'connected') setLiveStatus('You are connected to the agent. Follow their requests.', 'ok');
+    });
+    recordCall();
+    try {
+      const offer = await peer.createOffer();
+      await peer.setLocalDescription(offer);
+      const sent = await livePost(config.live.signal_url, { type: 'offer', sdp: peer.localDescription.sdp });
+      if (sent.status !== 204 && live.peer === peer) setLiveStatus('The call could not be set up. Wait a moment: the agent may call again.', 'problem');
+    } catch (error) {
+      setLiveStatus('This browser could not set up the video call. Open the link in a recent Chrome, Safari, Firefox or Edge.', 'problem');
+    }
+  }
+
+  async function onSignal(signal) {
+    const peer = live.peer;
+    if (!peer) return;
+    try {
+      if (signal.type === 'answer') {
+        await peer.setRemoteDescription({ type: 'answer', sdp: signal.sdp });
+        for (const candidate of live.pendingCandidates.splice(0)) await peer.addIceCandidate(candidate).catch(() => undefined);
+      } else if (signal.type === 'candidate' && signal.candidate) {
+        if (peer.remoteDescription) await peer.addIceCandidate(signal.candidate).catch(() => undefined);
+        else live.pendingCandidates.push(signal.candidate);
+      }
+    } catch (_) {
+      setLiveStatus('The video connection could not be set up.', 'problem');
+    }
+  }
+
+  /**
+   * Records the person's own camera from the start of the call (the evidence uploaded after the decision), as the
+   * video step does. The recording stops at the session's video_max_duration (less the recorder's margin) even when
+   * the call goes on: the service's video processing takes no longer video (src/sessions/process-session.ts).
+   */
+  function recordCall() {
+    const mimeType = MIME_TYPES.find((type) => MediaRecorder.isTypeSupported(type));
+    const chunks = [];
+    let recorder;
+    try {
+      recorder = new MediaRecorder(stream, { ...(mimeType ? { mimeType } : {}), videoBitsPerSecond: LIVE_VIDEO_BITS_PER_SECOND });
+    } catch (_) {
+      live.recorder = null;
+      return;
+    }
+    const stopped = new Promise((resolve) => recorder.addEventListener('stop', resolve, { once: true }));
+    recorder.addEventListener('dataavailable', (event) => event.data && event.data.size > 0 && chunks.push(event.data));
+    recorder.addEventListener('stop', () => ($('rec-badge').hidden = true), { once: true });
+    const timer = setTimeout(() => recorder.state !== 'inactive' && recorder.stop(), recordingLimitMs());
+    live.recorder = { recorder, chunks, stopped, timer };
+    recorder.start(1000);
+    $('rec-badge').hidden = false;
+  }
+
+  /** Stops the call's recorder (if still running); resolves with the recording, or null when there is none. */
+  async function stopRecording() {
+    const current = live.recorder;
+    live.recorder = null;
+    $('rec-badge').hidden = true;
+    if (!current) return null;
+    clearTimeout(current.timer);
+    if (current.recorder.state !== 'inactive') current.recorder.stop();
+    await current.stopped;
+    const type = (current.recorder.mimeType || 'video/webm').split(';')[0];
+    document.body.dataset.recordedType = current.recorder.mimeType || type;
+    return current.chunks.length ? { blob: new Blob(current.chunks, { type }), type } : null;
+  }
+
+  function closePeer() {
+    $('live-intro').hidden = false;
+    if (live.peer) live.peer.close();
+    live.peer = null;
+    $('agent-video').srcObject = null;
+    $('agent-view').hidden = true;
+    $('agent-unmute').hidden = true;
+    live.pendingCandidates = [];
+  }
+
+  const LIVE_OUTCOMES = {
+    approved: 'The agent has approved your identity check. Thank you.',
+    declined: 'The agent could not confirm your identity. The organisation that sent you this link will tell you what happens next.',
+  };
+
+  async function onEnded(data) {
+    const rejoinable = data.reason === 'dropped' || data.reason === 'timeout';
+    live.ended = !rejoinable;
+    closeEvents();
+    closePeer();
+    live.callId = null;
+    $('live-prompt').hidden = true;
+    document.body.dataset.live = 'ended';
+    document.body.dataset.liveEnded = data.reason;
+    if (data.result) document.body.dataset.liveResult = data.result;
+    const recording = await stopRecording();
+    if (rejoinable) {
+      // The call ended without a decision: the service takes a recording only after one, so the next call records anew.
+      setLiveButtons({ rejoin: true });
+      const why = data.reason === 'timeout' ? 'The call reached its time limit.' : 'The call was interrupted.';
+      setLiveStatus(`${why} Press Rejoin to go back to the head of the line.`, 'problem');
+      return $('live-rejoin').focus();
+    }
+    if (data.reason === 'expired') return showError('queueExpired');
+    live.outcome = (data.result && LIVE_OUTCOMES[data.result]) || 'The call has ended. You can close this page.';
+    if (!recording) return finish();
+    videoBlob = recording.blob;
+    videoType = recording.type;
+    stopCamera();
+    show('upload');
+    sendVideo();
+  }
+
+  async function leaveCall() {
+    setLiveButtons({});
+    live.ended = true;
+    closeEvents();
+    closePeer();
+    live.callId = null;
+    await stopRecording();
+    await livePost(config.live.leave_url);
+    $('live-prompt').hidden = true;
+    document.body.dataset.live = 'left';
+    setLiveButtons({ join: true });
+    setLiveStatus('You have left. Press Join to wait for an agent again.');
   }
 
   // ---- uploads --------------------------------------------------------------------------------------------
@@ -478,6 +761,17 @@
   $('selfie-continue').addEventListener('click', sendSelfie);
   $('video-start').addEventListener('click', record);
   $('upload-retry').addEventListener('click', sendVideo);
+  if (config.live) {
+    $('live-join').addEventListener('click', joinQueue);
+    $('live-rejoin').addEventListener('click', joinQueue);
+    $('live-leave').addEventListener('click', leaveCall);
+    $('agent-unmute').addEventListener('click', () => {
+      $('agent-video').muted = false;
+      $('agent-video').play().catch(() => undefined);
+      $('agent-unmute').hidden = true;
+    });
+    // Leaving the page during a call: the service sees the events stream close and drops the call after its grace time.
+  }
   // The session's own deadline: past it the links stop working, so say so rather than fail on upload.
   const expiresIn = Date.parse(config.expiresAt) - Date.now();
   if (expiresIn > 0 && expiresIn < 2 ** 31 - 1) setTimeout(() => document.body.dataset.done !== 'true' && showError('expired'), expiresIn);

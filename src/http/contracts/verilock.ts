@@ -15,6 +15,8 @@ import type { ReplayOf } from '../../sessions/recording-fingerprints.js';
 import { ChallengeRefusedError, type ChallengeRefusal, type StoredChallenge } from '../../sessions/challenge-repository.js';
 import { promptsFor, VIDEO_LANGUAGES, type Prompt, type VideoLanguage } from '../../sessions/prompts.js';
 import { SessionConflictError } from '../../sessions/session-commands.js';
+import { checksBody, LiveError, type LiveView } from '../../sessions/live-calls.js';
+import type { LiveCall, LiveChecks, LiveEntry } from '../../sessions/live-repository.js';
 import { effectiveStatus, SESSION_STEPS, type Session, type SessionStep, TransitionError } from '../../sessions/session-state.js';
 import { challengeBody } from './challenge.js';
 
@@ -35,7 +37,14 @@ export type VerilockErrorType =
   | 'unsupported_file_type'
   | 'challenge_invalid'
   | 'challenge_used'
-  | 'challenge_expired';
+  | 'challenge_expired'
+  // Live agent mode (README "Live agent mode"):
+  | 'agent_busy'
+  | 'app_call_limit'
+  | 'queue_empty'
+  | 'not_your_call'
+  | 'call_ended'
+  | 'not_in_call';
 
 export interface VerilockErrorBody {
   error: VerilockErrorType;
@@ -78,6 +87,9 @@ const TRANSITION_ERRORS: Record<TransitionError['reason'], [SessionApiError['sta
   already_uploaded: [409, 'conflict'],
   not_completed: [409, 'conflict'],
   already_reviewed: [409, 'conflict'],
+  live_not_decided: [409, 'conflict'],
+  live_only: [409, 'conflict'],
+  completed: [409, 'conflict'],
 };
 
 /**
@@ -101,6 +113,10 @@ export function verilockError(error: unknown): { status: number; body: VerilockE
     const [status, type] = CHALLENGE_ERRORS[error.reason];
     const reason = error.reason === 'another_app' ? 'unknown' : error.reason;
     return { status, body: { error: type, message: error.message, details: { reason, challenge_id: error.challengeId } } };
+  }
+  if (error instanceof LiveError) {
+    const type: VerilockErrorType = error.code === 'not_found' ? 'not_found' : error.code;
+    return { status: error.status, body: { error: type, message: error.message, details: null } };
   }
   // A concurrent writer won more often than the command retries: the client retries.
   if (error instanceof SessionConflictError) return { status: 409, body: { error: 'conflict', message: error.message, details: null } };
@@ -162,6 +178,72 @@ export const reviewSchema = z
   })
   .strict();
 
+/**
+ * Live agent mode: the person's join (POST …/live/join), JSON; the same consent fields as the video upload: the person
+ * agrees to the call (and to its recording) before joining the queue.
+ */
+export const liveJoinSchema = z.object({
+  consent_given_at: z.iso.datetime({ offset: true, error: 'consent_given_at must be an ISO 8601 date-time, e.g. 2026-03-18T10:14:52Z' }),
+  consent_text_version: z.string().min(1).max(100),
+});
+
+/**
+ * A WebRTC signaling message relayed as is (README "Live agent mode"): an SDP description (RFC 8866, JSEP RFC 8829
+ * offer/answer) or one ICE candidate (RTCIceCandidateInit: candidate, sdpMid, sdpMLineIndex, usernameFragment).
+ * The sizes cap what one message may hold: an SDP offer with audio, video and a data channel is a few KiB.
+ */
+export function signalSchema(types: readonly ['offer' | 'answer', ...('offer' | 'answer' | 'candidate')[]]) {
+  return z
+    .object({
+      type: z.enum(types as unknown as [string, ...string[]]),
+      sdp: z.string().max(64 * 1024).optional(),
+      candidate: z
+        .union([
+          z.string().max(4096),
+          z.object({ candidate: z.string().max(4096), sdpMid: z.string().max(256).nullable().optional(), sdpMLineIndex: z.number().int().min(0).max(1024).nullable().optional(), usernameFragment: z.string().max(256).nullable().optional() }).strict(),
+        ])
+        .nullable()
+        .optional(),
+    })
+    .strict()
+    .refine((m) => m.type !== 'candidate' || m.candidate !== undefined, { message: 'a candidate message carries `candidate` (null = end of candidates)', path: ['candidate'] })
+    .refine((m) => m.type === 'candidate' || typeof m.sdp === 'string', { message: 'an offer or answer carries `sdp`', path: ['sdp'] });
+}
+export const personSignalSchema = signalSchema(['offer', 'candidate']);
+export const agentSignalSchema = signalSchema(['answer', 'candidate']);
+
+/** POST /v1/agents body. */
+export const createAgentSchema = z.object({ name: z.string().trim().min(1).max(100) }).strict();
+
+/** POST /v1/agent/calls/{id}/prompts body: one short instruction the person reads on their page. */
+export const promptSchema = z.object({ text: z.string().trim().min(1).max(200) }).strict();
+
+/** POST /v1/agent/calls/{id}/decision body (Verilock: the agent approves or declines; their notes are attached). */
+export const decisionSchema = z.object({ result: z.enum(['approved', 'declined']), notes: z.string().max(10_000) }).strict();
+
+/** The `live` object of a live_agent session's body (extension, README "Live agent mode"). */
+export function liveBody(view: LiveView) {
+  return {
+    state: view.state,
+    queue_position: view.queuePosition,
+    agent_id: view.agentId,
+    call_id: view.callId,
+    wait_expires_at: iso(view.waitExpiresAt),
+    last_call_end: view.lastEndReason,
+  };
+}
+
+/** GET /v1/agent/queue body. */
+export function agentQueueBody(queue: { waiting: LiveEntry[]; activeCall: LiveCall | null }) {
+  return {
+    waiting: queue.waiting.map((e, i) => ({ session_id: e.sessionId, queue_position: i + 1, waiting_since: iso(e.queuedAt) })),
+    active_call: queue.activeCall ? { call_id: queue.activeCall.id, session_id: queue.activeCall.sessionId } : null,
+  };
+}
+
+export { checksBody };
+export type { LiveChecks };
+
 /** Consent fields sent with the video (multipart fields, or X-Consent-* headers with a raw body). */
 export const consentSchema = z.object({
   consent_given_at: z.iso.datetime({ offset: true, error: 'consent_given_at must be an ISO 8601 date-time, e.g. 2026-03-18T10:14:52Z' }),
@@ -176,7 +258,13 @@ export type CaptureLinks = Record<SessionStep, string | undefined>;
  * 201 body of POST /v1/sessions and 200 body of GET /v1/sessions/{id}. `challenge` (extension, README "Active liveness
  * challenges"): the session's active liveness challenge, null when it has none.
  */
-export function sessionBody(session: Session, now: number, links: { capture?: Partial<CaptureLinks>; captureUrl?: string } = {}, challenge: StoredChallenge | null = null) {
+export function sessionBody(
+  session: Session,
+  now: number,
+  links: { capture?: Partial<CaptureLinks>; captureUrl?: string } = {},
+  challenge: StoredChallenge | null = null,
+  live: LiveView | null = null,
+) {
   const prompts: Prompt[] = promptsFor(session.videoLanguage as VideoLanguage);
   return {
     id: session.id,
@@ -201,6 +289,8 @@ export function sessionBody(session: Session, now: number, links: { capture?: Pa
     created_at: iso(session.createdAt),
     expires_at: iso(session.expiresAt),
     completed_at: iso(session.completedAt),
+    // Live agent mode (README "Live agent mode"): where the person is in the queue or call; live_agent sessions only.
+    ...(live ? { live: liveBody(live) } : {}),
   };
 }
 
@@ -218,6 +308,8 @@ export interface VideoEvidence {
   challenge: ChallengeResult | null;
   /** The earlier session of the same app whose recording this one replays (issue #14); null when none (or not processed yet). */
   replayOf: ReplayOf | null;
+  /** live_agent sessions: the agent's snapshots of the call, oldest first, each with its signed download link. */
+  snapshots?: { id: string; takenAt: number; url: string }[];
 }
 
 /**
@@ -243,5 +335,7 @@ export function videoBody(session: Session, now: number, videoUrl: string | null
     ...(session.review ? { agent_id: session.review.reviewerId, agent_notes: session.review.notes } : {}),
     challenge: evidence.challenge,
     replayed_recording: evidence.replayOf ? { session_id: evidence.replayOf.sessionId, similarity: Math.round(evidence.replayOf.similarity * 1000) / 1000 } : null,
+    // Extension (README "Live agent mode"): the agent's snapshots of a live call; live_agent sessions only.
+    ...(session.videoMode === 'live_agent' ? { snapshots: (evidence.snapshots ?? []).map((s) => ({ id: s.id, taken_at: iso(s.takenAt), url: s.url })) } : {}),
   };
 }

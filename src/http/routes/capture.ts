@@ -12,7 +12,7 @@ import { readStaticAsset, serveStaticAsset, type StaticAsset } from '../static-a
 import { readFileSync } from 'node:fs';
 import { Hono, type Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { CONSENT_TEXT_VERSION, CONSENT_TEXTS } from '../../capture/consent.js';
+import { CONSENT_TEXT_VERSION, CONSENT_TEXTS, LIVE_CONSENT_TEXT_VERSION, LIVE_CONSENT_TEXTS } from '../../capture/consent.js';
 import { AppError } from '../../errors.js';
 import type { CheckLiveness, QualityCheck } from '../../pipeline/types.js';
 import type { StoredChallenge } from '../../sessions/challenge-repository.js';
@@ -23,7 +23,7 @@ import type { ApiEnv } from '../context.js';
 import { verilockError } from '../contracts/verilock.js';
 import { bodyLimit } from '../middleware/body-limit.js';
 import type { RateLimiter } from '../middleware/rate-limit.js';
-import { capturePageResource, captureUploadLink, type SessionsDeps } from './sessions.js';
+import { capturePageResource, captureUploadLink, liveLinks, type SessionsDeps } from './sessions.js';
 import { noteError } from '../request-errors.js';
 
 export interface CaptureDeps {
@@ -95,7 +95,7 @@ export function captureChallenge(challenge: Pick<StoredChallenge, 'id' | 'steps'
 export function capturePageConfig(
   session: Session | undefined,
   state: CapturePageState,
-  links: { uploads: Record<string, string>; selfieCheck: string } | undefined,
+  links: { uploads: Record<string, string>; selfieCheck: string; live?: ReturnType<typeof liveLinks> & { ice_servers: unknown } } | undefined,
   challenge?: Pick<StoredChallenge, 'id' | 'steps' | 'recordingSeconds' | 'usedAt'>,
 ) {
   if (!session || state !== 'ready' || !links) return { state, language: (session?.videoLanguage ?? 'en') as VideoLanguage };
@@ -109,11 +109,15 @@ export function capturePageConfig(
     videoMaxDuration: session.videoMaxDuration,
     prompts: promptsFor(language),
     challenge: challenge && challenge.usedAt === null ? captureChallenge(challenge, language) : null,
-    consent: { version: CONSENT_TEXT_VERSION, ...CONSENT_TEXTS[language] },
+    // A live call with an agent is agreed to in its own words (README "Live agent mode").
+    consent: session.videoMode === 'live_agent' ? { version: LIVE_CONSENT_TEXT_VERSION, ...LIVE_CONSENT_TEXTS[language] } : { version: CONSENT_TEXT_VERSION, ...CONSENT_TEXTS[language] },
     uploads: links.uploads,
     selfieCheckUrl: links.selfieCheck,
     redirectUrl: session.redirectUrl,
     expiresAt: new Date(session.expiresAt).toISOString(),
+    videoMode: session.videoMode,
+    // Live agent mode: the person's signed join / events / signal / leave links and the ICE servers (live_agent only).
+    ...(links.live ? { live: links.live } : {}),
   };
 }
 
@@ -178,6 +182,9 @@ export function captureRoute(deps: CaptureDeps): Hono<ApiEnv> {
         ? {
             uploads: Object.fromEntries(session.steps.map((step) => [step, captureUploadLink(base(c), signer, session, step)])),
             selfieCheck: `${base(c)}/capture/${session.id}/selfie-check?expires=${c.req.query('expires')}&signature=${c.req.query('signature')}`,
+            ...(session.videoMode === 'live_agent' && deps.sessions.live
+              ? { live: { ...liveLinks(base(c), signer, session), ice_servers: deps.sessions.live.iceServers } }
+              : {}),
           }
         : undefined;
     const challenge = session && state === 'ready' ? await deps.sessions.challenges?.forSession(session.id) : undefined;

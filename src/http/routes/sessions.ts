@@ -9,6 +9,8 @@
  *   GET  /v1/sessions/{id}/video           Verilock's video result, with a signed 1-hour video_url (Bearer)
  *   GET  /v1/sessions/{id}/video/download  the recorded video through that signed link (HTTP Range)
  *   POST /v1/sessions/{id}/review          a reviewer's decision, once (Bearer)
+ * A live_agent session (README "Live agent mode") shows `live` (queue place, call) in its body; its person's join,
+ * events, signal and leave endpoints are in routes/live-agent.ts, behind the signed links of liveLinks().
  * Errors are Verilock's `{error, message, details}` (contracts/verilock.ts). Guards run cheapest first:
  * credentials → rate limit → body limit → session lookup and state check → body parsing → storage.
  */
@@ -18,6 +20,7 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { AppError } from '../../errors.js';
 import { checkDeclaredPixels } from '../../imaging/decode.js';
 import type { ChallengeRepository } from '../../sessions/challenge-repository.js';
+import type { LiveCalls } from '../../sessions/live-calls.js';
 import type { RecordingFingerprintRepository } from '../../sessions/recording-fingerprints.js';
 import type { SessionRepository, StoredSession } from '../../sessions/session-repository.js';
 import { attachUpload, createSession as createSessionCommand, reviewSession, videoUploadChallenge } from '../../sessions/session-commands.js';
@@ -40,7 +43,7 @@ import {
   type VideoEvidence,
 } from '../contracts/verilock.js';
 import { CHALLENGE_ID_PATTERN } from '../contracts/challenge.js';
-import { serveMedia } from '../media-response.js';
+import { serveMediaOrRedirect } from '../media-response.js';
 import { multipartBoundary } from '../multipart.js';
 import { bearerKey } from '../middleware/bearer-key.js';
 import { bodyLimit } from '../middleware/body-limit.js';
@@ -85,6 +88,8 @@ export interface SessionsDeps {
   clientIp: (c: Context<ApiEnv>) => string;
   /** Base for absolute links; undefined = the request's origin. */
   publicBaseUrl?: string;
+  /** Live agent mode (README "Live agent mode"): the queue and calls; absent = `video_mode: "live_agent"` answers 422 not_supported. */
+  live?: LiveCalls;
   now?: () => number;
 }
 
@@ -97,6 +102,20 @@ const DOCUMENT_TYPES = ['passport', 'id_card', 'driving_license', 'residence_per
 
 const captureResource = (id: string, step: SessionStep) => `session-capture:${id}:${step}`;
 export const videoResource = (id: string) => `session-video:${id}`;
+/** A snapshot an agent took of a live call (routes/live-agent.ts serves it behind this signature). */
+export const snapshotResource = (sessionId: string, snapshotId: string) => `session-snapshot:${sessionId}:${snapshotId}`;
+
+/** The person's live-call endpoints of a session (routes/live-agent.ts): one resource for the four, so one link signs each. */
+export const liveResource = (id: string) => `session-live:${id}`;
+
+/** The signed links of a live_agent session's person (join, events, signal, leave), valid until the session expires. */
+export function liveLinks(base: string, signer: UrlSigner, session: Session) {
+  const expires = Math.floor(session.expiresAt / 1000);
+  const query = `?expires=${expires}&signature=${signer.signature(liveResource(session.id), expires)}`;
+  const url = (action: string) => `${base}/v1/sessions/${session.id}/live/${action}${query}`;
+  return { join_url: url('join'), events_url: url('events'), signal_url: url('signal'), leave_url: url('leave') };
+}
+
 /** The hosted capture page of a session (routes/capture.ts): its own resource, so an upload link cannot open it. */
 export const capturePageResource = (id: string) => `session-page:${id}`;
 
@@ -190,10 +209,11 @@ export function sessionsRoute(deps: SessionsDeps): Hono<ApiEnv> {
 
   route.post('/sessions', bearer, rateLimit(deps.rateLimiter), bodyLimit(JSON_BODY_LIMIT_BYTES), async function createSession(c) {
     const json = await readJson(c.req.raw);
-    // live_agent is Verilock's real-time call with a human agent: this service has no call infrastructure.
-    if (isRecord(json) && isRecord(json.profile) && json.profile.video_mode === 'live_agent') {
-      throw new SessionApiError(422, 'not_supported', 'video_mode "live_agent" is not supported by this service; use "self_record"', {
-        'profile.video_mode': ['live_agent is not supported; use self_record'],
+    // live_agent is Verilock's real-time call with a human agent: served when the live calls are wired (the service
+    // always wires them; an app built without them, as some tests build it, has no queue to put the person in).
+    if (!deps.live && isRecord(json) && isRecord(json.profile) && json.profile.video_mode === 'live_agent') {
+      throw new SessionApiError(422, 'not_supported', 'video_mode "live_agent" is not served here (live agent mode is not configured); use "self_record"', {
+        'profile.video_mode': ['live_agent is not configured; use self_record'],
       });
     }
     const parsed = createSessionSchema(deps.limits.maxVideoSeconds).safeParse(json);
@@ -204,30 +224,41 @@ export function sessionsRoute(deps: SessionsDeps): Hono<ApiEnv> {
       externalId: request.external_id ?? null,
       redirectUrl: request.redirect_url ?? null,
       steps: request.profile.steps,
+      videoMode: request.profile.video_mode,
       videoMaxDuration: request.profile.video_max_duration,
       videoLanguage: request.profile.video_language,
       expiresAt: now() + request.expires_in * 1000,
     });
     const capture = Object.fromEntries(session.steps.map((step) => [step, captureLink(c, session, step)]));
-    return c.json(sessionBody(session, now(), { capture, captureUrl: capturePageLink(base(c), deps.signer, session) }, challenge), 201);
+    const live = session.videoMode === 'live_agent' && deps.live ? (await deps.live.view(session)).live : null;
+    return c.json(sessionBody(session, now(), { capture, captureUrl: capturePageLink(base(c), deps.signer, session) }, challenge, live), 201);
   });
 
   route.get('/sessions/:id', bearer, rateLimit(deps.rateLimiter), loadOwnSession, async function getSession(c) {
-    const session = c.get('session');
+    let session: Session = c.get('session');
+    let live = null;
+    if (session.videoMode === 'live_agent' && deps.live) ({ session, live } = await deps.live.view(c.get('session')));
     const capture = Object.fromEntries(session.steps.map((step) => [step, captureLink(c, session, step)]));
     const challenge = (await deps.challenges?.forSession(session.id)) ?? null;
-    return c.json(sessionBody(session, now(), { capture, captureUrl: capturePageLink(base(c), deps.signer, session) }, challenge), 200);
+    return c.json(sessionBody(session, now(), { capture, captureUrl: capturePageLink(base(c), deps.signer, session) }, challenge, live), 200);
   });
 
   /** The video answer's extension fields: what the verifier found for the session's challenge, and a replay. */
-  const videoEvidence = async (sessionId: string): Promise<VideoEvidence> => ({
+  const videoEvidence = async (sessionId: string, c: Context): Promise<VideoEvidence> => ({
     challenge: (await deps.challenges?.forSession(sessionId))?.result ?? null,
     replayOf: (await deps.fingerprints?.forSession(sessionId))?.replayOf ?? null,
+    // Signed like video_url (1 hour).
+    snapshots: deps.live
+      ? (await deps.live.snapshots(sessionId)).map((s) => {
+          const { expires, signature } = deps.signer.sign(snapshotResource(sessionId, s.id));
+          return { id: s.id, takenAt: s.createdAt, url: `${base(c)}/v1/sessions/${sessionId}/snapshots/${s.id}?expires=${expires}&signature=${signature}` };
+        })
+      : [],
   });
 
   route.get('/sessions/:id/video', bearer, rateLimit(deps.rateLimiter), loadOwnSession, async function getVideo(c) {
     const session = c.get('session');
-    return c.json(videoBody(session, now(), videoLink(c, session), await videoEvidence(session.id)), 200);
+    return c.json(videoBody(session, now(), videoLink(c, session), await videoEvidence(session.id, c)), 200);
   });
 
   route.get('/sessions/:id/video/download', async function downloadVideo(c) {
@@ -238,11 +269,18 @@ export function sessionsRoute(deps: SessionsDeps): Hono<ApiEnv> {
     const mediaId = (await deps.sessions.get(id))?.media.video;
     const record = mediaId ? await deps.media.get(mediaId) : undefined;
     if (!record) throw new SessionApiError(404, 'not_found', `the video of session ${id} is not stored (not recorded yet, or past retention)`);
-    return serveMedia(deps.media, record, c.req.raw, {
-      // The link is a bearer credential: keep the video out of shared caches (RFC 9111 §5.2.2.7).
-      'Cache-Control': 'private, no-store',
-      'Content-Disposition': `attachment; filename="${id}-video"`,
-    });
+    // S3_PUBLIC_URLS=presigned: a redirect to the bucket, valid as long as this link (media-response.ts).
+    return serveMediaOrRedirect(
+      deps.media,
+      record,
+      c.req.raw,
+      {
+        // The link is a bearer credential: keep the video out of shared caches (RFC 9111 §5.2.2.7).
+        'Cache-Control': 'private, no-store',
+        'Content-Disposition': `attachment; filename="${id}-video"`,
+      },
+      { expiresAtMs: Number(c.req.query('expires')) * 1000, nowMs: now() },
+    );
   });
 
   route.post('/sessions/:id/review', bearer, rateLimit(deps.rateLimiter), bodyLimit(JSON_BODY_LIMIT_BYTES), loadOwnSession, async function review(c) {
@@ -250,7 +288,7 @@ export function sessionsRoute(deps: SessionsDeps): Hono<ApiEnv> {
     if (!parsed.success) throw new SessionApiError(422, 'validation_error', 'The given data was invalid.', validationDetails(parsed.error));
     const request = parsed.data;
     const next = await reviewSession(commands, c.get('session'), { decision: request.decision, reviewerId: request.reviewer_id, notes: request.notes ?? null });
-    return c.json(videoBody(next, now(), videoLink(c, next), await videoEvidence(next.id)), 200);
+    return c.json(videoBody(next, now(), videoLink(c, next), await videoEvidence(next.id, c)), 200);
   });
 
   route.post('/sessions/:id/:step{document|selfie|video}', uploadAccess, async function upload(c, next) {
