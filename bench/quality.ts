@@ -7,7 +7,8 @@
  * brightened, shrunk, padded with white). Prints, per check, how many labelled examples it has, the confusion
  * counts, how many `high`-confidence answers were wrong, and how many labelled examples were synthetic.
  *
- * `--no-pack` runs without the optional masked-face pack (occlusion falls back to its colour method);
+ * `--no-pack` runs without the optional masked-face pack (occlusion answers from its lower-face cue, src/quality/lower-face.ts);
+ * the packs are read from MODEL_PACKS_DIR when set, else models/packs;
  * `--verbose` prints every image's verdicts and the raw measurements the thresholds were set from; `--brisque` adds the
  * BRISQUE table (brisqueSeparation: good photos vs degraded copies, three regions).
  */
@@ -28,7 +29,7 @@ import { measureEyeRegion } from '../src/quality/eye-region.js';
 import { foreheadColourDistance } from '../src/quality/hat.js';
 import { createQualityChecker } from '../src/quality/index.js';
 import { measureBackground } from '../src/quality/non-white-background.js';
-import { lowerFaceColourDistance } from '../src/quality/occlusion.js';
+
 import { sunglassesMeasure } from '../src/quality/sunglasses.js';
 import { loadBenchRegistry } from './registry.js';
 
@@ -248,7 +249,7 @@ function measurements(a: FaceAnalysis, brisqueModel: BrisqueModel): string {
     `iod ${Math.hypot(right.x - left.x, right.y - left.y).toFixed(0)}px`,
     `white ${bg.whiteFraction.toFixed(2)}/${bg.backgroundShare.toFixed(2)}`,
     `lensDark ${eyes.lensDarkShare.toFixed(2)} lensColour ${eyes.lensColourDistance.toFixed(1)} (skin: ${eyes.skinReference}) sunglasses ${sunglassesMeasure(eyes).value.toFixed(2)} frame ${eyes.frameBars.toFixed(2)}`,
-    `foreheadSkin ${foreheadColourDistance(a).toFixed(2)} lowerFace ${lowerFaceColourDistance(a).toFixed(2)}`,
+    `foreheadSkin ${foreheadColourDistance(a).toFixed(2)}`,
     `brisque faceBox ${brisque(brisqueModel, a.image, faceBoxRegion(a.image, a.primary.box)).toFixed(1)} aligned ${brisque(brisqueModel, a.alignedFace.image).toFixed(1)}`,
   ].join(' · ');
 }
@@ -299,7 +300,9 @@ export async function benchQuality(): Promise<void> {
   const verbose = process.argv.includes('--verbose');
   const usePack = !process.argv.includes('--no-pack');
   // The installed packs (models/packs: the masked-face pack for occlusion) unless --no-pack.
-  const registry = await loadBenchRegistry(usePack ? { packsDir: path.join(repoRoot, 'models', 'packs') } : {});
+  // Packs from MODEL_PACKS_DIR when set (where `npm run models:fetch` and the service put them), else models/packs.
+  const packsDir = process.env.MODEL_PACKS_DIR ?? path.join(repoRoot, 'models', 'packs');
+  const registry = await loadBenchRegistry(usePack ? { packsDir } : {});
   const analyzer = new FaceAnalyzer(registry);
   const check = createQualityChecker(registry);
   const brisqueModel = loadCommittedBrisqueModel(path.join(repoRoot, 'models'));
@@ -313,6 +316,8 @@ export async function benchQuality(): Promise<void> {
   for (const c of QUALITY_CHECKS) tally.set(c, { tp: 0, fp: 0, tn: 0, fn: 0, low: 0, highWrong: 0, synthetic: 0, syntheticRight: 0, misses: [] });
   const unlabelled = new Map<QualityCheck, number[]>();
   let noFace = 0;
+  /** occlusion answers on labelled real photos per (method, answer, confidence): the measured error behind its confidence rule. */
+  const occlusionBands = new Map<string, { answers: number; wrong: number }>();
   const all = cases();
   for (const c of all) {
     let analysis: FaceAnalysis;
@@ -324,6 +329,14 @@ export async function benchQuality(): Promise<void> {
       continue;
     }
     const verdicts = await check(analysis, QUALITY_CHECKS);
+    const occlusion = verdicts.occlusion;
+    if (occlusion && c.labels.occlusion !== undefined && !c.name.includes(' ')) {
+      const key = `${occlusion.basis?.method ?? '—'} · ${occlusion.value ? 'yes' : 'no'} · ${occlusion.confidence}`;
+      const band = occlusionBands.get(key) ?? { answers: 0, wrong: 0 };
+      band.answers++;
+      if (occlusion.value !== c.labels.occlusion) band.wrong++;
+      occlusionBands.set(key, band);
+    }
     for (const name of QUALITY_CHECKS) {
       const v = verdicts[name]!;
       const label = c.labels[name];
@@ -350,6 +363,8 @@ export async function benchQuality(): Promise<void> {
     if (verbose) {
       console.log(`${c.name}: ${QUALITY_CHECKS.map((n) => `${n} ${fmt(verdicts[n]!)}`).join(' ')}`);
       console.log(`    ${measurements(analysis, brisqueModel)}`);
+      const occlusionBasis = verdicts.occlusion?.basis;
+      if (occlusionBasis) console.log(`    occlusion ${occlusionBasis.method} ${Object.entries(occlusionBasis.measurements).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(' ')}`);
     }
   }
   console.log(`\n${all.length} cases (${noFace} with no face detected: not scored). Score format in misses: Y/n + score, ? = low confidence.\n`);
@@ -362,6 +377,8 @@ export async function benchQuality(): Promise<void> {
     const acc = n > 0 ? `${(((t.tp + t.tn) / n) * 100).toFixed(0)} %` : '—';
     console.log(`| ${name} | ${n} (${t.tp + t.fn} / ${t.tn + t.fp}) | ${t.tp} | ${t.fn} | ${t.tn} | ${t.fp} | ${acc} | ${t.low} | ${t.highWrong} of ${n - t.low} | ${t.syntheticRight} / ${t.synthetic} | ${flagged.reduce((s, x) => s + x, 0)} of ${flagged.length} |`);
   }
+  console.log('\nocclusion on labelled real photos, by how it answered (the error of each `high` band must stay below 5 %):\n\n| method · answer · confidence | answers | wrong | error |\n|---|---:|---:|---:|');
+  for (const [key, band] of [...occlusionBands].sort()) console.log(`| ${key} | ${band.answers} | ${band.wrong} | ${((band.wrong / band.answers) * 100).toFixed(1)} % |`);
   console.log('\nErrors:');
   for (const name of QUALITY_CHECKS) for (const m of tally.get(name)!.misses) console.log(`- ${name}: ${m}`);
   if (process.argv.includes('--brisque')) await brisqueSeparation(analyzer, brisqueModel);

@@ -7,6 +7,9 @@
  * - throughput (requests ÷ wall time) and latency p50 / p95;
  * - main-thread busy ms per request (performance.eventLoopUtilization): JSON, decoding callbacks, every
  *   pre-/post-processing step, and in `main` mode the model runs too (onnxruntime-node runs synchronously);
+ *   it counts a thread that is runnable but waits for a core as busy, so on a loaded machine it swells;
+ * - main-thread CPU ms per request (Linux: the thread's own utime + stime, /proc/self/task/<pid>/stat): the time it
+ *   actually ran, which other processes' load does not inflate (10 ms clock ticks, summed over the run);
  * - inference-thread busy ms per request (the worker's own utilisation): the model runs, in `worker` mode;
  * - process CPU ms per request (process.cpuUsage: every thread, ORT's intra-op pool and libvips included);
  * - faces per model run on the per-face models when batching is on.
@@ -14,7 +17,8 @@
  * Also: sharp decode alone (the decode stage of checkLiveness) at 1 and 4 in flight, images/s and CPU ms/image.
  * Writes <out>/where.json and where.md (out = bench/out).
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -47,6 +51,8 @@ interface WhereRow extends Setting {
   throughput: number;
   latency: LatencySummary;
   mainBusyMsPerRequest: number;
+  /** The main thread's own CPU time (utime + stime), ms per request; null where /proc is not there. */
+  mainCpuMsPerRequest: number | null;
   inferenceBusyMsPerRequest: number | null;
   cpuMsPerRequest: number;
   /** Mean faces per run over PER_FACE_MODELS (1 when batching is off). */
@@ -67,6 +73,29 @@ export interface WhereReport {
   settings: { rounds: number; provider: ExecutionProvider; images: string[] };
   rows: WhereRow[];
   decode: DecodeRow[];
+}
+
+/** Clock ticks per second of /proc's utime and stime (sysconf(_SC_CLK_TCK), 100 on Linux x86-64). */
+const clockTicksPerSecond = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/**
+ * CPU time of this process's main thread so far, ms (utime + stime of /proc/self/task/<pid>/stat, fields 14 and 15;
+ * the main thread's id is the process id), or undefined without /proc. The fields are counted after the `comm`
+ * field's closing parenthesis, since a thread name may hold spaces.
+ */
+export function mainThreadCpuMs(): number | undefined {
+  const file = `/proc/self/task/${process.pid}/stat`;
+  if (!existsSync(file)) return undefined;
+  const stat = readFileSync(file, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // fields[0] is the state (field 3), so utime (field 14) is fields[11] and stime (field 15) fields[12].
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicksPerSecond;
 }
 
 const list = (name: string, fallback: string, argv: readonly string[]) => (option(name, argv) ?? fallback).split(',').map((v) => v.trim()).filter(Boolean);
@@ -99,8 +128,8 @@ export async function benchWhere(argv: readonly string[] = process.argv): Promis
   }
 
   const settings: Setting[] = threads.flatMap((thread) => batches.flatMap((maxBatch) => concurrencies.map((concurrency) => ({ thread, maxBatch, concurrency }))));
-  const samples = new Map<Setting, { latencies: number[]; wallMs: number; mainMs: number; inferenceMs: number; cpuMs: number; requests: number; runs: number; faces: number }>();
-  for (const s of settings) samples.set(s, { latencies: [], wallMs: 0, mainMs: 0, inferenceMs: 0, cpuMs: 0, requests: 0, runs: 0, faces: 0 });
+  const samples = new Map<Setting, { latencies: number[]; wallMs: number; mainMs: number; mainCpuMs: number | null; inferenceMs: number; cpuMs: number; requests: number; runs: number; faces: number }>();
+  for (const s of settings) samples.set(s, { latencies: [], wallMs: 0, mainMs: 0, mainCpuMs: 0, inferenceMs: 0, cpuMs: 0, requests: 0, runs: 0, faces: 0 });
   for (let round = 0; round < rounds; round++) {
     for (const s of settings) {
       const setup = setups.get(`${s.thread}/${s.maxBatch}`)!;
@@ -110,13 +139,16 @@ export async function benchWhere(argv: readonly string[] = process.argv): Promis
       const elu0 = performance.eventLoopUtilization();
       const workerElu0 = setup.thread?.eventLoopUtilization();
       const cpu0 = process.cpuUsage();
+      const mainCpu0 = mainThreadCpuMs();
       const wallMs = await runConcurrently(total, s.concurrency, async (i) => {
         const t0 = performance.now();
         await setup.check(images[i % images.length]!, EVERYTHING);
         acc.latencies.push(performance.now() - t0);
       });
       const cpu = process.cpuUsage(cpu0);
+      const mainCpu1 = mainThreadCpuMs();
       acc.mainMs += performance.eventLoopUtilization(elu0).active;
+      acc.mainCpuMs = acc.mainCpuMs === null || mainCpu0 === undefined || mainCpu1 === undefined ? null : acc.mainCpuMs + (mainCpu1 - mainCpu0);
       if (setup.thread && workerElu0) acc.inferenceMs += setup.thread.eventLoopUtilization(workerElu0).active;
       acc.cpuMs += (cpu.user + cpu.system) / 1000;
       acc.wallMs += wallMs;
@@ -140,6 +172,7 @@ export async function benchWhere(argv: readonly string[] = process.argv): Promis
       throughput: (a.requests / a.wallMs) * 1000,
       latency: summarize(a.latencies),
       mainBusyMsPerRequest: a.mainMs / a.requests,
+      mainCpuMsPerRequest: a.mainCpuMs === null ? null : a.mainCpuMs / a.requests,
       inferenceBusyMsPerRequest: s.thread === 'worker' ? a.inferenceMs / a.requests : null,
       cpuMsPerRequest: a.cpuMs / a.requests,
       facesPerRun: a.runs === 0 ? 1 : a.faces / a.runs,
@@ -184,11 +217,11 @@ export function whereMarkdown(r: WhereReport): string {
     '',
     `${r.settings.rounds} rounds over ${r.settings.images.join(', ')}; configurations alternate within each round. ms per request are totals ÷ requests.`,
     '',
-    '| models on | max batch | concurrency | req/s | p50 ms | p95 ms | main thread busy ms/req | inference thread busy ms/req | CPU ms/req (all threads) | faces per run |',
-    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| models on | max batch | concurrency | req/s | p50 ms | p95 ms | main thread busy ms/req | main thread CPU ms/req | inference thread busy ms/req | CPU ms/req (all threads) | faces per run |',
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
     ...r.rows.map(
       (w) =>
-        `| ${w.thread} | ${w.maxBatch} | ${w.concurrency} | ${fmt(w.throughput, 2)} | ${fmt(w.latency.p50)} | ${fmt(w.latency.p95)} | ${fmt(w.mainBusyMsPerRequest)} | ${w.inferenceBusyMsPerRequest === null ? '—' : fmt(w.inferenceBusyMsPerRequest)} | ${fmt(w.cpuMsPerRequest)} | ${fmt(w.facesPerRun, 2)} |`,
+        `| ${w.thread} | ${w.maxBatch} | ${w.concurrency} | ${fmt(w.throughput, 2)} | ${fmt(w.latency.p50)} | ${fmt(w.latency.p95)} | ${fmt(w.mainBusyMsPerRequest)} | ${w.mainCpuMsPerRequest === null ? '—' : fmt(w.mainCpuMsPerRequest)} | ${w.inferenceBusyMsPerRequest === null ? '—' : fmt(w.inferenceBusyMsPerRequest)} | ${fmt(w.cpuMsPerRequest)} | ${fmt(w.facesPerRun, 2)} |`,
     ),
     '',
     'Decode alone (sharp: EXIF rotation, RGB, pixel limit), the same photos:',

@@ -71,7 +71,7 @@ describe('parseConfig: active liveness challenges (CHALLENGE_TTL_SECONDS)', () =
 
 describe('parseConfig: live agent mode (ICE_SERVERS, LIVE_*)', () => {
   it('defaults to no ICE servers and the documented limits', () => {
-    expect(parseConfig({}).live).toEqual({ iceServers: [], queueWaitMs: 600_000, callMaxMs: 1_800_000, maxCallsPerApp: 10, dropGraceMs: 10_000 });
+    expect(parseConfig({}).live).toEqual({ iceServers: [], queueWaitMs: 600_000, callMaxMs: 1_800_000, maxCallsPerApp: 10, dropGraceMs: 10_000, recordingUploadMs: 1_800_000 });
   });
 
   it('reads ICE_SERVERS as RTCIceServer objects and the limits in seconds', () => {
@@ -95,6 +95,42 @@ describe('parseConfig: live agent mode (ICE_SERVERS, LIVE_*)', () => {
     expect(() => parseConfig({ ICE_SERVERS: '[{"urls":"turn:x:3478"}]' })).toThrow(/username and credential/);
     expect(() => parseConfig({ LIVE_MAX_CALLS_PER_APP: '0' })).toThrow(/LIVE_MAX_CALLS_PER_APP/);
     expect(() => parseConfig({ LIVE_DROP_GRACE_SECONDS: 'soon' })).toThrow(/LIVE_DROP_GRACE_SECONDS/);
+    expect(() => parseConfig({ LIVE_RECORDING_UPLOAD_SECONDS: '59' })).toThrow(/LIVE_RECORDING_UPLOAD_SECONDS/);
+  });
+
+  it('reads LIVE_RECORDING_UPLOAD_SECONDS in seconds', () => {
+    expect(parseConfig({ LIVE_RECORDING_UPLOAD_SECONDS: '600' }).live.recordingUploadMs).toBe(600_000);
+  });
+});
+
+describe('parseConfig: time-limited TURN credentials (TURN_URLS, TURN_SHARED_SECRET, TURN_CREDENTIAL_TTL_SECONDS)', () => {
+  const SECRET = 'coturn-static-auth-secret-0123456789abcdef';
+
+  it('reads the TURN server; the lifetime defaults to LIVE_CALL_MAX_SECONDS + 300 s; the secret never prints', () => {
+    const turn = parseConfig({ TURN_URLS: ' turn:turn.example.com:3478?transport=udp , turns:turn.example.com:5349', TURN_SHARED_SECRET: SECRET }).live.turn!;
+    expect(turn.urls).toEqual(['turn:turn.example.com:3478?transport=udp', 'turns:turn.example.com:5349']);
+    expect(turn.credentialTtlSeconds).toBe(1800 + 300);
+    expect(turn.sharedSecret()).toBe(SECRET);
+    expect(JSON.stringify(turn)).not.toContain(SECRET);
+    expect(inspect(turn)).not.toContain(SECRET);
+    expect(`${turn}`).not.toContain(SECRET);
+    expect(parseConfig({ TURN_URLS: 'turn:t.example.com', TURN_SHARED_SECRET: SECRET, LIVE_CALL_MAX_SECONDS: '600', TURN_CREDENTIAL_TTL_SECONDS: '900' }).live.turn?.credentialTtlSeconds).toBe(900);
+    expect(parseConfig({ LIVE_CALL_MAX_SECONDS: '600', TURN_URLS: 'turn:t.example.com', TURN_SHARED_SECRET: SECRET }).live.turn?.credentialTtlSeconds).toBe(900);
+    expect(parseConfig({}).live.turn).toBeUndefined();
+  });
+
+  it('refuses one of URLs and secret without the other, a URL that is not turn:/turns:, a short secret, credentials shorter than a call', () => {
+    expect(() => parseConfig({ TURN_URLS: 'turn:t.example.com' })).toThrow(/TURN_URLS and TURN_SHARED_SECRET go together \(TURN_SHARED_SECRET is missing\)/);
+    expect(() => parseConfig({ TURN_SHARED_SECRET: SECRET })).toThrow(/TURN_URLS is missing/);
+    expect(() => parseConfig({ TURN_URLS: 'stun:t.example.com:3478', TURN_SHARED_SECRET: SECRET })).toThrow(/TURN_URLS must be comma-separated turn: or turns: URIs.*stun:t\.example\.com:3478/);
+    expect(() => parseConfig({ TURN_URLS: 'turn:t.example.com?transport=sctp', TURN_SHARED_SECRET: SECRET })).toThrow(/TURN_URLS/);
+    expect(() => parseConfig({ TURN_URLS: ' , ', TURN_SHARED_SECRET: SECRET })).toThrow(/TURN_URLS/);
+    expect(() => parseConfig({ TURN_URLS: 'turn:t.example.com', TURN_SHARED_SECRET: 'short' })).toThrow(/TURN_SHARED_SECRET must be at least 32 characters/);
+    expect(() => parseConfig({ TURN_URLS: 'turn:t.example.com', TURN_SHARED_SECRET: SECRET, TURN_CREDENTIAL_TTL_SECONDS: '600' })).toThrow(
+      /TURN_CREDENTIAL_TTL_SECONDS \(600\) must be at least LIVE_CALL_MAX_SECONDS \(1800\)/,
+    );
+    expect(() => parseConfig({ TURN_URLS: 'turn:t.example.com', TURN_SHARED_SECRET: SECRET, TURN_CREDENTIAL_TTL_SECONDS: 'an hour' })).toThrow(/TURN_CREDENTIAL_TTL_SECONDS/);
+    expect(() => parseConfig({ TURN_CREDENTIAL_TTL_SECONDS: '3600' })).toThrow(/TURN_CREDENTIAL_TTL_SECONDS is set without TURN_URLS/);
   });
 });
 

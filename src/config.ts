@@ -156,6 +156,33 @@ export const configSchema = z.object({
    * (a page reload, a network switch), then it is dropped and the person may rejoin at the head. Default 10.
    */
   LIVE_DROP_GRACE_SECONDS: intFromEnv(10, 1, 600),
+  /**
+   * Live agent mode: seconds after the agent's decision during which the person's page may upload the call's recording
+   * through the signed link handed to it with the decision (the capture links die with the session, and a call may end
+   * after it). Default 1800 (30 min): the page uploads at once; this leaves room for its retries and a reload on a slow
+   * uplink (VIDEO_BODY_LIMIT_BYTES' 64 MiB takes about 4.5 min at SLOW_UPLINK_BITS_PER_SECOND).
+   */
+  LIVE_RECORDING_UPLOAD_SECONDS: intFromEnv(1800, 60, 86_400),
+  /**
+   * Live agent mode, time-limited TURN credentials (coturn's REST API scheme, draft-uberti-behave-turn-rest-00 §2.2;
+   * coturn `use-auth-secret` + `static-auth-secret`): the TURN server URLs, comma-separated
+   * (`turn:turn.example.com:3478?transport=udp,turns:turn.example.com:5349`). Set with TURN_SHARED_SECRET: every call
+   * gets its own credentials, valid TURN_CREDENTIAL_TTL_SECONDS, next to the servers of ICE_SERVERS. Unset (default): none.
+   */
+  TURN_URLS: unsetWhenEmpty(z.string().optional()),
+  /** The secret shared with the TURN server (coturn `static-auth-secret`), at least 32 characters. Never logged. */
+  TURN_SHARED_SECRET: unsetWhenEmpty(z.string().min(32, 'TURN_SHARED_SECRET must be at least 32 characters').optional()),
+  /**
+   * Lifetime of a call's TURN credentials, seconds, from the moment they are handed out (the call's start). The TURN
+   * server authenticates every Refresh of the allocation with them (RFC 8656 §7), so they must outlast the longest call:
+   * at least LIVE_CALL_MAX_SECONDS. Default: LIVE_CALL_MAX_SECONDS + 300 (a 5-minute margin for the call's set-up and a
+   * reconnect). The draft suggests one day (86400) for general use; a call needs far less.
+   */
+  TURN_CREDENTIAL_TTL_SECONDS: z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()))
+    .pipe(z.coerce.number<string>().int().min(60).max(7 * 86_400).optional()),
   /** verifyVideo: where an upload is written for probing and decoding (one temp directory per request, always removed; those of stopped processes are swept at start-up: src/video/upload-dirs.ts). Default <os tmpdir>/face-liveness-service/video. */
   VIDEO_TEMP_DIR: z.string().min(1).default(path.join(tmpdir(), 'face-liveness-service', 'video')),
   /**
@@ -507,13 +534,18 @@ export interface Config {
   };
   /** Lifetime of a verifyVideo caller's active liveness challenge (CHALLENGE_TTL_SECONDS), seconds. */
   challengeTtlSeconds: number;
-  /** Live agent mode (ICE_SERVERS, LIVE_*): ICE servers for both browsers; wait, call and drop-grace limits in ms; calls per app. */
+  /**
+   * Live agent mode (ICE_SERVERS, TURN_*, LIVE_*): ICE servers for both browsers, the TURN server that gets per-call
+   * credentials; wait, call, drop-grace and recording-upload limits in ms; calls per app.
+   */
   live: {
     iceServers: IceServer[];
+    turn?: TurnSettings;
     queueWaitMs: number;
     callMaxMs: number;
     maxCallsPerApp: number;
     dropGraceMs: number;
+    recordingUploadMs: number;
   };
   /** Embedded store directory (DATA_DIR): database `<dataDir>/store.sqlite`, media `<dataDir>/media`. */
   dataDir: string;
@@ -571,6 +603,64 @@ export interface IceServer {
   credential?: string;
 }
 
+/**
+ * TURN_URLS + TURN_SHARED_SECRET + TURN_CREDENTIAL_TTL_SECONDS: the TURN server of coturn's REST API scheme. The secret
+ * prints as `[redacted]` in logs, JSON and util.inspect; only the credential maker reads it, through sharedSecret().
+ */
+export class TurnSettings {
+  readonly #sharedSecret: string;
+  constructor(
+    /** turn: / turns: URIs (RFC 7065). */
+    readonly urls: readonly string[],
+    sharedSecret: string,
+    /** Lifetime of a call's credentials, seconds. */
+    readonly credentialTtlSeconds: number,
+  ) {
+    this.#sharedSecret = sharedSecret;
+  }
+  sharedSecret(): string {
+    return this.#sharedSecret;
+  }
+  toJSON(): { urls: readonly string[]; sharedSecret: string; credentialTtlSeconds: number } {
+    return { urls: this.urls, sharedSecret: '[redacted]', credentialTtlSeconds: this.credentialTtlSeconds };
+  }
+  toString(): string {
+    return `[TurnSettings ${this.urls.join(',')}]`;
+  }
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
+    return this.toString();
+  }
+}
+
+/** A turn: or turns: URI (RFC 7065 §3.1): host, optional port, optional `?transport=udp|tcp`. */
+const TURN_URL = /^turns?:[^\s?,]+(\?transport=(udp|tcp))?$/;
+
+/** TURN_URLS, TURN_SHARED_SECRET and TURN_CREDENTIAL_TTL_SECONDS → the settings; both of the first two or neither. */
+export function parseTurnSettings(env: { urls: string | undefined; secret: string | undefined; ttlSeconds: number | undefined; callMaxSeconds: number }): TurnSettings | undefined {
+  if (env.urls === undefined && env.secret === undefined) {
+    if (env.ttlSeconds !== undefined) throw new AppError('CONFIG_INVALID', 'invalid configuration: TURN_CREDENTIAL_TTL_SECONDS is set without TURN_URLS and TURN_SHARED_SECRET');
+    return undefined;
+  }
+  if (env.urls === undefined || env.secret === undefined) {
+    throw new AppError('CONFIG_INVALID', `invalid configuration: TURN_URLS and TURN_SHARED_SECRET go together (${env.urls === undefined ? 'TURN_URLS' : 'TURN_SHARED_SECRET'} is missing)`);
+  }
+  const urls = env.urls.split(',').map((u) => u.trim()).filter((u) => u !== '');
+  const bad = urls.filter((u) => !TURN_URL.test(u));
+  if (urls.length === 0 || bad.length > 0) {
+    throw new AppError('CONFIG_INVALID', `invalid configuration: TURN_URLS must be comma-separated turn: or turns: URIs (RFC 7065), e.g. turn:turn.example.com:3478?transport=udp${bad.length > 0 ? `; not one: ${bad.join(', ')}` : ''}`);
+  }
+  // draft-uberti-behave-turn-rest-00 §2.2 leaves the lifetime to the service; the allocation's Refresh requests use the
+  // same credentials (RFC 8656 §7), so they must last the longest call, with 5 minutes for its set-up and a reconnect.
+  const ttlSeconds = env.ttlSeconds ?? env.callMaxSeconds + 300;
+  if (ttlSeconds < env.callMaxSeconds) {
+    throw new AppError(
+      'CONFIG_INVALID',
+      `invalid configuration: TURN_CREDENTIAL_TTL_SECONDS (${ttlSeconds}) must be at least LIVE_CALL_MAX_SECONDS (${env.callMaxSeconds}): the TURN server refuses to refresh a call's relay once its credentials expire`,
+    );
+  }
+  return new TurnSettings(urls, env.secret, ttlSeconds);
+}
+
 const iceUrl = z.string().regex(/^(stuns?|turns?):[^\s]+$/, 'an ICE server URL starts with stun:, stuns:, turn: or turns: (RFC 7064, RFC 7065)');
 const iceServersSchema = z.array(
   z
@@ -608,6 +698,7 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
       `invalid configuration: HTTP_REQUEST_TIMEOUT_SECONDS (${requestTimeoutSeconds}) must be at least HTTP_HEADERS_TIMEOUT_SECONDS (${c.HTTP_HEADERS_TIMEOUT_SECONDS}): the headers are part of the request`,
     );
   }
+  const turn = parseTurnSettings({ urls: c.TURN_URLS, secret: c.TURN_SHARED_SECRET, ttlSeconds: c.TURN_CREDENTIAL_TTL_SECONDS, callMaxSeconds: c.LIVE_CALL_MAX_SECONDS });
   const secretsKey = secretsKeyFromEnv({ SECRETS_KEY: c.SECRETS_KEY, SECRETS_KEY_FILE: c.SECRETS_KEY_FILE });
   const modelsDir = path.resolve(c.MODELS_DIR);
   const s3 = s3SettingsFrom(c, env);
@@ -656,10 +747,12 @@ export function parseConfig(env: Record<string, string | undefined> = process.en
     dataDir: path.resolve(c.DATA_DIR),
     live: {
       iceServers: parseIceServers(c.ICE_SERVERS),
+      ...(turn !== undefined ? { turn } : {}),
       queueWaitMs: c.LIVE_QUEUE_WAIT_SECONDS * 1000,
       callMaxMs: c.LIVE_CALL_MAX_SECONDS * 1000,
       maxCallsPerApp: c.LIVE_MAX_CALLS_PER_APP,
       dropGraceMs: c.LIVE_DROP_GRACE_SECONDS * 1000,
+      recordingUploadMs: c.LIVE_RECORDING_UPLOAD_SECONDS * 1000,
     },
     media: {
       evidenceRetentionMs: c.EVIDENCE_RETENTION_DAYS * 24 * 3600 * 1000,

@@ -50,7 +50,8 @@ import type { AdvanceGetVideoDeps } from '../http/routes/advance-get-video.js';
 import type { TencentEssDeps } from '../http/routes/tencent-ess.js';
 import { TokenBucketLimiter } from '../http/middleware/rate-limit.js';
 import { LiveCalls } from '../sessions/live-calls.js';
-import { LiveEventHub } from '../sessions/live-events.js';
+import { LiveEventHub, type LiveEvents } from '../sessions/live-events.js';
+import { PostgresLiveEventHub } from '../sessions/live-events-postgres.js';
 import { LiveRepository, sqliteLiveSql } from '../sessions/live-repository.js';
 import { openPostgresLiveRepository } from '../sessions/live-repository-postgres.js';
 import type { MatchFace } from '../pipeline/match-face.js';
@@ -101,6 +102,12 @@ interface JobQueueSettings {
   onGiveUp: (job: Job) => Promise<void>;
 }
 
+/** Live call events with their lifecycle: in this process (SQLite), or across replicas (PostgreSQL). */
+interface LiveEventsService extends LiveEvents {
+  start(): void;
+  close(): Promise<void>;
+}
+
 /** The metadata stores of one backend, and the media store whose rows live with them. */
 interface SessionStores {
   media: LocalMediaStore | S3MediaStore;
@@ -112,6 +119,10 @@ interface SessionStores {
   live: LiveRepository;
   webhooks: WebhookStore;
   jobs(settings: JobQueueSettings): Promise<JobQueue>;
+  /** The live calls' event fan-out. */
+  liveEvents(): Promise<LiveEventsService>;
+  /** Wakes the webhook dispatcher when another replica (or a transaction of this one) commits an event; none embedded. */
+  onNewWebhookEvents(wake: () => void): Promise<void>;
   /** /health/ready's check of the metadata database (a round trip to PostgreSQL; the SQLite file is covered by DATA_DIR's write check). */
   reachable(): Promise<void>;
   close(): Promise<void>;
@@ -133,6 +144,9 @@ function embeddedStores(config: SessionsConfig, log: (message: string) => void):
     live: new LiveRepository(sqliteLiveSql(db)),
     webhooks: new SqliteWebhookStore(db),
     jobs: async (settings) => new SqliteJobQueue({ db, ...config.jobs, ...settings }),
+    // One process: the in-process hub (its emit already wakes the dispatcher in this process).
+    liveEvents: async () => Object.assign(new LiveEventHub(), { start: () => undefined, close: async () => undefined }),
+    onNewWebhookEvents: async () => undefined,
     reachable: async () => undefined,
     close: async () => {
       await media.close();
@@ -148,6 +162,7 @@ function embeddedStores(config: SessionsConfig, log: (message: string) => void):
 async function postgresStores(config: SessionsConfig, database: NonNullable<SessionsConfig['database']>, s3: NonNullable<SessionsConfig['s3']>, log: (message: string) => void): Promise<SessionStores> {
   const db = new PostgresDatabase(database.url.connectionString(), { maxConnections: database.maxConnections, log });
   try {
+    const webhookStore = await PostgresWebhookStore.open(db);
     const media = new S3MediaStore({
       rows: await PostgresMediaRows.open(db),
       client: createS3Client(s3),
@@ -165,8 +180,12 @@ async function postgresStores(config: SessionsConfig, database: NonNullable<Sess
       fingerprints: await PostgresRecordingFingerprintRepository.open(db),
       recordings: await PostgresRecordingAttempts.open(db),
       live: await openPostgresLiveRepository(db),
-      webhooks: await PostgresWebhookStore.open(db),
+      webhooks: webhookStore,
       jobs: (settings) => PostgresJobQueue.open({ db, ...config.jobs, leaseMs: database.jobLeaseMs, ...settings }),
+      liveEvents: () => PostgresLiveEventHub.open(db, { log }),
+      onNewWebhookEvents: async (wake) => {
+        await webhookStore.onNewEvents(wake);
+      },
       reachable: () => db.ping(),
       close: async () => {
         await media.close();
@@ -204,6 +223,8 @@ export async function createSessionsApi(
   };
   const { headPose, fingerprints } = stores;
   const webhooks = createWebhooks(config.webhooks, stores.webhooks, shared.apps, { log, ...(observers.onWebhookAttempt ? { onAttempt: observers.onWebhookAttempt } : {}) });
+  // PostgreSQL: an event committed by any replica wakes this dispatcher at once (NOTIFY at commit), not at its next poll.
+  await stores.onNewWebhookEvents(() => webhooks.wake());
   const processSession = createProcessSession({
     sessions,
     media,
@@ -235,19 +256,21 @@ export async function createSessionsApi(
         : 'no SIGNING_SECRET: session capture and video links are signed with a random per-process secret and die on restart',
     );
   }
-  // Live agent mode: the queue and calls in the sessions' database, the signaling fan-out in this process (README "Live
-  // agent mode": one replica, or sticky routing, for the calls).
+  // Live agent mode: the queue and calls in the sessions' database; the signaling fan-out in this process (SQLite) or
+  // across replicas through PostgreSQL (README "Live agent mode").
+  const hub = await stores.liveEvents();
   const live = new LiveCalls({
     sessions,
     live: stores.live,
     media,
     webhooks,
-    hub: new LiveEventHub(),
+    hub,
     ...(shared.checkLiveness && shared.matchFace
       ? { checker: createLiveChecker({ checkLiveness: shared.checkLiveness, matchFace: shared.matchFace, concurrency: shared.concurrency, log }) }
       : {}),
-    limits: { queueWaitMs: config.live.queueWaitMs, callMaxMs: config.live.callMaxMs, maxCallsPerApp: config.live.maxCallsPerApp, dropGraceMs: config.live.dropGraceMs },
+    limits: { queueWaitMs: config.live.queueWaitMs, callMaxMs: config.live.callMaxMs, maxCallsPerApp: config.live.maxCallsPerApp, dropGraceMs: config.live.dropGraceMs, recordingUploadMs: config.live.recordingUploadMs },
     iceServers: config.live.iceServers,
+    ...(config.live.turn ? { turn: config.live.turn } : {}),
     now: Date.now,
     log,
     // An agent's decision completes a session as processing does: counted with the sessions' decisions.
@@ -315,12 +338,14 @@ export async function createSessionsApi(
     async start(): Promise<void> {
       await jobs.start();
       webhooks.start();
+      hub.start();
       live.start();
     },
     /** Ends the live calls' event streams (the process is draining): the server's connections can then close. */
     endLiveStreams: () => live.hub.endStreams(),
     async close(): Promise<void> {
       await live.stop();
+      await hub.close();
       await jobs.stop();
       await webhooks.stop();
       await stores.close();

@@ -32,7 +32,7 @@ const BASIS_CONTENTS: Record<QualityCheck, string> = {
   blur: 'method laplacianVariance; log10LaplacianVariance (log₁₀ of grey levels², face interior of the aligned crop; blurred below 1.5)',
   eyesClosed: 'method eyeAspectRatio; leftEyeOpenness, rightEyeOpenness (lid gap ÷ eye width; closed when the larger is below 0.13)',
   occlusion:
-    'method maskedFaceDetector (masked-face pack): maskedShare (0–1; occluded above 0.5); or lowerFaceColour (no pack, or the pack found no face there): lowerFaceColourDistance (RGB distance ÷ cheek luma; occluded above 1.0)',
+    'method maskedFaceDetector (masked-face pack): maskedShare (0–1; occluded above 0.5) and lowerFaceChromaDistance; or, without the pack or when it found no face there, lowerFaceColour or faceMeshNoFace: lowerFaceChromaDistance (Cb/Cr levels of the face below the nose from the skin between the eyes; occluded above 18), faceMeshScore (0–1; below 0.5 with the distance above 8 is occluded), skinReferenceIsForehead (0 or 1)',
   multipleFaces:
     "method detectedFaces; otherFaces (count of other faces at least 0.3 × the primary face's side), and when there is another face the strongest one's otherFaceScore (detector, 0–1) and otherFaceRelativeSide (√area ÷ the primary's)",
   headTurned: 'method yaw or pitch (whichever is further past its limit); yawDeg, pitchDeg (signed degrees; turned past |yaw| 32° or |pitch| 30°)',

@@ -6,7 +6,8 @@
  * decoding callbacks and the other requests' pre-processing. Here the main thread posts a run and goes on;
  * the inference thread runs models back to back. Measured in bench/RESULTS.md "Where the time goes (issue #8)".
  *
- * Inputs are copied to the thread (structured clone: callers may reuse their arrays), outputs are transferred
+ * Inputs are copied to the thread (structured clone: callers may reuse their arrays), except those already in
+ * shared memory (SharedArrayBuffer), which are shared and copied by the thread itself (session.ts); outputs are transferred
  * back (no copy). A run's errors keep their stable code. If the thread dies, every pending and later run
  * fails with INFERENCE_FAILED and `onExit` is told, so the service can stop instead of hanging.
  */

@@ -28,6 +28,17 @@ describe('ModelSession', () => {
     await s.release();
   });
 
+  it('runs an input in shared memory (a SharedArrayBuffer, which ORT refuses as is) like the same values in a plain array', async () => {
+    const s = await ModelSession.create('relu', reluModel());
+    const values = [-1, 2, -3, 4, 5, -6, 7, -8];
+    const shared = new Float32Array(new SharedArrayBuffer(values.length * 4));
+    shared.set(values);
+    const { y } = await s.run({ x: { data: shared, dims: [2, 4] } });
+    expect(Array.from(y!.data)).toEqual([0, 2, 0, 4, 5, 0, 7, 0]);
+    expect(Array.from(shared)).toEqual(values);
+    await s.release();
+  });
+
   it('names the missing CUDA provider library instead of falling back to CPU', async () => {
     const empty = mkdtempSync(path.join(tmpdir(), 'no-cuda-'));
     expect(() => assertCudaProviderPresent(empty)).toThrow(/libonnxruntime_providers_shared\.so and libonnxruntime_providers_cuda\.so are not in/);

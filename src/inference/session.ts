@@ -298,7 +298,10 @@ export class ModelSession {
       }
     }
     const ortFeeds: Record<string, ort.Tensor> = {};
-    for (const [name, tensor] of Object.entries(feeds)) ortFeeds[name] = new ort.Tensor('float32', tensor.data, tensor.dims as number[]);
+    // An input in shared memory (checkLiveness's photo thread makes the SSD's and nsfwjs's there, so that the event loop
+    // passes them to the inference thread without a copy) is copied to a plain array first: onnxruntime-node 1.29
+    // refuses a SharedArrayBuffer-backed tensor ("Invalid argument"). On the inference thread, that copy is its own.
+    for (const [name, tensor] of Object.entries(feeds)) ortFeeds[name] = new ort.Tensor('float32', tensor.data.buffer instanceof SharedArrayBuffer ? tensor.data.slice() : tensor.data, tensor.dims as number[]);
     let results: ort.InferenceSession.OnnxValueMapType;
     try {
       results = outputNames ? await this.session.run(ortFeeds, outputNames as string[]) : await this.session.run(ortFeeds);

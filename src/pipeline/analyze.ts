@@ -267,6 +267,14 @@ function analysisOf(image: RgbImage, faces: FaceDetection[], detector: FaceDetec
   // the cropped image and face match read it; a liveness-only checkLiveness never does.
   let aligned: FaceAnalysis['alignedFace'] | undefined;
   const analysis = { image, faces, detector, primary, landmarks68, roll } as FaceAnalysis;
-  Object.defineProperty(analysis, 'alignedFace', { enumerable: true, get: () => (aligned ??= alignFace(image, landmarks68, roll)) });
+  Object.defineProperty(analysis, 'alignedFace', { enumerable: true, configurable: true, get: () => (aligned ??= alignFace(image, landmarks68, roll)) });
   return analysis;
+}
+
+/**
+ * Gives `analysis` its aligned crop, made elsewhere with alignFace(analysis.image, analysis.landmarks68, analysis.roll)
+ * (checkLiveness: on its photo thread), so that it is not made again on first use.
+ */
+export function provideAlignedFace(analysis: FaceAnalysis, alignedFace: FaceAnalysis['alignedFace']): void {
+  Object.defineProperty(analysis, 'alignedFace', { enumerable: true, configurable: true, value: alignedFace });
 }

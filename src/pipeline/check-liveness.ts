@@ -5,15 +5,15 @@
  * the LivenessOutcome to a vendor's wire format).
  */
 import { type DownscaledPhoto, downscaleForContext } from '../attack-signals/context-view.js';
-import { decodeImage, encodeJpeg } from '../imaging/decode.js';
+import { encodeJpeg } from '../imaging/decode.js';
 import type { RgbImage } from '../imaging/image.js';
 import type { ModelRegistry } from '../inference/registry.js';
 import { createQualityChecker } from '../quality/index.js';
 import { AgeGenderEstimator } from './age-gender.js';
-import { FaceAnalyzer } from './analyze.js';
-import { LivenessPhotoThread } from './liveness-photo-thread.js';
+import { FaceAnalyzer, provideAlignedFace } from './analyze.js';
+import { type AlignedFace, LivenessPhotoThread } from './liveness-photo-thread.js';
 import { LivenessEstimator } from './liveness.js';
-import type { CheckLiveness, FaceAnalysis, LivenessOptions, LivenessOutcome, LivenessVerdict } from './types.js';
+import type { CheckLiveness, FaceAnalysis, LivenessOptions, LivenessOutcome, LivenessVerdict, QualityCheck } from './types.js';
 
 export interface CheckLivenessOptions {
   /** Largest accepted image, width × height pixels (config); larger images are IMAGE_TOO_LARGE. */
@@ -27,6 +27,14 @@ export interface CheckLivenessOptions {
 
 /** JPEG quality of croppedFace, 0–100: sharp's default 80 is visibly soft on a 256² face; 90 keeps detail. */
 export const CROPPED_FACE_JPEG_QUALITY = 90;
+
+/**
+ * The quality checks that read the aligned face crop (FaceAnalysis.alignedFace): blur, and the exposure checks through
+ * its grey plane (quality/index.ts), the eye region (eyewear, sunglasses, readingGlasses: eye-region.ts), the forehead
+ * (hat.ts) and the lower face (occlusion without the masked-face pack). A request with one of these, or the cropped
+ * image, has the crop cut on the photo thread as soon as the face is analysed.
+ */
+export const READS_ALIGNED_FACE: ReadonlySet<QualityCheck> = new Set(['blur', 'dull', 'bright', 'lowQuality', 'eyewear', 'sunglasses', 'readingGlasses', 'hat', 'occlusion']);
 
 /**
  * The selfie liveness calibration (liveness-calibration.ts) was fitted on the SSD's face boxes. When the cascade let
@@ -49,26 +57,28 @@ export async function assessSelfie(
   analyzer: FaceAnalyzer,
   liveness: LivenessEstimator,
   image: RgbImage,
-  options: { countFaces: boolean; downscaled?: Promise<DownscaledPhoto> },
+  options: { countFaces: boolean; downscaled?: Promise<DownscaledPhoto>; onAnalysis?: (analysis: FaceAnalysis) => void },
 ): Promise<{ analysis: FaceAnalysis; liveFace: LivenessVerdict }> {
   const analysis = await analyzer.analyze(image, { countFaces: options.countFaces });
+  options.onAnalysis?.(analysis);
   const liveFace = await liveness.assess(analysis, options.downscaled);
   if (!needsSsdRecheck(analysis, liveFace)) return { analysis, liveFace };
   const recheck = await analyzer.analyze(image, { countFaces: options.countFaces, ssdOnly: true });
+  options.onAnalysis?.(recheck);
   return { analysis: recheck, liveFace: await liveness.assess(recheck, options.downscaled) };
 }
 
 /** Builds the use case once per process: every model wrapper is created here, from the registry. */
 export function createCheckLiveness(registry: ModelRegistry, options: CheckLivenessOptions): CheckLiveness {
-  // The SSD's input, the framing edges and the quality checks' whole-image measurements are made off the event loop,
-  // with the same answers: liveness-photo-thread.ts.
+  // The decode (the photo then in shared memory), the SSD's input, the framing edges and the quality checks' whole-image
+  // measurements are made off the event loop, with the same answers: liveness-photo-thread.ts.
   const photoThread = options.photoThread ?? new LivenessPhotoThread();
   const analyzer = new FaceAnalyzer(registry, photoThread.netInput);
   const liveness = new LivenessEstimator(registry, undefined, undefined, { photoThread });
   const quality = createQualityChecker(registry, { measureWholeImage: photoThread.measureWholeImage });
   const ageGender = new AgeGenderEstimator(registry);
   return async function checkLiveness(bytes, request) {
-    const image = await decodeImage(bytes, { maxPixels: options.maxPixels });
+    const image = await photoThread.decode(bytes, { maxPixels: options.maxPixels });
     try {
       return await answer(image, request);
     } finally {
@@ -81,7 +91,25 @@ export function createCheckLiveness(registry: ModelRegistry, options: CheckLiven
     const downscaled = downscaleForContext(image);
     // Not awaited until liveness needs it: a failed analysis must not leave its rejection unhandled.
     downscaled.catch(() => {});
-    const { analysis, liveFace } = await assessSelfie(analyzer, liveness, image, { countFaces: request.qualityChecks.includes('multipleFaces'), downscaled });
+    // The aligned crop, when the request reads it, is cut on the photo thread while liveness is judged (the photo thread
+    // is idle then but for the framing edges, which this job goes ahead of): ≈ 4–9 ms less event-loop time per request.
+    const readsCrop = request.croppedImage === true || request.qualityChecks.some((c) => READS_ALIGNED_FACE.has(c));
+    const aligned = new Map<FaceAnalysis, Promise<AlignedFace>>();
+    const onAnalysis = (a: FaceAnalysis) => {
+      const job = photoThread.alignFace(a.image, a.landmarks68, a.roll);
+      job.catch(() => {}); // a failed job leaves the crop to be made on first use, as without the thread
+      aligned.set(a, job);
+    };
+    const { analysis, liveFace } = await assessSelfie(analyzer, liveness, image, {
+      countFaces: request.qualityChecks.includes('multipleFaces'),
+      downscaled,
+      ...(readsCrop && photoThread.offThread ? { onAnalysis } : {}),
+    });
+    const alignedJob = aligned.get(analysis);
+    if (alignedJob) {
+      const crop = await alignedJob.catch(() => undefined);
+      if (crop) provideAlignedFace(analysis, crop);
+    }
     const outcome: LivenessOutcome = { liveFace, qualityChecks: await quality(analysis, request.qualityChecks) };
     if (request.ageRange || request.gender) {
       const estimate = await ageGender.estimate(analysis);

@@ -20,20 +20,28 @@
  * context view (≈ 0.7 MB) is copied with its job. Results come back as plain data, tensors moved (not copied).
  */
 import { Worker } from 'node:worker_threads';
+import { AppError, type ErrorCode } from '../errors.js';
 import { FRAMING_RULES, type FramingEvidence, framingEdges } from '../attack-signals/framing-edges.js';
 import type { ContextView, SignalResult } from '../attack-signals/types.js';
-import type { FaceDetection } from '../face/types.js';
+import type { FaceAnalysis, FaceDetection, Point } from '../face/types.js';
+import { type DecodedImage, type DecodeOptions, decodeImage } from '../imaging/decode.js';
 import type { RgbImage } from '../imaging/image.js';
 import { LineSegmentScratch } from '../imaging/line-segments.js';
 import { type FaceApiNetInput, toFaceApiNetInput } from '../inference/faceapi-net-input.js';
 import { type WholeImageMeasurements, type WholeImageNeeds, measureWholeImage } from '../quality/whole-image.js';
+import { alignFace } from './analyze.js';
+
+/** The aligned face crop of FaceAnalysis (analyze.ts alignFace). */
+export type AlignedFace = FaceAnalysis['alignedFace'];
 
 /** One job, with the photo it reads. */
 export type PhotoJob =
+  | { op: 'decode'; bytes: Uint8Array; options: DecodeOptions }
   | { op: 'framingEdges'; view: ContextView }
   | { op: 'netInput'; image: RgbImage; inputSize: number }
+  | { op: 'alignFace'; image: RgbImage; landmarks: Point[]; roll: number }
   | { op: 'wholeImage'; image: RgbImage; primary: FaceDetection; needs: WholeImageNeeds };
-export type PhotoResult = SignalResult<FramingEvidence> | FaceApiNetInput | WholeImageMeasurements;
+export type PhotoResult = AlignedFace | DecodedImage | SignalResult<FramingEvidence> | FaceApiNetInput | WholeImageMeasurements;
 
 /** A photo as it crosses to the thread: its number, and its pixels the first time only. */
 export interface PhotoRef {
@@ -41,10 +49,37 @@ export interface PhotoRef {
   image?: RgbImage;
 }
 /** A job as it crosses to the thread: the photo by reference. */
-export type WireJob = { op: 'framingEdges'; view: ContextView } | { op: 'netInput'; photo: PhotoRef; inputSize: number } | { op: 'wholeImage'; photo: PhotoRef; primary: FaceDetection; needs: WholeImageNeeds };
+export type WireJob =
+  | { op: 'decode'; photoId: number; bytes: Uint8Array; options: DecodeOptions }
+  | { op: 'framingEdges'; view: ContextView }
+  | { op: 'netInput'; photo: PhotoRef; inputSize: number }
+  | { op: 'alignFace'; photo: PhotoRef; landmarks: Point[]; roll: number }
+  | { op: 'wholeImage'; photo: PhotoRef; primary: FaceDetection; needs: WholeImageNeeds };
 export type PhotoRequest = { id: number; job: WireJob } | { id: 0; forget: number };
 /** `ready`: sent once, when the worker's modules have loaded (what `start` waits for). */
-export type PhotoReply = { id: number; ok: true; result: PhotoResult } | { id: number; ok: false; message: string } | { id: 0; ready: true };
+export type PhotoReply = { id: number; ok: true; result: PhotoResult } | { id: number; ok: false; message: string; error?: WireAppError } | { id: 0; ready: true };
+
+/** An AppError (the decode's IMAGE_TOO_LARGE, UNSUPPORTED_FILE_TYPE) as it crosses back: its code, formats and cause's message. */
+export interface WireAppError {
+  code: ErrorCode;
+  acceptedFormats?: readonly string[];
+  cause?: string;
+}
+
+/** The error a job failed with, as the caller sees it: an AppError keeps its code (the contract's 4xx), anything else is an Error. */
+export function errorOf(reply: { message: string; error?: WireAppError }, op: PhotoJob['op']): Error {
+  if (!reply.error) return new Error(`liveness photo thread, ${op}: ${reply.message}`);
+  const { code, acceptedFormats, cause } = reply.error;
+  return new AppError(code, reply.message, { ...(cause !== undefined ? { cause: new Error(cause) } : {}), ...(acceptedFormats ? { acceptedFormats } : {}) });
+}
+
+/** An error thrown by a job, as it crosses back (the worker's side of errorOf). */
+export function wireError(error: unknown): { message: string; error?: WireAppError } {
+  const message = error instanceof Error ? error.message : String(error);
+  if (!(error instanceof AppError)) return { message };
+  const cause = error.cause instanceof Error ? error.cause.message : error.cause !== undefined ? String(error.cause) : undefined;
+  return { message, error: { code: error.code, ...(error.acceptedFormats ? { acceptedFormats: error.acceptedFormats } : {}), ...(cause !== undefined ? { cause } : {}) } };
+}
 
 /**
  * Photos the thread holds at most. checkLiveness releases its photo when its answer is made; this bounds what a caller
@@ -57,22 +92,43 @@ export const MAX_HELD_PHOTOS = 16;
 const WORKER_ENTRY = import.meta.url.endsWith('.js') ? new URL('./liveness-photo-worker.js', import.meta.url) : new URL('./liveness-photo-worker-entry.mjs', import.meta.url);
 
 /** One job, done on the calling thread (the worker runs this same function). `scratch`: the line-segment detector's memory. */
-export function runPhotoJob(job: PhotoJob, scratch: LineSegmentScratch): PhotoResult {
+export function runPhotoJob(job: PhotoJob, scratch: LineSegmentScratch): PhotoResult | Promise<PhotoResult> {
   switch (job.op) {
+    case 'decode':
+      return decodeImage(job.bytes, job.options);
     case 'framingEdges':
       return framingEdges(job.view, FRAMING_RULES, scratch);
     case 'netInput':
       return toFaceApiNetInput(job.image, job.inputSize);
+    case 'alignFace':
+      return alignFace(job.image, job.landmarks, job.roll);
     case 'wholeImage':
       return measureWholeImage(job.image, job.primary, job.needs);
   }
 }
 
-/** The arrays of a result made for the caller alone, to be moved rather than copied. */
+/** A copy of `array` in shared memory: posted to another thread, it is shared, not copied. */
+export function sharedCopy<T extends Uint8Array | Float32Array>(array: T): T {
+  const copy = (array instanceof Uint8Array ? new Uint8Array(new SharedArrayBuffer(array.byteLength)) : new Float32Array(new SharedArrayBuffer(array.byteLength))) as T;
+  copy.set(array);
+  return copy;
+}
+
+/**
+ * A result as the thread sends it: the model inputs it made (the SSD's 512² input, 3 MB; nsfwjs's 224², 0.6 MB) in
+ * shared memory, so that the event loop hands them on to the inference thread without copying them (a structured
+ * clone of 3 MB costs the event loop ≈ 1–3 ms and the garbage collector a fresh 3 MB; the inference thread copies the
+ * shared array itself, inference-worker.ts). The copy is made here, off the event loop. The values are the same.
+ */
+export function sharedResult(result: PhotoResult): PhotoResult {
+  if ('tensor' in result) return { ...result, tensor: sharedCopy(result.tensor) };
+  if ('nsfwInput' in result && result.nsfwInput) return { ...result, nsfwInput: sharedCopy(result.nsfwInput) };
+  return result;
+}
+
+/** The arrays of a result made for the caller alone, moved rather than copied: the aligned crop's pixels. */
 export function transferablesOf(result: PhotoResult): ArrayBuffer[] {
-  if ('tensor' in result) return [result.tensor.buffer as ArrayBuffer];
-  if ('nsfwInput' in result && result.nsfwInput) return [result.nsfwInput.buffer as ArrayBuffer];
-  return [];
+  return 'origin' in result && 'scale' in result ? [result.image.data.buffer as ArrayBuffer] : [];
 }
 
 /** A typed array that owns exactly its buffer clones compactly; a view into a larger buffer (sharp's output pool) is copied first. */
@@ -147,7 +203,7 @@ export class LivenessPhotoThread {
       // Held open only while a job is out: an idle thread never keeps a finished program alive.
       if (this.pending.size === 0) worker.unref();
       if (reply.ok) waiter.resolve(reply.result);
-      else waiter.reject(new Error(`liveness photo thread, ${waiter.job.op}: ${reply.message}`));
+      else waiter.reject(errorOf(reply, waiter.job.op));
     });
     const ended = () => {
       this.worker = undefined;
@@ -156,18 +212,38 @@ export class LivenessPhotoThread {
       // Whatever was sent and not answered is done here instead: the same answer, later.
       const waiting = [...this.pending.values()];
       this.pending.clear();
-      for (const w of waiting) {
-        try {
-          w.resolve(runPhotoJob(w.job, this.localScratch));
-        } catch (error) {
-          w.reject(error);
-        }
-      }
+      for (const w of waiting) Promise.resolve().then(() => runPhotoJob(w.job, this.localScratch)).then(w.resolve, w.reject);
     };
     worker.on('error', ended);
     worker.on('exit', ended);
     this.worker = worker;
     return worker;
+  }
+
+  /**
+   * decodeImage(bytes, options) (imaging/decode.ts), done by the thread: sharp decodes on libuv's pool either way, but
+   * the thread then copies the pixels into shared memory and keeps them, so that its later jobs on this photo need no
+   * copy of it (a structured clone of a 1080p photo, 6 MB, cost the event loop ≈ 8 ms per request with the garbage it
+   * leaves: bench/RESULTS.md "Photo path speed", main thread). The same pixels, in a SharedArrayBuffer; the same
+   * errors (AppError codes and formats; the cause keeps its message only). When the thread is gone, decoded here.
+   */
+  async decode(bytes: Uint8Array, options: DecodeOptions): Promise<DecodedImage> {
+    if (!this.thread()) return decodeImage(bytes, options);
+    if (this.held.size >= MAX_HELD_PHOTOS) this.release(this.held.keys().next().value!);
+    const photoId = this.nextPhotoId++;
+    const image = (await this.run({ op: 'decode', bytes, options }, photoId)) as DecodedImage;
+    // Decoded there (not here after the thread died): the thread holds it under photoId.
+    if (image.data.buffer instanceof SharedArrayBuffer && !this.gone) this.held.set(image, photoId);
+    return image;
+  }
+
+  /**
+   * alignFace(image, landmarks, roll) (analyze.ts: the aligned face crop, a rotated resample of ≈ 4–9 ms of event-loop
+   * time per request), on the thread. checkLiveness asks for it as soon as the face is analysed, when the request
+   * reads the crop, so that it is cut before the framing edges' job and ready long before the quality checks read it.
+   */
+  alignFace(image: RgbImage, landmarks: Point[], roll: number): Promise<AlignedFace> {
+    return this.run({ op: 'alignFace', image, landmarks, roll }) as Promise<AlignedFace>;
   }
 
   /** framingEdges(view, FRAMING_RULES). */
@@ -199,6 +275,22 @@ export class LivenessPhotoThread {
     if (worker) await worker.terminate();
   }
 
+  private wire(job: PhotoJob, photoId: number): WireJob {
+    switch (job.op) {
+      case 'decode':
+        // A view into a larger buffer (a pooled request body) would clone all of that buffer.
+        return { op: job.op, photoId, bytes: job.bytes.byteLength === job.bytes.buffer.byteLength ? job.bytes : job.bytes.slice(), options: job.options };
+      case 'framingEdges':
+        return job;
+      case 'netInput':
+        return { op: job.op, photo: this.photoRef(job.image), inputSize: job.inputSize };
+      case 'alignFace':
+        return { op: job.op, photo: this.photoRef(job.image), landmarks: job.landmarks, roll: job.roll };
+      case 'wholeImage':
+        return { op: job.op, photo: this.photoRef(job.image), primary: job.primary, needs: job.needs };
+    }
+  }
+
   /** The photo by reference: its pixels go with the first job that reads it. */
   private photoRef(image: RgbImage): PhotoRef {
     const known = this.held.get(image);
@@ -209,10 +301,11 @@ export class LivenessPhotoThread {
     return { id, image: compactImage(image) };
   }
 
-  private run(job: PhotoJob): Promise<PhotoResult> {
+  /** `photoId`: for a decode, the number the thread keeps the photo under. */
+  private run(job: PhotoJob, photoId = 0): Promise<PhotoResult> {
     const worker = this.thread();
     if (!worker) return Promise.resolve().then(() => runPhotoJob(job, this.localScratch));
-    const wire: WireJob = job.op === 'framingEdges' ? job : job.op === 'netInput' ? { op: job.op, photo: this.photoRef(job.image), inputSize: job.inputSize } : { op: job.op, photo: this.photoRef(job.image), primary: job.primary, needs: job.needs };
+    const wire = this.wire(job, photoId);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { job, resolve, reject });

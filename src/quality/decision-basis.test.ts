@@ -14,7 +14,7 @@ import { faceTooSmallVerdict, lowQualityVerdict } from './low-quality.js';
 import { multipleFacesVerdict } from './multiple-faces.js';
 import { MIN_BACKGROUND_SHARE, nonWhiteBackgroundVerdict } from './non-white-background.js';
 import { nudityVerdict } from './nudity.js';
-import { occlusionFromColour, occlusionFromMaskDetector } from './occlusion.js';
+import { occlusionFromLowerFace, occlusionFromMaskDetector } from './occlusion.js';
 
 /** Exposure statistics with the face's mean luma, its clipped share and the scene's 95th percentile set; the rest neutral. */
 function exposure(faceMean: number, faceClipped: number, sceneP95: number): ExposureMeasurement {
@@ -62,11 +62,15 @@ describe('the basis names the cue and carries the numbers compared', () => {
     expect(tiny.basis.measurements.otherFaceRelativeSide).toBeCloseTo(0.15, 9);
   });
 
-  it('occlusion: the masked-face pack\'s masked share, or the lower-face colour distance without it', () => {
+  it('occlusion: the masked-face pack\'s masked share, or the lower-face chroma distance and FaceMesh score without it', () => {
     const masked = occlusionFromMaskDetector({ box: { x: 0, y: 0, width: 10, height: 10 }, score: 0.9, maskedShare: 0.93 });
     expect(masked).toMatchObject({ value: true, confidence: 'high', basis: { method: 'maskedFaceDetector', measurements: { maskedShare: 0.93 } } });
     expect(occlusionFromMaskDetector(undefined)).toBeUndefined();
-    expect(occlusionFromColour(0.4)).toMatchObject({ value: false, confidence: 'low', basis: { method: 'lowerFaceColour', measurements: { lowerFaceColourDistance: 0.4 } } });
+    expect(occlusionFromLowerFace({ chromaDistance: 4.2, skinReference: 'noseBridge', faceScore: 0.99, pixels: 9000 })).toMatchObject({
+      value: false,
+      confidence: 'low',
+      basis: { method: 'lowerFaceColour', measurements: { lowerFaceChromaDistance: 4.2, faceMeshScore: 0.99, skinReferenceIsForehead: 0 } },
+    });
   });
 
   it('nonWhiteBackground: the white fraction and the background share; a face filling the frame stays low with its basis', () => {

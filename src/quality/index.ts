@@ -28,7 +28,8 @@ import { faceTooSmallVerdict, lowQualityVerdict } from './low-quality.js';
 import { multipleFacesVerdict } from './multiple-faces.js';
 import { nonWhiteBackgroundVerdict } from './non-white-background.js';
 import { nudityVerdict } from './nudity.js';
-import { lowerFaceColourDistance, matchPrimary, occlusionFromColour, occlusionFromMaskDetector } from './occlusion.js';
+import { measureLowerFace } from './lower-face.js';
+import { occlusionVerdict } from './occlusion.js';
 import { readingGlassesVerdict } from './reading-glasses.js';
 import { sunglassesVerdict } from './sunglasses.js';
 import type { QualityVerdict } from './verdict.js';
@@ -106,10 +107,7 @@ export function createQualityChecker(registry: ModelRegistry, options: QualityCh
       multipleFaces: () => multipleFacesVerdict(analysis.faces, analysis.primary),
       nudity: async () => nudityVerdict(await nsfw.classifyInput(measured((await wholeImage()).nsfwInput, 'nsfwInput'))),
       nonWhiteBackground: async () => nonWhiteBackgroundVerdict(measured((await wholeImage()).background, 'background')),
-      occlusion: async () => {
-        const detections = await maskedFaces();
-        return (detections && occlusionFromMaskDetector(matchPrimary(detections, analysis.primary))) ?? occlusionFromColour(lowerFaceColourDistance(analysis));
-      },
+      occlusion: async () => occlusionVerdict(measureLowerFace(analysis, await mesh(), sunglassesVerdict(eyeRegion()).value), await maskedFaces(), analysis.primary),
       hat: () => hatVerdict(foreheadColourDistance(analysis)),
       eyewear: () => eyewearVerdict(eyeRegion()),
       sunglasses: () => sunglassesVerdict(eyeRegion()),

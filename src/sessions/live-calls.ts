@@ -2,8 +2,9 @@
  * Live agent mode (issue #21, README "Live agent mode"): the queue of live_agent sessions, the calls between a person
  * and an agent of the same app, and the agent's decision. The queue and the calls are rows (./live-repository.ts), so
  * limits hold across restarts; the signaling (SDP offers and answers, ICE candidates, prompts) is relayed as opaque
- * JSON through the in-process hub (./live-events.ts) to each side's Server-Sent Events stream. The media never passes
- * through this service: it flows browser to browser (WebRTC), through a TURN server when NATs are in the way.
+ * JSON through the event hub (./live-events.ts: in process, or across replicas through PostgreSQL) to each side's
+ * Server-Sent Events stream. The media never passes through this service: it flows browser to browser (WebRTC),
+ * through a TURN server when NATs are in the way.
  *
  *   person                               service                                   agent
  *   join (consent) ─────────────▶ waiting (queue position) ◀──── take next (≤ 1 call per agent, ≤ N per app)
@@ -19,14 +20,15 @@
  */
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { buffer } from 'node:stream/consumers';
-import type { IceServer } from '../config.js';
+import type { IceServer, TurnSettings } from '../config.js';
 import type { MediaStore } from '../store/media-store.js';
 import type { WebhookEvents } from '../store/webhooks.js';
-import { agentChannel, personChannel, type LiveEvent, type LiveEventHub } from './live-events.js';
+import { agentChannel, personChannel, type LiveEvent, type LiveEvents } from './live-events.js';
 import { AgentBusyError, type LiveAgent, type LiveCall, type LiveChecks, type LiveEndReason, type LiveEntry, type LiveRepository, type LiveState } from './live-repository.js';
 import { SessionConflictError } from './session-commands.js';
 import type { SessionRepository, StoredSession } from './session-repository.js';
 import { applyLiveDecision, applyLiveExpiry, applyLiveJoin, TransitionError, type Consent, type Session } from './session-state.js';
+import { turnIceServer } from './turn-credentials.js';
 
 /** A refused live-mode request: `code` is the stable wire type, `status` its HTTP status. */
 export class LiveError extends Error {
@@ -46,6 +48,20 @@ export class LiveError extends Error {
  */
 export type LiveChecker = (images: { face: Uint8Array; references: Uint8Array[] }) => Promise<LiveChecks>;
 
+/**
+ * The checks of a call's snapshots so far: how many were scored, the mean of their liveness scores (the running
+ * estimate of the person in front of the camera; one blurred frame moves it a little, not to zero) and the lowest of
+ * their face match scores (one frame of somebody else is the finding an agent must see). Null when no snapshot had one.
+ */
+export interface SnapshotChecksSoFar {
+  snapshots: number;
+  livenessScore: number | null;
+  faceMatchScore: number | null;
+}
+
+/** What the route adds to the person's `ended {reason: "decided"}` event for the decided session (the recording link). */
+export type DecidedExtras = (session: StoredSession | Session) => Record<string, unknown>;
+
 export interface LiveLimits {
   /** LIVE_QUEUE_WAIT_SECONDS, ms. */
   queueWaitMs: number;
@@ -55,6 +71,8 @@ export interface LiveLimits {
   maxCallsPerApp: number;
   /** LIVE_DROP_GRACE_SECONDS, ms. */
   dropGraceMs: number;
+  /** LIVE_RECORDING_UPLOAD_SECONDS, ms: how long after the decision the person's page may upload the call's recording. */
+  recordingUploadMs: number;
 }
 
 export interface LiveCallsDeps {
@@ -62,11 +80,13 @@ export interface LiveCallsDeps {
   live: LiveRepository;
   media: Pick<MediaStore, 'open' | 'put' | 'get'>;
   webhooks: WebhookEvents;
-  hub: LiveEventHub;
+  hub: LiveEvents;
   /** Absent = the agent gets null checks. */
   checker?: LiveChecker;
   limits: LiveLimits;
   iceServers: readonly IceServer[];
+  /** TURN_URLS + TURN_SHARED_SECRET: each side of each call gets its own time-limited TURN credentials (turn-credentials.ts). */
+  turn?: TurnSettings;
   now: () => number;
   log?: (message: string) => void;
   /** Called once a session is completed by an agent's decision, with its result (for /metrics). */
@@ -103,11 +123,26 @@ export class LiveCalls {
     this.log = deps.log ?? ((m) => console.warn(m));
   }
 
+  /** The ICE servers of ICE_SERVERS (no per-call TURN credentials: those are handed out with a call only). */
   get iceServers(): readonly IceServer[] {
     return this.deps.iceServers;
   }
 
-  get hub(): LiveEventHub {
+  /** LIVE_RECORDING_UPLOAD_SECONDS, ms. */
+  get recordingUploadMs(): number {
+    return this.deps.limits.recordingUploadMs;
+  }
+
+  /**
+   * The ICE servers for one side of a call: ICE_SERVERS, and the TURN server (TURN_URLS) with credentials of its own for
+   * `side` of `callId`, valid TURN_CREDENTIAL_TTL_SECONDS from now.
+   */
+  iceServersFor(callId: string, side: 'person' | 'agent'): IceServer[] {
+    const turn = this.deps.turn;
+    return [...this.deps.iceServers, ...(turn ? [turnIceServer(turn, `${callId}-${side}`, this.deps.now())] : [])];
+  }
+
+  get hub(): LiveEvents {
     return this.deps.hub;
   }
 
@@ -247,7 +282,7 @@ export class LiveCalls {
   }
 
   /** What a (re)connecting person's events stream is told first: their place, their call, or how it ended. */
-  async personReplay(session: Session): Promise<LiveEvent[]> {
+  async personReplay(session: Session, options: { decided?: DecidedExtras } = {}): Promise<LiveEvent[]> {
     const entry = await this.deps.live.entry(session.id);
     if (!entry) return [];
     switch (entry.state) {
@@ -257,7 +292,8 @@ export class LiveCalls {
         return [{ event: 'call', data: this.callEvent(entry.callId!, entry.agentId!) }];
       case 'ended': {
         const current = await this.deps.sessions.get(session.id);
-        return [{ event: 'ended', data: { reason: entry.lastEndReason, ...(entry.lastEndReason === 'decided' ? { result: current?.result ?? null } : {}) } }];
+        const decided = entry.lastEndReason === 'decided' ? { result: current?.result ?? null, ...(current && options.decided ? options.decided(current) : {}) } : {};
+        return [{ event: 'ended', data: { reason: entry.lastEndReason, ...decided } }];
       }
       default:
         return entry.lastEndReason ? [{ event: 'ended', data: { reason: entry.lastEndReason } }] : [];
@@ -265,7 +301,7 @@ export class LiveCalls {
   }
 
   private callEvent(callId: string, agentId: string) {
-    return { call_id: callId, agent_id: agentId, ice_servers: this.deps.iceServers };
+    return { call_id: callId, agent_id: agentId, ice_servers: this.iceServersFor(callId, 'person') };
   }
 
   // ── The agent ─────────────────────────────────────────────────────────────────────────────────────────────────────
@@ -349,35 +385,48 @@ export class LiveCalls {
     this.deps.hub.publish(personChannel(call.sessionId), 'prompt', { text, call_id: call.id });
   }
 
-  /** What a (re)connecting agent's events stream is told first: the checks so far, or how the call ended. */
+  /**
+   * What a (re)connecting agent's events stream is told first: the selfie's checks and each snapshot's (with the checks
+   * so far), or how the call ended.
+   */
   async agentReplay(call: LiveCall): Promise<LiveEvent[]> {
     const current = (await this.deps.live.call(call.id)) ?? call;
     if (current.endedAt !== null) return [{ event: 'ended', data: { reason: current.endReason } }];
-    return [{ event: 'checks', data: checksBody(current.checks) }];
+    const snapshots = await this.deps.live.callSnapshots(call.id);
+    return [
+      { event: 'checks', data: checksBody(current.checks) },
+      ...snapshots.map((snapshot, index) => ({ event: 'snapshot_checks', data: snapshotChecksBody(snapshot.id, snapshot.checks, snapshotChecksSoFar(snapshots.slice(0, index + 1))) })),
+    ];
   }
 
   /**
-   * Stores a snapshot the agent took of the call (an image, in the media store with the app's evidence retention) and
-   * answers its checks: liveness of the snapshot and its match with the session's photos.
+   * Stores a snapshot the agent took of the call (an image, in the media store with the app's evidence retention) with
+   * its checks (liveness of the snapshot, its match with the session's photos), and answers them with the checks of
+   * the call's snapshots so far. The selfie's checks (the call's) stay as they are: a snapshot is another image.
    */
-  async snapshot(agent: LiveAgent, callId: string, image: Uint8Array, storage: { maxBytes: number; retentionMs: number }): Promise<{ id: string; mediaId: string; checks: LiveChecks }> {
+  async snapshot(
+    agent: LiveAgent,
+    callId: string,
+    image: Uint8Array,
+    storage: { maxBytes: number; retentionMs: number },
+  ): Promise<{ id: string; mediaId: string; checks: LiveChecks; soFar: SnapshotChecksSoFar }> {
     const call = await this.ownCall(agent, callId);
     const record = await this.deps.media.put(image, { kind: 'image', appId: call.appId, maxBytes: storage.maxBytes, retentionMs: storage.retentionMs });
     const id = `snp_${randomUUID()}`;
-    await this.deps.live.addSnapshot({ id, callId: call.id, sessionId: call.sessionId, appId: call.appId, mediaId: record.id, createdAt: this.deps.now() });
     const session = await this.deps.sessions.get(call.sessionId);
     const references = session ? await this.photos(session) : [];
     const checks = await this.check(image, references);
-    await this.deps.live.setCallChecks(call.id, checks);
-    this.deps.hub.publish(agentChannel(call.id), 'checks', { ...checksBody(checks), snapshot_id: id });
-    return { id, mediaId: record.id, checks };
+    await this.deps.live.addSnapshot({ id, callId: call.id, sessionId: call.sessionId, appId: call.appId, mediaId: record.id, createdAt: this.deps.now(), checks });
+    const soFar = snapshotChecksSoFar(await this.deps.live.callSnapshots(call.id));
+    this.deps.hub.publish(agentChannel(call.id), 'snapshot_checks', snapshotChecksBody(id, checks, soFar));
+    return { id, mediaId: record.id, checks, soFar };
   }
 
   /**
    * The agent's decision: ends the call, completes the session (result, agent_id, agent_notes) and records
    * `video.completed` and `video.reviewed`, all in one transaction. The person is told `ended {decided, result}`.
    */
-  async decide(agent: LiveAgent, callId: string, decision: { result: 'approved' | 'declined'; notes: string | null }): Promise<Session> {
+  async decide(agent: LiveAgent, callId: string, decision: { result: 'approved' | 'declined'; notes: string | null }, options: { personEnded?: DecidedExtras } = {}): Promise<Session> {
     const call = await this.ownCall(agent, callId);
     const now = this.deps.now();
     const next = await this.deps.sessions.transaction(async (tx) => {
@@ -394,7 +443,7 @@ export class LiveCalls {
       return decided;
     });
     this.deps.onDecided?.(decision.result);
-    this.deps.hub.publish(personChannel(call.sessionId), 'ended', { reason: 'decided', result: decision.result, call_id: call.id }, { final: true });
+    this.deps.hub.publish(personChannel(call.sessionId), 'ended', { reason: 'decided', result: decision.result, call_id: call.id, ...options.personEnded?.(next) }, { final: true });
     this.deps.hub.publish(agentChannel(call.id), 'ended', { reason: 'decided', result: decision.result }, { final: true });
     return next;
   }
@@ -530,8 +579,28 @@ export class LiveCalls {
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
+const oneDecimal = (score: number | null) => (score === null ? null : Math.round(score * 10) / 10);
+
 /** The checks on the wire (0–100, one decimal; null when not computed). */
 export const checksBody = (checks: LiveChecks) => ({
-  face_match_score: checks.faceMatchScore === null ? null : Math.round(checks.faceMatchScore * 10) / 10,
-  liveness_score: checks.livenessScore === null ? null : Math.round(checks.livenessScore * 10) / 10,
+  face_match_score: oneDecimal(checks.faceMatchScore),
+  liveness_score: oneDecimal(checks.livenessScore),
+});
+
+/** SnapshotChecksSoFar over `snapshots` (a call's, oldest first). */
+export function snapshotChecksSoFar(snapshots: readonly { checks: LiveChecks }[]): SnapshotChecksSoFar {
+  const liveness = snapshots.map((s) => s.checks.livenessScore).filter((score): score is number => score !== null);
+  const match = snapshots.map((s) => s.checks.faceMatchScore).filter((score): score is number => score !== null);
+  return {
+    snapshots: snapshots.length,
+    livenessScore: liveness.length === 0 ? null : liveness.reduce((sum, score) => sum + score, 0) / liveness.length,
+    faceMatchScore: match.length === 0 ? null : Math.min(...match),
+  };
+}
+
+/** A snapshot's checks on the wire (the `snapshot_checks` event, the snapshot's answer): its own and the call's so far. */
+export const snapshotChecksBody = (snapshotId: string, checks: LiveChecks, soFar: SnapshotChecksSoFar) => ({
+  snapshot_id: snapshotId,
+  ...checksBody(checks),
+  so_far: { snapshots: soFar.snapshots, liveness_score: oneDecimal(soFar.livenessScore), face_match_score: oneDecimal(soFar.faceMatchScore) },
 });

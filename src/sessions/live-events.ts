@@ -7,8 +7,9 @@
  * The hub also says since when a channel has had no subscriber (`absentSince`): a call whose person (or agent) stays
  * away longer than LIVE_DROP_GRACE_SECONDS is dropped by the sweep (live-calls.ts).
  *
- * State is per process: with several replicas, live calls need a single replica or routing that sends a session's
- * person and its agent to the same one (README "Live agent mode"); the queue and calls themselves are in the database.
+ * Two implementations of `LiveEvents`: `LiveEventHub` here keeps everything in this process (the embedded SQLite
+ * store: one process); `PostgresLiveEventHub` (./live-events-postgres.ts, with DATABASE_URL) fans out across replicas
+ * through PostgreSQL, so a person whose stream is on one replica and an agent on another see each other's signals.
  */
 
 export interface LiveEvent {
@@ -20,6 +21,30 @@ export interface LiveEvent {
 
 type Listener = (event: LiveEvent) => void;
 
+/** How the live calls publish to and follow the person's and the agent's channels (see the file comment). */
+export interface LiveEvents {
+  /**
+   * Sends to the channel's subscribers, or keeps the event for the next one. `live`: a state change a stream that
+   * connects later is told from the stored state anyway (a queue place, a call): sent to subscribers only, not kept.
+   * `final`: the conversation on this channel is over: not kept, and the channel's backlog is forgotten.
+   */
+  publish(channel: string, event: string, data: unknown, options?: { final?: boolean; live?: boolean }): void;
+  /** Subscribes; the channel's backlog is delivered first. Answers the unsubscribe function (idempotent). */
+  subscribe(channel: string, listener: Listener): () => void;
+  /** Whether someone listens on the channel now. */
+  connected(channel: string): boolean;
+  /** (Re)starts the absence clock of a channel nobody listens to now. */
+  expect(channel: string): void;
+  /** Since when (ms since the epoch) the channel has had no subscriber; undefined while connected or never expected. */
+  absentSince(channel: string): number | undefined;
+  /** Registers how to end one open stream when the process stops taking work (`endStreams`); answers the unregister function. */
+  onEnd(end: () => void): () => void;
+  /** Ends every open stream of this process (it is draining). */
+  endStreams(): void;
+  /** Forgets a finished conversation's channel (its backlog and absence clock). */
+  forget(channel: string): void;
+}
+
 /**
  * Events kept for a channel without a subscriber. A WebRTC negotiation is one offer or answer plus a few dozen ICE
  * candidates (one per local interface and transport, RFC 8445 §5.1.1): 256 holds several renegotiations.
@@ -29,7 +54,7 @@ export const BACKLOG_EVENTS = 256;
 export const personChannel = (sessionId: string) => `person:${sessionId}`;
 export const agentChannel = (callId: string) => `agent:${callId}`;
 
-export class LiveEventHub {
+export class LiveEventHub implements LiveEvents {
   private readonly listeners = new Map<string, Set<Listener>>();
   private readonly backlog = new Map<string, LiveEvent[]>();
   private readonly absent = new Map<string, number>();

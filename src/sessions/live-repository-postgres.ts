@@ -54,6 +54,9 @@ export const POSTGRES_LIVE_MIGRATIONS = [
     created_at BIGINT NOT NULL
   );
   CREATE INDEX live_snapshots_session ON live_snapshots (session_id);`,
+  // Each snapshot keeps its own checks (live-repository.ts, the same migration for SQLite).
+  `ALTER TABLE live_snapshots ADD COLUMN face_match_score DOUBLE PRECISION;
+  ALTER TABLE live_snapshots ADD COLUMN liveness_score DOUBLE PRECISION;`,
 ];
 
 /** The advisory lock's key space: hashtext of "live-app:<appId>" (a 32-bit key; a collision only serialises two apps). */

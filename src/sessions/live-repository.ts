@@ -79,6 +79,8 @@ export interface LiveSnapshot {
   /** The image in the media store (the app's evidence retention). */
   mediaId: string;
   createdAt: number;
+  /** The automatic checks of this snapshot (its liveness, its match with the session's photos). */
+  checks: LiveChecks;
 }
 
 /** Runs one statement written with `$1…$n` parameters; `changes`: rows written. */
@@ -133,6 +135,9 @@ export const SQLITE_LIVE_MIGRATIONS = [
     created_at INTEGER NOT NULL
   )`,
   'CREATE INDEX live_snapshots_session ON live_snapshots (session_id)',
+  // Each snapshot keeps its own checks: they no longer replace the call's (the selfie's), which the agent keeps seeing.
+  'ALTER TABLE live_snapshots ADD COLUMN face_match_score REAL',
+  'ALTER TABLE live_snapshots ADD COLUMN liveness_score REAL',
 ];
 
 /** An agent already has a call in progress (the unique index refused the second). */
@@ -317,18 +322,46 @@ export class LiveRepository implements TransactionRunner {
   }
 
   async addSnapshot(s: LiveSnapshot): Promise<void> {
-    await this.sql.query(undefined, 'INSERT INTO live_snapshots (id, call_id, session_id, app_id, media_id, created_at) VALUES ($1, $2, $3, $4, $5, $6)', [s.id, s.callId, s.sessionId, s.appId, s.mediaId, s.createdAt]);
+    await this.sql.query(
+      undefined,
+      'INSERT INTO live_snapshots (id, call_id, session_id, app_id, media_id, created_at, face_match_score, liveness_score) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
+      [s.id, s.callId, s.sessionId, s.appId, s.mediaId, s.createdAt, s.checks.faceMatchScore, s.checks.livenessScore],
+    );
   }
 
   async snapshots(sessionId: string): Promise<LiveSnapshot[]> {
-    const { rows } = await this.sql.query<{ id: string; call_id: string; session_id: string; app_id: string; media_id: string; created_at: number }>(
-      undefined,
-      'SELECT * FROM live_snapshots WHERE session_id = $1 ORDER BY created_at ASC, id ASC',
-      [sessionId],
-    );
-    return rows.map((r) => ({ id: r.id, callId: r.call_id, sessionId: r.session_id, appId: r.app_id, mediaId: r.media_id, createdAt: r.created_at }));
+    const { rows } = await this.sql.query<SnapshotRow>(undefined, 'SELECT * FROM live_snapshots WHERE session_id = $1 ORDER BY created_at ASC, id ASC', [sessionId]);
+    return rows.map(snapshotFromRow);
+  }
+
+  /** The snapshots of one call, oldest first. */
+  async callSnapshots(callId: string): Promise<LiveSnapshot[]> {
+    const { rows } = await this.sql.query<SnapshotRow>(undefined, 'SELECT * FROM live_snapshots WHERE call_id = $1 ORDER BY created_at ASC, id ASC', [callId]);
+    return rows.map(snapshotFromRow);
   }
 }
+
+interface SnapshotRow {
+  id: string;
+  call_id: string;
+  session_id: string;
+  app_id: string;
+  media_id: string;
+  created_at: number | string;
+  face_match_score: number | null;
+  liveness_score: number | null;
+}
+
+const snapshotFromRow = (r: SnapshotRow): LiveSnapshot => ({
+  id: r.id,
+  callId: r.call_id,
+  sessionId: r.session_id,
+  appId: r.app_id,
+  mediaId: r.media_id,
+  // PostgreSQL answers BIGINT as a string.
+  createdAt: Number(r.created_at),
+  checks: { faceMatchScore: r.face_match_score, livenessScore: r.liveness_score },
+});
 
 /** `$n` placeholders → SQLite's `?`, with the parameters in the order they appear (a `$n` may appear twice). */
 function positional(sql: string, params: readonly unknown[]): { text: string; values: unknown[] } {

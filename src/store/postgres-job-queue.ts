@@ -21,6 +21,11 @@
  * matches nothing once another replica has taken the job, so a replica that was only slow cannot overwrite the new
  * attempt's outcome. Handlers still run at least once (a crash after the work and before `done` repeats it), so they
  * stay idempotent; session.process's completion is a compare-and-set, so its effects land once.
+ *
+ * Wake-up: `enqueue` also sends NOTIFY jobs_enqueued in the caller's transaction; PostgreSQL delivers it at the commit
+ * to every replica, whose runner then claims at once instead of at its next poll (JOB_POLL_INTERVAL_MS). The poll
+ * stays: it finds retries coming due, expired leases, and jobs whose notification was lost with the listening
+ * connection.
  */
 import { randomUUID } from 'node:crypto';
 import type { Job, JobHandler, JobQueue } from './job-queue.js';
@@ -46,6 +51,9 @@ export const POSTGRES_JOB_MIGRATIONS = [
    CREATE INDEX jobs_due ON jobs (state, run_after);
    CREATE INDEX jobs_lease ON jobs (lease_until) WHERE state = 'running';`,
 ];
+
+/** The NOTIFY channel of new jobs; the payload is the job type (tens of bytes, far under NOTIFY's 8000-byte limit). */
+export const JOBS_CHANNEL = 'jobs_enqueued';
 
 /** Default lease, ms: a replica that stops heartbeating loses its job after this long. */
 export const DEFAULT_JOB_LEASE_MS = 30_000;
@@ -89,13 +97,19 @@ export class PostgresJobQueue implements JobQueue {
     if (!(this.leaseMs >= 100)) throw new RangeError('PostgresJobQueue: leaseMs must be ≥ 100');
   }
 
-  /** Applies the module's migrations, then answers the queue (not started). */
+  /** Applies the module's migrations and listens for other replicas' new jobs, then answers the queue (not started). */
   static async open(options: PostgresJobQueueOptions): Promise<PostgresJobQueue> {
     await options.db.migrate('jobs', POSTGRES_JOB_MIGRATIONS);
-    return new PostgresJobQueue(options);
+    const queue = new PostgresJobQueue(options);
+    // A job enqueued on any replica (this one too: its wake-up after commit is then a second, harmless one).
+    await options.db.listen(JOBS_CHANNEL, () => queue.runner.wake(), () => queue.runner.wake());
+    return queue;
   }
 
-  /** Inserts a queued job on the caller's `tx` client (it commits with the caller's writes); wakes the poll after the commit. */
+  /**
+   * Inserts a queued job on the caller's `tx` client (it commits with the caller's writes); wakes this replica's poll
+   * after the commit, and every replica's through NOTIFY (delivered at the commit).
+   */
   async enqueue<P>(type: string, payload: P, tx?: StoreTransaction, options?: { runAfter?: number }): Promise<string> {
     const id = `job_${randomUUID()}`;
     const now = this.runner.clock();
@@ -104,6 +118,7 @@ export class PostgresJobQueue implements JobQueue {
       "INSERT INTO jobs (id, type, payload, state, attempts, run_after, created_at, updated_at) VALUES ($1, $2, $3, 'queued', 0, $4, $5, $5)",
       [id, type, JSON.stringify(payload ?? null), options?.runAfter ?? now, now],
     );
+    await this.db.notify(tx, JOBS_CHANNEL, type);
     this.db.afterCommit(tx, () => this.runner.wake());
     return id;
   }

@@ -8,6 +8,10 @@
  * retry schedule, in the transaction that records the attempt. A replica that dies between claim and record leaves
  * the event due again when the lease passes; the next attempt goes out from whichever replica claims it (at least
  * once: receivers de-duplicate on webhook_id). Every attempt that got an answer (or none) is recorded.
+ *
+ * Wake-up after commit: `insert` sends NOTIFY webhook_events in the caller's transaction, delivered by PostgreSQL at
+ * the commit to every replica; `onNewEvents` wakes a dispatcher with it, so an event recorded inside a transaction
+ * goes out right after the commit, not at the dispatcher's next poll (WEBHOOK_POLL_INTERVAL_MS).
  */
 import type { PostgresDatabase } from './postgres.js';
 import type { StoreTransaction } from './transaction.js';
@@ -46,6 +50,9 @@ export const POSTGRES_WEBHOOK_MIGRATIONS = [
    CREATE INDEX webhook_attempts_event ON webhook_attempts (webhook_id, id);`,
 ];
 
+/** The NOTIFY channel of newly recorded events (empty payload: the dispatcher claims whatever is due). */
+export const WEBHOOK_EVENTS_CHANNEL = 'webhook_events';
+
 export class PostgresWebhookStore implements WebhookStore {
   private constructor(private readonly db: PostgresDatabase) {}
 
@@ -60,6 +67,15 @@ export class PostgresWebhookStore implements WebhookStore {
       `INSERT INTO webhook_events (webhook_id, app_id, event, session_id, body, state, next_attempt_at, created_at) VALUES ($1, $2, $3, $4, $5, 'pending', $6, $6)`,
       [event.webhookId, event.appId, event.event, event.sessionId, event.body, event.createdAt],
     );
+    await this.db.notify(tx, WEBHOOK_EVENTS_CHANNEL);
+  }
+
+  /**
+   * Calls `wake` whenever an event is recorded on any replica (once its transaction commits), and after the listening
+   * connection was reopened (an event recorded meanwhile would otherwise wait for the poll). Answers the stop function.
+   */
+  onNewEvents(wake: () => void): Promise<() => void> {
+    return this.db.listen(WEBHOOK_EVENTS_CHANNEL, wake, wake);
   }
 
   async due(now: number, limit: number, exclude: readonly string[], leaseUntil: number): Promise<DueWebhookEvent[]> {

@@ -13,8 +13,12 @@
  * COMMITTED: a compare-and-set UPDATE that waited for a concurrent writer re-reads the row and matches nothing) and
  * runs the `afterCommit` callbacks registered in it (a job queue's wake-up) once the rows are visible to others.
  * BIGINT columns (times in ms since the epoch, counts) are read as JS numbers: every value stored fits in 2^53.
+ *
+ * Wake-ups between replicas: `notify(tx, channel, payload)` sends a NOTIFY in the caller's transaction (delivered at
+ * its commit, to every replica) and `listen(channel, …)` receives them on one dedicated connection (./postgres-notify.ts).
  */
 import pg from 'pg';
+import { PostgresNotifications } from './postgres-notify.js';
 import { storeUnavailable } from './store-unavailable.js';
 import { StoreTransactionError, type StoreTransaction, type TransactionRunner } from './transaction.js';
 
@@ -46,8 +50,12 @@ export interface PostgresDatabaseOptions {
 export class PostgresDatabase implements TransactionRunner {
   readonly pool: pg.Pool;
   private readonly log: (message: string) => void;
+  private notifications: PostgresNotifications | undefined;
 
-  constructor(connectionString: string, options: PostgresDatabaseOptions = {}) {
+  constructor(
+    private readonly connectionString: string,
+    options: PostgresDatabaseOptions = {},
+  ) {
     const log = (this.log = options.log ?? ((message) => console.warn(message)));
     this.pool = new pg.Pool({ connectionString, max: options.maxConnections ?? 10, types });
     // An idle client whose connection dies emits on the pool; without a listener that would end the process.
@@ -111,12 +119,31 @@ export class PostgresDatabase implements TransactionRunner {
     });
   }
 
+  /**
+   * Sends a notification on `channel` (pg_notify): inside `tx` it is delivered when `tx` commits (never if it rolls
+   * back), so a replica it wakes finds the committed rows; without `tx`, at once. `payload` must stay under 8000 bytes.
+   */
+  async notify(tx: StoreTransaction | undefined, channel: string, payload = ''): Promise<void> {
+    await this.query(tx, 'SELECT pg_notify($1, $2)', [channel, payload]);
+  }
+
+  /**
+   * Calls `onNotify` for each notification on `channel` from any replica (this one included), and `resync` after the
+   * listening connection was lost and reopened (what was sent meanwhile is lost: look at the table once). The first
+   * call opens this process's listening connection.
+   */
+  listen(channel: string, onNotify: (payload: string) => void, resync?: () => void): Promise<() => void> {
+    this.notifications ??= new PostgresNotifications(this.connectionString, this.log);
+    return this.notifications.listen(channel, onNotify, resync);
+  }
+
   /** A readiness check: one round trip. */
   async ping(): Promise<void> {
     await this.pool.query('SELECT 1');
   }
 
   async close(): Promise<void> {
+    await this.notifications?.close();
     await this.pool.end();
   }
 

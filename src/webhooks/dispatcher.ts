@@ -177,7 +177,11 @@ export class WebhookDispatcher implements WebhookEvents, WebhookLog {
     return this.store.get(appId, webhookId);
   }
 
-  private wake(): void {
+  /**
+   * Looks for due events soon (when started): emit and redeliver call it; a shared store's commit notifications
+   * (PostgreSQL NOTIFY, src/store/postgres-webhooks.ts) call it for events recorded in a transaction or on another replica.
+   */
+  wake(): void {
     if (!this.running || this.wakeScheduled) return;
     this.wakeScheduled = true;
     // Detached from the caller's transaction (sqlite-gate.ts): the claim waits for it to commit, then reads the event.

@@ -12,6 +12,8 @@ import { verifySignature } from '../../src/webhooks/sign.js';
 import { closeAfterEach, formData, TEST_SIGNING_SECRET } from '../helpers/contract.js';
 import { LIVE_WEBHOOK_SECRET, liveAgentApp } from '../helpers/live-agent-app.js';
 import { UrlSigner } from '../../src/http/signed-url.js';
+import { TurnSettings } from '../../src/config.js';
+import { createHmac } from 'node:crypto';
 
 const JPEG = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, ...Array.from({ length: 60 }, (_, i) => i)]);
 const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, ...Array.from({ length: 60 }, (_, i) => i)]);
@@ -55,8 +57,9 @@ const json = (body: unknown, headers: Record<string, string> = {}) => ({ method:
 const bearer = (key: string) => ({ Authorization: `Bearer ${key}` });
 
 /** A live_agent session with its photos uploaded (unless `photos: false`); its capture links and the person's live links. */
-async function liveSession(h: Harness, options: { photos?: boolean; key?: string } = {}) {
-  const res = await h.app.request(`${BASE}/v1/sessions`, json({ profile: { steps: ['document', 'selfie', 'video'], video_mode: 'live_agent' } }, bearer(options.key ?? 'kyc-key')));
+async function liveSession(h: Harness, options: { photos?: boolean; key?: string; expiresIn?: number } = {}) {
+  const profile = { steps: ['document', 'selfie', 'video'], video_mode: 'live_agent' };
+  const res = await h.app.request(`${BASE}/v1/sessions`, json(options.expiresIn === undefined ? { profile } : { profile, expires_in: options.expiresIn }, bearer(options.key ?? 'kyc-key')));
   expect(res.status).toBe(201);
   const created = (await res.json()) as any;
   if (options.photos !== false) {
@@ -138,7 +141,16 @@ const agentEvents = async (h: Harness, token: string, callId: string) => sse(awa
 
 describe('live agent mode: the full call without a browser', () => {
   it('create → photos → join → take → signals both ways → prompt → snapshot → decision → webhooks → recording processed', async () => {
-    const h = harness({ iceServers: [{ urls: 'stun:stun.example.com:3478' }] });
+    // The selfie (a JPEG) scores 97.04 live; the snapshots (PNGs) score what `snapshotScores` says, one each.
+    const snapshotScores = [
+      { livenessScore: 61.26, faceMatchScore: 88.26 },
+      { livenessScore: 80, faceMatchScore: 70.04 },
+      { livenessScore: null, faceMatchScore: null },
+    ];
+    const h = harness({
+      iceServers: [{ urls: 'stun:stun.example.com:3478' }],
+      checker: async ({ face, references }) => (face[0] === 0x89 ? snapshotScores.shift()! : { livenessScore: 97.04, faceMatchScore: references.length > 0 ? 88.26 : null }),
+    });
     const { id, created, links } = await liveSession(h);
     expect(created).toMatchObject({ status: 'pending', profile: { video_mode: 'live_agent' }, challenge: null, live: { state: 'not_joined', queue_position: null } });
     const agent = await newAgent(h);
@@ -191,13 +203,33 @@ describe('live agent mode: the full call without a browser', () => {
     expect((await agentPost(h, agent.token, `${call.call_id}/prompts`, { text: 'Show the front of your document' })).status).toBe(204);
     expect((await person.next('prompt')).data).toEqual({ text: 'Show the front of your document', call_id: call.call_id });
     expect((await agentPost(h, agent.token, `${call.call_id}/prompts`, { text: 'x'.repeat(201) })).status).toBe(422);
-    const snap = await h.app.request(`${BASE}/v1/agent/calls/${call.call_id}/snapshots`, { method: 'POST', body: PNG, headers: { ...bearer(agent.token), 'Content-Type': 'image/png' } });
-    expect(snap.status).toBe(201);
-    const snapshot = (await snap.json()) as any;
-    expect(snapshot).toMatchObject({ id: expect.stringMatching(/^snp_/), checks: { face_match_score: 88.3, liveness_score: 97 } });
-    expect((await console_.next('checks')).data).toEqual({ face_match_score: 88.3, liveness_score: 97, snapshot_id: snapshot.id });
+    const takeSnapshot = async () => {
+      const res = await h.app.request(`${BASE}/v1/agent/calls/${call.call_id}/snapshots`, { method: 'POST', body: PNG, headers: { ...bearer(agent.token), 'Content-Type': 'image/png' } });
+      expect(res.status).toBe(201);
+      return (await res.json()) as any;
+    };
+    // Each snapshot answers its own checks and those of the call's snapshots so far (liveness: the mean; face match:
+    // the lowest); the selfie's checks stay what the agent was shown at the take.
+    const snapshot = await takeSnapshot();
+    expect(snapshot).toEqual({ id: expect.stringMatching(/^snp_/), checks: { face_match_score: 88.3, liveness_score: 61.3 }, so_far: { snapshots: 1, liveness_score: 61.3, face_match_score: 88.3 } });
+    expect((await console_.next('snapshot_checks')).data).toEqual({ snapshot_id: snapshot.id, face_match_score: 88.3, liveness_score: 61.3, so_far: { snapshots: 1, liveness_score: 61.3, face_match_score: 88.3 } });
+    h.clock.advance(1000);
+    const second = await takeSnapshot();
+    expect(second).toMatchObject({ checks: { face_match_score: 70, liveness_score: 80 }, so_far: { snapshots: 2, liveness_score: 70.6, face_match_score: 70 } });
+    // A snapshot without a face: its scores are null, and the scores so far are those of the others.
+    h.clock.advance(1000);
+    const third = await takeSnapshot();
+    expect(third).toMatchObject({ checks: { face_match_score: null, liveness_score: null }, so_far: { snapshots: 3, liveness_score: 70.6, face_match_score: 70 } });
+    expect((await h.live['deps'].live.call(call.call_id))?.checks).toEqual({ faceMatchScore: 88.26, livenessScore: 97.04 });
+    // A console that reconnects is told the selfie's checks, then each snapshot's.
+    const reconnected = await agentEvents(h, agent.token, call.call_id);
+    expect((await reconnected.next('checks')).data).toEqual({ face_match_score: 88.3, liveness_score: 97 });
+    expect((await reconnected.next('snapshot_checks')).data).toMatchObject({ snapshot_id: snapshot.id, liveness_score: 61.3, so_far: { snapshots: 1 } });
+    expect((await reconnected.next('snapshot_checks')).data).toMatchObject({ snapshot_id: second.id, so_far: { snapshots: 2, liveness_score: 70.6 } });
+    expect((await reconnected.next('snapshot_checks')).data).toMatchObject({ snapshot_id: third.id, so_far: { snapshots: 3, liveness_score: 70.6, face_match_score: 70 } });
+    reconnected.close();
     const stored = await h.live['deps'].live.snapshots(id);
-    expect(stored).toHaveLength(1);
+    expect(stored).toHaveLength(3);
     expect((await h.media.get(stored[0]!.mediaId))?.contentType).toBe('image/png');
 
     // The recording is taken only after the decision.
@@ -206,7 +238,7 @@ describe('live agent mode: the full call without a browser', () => {
     expect(await early.json()).toMatchObject({ error: 'conflict', details: { reason: 'live_not_decided' } });
 
     // The decision completes the session and sends both webhooks.
-    h.clock.advance(95_000);
+    h.clock.advance(93_000);
     const decided = await agentPost(h, agent.token, `${call.call_id}/decision`, { result: 'approved', notes: 'Document and face match; answered all questions.' });
     expect(decided.status).toBe(200);
     expect(await decided.json()).toMatchObject({
@@ -219,7 +251,15 @@ describe('live agent mode: the full call without a browser', () => {
       reviewed_at: new Date(T0 + 95_000).toISOString(),
       video_url: null,
     });
-    expect((await person.next('ended')).data).toEqual({ reason: 'decided', result: 'approved', call_id: call.call_id });
+    // The person's page is handed the link for the call's recording, valid LIVE_RECORDING_UPLOAD_SECONDS (30 min here).
+    const ended = (await person.next('ended')).data;
+    expect(ended).toEqual({
+      reason: 'decided',
+      result: 'approved',
+      call_id: call.call_id,
+      recording_upload_url: expect.stringMatching(new RegExp(`^${BASE}/v1/sessions/${id}/video\\?expires=${(T0 + 95_000 + 1_800_000) / 1000}&signature=[0-9a-f]{64}$`)),
+      recording_upload_expires_at: new Date(T0 + 95_000 + 1_800_000).toISOString(),
+    });
     expect((await console_.next('ended')).data).toEqual({ reason: 'decided', result: 'approved' });
     expect((await getSession(h, id)).live).toMatchObject({ state: 'ended', agent_id: agent.id, call_id: call.call_id, last_call_end: 'decided' });
     await h.webhooks.deliverDue();
@@ -235,8 +275,9 @@ describe('live agent mode: the full call without a browser', () => {
     const review = await h.app.request(`${BASE}/v1/sessions/${id}/review`, json({ decision: 'declined', reviewer_id: 'r1' }, bearer('kyc-key')));
     expect(review.status).toBe(409);
 
-    // The person's recording goes through the same processing: scores and video_url, the result untouched.
-    const upload = await h.app.request(created.capture.video.upload_url, { method: 'POST', body: formData({ video: WEBM, ...CONSENT }) });
+    // The person's recording (through the link of the decision) goes through the same processing: scores and video_url,
+    // the result untouched.
+    const upload = await h.app.request(ended.recording_upload_url, { method: 'POST', body: formData({ video: WEBM, ...CONSENT }) });
     expect(upload.status).toBe(201);
     expect(await upload.json()).toMatchObject({ session_status: 'completed', challenge_id: null, job_id: 'job_1' });
     await h.runJobs();
@@ -244,7 +285,8 @@ describe('live agent mode: the full call without a browser', () => {
     expect(video).toMatchObject({ status: 'completed', result: 'approved', agent_id: agent.id, duration_seconds: 42, face_match_score: 91.3, liveness_score: 88 });
     expect(video.video_url).toMatch(new RegExp(`^${BASE}/v1/sessions/${id}/video/download\\?expires=\\d+&signature=[0-9a-f]{64}$`));
     // The agent's snapshot is part of the evidence, behind its own signed link.
-    expect(video.snapshots).toEqual([{ id: snapshot.id, taken_at: new Date(T0).toISOString(), url: expect.stringMatching(new RegExp(`^${BASE}/v1/sessions/${id}/snapshots/${snapshot.id}\\?expires=\\d+&signature=[0-9a-f]{64}$`)) }]);
+    expect(video.snapshots).toHaveLength(3);
+    expect(video.snapshots.slice(0, 1)).toEqual([{ id: snapshot.id, taken_at: new Date(T0).toISOString(), url: expect.stringMatching(new RegExp(`^${BASE}/v1/sessions/${id}/snapshots/${snapshot.id}\\?expires=\\d+&signature=[0-9a-f]{64}$`)) }]);
     const image = await h.app.request(video.snapshots[0].url);
     expect(image.status).toBe(200);
     expect(new Uint8Array(await image.arrayBuffer())).toEqual(PNG);
@@ -276,6 +318,96 @@ describe('live agent mode: the full call without a browser', () => {
       const video = (await (await h.app.request(`${BASE}/v1/sessions/${id}/video`, { headers: bearer('kyc-key') })).json()) as any;
       expect(video).toMatchObject({ result: agentResult, liveness_score: livenessScore, agent_id: agent.id });
     }
+  });
+});
+
+describe('live agent mode: time-limited TURN credentials (TURN_URLS, TURN_SHARED_SECRET)', () => {
+  it('hands each side of each call its own TURN credentials, valid TURN_CREDENTIAL_TTL_SECONDS, next to ICE_SERVERS', async () => {
+    const secret = 'coturn-static-auth-secret-0123456789abcdef';
+    const h = harness({ iceServers: [{ urls: 'stun:stun.example.com:3478' }], turn: new TurnSettings(['turn:turn.example.com:3478?transport=udp', 'turns:turn.example.com:5349'], secret, 2100) });
+    const { links } = await liveSession(h);
+    const agent = await newAgent(h);
+    const person = await personEvents(h, links);
+    await join(h, links);
+    const call = (await (await take(h, agent.token)).json()) as any;
+    const personCall = (await person.next('call')).data;
+    const expiry = T0 / 1000 + 2100;
+    const hmac = (username: string) => createHmac('sha1', secret).update(username).digest('base64');
+    for (const [servers, side] of [
+      [call.ice_servers, 'agent'],
+      [personCall.ice_servers, 'person'],
+    ] as const) {
+      const username = `${expiry}:${call.call_id}-${side}`;
+      expect(servers).toEqual([
+        { urls: 'stun:stun.example.com:3478' },
+        { urls: ['turn:turn.example.com:3478?transport=udp', 'turns:turn.example.com:5349'], username, credential: hmac(username) },
+      ]);
+    }
+    // The capture page's own configuration carries no TURN credentials: they come with a call only.
+    expect(h.live.iceServers).toEqual([{ urls: 'stun:stun.example.com:3478' }]);
+    person.close();
+  });
+});
+
+describe('live agent mode: the recording after a decision near the session’s expiry', () => {
+  it('hands the person a recording link valid LIVE_RECORDING_UPLOAD_SECONDS after the decision, past the session’s expiry; used once', async () => {
+    const h = harness();
+    // Two sessions of Verilock's shortest lifetime (expires_in 300 s), each taken by its own agent, both decided 10 s
+    // before the sessions expire (their capture links with them).
+    const sessions = [await liveSession(h, { expiresIn: 300 }), await liveSession(h, { expiresIn: 300 })];
+    expect(Date.parse(sessions[0]!.created.expires_at)).toBe(T0 + 300_000);
+    const persons = [];
+    for (const s of sessions) {
+      persons.push(await personEvents(h, s.links));
+      expect((await join(h, s.links)).status).toBe(200);
+      // One after the other: the queue is first come, first served.
+      h.clock.advance(1000);
+    }
+    const agents = [await newAgent(h, 'Ana'), await newAgent(h, 'Ben')];
+    const calls = [];
+    for (const agent of agents) calls.push((await (await take(h, agent.token)).json()) as any);
+    expect(calls.map((c) => c.session_id)).toEqual(sessions.map((s) => s.id));
+    h.clock.advance(288_000);
+    const links: string[] = [];
+    for (const [i, call] of calls.entries()) {
+      expect((await agentPost(h, agents[i]!.token, `${call.call_id}/decision`, { result: 'approved', notes: 'Seen on the call.' })).status).toBe(200);
+      const ended = (await persons[i]!.next('ended')).data;
+      expect(ended.recording_upload_expires_at).toBe(new Date(T0 + 290_000 + 1_800_000).toISOString());
+      links.push(ended.recording_upload_url);
+    }
+    // A page that reconnects before the session expires is told the same link again.
+    const again = await personEvents(h, sessions[0]!.links);
+    expect((await again.next('ended')).data).toMatchObject({ reason: 'decided', recording_upload_url: links[0] });
+    again.close();
+    persons.forEach((p) => p.close());
+
+    // 100 s after the decision the session's own links have expired; the recording link has not.
+    h.clock.advance(100_000);
+    const upload = (url: string) => h.app.request(url, { method: 'POST', body: formData({ video: WEBM, ...CONSENT }) });
+    const viaCapture = await upload(sessions[0]!.created.capture.video.upload_url);
+    expect(viaCapture.status).toBe(403);
+    expect(await viaCapture.json()).toMatchObject({ error: 'link_expired' });
+    // It opens nothing else: another step of the same session, or the video of the other session.
+    const query = new URL(links[0]!).search;
+    expect((await h.app.request(`${BASE}/v1/sessions/${sessions[0]!.id}/selfie${query}`, { method: 'POST', body: formData({ image: JPEG }) })).status).toBe(403);
+    expect((await upload(`${BASE}/v1/sessions/${sessions[1]!.id}/video${query}`)).status).toBe(403);
+    const stored = await upload(links[0]!);
+    expect(stored.status).toBe(201);
+    expect(await stored.json()).toMatchObject({ session_status: 'completed', job_id: 'job_1' });
+    // Used once: the session holds one recording.
+    const twice = await upload(links[0]!);
+    expect(twice.status).toBe(409);
+    expect(await twice.json()).toMatchObject({ details: { reason: 'already_uploaded' } });
+    await h.runJobs();
+    const video = (await (await h.app.request(`${BASE}/v1/sessions/${sessions[0]!.id}/video`, { headers: bearer('kyc-key') })).json()) as any;
+    expect(video).toMatchObject({ status: 'completed', result: 'approved', liveness_score: 88 });
+    expect(video.video_url).toEqual(expect.any(String));
+
+    // Past the window, the other session's link is refused, and says why.
+    h.clock.advance(1_701_000);
+    const late = await upload(links[1]!);
+    expect(late.status).toBe(403);
+    expect(await late.json()).toMatchObject({ error: 'link_expired', message: expect.stringMatching(/recording link has expired/) });
   });
 });
 

@@ -31,7 +31,7 @@ import { faceTooSmallVerdict, lowQualityVerdict } from '../../src/quality/low-qu
 import { multipleFacesVerdict } from '../../src/quality/multiple-faces.js';
 import { nonWhiteBackgroundVerdict } from '../../src/quality/non-white-background.js';
 import { nudityVerdict } from '../../src/quality/nudity.js';
-import { occlusionFromColour } from '../../src/quality/occlusion.js';
+import { occlusionFromLowerFace } from '../../src/quality/occlusion.js';
 import { readingGlassesVerdict } from '../../src/quality/reading-glasses.js';
 import { sunglassesVerdict } from '../../src/quality/sunglasses.js';
 import { everyRouteDeps } from '../helpers/every-route-app.js';
@@ -210,7 +210,7 @@ describe('the answers the routes send fit the documented schemas', () => {
     const qualityChecks: LivenessOutcome['qualityChecks'] = {
       blur: blurVerdict(2.41),
       eyesClosed: eyesClosedVerdict({ left: 0.29, right: 0.31 }),
-      occlusion: occlusionFromColour(0.27),
+      occlusion: occlusionFromLowerFace({ chromaDistance: 27.3, skinReference: 'forehead', faceScore: 0.98, pixels: 9000 }),
       multipleFaces: multipleFacesVerdict([primary, { box: { x: 400, y: 90, width: 100, height: 100 }, score: 0.8 }], primary),
       headTurned: headTurnedVerdict({ yaw: -3.2, pitch: 41.5 }),
       // A check may report no basis (the type allows it): such an answer must fit the schema too.

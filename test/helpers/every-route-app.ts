@@ -43,7 +43,7 @@ export function everyRouteDeps(registry: ModelRegistry = { list: () => [{}] } as
     media,
     webhooks,
     hub: new LiveEventHub(),
-    limits: { queueWaitMs: 600_000, callMaxMs: 1_800_000, maxCallsPerApp: 10, dropGraceMs: 10_000 },
+    limits: { queueWaitMs: 600_000, callMaxMs: 1_800_000, maxCallsPerApp: 10, dropGraceMs: 10_000, recordingUploadMs: 1_800_000 },
     iceServers: [],
     now: Date.now,
   });

@@ -5,6 +5,7 @@
  * clock the test moves (`sweep()` applies it), and a checker double for the agent's automatic checks.
  * Apps: `kyc` (key `kyc-key`, allowed `sessions`, a webhook endpoint), `other` (key `other-key`, its own agents).
  */
+import type { TurnSettings } from '../../src/config.js';
 import type { VerifyVideo } from '../../src/pipeline/verify-video.js';
 import { RateLimiter } from '../../src/http/middleware/rate-limit.js';
 import { LiveCalls, type LiveChecker, type LiveLimits } from '../../src/sessions/live-calls.js';
@@ -25,8 +26,8 @@ export const LIVE_APPS = testApps([
   { appId: 'liveness-only', appKey: 'liveness-key', allowedApis: ['checkLiveness'] },
 ]);
 
-/** Small limits so a test reaches them: 60 s wait, 120 s call, 2 calls per app, 10 s drop grace. */
-export const TEST_LIVE_LIMITS: LiveLimits = { queueWaitMs: 60_000, callMaxMs: 120_000, maxCallsPerApp: 2, dropGraceMs: 10_000 };
+/** Small limits so a test reaches them: 60 s wait, 120 s call, 2 calls per app, 10 s drop grace, 30 min recording upload. */
+export const TEST_LIVE_LIMITS: LiveLimits = { queueWaitMs: 60_000, callMaxMs: 120_000, maxCallsPerApp: 2, dropGraceMs: 10_000, recordingUploadMs: 1_800_000 };
 
 export interface DeliveredWebhook {
   url: string;
@@ -38,7 +39,7 @@ export interface DeliveredWebhook {
  * Builds the app at `t0` (ms since the epoch). `verifyVideo`: the recording's processing (a double: the live tests are
  * about the calls); `checker`: the agent's automatic checks (default: fixed scores).
  */
-export function liveAgentApp(options: { t0: number; verifyVideo: VerifyVideo; checker?: LiveChecker; limits?: Partial<LiveLimits>; iceServers?: { urls: string }[] }) {
+export function liveAgentApp(options: { t0: number; verifyVideo: VerifyVideo; checker?: LiveChecker; limits?: Partial<LiveLimits>; iceServers?: { urls: string }[]; turn?: TurnSettings }) {
   const clock = testClock(options.t0);
   const { db, media, close } = memoryStore(clock);
   const sessions = new SqliteSessionRepository(db, clock.now);
@@ -71,6 +72,7 @@ export function liveAgentApp(options: { t0: number; verifyVideo: VerifyVideo; ch
     checker: options.checker ?? (async ({ references }) => ({ livenessScore: 97.04, faceMatchScore: references.length > 0 ? 88.26 : null })),
     limits: { ...TEST_LIVE_LIMITS, ...options.limits },
     iceServers: options.iceServers ?? [],
+    ...(options.turn ? { turn: options.turn } : {}),
     now: clock.now,
     log: () => {},
   });

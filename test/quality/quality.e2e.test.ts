@@ -95,7 +95,9 @@ describe('occlusion with the masked-face pack', () => {
     const analyzer = new FaceAnalyzer(registry);
     const checker = createQualityChecker(registry);
     const occluded = async (rel: string) => (await checker(await analyzer.analyze(await readRgb(sharedData(`attributes/${rel}`))), ['occlusion'])).occlusion!;
-    for (const rel of ['inspireface/bulk_mask.png', 'inspireface/bulk_mask2.jpg', 'ulfd_masked/img2.jpeg']) expect(await occluded(rel), rel).toMatchObject({ value: true, confidence: 'high' });
+    expect(await occluded('ulfd_masked/img2.jpeg')).toMatchObject({ value: true, confidence: 'high' });
+    // Skin-coloured masks: the pack finds them, the lower-face colour does not agree, so the yes is low confidence.
+    for (const rel of ['inspireface/bulk_mask.png', 'inspireface/bulk_mask2.jpg']) expect(await occluded(rel), rel).toMatchObject({ value: true, confidence: 'low' });
     for (const rel of ['faceapi/neutral.jpg', 'faceonnx_eyeblink/open_open.jpg']) expect((await occluded(rel)).value, rel).toBe(false);
   });
 });

@@ -45,7 +45,7 @@ async function replicas(maxCallsPerApp = 10) {
       media,
       webhooks,
       hub: new LiveEventHub(),
-      limits: { queueWaitMs: 60_000, callMaxMs: 120_000, maxCallsPerApp, dropGraceMs: 10_000 },
+      limits: { queueWaitMs: 60_000, callMaxMs: 120_000, maxCallsPerApp, dropGraceMs: 10_000, recordingUploadMs: 1_800_000 },
       iceServers: [],
       now: Date.now,
       log: () => {},

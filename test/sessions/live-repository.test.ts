@@ -107,8 +107,17 @@ describe.each(backends)('LiveRepository on %s', (_name, open) => {
     // Ended: the agent may take the next one.
     await repo.transaction((tx) => repo.insertCall(call('call_2', 'agent_1', 'ses_b'), tx));
     expect((await repo.activeCalls()).map((c) => c.id)).toEqual(['call_2']);
-    await repo.addSnapshot({ id: 'snp_1', callId: 'call_2', sessionId: 'ses_b', appId: 'kyc', mediaId: 'med_1', createdAt: T0 });
-    expect(await repo.snapshots('ses_b')).toEqual([{ id: 'snp_1', callId: 'call_2', sessionId: 'ses_b', appId: 'kyc', mediaId: 'med_1', createdAt: T0 }]);
+    await repo.addSnapshot({ id: 'snp_1', callId: 'call_2', sessionId: 'ses_b', appId: 'kyc', mediaId: 'med_1', createdAt: T0, checks: { faceMatchScore: 77.5, livenessScore: null } });
+    await repo.addSnapshot({ id: 'snp_2', callId: 'call_2', sessionId: 'ses_b', appId: 'kyc', mediaId: 'med_2', createdAt: T0 + 1, checks: { faceMatchScore: 80, livenessScore: 66.25 } });
+    const first = { id: 'snp_1', callId: 'call_2', sessionId: 'ses_b', appId: 'kyc', mediaId: 'med_1', createdAt: T0, checks: { faceMatchScore: 77.5, livenessScore: null } };
+    expect((await repo.snapshots('ses_b'))[0]).toEqual(first);
+    // Each snapshot keeps its own checks; the call's (the selfie's) are untouched by them.
+    expect((await repo.callSnapshots('call_2')).map((s) => [s.id, s.checks])).toEqual([
+      ['snp_1', { faceMatchScore: 77.5, livenessScore: null }],
+      ['snp_2', { faceMatchScore: 80, livenessScore: 66.25 }],
+    ]);
+    expect(await repo.callSnapshots('call_1')).toEqual([]);
+    expect((await repo.call('call_1'))?.checks).toEqual({ faceMatchScore: 81.5, livenessScore: 97.25 });
   });
 
   it('serialises two transactions that count an app’s calls under its lock: the second sees the first’s call', async () => {

@@ -228,6 +228,8 @@
       abort: new AbortController(),
       ended: false,
       snapshots: 0,
+      /** snapshot id → its checks (the event may come before or after the snapshot's answer). */
+      snapshotChecks: new Map(),
       decision: null,
       hangingUp: false,
     };
@@ -238,6 +240,9 @@
     $('prompt-status').textContent = '';
     $('snapshot-status').textContent = '';
     $('snapshot-list').textContent = '';
+    $('check-call-liveness').textContent = 'no snapshot yet';
+    $('check-call-face-match').textContent = 'no snapshot yet';
+    delete document.body.dataset.callLiveness;
     $('notes').value = '';
     $('unmute').hidden = true;
     setDecisionEnabled(true);
@@ -255,11 +260,31 @@
 
   const formatScore = (score) => (typeof score === 'number' ? `${score.toFixed(1)} / 100` : 'not available');
 
+  /** The selfie's checks (the take's answer, the `checks` event): they stay while snapshots are taken. */
   function renderChecks(checks) {
     if (!checks) return;
     $('check-face-match').textContent = formatScore(checks.face_match_score);
     $('check-liveness').textContent = formatScore(checks.liveness_score);
+    document.body.dataset.selfieLiveness = String(checks.liveness_score);
   }
+
+  /** One snapshot's checks and the call's so far (`snapshot_checks` event, or the snapshot's answer). */
+  function renderSnapshotChecks(current, checks) {
+    if (!checks || !checks.snapshot_id) return;
+    current.snapshotChecks.set(checks.snapshot_id, checks);
+    const soFar = checks.so_far;
+    if (soFar) {
+      const count = `${soFar.snapshots} snapshot${soFar.snapshots === 1 ? '' : 's'}`;
+      $('check-call-liveness').textContent = `${formatScore(soFar.liveness_score)} (${count})`;
+      $('check-call-face-match').textContent = `${formatScore(soFar.face_match_score)} (${count})`;
+      document.body.dataset.callLiveness = String(soFar.liveness_score);
+    }
+    const item = $('snapshot-list').querySelector(`li[data-snapshot-id="${CSS.escape(checks.snapshot_id)}"] figcaption`);
+    if (item) item.textContent = snapshotCaption(checks);
+  }
+
+  const snapshotCaption = (checks) =>
+    `Liveness ${typeof checks.liveness_score === 'number' ? checks.liveness_score.toFixed(1) : 'n/a'} · match ${typeof checks.face_match_score === 'number' ? checks.face_match_score.toFixed(1) : 'n/a'}`;
 
   /** Shows the selfie or document photo from its signed link (valid while the call is open); null: not in the session's steps. */
   function loadImage(id, url) {
@@ -340,6 +365,7 @@
     if (call !== current || current.ended) return;
     if (name === 'signal') onSignal(current, payload);
     else if (name === 'checks') renderChecks(payload);
+    else if (name === 'snapshot_checks') renderSnapshotChecks(current, payload);
     else if (name === 'ended') endCall(current, payload);
   }
 
@@ -437,14 +463,17 @@
     if (result.status !== 201) return ($('snapshot-status').textContent = describe(result));
     current.snapshots += 1;
     $('snapshot-status').textContent = `Snapshot ${current.snapshots} saved.`;
-    renderChecks(result.body.checks);
     const li = document.createElement('li');
+    const figure = document.createElement('figure');
     const img = document.createElement('img');
     img.src = URL.createObjectURL(blob);
     img.alt = `Snapshot ${current.snapshots}`;
+    const caption = document.createElement('figcaption');
     li.dataset.snapshotId = result.body.id;
-    li.appendChild(img);
+    figure.append(img, caption);
+    li.appendChild(figure);
     $('snapshot-list').appendChild(li);
+    renderSnapshotChecks(current, current.snapshotChecks.get(result.body.id) || { snapshot_id: result.body.id, ...result.body.checks, so_far: result.body.so_far });
     document.body.dataset.snapshots = String(current.snapshots);
   }
 

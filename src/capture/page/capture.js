@@ -398,16 +398,21 @@
     $('upload-retry').hidden = true;
     const form = new FormData();
     form.append('consent_given_at', consentGivenAt);
-    form.append('consent_text_version', config.consent.version);
+    form.append('consent_text_version', config.consent ? config.consent.version : live.consentVersion);
     // A live call is judged by its agent, not by a challenge's windows: its recording carries no challenge id.
     if (config.challenge && !config.live) form.append('challenge_id', config.challenge.id);
     form.append('video', videoBlob, videoType === 'video/mp4' ? 'capture.mp4' : 'capture.webm');
     $('upload-status').textContent = 'Sending…';
-    return uploadWithRetry(config.uploads.video, form, (fraction) => {
+    // A live call's recording goes to the link handed over with the decision: it outlives the session's own links.
+    const url = live.recordingUrl || config.uploads.video;
+    return uploadWithRetry(url, form, (fraction) => {
       $('upload-progress').value = Math.round(fraction * 100);
       $('upload-status').textContent = `Sending… ${Math.round(fraction * 100)} %`;
     }).then((result) => {
-      if (result.ok || result.alreadyUploaded) return finish();
+      if (result.ok || result.alreadyUploaded) {
+        if (live.recordingUrl) forgetRecording();
+        return finish();
+      }
       if (result.kind) return showError(result.kind);
       $('upload-status').textContent = result.message;
       $('upload-retry').hidden = false;
@@ -438,7 +443,83 @@
   const LIVE_EVENTS_RETRY_MS = 3000;
 
   /** The live call's state: the events stream, the peer connection, the call's recorder and what the person is told at the end. */
-  const live = { events: null, eventsRetry: 0, callId: null, peer: null, pendingCandidates: [], recorder: null, outcome: '', ended: true };
+  const live = { events: null, eventsRetry: 0, callId: null, peer: null, pendingCandidates: [], recorder: null, outcome: '', ended: true, decided: false, recordingUrl: null, consentVersion: null };
+
+  // ---- the call's recording, kept across a reload ----------------------------------------------------------
+
+  /**
+   * The call's recording is also written to the browser's IndexedDB as it is recorded (one record per MediaRecorder
+   * chunk), so that a page reloaded or reopened after the agent's decision can still send it while the recording link
+   * is valid (the service says so in `pendingRecording`). It is deleted once sent, and when a call ends without a
+   * decision (the next call records anew). Best effort: without IndexedDB (private modes may refuse it) the page
+   * records in memory only, as before.
+   */
+  const RECORDING_DB = 'capture-live-recording';
+  const RECORDING_STORE = 'chunks';
+  let recordingDb = null;
+
+  function openRecordingDb() {
+    if (!recordingDb) {
+      recordingDb = new Promise((resolve) => {
+        try {
+          const request = indexedDB.open(RECORDING_DB, 1);
+          request.onupgradeneeded = () => request.result.createObjectStore(RECORDING_STORE, { keyPath: ['session', 'seq'] });
+          request.onsuccess = () => resolve(request.result);
+          request.onerror = () => resolve(null);
+          request.onblocked = () => resolve(null);
+        } catch (_) {
+          resolve(null);
+        }
+      });
+    }
+    return recordingDb;
+  }
+
+  /** Runs `work(store)` in one transaction; resolves with `work`'s request result (or undefined), never rejects. */
+  async function recordingStore(mode, work) {
+    const db = await openRecordingDb();
+    if (!db) return undefined;
+    return new Promise((resolve) => {
+      try {
+        const tx = db.transaction(RECORDING_STORE, mode);
+        const request = work(tx.objectStore(RECORDING_STORE));
+        tx.oncomplete = () => resolve(request ? request.result : undefined);
+        tx.onerror = () => resolve(undefined);
+        tx.onabort = () => resolve(undefined);
+      } catch (_) {
+        resolve(undefined);
+      }
+    });
+  }
+
+  /** The records of this session's recording: seq 0 describes it (type, consent), 1… are its chunks in order. */
+  const sessionRange = () => IDBKeyRange.bound([config.sessionId, 0], [config.sessionId, Number.MAX_SAFE_INTEGER]);
+
+  function forgetRecording() {
+    return recordingStore('readwrite', (store) => store.delete(sessionRange()));
+  }
+
+  async function keptRecording() {
+    const records = await recordingStore('readonly', (store) => store.getAll(sessionRange()));
+    if (!records || records.length < 2 || records[0].seq !== 0) return null;
+    const [meta, ...chunks] = records;
+    return { blob: new Blob(chunks.map((c) => c.blob), { type: meta.type }), type: meta.type, consentGivenAt: meta.consentGivenAt, consentVersion: meta.consentVersion };
+  }
+
+  /** Reopened after the decision with the recording not sent yet: send the one kept here, or say the verification is done. */
+  async function resumeRecording() {
+    const kept = config.sessionId ? await keptRecording() : null;
+    if (!kept) return showError('completed');
+    videoBlob = kept.blob;
+    videoType = kept.type;
+    consentGivenAt = kept.consentGivenAt;
+    live.consentVersion = kept.consentVersion;
+    live.recordingUrl = config.pendingRecording.upload_url;
+    live.outcome = 'The recording of your call has been sent. You can close this page.';
+    document.body.dataset.resumedRecording = 'true';
+    show('upload');
+    sendVideo();
+  }
 
   function setLiveStatus(text, kind) {
     const box = $('live-status');
@@ -590,12 +671,33 @@
     }
   }
 
+  /**
+   * Asks the browser to keep the camera's resolution when the network or the CPU is short, and lower the frame rate
+   * instead (RTCRtpSendParameters.degradationPreference "maintain-resolution", W3C webrtc-extensions): the agent reads a
+   * document held up to the camera and snapshots are checked for liveness, both need pixels more than motion. WebRTC's
+   * default ("balanced") starts a call at a fraction of the resolution while its bandwidth estimate ramps up.
+   * Best effort: a browser without it keeps its default.
+   */
+  function keepResolution(peer) {
+    for (const sender of peer.getSenders()) {
+      if (!sender.track || sender.track.kind !== 'video') continue;
+      try {
+        const parameters = sender.getParameters();
+        parameters.degradationPreference = 'maintain-resolution';
+        sender.setParameters(parameters).catch(() => undefined);
+      } catch (_) {
+        /* not supported: the default stays */
+      }
+    }
+  }
+
   async function onSignal(signal) {
     const peer = live.peer;
     if (!peer) return;
     try {
       if (signal.type === 'answer') {
         await peer.setRemoteDescription({ type: 'answer', sdp: signal.sdp });
+        keepResolution(peer);
         for (const candidate of live.pendingCandidates.splice(0)) await peer.addIceCandidate(candidate).catch(() => undefined);
       } else if (signal.type === 'candidate' && signal.candidate) {
         if (peer.remoteDescription) await peer.addIceCandidate(signal.candidate).catch(() => undefined);
@@ -622,10 +724,22 @@
       return;
     }
     const stopped = new Promise((resolve) => recorder.addEventListener('stop', resolve, { once: true }));
-    recorder.addEventListener('dataavailable', (event) => event.data && event.data.size > 0 && chunks.push(event.data));
+    const type = (recorder.mimeType || mimeType || 'video/webm').split(';')[0];
+    // A new call records anew: what an earlier call left is replaced.
+    let seq = 0;
+    let writes = forgetRecording().then(() =>
+      recordingStore('readwrite', (store) => store.put({ session: config.sessionId, seq: seq++, type, consentGivenAt, consentVersion: config.consent.version })),
+    );
+    recorder.addEventListener('dataavailable', (event) => {
+      if (!event.data || event.data.size === 0) return;
+      chunks.push(event.data);
+      const blob = event.data;
+      // Chained: the chunks are stored in the order they were recorded.
+      writes = writes.then(() => recordingStore('readwrite', (store) => store.put({ session: config.sessionId, seq: seq++, blob })));
+    });
     recorder.addEventListener('stop', () => ($('rec-badge').hidden = true), { once: true });
     const timer = setTimeout(() => recorder.state !== 'inactive' && recorder.stop(), recordingLimitMs());
-    live.recorder = { recorder, chunks, stopped, timer };
+    live.recorder = { recorder, chunks, stopped, timer, persisted: () => writes };
     recorder.start(1000);
     $('rec-badge').hidden = false;
   }
@@ -639,6 +753,8 @@
     clearTimeout(current.timer);
     if (current.recorder.state !== 'inactive') current.recorder.stop();
     await current.stopped;
+    // The last chunk is kept too before the page moves on (a reload during the upload still finds all of it).
+    await current.persisted();
     const type = (current.recorder.mimeType || 'video/webm').split(';')[0];
     document.body.dataset.recordedType = current.recorder.mimeType || type;
     return current.chunks.length ? { blob: new Blob(current.chunks, { type }), type } : null;
@@ -670,6 +786,7 @@
     document.body.dataset.liveEnded = data.reason;
     if (data.result) document.body.dataset.liveResult = data.result;
     const recording = await stopRecording();
+    if (data.reason !== 'decided') forgetRecording();
     if (rejoinable) {
       // The call ended without a decision: the service takes a recording only after one, so the next call records anew.
       setLiveButtons({ rejoin: true });
@@ -679,6 +796,9 @@
     }
     if (data.reason === 'expired') return showError('queueExpired');
     live.outcome = (data.result && LIVE_OUTCOMES[data.result]) || 'The call has ended. You can close this page.';
+    live.decided = data.reason === 'decided';
+    // The recording link of the decision (valid LIVE_RECORDING_UPLOAD_SECONDS, whatever the session's expiry).
+    if (data.recording_upload_url) live.recordingUrl = data.recording_upload_url;
     if (!recording) return finish();
     videoBlob = recording.blob;
     videoType = recording.type;
@@ -694,6 +814,7 @@
     closePeer();
     live.callId = null;
     await stopRecording();
+    forgetRecording();
     await livePost(config.live.leave_url);
     $('live-prompt').hidden = true;
     document.body.dataset.live = 'left';
@@ -752,6 +873,7 @@
 
   // ---- start ----------------------------------------------------------------------------------------------
 
+  if (config.state === 'completed' && config.pendingRecording) return resumeRecording();
   if (config.state !== 'ready') return showError(config.state);
   setUpConsent();
   setUpDocument();
@@ -774,6 +896,7 @@
   }
   // The session's own deadline: past it the links stop working, so say so rather than fail on upload.
   const expiresIn = Date.parse(config.expiresAt) - Date.now();
-  if (expiresIn > 0 && expiresIn < 2 ** 31 - 1) setTimeout(() => document.body.dataset.done !== 'true' && showError('expired'), expiresIn);
+  // A call decided before then is not cut off: its recording has its own link.
+  if (expiresIn > 0 && expiresIn < 2 ** 31 - 1) setTimeout(() => document.body.dataset.done !== 'true' && !live.decided && showError('expired'), expiresIn);
   show('consent');
 })();

@@ -23,7 +23,7 @@ import type { ApiEnv } from '../context.js';
 import { verilockError } from '../contracts/verilock.js';
 import { bodyLimit } from '../middleware/body-limit.js';
 import type { RateLimiter } from '../middleware/rate-limit.js';
-import { capturePageResource, captureUploadLink, liveLinks, type SessionsDeps } from './sessions.js';
+import { capturePageResource, captureUploadLink, liveLinks, liveRecordingLink, type SessionsDeps } from './sessions.js';
 import { noteError } from '../request-errors.js';
 
 export interface CaptureDeps {
@@ -161,6 +161,10 @@ export function captureRoute(deps: CaptureDeps): Hono<ApiEnv> {
     return serveStaticAsset(c, assets[c.req.param('file')]!);
   });
 
+  /** The recording link of a live session decided on a call whose recording has not arrived yet (while it may). */
+  const pendingRecording = (c: Context, session: Session) =>
+    deps.sessions.live ? liveRecordingLink(base(c), signer, session, deps.sessions.live.recordingUploadMs, now()) : undefined;
+
   /** Resolves the page link: the session when valid, else why not. */
   const pageAccess = async (c: Context): Promise<{ state: CapturePageState; session?: Session }> => {
     const id = c.req.param('id')!;
@@ -168,6 +172,9 @@ export function captureRoute(deps: CaptureDeps): Hono<ApiEnv> {
     const session = check === 'invalid' ? undefined : await deps.sessions.sessions.get(id);
     if (check === 'invalid') return { state: 'invalid_link' };
     if (!session) return { state: 'not_found' };
+    // A page reloaded after the agent's decision may still send the call's recording, even past the session's expiry
+    // (LIVE_RECORDING_UPLOAD_SECONDS): it is told the recording link, and nothing else of the session.
+    if (check === 'expired' && pendingRecording(c, session)) return { state: 'completed', session };
     if (check === 'expired') return { state: 'expired', session };
     const status = effectiveStatus(session, now());
     if (status === 'expired') return { state: 'expired', session };
@@ -188,7 +195,12 @@ export function captureRoute(deps: CaptureDeps): Hono<ApiEnv> {
           }
         : undefined;
     const challenge = session && state === 'ready' ? await deps.sessions.challenges?.forSession(session.id) : undefined;
-    const config = capturePageConfig(session, state, links, challenge);
+    const recording = session && state === 'completed' ? pendingRecording(c, session) : undefined;
+    const config = {
+      ...capturePageConfig(session, state, links, challenge),
+      // The page looks for the call's recording it kept (IndexedDB) and sends it through this link.
+      ...(session && recording ? { sessionId: session.id, pendingRecording: { upload_url: recording.url, expires_at: new Date(recording.expiresAt).toISOString() } } : {}),
+    };
     // `language` is one of the five video_language codes the sessions contract accepts (safe in an attribute).
     const html = fillTemplate(template, { LANG: config.language, CAPTURE_CONFIG: jsonForHtml(config) });
     c.header('Content-Type', 'text/html; charset=utf-8');

@@ -3,12 +3,12 @@
  *
  * The person (the session's signed links from liveLinks(), in the capture page's `live`):
  *   POST /v1/sessions/{id}/live/join      consent JSON → 200 {state: "waiting", queue_position, wait_expires_at}
- *   GET  /v1/sessions/{id}/live/events    SSE: queue, call, signal, prompt, ended
+ *   GET  /v1/sessions/{id}/live/events    SSE: queue, call, signal, prompt, ended (decided: with the recording upload link)
  *   POST /v1/sessions/{id}/live/signal    {type: offer|candidate, sdp?, candidate?} → 204
  *   POST /v1/sessions/{id}/live/leave     → 204 (leave the queue, or hang up)
  * The agent (`Authorization: Bearer agt_…`, agents of the app: routes/agents.ts):
  *   GET  /v1/agent/me, GET /v1/agent/queue, POST /v1/agent/calls (take the next person)
- *   GET  /v1/agent/calls/{call_id}/events (SSE: signal, checks, ended), POST …/signal, …/prompts, …/snapshots,
+ *   GET  /v1/agent/calls/{call_id}/events (SSE: signal, checks, snapshot_checks, ended), POST …/signal, …/prompts, …/snapshots,
  *   …/decision, …/hangup; GET …/media/{selfie|document} (signed link from the take's answer)
  * Evidence: GET /v1/sessions/{id}/snapshots/{snapshot_id}?expires&signature (links in GET /v1/sessions/{id}/video).
  * Errors are Verilock's `{error, message, details}`; agents count against their app's rate limit, like the sessions API.
@@ -16,7 +16,7 @@
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { AppError } from '../../errors.js';
-import type { LiveCalls } from '../../sessions/live-calls.js';
+import { snapshotChecksBody, type LiveCalls } from '../../sessions/live-calls.js';
 import { agentChannel, personChannel, type LiveEvent } from '../../sessions/live-events.js';
 import type { LiveAgent } from '../../sessions/live-repository.js';
 import type { StoredSession } from '../../sessions/session-repository.js';
@@ -40,7 +40,8 @@ import { serveMedia } from '../media-response.js';
 import { bodyLimit } from '../middleware/body-limit.js';
 import { rateLimit } from '../middleware/rate-limit.js';
 import { noteError } from '../request-errors.js';
-import { liveResource, snapshotResource, type SessionsDeps } from './sessions.js';
+import type { Session } from '../../sessions/session-state.js';
+import { liveRecordingLink, liveResource, snapshotResource, type SessionsDeps } from './sessions.js';
 
 /** Body of the JSON endpoints (join, signal, prompts, decision): an SDP offer is a few KiB; 64 KiB leaves room. */
 const JSON_BODY_LIMIT_BYTES = 64 * 1024;
@@ -148,6 +149,11 @@ export function liveAgentRoute(deps: SessionsDeps & { live: LiveCalls }): Hono<A
   const now = deps.now ?? Date.now;
   const base = (c: Context) => deps.publicBaseUrl ?? new URL(c.req.url).origin;
   const log = (c: Context<LiveEnv>) => (message: string) => c.get('log')?.warn(message);
+  /** What the person's `ended {reason: "decided"}` carries: the signed link for the call's recording, while it may be sent. */
+  const recordingUpload = (c: Context) => (session: Session) => {
+    const link = liveRecordingLink(base(c), deps.signer, session, live.recordingUploadMs, now());
+    return link ? { recording_upload_url: link.url, recording_upload_expires_at: new Date(link.expiresAt).toISOString() } : {};
+  };
 
   // Verilock returns X-Request-Id on every response (https://developer.verilock.io/reference/response-codes); only on
   // this route's own paths (a '*' here would reach every /v1 route).
@@ -192,7 +198,7 @@ export function liveAgentRoute(deps: SessionsDeps & { live: LiveCalls }): Hono<A
 
   route.get('/sessions/:id/live/events', personAccess, function personEvents(c) {
     const session = c.get('session');
-    return eventStream(live, personChannel(session.id), () => live.personReplay(session), log(c));
+    return eventStream(live, personChannel(session.id), () => live.personReplay(session, { decided: recordingUpload(c) }), log(c));
   });
 
   route.post('/sessions/:id/live/signal', bodyLimit(JSON_BODY_LIMIT_BYTES), personAccess, async function personSignal(c) {
@@ -247,7 +253,8 @@ export function liveAgentRoute(deps: SessionsDeps & { live: LiveCalls }): Hono<A
       {
         call_id: call.id,
         session_id: call.sessionId,
-        ice_servers: live.iceServers,
+        // The agent's own TURN credentials for this call (TURN_URLS), next to ICE_SERVERS.
+        ice_servers: live.iceServersFor(call.id, 'agent'),
         selfie_url: photoUrl('selfie'),
         document_url: photoUrl('document'),
         checks: checksBody(call.checks),
@@ -308,13 +315,14 @@ export function liveAgentRoute(deps: SessionsDeps & { live: LiveCalls }): Hono<A
       maxBytes: deps.limits.imageBytes,
       retentionMs: evidenceRetentionMs(c.get('app'), deps.limits.mediaRetentionMs),
     });
-    return c.json({ id: taken.id, checks: checksBody(taken.checks) }, 201);
+    // The snapshot's own checks, and the call's snapshots so far (the selfie's checks stay those of the take).
+    return c.json({ id: taken.id, checks: checksBody(taken.checks), so_far: snapshotChecksBody(taken.id, taken.checks, taken.soFar).so_far }, 201);
   });
 
   route.post('/agent/calls/:callId/decision', agentAuth, bodyLimit(JSON_BODY_LIMIT_BYTES), async function decision(c) {
     const parsed = decisionSchema.safeParse(await readJson(c.req.raw));
     if (!parsed.success) throw new SessionApiError(422, 'validation_error', 'The given data was invalid.', validationDetails(parsed.error));
-    const session = await live.decide(c.get('agent'), c.req.param('callId'), { result: parsed.data.result, notes: parsed.data.notes });
+    const session = await live.decide(c.get('agent'), c.req.param('callId'), { result: parsed.data.result, notes: parsed.data.notes }, { personEnded: recordingUpload(c) });
     // The recording arrives after the decision (the person's page uploads it when told `ended`): no video_url yet.
     return c.json(videoBody(session, now(), null), 200);
   });

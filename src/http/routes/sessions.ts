@@ -116,6 +116,23 @@ export function liveLinks(base: string, signer: UrlSigner, session: Session) {
   return { join_url: url('join'), events_url: url('events'), signal_url: url('signal'), leave_url: url('leave') };
 }
 
+/** The upload of a live call's recording after the agent's decision: its own resource, so no other link can stand in for it. */
+export const liveRecordingResource = (id: string) => `session-live-recording:${id}`;
+
+/**
+ * The signed link the person's page uploads the call's recording to after the agent's decision (POST
+ * /v1/sessions/{id}/video, as the capture link does), valid LIVE_RECORDING_UPLOAD_SECONDS from the decision whatever
+ * the session's own expiry: a call that ends near `expires_at` still hands its recording over. Used once: the
+ * session takes one video (a second upload answers 409 already_uploaded). Undefined when there is nothing to upload
+ * (not decided, a recording stored already) or the window has passed.
+ */
+export function liveRecordingLink(base: string, signer: UrlSigner, session: Session, windowMs: number, nowMs: number): { url: string; expiresAt: number } | undefined {
+  if (session.videoMode !== 'live_agent' || session.review === null || session.media.video !== undefined) return undefined;
+  const expires = Math.floor((session.review.at + windowMs) / 1000);
+  if (expires * 1000 <= nowMs) return undefined;
+  return { url: `${base}/v1/sessions/${session.id}/video?expires=${expires}&signature=${signer.signature(liveRecordingResource(session.id), expires)}`, expiresAt: expires * 1000 };
+}
+
 /** The hosted capture page of a session (routes/capture.ts): its own resource, so an upload link cannot open it. */
 export const capturePageResource = (id: string) => `session-page:${id}`;
 
@@ -182,8 +199,14 @@ export function sessionsRoute(deps: SessionsDeps): Hono<ApiEnv> {
       });
       return;
     }
-    const check = deps.signer.check(captureResource(id, step), expires, signature);
+    let check = deps.signer.check(captureResource(id, step), expires, signature);
+    // The video may also come through the recording link of a live call's decision (liveRecordingLink).
+    const viaRecordingLink = check === 'invalid' && step === 'video' && deps.signer.check(liveRecordingResource(id), expires, signature) !== 'invalid';
+    if (viaRecordingLink) check = deps.signer.check(liveRecordingResource(id), expires, signature);
     if (check === 'invalid') throw new SessionApiError(403, 'forbidden', 'the capture link is invalid');
+    if (check === 'expired' && viaRecordingLink) {
+      throw new SessionApiError(403, 'link_expired', `the recording link has expired (it is valid LIVE_RECORDING_UPLOAD_SECONDS after the agent's decision)`);
+    }
     if (check === 'expired') throw new SessionApiError(403, 'link_expired', 'the capture link has expired; create a new session');
     const session = await deps.sessions.get(id);
     if (!session) throw new SessionApiError(404, 'not_found', `no session ${id}`);
