@@ -26,7 +26,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { PostgresDatabase } from '../store/postgres.js';
-import { BACKLOG_EVENTS, type LiveEvent, type LiveEvents } from './live-events.js';
+import { BACKLOG_EVENTS, StreamEndings, type LiveEvent, type LiveEvents } from './live-events.js';
 
 /** Append-only (PostgresDatabase `migrate`). */
 export const POSTGRES_LIVE_EVENT_MIGRATIONS = [
@@ -92,7 +92,7 @@ export class PostgresLiveEventHub implements LiveEvents {
   private readonly now: () => number;
   private readonly log: (message: string) => void;
   private readonly listeners = new Map<string, Set<Listener>>();
-  private readonly endings = new Set<() => void>();
+  private readonly endings = new StreamEndings();
   /** The other replicas' newest presence per channel (seen_at, ms), as of the last sync. */
   private othersSeen = new Map<string, number>();
   /** Absence clocks (since, ms), as of the last sync plus this replica's own changes since. */
@@ -200,13 +200,11 @@ export class PostgresLiveEventHub implements LiveEvents {
   }
 
   onEnd(end: () => void): () => void {
-    this.endings.add(end);
-    return () => this.endings.delete(end);
+    return this.endings.add(end);
   }
 
   endStreams(): void {
-    for (const end of [...this.endings]) end();
-    this.endings.clear();
+    this.endings.endAll();
   }
 
   forget(channel: string): void {

@@ -54,11 +54,29 @@ export const BACKLOG_EVENTS = 256;
 export const personChannel = (sessionId: string) => `person:${sessionId}`;
 export const agentChannel = (callId: string) => `agent:${callId}`;
 
+/**
+ * The open streams' endings, for `LiveEvents.onEnd` / `endStreams`: both hubs (this process's and the PostgreSQL one)
+ * end their streams the same way, so they share this.
+ */
+export class StreamEndings {
+  private readonly endings = new Set<() => void>();
+
+  add(end: () => void): () => void {
+    this.endings.add(end);
+    return () => this.endings.delete(end);
+  }
+
+  endAll(): void {
+    for (const end of [...this.endings]) end();
+    this.endings.clear();
+  }
+}
+
 export class LiveEventHub implements LiveEvents {
   private readonly listeners = new Map<string, Set<Listener>>();
   private readonly backlog = new Map<string, LiveEvent[]>();
   private readonly absent = new Map<string, number>();
-  private readonly endings = new Set<() => void>();
+  private readonly endings = new StreamEndings();
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -126,8 +144,7 @@ export class LiveEventHub implements LiveEvents {
    * function (call it when the stream ends on its own).
    */
   onEnd(end: () => void): () => void {
-    this.endings.add(end);
-    return () => this.endings.delete(end);
+    return this.endings.add(end);
   }
 
   /**
@@ -135,8 +152,7 @@ export class LiveEventHub implements LiveEvents {
    * instead of waiting out the grace period, and browsers reconnect (EventSource by itself) to a replica that serves.
    */
   endStreams(): void {
-    for (const end of [...this.endings]) end();
-    this.endings.clear();
+    this.endings.endAll();
   }
 
   /** Forgets a finished conversation's channel (its backlog and absence clock). */
