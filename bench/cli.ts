@@ -171,6 +171,7 @@ const commands: Record<string, () => Promise<void>> = {
   where: async () => void (await (await import('./where.js')).benchWhere()),
   soak: async () => void (await (await import('./soak.js')).benchSoak()),
   'job-queue': async () => (await import('./job-queue.js')).benchJobQueue(),
+  replicas: async () => (await import('./replicas.js')).benchReplicas(),
 };
 /**
  * What `npm run bench -- --help` (or `help`, `-h`) prints: every mode, what it measures and the options its file reads
@@ -195,6 +196,7 @@ const MODE_HELP: Record<keyof typeof commands, { summary: string; options: strin
   where: { summary: 'where the time of a checkLiveness request goes: main thread, inference thread, CPU, batching', options: ['rounds=N', 'concurrency=1,2,4', 'max-batch=1,8', 'threads=worker,main', 'provider=cpu|cuda', 'out=DIR'] },
   soak: { summary: 'a long run against a listening service: memory and latency over time', options: ['requests=N', 'concurrency=N', 'endpoint=NAME', 'image=FILE', 'id-image=FILE', 'every=N', 'out=DIR'] },
   'job-queue': { summary: 'the PostgreSQL job queue with 1 and 2 replicas on one database: jobs/s with a fixed-cost handler', options: ['jobs=N', 'handler-ms=200,0', 'replicas=1,2', 'concurrency=N', 'database-url=URL', 'out=DIR'] },
+  replicas: { summary: 'real sessions (selfie + 10 s clip, the real models) on 1 and 2 service processes sharing PostgreSQL and S3: sessions/min, p50 per session', options: ['sessions=N', 'replicas=1,2', 'out=DIR'] },
 };
 
 function printHelp(): void {

@@ -8,7 +8,8 @@ import { AppError } from '../errors.js';
 import { encryptAppKey } from '../http/app-key-cipher.js';
 import { generateAppKey, sha256Hex } from '../http/apps.js';
 import type { CheckLiveness } from '../pipeline/types.js';
-import { createLivenessApi } from './liveness-api.js';
+import { LocalImageStore } from '../store/local-image-store.js';
+import { createLivenessApi, openCroppedImageStore } from './liveness-api.js';
 
 const never: CheckLiveness = () => Promise.reject(new Error('not called'));
 
@@ -84,5 +85,23 @@ describe('createLivenessApi', () => {
 
   it('a broken APPS_FILE stops start-up naming the file', () => {
     expect(() => createLivenessApi(parseConfig({ APPS_FILE: '/nonexistent/apps.json' }), never, () => {})).toThrow(/APPS_FILE \/nonexistent\/apps\.json/);
+  });
+});
+
+describe('openCroppedImageStore', () => {
+  it('without DATABASE_URL: files in CROPPED_IMAGE_DIR, even with S3_BUCKET (one process)', async () => {
+    const store = await openCroppedImageStore(parseConfig({ CROPPED_IMAGE_DIR: mkdtempSync(path.join(tmpdir(), 'crops-')), S3_BUCKET: 'kyc-media' }), () => {});
+    expect(store).toBeInstanceOf(LocalImageStore);
+    await store.close();
+  });
+
+  it('with DATABASE_URL and a database out of reach: STORE_UNAVAILABLE naming it without its password', async () => {
+    // Port 1 on the loopback: nothing listens there, so the connection is refused at once.
+    const config = parseConfig({ DATABASE_URL: 'postgres://kyc:hunter2@127.0.0.1:1/kyc', S3_BUCKET: 'kyc-media' });
+    const failure = await openCroppedImageStore(config, () => {}).catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(AppError);
+    expect((failure as AppError).code).toBe('STORE_UNAVAILABLE');
+    expect((failure as AppError).message).toMatch(/postgres:\/\/kyc:\[redacted\]@127\.0\.0\.1:1\/kyc/);
+    expect((failure as AppError).message).not.toContain('hunter2');
   });
 });

@@ -7,7 +7,11 @@ import { randomBytes } from 'node:crypto';
 import type { Config } from '../config.js';
 import { RulesFile } from './rules-file.js';
 import type { CheckLiveness } from '../pipeline/types.js';
+import type { ImageStore } from '../store/image-store.js';
 import { LocalImageStore } from '../store/local-image-store.js';
+import { PostgresDatabase, postgresUnavailable } from '../store/postgres.js';
+import { S3ImageStore } from '../store/s3-image-store.js';
+import { createS3Client } from '../store/s3-media-store.js';
 import { AppRegistry } from '../http/apps.js';
 import { ConcurrencyLimiter } from '../http/concurrency.js';
 import { RateLimiter } from '../http/middleware/rate-limit.js';
@@ -18,6 +22,41 @@ type AppsConfig = Pick<Config, 'appsFile' | 'secretsKey'>;
 
 type LivenessConfig = AppsConfig &
   Pick<Config, 'rulesFile' | 'concurrency' | 'queueSize' | 'bodyLimitBytes' | 'signingSecret' | 'urlTtlSeconds' | 'publicBaseUrl' | 'croppedImageDir'>;
+
+type CropStoreConfig = Pick<Config, 'croppedImageDir' | 'urlTtlSeconds' | 'database' | 's3'>;
+
+/**
+ * PostgreSQL connections the crop index keeps at most, per replica: a crop is one INSERT on put and one SELECT on
+ * get, so two suffice beside the sessions' pool (DATABASE_MAX_CONNECTIONS); README "Deployment" counts them.
+ */
+const CROP_INDEX_CONNECTIONS = 2;
+
+/**
+ * The store behind croppedImageUrl: with DATABASE_URL (which needs S3_BUCKET), the shared bucket indexed in
+ * PostgreSQL (S3ImageStore), so any replica serves a crop any replica made; otherwise files in CROPPED_IMAGE_DIR
+ * (LocalImageStore), as for one process. Crops live URL_TTL_SECONDS either way. A database out of reach fails with
+ * STORE_UNAVAILABLE.
+ */
+export async function openCroppedImageStore(config: CropStoreConfig, log: (message: string) => void = (m) => console.warn(m)): Promise<ImageStore> {
+  const ttlMs = config.urlTtlSeconds * 1000;
+  if (!config.database || !config.s3) return new LocalImageStore({ dir: config.croppedImageDir, ttlMs, log });
+  const db = new PostgresDatabase(config.database.url.connectionString(), { maxConnections: CROP_INDEX_CONNECTIONS, log });
+  try {
+    return await S3ImageStore.open({
+      db,
+      ownsDatabase: true,
+      client: createS3Client(config.s3),
+      bucket: config.s3.bucket,
+      keyPrefix: config.s3.keyPrefix,
+      ttlMs,
+      presignedReads: config.s3.publicUrls === 'presigned',
+      log,
+    });
+  } catch (error) {
+    await db.close().catch(() => undefined);
+    throw postgresUnavailable(config.database.url.toString(), error);
+  }
+}
 
 /** The caller apps: APPS_FILE with its encrypted keys decrypted, or the embedded default app. */
 export interface LoadedApps {
@@ -44,6 +83,8 @@ export function createLivenessApi(
   checkLiveness: CheckLiveness,
   log: (message: string) => void = (m) => console.log(m),
   loaded: LoadedApps = loadApps(config, log),
+  /** The crop store (openCroppedImageStore); owned from here on (closed by `close`). Default: files in CROPPED_IMAGE_DIR. */
+  croppedImages: ImageStore = new LocalImageStore({ dir: config.croppedImageDir, ttlMs: config.urlTtlSeconds * 1000, log }),
 ): {
   deps: CheckLivenessDeps;
   close: () => Promise<void>;
@@ -52,7 +93,6 @@ export function createLivenessApi(
 } {
   const { apps, embeddedAppKey } = loaded;
   if (!config.signingSecret) log('no SIGNING_SECRET: croppedImageUrl links are signed with a random per-process secret and die on restart');
-  const croppedImages = new LocalImageStore({ dir: config.croppedImageDir, ttlMs: config.urlTtlSeconds * 1000, log });
   const deps: CheckLivenessDeps = {
     checkLiveness,
     apps,

@@ -20,7 +20,7 @@ import { LivenessPhotoThread } from '../pipeline/liveness-photo-thread.js';
 import { livenessSetup } from '../pipeline/liveness-setup.js';
 import { videoBinaries } from '../video/binaries.js';
 import { createVideoReader } from '../video/read-video.js';
-import { createLivenessApi, loadApps } from './liveness-api.js';
+import { createLivenessApi, loadApps, openCroppedImageStore } from './liveness-api.js';
 import { createLogger, type Logger } from './logger.js';
 import { ServiceMetrics } from './metrics.js';
 import { loadModels, planModels } from './models.js';
@@ -83,6 +83,8 @@ export async function createService(config: Config, options: ServiceOptions = {}
   // checkLiveness's photo thread (pipeline/liveness-photo-thread.ts) starts now, while the models warm up, rather than
   // with the first request. Never rejects: a thread that cannot start leaves its work to the event loop.
   const photoThreadStarted = LivenessPhotoThread.start();
+  // Closed on a failed start too: with DATABASE_URL the crop store holds a PostgreSQL pool.
+  let livenessApi: ReturnType<typeof createLivenessApi> | undefined;
   try {
     if (registry.executionProvider === 'cuda' && config.batching.maxBatch > 1) {
       // Measured on an H200 (docs/gpu.md "GPU run, 2026-11-30"): with batching on, 8 requests in flight ran at 0.3–0.4
@@ -117,7 +119,8 @@ export async function createService(config: Config, options: ServiceOptions = {}
     if (photoThread.offThread) log.info('checkLiveness photo thread started');
     else log.warn('checkLiveness photo thread did not start: its pixel work runs on the event loop');
     const useCases = buildUseCases(registry, config, readVideo, { photoThread });
-    const liveness = createLivenessApi(config, useCases.checkLiveness, info, apps);
+    // With DATABASE_URL the crops go to the shared bucket, indexed in PostgreSQL (any replica serves any crop link).
+    const liveness = (livenessApi = createLivenessApi(config, useCases.checkLiveness, info, apps, await openCroppedImageStore(config, (m) => log.warn(m))));
     metrics = new ServiceMetrics({ models: registry, concurrency: liveness.deps.concurrency });
     const serviceMetrics = metrics;
     // matchFace shares the liveness API's apps, rate limits, concurrency slots, body limit and rules file.
@@ -132,7 +135,8 @@ export async function createService(config: Config, options: ServiceOptions = {}
     });
     serviceMetrics.watchJobs(sessions.jobDepth);
     const render = () => serviceMetrics.render();
-    const directoriesWritable = writableDirectoriesProbe([config.dataDir, config.croppedImageDir]);
+    // CROPPED_IMAGE_DIR holds the crops only without DATABASE_URL (with it they are in the bucket, probed with the media).
+    const directoriesWritable = writableDirectoriesProbe(config.database ? [config.dataDir] : [config.dataDir, config.croppedImageDir]);
     // verifyVideo shares them too (and the crop store for its best frame), with its own body limit; its active
     // liveness challenges (POST /v1/challenges) live in the sessions' store.
     const verifyVideo = { ...liveness.deps, bodyLimitBytes: config.video.bodyLimitBytes, verifyVideo: useCases.verifyVideo, challenges: sessions.challenges };
@@ -197,7 +201,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
       },
     };
   } catch (error) {
-    await Promise.all([registry.dispose(), photoThreadStarted.then((thread) => thread.close())]);
+    await Promise.all([registry.dispose(), photoThreadStarted.then((thread) => thread.close()), livenessApi?.close()]);
     throw error;
   }
 }

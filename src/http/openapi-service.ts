@@ -179,7 +179,9 @@ export function servicePaths(): Record<string, unknown> {
         security: [{}],
         parameters: captureLink,
         responses: {
-          200: html('The page, ready to capture or saying the session is done (Cache-Control: no-store, a strict Content-Security-Policy)'),
+          200: html(
+            "The page, ready to capture or saying the session is done (Cache-Control: no-store, a strict Content-Security-Policy). A live_agent session decided by its agent whose recording has not arrived: the page with pendingRecording {upload_url, expires_at} embedded, even past the link's expiry while the recording link is valid (LIVE_RECORDING_UPLOAD_SECONDS), which sends the recording it kept in IndexedDB",
+          ),
           403: html('The page, saying the link was tampered with'),
           404: html('The page, saying there is no such session'),
           410: html('The page, saying the session or link expired'),

@@ -256,7 +256,8 @@ export function sessionsPaths(hvError: HvErrorResponse, transactionIdHeader: unk
     '/v1/sessions/{id}/{step}': {
       post: {
         operationId: 'uploadSessionStep',
-        summary: 'Upload the document photo (`front`, optional `type`), the selfie (`image`) or the video (`video` + consent fields); Bearer key or the signed capture link',
+        summary:
+          "Upload the document photo (`front`, optional `type`), the selfie (`image`) or the video (`video` + consent fields); Bearer key, the signed capture link, or (the video of a live_agent session) the recording link of the agent's decision (`ended.recording_upload_url`: valid LIVE_RECORDING_UPLOAD_SECONDS from the decision, even past the session's expiry; one video)",
         security: [...bearer, {}],
         parameters: [
           sessionId,
@@ -306,7 +307,7 @@ export function sessionsPaths(hvError: HvErrorResponse, transactionIdHeader: unk
           400: verilockError('unsupported_file_type or invalid_request'),
           ...bearerErrors,
           403: verilockError('forbidden (bad link), link_expired, session_expired'),
-          409: verilockError('conflict: video before the photos, or a second video; challenge_used: the challenge was already used'),
+          409: verilockError("conflict: video before the photos, a second video (details.reason already_uploaded), or a live_agent session's video before the agent's decision (live_not_decided); challenge_used: the challenge was already used"),
           410: verilockError('challenge_expired: the named challenge expired (details.reason "expired")'),
           413: verilockError('payload_too_large: over the byte limit, or a photo whose header declares more than MAX_IMAGE_PIXELS (any format, SVG included)'),
           422: verilockError('validation_error (e.g. missing consent, malformed challenge_id); challenge_invalid: challenge_id unknown to this app, another session\'s or a verifyVideo one (details.reason: unknown, another_session)'),
@@ -449,6 +450,24 @@ const checks = {
     liveness_score: nullable('number', { minimum: 0, maximum: 100, description: 'Passive liveness of the face image, 0–100; null when not computed' }),
   },
 };
+/** A snapshot's `so_far` (README "Live agent mode", snapshot scores): over the call's snapshots up to this one. */
+const soFar = {
+  type: 'object',
+  required: ['snapshots', 'liveness_score', 'face_match_score'],
+  description: "The call's snapshots so far; kept apart from the selfie's checks and from the decision (they change neither)",
+  properties: {
+    snapshots: { type: 'integer', minimum: 1, description: 'How many snapshots the call has' },
+    liveness_score: nullable('number', { minimum: 0, maximum: 100, description: 'Mean liveness of the snapshots that have one, 0–100; null when none has' }),
+    face_match_score: nullable('number', { minimum: 0, maximum: 100, description: 'Lowest face match of the snapshots that have one, 0–100; null when none has' }),
+  },
+};
+/** ICE servers handed to one side of a call: ICE_SERVERS, then (TURN_URLS + TURN_SHARED_SECRET) that side's own TURN credentials. */
+const callIceServers = {
+  type: 'array',
+  description:
+    "RTCIceServer entries: those of ICE_SERVERS, then, with TURN_URLS and TURN_SHARED_SECRET, one {urls: TURN_URLS, username, credential} with this side's own time-limited credentials for this call (coturn REST API scheme: username `<expiry unix s>:<call id>-<person|agent>`, credential base64(HMAC-SHA1(TURN_SHARED_SECRET, username)), valid TURN_CREDENTIAL_TTL_SECONDS)",
+  items: { type: 'object', required: ['urls'], properties: { urls: { oneOf: [str, { type: 'array', items: str }] }, username: str, credential: str } },
+};
 const signal = (types: string[]) =>
   jsonBody({
     type: 'object',
@@ -500,7 +519,8 @@ function livePaths(): Record<string, unknown> {
       get: {
         tags: LIVE_TAG,
         operationId: 'liveSessionEvents',
-        summary: "The person's event stream: queue {queue_position, wait_expires_at}, call {call_id, agent_id, ice_servers}, signal (answer/candidate), prompt {text}, ended {reason: decided|dropped|expired|timeout, result?}",
+        summary:
+          "The person's event stream: queue {queue_position, wait_expires_at}, call {call_id, agent_id, ice_servers} (ICE_SERVERS and, with TURN_URLS, the person's own TURN credentials for the call), signal (answer/candidate), prompt {text}, ended {reason: decided|dropped|expired|timeout, result?, recording_upload_url?, recording_upload_expires_at?}. After a decision, while no recording is stored, `ended` carries the signed link the page uploads the call's recording to (POST /v1/sessions/{id}/video, one video), valid LIVE_RECORDING_UPLOAD_SECONDS from the decision whatever the session's expiry",
         parameters: liveLink,
         responses: { 200: eventStream('The stream; the current state first (EventSource-compatible)'), ...linkErrors },
       },
@@ -608,7 +628,7 @@ function livePaths(): Record<string, unknown> {
             properties: {
               call_id: str,
               session_id: str,
-              ice_servers: { type: 'array', items: { type: 'object', properties: { urls: {}, username: str, credential: str } }, description: 'ICE_SERVERS (RTCIceServer)' },
+              ice_servers: callIceServers,
               selfie_url: nullable('string', { description: 'Signed; served while the call is in progress' }),
               document_url: nullable('string', { description: 'Signed; served while the call is in progress' }),
               checks,
@@ -634,10 +654,11 @@ function livePaths(): Record<string, unknown> {
       get: {
         tags: LIVE_TAG,
         operationId: 'agentCallEvents',
-        summary: "The agent's event stream of the call: signal (offer/candidate), checks {face_match_score, liveness_score}, ended {reason}; read with fetch (Bearer header)",
+        summary:
+          "The agent's event stream of the call: signal (offer/candidate), checks {face_match_score, liveness_score} (the selfie's, as in the take), snapshot_checks {snapshot_id, face_match_score, liveness_score, so_far: {snapshots, liveness_score, face_match_score}} (one per snapshot: its own scores and the call's snapshots so far, mean liveness and lowest match), ended {reason}; read with fetch (Bearer header)",
         security: agentBearer,
         parameters: [callId],
-        responses: { 200: eventStream('The stream; checks (or ended) first'), ...callErrors },
+        responses: { 200: eventStream('The stream; on every (re)connect checks and one snapshot_checks per snapshot so far (or ended) first'), ...callErrors },
       },
     },
     '/v1/agent/calls/{callId}/signal': {
@@ -666,12 +687,13 @@ function livePaths(): Record<string, unknown> {
       post: {
         tags: LIVE_TAG,
         operationId: 'agentSnapshot',
-        summary: "Store a snapshot of the call as the session's evidence (the app's retention); answers its checks",
+        summary:
+          "Store a snapshot of the call as the session's evidence (the app's retention); answers its own checks and the call's snapshots so far (also sent as a snapshot_checks event). The selfie's checks and the session's result and scores are not changed",
         security: agentBearer,
         parameters: [callId],
         requestBody: { required: true, content: { 'image/jpeg': { schema: { type: 'string', format: 'binary' } }, 'image/png': { schema: { type: 'string', format: 'binary' } } } },
         responses: {
-          201: json('Stored', { type: 'object', required: ['id', 'checks'], properties: { id: { ...str, pattern: '^snp_' }, checks } }),
+          201: json('Stored', { type: 'object', required: ['id', 'checks', 'so_far'], properties: { id: { ...str, pattern: '^snp_' }, checks, so_far: soFar } }),
           413: verilockError('payload_too_large'),
           422: verilockError('unsupported_file_type or validation_error'),
           ...callErrors,

@@ -8,6 +8,11 @@ export interface ImageStore {
   put(bytes: Uint8Array, contentType: string): Promise<string>;
   /** The stored image, or undefined when the id is unknown, malformed or expired. */
   get(id: string): Promise<{ bytes: Uint8Array; contentType: string } | undefined>;
+  /**
+   * A direct, time-limited URL to the image in object storage (S3_PUBLIC_URLS=presigned), valid `expiresInSeconds`;
+   * undefined when the store serves the bytes itself. Absent on stores that never do (the local one).
+   */
+  directUrl?(id: string, expiresInSeconds: number): Promise<string | undefined>;
   /** Stops background work (cleanup timers). */
   close(): Promise<void>;
 }

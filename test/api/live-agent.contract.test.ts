@@ -7,10 +7,10 @@
  */
 import { describe, expect, it } from 'vitest';
 import { liveLinks } from '../../src/http/routes/sessions.js';
-import type { VideoVerification } from '../../src/pipeline/verify-video.js';
 import { verifySignature } from '../../src/webhooks/sign.js';
 import { closeAfterEach, formData, TEST_SIGNING_SECRET } from '../helpers/contract.js';
 import { LIVE_WEBHOOK_SECRET, liveAgentApp } from '../helpers/live-agent-app.js';
+import { videoVerification } from '../helpers/video-verification.js';
 import { UrlSigner } from '../../src/http/signed-url.js';
 import { TurnSettings } from '../../src/config.js';
 import { createHmac } from 'node:crypto';
@@ -25,26 +25,10 @@ const ANSWER = { type: 'answer', sdp: 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\
 const CANDIDATE = { type: 'candidate', candidate: { candidate: 'candidate:1 1 udp 2122260223 127.0.0.1 54400 typ host', sdpMid: '0', sdpMLineIndex: 0 } };
 const CONSENT = { consent_given_at: '2026-03-18T10:01:00Z', consent_text_version: 'capture-page-live-consent-v1' };
 
-function outcome(overrides: Partial<VideoVerification> = {}): VideoVerification {
-  return {
-    durationSeconds: 42.4,
-    framesSampled: 40,
-    framesWithFace: 40,
-    faceMatch: { score: 91.26, distance: 0.3 },
-    livenessScore: 88.04,
-    signals: {
-      passive: { score: 0.88, frames: 40, liveShare: 0.95 },
-      blinks: { count: 1, minOpenness: 0.05, maxOpenness: 0.4 },
-      headMotion: { yawRangeDeg: 20, pitchRangeDeg: 12, nods: 1, turns: 1, moved: true },
-      identity: { sameShare: 1, maxDistance: 0.3, consistent: true, medoid: 0 },
-      facePresence: 1,
-    },
-    bestFrame: { timeSeconds: 1, jpeg: JPEG },
-    ...overrides,
-  };
-}
-
 const closeLater = closeAfterEach();
+
+/** The call's recording as the verifyVideo double reports it: 42.4 s (a call lasts longer than a self-recorded video). */
+const outcome = (overrides: Parameters<typeof videoVerification>[0] = {}) => videoVerification({ durationSeconds: 42.4, ...overrides });
 
 function harness(options: Partial<Parameters<typeof liveAgentApp>[0]> = {}) {
   const h = liveAgentApp({ t0: T0, verifyVideo: async () => outcome(), ...options });

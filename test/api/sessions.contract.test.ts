@@ -6,12 +6,13 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/errors.js';
-import type { VerifyVideo, VideoVerification } from '../../src/pipeline/verify-video.js';
+import type { VerifyVideo } from '../../src/pipeline/verify-video.js';
 import { createProcessSession, PROCESS_SESSION_JOB, type ProcessSessionPayload } from '../../src/sessions/process-session.js';
 import { SqliteSessionRepository } from '../../src/sessions/session-repository.js';
 import type { Job } from '../../src/store/job-queue.js';
 import type { WebhookEventData, WebhookEventName, WebhookEvents } from '../../src/store/webhooks.js';
 import { closeAfterEach, DEFAULT_RULES, formData, memoryStore, sessionsDeps, testApp, testApps, testClock } from '../helpers/contract.js';
+import { videoVerification } from '../helpers/video-verification.js';
 
 const JPEG = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, ...Array.from({ length: 60 }, (_, i) => i)]);
 const MP4 = new Uint8Array([0, 0, 0, 0x18, ...Buffer.from('ftypisom'), ...Array.from({ length: 500 }, (_, i) => i % 251)]);
@@ -23,28 +24,9 @@ const apps = testApps([
   { appId: 'liveness-only', appKey: 'liveness-key', allowedApis: ['checkLiveness'] },
 ]);
 
-function outcome(overrides: Partial<VideoVerification> = {}): VideoVerification {
-  return {
-    durationSeconds: 10.02,
-    framesSampled: 40,
-    framesWithFace: 40,
-    faceMatch: { score: 91.26, distance: 0.3 },
-    livenessScore: 88.04,
-    signals: {
-      passive: { score: 0.88, frames: 40, liveShare: 0.95 },
-      blinks: { count: 1, minOpenness: 0.05, maxOpenness: 0.4 },
-      headMotion: { yawRangeDeg: 20, pitchRangeDeg: 12, nods: 1, turns: 1, moved: true },
-      identity: { sameShare: 1, maxDistance: 0.3, consistent: true, medoid: 0 },
-      facePresence: 1,
-    },
-    bestFrame: { timeSeconds: 1, jpeg: JPEG },
-    ...overrides,
-  };
-}
-
 const closeLater = closeAfterEach();
 
-function harness(verify: VerifyVideo = async () => outcome()) {
+function harness(verify: VerifyVideo = async () => videoVerification()) {
   const clock = testClock(T0);
   const { db, media, close } = memoryStore(clock);
   closeLater(close);
@@ -237,7 +219,7 @@ describe('video, processing, result, review', () => {
       expect(input.selfie).toEqual(JPEG);
       expect(input.id).toEqual(JPEG);
       expect(input.video).toEqual(MP4);
-      return outcome({ idMatch: { score: 74.0, distance: 0.5 } });
+      return videoVerification({ idMatch: { score: 74.0, distance: 0.5 } });
     });
     const { id, capture } = await readySession(h);
     const res = await upload(h.app, capture.video!.upload_url, 'video', MP4, CONSENT, { 'User-Agent': 'Mozilla/5.0 test' });
@@ -300,7 +282,7 @@ describe('video, processing, result, review', () => {
   });
 
   it('review: 409 before completion, then the decision with agent_id/agent_notes and video.reviewed, then 409 again', async () => {
-    const h = harness(async () => outcome({ livenessScore: 55 }));
+    const h = harness(async () => videoVerification({ livenessScore: 55 }));
     const { id, capture } = await readySession(h);
     await upload(h.app, capture.video!.upload_url, 'video', MP4, CONSENT);
     const review = (body: unknown) => h.app.request(`${BASE}/v1/sessions/${id}/review`, { method: 'POST', body: JSON.stringify(body), headers: { ...auth(), 'Content-Type': 'application/json' } });

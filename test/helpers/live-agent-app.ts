@@ -39,7 +39,16 @@ export interface DeliveredWebhook {
  * Builds the app at `t0` (ms since the epoch). `verifyVideo`: the recording's processing (a double: the live tests are
  * about the calls); `checker`: the agent's automatic checks (default: fixed scores).
  */
-export function liveAgentApp(options: { t0: number; verifyVideo: VerifyVideo; checker?: LiveChecker; limits?: Partial<LiveLimits>; iceServers?: { urls: string }[]; turn?: TurnSettings }) {
+export function liveAgentApp(options: {
+  t0: number;
+  verifyVideo: VerifyVideo;
+  checker?: LiveChecker;
+  limits?: Partial<LiveLimits>;
+  iceServers?: { urls: string }[];
+  turn?: TurnSettings;
+  /** Largest photo or snapshot, bytes (default: sessionsDeps' 4 KiB, enough for the tests' stand-in bytes; real photos need more). */
+  imageBytes?: number;
+}) {
   const clock = testClock(options.t0);
   const { db, media, close } = memoryStore(clock);
   const sessions = new SqliteSessionRepository(db, clock.now);
@@ -77,6 +86,7 @@ export function liveAgentApp(options: { t0: number; verifyVideo: VerifyVideo; ch
     log: () => {},
   });
   const deps = sessionsDeps({ apps: LIVE_APPS, clock, db, media, sessions, jobs, webhooks, live, rateLimiter: new RateLimiter(clock.now) });
+  if (options.imageBytes !== undefined) deps.limits = { ...deps.limits, imageBytes: options.imageBytes };
   const app = testApp({ sessions: deps });
   const processSession = createProcessSession({ sessions, media, verifyVideo: options.verifyVideo, rules: { current: () => DEFAULT_RULES }, webhooks, maxAttempts: 3, now: clock.now, log: () => {} });
   /** Runs the `session.process` jobs enqueued so far, in order. */

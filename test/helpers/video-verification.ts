@@ -10,16 +10,18 @@ export const BEST_FRAME_JPEG = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, ...Array.
 
 export function videoVerification(overrides: Partial<VideoVerification> = {}): VideoVerification {
   return {
-    durationSeconds: 14.5,
+    // Scores with a second decimal, so that the wire's rounding (whole seconds, one decimal) shows: 10.02 s → 10,
+    // 91.26 → 91.3, 88.04 → 88.
+    durationSeconds: 10.02,
     framesSampled: 40,
     framesWithFace: 40,
-    faceMatch: { score: 93.4, distance: 0.42 },
-    livenessScore: 88,
+    faceMatch: { score: 91.26, distance: 0.3 },
+    livenessScore: 88.04,
     signals: {
       passive: { score: 0.88, frames: 40, liveShare: 0.95 },
-      blinks: { count: 2, minOpenness: 0.05, maxOpenness: 0.41 },
-      headMotion: { yawRangeDeg: 40, pitchRangeDeg: 20, nods: 1, turns: 2, moved: true },
-      identity: { sameShare: 1, maxDistance: 0.31, consistent: true, medoid: 3 },
+      blinks: { count: 1, minOpenness: 0.05, maxOpenness: 0.4 },
+      headMotion: { yawRangeDeg: 20, pitchRangeDeg: 12, nods: 1, turns: 1, moved: true },
+      identity: { sameShare: 1, maxDistance: 0.3, consistent: true, medoid: 0 },
       facePresence: 1,
     },
     bestFrame: { timeSeconds: 1, jpeg: BEST_FRAME_JPEG },

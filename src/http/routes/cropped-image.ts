@@ -2,7 +2,8 @@
  * GET /v1/croppedImage/<id>?expires=<unix s>&signature=<hex>: the face crop behind a checkLiveness
  * croppedImageUrl. No appId/appKey: the signed link is the credential, so it can be handed to a
  * browser. Bad or tampered signature, or past `expires` → 403; valid link to an unknown (or already
- * swept) image → 404.
+ * swept) image → 404. With S3_PUBLIC_URLS=presigned (crops in the bucket, DATABASE_URL), a valid GET answers 302 Found
+ * (RFC 9110 §15.4.3) to a presigned GetObject URL that dies with the link, as video links do (../media-response.ts).
  */
 import { Hono } from 'hono';
 import { AppError } from '../../errors.js';
@@ -26,12 +27,18 @@ export function croppedImageRoute(deps: { croppedImages: ImageStore; signer: Url
     const check = deps.signer.check(resource(id), expires, c.req.query('signature'));
     if (check === 'invalid') throw new AppError('FORBIDDEN', 'the link signature is not valid');
     if (check === 'expired') throw new AppError('FORBIDDEN', 'the link has expired');
+    const remainingSeconds = Number(expires) - deps.signer.nowSeconds();
+    if (c.req.method === 'GET' && deps.croppedImages.directUrl && remainingSeconds >= 1) {
+      const location = await deps.croppedImages.directUrl(id, remainingSeconds);
+      // The Location is itself a credential until it expires: keep the redirect out of caches and referrers.
+      if (location !== undefined) return c.body(null, 302, { Location: location, 'Cache-Control': 'private, no-store', 'Referrer-Policy': 'no-referrer' });
+    }
     const image = await deps.croppedImages.get(id);
     if (!image) throw new AppError('NOT_FOUND', 'no image under this id (expired images are deleted)');
     return c.body(new Uint8Array(image.bytes), 200, {
       'Content-Type': image.contentType,
       // The link dies at `expires`: let private caches keep it no longer (RFC 9111 §5.2.2.1, §5.2.2.7).
-      'Cache-Control': `private, max-age=${Math.max(0, Number(expires) - deps.signer.nowSeconds())}`,
+      'Cache-Control': `private, max-age=${Math.max(0, remainingSeconds)}`,
       'X-Content-Type-Options': 'nosniff',
     });
   });

@@ -14,7 +14,6 @@
  * Errors are Verilock's `{error, message, details}`; agents count against their app's rate limit, like the sessions API.
  */
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
-import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { AppError } from '../../errors.js';
 import { snapshotChecksBody, type LiveCalls } from '../../sessions/live-calls.js';
 import { agentChannel, personChannel, type LiveEvent } from '../../sessions/live-events.js';
@@ -33,13 +32,12 @@ import {
   promptSchema,
   SessionApiError,
   validationDetails,
-  verilockError,
   videoBody,
 } from '../contracts/verilock.js';
 import { serveMedia } from '../media-response.js';
 import { bodyLimit } from '../middleware/body-limit.js';
 import { rateLimit } from '../middleware/rate-limit.js';
-import { noteError } from '../request-errors.js';
+import { readJson, verilockErrorHandler } from '../verilock-route.js';
 import type { Session } from '../../sessions/session-state.js';
 import { liveRecordingLink, liveResource, snapshotResource, type SessionsDeps } from './sessions.js';
 
@@ -339,26 +337,8 @@ export function liveAgentRoute(deps: SessionsDeps & { live: LiveCalls }): Hono<A
     throw new SessionApiError(404, 'not_found', 'no such live call endpoint');
   });
 
-  route.onError((error, c) => {
-    const { status, body } = verilockError(error);
-    noteError(c, error, status, 'live agent API');
-    if (status === 503) c.header('Retry-After', '1');
-    if (error instanceof AppError && error.code === 'RATE_LIMITED') {
-      const retryAfter = Number(c.res.headers.get('Retry-After') ?? 0);
-      if (retryAfter > 0) body.details = { retry_after: retryAfter };
-    }
-    return c.json(body, status as ContentfulStatusCode);
-  });
+  route.onError(verilockErrorHandler('live agent API'));
 
   return route as unknown as Hono<ApiEnv>;
-}
-
-export async function readJson(req: Request): Promise<unknown> {
-  if (!/^application\/json\b/i.test(req.headers.get('content-type') ?? '')) throw new SessionApiError(400, 'invalid_request', 'send the body as application/json');
-  try {
-    return await req.json();
-  } catch (error) {
-    throw new SessionApiError(400, 'invalid_request', `malformed JSON body (${(error as Error).message})`);
-  }
 }
 

@@ -16,8 +16,6 @@
  */
 import { Readable } from 'node:stream';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
-import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { AppError } from '../../errors.js';
 import { checkDeclaredPixels } from '../../imaging/decode.js';
 import type { ChallengeRepository } from '../../sessions/challenge-repository.js';
 import type { LiveCalls } from '../../sessions/live-calls.js';
@@ -38,7 +36,6 @@ import {
   SessionApiError,
   sessionBody,
   validationDetails,
-  verilockError,
   videoBody,
   type VideoEvidence,
 } from '../contracts/verilock.js';
@@ -49,7 +46,7 @@ import { bearerKey } from '../middleware/bearer-key.js';
 import { bodyLimit } from '../middleware/body-limit.js';
 import { rateLimit, type RateLimiter } from '../middleware/rate-limit.js';
 import type { UrlSigner } from '../signed-url.js';
-import { noteError } from '../request-errors.js';
+import { readJson, verilockErrorHandler } from '../verilock-route.js';
 
 export interface SessionsDeps {
   apps: AppRegistry;
@@ -366,30 +363,12 @@ export function sessionsRoute(deps: SessionsDeps): Hono<ApiEnv> {
     throw new SessionApiError(404, 'not_found', 'no such sessions endpoint');
   });
 
-  route.onError((error, c) => {
-    const { status, body } = verilockError(error);
-    noteError(c, error, status, 'sessions API');
-    if (status === 503) c.header('Retry-After', '1');
-    if (error instanceof AppError && error.code === 'RATE_LIMITED') {
-      const retryAfter = Number(c.res.headers.get('Retry-After') ?? 0);
-      if (retryAfter > 0) body.details = { retry_after: retryAfter };
-    }
-    return c.json(body, status as ContentfulStatusCode);
-  });
+  route.onError(verilockErrorHandler('sessions API'));
 
   return route as unknown as Hono<ApiEnv>;
 }
 
 const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
-
-async function readJson(req: Request): Promise<unknown> {
-  if (!/^application\/json\b/i.test(req.headers.get('content-type') ?? '')) throw new SessionApiError(400, 'invalid_request', 'send the body as application/json');
-  try {
-    return await req.json();
-  } catch (error) {
-    throw new SessionApiError(400, 'invalid_request', `malformed JSON body (${(error as Error).message})`);
-  }
-}
 
 /**
  * An upload body: multipart/form-data with the step's file field (`front` + optional `type` for the document,
