@@ -165,11 +165,7 @@ export async function benchReplicas(): Promise<void> {
         APPS_FILE: appsFile,
         MODEL_PACKS_DIR: noPacks,
         DATABASE_URL: await postgres.newDatabase(),
-        S3_BUCKET: await s3.newBucket(),
-        S3_ENDPOINT: s3.endpoint,
-        S3_FORCE_PATH_STYLE: 'true',
-        S3_ACCESS_KEY_ID: 'S3RVER',
-        S3_SECRET_ACCESS_KEY: 'S3RVER',
+        ...(await s3.newBucketEnv()),
         SIGNING_SECRET: randomBytes(24).toString('hex'),
       };
       const result = await measure(replicas, sessions, shared, appKey, media);

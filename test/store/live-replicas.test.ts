@@ -106,11 +106,7 @@ describe('live agent mode on two replicas: the person on A, the agent on B', () 
     const apps = new AppRegistry([{ appId: 'kyc', appKeySha256: sha256Hex('kyc-key'), allowedApis: ['*'], webhookUrl: receiverUrl, webhookSecret: SECRET }]);
     const env = {
       DATABASE_URL: await postgres.newDatabase(),
-      S3_BUCKET: await s3.newBucket(),
-      S3_ENDPOINT: s3.endpoint,
-      S3_FORCE_PATH_STYLE: 'true',
-      S3_ACCESS_KEY_ID: 'S3RVER',
-      S3_SECRET_ACCESS_KEY: 'S3RVER',
+      ...(await s3.newBucketEnv()),
       SIGNING_SECRET: 'shared-signing-secret-of-at-least-32-chars',
       LIVE_DROP_GRACE_SECONDS: String(DROP_GRACE_SECONDS),
     };

@@ -49,11 +49,7 @@ async function recordedSession(extraEnv: Record<string, string>) {
   };
   const env = {
     DATA_DIR: mkdtempSync(path.join(tmpdir(), 'presigned-')),
-    S3_BUCKET: await s3.newBucket(),
-    S3_ENDPOINT: s3.endpoint,
-    S3_FORCE_PATH_STYLE: 'true',
-    S3_ACCESS_KEY_ID: 'S3RVER',
-    S3_SECRET_ACCESS_KEY: 'S3RVER',
+    ...(await s3.newBucketEnv()),
     SIGNING_SECRET: 'shared-signing-secret-of-at-least-32-chars',
     ...extraEnv,
   };

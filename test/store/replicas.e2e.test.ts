@@ -89,11 +89,7 @@ describe('two replica processes, one killed mid-job', () => {
   it('the other finishes the job once the lease has passed, serves the video, and the event is delivered once', async () => {
     const shared = {
       DATABASE_URL: await postgres.newDatabase(),
-      S3_BUCKET: await s3.newBucket(),
-      S3_ENDPOINT: s3.endpoint,
-      S3_FORCE_PATH_STYLE: 'true',
-      S3_ACCESS_KEY_ID: 'S3RVER',
-      S3_SECRET_ACCESS_KEY: 'S3RVER',
+      ...(await s3.newBucketEnv()),
       SIGNING_SECRET: 'shared-signing-secret-of-at-least-32-chars',
       JOB_LEASE_SECONDS: '2',
       JOB_POLL_INTERVAL_MS: '50',

@@ -67,11 +67,7 @@ describe('two replicas on one PostgreSQL and one bucket', () => {
     const processedBy: string[] = [];
     const env = {
       DATABASE_URL: await postgres.newDatabase(),
-      S3_BUCKET: await s3.newBucket(),
-      S3_ENDPOINT: s3.endpoint,
-      S3_FORCE_PATH_STYLE: 'true',
-      S3_ACCESS_KEY_ID: 'S3RVER',
-      S3_SECRET_ACCESS_KEY: 'S3RVER',
+      ...(await s3.newBucketEnv()),
       SIGNING_SECRET: 'shared-signing-secret-of-at-least-32-chars',
       JOB_POLL_INTERVAL_MS: '20',
       WEBHOOK_POLL_INTERVAL_MS: '20',
@@ -135,11 +131,7 @@ describe('two replicas: a face crop made on one is served by the other', () => {
     });
     const env = {
       DATABASE_URL: await postgres.newDatabase(),
-      S3_BUCKET: await s3.newBucket(),
-      S3_ENDPOINT: s3.endpoint,
-      S3_FORCE_PATH_STYLE: 'true',
-      S3_ACCESS_KEY_ID: 'S3RVER',
-      S3_SECRET_ACCESS_KEY: 'S3RVER',
+      ...(await s3.newBucketEnv()),
       SIGNING_SECRET: 'shared-signing-secret-of-at-least-32-chars',
     };
     const apps = new AppRegistry([{ appId: 'kyc', appKeySha256: sha256Hex('kyc-key'), allowedApis: ['*'] }]);

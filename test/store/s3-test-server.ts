@@ -14,7 +14,16 @@ import { S3Credentials } from '../../src/config.js';
 import { createS3Client } from '../../src/store/s3-media-store.js';
 
 /** s3rver's built-in account (its README, "Supported methods / authentication"). */
-const ACCOUNT = new S3Credentials('S3RVER', 'S3RVER');
+const ACCOUNT_KEY = 'S3RVER';
+const ACCOUNT = new S3Credentials(ACCOUNT_KEY, ACCOUNT_KEY);
+
+export interface TestS3Env {
+  S3_BUCKET: string;
+  S3_ENDPOINT: string;
+  S3_FORCE_PATH_STYLE: 'true';
+  S3_ACCESS_KEY_ID: string;
+  S3_SECRET_ACCESS_KEY: string;
+}
 
 export interface TestS3Server {
   endpoint: string;
@@ -22,6 +31,8 @@ export interface TestS3Server {
   client(commands?: string[]): S3Client;
   /** Creates an empty bucket with a fresh name. */
   newBucket(): Promise<string>;
+  /** Creates an empty bucket and answers the service's S3_* variables for it (path-style, s3rver's account). */
+  newBucketEnv(): Promise<TestS3Env>;
   /** Keys in `bucket`, sorted. */
   keys(bucket: string): Promise<string[]>;
   stop(): Promise<void>;
@@ -46,13 +57,23 @@ export async function startTestS3Server(): Promise<TestS3Server> {
     return created;
   };
   const admin = client();
+  const newBucket = async () => {
+    const bucket = `test-${randomUUID()}`;
+    await admin.send(new CreateBucketCommand({ Bucket: bucket }));
+    return bucket;
+  };
   return {
     endpoint,
     client,
-    async newBucket() {
-      const bucket = `test-${randomUUID()}`;
-      await admin.send(new CreateBucketCommand({ Bucket: bucket }));
-      return bucket;
+    newBucket,
+    async newBucketEnv() {
+      return {
+        S3_BUCKET: await newBucket(),
+        S3_ENDPOINT: endpoint,
+        S3_FORCE_PATH_STYLE: 'true',
+        S3_ACCESS_KEY_ID: ACCOUNT_KEY,
+        S3_SECRET_ACCESS_KEY: ACCOUNT_KEY,
+      };
     },
     async keys(bucket) {
       const listed = await admin.send(new ListObjectsV2Command({ Bucket: bucket }));
