@@ -43,7 +43,8 @@ export const READS_ALIGNED_FACE: ReadonlySet<QualityCheck> = new Set(['blur', 'd
  * name the attack type) move with it. So BlazeFace's analysis may only pass a selfie, confidently; every other answer
  * (uncertain, or not live) is made from the SSD's analysis, as before the cascade: its verdict, or NO_FACE_DETECTED when
  * the SSD finds no face. Bona fide selfies, nearly all the traffic, take the fast path; attacks and doubtful captures
- * pay for both detectors. bench/RESULTS.md "Detector cascade" has the dev-set comparison.
+ * pay for both detectors. bench/RESULTS.md "Detector cascade" has the dev-set comparison. Without the anti-spoofing
+ * pack no answer is a confident pass (LivenessEstimator.canPassConfidently), so assessSelfie runs the SSD alone there.
  */
 export function needsSsdRecheck(analysis: FaceAnalysis, liveFace: LivenessVerdict): boolean {
   return analysis.detector === 'blazeface' && !(liveFace.value && liveFace.confidence === 'high');
@@ -59,7 +60,11 @@ export async function assessSelfie(
   image: RgbImage,
   options: { countFaces: boolean; downscaled?: Promise<DownscaledPhoto>; onAnalysis?: (analysis: FaceAnalysis) => void },
 ): Promise<{ analysis: FaceAnalysis; liveFace: LivenessVerdict }> {
-  const analysis = await analyzer.analyze(image, { countFaces: options.countFaces });
+  // Where the installed setup can never pass a selfie confidently (no pack), the SSD's analysis is the answer whatever
+  // BlazeFace finds: BlazeFace, its two landmark runs, the liveness models and the framing edges on its analysis would
+  // be thrown away (bench/RESULTS.md, "2026-12-02: liveness only without the pack: the SSD alone").
+  const ssdOnly = !liveness.canPassConfidently;
+  const analysis = await analyzer.analyze(image, { countFaces: options.countFaces, ssdOnly });
   options.onAnalysis?.(analysis);
   const liveFace = await liveness.assess(analysis, options.downscaled);
   if (!needsSsdRecheck(analysis, liveFace)) return { analysis, liveFace };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LIVENESS_CALIBRATION } from './liveness-calibration.js';
+import { LIVENESS_CALIBRATION, SELFIE_LIVENESS_CALIBRATION } from './liveness-calibration.js';
 import {
   type ContextSignals,
   SCORE_EPSILON,
@@ -9,6 +9,7 @@ import {
   fuseSelfie,
   fusionFor,
   guessAttackType,
+  highestSelfieScore,
   judgeSelfie,
   livenessVerdict,
   logit,
@@ -126,6 +127,19 @@ describe('selfie liveness (models + context)', () => {
     expect(embedded.limitations).toEqual(['antiSpoofingPackMissing']);
     expect(embedded.score).toBeCloseTo(sigmoid(logit(0.9)), 12);
     expect(embedded.signals).not.toHaveProperty('minifasnet');
+  });
+
+  it('bounds the fused score: no selfie scores above highestSelfieScore, the best one reaches it', () => {
+    const m = { weights: { minifasnet: 0.5, humanLiveness: -0.2, framingEdges: -3, screenPeriodic: 1 }, bias: 0.1 };
+    const best = fuseSelfie({ humanLiveness: 0, minifasnet: 1 }, context({ framingEdges: 0, screenPeriodic: 1 }), m as never);
+    expect(highestSelfieScore(m)).toBe(best);
+    for (const [live, mini, edges, periodic] of [[0.9, 0.99, 0, 0.2], [0.5, 0.5, 0.3, 1], [1, 1, 0, 0]] as const) {
+      expect(fuseSelfie({ humanLiveness: live, minifasnet: mini }, context({ framingEdges: edges, screenPeriodic: periodic }), m as never)).toBeLessThanOrEqual(best);
+    }
+    // Why checkLiveness runs the SSD alone without the pack: the embedded calibration never reaches a confident pass.
+    const { embedded, withMinifasnet } = SELFIE_LIVENESS_CALIBRATION;
+    expect(highestSelfieScore(embedded)).toBeLessThan(embedded.confidentLiveAt);
+    expect(highestSelfieScore(withMinifasnet)).toBeGreaterThanOrEqual(withMinifasnet.confidentLiveAt);
   });
 
   it('answers a tight crop with the models-only fusion and low confidence, saying why', () => {

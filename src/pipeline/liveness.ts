@@ -198,6 +198,20 @@ export function selfieVerdict(score: number, model: Pick<SelfieFusionModel, 'thr
 }
 
 /**
+ * The highest fused score `model` can give (pure): each feature at the end of its range that raises the score, the
+ * models' scores as fuseSelfie clips them (logit(0) … logit(1), ±9.21) and the context signals over their 0–1.
+ * fuseSelfie sums the same terms in the same order, and rounding is monotonic, so no selfie scores above it.
+ */
+export function highestSelfieScore(model: Pick<SelfieFusionModel, 'weights' | 'bias'>): number {
+  let z = model.bias;
+  for (const [feature, weight] of Object.entries(model.weights) as [SelfieFeature, number][]) {
+    const [low, high] = feature === 'humanLiveness' || feature === 'minifasnet' ? [logit(0), logit(1)] : [0, 1];
+    z += Math.max(weight * low, weight * high);
+  }
+  return sigmoid(z);
+}
+
+/**
  * What kind of attack the evidence points to. Only evidence that tells the medium apart names it: a presentation
  * device by its COCO class (a screen, or a book: print), a periodic pixel-grid / moiré pattern (a screen). Framing
  * edges, hands and a drained skin colour say "reproduced" but not on what (a bezel and a print border look alike),
@@ -301,6 +315,17 @@ export class LivenessEstimator {
   /** Whether the MiniFASNet pack takes part. */
   get usesMinifasnet(): boolean {
     return this.minifasnet.length > 0;
+  }
+
+  /**
+   * Whether a full-frame selfie can be answered live with high confidence with the installed setup (judgeSelfie):
+   * with the pack it can; without it it cannot, as the embedded calibration's highest score, sigmoid(0.8714 + 0.063 ·
+   * 9.21) = 0.81, is below its confidentLiveAt, 0.9213 (liveness-calibration.ts: without the pack every live answer goes
+   * to review). checkLiveness's cascade keeps BlazeFace's analysis only for such an answer (check-liveness.ts).
+   */
+  get canPassConfidently(): boolean {
+    const model = this.usesMinifasnet ? this.selfieCalibration.withMinifasnet : this.selfieCalibration.embedded;
+    return highestSelfieScore(model) >= model.confidentLiveAt;
   }
 
   /**
