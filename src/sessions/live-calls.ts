@@ -354,13 +354,19 @@ export class LiveCalls {
       return { call, session };
     });
     const { call, session } = taken;
-    // Both sides have LIVE_DROP_GRACE_SECONDS to be (or stay) connected from now on.
+    // The person has LIVE_DROP_GRACE_SECONDS to be (or stay) connected from now on.
     this.deps.hub.expect(personChannel(session.id));
-    this.deps.hub.expect(agentChannel(call.id));
     this.deps.hub.publish(personChannel(session.id), 'call', this.callEvent(call.id, agent.id), { live: true });
     await this.publishQueue(agent.appId);
-    call.checks = await this.photoChecks(session);
-    await this.deps.live.setCallChecks(call.id, call.checks);
+    try {
+      call.checks = await this.photoChecks(session);
+      await this.deps.live.setCallChecks(call.id, call.checks);
+    } finally {
+      // The agent learns the call (and can open its events stream) only from this answer, after the photo checks: its
+      // grace starts now (also when the answer fails, so that the sweep drops the call). Started before the checks, a
+      // loaded node whose checks outlast the grace dropped the call before the console could connect.
+      this.deps.hub.expect(agentChannel(call.id));
+    }
     return taken;
   }
 

@@ -100,6 +100,9 @@ export class LocalMediaStore implements MediaStore {
     const meter = new MediaMeter(options.kind, options.maxBytes);
     let content: MeteredContent;
     let renamed = false;
+    // The source is read only once the temp file is open: a client abort before then would emit 'error' with no
+    // listener (an uncaught exception). The loop below still throws the stored error (Node keeps it on the stream).
+    if (!(source instanceof Uint8Array)) source.on('error', () => {});
     const handle = await open(temp, 'wx', 0o600);
     try {
       try {

@@ -448,6 +448,32 @@ describe('live agent mode: queue, drops and limits', () => {
     expect((await getSession(h, other.id)).live).toMatchObject({ state: 'ended', last_call_end: 'expired' });
   });
 
+  it('starts the agent’s grace when the take answers: checks slower than the grace do not drop the call', async () => {
+    // The console learns the call id (and opens its events stream) only from the take's answer, which waits for the
+    // photo checks; on a loaded node they can take longer than LIVE_DROP_GRACE_SECONDS (10 s here).
+    let clock: Harness['clock'] | undefined;
+    const h = harness({
+      checker: async () => {
+        clock?.advance(11_000);
+        return { livenessScore: 97.04, faceMatchScore: 88.26 };
+      },
+    });
+    clock = h.clock;
+    const { id, links } = await liveSession(h);
+    const agent = await newAgent(h);
+    const person = await personEvents(h, links);
+    await join(h, links);
+    const call = (await (await take(h, agent.token)).json()) as any;
+    await h.live.sweep();
+    expect((await getSession(h, id)).live.state).toBe('in_call');
+    const console_ = await agentEvents(h, agent.token, call.call_id);
+    h.clock.advance(9999);
+    await h.live.sweep();
+    expect((await getSession(h, id)).live.state).toBe('in_call');
+    console_.close();
+    person.close();
+  });
+
   it('drops the call when the person’s events stream stays closed past the grace, and puts them back at the head', async () => {
     const h = harness();
     const first = await liveSession(h);
