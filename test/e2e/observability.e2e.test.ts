@@ -155,7 +155,7 @@ describe('logs and metrics of the service process', () => {
     const duration = after.find((f) => f.name === 'face_liveness_http_request_duration_seconds')!;
     expect(duration.type).toBe('HISTOGRAM');
     expect(Number(duration.metrics[0]!.buckets!['+Inf'])).toBeGreaterThanOrEqual(1);
-    const detector = { model: 'human-blazeface-front', outcome: 'ok' };
+    const detector = { model: 'faceapi-ssd-mobilenetv1', outcome: 'ok' };
     expect(sample(after, 'face_liveness_model_runs_total', detector)).toBeGreaterThan(sample(before, 'face_liveness_model_runs_total', detector));
     const verdicts = (f: ParsedFamily[]) => f.find((x) => x.name === 'face_liveness_liveness_verdicts_total')!.metrics.reduce((n, m) => n + Number(m.value), 0);
     expect(verdicts(after) - verdicts(before)).toBe(1);
