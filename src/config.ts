@@ -19,6 +19,14 @@ const intFromEnv = (defaultValue: number, min: number, max: number) =>
     .transform((v) => (v === undefined || v.trim() === '' ? String(defaultValue) : v.trim()))
     .pipe(z.coerce.number<string>().int().min(min).max(max));
 
+/** An optional integer variable, min…max, with no default: empty (or only whitespace) means unset. */
+const optionalIntFromEnv = (min: number, max: number) =>
+  z
+    .string()
+    .optional()
+    .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()))
+    .pipe(z.coerce.number<string>().int().min(min).max(max).optional());
+
 /** An optional string variable where empty (or only whitespace) means unset, as for the numeric ones. */
 const unsetWhenEmpty = <T extends z.ZodType>(schema: T) => z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), schema);
 
@@ -64,11 +72,7 @@ export const configSchema = z.object({
    * Serve GET /metrics (Prometheus text) on this port of HOST instead of the API port, without credentials: for a
    * scrape network kept apart from the API. Unset (default): /metrics is on the API port and needs an app's Bearer key.
    */
-  METRICS_PORT: z
-    .string()
-    .optional()
-    .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()))
-    .pipe(z.coerce.number<string>().int().min(1).max(65_535).optional()),
+  METRICS_PORT: optionalIntFromEnv(1, 65_535),
   /** Seconds to wait for in-flight requests after SIGTERM/SIGINT before exiting anyway. Default 10 s. */
   SHUTDOWN_GRACE_SECONDS: intFromEnv(10, 0, 3600),
   /**
@@ -178,11 +182,7 @@ export const configSchema = z.object({
    * at least LIVE_CALL_MAX_SECONDS. Default: LIVE_CALL_MAX_SECONDS + 300 (a 5-minute margin for the call's set-up and a
    * reconnect). The draft suggests one day (86400) for general use; a call needs far less.
    */
-  TURN_CREDENTIAL_TTL_SECONDS: z
-    .string()
-    .optional()
-    .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()))
-    .pipe(z.coerce.number<string>().int().min(60).max(7 * 86_400).optional()),
+  TURN_CREDENTIAL_TTL_SECONDS: optionalIntFromEnv(60, 7 * 86_400),
   /** verifyVideo: where an upload is written for probing and decoding (one temp directory per request, always removed; those of stopped processes are swept at start-up: src/video/upload-dirs.ts). Default <os tmpdir>/face-liveness-service/video. */
   VIDEO_TEMP_DIR: z.string().min(1).default(path.join(tmpdir(), 'face-liveness-service', 'video')),
   /**
@@ -293,11 +293,7 @@ export const configSchema = z.object({
    * long enough for the largest accepted body over a slow mobile uplink, see defaultRequestTimeoutSeconds.
    * Must be at least HTTP_HEADERS_TIMEOUT_SECONDS (Node refuses a headersTimeout above requestTimeout).
    */
-  HTTP_REQUEST_TIMEOUT_SECONDS: z
-    .string()
-    .optional()
-    .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()))
-    .pipe(z.coerce.number<string>().int().min(1).max(24 * 3600).optional()),
+  HTTP_REQUEST_TIMEOUT_SECONDS: optionalIntFromEnv(1, 24 * 3600),
 });
 
 /** Bytes in a SECRETS_KEY: an AES-256 key (FIPS 197), used whole as HKDF input keying material (src/http/app-key-cipher.ts). */

@@ -41,11 +41,12 @@ export async function openCroppedImageStore(config: CropStoreConfig, log: (messa
   const ttlMs = config.urlTtlSeconds * 1000;
   if (!config.database || !config.s3) return new LocalImageStore({ dir: config.croppedImageDir, ttlMs, log });
   const db = new PostgresDatabase(config.database.url.connectionString(), { maxConnections: CROP_INDEX_CONNECTIONS, log });
+  const client = createS3Client(config.s3);
   try {
     return await S3ImageStore.open({
       db,
       ownsDatabase: true,
-      client: createS3Client(config.s3),
+      client,
       bucket: config.s3.bucket,
       keyPrefix: config.s3.keyPrefix,
       ttlMs,
@@ -53,6 +54,7 @@ export async function openCroppedImageStore(config: CropStoreConfig, log: (messa
       log,
     });
   } catch (error) {
+    client.destroy();
     await db.close().catch(() => undefined);
     throw postgresUnavailable(config.database.url.toString(), error);
   }

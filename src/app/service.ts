@@ -85,6 +85,8 @@ export async function createService(config: Config, options: ServiceOptions = {}
   const photoThreadStarted = LivenessPhotoThread.start();
   // Closed on a failed start too: with DATABASE_URL the crop store holds a PostgreSQL pool.
   let livenessApi: ReturnType<typeof createLivenessApi> | undefined;
+  // The crop store, until the liveness API owns it (its constructor can still throw: an invalid RULES_FILE).
+  let crops: Awaited<ReturnType<typeof openCroppedImageStore>> | undefined;
   try {
     if (registry.executionProvider === 'cuda' && config.batching.maxBatch > 1) {
       // Measured on an H200 (docs/gpu.md "GPU run, 2026-11-30"): with batching on, 8 requests in flight ran at 0.3–0.4
@@ -120,7 +122,8 @@ export async function createService(config: Config, options: ServiceOptions = {}
     else log.warn('checkLiveness photo thread did not start: its pixel work runs on the event loop');
     const useCases = buildUseCases(registry, config, readVideo, { photoThread });
     // With DATABASE_URL the crops go to the shared bucket, indexed in PostgreSQL (any replica serves any crop link).
-    const liveness = (livenessApi = createLivenessApi(config, useCases.checkLiveness, info, apps, await openCroppedImageStore(config, (m) => log.warn(m))));
+    crops = await openCroppedImageStore(config, (m) => log.warn(m));
+    const liveness = (livenessApi = createLivenessApi(config, useCases.checkLiveness, info, apps, crops));
     metrics = new ServiceMetrics({ models: registry, concurrency: liveness.deps.concurrency });
     const serviceMetrics = metrics;
     // matchFace shares the liveness API's apps, rate limits, concurrency slots, body limit and rules file.
@@ -201,7 +204,7 @@ export async function createService(config: Config, options: ServiceOptions = {}
       },
     };
   } catch (error) {
-    await Promise.all([registry.dispose(), photoThreadStarted.then((thread) => thread.close()), livenessApi?.close()]);
+    await Promise.all([registry.dispose(), photoThreadStarted.then((thread) => thread.close()), livenessApi ? livenessApi.close() : crops?.close()]);
     throw error;
   }
 }

@@ -214,6 +214,16 @@ export async function createSessionsApi(
   }
   // DATABASE_URL set: PostgreSQL (+ S3) for replicas; else the embedded SQLite file, media on disk or in S3.
   const stores = config.database && config.s3 ? await postgresStores(config, config.database, config.s3, log) : embeddedStores(config, log);
+  // The steps below still open things in the store (LISTEN connections, migrations): one that fails closes what the
+  // stores hold (the pool and the listening connection) and answers as postgresStores does.
+  const opening = async <T>(step: () => Promise<T>): Promise<T> => {
+    try {
+      return await step();
+    } catch (error) {
+      await stores.close().catch(() => undefined);
+      throw config.database ? postgresUnavailable(config.database.url.toString(), error) : error;
+    }
+  };
   const { media, sessions } = stores;
   const challengeRepository = stores.challenges;
   const challenges: VerifyVideoChallenges = {
@@ -224,7 +234,7 @@ export async function createSessionsApi(
   const { headPose, fingerprints } = stores;
   const webhooks = createWebhooks(config.webhooks, stores.webhooks, shared.apps, { log, ...(observers.onWebhookAttempt ? { onAttempt: observers.onWebhookAttempt } : {}) });
   // PostgreSQL: an event committed by any replica wakes this dispatcher at once (NOTIFY at commit), not at its next poll.
-  await stores.onNewWebhookEvents(() => webhooks.wake());
+  await opening(() => stores.onNewWebhookEvents(() => webhooks.wake()));
   const processSession = createProcessSession({
     sessions,
     media,
@@ -239,7 +249,7 @@ export async function createSessionsApi(
     log,
     ...(observers.onSessionCompleted ? { onCompleted: observers.onSessionCompleted } : {}),
   });
-  const jobs = await stores.jobs({
+  const jobs = await opening(() => stores.jobs({
     log,
     ...(observers.onJobAttempt ? { onAttempt: observers.onJobAttempt } : {}),
     // A session.process job out of attempts (also one a crash interrupted on its last attempt, whose handler
@@ -247,7 +257,7 @@ export async function createSessionsApi(
     onGiveUp: async (job) => {
       if (job.type === PROCESS_SESSION_JOB) await processSession.giveUp(job.payload as ProcessSessionPayload, job);
     },
-  });
+  }));
   jobs.handle<ProcessSessionPayload>(PROCESS_SESSION_JOB, processSession);
   if (!config.signingSecret) {
     log(
@@ -258,7 +268,7 @@ export async function createSessionsApi(
   }
   // Live agent mode: the queue and calls in the sessions' database; the signaling fan-out in this process (SQLite) or
   // across replicas through PostgreSQL (README "Live agent mode").
-  const hub = await stores.liveEvents();
+  const hub = await opening(() => stores.liveEvents());
   const live = new LiveCalls({
     sessions,
     live: stores.live,

@@ -1,7 +1,8 @@
 /**
- * What the Verilock-style routes share (the sessions API, live agent mode and the agent pool: routes/sessions.ts,
- * routes/live-agent.ts, routes/agents.ts): reading a JSON body, and the error handler that answers every refusal in
- * Verilock's `{error, message, details}` body (contracts/verilock.ts), so the three APIs answer errors alike
+ * What the Verilock-style routes share (the sessions API, live agent mode, the agent pool and the webhooks API:
+ * routes/sessions.ts, routes/live-agent.ts, routes/agents.ts, routes/webhooks.ts): reading a JSON body, and the error
+ * handler that answers every refusal in Verilock's `{error, message, details}` body (contracts/verilock.ts), so these
+ * APIs answer errors alike
  * (issue #21: "every endpoint has the same auth, rate limits and error format as the Sessions API").
  */
 import type { Context } from 'hono';

@@ -8,12 +8,12 @@ import { type DownscaledPhoto, downscaleForContext } from '../attack-signals/con
 import { encodeJpeg } from '../imaging/decode.js';
 import type { RgbImage } from '../imaging/image.js';
 import type { ModelRegistry } from '../inference/registry.js';
-import { createQualityChecker } from '../quality/index.js';
+import { createQualityChecker, READS_ALIGNED_FACE } from '../quality/index.js';
 import { AgeGenderEstimator } from './age-gender.js';
 import { FaceAnalyzer, provideAlignedFace } from './analyze.js';
 import { type AlignedFace, LivenessPhotoThread } from './liveness-photo-thread.js';
 import { LivenessEstimator } from './liveness.js';
-import type { CheckLiveness, FaceAnalysis, LivenessOptions, LivenessOutcome, LivenessVerdict, QualityCheck } from './types.js';
+import type { CheckLiveness, FaceAnalysis, LivenessOptions, LivenessOutcome, LivenessVerdict } from './types.js';
 
 export interface CheckLivenessOptions {
   /** Largest accepted image, width × height pixels (config); larger images are IMAGE_TOO_LARGE. */
@@ -27,14 +27,6 @@ export interface CheckLivenessOptions {
 
 /** JPEG quality of croppedFace, 0–100: sharp's default 80 is visibly soft on a 256² face; 90 keeps detail. */
 export const CROPPED_FACE_JPEG_QUALITY = 90;
-
-/**
- * The quality checks that read the aligned face crop (FaceAnalysis.alignedFace): blur, and the exposure checks through
- * its grey plane (quality/index.ts), the eye region (eyewear, sunglasses, readingGlasses: eye-region.ts), the forehead
- * (hat.ts) and the lower face (occlusion without the masked-face pack). A request with one of these, or the cropped
- * image, has the crop cut on the photo thread as soon as the face is analysed.
- */
-export const READS_ALIGNED_FACE: ReadonlySet<QualityCheck> = new Set(['blur', 'dull', 'bright', 'lowQuality', 'eyewear', 'sunglasses', 'readingGlasses', 'hat', 'occlusion']);
 
 /**
  * The selfie liveness calibration (liveness-calibration.ts) was fitted on the SSD's face boxes. When the cascade let

@@ -68,6 +68,14 @@ function lazy<T>(compute: () => T): () => T {
 /** The checks that read the whole image's luma statistics (whole-image.ts WholeImageNeeds.luma). */
 const NEEDS_LUMA: ReadonlySet<QualityCheck> = new Set(['dull', 'bright', 'lowQuality']);
 
+/**
+ * The checks that read the aligned face crop (FaceAnalysis.alignedFace), as `compute` below does: blur, and the exposure
+ * checks through its grey plane, the eye region (eyewear, sunglasses, readingGlasses: eye-region.ts), the forehead
+ * (hat.ts) and the lower face (occlusion: lower-face.ts, with or without the masked-face pack). checkLiveness has the
+ * crop cut on the photo thread as soon as the face is analysed for a request with one of these.
+ */
+export const READS_ALIGNED_FACE: ReadonlySet<QualityCheck> = new Set(['blur', 'dull', 'bright', 'lowQuality', 'eyewear', 'sunglasses', 'readingGlasses', 'hat', 'occlusion']);
+
 /** Builds the checker once per process (model wrappers are created here, from the registry). */
 export function createQualityChecker(registry: ModelRegistry, options: QualityCheckerOptions = {}): QualityChecker {
   const wholeImageMeasurer = options.measureWholeImage ?? measureWholeImageHere;

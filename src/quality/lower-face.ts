@@ -22,9 +22,9 @@ import { clampRect, type Rect } from './image-stats.js';
  * FaceMesh's face oval, clockwise from the top of the forehead (MediaPipe face mesh topology, `FACEMESH_FACE_OVAL` of
  * mediapipe/python/solutions/face_mesh_connections.py; the 468-point model Human runs uses the same indices).
  */
-export const FACE_OVAL = [10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377, 152, 148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67, 109] as const;
+const FACE_OVAL = [10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377, 152, 148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67, 109] as const;
 /** FaceMesh point on the tip of the nose (MediaPipe canonical face model: index 1, "nose tip"). */
-export const NOSE_TIP = 1;
+const NOSE_TIP = 1;
 
 export interface LowerFaceMeasurement {
   /**
@@ -80,7 +80,7 @@ function rowSpans(polygon: readonly Point[], y: number): number[] {
 }
 
 /** The mesh's points in aligned-crop pixels (the same transform as the 68 landmarks: face-regions.ts landmarksInCrop). */
-export function meshInCrop(analysis: FaceAnalysis, mesh: FaceMesh): Point[] {
+function meshInCrop(analysis: FaceAnalysis, mesh: FaceMesh): Point[] {
   return landmarksInCrop({ ...analysis, landmarks68: meshPointsInImage(mesh, landmarkExtent(analysis.landmarks68)) });
 }
 

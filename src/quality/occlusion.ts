@@ -60,7 +60,7 @@ export const FACE_SCORE_THRESHOLD = 0.5;
 export const FACE_SCORE_MIN_CHROMA = 8;
 
 /** The pack detection matching the primary face, if any. */
-export function matchPrimary(detections: readonly MaskedFaceDetection[], primary: FaceDetection): MaskedFaceDetection | undefined {
+function matchPrimary(detections: readonly MaskedFaceDetection[], primary: FaceDetection): MaskedFaceDetection | undefined {
   let best: MaskedFaceDetection | undefined;
   let bestOverlap = OCCLUSION_MATCH_IOU;
   for (const d of detections) {

@@ -14,17 +14,16 @@
  * Crops are small (a 256-px JPEG is tens of KiB), so a put is one PutObject and a get reads the whole object.
  */
 import { randomUUID } from 'node:crypto';
-import { DeleteObjectsCommand, GetObjectCommand, paginateListObjectsV2, PutObjectCommand, type S3Client, type S3ServiceException } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { ImageStore } from './image-store.js';
 import type { PostgresDatabase } from './postgres.js';
+import { deleteKeys, isNotFound, listIds } from './s3-objects.js';
 
 /** Ids are UUID v4, as LocalImageStore's: unguessable (122 random bits) and safe in a key. */
 const ID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 /** Content types a crop may have (what LocalImageStore writes). */
 const CONTENT_TYPES = new Set(['image/jpeg', 'image/png']);
-/** Keys per DeleteObjects request: the API's maximum (S3 API Reference, DeleteObjects: "up to 1,000 keys"). */
-const DELETE_BATCH_KEYS = 1000;
 /** Objects without a row younger than this are left alone by the orphan sweep, ms: 1 h (as S3MediaStore's: clock skew, a paused put). */
 export const DEFAULT_CROP_ORPHAN_GRACE_MS = 3600 * 1000;
 /** The orphan sweep lists every crop object; it runs at most this often, ms (1 h). */
@@ -67,11 +66,6 @@ export interface S3ImageStoreOptions {
   /** Test-only pause point after the object is written, before its row is committed; production code leaves it unset. */
   hooks?: { afterUpload?: (key: string) => Promise<void> | void };
 }
-
-const isNotFound = (error: unknown) => {
-  const e = error as Partial<S3ServiceException>;
-  return e.name === 'NoSuchKey' || e.name === 'NotFound' || e.$metadata?.httpStatusCode === 404;
-};
 
 export class S3ImageStore implements ImageStore {
   private readonly now: () => number;
@@ -163,13 +157,7 @@ export class S3ImageStore implements ImageStore {
   /** Deletes crop objects that have no row and are older than the grace period; returns how many. */
   async sweepOrphans(): Promise<number> {
     const startedAt = this.now();
-    const objects = new Map<string, number>();
-    for await (const page of paginateListObjectsV2({ client: this.options.client }, { Bucket: this.options.bucket, Prefix: this.prefix })) {
-      for (const object of page.Contents ?? []) {
-        const id = object.Key?.slice(this.prefix.length);
-        if (id !== undefined && ID_PATTERN.test(id)) objects.set(id, object.LastModified?.getTime() ?? startedAt);
-      }
-    }
+    const objects = await listIds(this.options.client, this.options.bucket, this.prefix, ID_PATTERN, startedAt);
     // Rows are read after the listing: a put whose row commits after this read shows as an orphan, which the grace protects.
     const { rows } = await this.options.db.query<{ id: string }>(undefined, 'SELECT id FROM cropped_images');
     const known = new Set(rows.map((row) => row.id));
@@ -207,17 +195,7 @@ export class S3ImageStore implements ImageStore {
     void work.finally(() => this.background.delete(work));
   }
 
-  /** DeleteObjects in batches; a key already gone counts as deleted (S3 answers it as deleted). */
-  private async deleteObjects(ids: readonly string[]): Promise<void> {
-    for (let i = 0; i < ids.length; i += DELETE_BATCH_KEYS) {
-      const batch = ids.slice(i, i + DELETE_BATCH_KEYS);
-      const result = await this.options.client.send(
-        new DeleteObjectsCommand({ Bucket: this.options.bucket, Delete: { Objects: batch.map((id) => ({ Key: this.keyOf(id) })), Quiet: true } }),
-      );
-      if (result.Errors && result.Errors.length > 0) {
-        const first = result.Errors[0]!;
-        throw new Error(`DeleteObjects: ${result.Errors.length} of ${batch.length} key(s) not deleted, e.g. ${first.Key}: ${first.Code} ${first.Message}`);
-      }
-    }
+  private deleteObjects(ids: readonly string[]): Promise<void> {
+    return deleteKeys(this.options.client, this.options.bucket, ids.map((id) => this.keyOf(id)));
   }
 }

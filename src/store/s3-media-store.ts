@@ -22,15 +22,7 @@
  * sweep would delete the other's objects (they have no row in its database).
  */
 import { randomUUID } from 'node:crypto';
-import {
-  DeleteObjectCommand,
-  DeleteObjectsCommand,
-  GetObjectCommand,
-  paginateListObjectsV2,
-  PutObjectCommand,
-  S3Client,
-  type S3ServiceException,
-} from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { PassThrough, pipeline as pipelineCallback, Readable, Transform } from 'node:stream';
@@ -42,6 +34,7 @@ import { MediaMeter, type MeteredContent } from './media-meter.js';
 import type { MediaRecord, MediaStore, PutMediaOptions } from './media-store.js';
 import { MEDIA_ID_PATTERN, newMediaId, type MediaRows } from './media-rows.js';
 import { SqliteMediaRows } from './sqlite-media-rows.js';
+import { deleteKeys, isNotFound, listIds } from './s3-objects.js';
 import { storeUnavailable } from './store-unavailable.js';
 
 /**
@@ -52,8 +45,6 @@ import { storeUnavailable } from './store-unavailable.js';
 export const DEFAULT_PART_SIZE_BYTES = 5 * 1024 * 1024;
 /** Parts of one upload sent at once: with 5 MiB parts, about 15 MiB buffered per upload in flight (2 sending + 1 filling). */
 const PART_QUEUE_SIZE = 2;
-/** Keys per DeleteObjects request: the API's maximum (S3 API Reference, DeleteObjects: "up to 1,000 keys"). */
-const DELETE_BATCH_KEYS = 1000;
 /**
  * How old an object without a row must be before the orphan sweep deletes it, ms: 1 h. A put commits its row
  * milliseconds after its object completes, so the margin is for clock skew between this host and the storage
@@ -135,11 +126,6 @@ export interface OrphanSweep {
    */
   rowsWithoutObject: number;
 }
-
-const isNotFound = (error: unknown) => {
-  const e = error as Partial<S3ServiceException>;
-  return e.name === 'NoSuchKey' || e.name === 'NotFound' || e.$metadata?.httpStatusCode === 404;
-};
 
 const notFound = () => new AppError('NOT_FOUND', 'no media under this id (expired media is deleted)');
 
@@ -400,13 +386,7 @@ export class S3MediaStore implements MediaStore {
 
   private async findAndDeleteOrphans(): Promise<OrphanSweep> {
     const startedAt = this.clock();
-    const objects = new Map<string, number>();
-    for await (const page of paginateListObjectsV2({ client: this.client }, { Bucket: this.bucket, Prefix: this.mediaPrefix })) {
-      for (const object of page.Contents ?? []) {
-        const id = object.Key?.slice(this.mediaPrefix.length);
-        if (id !== undefined && MEDIA_ID_PATTERN.test(id)) objects.set(id, object.LastModified?.getTime() ?? startedAt);
-      }
-    }
+    const objects = await listIds(this.client, this.bucket, this.mediaPrefix, MEDIA_ID_PATTERN, startedAt);
     // Rows are read after the listing: a put that completed its object before the listing and committed its row
     // after this read shows up as an orphan, which the grace period protects.
     const rows = new Set(await this.rows.ids());
@@ -445,17 +425,7 @@ export class S3MediaStore implements MediaStore {
     void work.finally(() => this.background.delete(work));
   }
 
-  /** DeleteObjects in batches; a key that is already gone counts as deleted (S3 answers it as deleted). */
-  private async deleteObjects(ids: readonly string[]): Promise<void> {
-    for (let i = 0; i < ids.length; i += DELETE_BATCH_KEYS) {
-      const batch = ids.slice(i, i + DELETE_BATCH_KEYS);
-      const result = await this.client.send(
-        new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: batch.map((id) => ({ Key: this.keyOf(id) })), Quiet: true } }),
-      );
-      if (result.Errors && result.Errors.length > 0) {
-        const first = result.Errors[0]!;
-        throw new Error(`DeleteObjects: ${result.Errors.length} of ${batch.length} key(s) not deleted, e.g. ${first.Key}: ${first.Code} ${first.Message}`);
-      }
-    }
+  private deleteObjects(ids: readonly string[]): Promise<void> {
+    return deleteKeys(this.client, this.bucket, ids.map((id) => this.keyOf(id)));
   }
 }

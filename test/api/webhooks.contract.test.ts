@@ -71,7 +71,7 @@ describe('webhook log API', () => {
     expect((await get('/v1/webhooks', 'sessions-key')).status).toBe(200);
   });
 
-  it('counts every call against the app’s rateLimitPerMinute: 429 rate_limit_exceeded with Retry-After, then the next minute', async () => {
+  it('counts every call against the app’s rateLimitPerMinute: 429 rate_limit_exceeded with Retry-After and details.retry_after, then the next minute', async () => {
     const { app, clock, get } = harness();
     clock.ms += 30_000; // mid-window: 30 s until it resets
     expect((await get('/v1/webhooks', 'sessions-key')).status).toBe(200);
@@ -86,7 +86,8 @@ describe('webhook log API', () => {
       expect(await response.json()).toEqual({
         error: 'rate_limit_exceeded',
         message: 'app "sessions-app" is over its limit of 2 requests per minute; retry in 30 s',
-        details: null,
+        // As the sessions API answers (http/verilock-route.ts): the wait repeated in the body, seconds.
+        details: { retry_after: 30 },
       });
     }
     clock.ms += 30_000;

@@ -16,15 +16,14 @@
  * entry. Each call also counts against the app's rateLimitPerMinute like any other call.
  */
 import { Hono } from 'hono';
-import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { z } from 'zod';
 import type { WebhookAttempt, WebhookLog, WebhookRecord } from '../../store/webhooks.js';
 import type { ApiName, AppRegistry } from '../apps.js';
 import type { ApiEnv } from '../context.js';
-import { SessionApiError, validationDetails, verilockError } from '../contracts/verilock.js';
+import { SessionApiError, validationDetails } from '../contracts/verilock.js';
 import { bearerApiGuards } from '../middleware/bearer-api-guards.js';
 import type { RateLimiter } from '../middleware/rate-limit.js';
-import { noteError } from '../request-errors.js';
+import { verilockErrorHandler } from '../verilock-route.js';
 
 /** The webhook log and the apps that own its events (built by src/sessions/sessions-api.ts). */
 export interface WebhooksRouteDeps {
@@ -84,11 +83,7 @@ const notFound = (id: string) => new SessionApiError(404, 'not_found', `no webho
 
 export function webhooksRoute(deps: WebhooksApiDeps): Hono<ApiEnv> {
   const route = new Hono<ApiEnv>();
-  route.onError((error, c) => {
-    const { status, body } = verilockError(error);
-    noteError(c, error, status, 'webhooks API');
-    return c.json(body, status as ContentfulStatusCode);
-  });
+  route.onError(verilockErrorHandler('webhooks API'));
   // Once per request: Hono's `/webhooks/*` also matches `/webhooks` itself, and a second run would count the call twice.
   route.use('/webhooks/*', bearerApiGuards(deps, WEBHOOKS_API));
 
