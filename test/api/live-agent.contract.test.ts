@@ -10,6 +10,7 @@ import { liveLinks } from '../../src/http/routes/sessions.js';
 import { verifySignature } from '../../src/webhooks/sign.js';
 import { closeAfterEach, formData, TEST_SIGNING_SECRET } from '../helpers/contract.js';
 import { LIVE_WEBHOOK_SECRET, liveAgentApp } from '../helpers/live-agent-app.js';
+import { readEventStream } from '../helpers/server-sent-events.js';
 import { videoVerification } from '../helpers/video-verification.js';
 import { UrlSigner } from '../../src/http/signed-url.js';
 import { TurnSettings } from '../../src/config.js';
@@ -67,57 +68,11 @@ const take = (h: Harness, token: string) => h.app.request(`${BASE}/v1/agent/call
 const agentPost = (h: Harness, token: string, path: string, body?: unknown) =>
   h.app.request(`${BASE}/v1/agent/calls/${path}`, body === undefined ? { method: 'POST', headers: bearer(token) } : json(body, bearer(token)));
 
-interface SseEvent {
-  event: string;
-  data: any;
-}
-
-/** Reads a Server-Sent Events response: `next(name)` answers the next event of that name (others before it are kept). */
+/** The live streams as the page and the console read them: status and type checked, events within 1 s unless told. */
 function sse(res: Response) {
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
-  const reader = res.body!.getReader();
-  const decoder = new TextDecoder();
-  let buffer = '';
-  const events: SseEvent[] = [];
-  const parse = () => {
-    let end: number;
-    while ((end = buffer.indexOf('\n\n')) >= 0) {
-      const block = buffer.slice(0, end);
-      buffer = buffer.slice(end + 2);
-      let event = 'message';
-      const data: string[] = [];
-      for (const line of block.split('\n')) {
-        if (line.startsWith('event: ')) event = line.slice(7);
-        else if (line.startsWith('data: ')) data.push(line.slice(6));
-      }
-      if (data.length > 0) events.push({ event, data: JSON.parse(data.join('\n')) });
-    }
-  };
-  async function next(name: string, timeoutMs = 1000): Promise<SseEvent> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const index = events.findIndex((e) => e.event === name);
-      if (index >= 0) return events.splice(index, 1)[0]!;
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`no "${name}" event within ${timeoutMs} ms (have: ${events.map((e) => e.event).join(', ') || 'none'})`);
-      const chunk = await Promise.race([reader.read(), new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), left))]);
-      if (chunk === 'timeout') continue;
-      if (chunk.done) throw new Error(`stream ended before a "${name}" event`);
-      buffer += decoder.decode(chunk.value, { stream: true });
-      parse();
-    }
-  }
-  /** Whether an event of that name arrives within `ms`. */
-  async function none(name: string, ms = 50): Promise<boolean> {
-    try {
-      await next(name, ms);
-      return false;
-    } catch {
-      return true;
-    }
-  }
-  return { next, none, close: () => reader.cancel() };
+  return readEventStream(res, 1000);
 }
 
 const personEvents = async (h: Harness, links: { events_url: string }) => sse(await h.app.request(links.events_url));

@@ -4,7 +4,7 @@
  * one call (the other 409 agent_busy), an app at LIVE_MAX_CALLS_PER_APP refuses a take on either, a person is taken by
  * one agent only, and the decision commits the session, the call and both webhook events together.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { endpointsFromApps } from '../../src/app/create-webhooks.js';
 import { LiveCalls, LiveError } from '../../src/sessions/live-calls.js';
 import { LiveEventHub } from '../../src/sessions/live-events.js';
@@ -14,29 +14,19 @@ import { PostgresDatabase } from '../../src/store/postgres.js';
 import { PostgresWebhookStore } from '../../src/store/postgres-webhooks.js';
 import { WebhookDispatcher } from '../../src/webhooks/dispatcher.js';
 import { memoryStore, testApps } from '../helpers/contract.js';
-import { startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { useStoreBackends } from '../helpers/store-backends.js';
 
 const apps = testApps([{ appId: 'kyc', appKey: 'kyc-key', allowedApis: ['sessions'], webhookUrl: 'https://kyc.example/hooks', webhookSecret: 'kyc-webhook-secret-0123456789abcdef0123' }]);
 const CONSENT = { givenAt: '2026-03-18T10:01:00Z', textVersion: 'v1', ip: '203.0.113.7', userAgent: 'test' };
 
-let postgres: TestPostgres;
-const closers: (() => Promise<void> | void)[] = [];
-beforeAll(async () => {
-  postgres = await startTestPostgres();
-}, 120_000);
-afterAll(async () => {
-  for (const close of closers.reverse()) await close();
-  await postgres?.stop();
-});
+const backends = useStoreBackends();
 
 /** Two replicas on one new database. */
 async function replicas(maxCallsPerApp = 10) {
-  const url = await postgres.newDatabase();
   const { media, close } = memoryStore();
-  closers.push(close);
-  const make = async () => {
-    const db = new PostgresDatabase(url, { maxConnections: 4, log: () => {} });
-    closers.push(() => db.close());
+  backends.afterTest(close);
+  const [poolA, poolB] = await backends.postgresPools(2, { maxConnections: 4 });
+  const make = async (db: PostgresDatabase) => {
     const sessions = await PostgresSessionRepository.open(db);
     const webhooks = new WebhookDispatcher({ store: await PostgresWebhookStore.open(db), endpointFor: endpointsFromApps(apps), log: () => {} });
     const live = new LiveCalls({
@@ -52,8 +42,8 @@ async function replicas(maxCallsPerApp = 10) {
     });
     return { sessions, webhooks, live };
   };
-  const first = await make();
-  return [first, await make()] as const;
+  const first = await make(poolA!);
+  return [first, await make(poolB!)] as const;
 }
 
 type Replica = Awaited<ReturnType<typeof replicas>>[0];

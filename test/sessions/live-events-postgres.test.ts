@@ -6,40 +6,28 @@
  * only replicas have: events larger than NOTIFY's 8000-byte payload limit, delivered rows deleted, and a replica that
  * stops renewing its presence counted absent from its last heartbeat.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { BACKLOG_EVENTS, type LiveEvent } from '../../src/sessions/live-events.js';
 import { PostgresLiveEventHub, PRESENCE_STALE_MS } from '../../src/sessions/live-events-postgres.js';
 import { PostgresDatabase } from '../../src/store/postgres.js';
 import { testClock } from '../helpers/contract.js';
-import { startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { useStoreBackends } from '../helpers/store-backends.js';
 
 const T0 = 1_773_828_000_000; // 2026-03-18T10:00:00Z
 
-let postgres: TestPostgres;
-const closers: (() => Promise<unknown>)[] = [];
-beforeAll(async () => {
-  postgres = await startTestPostgres();
-}, 120_000);
-afterAll(async () => {
-  for (const close of closers.reverse()) await close();
-  await postgres?.stop();
-});
+const backends = useStoreBackends();
 
 /** Two replicas' hubs on one new database and one clock. */
 async function replicas() {
-  const url = await postgres.newDatabase();
+  const [poolA, poolB] = await backends.postgresPools(2, { maxConnections: 2 });
   const clock = testClock(T0);
-  const open = async () => {
-    const db = new PostgresDatabase(url, { maxConnections: 2, log: () => {} });
+  const open = async (db: PostgresDatabase) => {
     const hub = await PostgresLiveEventHub.open(db, { now: clock.now, log: (m) => console.warn(m) });
-    closers.push(async () => {
-      await hub.close();
-      await db.close();
-    });
+    backends.afterTest(() => hub.close());
     return { db, hub };
   };
-  const a = await open();
-  return { a, b: await open(), clock };
+  const a = await open(poolA!);
+  return { a, b: await open(poolB!), clock };
 }
 
 /** Collects what a subscriber receives. */

@@ -4,58 +4,26 @@
  * and the client reads the bytes, whole or by Range, from the bucket itself. By default (S3_PUBLIC_URLS unset) the
  * service streams them, as before.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createSessionsApi, VIDEO_URL_TTL_SECONDS, type SessionsApiShared } from '../../src/app/sessions-api.js';
-import { parseConfig } from '../../src/config.js';
-import { AppRegistry, sha256Hex } from '../../src/http/apps.js';
-import { ConcurrencyLimiter } from '../../src/http/concurrency.js';
+import { describe, expect, it } from 'vitest';
+import { VIDEO_URL_TTL_SECONDS } from '../../src/app/sessions-api.js';
 import { serveMediaOrRedirect } from '../../src/http/media-response.js';
-import { RateLimiter } from '../../src/http/middleware/rate-limit.js';
 import { openDatabase } from '../../src/store/database.js';
 import { S3MediaStore } from '../../src/store/s3-media-store.js';
-import { DEFAULT_RULES, formData, testApp } from '../helpers/contract.js';
-import { videoVerification } from '../helpers/video-verification.js';
-import { startTestS3Server, type TestS3Server } from './s3-test-server.js';
+import { formData } from '../helpers/contract.js';
+import { useReplicaBackends } from '../helpers/replica-backends.js';
 
 const JPEG = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, ...Array.from({ length: 60 }, (_, i) => i)]);
 const MP4 = new Uint8Array([0, 0, 0, 0x18, ...Buffer.from('ftypisom'), ...Array.from({ length: 500 }, (_, i) => i % 251)]);
 const BASE = 'http://svc.test';
 const AUTH = { Authorization: 'Bearer kyc-key' };
 
-let s3: TestS3Server;
-beforeAll(async () => {
-  s3 = await startTestS3Server();
-});
-afterAll(async () => {
-  await s3?.stop();
-});
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
+// The embedded metadata database (SQLite in DATA_DIR): no PostgreSQL.
+const backends = useReplicaBackends({ postgres: false, s3: true });
 
 /** The sessions API on an embedded database and a fresh bucket, with a recorded session; answers its video link. */
 async function recordedSession(extraEnv: Record<string, string>) {
-  const apps = new AppRegistry([{ appId: 'kyc', appKeySha256: sha256Hex('kyc-key'), allowedApis: ['*'] }]);
-  const shared: SessionsApiShared = {
-    apps,
-    rateLimiter: new RateLimiter(),
-    concurrency: new ConcurrencyLimiter(1, 0),
-    rules: { current: () => DEFAULT_RULES },
-    verifyVideo: async () => videoVerification(),
-  };
-  const env = {
-    DATA_DIR: mkdtempSync(path.join(tmpdir(), 'presigned-')),
-    ...(await s3.newBucketEnv()),
-    SIGNING_SECRET: 'shared-signing-secret-of-at-least-32-chars',
-    ...extraEnv,
-  };
-  const api = await createSessionsApi(parseConfig(env), shared, () => {});
-  cleanups.push(() => api.close());
-  const app = testApp({ sessions: api.deps });
+  const env = { ...(await backends.sharedEnv()), ...extraEnv };
+  const { api, app } = await backends.sessionsApi('presigned', env, { apps: backends.apps() });
   const created = (await (
     await app.request(`${BASE}/v1/sessions`, { method: 'POST', body: JSON.stringify({ profile: { steps: ['selfie', 'video'] } }), headers: { ...AUTH, 'Content-Type': 'application/json' } })
   ).json()) as { id: string; capture: Record<string, { upload_url: string }> };
@@ -69,6 +37,7 @@ async function recordedSession(extraEnv: Record<string, string>) {
 
 describe('S3_PUBLIC_URLS', () => {
   it('presigned: the video link redirects to a presigned GetObject URL of the bucket, valid as long as the link; Range works there', async () => {
+    const s3 = backends.s3();
     const { app, id, videoUrl, bucket } = await recordedSession({ S3_PUBLIC_URLS: 'presigned' });
     const answer = await app.request(videoUrl);
     expect(answer.status).toBe(302);
@@ -105,25 +74,24 @@ describe('S3_PUBLIC_URLS', () => {
   });
 
   it('serveMediaOrRedirect serves the content itself when the link has expired or the store gives no direct URL', async () => {
-    const store = new S3MediaStore({ db: openDatabase(':memory:'), client: s3.client(), bucket: await s3.newBucket(), presignedReads: true, log: () => {} });
-    cleanups.push(() => store.close());
+    const s3 = backends.s3();
+    const store = backends.track(new S3MediaStore({ db: openDatabase(':memory:'), client: s3.client(), bucket: await s3.newBucket(), presignedReads: true, log: () => {} }));
     const record = await store.put(MP4, { kind: 'video', appId: 'kyc', maxBytes: 1 << 20, retentionMs: 60_000 });
     const request = new Request(`${BASE}/download`);
     const now = Date.now();
     expect((await serveMediaOrRedirect(store, record, request, {}, { expiresAtMs: now + 60_000, nowMs: now })).status).toBe(302);
     expect((await serveMediaOrRedirect(store, record, request, {}, { expiresAtMs: now, nowMs: now })).status).toBe(200);
     expect(await store.directUrl('med_00000000-0000-0000-0000-000000000000', { expiresInSeconds: 60 })).toBeUndefined();
-    const streaming = new S3MediaStore({ db: openDatabase(':memory:'), client: s3.client(), bucket: await s3.newBucket(), log: () => {} });
-    cleanups.push(() => streaming.close());
+    const streaming = backends.track(new S3MediaStore({ db: openDatabase(':memory:'), client: s3.client(), bucket: await s3.newBucket(), log: () => {} }));
     expect(await streaming.directUrl(record.id, { expiresInSeconds: 60 })).toBeUndefined();
     await expect(store.directUrl(record.id, { expiresInSeconds: 8 * 24 * 3600 })).rejects.toThrow(RangeError);
   });
 
   it('a presigned URL stops working at its expiry (the bucket enforces X-Amz-Expires)', async () => {
+    const s3 = backends.s3();
     // s3rver checks the expiry of query-signed (SigV4) requests but not their signature (its authentication
     // middleware: "V4 signatures have incomplete support"); AWS S3 and MinIO check both.
-    const store = new S3MediaStore({ db: openDatabase(':memory:'), client: s3.client(), bucket: await s3.newBucket(), presignedReads: true, log: () => {} });
-    cleanups.push(() => store.close());
+    const store = backends.track(new S3MediaStore({ db: openDatabase(':memory:'), client: s3.client(), bucket: await s3.newBucket(), presignedReads: true, log: () => {} }));
     const record = await store.put(MP4, { kind: 'video', appId: 'kyc', maxBytes: 1 << 20, retentionMs: 60_000 });
     const url = (await store.directUrl(record.id, { expiresInSeconds: 1 }))!;
     expect((await fetch(url)).status).toBe(200);

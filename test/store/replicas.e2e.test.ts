@@ -6,54 +6,21 @@
  * video_url, and the receiver gets video.completed exactly once.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
+import { once } from 'node:events';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifySignature } from '../../src/webhooks/sign.js';
+import { describe, expect, it } from 'vitest';
 import { DEFAULT_RULES, formData } from '../helpers/contract.js';
-import { startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
-import { startTestS3Server, type TestS3Server } from './s3-test-server.js';
+import { RECEIVER_SECRET, useReplicaBackends } from '../helpers/replica-backends.js';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
 const FIXTURE = path.join(import.meta.dirname, 'fixtures', 'replica-process.ts');
 const JPEG = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, ...Array.from({ length: 60 }, (_, i) => i)]);
 const MP4 = new Uint8Array([0, 0, 0, 0x18, ...Buffer.from('ftypisom'), ...Array.from({ length: 500 }, (_, i) => i % 251)]);
-const SECRET = 'receiver-secret-0123456789abcdef0123';
 const auth = { Authorization: 'Bearer kyc-key' };
 
-let postgres: TestPostgres;
-let s3: TestS3Server;
-let receiver: Server;
-let receiverUrl: string;
-const received: { id: string; event: string; verified: boolean }[] = [];
-const children: ChildProcess[] = [];
-
-beforeAll(async () => {
-  [postgres, s3] = await Promise.all([startTestPostgres(), startTestS3Server()]);
-  receiver = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      received.push({
-        id: request.headers['x-webhook-id'] as string,
-        event: (JSON.parse(body) as { event: string }).event,
-        verified: verifySignature(SECRET, body, request.headers['x-webhook-signature'] as string | undefined).ok,
-      });
-      response.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  receiverUrl = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hooks`;
-});
-afterAll(async () => {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  await new Promise((resolve) => receiver?.close(resolve));
-  await Promise.all([postgres?.stop(), s3?.stop()]);
-});
+const backends = useReplicaBackends({ s3: true, webhookReceiver: true });
+const { received } = backends;
 
 interface Replica {
   child: ChildProcess;
@@ -64,7 +31,11 @@ interface Replica {
 
 async function startReplica(env: Record<string, string>): Promise<Replica> {
   const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE], { cwd: REPO, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
-  children.push(child);
+  backends.afterTest(async () => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGKILL');
+    await once(child, 'exit');
+  });
   let stderr = '';
   child.stderr!.on('data', (data: Buffer) => (stderr += data.toString()));
   const lines: string[] = [];
@@ -88,17 +59,15 @@ async function startReplica(env: Record<string, string>): Promise<Replica> {
 describe('two replica processes, one killed mid-job', () => {
   it('the other finishes the job once the lease has passed, serves the video, and the event is delivered once', async () => {
     const shared = {
-      DATABASE_URL: await postgres.newDatabase(),
-      ...(await s3.newBucketEnv()),
-      SIGNING_SECRET: 'shared-signing-secret-of-at-least-32-chars',
+      ...(await backends.sharedEnv()),
       JOB_LEASE_SECONDS: '2',
       JOB_POLL_INTERVAL_MS: '50',
       WEBHOOK_POLL_INTERVAL_MS: '50',
-      WEBHOOK_URL: receiverUrl,
-      WEBHOOK_SECRET: SECRET,
+      WEBHOOK_URL: backends.receiverUrl(),
+      WEBHOOK_SECRET: RECEIVER_SECRET,
       REPLICA_RULES: JSON.stringify(DEFAULT_RULES),
     };
-    const dataDir = (name: string) => mkdtempSync(path.join(tmpdir(), `replica-${name}-`));
+    const dataDir = (name: string) => backends.tempDir(`replica-${name}`);
     // A takes jobs at once and hangs in verifyVideo; B serves HTTP but takes jobs only when told.
     const [a, b] = await Promise.all([
       startReplica({ ...shared, DATA_DIR: dataDir('a'), REPLICA_HANGS: '1' }),

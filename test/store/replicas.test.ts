@@ -8,112 +8,59 @@
  * PostgreSQL) downloads through its croppedImageUrl from B.
  * Killing a replica mid-job: test/store/job-queue.contract.test.ts (leases) and the process-level end-to-end test.
  */
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import { createLivenessApi, openCroppedImageStore } from '../../src/app/liveness-api.js';
-import { createSessionsApi, type SessionsApiShared } from '../../src/app/sessions-api.js';
 import { parseConfig } from '../../src/config.js';
-import { AppRegistry, sha256Hex } from '../../src/http/apps.js';
-import { ConcurrencyLimiter } from '../../src/http/concurrency.js';
-import { RateLimiter } from '../../src/http/middleware/rate-limit.js';
 import { QUALITY_CHECKS, type CheckLiveness } from '../../src/pipeline/types.js';
 import { S3ImageStore } from '../../src/store/s3-image-store.js';
 import { S3MediaStore } from '../../src/store/s3-media-store.js';
-import { verifySignature } from '../../src/webhooks/sign.js';
-import { DEFAULT_RULES, formData, testApp } from '../helpers/contract.js';
-import { startTestPostgres, type TestPostgres } from '../helpers/postgres.js';
+import { formData, testApp } from '../helpers/contract.js';
+import { useReplicaBackends } from '../helpers/replica-backends.js';
 import { sharedData } from '../helpers/reference.js';
 import { videoVerification } from '../helpers/video-verification.js';
-import { startTestS3Server, type TestS3Server } from './s3-test-server.js';
 
 const JPEG = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, ...Array.from({ length: 60 }, (_, i) => i)]);
 const MP4 = new Uint8Array([0, 0, 0, 0x18, ...Buffer.from('ftypisom'), ...Array.from({ length: 500 }, (_, i) => i % 251)]);
-const SECRET = 'receiver-secret-0123456789abcdef0123';
 const BASE = 'http://svc.test';
 
-let postgres: TestPostgres;
-let s3: TestS3Server;
-let receiver: Server;
-const received: { id: string; event: string; verified: boolean }[] = [];
-let receiverUrl: string;
-
-beforeAll(async () => {
-  [postgres, s3] = await Promise.all([startTestPostgres(), startTestS3Server()]);
-  receiver = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      const verified = verifySignature(SECRET, body, request.headers['x-webhook-signature'] as string | undefined).ok;
-      received.push({ id: request.headers['x-webhook-id'] as string, event: (JSON.parse(body) as { event: string }).event, verified });
-      response.writeHead(200).end();
-    });
-  });
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  receiverUrl = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hooks`;
-});
-afterAll(async () => {
-  await new Promise((resolve) => receiver?.close(resolve));
-  await Promise.all([postgres?.stop(), s3?.stop()]);
-});
+const backends = useReplicaBackends({ s3: true, webhookReceiver: true });
+const { received } = backends;
 
 describe('two replicas on one PostgreSQL and one bucket', () => {
   it('create on A, upload on B and A, processed once, video_url from the other, one webhook delivery per event', async () => {
-    const apps = new AppRegistry([{ appId: 'kyc', appKeySha256: sha256Hex('kyc-key'), allowedApis: ['*'], webhookUrl: receiverUrl, webhookSecret: SECRET }]);
+    const apps = backends.apps({ webhooks: true });
     const processedBy: string[] = [];
-    const env = {
-      DATABASE_URL: await postgres.newDatabase(),
-      ...(await s3.newBucketEnv()),
-      SIGNING_SECRET: 'shared-signing-secret-of-at-least-32-chars',
-      JOB_POLL_INTERVAL_MS: '20',
-      WEBHOOK_POLL_INTERVAL_MS: '20',
-    };
-    const replica = async (name: string) => {
-      const shared: SessionsApiShared = {
-        apps,
-        rateLimiter: new RateLimiter(),
-        concurrency: new ConcurrencyLimiter(1, 0),
-        rules: { current: () => DEFAULT_RULES },
-        verifyVideo: async () => (processedBy.push(name), videoVerification()),
-      };
-      const api = await createSessionsApi(parseConfig({ ...env, DATA_DIR: mkdtempSync(path.join(tmpdir(), `replica-${name}-`)) }), shared, () => {});
-      return { api, app: testApp({ sessions: api.deps }) };
-    };
+    const env = { ...(await backends.sharedEnv()), JOB_POLL_INTERVAL_MS: '20', WEBHOOK_POLL_INTERVAL_MS: '20' };
+    const replica = (name: string) => backends.sessionsApi(name, env, { apps, verifyVideo: async () => (processedBy.push(name), videoVerification()) });
     // Both start at once: the migrations run once, under the advisory lock.
     const [a, b] = await Promise.all([replica('A'), replica('B')]);
-    try {
-      expect(a.api.deps.media).toBeInstanceOf(S3MediaStore);
-      await Promise.all([a.api.metadataReachable(), b.api.metadataReachable()]);
-      const auth = { Authorization: 'Bearer kyc-key' };
-      const created = (await (
-        await a.app.request(`${BASE}/v1/sessions`, { method: 'POST', body: JSON.stringify({ profile: { steps: ['selfie', 'video'] } }), headers: { ...auth, 'Content-Type': 'application/json' } })
-      ).json()) as { id: string; capture: Record<string, { upload_url: string }> };
-      expect((await b.app.request(created.capture.selfie!.upload_url, { method: 'POST', body: formData({ image: JPEG }) })).status).toBe(201);
-      const consent = { consent_given_at: new Date().toISOString(), consent_text_version: 'video-kyc-v3' };
-      const video = await a.app.request(created.capture.video!.upload_url, { method: 'POST', body: formData({ video: MP4, ...consent }) });
-      expect(video.status).toBe(201);
+    expect(a.api.deps.media).toBeInstanceOf(S3MediaStore);
+    await Promise.all([a.api.metadataReachable(), b.api.metadataReachable()]);
+    const auth = { Authorization: 'Bearer kyc-key' };
+    const created = (await (
+      await a.app.request(`${BASE}/v1/sessions`, { method: 'POST', body: JSON.stringify({ profile: { steps: ['selfie', 'video'] } }), headers: { ...auth, 'Content-Type': 'application/json' } })
+    ).json()) as { id: string; capture: Record<string, { upload_url: string }> };
+    expect((await b.app.request(created.capture.selfie!.upload_url, { method: 'POST', body: formData({ image: JPEG }) })).status).toBe(201);
+    const consent = { consent_given_at: new Date().toISOString(), consent_text_version: 'video-kyc-v3' };
+    const video = await a.app.request(created.capture.video!.upload_url, { method: 'POST', body: formData({ video: MP4, ...consent }) });
+    expect(video.status).toBe(201);
 
-      await Promise.all([a.api.start(), b.api.start()]);
-      await expect.poll(async () => ((await (await b.app.request(`${BASE}/v1/sessions/${created.id}`, { headers: auth })).json()) as { status: string }).status, { timeout: 10_000 }).toBe('completed');
-      expect(processedBy).toHaveLength(1);
+    await Promise.all([a.api.start(), b.api.start()]);
+    await expect.poll(async () => ((await (await b.app.request(`${BASE}/v1/sessions/${created.id}`, { headers: auth })).json()) as { status: string }).status, { timeout: 10_000 }).toBe('completed');
+    expect(processedBy).toHaveLength(1);
 
-      const answer = (await (await b.app.request(`${BASE}/v1/sessions/${created.id}/video`, { headers: auth })).json()) as { video_url: string; result: string };
-      expect(answer.result).toBe('approved');
-      const download = await a.app.request(answer.video_url);
-      expect(download.status).toBe(200);
-      expect(new Uint8Array(await download.arrayBuffer())).toEqual(MP4);
+    const answer = (await (await b.app.request(`${BASE}/v1/sessions/${created.id}/video`, { headers: auth })).json()) as { video_url: string; result: string };
+    expect(answer.result).toBe('approved');
+    const download = await a.app.request(answer.video_url);
+    expect(download.status).toBe(200);
+    expect(new Uint8Array(await download.arrayBuffer())).toEqual(MP4);
 
-      await expect.poll(() => received.length, { timeout: 10_000 }).toBe(1);
-      // Both dispatchers keep polling: still one delivery.
-      await new Promise((resolve) => setTimeout(resolve, 200));
-      expect(received).toEqual([{ id: expect.stringMatching(/^whk_/), event: 'video.completed', verified: true }]);
-    } finally {
-      await Promise.all([a.api.close(), b.api.close()]);
-    }
+    await expect.poll(() => received.length, { timeout: 10_000 }).toBe(1);
+    // Both dispatchers keep polling: still one delivery.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(received).toEqual([{ id: expect.stringMatching(/^whk_/), event: 'video.completed', verified: true }]);
   });
 });
 
@@ -129,39 +76,32 @@ describe('two replicas: a face crop made on one is served by the other', () => {
       qualityChecks: Object.fromEntries(QUALITY_CHECKS.map((c) => [c, no])),
       croppedFace: crop,
     });
-    const env = {
-      DATABASE_URL: await postgres.newDatabase(),
-      ...(await s3.newBucketEnv()),
-      SIGNING_SECRET: 'shared-signing-secret-of-at-least-32-chars',
-    };
-    const apps = new AppRegistry([{ appId: 'kyc', appKeySha256: sha256Hex('kyc-key'), allowedApis: ['*'] }]);
+    const env = await backends.sharedEnv();
+    const apps = backends.apps();
     const replica = async (name: string) => {
-      const cropDir = mkdtempSync(path.join(tmpdir(), `replica-crops-${name}-`));
-      const config = parseConfig({ ...env, DATA_DIR: mkdtempSync(path.join(tmpdir(), `replica-${name}-`)), CROPPED_IMAGE_DIR: cropDir });
+      const cropDir = backends.tempDir(`replica-crops-${name}`);
+      const config = parseConfig({ ...env, DATA_DIR: backends.tempDir(`replica-${name}`), CROPPED_IMAGE_DIR: cropDir });
       const liveness = createLivenessApi(config, checkLiveness, () => {}, { apps }, await openCroppedImageStore(config, () => {}));
+      backends.afterTest(() => liveness.close());
       return { cropDir, liveness, app: testApp({ liveness: liveness.deps }) };
     };
     // Both open the crop index at once: its migration runs once, under the advisory lock.
     const [a, b] = await Promise.all([replica('A'), replica('B')]);
-    try {
-      expect(a.liveness.deps.croppedImages).toBeInstanceOf(S3ImageStore);
-      const checked = await a.app.request(`${BASE}/v1/checkLiveness`, {
-        method: 'POST',
-        headers: { appId: 'kyc', appKey: 'kyc-key', transactionId: 'replica-crop-1' },
-        body: formData({ image: new Uint8Array(photo), returnCroppedImageURL: 'yes' }),
-      });
-      expect(checked.status, await checked.clone().text()).toBe(200);
-      const link = ((await checked.json()) as { result: { croppedImageUrl?: string } }).result.croppedImageUrl;
-      expect(link).toMatch(/^http:\/\/svc\.test\/v1\/croppedImage\//);
-      const onB = await b.app.request(link!);
-      expect(onB.status).toBe(200);
-      expect(onB.headers.get('content-type')).toBe('image/jpeg');
-      expect(new Uint8Array(await onB.arrayBuffer())).toEqual(crop);
-      // A tampered link is still refused on B (the shared SIGNING_SECRET is the credential).
-      expect((await b.app.request(link!.replace(/signature=[0-9a-f]/, (m) => (m.endsWith('0') ? m.slice(0, -1) + '1' : m.slice(0, -1) + '0')))).status).toBe(403);
-      expect([...readdirSync(a.cropDir), ...readdirSync(b.cropDir)]).toEqual([]);
-    } finally {
-      await Promise.all([a.liveness.close(), b.liveness.close()]);
-    }
+    expect(a.liveness.deps.croppedImages).toBeInstanceOf(S3ImageStore);
+    const checked = await a.app.request(`${BASE}/v1/checkLiveness`, {
+      method: 'POST',
+      headers: { appId: 'kyc', appKey: 'kyc-key', transactionId: 'replica-crop-1' },
+      body: formData({ image: new Uint8Array(photo), returnCroppedImageURL: 'yes' }),
+    });
+    expect(checked.status, await checked.clone().text()).toBe(200);
+    const link = ((await checked.json()) as { result: { croppedImageUrl?: string } }).result.croppedImageUrl;
+    expect(link).toMatch(/^http:\/\/svc\.test\/v1\/croppedImage\//);
+    const onB = await b.app.request(link!);
+    expect(onB.status).toBe(200);
+    expect(onB.headers.get('content-type')).toBe('image/jpeg');
+    expect(new Uint8Array(await onB.arrayBuffer())).toEqual(crop);
+    // A tampered link is still refused on B (the shared SIGNING_SECRET is the credential).
+    expect((await b.app.request(link!.replace(/signature=[0-9a-f]/, (m) => (m.endsWith('0') ? m.slice(0, -1) + '1' : m.slice(0, -1) + '0')))).status).toBe(403);
+    expect([...readdirSync(a.cropDir), ...readdirSync(b.cropDir)]).toEqual([]);
   });
 });
