@@ -10,11 +10,15 @@
  *
  * Equivalent work, per image, one face (the best / largest):
  * - decode: the JPEG/PNG bytes to RGB pixels (sharp for all three; EXIF-rotated);
- * - detector: ours and face-api SSD MobileNetV1; Human BlazeFace;
- * - landmarks: ours and face-api the 68-point net; Human FaceMesh (468 points; iris off, as ours has none here);
+ * - detector: ours the service's cascade (BlazeFace front-camera at 128², then SSD MobileNetV1 at 512² where
+ *   src/pipeline/analyze.ts's rules send the image: on the default images, the six group photos); face-api SSD
+ *   MobileNetV1; Human BlazeFace;
+ * - landmarks: ours and face-api the 68-point net (ours twice where BlazeFace answered: from its box, then from the
+ *   box the landmarks give); Human FaceMesh (468 points; iris off, as ours has none here);
  * - embedding + age/gender: ours and face-api the face-api recogniser and AgeGenderNet; Human faceres (one
  *   model gives both);
- * - liveness: ours Human antispoof + liveness (ONNX conversions); face-api none; Human antispoof + liveness.
+ * - liveness: ours Human liveness (ONNX conversion; Human antispoof runs only for the liveness bench, as no fusion
+ *   weighs it: src/pipeline/liveness.ts); face-api none; Human antispoof + liveness.
  * face-api runs `detectSingleFace(SSD).withFaceLandmarks().withAgeAndGender().withFaceDescriptor()`
  * (single, not detectAllFaces: ours analyses the primary face only, and Human is set to maxDetected 1).
  * Writes <out>/peers.json and peers.md (out = bench/out).
@@ -52,11 +56,16 @@ export function defaultPeerImages(): string[] {
 
 export const EQUIVALENT_WORK: readonly { step: string; ours: string; faceApi: string; human: string }[] = [
   { step: 'decode', ours: 'sharp (decodeImage)', faceApi: 'sharp → tf.tensor3d', human: 'sharp → tf.tensor3d' },
-  { step: 'detector', ours: 'SSD MobileNetV1 (ONNX)', faceApi: 'SSD MobileNetV1, detectSingleFace', human: 'BlazeFace, maxDetected 1' },
-  { step: 'landmarks', ours: '68-point net + aligned crop', faceApi: '68-point net', human: 'FaceMesh 468 points (iris off)' },
+  {
+    step: 'detector',
+    ours: 'cascade: BlazeFace front 128², then SSD MobileNetV1 512² where its rules send the image (ONNX)',
+    faceApi: 'SSD MobileNetV1, detectSingleFace',
+    human: 'BlazeFace, maxDetected 1',
+  },
+  { step: 'landmarks', ours: '68-point net (twice where BlazeFace answered)', faceApi: '68-point net', human: 'FaceMesh 468 points (iris off)' },
   { step: 'embedding', ours: 'face-api recogniser, 128-d', faceApi: 'face-api recogniser, 128-d', human: 'faceres, 1024-d (same model as age/gender)' },
   { step: 'age/gender', ours: 'AgeGenderNet', faceApi: 'AgeGenderNet', human: 'faceres' },
-  { step: 'liveness', ours: 'Human antispoof + liveness (ONNX)', faceApi: '— (has none)', human: 'antispoof + liveness' },
+  { step: 'liveness', ours: 'Human liveness (ONNX)', faceApi: '— (has none)', human: 'antispoof + liveness' },
 ];
 
 type System = 'ours' | 'faceApi' | 'human';

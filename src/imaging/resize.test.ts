@@ -52,4 +52,23 @@ describe('resizeBilinear (tf.image.resizeBilinear, alignCorners = false, halfPix
       }
     }
   });
+
+  it('three channels (the unrolled loop) equal each channel resized alone (the general loop), bit for bit', () => {
+    let seed = 11;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    // source w, h, padded side (0: none), output w, h: shrinking like the SSD's input, enlarging, padding on either axis.
+    const cases: [number, number, number, number, number][] = [[97, 61, 0, 32, 32], [61, 97, 97, 32, 32], [40, 30, 40, 64, 64], [33, 33, 0, 33, 33], [50, 20, 50, 9, 13]];
+    for (const [w, h, side, outW, outH] of cases) {
+      for (const data of [Uint8Array.from({ length: w * h * 3 }, () => Math.floor(random() * 256)), Float32Array.from({ length: w * h * 3 }, () => random())]) {
+        const padTo = side ? { width: side, height: side } : undefined;
+        const fused = resizeBilinear({ data, width: w, height: h, channels: 3 }, outW, outH, { layout: 'chw', padTo });
+        const planes = new Float32Array(fused.length);
+        for (let c = 0; c < 3; c++) {
+          const plane = data.filter((_, i) => i % 3 === c);
+          planes.set(resizeBilinear({ data: plane, width: w, height: h, channels: 1 }, outW, outH, { padTo }), c * outW * outH);
+        }
+        expect(Buffer.from(fused.buffer).equals(Buffer.from(planes.buffer)), `${w}×${h} → ${outW}×${outH}, ${data.constructor.name}`).toBe(true);
+      }
+    }
+  });
 });

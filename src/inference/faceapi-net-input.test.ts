@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { computeReshapedDimensions, toFaceApiNetInput } from './faceapi-net-input.js';
+import { resizeBilinear } from '../imaging/resize.js';
+import { seededRandom } from '../../test/helpers/random.js';
+import { computeReshapedDimensions, toFaceApiFaceInput, toFaceApiNetInput } from './faceapi-net-input.js';
 
 const image = (width: number, height: number, value: (x: number, y: number, c: number) => number) => {
   const data = new Uint8Array(width * height * 3);
@@ -26,5 +28,29 @@ describe('face-api detector input (NetInput.toBatchTensor)', () => {
     // Padded to 2×2: row 0 = pixels (0,1,2) and (10,11,12); row 1 = zeros.
     expect(Array.from(input.tensor)).toEqual([0, 10, 0, 0, 1, 11, 0, 0, 2, 12, 0, 0]);
     expect([input.reshapedWidth, input.reshapedHeight, input.imageWidth, input.imageHeight]).toEqual([2, 1, 2, 1]);
+  });
+});
+
+describe('face-api per-face input (extractFaceTensors, padToSquare centred, toBatchTensor)', () => {
+  it('where the padded crop already has the input side, gives the resize\'s values without it, bit for bit', () => {
+    const random = seededRandom(5);
+    const [width, height] = [40, 30];
+    const image = { data: Uint8Array.from({ length: width * height * 3 }, () => Math.floor(random() * 256)), width, height };
+    // The whole 30 × 30 square; a 30 × 24 box padded to 30² (rows above and below); one clipped at the image's right and bottom edges to 20 × 30.
+    for (const box of [{ x: 5, y: 0, width: 30, height: 30 }, { x: 2, y: 3, width: 30, height: 24 }, { x: 20, y: 0, width: 30, height: 35 }]) {
+      const { tensor, crop } = toFaceApiFaceInput(image, box, 30);
+      // The reference: the padded square rebuilt here, then the general resize to the same side.
+      const side = Math.max(crop.width, crop.height);
+      const before = side - Math.min(crop.width, crop.height) - Math.round((side - Math.min(crop.width, crop.height)) * 0.5);
+      const square = new Uint8Array(side * side * 3);
+      for (let row = 0; row < crop.height; row++) {
+        for (let col = 0; col < crop.width; col++) {
+          const [toRow, toCol] = [row + (crop.height < crop.width ? before : 0), col + (crop.width < crop.height ? before : 0)];
+          for (let c = 0; c < 3; c++) square[(toRow * side + toCol) * 3 + c] = image.data[((crop.y + row) * width + crop.x + col) * 3 + c]!;
+        }
+      }
+      const resized = resizeBilinear({ data: square, width: side, height: side, channels: 3 }, 30, 30, { layout: 'chw' });
+      expect(side === 30 ? Buffer.from(tensor.buffer).equals(Buffer.from(resized.buffer)) : 'not at the input side', JSON.stringify(box)).toBe(true);
+    }
   });
 });

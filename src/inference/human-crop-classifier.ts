@@ -6,7 +6,7 @@
 import { AppError } from '../errors.js';
 import type { Box } from '../imaging/geometry.js';
 import type { RgbImage } from '../imaging/image.js';
-import { humanFaceCrop, humanModelInput } from './human-face-crop.js';
+import { humanModelInput, humanModelInputFor } from './human-face-crop.js';
 import type { ModelRunner } from './batcher.js';
 
 export interface HumanCropClassifierSpec {
@@ -28,16 +28,24 @@ export class HumanCropClassifier {
 
   /** Score 0–1 from Human's 192² crop (HWC float 0–1, see human-face-crop.ts). */
   async scoreCrop(crop: Float32Array): Promise<number> {
+    return this.scoreInput(humanModelInput(crop, this.spec.inputSize));
+  }
+
+  /**
+   * Score 0–1 for the face whose detector box (pixels) is `detectorBox`: scoreCrop(humanFaceCrop(image, detectorBox)),
+   * the same input, without cutting the crop pixels the model's resize does not read (humanModelInputFor).
+   */
+  async score(image: RgbImage, detectorBox: Box): Promise<number> {
+    return this.scoreInput(humanModelInputFor(image, detectorBox, this.spec.inputSize));
+  }
+
+  /** Score 0–1 from the model's NCHW input (`inputSize`², RGB 0–1). */
+  private async scoreInput(input: Float32Array): Promise<number> {
     const { inputSize: size, output, outputLength, scoreIndex } = this.spec;
-    const result = (await this.session.run({ input: { data: humanModelInput(crop, size), dims: [1, 3, size, size] } }, [output]))[output];
+    const result = (await this.session.run({ input: { data: input, dims: [1, 3, size, size] } }, [output]))[output];
     if (!result || result.data.length !== outputLength) {
       throw new AppError('INFERENCE_FAILED', `model ${this.session.label}: expected output "${output}" with ${outputLength} value(s)`);
     }
     return result.data[scoreIndex]!;
-  }
-
-  /** Score 0–1 for the face whose detector box (pixels) is `detectorBox`. */
-  async score(image: RgbImage, detectorBox: Box): Promise<number> {
-    return this.scoreCrop(humanFaceCrop(image, detectorBox));
   }
 }

@@ -52,24 +52,30 @@ export function humanCropBox(detectorBox: Box, scale = HUMAN_FACE_BOX_SCALE): Bo
  * tf.image.cropAndResize(image, [[y1/h, x1/w, y2/h, x2/w]], [0], [size, size], 'bilinear', 0) divided by 255:
  * sample point y = y1·(h−1)/h + i·(y2−y1)·(h−1)/(h·(size−1)) (tfjs-backend-cpu CropAndResize), bilinear
  * between the four neighbours, 0 outside the image. Returns HWC float32 RGB 0–1, `size`×`size`.
+ *
+ * `step` > 1 keeps only every step-th row and column of that crop (rows and columns 0, step, 2·step, …; `size` must be
+ * a multiple of it): `size / step` squared pixels, each computed exactly as in the whole crop, without computing the
+ * others (humanModelInputFor).
  */
-export function cropAndResizeUnit(image: RgbImage, box: Box, size: number): Float32Array {
+export function cropAndResizeUnit(image: RgbImage, box: Box, size: number, step = 1): Float32Array {
+  if (!(Number.isInteger(step) && step >= 1 && size % step === 0)) throw new Error(`cropAndResizeUnit: step ${step} does not divide size ${size}`);
   const { width: w, height: h, data } = image;
-  const out = new Float32Array(size * size * 3);
+  const side = size / step;
+  const out = new Float32Array(side * side * 3);
   const [y1, x1, y2, x2] = [box.y / h, box.x / w, (box.y + box.height) / h, (box.x + box.width) / w];
   const heightScale = size > 1 ? ((y2 - y1) * (h - 1)) / (size - 1) : 0;
   const widthScale = size > 1 ? ((x2 - x1) * (w - 1)) / (size - 1) : 0;
   let o = 0;
-  for (let i = 0; i < size; i++) {
+  for (let i = 0; i < size; i += step) {
     const inY = size > 1 ? y1 * (h - 1) + i * heightScale : 0.5 * (y1 + y2) * (h - 1);
     if (inY < 0 || inY > h - 1) {
-      o += size * 3;
+      o += side * 3;
       continue;
     }
     const top = Math.floor(inY);
     const bottom = Math.ceil(inY);
     const dy = inY - top;
-    for (let j = 0; j < size; j++) {
+    for (let j = 0; j < size; j += step) {
       const inX = size > 1 ? x1 * (w - 1) + j * widthScale : 0.5 * (x1 + x2) * (w - 1);
       if (inX < 0 || inX > w - 1) {
         o += 3;
@@ -110,6 +116,18 @@ export function humanFaceCrop(image: RgbImage, detectorBox: Box, scale = HUMAN_F
 export function humanModelInput(crop: Float32Array, size: number): Float32Array {
   if (size === HUMAN_FACE_CROP_SIZE) return hwcToChw(crop, size * size);
   return resizeBilinear({ data: crop, width: HUMAN_FACE_CROP_SIZE, height: HUMAN_FACE_CROP_SIZE, channels: 3 }, size, size, { layout: 'chw' });
+}
+
+/**
+ * humanModelInput(humanFaceCrop(image, detectorBox, scale), size), the same values, computing only the crop pixels the
+ * resize reads when `size` divides the crop side: there tf.image.resizeBilinear samples the crop at whole multiples of
+ * 192 / size (source = dst × 192 / size, interpolation weights 0), i.e. it picks those pixels unchanged. Human's
+ * liveness net (32²) then needs 1,024 of the crop's 36,864 pixels (≈ 1.2 ms saved per face on 2 cores,
+ * bench/RESULTS.md "Peers: where ours' time goes"); any other size cuts the whole crop.
+ */
+export function humanModelInputFor(image: RgbImage, detectorBox: Box, size: number, scale = HUMAN_FACE_BOX_SCALE): Float32Array {
+  if (HUMAN_FACE_CROP_SIZE % size !== 0) return humanModelInput(humanFaceCrop(image, detectorBox, scale), size);
+  return hwcToChw(cropAndResizeUnit(image, humanCropBox(detectorBox, scale), HUMAN_FACE_CROP_SIZE, HUMAN_FACE_CROP_SIZE / size), size * size);
 }
 
 /** Interleaved RGB (HWC) floats of `pixels` pixels → three planes (CHW). */

@@ -8,8 +8,18 @@
  * an SDP offer with its candidates can be larger). The table, not chunked notifications, because the rows are also the
  * backlog: an event for a channel nobody listens to yet waits there (up to BACKLOG_EVENTS per channel) for whichever
  * replica the stream connects to, which a notification (delivered only to sessions listening at that moment) cannot
- * do. A replica with a subscriber on the channel claims the rows (DELETE … RETURNING over SELECT … FOR UPDATE SKIP
- * LOCKED: one replica delivers each row, and delivered rows are gone) and hands them to its streams in order.
+ * do.
+ *
+ * Fan-out: as in process, every subscriber of a channel gets every event, so every replica with a subscriber on the
+ * channel reads every row. One channel can have subscribers on two replicas: a page that reconnected to B while its
+ * dead stream on A is still subscribed (A notices only when a write fails). Each replica keeps a cursor per channel
+ * (the last event id it delivered), in memory and in its presence row (`live_presence.delivered_id`), and reads the
+ * rows after it. A row goes once every replica with a fresh presence on the channel has delivered it (and by the
+ * backlog limit, the channel's `final` event without a stream, `forget` and age). A replica whose first subscriber
+ * arrives starts after what the channel's other replicas all delivered, or at the channel's first row (the backlog)
+ * when it has none: a second stream gets only what comes after it, as in process. Cursors need ids that become
+ * visible in order: publishing takes a per-channel advisory lock for its transaction, so a channel's rows commit in id
+ * order even when two replicas publish at once.
  *
  * Presence: each replica keeps a `live_presence` row per channel it has a subscriber on, its `seen_at` renewed every
  * PRESENCE_HEARTBEAT_MS. A channel is connected while any replica's row is younger than PRESENCE_STALE_MS. When the
@@ -23,6 +33,13 @@
  * Publishing, subscribing and the clocks keep the in-process hub's synchronous interface: the writes run in order on
  * one queue per process (a failure is logged; the streams' replay on reconnect restores the state), and `connected` /
  * `absentSince` read what the last `sync` (every PRESENCE_HEARTBEAT_MS once started) saw of the other replicas.
+ *
+ * Idle: a replica with no subscriber that nobody asked about a channel (`connected`, `absentSince`, `expect`: the live
+ * calls' sweep asks every second while a call is in progress) for IDLE_AFTER_MS skips its heartbeat's reads and
+ * forgets what it knew of the others; the first question wakes it (a sync at once), and its answers stay "unknown"
+ * (not connected, no absence clock) until that sync. What it skipped is not lost: a stopped replica's rows turn into
+ * absence since their last renewal whenever a sync runs. Rows past LIVE_ROW_MAX_AGE_MS are deleted every
+ * ROW_EXPIRY_INTERVAL_MS, idle or not.
  */
 import { randomUUID } from 'node:crypto';
 import type { PostgresDatabase } from '../store/postgres.js';
@@ -50,6 +67,8 @@ export const POSTGRES_LIVE_EVENT_MIGRATIONS = [
      channel TEXT PRIMARY KEY,
      since BIGINT NOT NULL
    );`,
+  // The replica's cursor on the channel: the last live_events id it delivered (every replica reads every row).
+  `ALTER TABLE live_presence ADD COLUMN delivered_id BIGINT NOT NULL DEFAULT 0;`,
 ];
 
 /** The NOTIFY channel; the payload is the live channel's name (`person:<session id>`, `agent:<call id>`: < 100 bytes). */
@@ -71,6 +90,31 @@ export const PRESENCE_STALE_MS = 5 * PRESENCE_HEARTBEAT_MS;
  */
 export const LIVE_ROW_MAX_AGE_MS = 86_400_000;
 
+/**
+ * How often a replica deletes the rows past LIVE_ROW_MAX_AGE_MS, ms: a minute late on a day's age changes nothing, and
+ * once a minute instead of every heartbeat saves two statements a second per replica.
+ */
+export const ROW_EXPIRY_INTERVAL_MS = 60_000;
+
+/**
+ * A replica without subscribers that nobody asked about a channel for this long, ms, stops its heartbeat's reads:
+ * PRESENCE_STALE_MS, five of the live calls' sweeps (every second, asking about each call in progress) missed.
+ */
+export const IDLE_AFTER_MS = PRESENCE_STALE_MS;
+
+/**
+ * A transaction-scoped advisory lock per channel (a 32-bit hash of the name; a collision only serialises two
+ * channels' publishers), held from before the row's id is drawn until its commit: a channel's rows become visible in
+ * id order, so a cursor never passes a row that commits later with a smaller id.
+ */
+const CHANNEL_LOCK = "SELECT pg_advisory_xact_lock(hashtext('live-events:' || $1))";
+
+/**
+ * The lowest cursor on channel `r.channel` among the other replicas with a fresh presence row ($3: this replica, $4:
+ * the freshness limit): the rows up to it are delivered everywhere else. NULL when there is none (LEAST ignores it).
+ */
+const OTHERS_DELIVERED = `(SELECT min(o.delivered_id) FROM live_presence o WHERE o.channel = r.channel AND o.replica <> $3 AND o.seen_at > $4)`;
+
 type Listener = (event: LiveEvent) => void;
 
 interface EventRow {
@@ -78,6 +122,7 @@ interface EventRow {
   channel: string;
   event: string;
   data: string;
+  created_at: number;
 }
 
 export interface PostgresLiveEventHubOptions {
@@ -92,6 +137,8 @@ export class PostgresLiveEventHub implements LiveEvents {
   private readonly now: () => number;
   private readonly log: (message: string) => void;
   private readonly listeners = new Map<string, Set<Listener>>();
+  /** The last event id delivered here, per channel with a presence row of this replica (changed on the queue only). */
+  private readonly cursors = new Map<string, number>();
   private readonly endings = new StreamEndings();
   /** The other replicas' newest presence per channel (seen_at, ms), as of the last sync. */
   private othersSeen = new Map<string, number>();
@@ -103,6 +150,12 @@ export class PostgresLiveEventHub implements LiveEvents {
   private timer: NodeJS.Timeout | undefined;
   private unlisten: (() => void) | undefined;
   private closed = false;
+  /** When `connected`, `absentSince` or `expect` was last called, ms (the hub's clock). */
+  private askedAt = Number.NEGATIVE_INFINITY;
+  /** Whether the heartbeat skips its reads (see the file comment, "Idle"). */
+  private idle = false;
+  /** When the rows past LIVE_ROW_MAX_AGE_MS were last deleted, ms. */
+  private expiredAt = Number.NEGATIVE_INFINITY;
 
   private constructor(
     private readonly db: PostgresDatabase,
@@ -124,10 +177,10 @@ export class PostgresLiveEventHub implements LiveEvents {
     return hub;
   }
 
-  /** Runs `sync()` every PRESENCE_HEARTBEAT_MS until `close()`. */
+  /** Runs the heartbeat every PRESENCE_HEARTBEAT_MS until `close()`: `sync()`, or only the expiry while idle. */
   start(): void {
     if (this.timer || this.closed) return;
-    this.timer = setInterval(() => void this.sync().catch((error: unknown) => this.log(`live events: sync failed: ${String(error)}`)), PRESENCE_HEARTBEAT_MS);
+    this.timer = setInterval(() => void this.heartbeat().catch((error: unknown) => this.log(`live events: sync failed: ${String(error)}`)), PRESENCE_HEARTBEAT_MS);
     this.timer.unref();
   }
 
@@ -170,6 +223,7 @@ export class PostgresLiveEventHub implements LiveEvents {
   }
 
   connected(channel: string): boolean {
+    this.asked();
     if (this.connectedHere(channel)) return true;
     const seen = this.othersSeen.get(channel);
     return seen !== undefined && seen > this.now() - PRESENCE_STALE_MS;
@@ -218,9 +272,9 @@ export class PostgresLiveEventHub implements LiveEvents {
 
   /**
    * One heartbeat: renews this replica's presence rows, turns the rows of replicas that stopped renewing into absence,
-   * deletes rows past LIVE_ROW_MAX_AGE_MS, reads the other replicas' presence and the absence clocks, and claims what
-   * waits for this replica's streams (a notification lost with the listening connection). The timer runs it; tests
-   * call it after moving their clock.
+   * deletes rows past LIVE_ROW_MAX_AGE_MS (every ROW_EXPIRY_INTERVAL_MS), reads the other replicas' presence and the
+   * absence clocks, and delivers what waits for this replica's streams (a notification lost with the listening
+   * connection). The timer runs it unless the replica is idle; tests call it after moving their clock.
    */
   sync(): Promise<void> {
     return this.enqueue(async () => {
@@ -233,8 +287,7 @@ export class PostgresLiveEventHub implements LiveEvents {
          ON CONFLICT (channel) DO UPDATE SET since = GREATEST(live_absence.since, excluded.since)`,
         [now - PRESENCE_STALE_MS],
       );
-      await this.db.query(undefined, 'DELETE FROM live_events WHERE created_at < $1', [now - LIVE_ROW_MAX_AGE_MS]);
-      await this.db.query(undefined, 'DELETE FROM live_absence WHERE since < $1', [now - LIVE_ROW_MAX_AGE_MS]);
+      await this.deleteExpired(now);
       const presence = await this.db.query<{ channel: string; seen_at: number }>(
         undefined,
         'SELECT channel, max(seen_at) AS seen_at FROM live_presence WHERE replica <> $1 GROUP BY channel',
@@ -257,6 +310,41 @@ export class PostgresLiveEventHub implements LiveEvents {
   }
 
   /**
+   * The timer's tick: `sync()` while this replica has a subscriber or was asked about a channel within IDLE_AFTER_MS;
+   * else (idle) only the expiry, and what it knew of the other replicas is dropped: it would go stale unseen, and a
+   * stale absence clock could drop a call whose stream is open elsewhere.
+   */
+  private heartbeat(): Promise<void> {
+    if (this.listeners.size > 0 || this.now() - this.askedAt < IDLE_AFTER_MS) {
+      this.idle = false;
+      return this.sync();
+    }
+    if (!this.idle) {
+      this.idle = true;
+      this.othersSeen.clear();
+      this.absence.clear();
+    }
+    return this.enqueue(() => this.deleteExpired(this.now()));
+  }
+
+  /** Notes a question about a channel; an idle replica syncs at once (its answers are "unknown" until then). */
+  private asked(): void {
+    this.askedAt = this.now();
+    if (!this.idle) return;
+    this.idle = false;
+    void this.sync();
+  }
+
+  /** Deletes the rows past LIVE_ROW_MAX_AGE_MS, at most once per ROW_EXPIRY_INTERVAL_MS (one statement). */
+  private async deleteExpired(now: number): Promise<void> {
+    if (now - this.expiredAt < ROW_EXPIRY_INTERVAL_MS) return;
+    this.expiredAt = now;
+    await this.db.query(undefined, 'WITH events AS (DELETE FROM live_events WHERE created_at < $1) DELETE FROM live_absence WHERE since < $1', [
+      now - LIVE_ROW_MAX_AGE_MS,
+    ]);
+  }
+
+  /**
    * Runs `work` after everything queued before it; a failure is logged and does not stop the queue. After `close()`
    * (its own withdrawal excepted) nothing more is written: the database may be closed already.
    */
@@ -275,6 +363,7 @@ export class PostgresLiveEventHub implements LiveEvents {
   private async store(channel: string, event: string, data: string, options: { final?: boolean; live?: boolean }, localListeners: boolean): Promise<void> {
     const now = this.now();
     await this.db.transaction(async (tx) => {
+      await this.db.query(tx, CHANNEL_LOCK, [channel]);
       if (options.final) await this.db.query(tx, 'DELETE FROM live_absence WHERE channel = $1', [channel]);
       if (options.final || options.live) {
         const present =
@@ -296,21 +385,34 @@ export class PostgresLiveEventHub implements LiveEvents {
     });
   }
 
-  /** Upserts this replica's presence on `channels` (seen now) and stops their absence clocks. */
+  /**
+   * Upserts this replica's presence on `channels` (seen now, with its cursor) and stops their absence clocks. A channel
+   * without a cursor here yet starts at the lowest cursor of the other replicas with a stream on it (what they all
+   * delivered), or before the channel's first row when none has (the backlog is this stream's).
+   */
   private async announce(channels: string[]): Promise<void> {
     if (channels.length === 0) return;
-    await this.db.transaction(async (tx) => {
-      await this.db.query(
+    const now = this.now();
+    const rows = await this.db.transaction(async (tx) => {
+      const { rows } = await this.db.query<{ channel: string; delivered_id: number }>(
         tx,
-        `INSERT INTO live_presence (channel, replica, seen_at) SELECT unnest($1::text[]), $2, $3
-         ON CONFLICT (channel, replica) DO UPDATE SET seen_at = excluded.seen_at`,
-        [channels, this.replica, this.now()],
+        `INSERT INTO live_presence (channel, replica, seen_at, delivered_id)
+         SELECT r.channel, $3, $5, COALESCE(r.delivered_id, ${OTHERS_DELIVERED}, 0) FROM unnest($1::text[], $2::bigint[]) AS r (channel, delivered_id)
+         ON CONFLICT (channel, replica) DO UPDATE SET seen_at = excluded.seen_at, delivered_id = excluded.delivered_id
+         RETURNING channel, delivered_id`,
+        [channels, channels.map((channel) => this.cursors.get(channel) ?? null), this.replica, now - PRESENCE_STALE_MS, now],
       );
       await this.db.query(tx, 'DELETE FROM live_absence WHERE channel = ANY($1)', [channels]);
+      return rows;
     });
+    for (const row of rows) if (!this.cursors.has(row.channel)) this.cursors.set(row.channel, row.delivered_id);
   }
 
-  /** Deletes this replica's presence on `channels` still without a subscriber here; those nobody else has start their absence clock. */
+  /**
+   * Deletes this replica's presence on `channels` still without a subscriber here, and the rows it delivered that no
+   * other replica with a stream there still needs; those nobody else has start their absence clock. What it had not
+   * delivered stays, the backlog of the next stream.
+   */
   private async withdraw(channels: string[]): Promise<void> {
     const gone = channels.filter((channel) => !this.connectedHere(channel));
     if (gone.length === 0) return;
@@ -319,12 +421,19 @@ export class PostgresLiveEventHub implements LiveEvents {
       await this.db.query(tx, 'DELETE FROM live_presence WHERE channel = ANY($1) AND replica = $2', [gone, this.replica]);
       await this.db.query(
         tx,
+        `DELETE FROM live_events e USING unnest($1::text[], $2::bigint[]) AS r (channel, delivered_id)
+         WHERE e.channel = r.channel AND e.id <= LEAST(r.delivered_id, ${OTHERS_DELIVERED})`,
+        [gone, gone.map((channel) => this.cursors.get(channel) ?? 0), this.replica, now - PRESENCE_STALE_MS],
+      );
+      await this.db.query(
+        tx,
         `INSERT INTO live_absence (channel, since) SELECT c, $2 FROM unnest($1::text[]) AS c
          WHERE NOT EXISTS (SELECT 1 FROM live_presence p WHERE p.channel = c AND p.seen_at > $3)
          ON CONFLICT (channel) DO UPDATE SET since = excluded.since`,
         [gone, now, now - PRESENCE_STALE_MS],
       );
     });
+    for (const channel of gone) this.cursors.delete(channel);
     await this.refresh(gone);
   }
 
@@ -363,23 +472,30 @@ export class PostgresLiveEventHub implements LiveEvents {
   }
 
   /**
-   * Claims the rows waiting on `channels` (deleted in the same statement: delivered rows do not stay) and hands them,
-   * oldest first, to this replica's subscribers. A channel whose last subscriber left meanwhile gets its rows back.
+   * Reads the rows after this replica's cursor on `channels`, records the new cursors (deleting the rows every replica
+   * with a stream there now has: `advance`) and hands the rows, oldest first, to this replica's subscribers. A channel
+   * whose last subscriber left meanwhile gets its rows and its cursor back.
    */
   private async drain(channels: string[]): Promise<void> {
-    const wanted = channels.filter((channel) => this.connectedHere(channel));
+    const wanted = channels.filter((channel) => this.connectedHere(channel) && this.cursors.has(channel));
     if (wanted.length === 0) return;
+    const before = new Map(wanted.map((channel) => [channel, this.cursors.get(channel)!]));
     const { rows } = await this.db.query<EventRow>(
       undefined,
-      `DELETE FROM live_events WHERE id IN (SELECT id FROM live_events WHERE channel = ANY($1) ORDER BY id FOR UPDATE SKIP LOCKED)
-       RETURNING id, channel, event, data`,
-      [wanted],
+      `SELECT e.id, e.channel, e.event, e.data, e.created_at
+       FROM live_events e JOIN unnest($1::text[], $2::bigint[]) AS r (channel, delivered_id) ON e.channel = r.channel AND e.id > r.delivered_id
+       ORDER BY e.id`,
+      [wanted, [...before.values()]],
     );
-    const orphans: EventRow[] = [];
-    for (const row of rows.sort((a, b) => a.id - b.id)) {
+    if (rows.length === 0) return;
+    const reached = new Map<string, number>();
+    for (const row of rows) reached.set(row.channel, row.id);
+    const deleted = await this.advance(reached);
+    const orphans = new Map<string, EventRow[]>();
+    for (const row of rows) {
       const listeners = this.listeners.get(row.channel);
       if (!listeners || listeners.size === 0) {
-        orphans.push(row);
+        orphans.set(row.channel, [...(orphans.get(row.channel) ?? []), row]);
         continue;
       }
       const message: LiveEvent = { event: row.event, data: JSON.parse(row.data) as unknown };
@@ -391,8 +507,37 @@ export class PostgresLiveEventHub implements LiveEvents {
         }
       }
     }
-    for (const row of orphans) {
-      await this.db.query(undefined, 'INSERT INTO live_events (channel, event, data, created_at) VALUES ($1, $2, $3, $4)', [row.channel, row.event, row.data, this.now()]);
-    }
+    for (const [channel, lost] of orphans) await this.restore(channel, before.get(channel)!, lost.filter((row) => deleted.has(row.id)));
+  }
+
+  /**
+   * Moves this replica's cursors to `reached` (channel → last id read), here and in its presence rows, and deletes the
+   * rows up to the lowest cursor of the replicas with a fresh presence on the channel, this one included. Answers the
+   * ids deleted.
+   */
+  private async advance(reached: Map<string, number>): Promise<Set<number>> {
+    const { rows } = await this.db.query<{ id: number }>(
+      undefined,
+      `WITH r AS (SELECT * FROM unnest($1::text[], $2::bigint[]) AS r (channel, delivered_id)),
+            mine AS (UPDATE live_presence p SET delivered_id = r.delivered_id FROM r WHERE p.channel = r.channel AND p.replica = $3)
+       DELETE FROM live_events e USING r WHERE e.channel = r.channel AND e.id <= LEAST(r.delivered_id, ${OTHERS_DELIVERED})
+       RETURNING e.id`,
+      [[...reached.keys()], [...reached.values()], this.replica, this.now() - PRESENCE_STALE_MS],
+    );
+    for (const [channel, id] of reached) this.cursors.set(channel, id);
+    return new Set(rows.map((row) => row.id));
+  }
+
+  /** Puts back a channel's cursor (`delivered`) and the rows `advance` deleted but nobody here received, with their ids. */
+  private async restore(channel: string, delivered: number, rows: EventRow[]): Promise<void> {
+    this.cursors.set(channel, delivered);
+    await this.db.query(
+      undefined,
+      `WITH back AS (UPDATE live_presence SET delivered_id = $2 WHERE channel = $1 AND replica = $3)
+       INSERT INTO live_events (id, channel, event, data, created_at) OVERRIDING SYSTEM VALUE
+       SELECT r.id, $1, r.event, r.data, r.created_at FROM unnest($4::bigint[], $5::text[], $6::text[], $7::bigint[]) AS r (id, event, data, created_at)
+       ON CONFLICT (id) DO NOTHING`,
+      [channel, delivered, this.replica, rows.map((row) => row.id), rows.map((row) => row.event), rows.map((row) => row.data), rows.map((row) => row.created_at)],
+    );
   }
 }

@@ -1,16 +1,18 @@
 /**
  * The hosted capture page's HTTP side (issue #7) through app.request(): the page at capture_url with its embedded
- * config and headers, the static assets, every link state (tampered, expired, unknown, done), and the selfie
- * check on a test double of the checkLiveness use case. The browser side is test/e2e/capture-page.e2e.test.ts.
+ * config and headers, the static assets, every link state (tampered, expired, unknown, done, a live call decided
+ * before its recording arrived), and the selfie check on a test double of the checkLiveness use case. The browser side is test/e2e/capture-page.e2e.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { CONSENT_TEXT_VERSION, CONSENT_TEXTS } from '../../src/capture/consent.js';
+import { CONSENT_TEXT_VERSION, CONSENT_TEXTS, LIVE_CONSENT_TEXT_VERSION } from '../../src/capture/consent.js';
 import { AppError } from '../../src/errors.js';
 import { CHALLENGE_ACTIONS, type ChallengeAction } from '../../src/pipeline/challenge.js';
 import { challengePromptsFor, VIDEO_LANGUAGES } from '../../src/sessions/prompts.js';
 import type { CheckLiveness, LivenessOptions, LivenessOutcome } from '../../src/pipeline/types.js';
 import { captureApp } from '../helpers/capture-app.js';
-import { closeAfterEach } from '../helpers/contract.js';
+import { closeAfterEach, formData } from '../helpers/contract.js';
+import { liveAgentApp } from '../helpers/live-agent-app.js';
+import { videoVerification } from '../helpers/video-verification.js';
 import { tamperSignature } from '../helpers/tamper.js';
 
 const JPEG = new Uint8Array([0xff, 0xd8, 0xff, 0xe0, ...Array.from({ length: 60 }, (_, i) => i)]);
@@ -145,6 +147,50 @@ describe('GET /capture/{id}', () => {
       expect((await app.request(`${BASE}/capture/assets/${file}`, { headers: { 'If-None-Match': etag } })).status).toBe(304);
     }
     expect((await app.request(`${BASE}/capture/assets/other.js`)).status).toBe(404);
+  });
+});
+
+describe('GET /capture/{id} of a live call decided before its recording arrived', () => {
+  it('embeds only the session id and the recording link while that link is valid, even past the session’s expiry; then the page is 410', async () => {
+    const h = liveAgentApp({ t0: T0, verifyVideo: async () => videoVerification() });
+    closeLater(h.close);
+    const post = (url: string, body: unknown, key = 'kyc-key') =>
+      h.app.request(url, { method: 'POST', body: JSON.stringify(body), headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/json' } });
+    // Verilock's shortest lifetime (expires_in 300 s), the photos uploaded, the person in the queue through the page's link.
+    const created = (await (await post(`${BASE}/v1/sessions`, { profile: { steps: ['document', 'selfie', 'video'], video_mode: 'live_agent' }, expires_in: 300 })).json()) as any;
+    expect((await h.app.request(created.capture.document.upload_url, { method: 'POST', body: formData({ front: JPEG, type: 'passport' }) })).status).toBe(201);
+    expect((await h.app.request(created.capture.selfie.upload_url, { method: 'POST', body: formData({ image: JPEG }) })).status).toBe(201);
+    const ready = embedded(await (await h.app.request(created.capture_url)).text());
+    expect(ready).toMatchObject({ state: 'ready', sessionId: created.id, videoMode: 'live_agent' });
+    expect((await h.app.request(ready.live.join_url, { method: 'POST', body: JSON.stringify({ consent_given_at: '2026-03-18T10:01:00Z', consent_text_version: LIVE_CONSENT_TEXT_VERSION }), headers: { 'Content-Type': 'application/json' } })).status).toBe(200);
+    const agent = (await (await post(`${BASE}/v1/agents`, { name: 'Ana' })).json()) as { token: string };
+    const call = (await (await h.app.request(`${BASE}/v1/agent/calls`, { method: 'POST', headers: { Authorization: `Bearer ${agent.token}` } })).json()) as { call_id: string };
+    // Decided 10 s before the session expires: the recording link is valid LIVE_RECORDING_UPLOAD_SECONDS (30 min here) from then.
+    h.clock.advance(290_000);
+    expect((await post(`${BASE}/v1/agent/calls/${call.call_id}/decision`, { result: 'approved', notes: 'Seen on the call.' }, agent.token)).status).toBe(200);
+    const linkExpiresAt = T0 + 290_000 + 1_800_000;
+    const pending = {
+      state: 'completed',
+      language: 'en',
+      sessionId: created.id,
+      pendingRecording: {
+        upload_url: expect.stringMatching(new RegExp(`^${BASE}/v1/sessions/${created.id}/video\\?expires=${linkExpiresAt / 1000}&signature=[0-9a-f]{64}$`)),
+        expires_at: new Date(linkExpiresAt).toISOString(),
+      },
+    };
+    const reopened = await h.app.request(created.capture_url);
+    expect(reopened.status).toBe(200);
+    expect(embedded(await reopened.text())).toEqual(pending);
+    // Past the session's expiry (its page link's too), the link still open: the same.
+    h.clock.advance(100_000);
+    const late = await h.app.request(created.capture_url);
+    expect(late.status).toBe(200);
+    expect(embedded(await late.text())).toEqual(pending);
+    // Past the recording link's expiry: nothing left to send, the page is an expired one.
+    h.clock.advance(linkExpiresAt - h.clock.ms);
+    const gone = await h.app.request(created.capture_url);
+    expect(gone.status).toBe(410);
+    expect(embedded(await gone.text())).toEqual({ state: 'expired', language: 'en' });
   });
 });
 

@@ -13,7 +13,8 @@
  *     served at video_url, ffprobe reads its video stream and Chromium plays it.
  * A second service with short clocks (SHORT_CLOCKS) shows, in the same browsers, a wait that expires (the page says so,
  * the session is expired) and a call dropped by the person's tab closing (the console says so after the grace time; the
- * reopened page rejoins ahead of someone who joined meanwhile).
+ * reopened page rejoins ahead of someone who joined meanwhile), and a page that deletes on load the call recordings
+ * the browser kept (IndexedDB) that it will not send: expired ones and other sessions'.
  * Screenshots go to test-artifacts/live-agent/ (git-ignored).
  */
 import { execFileSync } from 'node:child_process';
@@ -76,6 +77,56 @@ interface Target {
   base: string;
   appKey: string;
 }
+
+/** The database in which the capture page keeps a call's recording (src/capture/page/capture.js): one store, keyed by [session, seq]. */
+const RECORDING_DB = 'capture-live-recording';
+
+/** A kept recording's record: seq 0 describes it (with `expiresAt`, ms since the epoch), 1… are its chunks. */
+interface KeptRecord {
+  session: string;
+  seq: number;
+  expiresAt?: number;
+}
+
+/** Writes `records` into the page origin's recording database as the capture page writes them (a chunk gets a small blob). */
+const seedRecordings = (page: Page, records: KeptRecord[]) =>
+  page.evaluate(
+    async ({ name, records }) => {
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const request = indexedDB.open(name, 1);
+        request.onupgradeneeded = () => request.result.createObjectStore('chunks', { keyPath: ['session', 'seq'] });
+        request.onsuccess = () => resolve(request.result);
+        request.onerror = () => reject(request.error);
+      });
+      await new Promise((resolve, reject) => {
+        const tx = db.transaction('chunks', 'readwrite');
+        for (const record of records) {
+          tx.objectStore('chunks').put(record.seq === 0 ? { ...record, type: 'video/webm' } : { ...record, blob: new Blob([new Uint8Array(64)], { type: 'video/webm' }) });
+        }
+        tx.oncomplete = resolve;
+        tx.onerror = () => reject(tx.error);
+      });
+      db.close();
+    },
+    { name: RECORDING_DB, records },
+  );
+
+/** The keys ([session, seq]) left in the page origin's recording database. */
+const keptRecordKeys = (page: Page) =>
+  page.evaluate(async (name) => {
+    const db = await new Promise<IDBDatabase>((resolve, reject) => {
+      const request = indexedDB.open(name, 1);
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+    const keys = await new Promise<IDBValidKey[]>((resolve, reject) => {
+      const request = db.transaction('chunks').objectStore('chunks').getAllKeys();
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+    db.close();
+    return keys;
+  }, RECORDING_DB);
 
 /** Clocks of the second service (src/config.ts): the shortest queue wait it accepts, and a short drop grace. */
 const SHORT_CLOCKS = { LIVE_QUEUE_WAIT_SECONDS: '10', LIVE_DROP_GRACE_SECONDS: '2' };
@@ -352,6 +403,8 @@ describe('live agent call: person page and agent console in headless Chromium', 
     expect(await bodyData(person, 'recordedType')).toMatch(/^video\/webm/);
     await shot(person, '8-person-done');
     expect(errors).toEqual([]);
+    // Sent: the copy the page kept in IndexedDB is gone from the device.
+    await expect.poll(() => keptRecordKeys(person), { timeout: 10_000 }).toEqual([]);
 
     // The session: completed by the agent's decision, the automatic scores filled by the recording's processing.
     let video: any;
@@ -432,6 +485,45 @@ describe('live agent call: person page and agent console in headless Chromium', 
     expect(expired.live).toMatchObject({ state: 'ended', last_call_end: 'expired' });
     await context.close();
   }, 120_000);
+
+  it("the page deletes the call recordings the browser kept that it will not send: expired ones and other sessions'", async () => {
+    const session = await readySession(short);
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 } });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    watch(page, errors, 'person');
+    const HOUR_MS = 3_600_000;
+    // Left by earlier pages of this origin: this session's recording, expired a minute ago (a page closed after the
+    // decision whose link has run out), and another session's, not expired.
+    await page.goto(`${short.base}/health`);
+    await seedRecordings(page, [
+      { session: session.id, seq: 0, expiresAt: Date.now() - 60_000 },
+      { session: session.id, seq: 1 },
+      { session: 'another-session', seq: 0, expiresAt: Date.now() + HOUR_MS },
+      { session: 'another-session', seq: 1 },
+      { session: 'another-session', seq: 2 },
+    ]);
+    expect(await keptRecordKeys(page)).toHaveLength(5);
+    expect((await page.goto(session.capture_url))!.status()).toBe(200);
+    await expect.poll(() => keptRecordKeys(page), { timeout: 10_000 }).toEqual([]);
+    await waitForData(page, 'recordingsChecked', 'true', 10_000);
+
+    // This session's own recording, not expired, stays (a reopened page may still send it); another session's goes.
+    await seedRecordings(page, [
+      { session: session.id, seq: 0, expiresAt: Date.now() + HOUR_MS },
+      { session: session.id, seq: 1 },
+      { session: 'another-session', seq: 0, expiresAt: Date.now() + HOUR_MS },
+      { session: 'another-session', seq: 1 },
+    ]);
+    await page.reload();
+    await waitForData(page, 'recordingsChecked', 'true', 10_000);
+    expect(await keptRecordKeys(page)).toEqual([
+      [session.id, 0],
+      [session.id, 1],
+    ]);
+    expect(errors).toEqual([]);
+    await context.close();
+  }, 60_000);
 
   it("the person's page closes during the call: the call drops after the grace time, the console says so, the person rejoins at the head of the queue", async () => {
     const agentAccount = await newAgent('Bo Agent', short);

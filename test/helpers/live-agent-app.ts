@@ -2,7 +2,7 @@
  * The service app with the sessions API in live agent mode, for contract tests through app.request(): an in-memory
  * SQLite store (sessions, live queue and calls, media in a temp directory, webhooks), the real webhook dispatcher
  * delivering to a recording fetch, the real `session.process` handler over a verifyVideo double, the live calls on a
- * clock the test moves (`sweep()` applies it), and a checker double for the agent's automatic checks.
+ * clock the test moves (`sweep()` applies it), and a checker double for the agent's automatic checks; the capture page too.
  * Apps: `kyc` (key `kyc-key`, allowed `sessions`, a webhook endpoint), `other` (key `other-key`, its own agents).
  */
 import type { TurnSettings } from '../../src/config.js';
@@ -87,7 +87,12 @@ export function liveAgentApp(options: {
   });
   const deps = sessionsDeps({ apps: LIVE_APPS, clock, db, media, sessions, jobs, webhooks, live, rateLimiter: new RateLimiter(clock.now) });
   if (options.imageBytes !== undefined) deps.limits = { ...deps.limits, imageBytes: options.imageBytes };
-  const app = testApp({ sessions: deps });
+  // With the capture page (its selfie check unused here), for the page a decided call's person reopens.
+  const selfieCheckUnused = async (): Promise<never> => {
+    throw new Error('the live agent tests take no selfie check');
+  };
+  const capture = { sessions: deps, checkLiveness: selfieCheckUnused, concurrency: { run: <T>(work: () => Promise<T>) => work() }, rateLimiter: new RateLimiter(clock.now) };
+  const app = testApp({ sessions: deps, capture });
   const processSession = createProcessSession({ sessions, media, verifyVideo: options.verifyVideo, rules: { current: () => DEFAULT_RULES }, webhooks, maxAttempts: 3, now: clock.now, log: () => {} });
   /** Runs the `session.process` jobs enqueued so far, in order. */
   const runJobs = async () => {

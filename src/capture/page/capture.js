@@ -409,10 +409,10 @@
       $('upload-progress').value = Math.round(fraction * 100);
       $('upload-status').textContent = `Sending… ${Math.round(fraction * 100)} %`;
     }).then((result) => {
-      if (result.ok || result.alreadyUploaded) {
-        if (live.recordingUrl) forgetRecording();
-        return finish();
-      }
+      // The kept copy of a live call's recording goes once the service has it, or once its link has expired.
+      const recordingSettled = result.ok || result.alreadyUploaded || result.kind === 'expired';
+      if (recordingSettled && (config.live || live.recordingUrl)) forgetRecording();
+      if (result.ok || result.alreadyUploaded) return finish();
       if (result.kind) return showError(result.kind);
       $('upload-status').textContent = result.message;
       $('upload-retry').hidden = false;
@@ -450,9 +450,10 @@
   /**
    * The call's recording is also written to the browser's IndexedDB as it is recorded (one record per MediaRecorder
    * chunk), so that a page reloaded or reopened after the agent's decision can still send it while the recording link
-   * is valid (the service says so in `pendingRecording`). It is deleted once sent, and when a call ends without a
-   * decision (the next call records anew). Best effort: without IndexedDB (private modes may refuse it) the page
-   * records in memory only, as before.
+   * is valid (the service says so in `pendingRecording`). It is deleted once sent (or refused as expired), when a call
+   * ends without a decision (the next call records anew), and by purgeRecordings when any capture page of this
+   * service opens in the browser after its expiry. Best effort: without IndexedDB (private modes may refuse it) the
+   * page records in memory only, as before.
    */
   const RECORDING_DB = 'capture-live-recording';
   const RECORDING_STORE = 'chunks';
@@ -492,11 +493,74 @@
     });
   }
 
-  /** The records of this session's recording: seq 0 describes it (type, consent), 1… are its chunks in order. */
+  /**
+   * The records of this session's recording: seq 0 describes it (type, consent, `expiresAt`: until when it may still be
+   * sent, ms since the epoch), 1… are its chunks in order.
+   */
   const sessionRange = () => IDBKeyRange.bound([config.sessionId, 0], [config.sessionId, Number.MAX_SAFE_INTEGER]);
 
   function forgetRecording() {
     return recordingStore('readwrite', (store) => store.delete(sessionRange()));
+  }
+
+  /**
+   * Sets the kept recording's expiry (ms since the epoch) to that of the link the decision handed over: the link is
+   * valid LIVE_RECORDING_UPLOAD_SECONDS from the decision, which may be after the session's expiry or before it.
+   */
+  function keepRecordingUntil(expiresAt) {
+    if (!Number.isFinite(expiresAt)) return Promise.resolve(undefined);
+    return recordingStore('readwrite', (store) => {
+      const request = store.get([config.sessionId, 0]);
+      request.onsuccess = () => request.result && store.put({ ...request.result, expiresAt });
+      return undefined;
+    });
+  }
+
+  /** Whether this browser holds the recording database (indexedDB.databases(): Chrome 71, Safari 14, Firefox 126); true when it cannot tell. */
+  async function recordingDbExists() {
+    if (typeof indexedDB === 'undefined') return false;
+    if (typeof indexedDB.databases !== 'function') return true;
+    try {
+      return (await indexedDB.databases()).some((db) => db.name === RECORDING_DB);
+    } catch (_) {
+      return true;
+    }
+  }
+
+  /**
+   * Runs on every page load, before anything reads the store: deletes every kept record this page will not send, so a
+   * recording does not stay on the device past its link (a page closed after the decision and never reopened). Kept:
+   * only the records of this page's session (`config.sessionId`, which the service embeds in a ready page and in a
+   * completed one with `pendingRecording`), and only until their expiry: `pendingRecording.expires_at` when the service
+   * gives one, else the description's `expiresAt`. Deleted: other sessions' records, expired ones, chunks without a
+   * description, and all of them on a page with no session (expired, invalid, or completed with nothing left to send).
+   * A device that never kept a recording gets no database. Sets data-recordings-checked="true" on <body> when done.
+   */
+  async function purgeRecordings() {
+    if (await recordingDbExists()) {
+      const linkExpiresAt = config.pendingRecording ? Date.parse(config.pendingRecording.expires_at) : NaN;
+      const now = Date.now();
+      await recordingStore('readwrite', (store) => {
+        const request = store.openCursor();
+        let session;
+        let keep = false;
+        request.onsuccess = () => {
+          const cursor = request.result;
+          if (!cursor) return;
+          const [id, seq] = cursor.key;
+          // Keys sort by session, then seq: a session's description (seq 0) comes before its chunks.
+          if (id !== session) {
+            session = id;
+            const expiresAt = Number.isFinite(linkExpiresAt) ? linkExpiresAt : seq === 0 ? cursor.value.expiresAt : NaN;
+            keep = id === config.sessionId && seq === 0 && expiresAt > now;
+          }
+          if (!keep) cursor.delete();
+          cursor.continue();
+        };
+        return undefined;
+      });
+    }
+    document.body.dataset.recordingsChecked = 'true';
   }
 
   async function keptRecording() {
@@ -728,7 +792,10 @@
     // A new call records anew: what an earlier call left is replaced.
     let seq = 0;
     let writes = forgetRecording().then(() =>
-      recordingStore('readwrite', (store) => store.put({ session: config.sessionId, seq: seq++, type, consentGivenAt, consentVersion: config.consent.version })),
+      // Until the session expires; the decision's recording link replaces that (keepRecordingUntil).
+      recordingStore('readwrite', (store) =>
+        store.put({ session: config.sessionId, seq: seq++, type, consentGivenAt, consentVersion: config.consent.version, expiresAt: Date.parse(config.expiresAt) }),
+      ),
     );
     recorder.addEventListener('dataavailable', (event) => {
       if (!event.data || event.data.size === 0) return;
@@ -799,7 +866,11 @@
     live.decided = data.reason === 'decided';
     // The recording link of the decision (valid LIVE_RECORDING_UPLOAD_SECONDS, whatever the session's expiry).
     if (data.recording_upload_url) live.recordingUrl = data.recording_upload_url;
-    if (!recording) return finish();
+    if (!recording) {
+      forgetRecording();
+      return finish();
+    }
+    if (data.recording_upload_expires_at) await keepRecordingUntil(Date.parse(data.recording_upload_expires_at));
     videoBlob = recording.blob;
     videoType = recording.type;
     stopCamera();
@@ -873,7 +944,9 @@
 
   // ---- start ----------------------------------------------------------------------------------------------
 
-  if (config.state === 'completed' && config.pendingRecording) return resumeRecording();
+  // What this page will not send leaves the device first (purgeRecordings); a reopened page then sends what is left.
+  const purged = purgeRecordings();
+  if (config.state === 'completed' && config.pendingRecording) return purged.then(resumeRecording);
   if (config.state !== 'ready') return showError(config.state);
   setUpConsent();
   setUpDocument();

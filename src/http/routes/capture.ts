@@ -20,11 +20,10 @@ import { challengePromptsFor, promptsFor, type VideoLanguage } from '../../sessi
 import { effectiveStatus, type Session } from '../../sessions/session-state.js';
 import type { ConcurrencyLimiter } from '../concurrency.js';
 import type { ApiEnv } from '../context.js';
-import { verilockError } from '../contracts/verilock.js';
 import { bodyLimit } from '../middleware/body-limit.js';
 import type { RateLimiter } from '../middleware/rate-limit.js';
 import { capturePageResource, captureUploadLink, liveLinks, liveRecordingLink, type SessionsDeps } from './sessions.js';
-import { noteError } from '../request-errors.js';
+import { verilockErrorHandler } from '../verilock-route.js';
 
 export interface CaptureDeps {
   /** The sessions API's repository, signer, apps and limits (the page's uploads go to its signed links). */
@@ -88,18 +87,27 @@ export function captureChallenge(challenge: Pick<StoredChallenge, 'id' | 'steps'
   };
 }
 
+/** A live call's recording link (liveRecordingLink): its URL and when it expires, ms since the epoch. */
+type RecordingLink = NonNullable<ReturnType<typeof liveRecordingLink>>;
+
 /**
  * The JSON the page reads from `<script id="capture-config">`. `challenge`: the session's unused challenge, which the
  * page shows step by step while it records; null when the session has none (the fixed `prompts` are shown instead).
+ * `recording`: the recording link of a completed live session whose recording has not arrived; the page then gets
+ * only its session id and `pendingRecording`, and sends the recording it kept (IndexedDB) through that link.
  */
 export function capturePageConfig(
   session: Session | undefined,
   state: CapturePageState,
   links: { uploads: Record<string, string>; selfieCheck: string; live?: ReturnType<typeof liveLinks> & { ice_servers: unknown } } | undefined,
   challenge?: Pick<StoredChallenge, 'id' | 'steps' | 'recordingSeconds' | 'usedAt'>,
+  recording?: RecordingLink,
 ) {
-  if (!session || state !== 'ready' || !links) return { state, language: (session?.videoLanguage ?? 'en') as VideoLanguage };
-  const language = session.videoLanguage as VideoLanguage;
+  const language = (session?.videoLanguage ?? 'en') as VideoLanguage;
+  if (session && state === 'completed' && recording) {
+    return { state, language, sessionId: session.id, pendingRecording: { upload_url: recording.url, expires_at: new Date(recording.expiresAt).toISOString() } };
+  }
+  if (!session || state !== 'ready' || !links) return { state, language };
   return {
     state,
     sessionId: session.id,
@@ -165,25 +173,27 @@ export function captureRoute(deps: CaptureDeps): Hono<ApiEnv> {
   const pendingRecording = (c: Context, session: Session) =>
     deps.sessions.live ? liveRecordingLink(base(c), signer, session, deps.sessions.live.recordingUploadMs, now()) : undefined;
 
-  /** Resolves the page link: the session when valid, else why not. */
-  const pageAccess = async (c: Context): Promise<{ state: CapturePageState; session?: Session }> => {
+  /** Resolves the page link: the session when valid, else why not; a completed page also gets its pending recording link. */
+  const pageAccess = async (c: Context): Promise<{ state: CapturePageState; session?: Session; recording?: RecordingLink }> => {
     const id = c.req.param('id')!;
     const check = signer.check(capturePageResource(id), c.req.query('expires'), c.req.query('signature'));
     const session = check === 'invalid' ? undefined : await deps.sessions.sessions.get(id);
     if (check === 'invalid') return { state: 'invalid_link' };
     if (!session) return { state: 'not_found' };
-    // A page reloaded after the agent's decision may still send the call's recording, even past the session's expiry
-    // (LIVE_RECORDING_UPLOAD_SECONDS): it is told the recording link, and nothing else of the session.
-    if (check === 'expired' && pendingRecording(c, session)) return { state: 'completed', session };
-    if (check === 'expired') return { state: 'expired', session };
+    if (check === 'expired') {
+      // A page reloaded after the agent's decision may still send the call's recording, even past the session's expiry
+      // (LIVE_RECORDING_UPLOAD_SECONDS): it is told the recording link, and nothing else of the session.
+      const recording = pendingRecording(c, session);
+      return recording ? { state: 'completed', session, recording } : { state: 'expired', session };
+    }
     const status = effectiveStatus(session, now());
     if (status === 'expired') return { state: 'expired', session };
-    if (status === 'completed' || session.media.video !== undefined) return { state: 'completed', session };
+    if (status === 'completed' || session.media.video !== undefined) return { state: 'completed', session, recording: pendingRecording(c, session) };
     return { state: 'ready', session };
   };
 
   route.get('/capture/:id', async function capturePage(c) {
-    const { state, session } = await pageAccess(c);
+    const { state, session, recording } = await pageAccess(c);
     const links =
       session && state === 'ready'
         ? {
@@ -195,12 +205,7 @@ export function captureRoute(deps: CaptureDeps): Hono<ApiEnv> {
           }
         : undefined;
     const challenge = session && state === 'ready' ? await deps.sessions.challenges?.forSession(session.id) : undefined;
-    const recording = session && state === 'completed' ? pendingRecording(c, session) : undefined;
-    const config = {
-      ...capturePageConfig(session, state, links, challenge),
-      // The page looks for the call's recording it kept (IndexedDB) and sends it through this link.
-      ...(session && recording ? { sessionId: session.id, pendingRecording: { upload_url: recording.url, expires_at: new Date(recording.expiresAt).toISOString() } } : {}),
-    };
+    const config = capturePageConfig(session, state, links, challenge, recording);
     // `language` is one of the five video_language codes the sessions contract accepts (safe in an attribute).
     const html = fillTemplate(template, { LANG: config.language, CAPTURE_CONFIG: jsonForHtml(config) });
     c.header('Content-Type', 'text/html; charset=utf-8');
@@ -240,12 +245,7 @@ export function captureRoute(deps: CaptureDeps): Hono<ApiEnv> {
     }
   });
 
-  route.onError((error, c) => {
-    const { status, body } = verilockError(error);
-    noteError(c, error, status, 'capture page');
-    if (status === 503) c.header('Retry-After', '1');
-    return c.json(body, status as ContentfulStatusCode);
-  });
+  route.onError(verilockErrorHandler('capture page'));
 
   return route;
 }

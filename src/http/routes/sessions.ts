@@ -196,10 +196,11 @@ export function sessionsRoute(deps: SessionsDeps): Hono<ApiEnv> {
       });
       return;
     }
-    let check = deps.signer.check(captureResource(id, step), expires, signature);
+    const captureCheck = deps.signer.check(captureResource(id, step), expires, signature);
     // The video may also come through the recording link of a live call's decision (liveRecordingLink).
-    const viaRecordingLink = check === 'invalid' && step === 'video' && deps.signer.check(liveRecordingResource(id), expires, signature) !== 'invalid';
-    if (viaRecordingLink) check = deps.signer.check(liveRecordingResource(id), expires, signature);
+    const recordingCheck = captureCheck === 'invalid' && step === 'video' ? deps.signer.check(liveRecordingResource(id), expires, signature) : 'invalid';
+    const viaRecordingLink = recordingCheck !== 'invalid';
+    const check = viaRecordingLink ? recordingCheck : captureCheck;
     if (check === 'invalid') throw new SessionApiError(403, 'forbidden', 'the capture link is invalid');
     if (check === 'expired' && viaRecordingLink) {
       throw new SessionApiError(403, 'link_expired', `the recording link has expired (it is valid LIVE_RECORDING_UPLOAD_SECONDS after the agent's decision)`);
