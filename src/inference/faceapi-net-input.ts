@@ -6,7 +6,7 @@
  * and remember the geometry needed to map boxes back to the original image.
  */
 import type { Box } from '../imaging/geometry.js';
-import type { RgbImage } from '../imaging/image.js';
+import { type RgbImage, toNchwFloat } from '../imaging/image.js';
 import { resizeBilinear } from '../imaging/resize.js';
 
 /** A face found by a detector. */
@@ -84,17 +84,6 @@ export function toFaceApiFaceInput(image: RgbImage, box: Box, inputSize: number)
   // A square that already has the input side (the recogniser's similarity-aligned crop, face-embedding.ts): the
   // resize samples every pixel at weight 0 of its neighbours and returns it unchanged (resize.test.ts "keeps the
   // image"), so only the layout changes: ≈ 1 ms less per face on 2 cores (bench/RESULTS.md "Peers: where ours' time goes").
-  const tensor = side === inputSize ? planarFloats(square, side * side) : resizeBilinear({ data: square, width: side, height: side, channels: 3 }, inputSize, inputSize, { layout: 'chw' });
+  const tensor = side === inputSize ? toNchwFloat({ data: square, width: side, height: side }) : resizeBilinear({ data: square, width: side, height: side, channels: 3 }, inputSize, inputSize, { layout: 'chw' });
   return { tensor, crop: { x, y, width, height } };
-}
-
-/** Interleaved RGB bytes of `pixels` pixels → float32 planes (NCHW of one image), values unchanged. */
-function planarFloats(hwc: Uint8Array, pixels: number): Float32Array {
-  const out = new Float32Array(pixels * 3);
-  for (let i = 0; i < pixels; i++) {
-    out[i] = hwc[i * 3]!;
-    out[pixels + i] = hwc[i * 3 + 1]!;
-    out[2 * pixels + i] = hwc[i * 3 + 2]!;
-  }
-  return out;
 }
