@@ -513,16 +513,24 @@ export class PostgresLiveEventHub implements LiveEvents {
   /**
    * Moves this replica's cursors to `reached` (channel → last id read), here and in its presence rows, and deletes the
    * rows up to the lowest cursor of the replicas with a fresh presence on the channel, this one included. Answers the
-   * ids deleted.
+   * ids deleted. Two statements, the cursor's committed before the delete starts: when two replicas advance at once,
+   * one statement each would read the other's cursor as it was before both (each statement's snapshot), and the last
+   * rows would stay until they expire; this way the later delete sees both cursors.
    */
   private async advance(reached: Map<string, number>): Promise<Set<number>> {
+    const cursors = [[...reached.keys()], [...reached.values()]];
+    await this.db.query(
+      undefined,
+      `UPDATE live_presence p SET delivered_id = r.delivered_id FROM unnest($1::text[], $2::bigint[]) AS r (channel, delivered_id)
+       WHERE p.channel = r.channel AND p.replica = $3`,
+      [...cursors, this.replica],
+    );
     const { rows } = await this.db.query<{ id: number }>(
       undefined,
-      `WITH r AS (SELECT * FROM unnest($1::text[], $2::bigint[]) AS r (channel, delivered_id)),
-            mine AS (UPDATE live_presence p SET delivered_id = r.delivered_id FROM r WHERE p.channel = r.channel AND p.replica = $3)
-       DELETE FROM live_events e USING r WHERE e.channel = r.channel AND e.id <= LEAST(r.delivered_id, ${OTHERS_DELIVERED})
+      `DELETE FROM live_events e USING unnest($1::text[], $2::bigint[]) AS r (channel, delivered_id)
+       WHERE e.channel = r.channel AND e.id <= LEAST(r.delivered_id, ${OTHERS_DELIVERED})
        RETURNING e.id`,
-      [[...reached.keys()], [...reached.values()], this.replica, this.now() - PRESENCE_STALE_MS],
+      [...cursors, this.replica, this.now() - PRESENCE_STALE_MS],
     );
     for (const [channel, id] of reached) this.cursors.set(channel, id);
     return new Set(rows.map((row) => row.id));
