@@ -184,7 +184,7 @@ const MODE_HELP: Record<keyof typeof commands, { summary: string; options: strin
   'check-liveness': { summary: 'checkLiveness p50/p95 per image, in process', options: ['runs=N', 'packs=DIR', 'threads=worker|main'] },
   match: { summary: 'matchFace accuracy on the identity sets (TAR at FAR, EER)', options: [] },
   'face-search': { summary: 'the face search for small and hard-to-find faces: detector runs and hits', options: ['runs=N'] },
-  cascade: { summary: 'the detector cascade against the SSD alone on every image set', options: ['data=DIR'] },
+  cascade: { summary: 'the detector cascade against the SSD alone on every image set (with YuNet packs: YuNet as the face counter)', options: ['data=DIR', 'packs=DIR'] },
   'verify-video': { summary: 'verifyVideo on the dev clips, with and without a challenge: time per stage', options: ['runs=N', 'packs=DIR'] },
   challenge: { summary: 'the active liveness challenge: per-action detection, test recordings, random challenges, cost of a 10 s clip', options: ['runs=N'] },
   replay: { summary: 'the replayed-recording fingerprint: re-uses against other recordings, thresholds, cost', options: ['runs=N', 'trials=N'] },

@@ -118,11 +118,15 @@ export async function benchVerifyVideo(): Promise<void> {
     const whole720 = await time(runs, () => verify({ video: video720, selfie }));
     console.log(`| the clip at 1280×720: whole use case (${analysed(await verify({ video: video720, selfie }))}) | ${whole720.p50.toFixed(0)} | ${whole720.p95.toFixed(0)} | ${(whole720.p50 / 40).toFixed(1)} |`);
     // How the passive analysis found the faces (src/pipeline/video-face-tracker.ts): the whole cascade, or BlazeFace
-    // alone with the SSD's face followed where BlazeFace cannot answer.
+    // alone with the second stage's face (YuNet's with its pack, else the SSD's) followed where BlazeFace cannot answer.
     const located = await new VideoFaceTracker(registry, { minConfidence: VIDEO_DETECTION_MIN_CONFIDENCE }).locate((await readVideo(video)).frames);
-    // The SSD ran where the cascade's face is the SSD's, and where no face was found (BlazeFace saw none it could answer).
-    const ssd = located.faces.filter((f) => !f || (f.source === 'detector' && f.analysis.detector === 'ssd')).length;
-    console.log(`\nfaces found (40 frames): ${located.cascadeFrames} by the whole cascade (the SSD ran on ${ssd} of them), ${located.followedFrames} followed from the frame before, ${located.trackLosses} lost tracks`);
+    const by = (detector: string) => located.faces.filter((f) => f?.source === 'detector' && f.analysis.detector === detector).length;
+    // Frames without a face ran the whole cascade and found none (the SSD included).
+    const none = located.faces.filter((f) => !f).length;
+    console.log(
+      `\nfaces found (40 frames): ${located.cascadeFrames} by the whole cascade (BlazeFace alone on ${by('blazeface')}, YuNet on ${by('yunet')}, ` +
+        `the SSD on ${by('ssd')}, no face on ${none}), ${located.followedFrames} followed from the frame before, ${located.trackLosses} lost tracks`,
+    );
 
     // With an active liveness challenge: the passive analysis' 40 frames and the challenge's 10 fps frames come from one
     // decode (src/pipeline/verify-video.ts CHALLENGE_SAMPLING); the challenge's own work is the tracked motion series.

@@ -285,9 +285,10 @@ export function softFailureLine(failed: readonly FetchResult[], list: PackList):
   const others = rest.map((r) => (r.failure === first?.failure ? `${r.id} failed the same way` : `${r.id}: ${r.error}`));
   const why = `${first?.error ?? 'unknown error'}${others.length > 0 ? ` (${others.join('; ')})` : ''}`;
   const integrity = failed.some((r) => r.failure === 'integrity') ? ' nothing was installed from the mismatching file;' : '';
+  const withAntispoof = entries.some((e) => e.pack?.task === 'antispoof');
   const effect = antispoofOnly
     ? 'the service will run liveness without it (embedded models only, less accurate; /health lists it as missing)'
-    : 'the service will run without it (/health lists it as missing)';
+    : `the service will run without it (/health lists it as missing${withAntispoof ? '; liveness without the anti-spoofing pack uses the embedded models only, less accurate' : ''})`;
   const files = entries.map((e) => e.pack?.mirrorPath).filter(Boolean).join(', ');
   return (
     `packs: ${what} not installed: ${why};${integrity} ${effect}; install it later with \`npm run models:fetch\`, ` +

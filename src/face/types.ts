@@ -31,8 +31,8 @@ export interface FaceDetection {
   score: number;
 }
 
-/** Which detector found `faces` (pipeline/analyze.ts cascade): BlazeFace alone, or the SSD. */
-export type FaceDetector = 'blazeface' | 'ssd';
+/** Which detector found `faces` (pipeline/analyze.ts cascade): BlazeFace alone, YuNet (verifyVideo's frames), or the SSD. */
+export type FaceDetector = 'blazeface' | 'yunet' | 'ssd';
 
 /** Everything the per-face stages need, computed once per request by pipeline/analyze.ts. */
 export interface FaceAnalysis {

@@ -4,7 +4,7 @@
  * the cropped image) reads from the FaceAnalysis instead of re-detecting.
  */
 import { AppError } from '../errors.js';
-import { area } from '../imaging/geometry.js';
+import { area, iou } from '../imaging/geometry.js';
 import type { RgbImage } from '../imaging/image.js';
 import { rotatedSquareCrop } from '../imaging/warp.js';
 import { FaceApiLandmarks68 } from '../inference/faceapi-face-landmark-68.js';
@@ -13,6 +13,8 @@ import { FaceApiSsdMobilenetv1, SSD_MOBILENETV1_INPUT_SIZE } from '../inference/
 import type { BlazeFaceDetection } from '../inference/human-blazeface.js';
 import { HumanBlazeFaceFront } from '../inference/human-blazeface-front.js';
 import type { ModelRegistry } from '../inference/registry.js';
+import { planYunetInput, type YunetFace, YunetDetector } from '../inference/yunet.js';
+import { MIN_RELATIVE_FACE_SIDE } from '../quality/multiple-faces.js';
 import { faceFraming } from './liveness.js';
 import type { Box } from '../imaging/geometry.js';
 import { eyeCentres } from '../face/landmarks.js';
@@ -60,13 +62,91 @@ export const CASCADE_DOUBT_SCORE = 0.3;
  */
 export const CASCADE_MIN_FACE_SIDE = 0.1;
 /*
- * When the caller needs every face counted (the multipleFaces check), the SSD runs without BlazeFace. BlazeFace could
- * only count alone for a face ≥ CASCADE_MIN_FACE_SIDE / 0.3 ≈ 0.33 of the longer side (multipleFaces counts second
- * faces down to 0.3 × the primary's side, quality/multiple-faces.ts MIN_RELATIVE_FACE_SIDE, and BlazeFace's floor is
- * CASCADE_MIN_FACE_SIDE). That held for 42 of the 255 dev images (bench cascade, first run, back-camera model): for the
- * others BlazeFace's time would be spent before the SSD anyway, and `npm run bench -- check-liveness` with every check
- * got 8–25 ms slower.
+ * When the caller needs every face counted (the multipleFaces check), BlazeFace cannot count alone: it could only for a
+ * face ≥ CASCADE_MIN_FACE_SIDE / 0.3 ≈ 0.33 of the longer side (multipleFaces counts second faces down to 0.3 × the
+ * primary's side, quality/multiple-faces.ts MIN_RELATIVE_FACE_SIDE, and BlazeFace's floor is CASCADE_MIN_FACE_SIDE).
+ * That held for 42 of the 255 dev images (bench cascade, first run, back-camera model), and `npm run bench --
+ * check-liveness` with every check got 8–25 ms slower. So a second detector counts: YuNet (the FACE_COUNTER_* rules
+ * below), which sees faces down to ≈ 10 px at its input for a few ms, where the SSD costs ≈ 32 ms at 512². Without the
+ * YuNet pack installed the SSD counts, as before.
  */
+
+/**
+ * The face counter: YuNet-s with a dynamic input (models/packs.json `yunet-s-dynamic`, a default pack). Measured as a
+ * counter on the 255 dev images (`npm run bench -- cascade --packs=DIR`, bench/RESULTS.md "YuNet as the face counter"):
+ * of the 103 images BlazeFace answers alone, YuNet-s at ≤ 640 px lets 99 skip the SSD (11.1 ms mean per image), at
+ * ≤ 320 px 78 (8.2 ms); YuNet-n at ≤ 480 px 96 (10.7 ms), at ≤ 640 px 100 (13.1 ms); the fixed 320² YuNet-n 77 (11.3 ms;
+ * times on 2 loaded cores, where the SSD took 58.9 ms). No variant changed a multipleFaces answer the SSD got right.
+ * What changes: 4 images in which the SSD finds no face (a blurred face, two tilted heads, a hand over the mouth; 422
+ * before) are answered with BlazeFace's face, as they already are without the check.
+ */
+export const FACE_COUNTER_PACK_ID = 'yunet-s-dynamic';
+/**
+ * Longer side of YuNet's input, pixels (the image is scaled down to it, never up; yunet.ts planYunetInput). 640: the
+ * pack's typicalShape, and the side at which nearly every face BlazeFace answers for passes
+ * FACE_COUNTER_MIN_PRIMARY_SIDE (67 / 640 ≈ 0.1 of the longer side, CASCADE_MIN_FACE_SIDE). YuNet is trained for faces
+ * of ≈ 10–300 px (opencv_zoo models/face_detection_yunet/README.md): a larger primary face that it misses sends the
+ * image to the SSD (no face to match), which costs time, not answers.
+ */
+export const FACE_COUNTER_MAX_SIDE = 640;
+/**
+ * YuNet faces scoring at least this (0–1) take part: the SSD's own count threshold (DETECTION_MIN_CONFIDENCE), lower
+ * than OpenCV FaceDetectorYN's default 0.9 so that a doubtful second face sends the image to the SSD. With 0.5, 0.6,
+ * 0.7 or 0.9 the counts differed only in how many images skip the SSD (bench cascade), never in a wrong answer.
+ */
+export const FACE_COUNTER_MIN_SCORE = 0.5;
+/**
+ * Smallest side of the primary face in YuNet's input, pixels, for YuNet to count: a second face that multipleFaces
+ * counts is ≥ 0.3 × the primary's side (MIN_RELATIVE_FACE_SIDE), 0.3 × 67 ≈ 20 px, twice YuNet's ≈ 10 px floor
+ * (opencv_zoo README above); a near miss (FACE_COUNTER_OTHER_FACE_SIDE, 0.21 ×) is then ≈ 14 px, still above it. With
+ * 48 px (0.21 × 48 ≈ 10 px, at the floor) no answer changed either (102 skip the SSD); 95 px (a near miss at twice the
+ * floor) let 91 skip instead of 99.
+ */
+export const FACE_COUNTER_MIN_PRIMARY_SIDE = 67;
+/** A YuNet face is BlazeFace's face when their boxes overlap by at least this IoU (0–1); else the SSD counts. */
+export const FACE_COUNTER_SAME_FACE_IOU = 0.3;
+/**
+ * Any other YuNet face of at least this × the primary's side (√area) sends the image to the SSD: multipleFaces calls
+ * a face from 0.7 × MIN_RELATIVE_FACE_SIDE a near miss (quality/multiple-faces.ts multipleFacesVerdict, confidence
+ * `low`), so only an image with nothing that large beside the primary face gets today's answer without the SSD: no
+ * second face, high confidence. YuNet's faces never count themselves: the SSD's scores and boxes stay the answer's.
+ */
+/**
+ * verifyVideo's frames: where BlazeFace cannot answer alone (a small face, several faces, a turned head), YuNet's
+ * largest face scoring at least this (0–1) is the frame's face, and the SSD runs only where YuNet finds none
+ * (AnalyzeOptions.yunetBeforeSsd). Why: the SSD (≈ 33 ms at 512² on 2 cores) was the largest single cost of a 10 s
+ * clip, and YuNet at ≤ FACE_COUNTER_MAX_SIDE costs ≈ 8–10 ms (bench/RESULTS.md "verifyVideo: YuNet before the SSD").
+ * 0.5: the score at which the counter already takes a YuNet face for a face (FACE_COUNTER_MIN_SCORE), and the SSD's
+ * own threshold on photos (DETECTION_MIN_CONFIDENCE); the photo path keeps the SSD, whose boxes its later stages were
+ * calibrated on. The face's box comes from its landmarks, as BlazeFace's does (boxFromLandmarks).
+ */
+export const VIDEO_SECOND_STAGE_MIN_SCORE = 0.5;
+export const FACE_COUNTER_OTHER_FACE_SIDE = MIN_RELATIVE_FACE_SIDE * 0.7;
+
+/** The two tunable numbers of the counting rule (the bench varies them; the service uses FACE_COUNTER_RULE). */
+export interface FaceCounterRule {
+  /** FACE_COUNTER_MIN_SCORE. */
+  minScore: number;
+  /** FACE_COUNTER_MIN_PRIMARY_SIDE. */
+  minPrimarySide: number;
+}
+export const FACE_COUNTER_RULE: FaceCounterRule = Object.freeze({ minScore: FACE_COUNTER_MIN_SCORE, minPrimarySide: FACE_COUNTER_MIN_PRIMARY_SIDE });
+
+/**
+ * Whether YuNet's `faces` (image pixels) confirm that `primary` (BlazeFace's face, image pixels) is the only face
+ * multipleFaces could count or call a near miss (the FACE_COUNTER_* rules); `inputScale`: YuNet input pixels per image
+ * pixel. Sides are √area, as multipleFaces measures them.
+ */
+export function faceCounterConfirms(faces: readonly YunetFace[], primary: Box, inputScale: number, rule: FaceCounterRule = FACE_COUNTER_RULE): boolean {
+  const side = (b: Box) => Math.sqrt(area(b));
+  if (side(primary) * inputScale < rule.minPrimarySide) return false;
+  const scored = faces.filter((f) => f.score >= rule.minScore);
+  const overlaps = scored.map((f) => iou(f.box, primary));
+  const best = Math.max(0, ...overlaps);
+  if (best < FACE_COUNTER_SAME_FACE_IOU) return false;
+  const same = scored[overlaps.indexOf(best)]!;
+  return !scored.some((f) => f !== same && side(f.box) >= FACE_COUNTER_OTHER_FACE_SIDE * side(same.box));
+}
 /*
  * A tight face crop (the face fills the picture: liveness.ts TIGHT_CROP_CONTEXT_RATIO) goes to the SSD too. BlazeFace
  * finds faces in such crops where the SSD, which needs context around a face, does not (bench cascade: 24 of the 45
@@ -141,13 +221,21 @@ export function blazeFaceVerdict(detections: readonly BlazeFaceDetection[], imag
 export interface AnalyzeOptions {
   /** Detector confidence (0–1) for the SSD; default DETECTION_MIN_CONFIDENCE (verifyVideo's frames use a lower one). */
   minConfidence?: number;
-  /** The caller needs every face in the image counted (the multipleFaces check): the SSD runs alone. Default false. */
+  /**
+   * The caller needs every face in the image counted (the multipleFaces check): BlazeFace answers only where YuNet
+   * confirms its face is the only one (faceCounterConfirms), else the SSD counts. Default false.
+   */
   countFaces?: boolean;
   /**
    * The SSD alone, as before the cascade (face-api's `detectAllFaces` with SsdMobilenetv1Options): for the parity
    * tests against face-api and the cascade bench's comparison. Default false.
    */
   ssdOnly?: boolean;
+  /**
+   * Where BlazeFace cannot answer alone, YuNet's largest face (where its pack is installed) before the SSD; the SSD only
+   * where YuNet finds none (VIDEO_SECOND_STAGE_MIN_SCORE): verifyVideo's frames. Default false.
+   */
+  yunetBeforeSsd?: boolean;
 }
 
 export { eyeCentres } from '../face/landmarks.js';
@@ -190,6 +278,8 @@ export class FaceAnalyzer {
   private readonly detector: FaceApiSsdMobilenetv1;
   private readonly fastDetector: HumanBlazeFaceFront;
   private readonly landmarks: FaceApiLandmarks68;
+  /** YuNet, where its pack is installed; undefined: the SSD counts faces (FACE_COUNTER_PACK_ID). */
+  private readonly faceCounter?: { detector: YunetDetector; inputShape: readonly (number | string)[] };
 
   /** `netInput`: where the SSD's input is made; on this thread when not given. */
   constructor(
@@ -199,15 +289,25 @@ export class FaceAnalyzer {
     this.detector = new FaceApiSsdMobilenetv1(registry.get('faceapi-ssd-mobilenetv1').runner);
     this.fastDetector = new HumanBlazeFaceFront(registry.get('human-blazeface-front').runner);
     this.landmarks = new FaceApiLandmarks68(registry.get('faceapi-face-landmark-68').runner);
+    if (registry.list().some((m) => m.entry.id === FACE_COUNTER_PACK_ID)) {
+      const { runner } = registry.get(FACE_COUNTER_PACK_ID);
+      this.faceCounter = { detector: new YunetDetector(runner), inputShape: runner.inputs[0]!.shape };
+    }
   }
 
   /**
-   * The faces in `image` by the cascade (BlazeFace, then the SSD where BlazeFace's rules send it), and which decided.
-   * When BlazeFace decided, its one face's box is the SSD-like box from its landmarks (boxFromLandmarks), and
-   * `landmarks68` are the landmarks from that box, as the SSD path would compute them.
+   * The faces in `image` by the cascade (BlazeFace, then the SSD where BlazeFace's rules send it; with
+   * `yunetBeforeSsd`, YuNet before the SSD), and which decided. When BlazeFace or YuNet decided, the primary face's box
+   * is the SSD-like box from its landmarks (boxFromLandmarks), and `landmarks68` are the landmarks from that box, as the
+   * SSD path would compute them.
    */
   async detect(image: RgbImage, options: AnalyzeOptions = {}): Promise<{ faces: FaceDetection[]; detector: FaceDetector; landmarks68?: Point[] }> {
-    const fast = options.ssdOnly || options.countFaces ? undefined : await this.blazeFaceAlone(image);
+    const cascade = !options.ssdOnly && (!options.countFaces || this.faceCounter);
+    const fast = cascade ? await this.blazeFaceAlone(image, options.countFaces) : undefined;
+    if (!fast && options.yunetBeforeSsd && this.faceCounter) {
+      const found = await this.yunetFaces(image);
+      if (found) return found;
+    }
     if (!fast) {
       const minConfidence = options.minConfidence ?? DETECTION_MIN_CONFIDENCE;
       const faces = this.netInput
@@ -218,13 +318,42 @@ export class FaceAnalyzer {
     return { faces: [fast.face], detector: 'blazeface', landmarks68: fast.landmarks68 };
   }
 
-  /** BlazeFace's one face and its landmarks where its rules let it answer alone (blazeFaceVerdict), else undefined. */
-  private async blazeFaceAlone(image: RgbImage): Promise<{ face: FaceDetection; landmarks68: Point[] } | undefined> {
+  /**
+   * BlazeFace's one face and its landmarks where its rules let it answer alone (blazeFaceVerdict) and, with
+   * `countFaces`, YuNet confirms that face is the only one (faceCounterConfirms); else undefined.
+   */
+  private async blazeFaceAlone(image: RgbImage, countFaces = false): Promise<{ face: FaceDetection; landmarks68: Point[] } | undefined> {
     const fast = blazeFaceVerdict(await this.fastDetector.detect(image, { minConfidence: CASCADE_DOUBT_SCORE }), image.width, image.height);
     if (!fast) return undefined;
     const face = fast[0]!;
+    if (countFaces && !(await this.onlyFace(image, face.box))) return undefined;
     const box = boxFromLandmarks(await this.landmarks.detect(image, face.box));
     return { face: { box, score: face.score }, landmarks68: await this.landmarks.detect(image, box) };
+  }
+
+  /**
+   * YuNet's faces scoring ≥ VIDEO_SECOND_STAGE_MIN_SCORE, or undefined when it finds none or its largest face fills
+   * the picture (a tight crop, which the SSD answers: the comment above ssdLikeBox). The largest is the primary:
+   * its box becomes the SSD-like box from the landmarks read in YuNet's box (boxFromLandmarks), and `landmarks68` are
+   * read again from that box, as for BlazeFace's face (blazeFaceAlone).
+   */
+  private async yunetFaces(image: RgbImage): Promise<{ faces: FaceDetection[]; detector: FaceDetector; landmarks68: Point[] } | undefined> {
+    const found = await this.faceCounter!.detector.detect(image, { scoreThreshold: VIDEO_SECOND_STAGE_MIN_SCORE, maxSide: FACE_COUNTER_MAX_SIDE });
+    const detections = found.map((f) => ({ box: f.box, score: f.score }));
+    const largest = pickPrimaryFace(detections);
+    if (!largest) return undefined;
+    const primary = { box: boxFromLandmarks(await this.landmarks.detect(image, largest.box)), score: largest.score };
+    // A tight face crop stays the SSD's to answer, as it does for BlazeFace (the comment above ssdLikeBox).
+    if (faceFraming(image.width, image.height, primary.box).tightCrop) return undefined;
+    return { faces: detections.map((f) => (f === largest ? primary : f)), detector: 'yunet', landmarks68: await this.landmarks.detect(image, primary.box) };
+  }
+
+  /** Whether YuNet confirms `box` is the only face multipleFaces could count (false without the YuNet pack). */
+  private async onlyFace(image: RgbImage, box: Box): Promise<boolean> {
+    if (!this.faceCounter) return false;
+    const { detector, inputShape } = this.faceCounter;
+    const faces = await detector.detect(image, { scoreThreshold: FACE_COUNTER_MIN_SCORE, maxSide: FACE_COUNTER_MAX_SIDE });
+    return faceCounterConfirms(faces, box, planYunetInput(image.width, image.height, inputShape, FACE_COUNTER_MAX_SIDE).scale);
   }
 
   /** Analyses the primary face of `image`; throws NO_FACE_DETECTED when the detector finds none. */

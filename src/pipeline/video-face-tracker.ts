@@ -13,7 +13,11 @@
  *   anyway, checks the result: a face score below TRACK_MIN_FACE_SCORE (the box lost the face) or a yaw or pitch more
  *   than TRACK_MAX_JUMP_DEG from the previous frame's (the box slid off it) sends the frame to the whole cascade;
  * - every other frame (the first, those after a frame without a face, the scheduled re-detections) gets the whole
- *   cascade, as before.
+ *   cascade, as before; with the YuNet pack installed, YuNet runs before the SSD there (analyze.ts
+ *   VIDEO_SECOND_STAGE_MIN_SCORE). YuNet's faces are not followed: a follow (two landmark runs and FaceMesh) saves
+ *   only YuNet's ≈ 8–10 ms where it holds, and on the Hamilton clip 14 of 20 follows of YuNet's faces failed (the
+ *   audience and profile faces BlazeFace declines), each then paying for the cascade too; the clip took ≈ 0.15 s
+ *   longer than without following (bench/RESULTS.md "verifyVideo: YuNet before the SSD").
  *
  * Why: the SSD (≈ 33 ms a frame on 2 cores, bench/RESULTS.md) ran on 23 of the Hamilton clip's 40 frames (small faces
  * and groups that BlazeFace's rules hand to it), the largest single cost of a 10 s clip; it now runs on 13
@@ -23,7 +27,7 @@
  * largest. A frame the cascade answers is answered exactly as before, so the detector's frames keep their results.
  */
 import { AppError } from '../errors.js';
-import type { Box } from '../imaging/geometry.js';
+import { type Box, clampBox } from '../imaging/geometry.js';
 import type { RgbImage } from '../imaging/image.js';
 import { landmarkExtent } from '../inference/human-face-crop.js';
 import { FaceMeshRunner, type FaceMesh } from '../inference/human-facemesh.js';
@@ -69,6 +73,12 @@ export interface VideoFaceTrackerOptions {
    * DETECT_EVERY_SECONDS. 0 = never followed: the whole cascade on every frame, as verifyVideo ran it before.
    */
   detectEverySeconds?: number;
+  /**
+   * Where BlazeFace cannot answer alone, YuNet before the SSD (where its pack is installed; analyze.ts
+   * VIDEO_SECOND_STAGE_MIN_SCORE). Default true; false: the SSD, as verifyVideo searched before (the tests' and the
+   * bench's comparison).
+   */
+  yunetBeforeSsd?: boolean;
 }
 
 const pose = (angles: HeadAngles) => ({ yawDeg: angles.yaw, pitchDeg: angles.pitch });
@@ -93,7 +103,7 @@ export class VideoFaceTracker {
   private async detect(image: RgbImage): Promise<TrackedFace | undefined> {
     let analysis: FaceAnalysis;
     try {
-      analysis = await this.analyzer.analyze(image, { minConfidence: this.options.minConfidence });
+      analysis = await this.analyzer.analyze(image, { minConfidence: this.options.minConfidence, yunetBeforeSsd: this.options.yunetBeforeSsd ?? true });
     } catch (error) {
       if (error instanceof AppError && error.code === 'NO_FACE_DETECTED') return undefined;
       throw error;
@@ -151,6 +161,9 @@ export class VideoFaceTracker {
     const centre = extentCentre(moved.landmarks68);
     const { width, height } = track.found.box;
     const box = { x: centre.x + track.offset.x - width / 2, y: centre.y + track.offset.y - height / 2, width, height };
+    // A face leaving the picture moves the box off it: no pixel of it left to read landmarks from, so the track is lost.
+    const inside = clampBox(box, image.width, image.height);
+    if (inside.width < 1 || inside.height < 1) return undefined;
     const analysis = await this.analyzer.analyzeAt(image, box, track.found);
     const mesh = await this.faceMesh.run(analysis);
     const angles = headAngles(mesh);

@@ -61,7 +61,8 @@ describe('models/packs.json', () => {
       expect(row, `files.tsv row for ${p.mirrorPath}`).toBeDefined();
       expect(p.source).toMatchObject({ repository: row![col('source_repo')], commit: row![col('commit')], path: row![col('source_path')] });
       expect(p.url).toBe(rawGithubUrl(p.source));
-      expect(p.default, p.id).toBeUndefined();
+      // The one downloaded-as-is default: YuNet-s, the face counter (src/pipeline/analyze.ts FACE_COUNTER_PACK_ID).
+      expect(p.default, p.id).toBe(p.id === 'yunet-s-dynamic' ? true : undefined);
     }
   });
 
@@ -90,7 +91,7 @@ describe('models/packs.json', () => {
     expect(pack('minifasnet-v1se').convert!.sourceSha256).toBe('84ee1d37d96894d5e82de5a57df044ef80a58be2b218b5ed7cdfd875ec2f5990');
     expect(pack('minifasnet-v2').faceCropScale).toBe(2.7);
     expect(pack('minifasnet-v1se').faceCropScale).toBe(4);
-    expect(selectPacks(list, { defaultOnly: true }).map((p) => p.id)).toEqual(['minifasnet-v2', 'minifasnet-v1se']);
+    expect(selectPacks(list, { defaultOnly: true }).map((p) => p.id)).toEqual(['minifasnet-v2', 'minifasnet-v1se', 'yunet-s-dynamic']);
   });
 
   it('refuses an unknown converter', () => {
@@ -222,7 +223,7 @@ describe('fetch-models with MODELS_MIRROR', () => {
         encoding: 'utf8',
       });
       expect(offline.status).toBe(1);
-      expect(offline.stderr).toMatch(/packs: 2 failed:\n {2}minifasnet-v2: GET http:\/\/127\.0\.0\.1:\d+\/models\/antispoof\/minifasnet\/2\.7_80x80_MiniFASNetV2\.pth: .*ECONNREFUSED/);
+      expect(offline.stderr).toMatch(/packs: 3 failed:\n {2}minifasnet-v2: GET http:\/\/127\.0\.0\.1:\d+\/models\/antispoof\/minifasnet\/2\.7_80x80_MiniFASNetV2\.pth: .*ECONNREFUSED/);
       expect(readdirSync(out)).toEqual(['yunet-n-320.onnx']);
     } finally {
       rmSync(out, { recursive: true, force: true });
@@ -242,10 +243,12 @@ describe('the default install (postinstall: fetch-models.ts --default --soft)', 
       const lines = printed(result);
       console.log(`soft mode, unreachable source:\n${lines.join('\n')}`);
       expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatch(/^packs: anti-spoofing pack \(minifasnet-v2, minifasnet-v1se\) not installed: GET http:\/\/127\.0\.0\.1:\d+\/models\/antispoof\/minifasnet\/2\.7_80x80_MiniFASNetV2\.pth: .*ECONNREFUSED/);
-      expect(lines[0]).toContain('the service will run liveness without it');
-      expect(lines[0]).toContain('install it later with `npm run models:fetch`, or offline with `MODELS_MIRROR=<folder or http(s) URL> npm run models:fetch` (it reads antispoof/minifasnet/2.7_80x80_MiniFASNetV2.pth, antispoof/minifasnet/4_0_0_80x80_MiniFASNetV1SE.pth)');
-      expect(lines[0]).toContain('(minifasnet-v1se failed the same way)');
+      expect(lines[0]).toMatch(/^packs: model pack\(s\) minifasnet-v2, minifasnet-v1se, yunet-s-dynamic not installed: GET http:\/\/127\.0\.0\.1:\d+\/models\/antispoof\/minifasnet\/2\.7_80x80_MiniFASNetV2\.pth: .*ECONNREFUSED/);
+      expect(lines[0]).toContain('the service will run without it (/health lists it as missing; liveness without the anti-spoofing pack uses the embedded models only, less accurate)');
+      expect(lines[0]).toContain(
+        'install it later with `npm run models:fetch`, or offline with `MODELS_MIRROR=<folder or http(s) URL> npm run models:fetch` (it reads antispoof/minifasnet/2.7_80x80_MiniFASNetV2.pth, antispoof/minifasnet/4_0_0_80x80_MiniFASNetV1SE.pth, detection/yunet/yunet_s_dynamic.onnx)',
+      );
+      expect(lines[0]).toContain('(minifasnet-v1se failed the same way; yunet-s-dynamic failed the same way)');
       expect(readdirSync(out)).toEqual([]);
     } finally {
       rmSync(out, { recursive: true, force: true });
@@ -264,7 +267,8 @@ describe('the default install (postinstall: fetch-models.ts --default --soft)', 
       expect(lines).toHaveLength(1);
       expect(lines[0]).toContain(`not installed: sha256 mismatch for ${path.join(mirror(), pack('minifasnet-v2').mirrorPath)}: expected ${wrong}`);
       expect(lines[0]).toContain('nothing was installed from the mismatching file');
-      expect(readdirSync(out)).toEqual([]);
+      // The default pack whose file is as listed (the YuNet face counter) is installed all the same.
+      expect(readdirSync(out)).toEqual(['yunet-s-dynamic.onnx']);
     } finally {
       rmSync(out, { recursive: true, force: true });
       rmSync(path.dirname(listFile), { recursive: true, force: true });
@@ -278,9 +282,9 @@ describe('the default install (postinstall: fetch-models.ts --default --soft)', 
       expect(result.status, result.stderr).toBe(0);
       const lines = printed(result);
       expect(lines).toHaveLength(1);
-      expect(lines[0]).toMatch(/^packs: minifasnet-v2, minifasnet-v1se ready in .* \(2 installed, 0 already present, [\d.]+ s\)$/);
-      expect(installedPacks(out, list).map((s) => s.pack.id)).toEqual(['minifasnet-v2', 'minifasnet-v1se']);
-      expect(readdirSync(out).sort()).toEqual(['minifasnet-v1se.onnx', 'minifasnet-v2.onnx']);
+      expect(lines[0]).toMatch(/^packs: minifasnet-v2, minifasnet-v1se, yunet-s-dynamic ready in .* \(3 installed, 0 already present, [\d.]+ s\)$/);
+      expect(installedPacks(out, list).map((s) => s.pack.id)).toEqual(['minifasnet-v2', 'minifasnet-v1se', 'yunet-s-dynamic']);
+      expect(readdirSync(out).sort()).toEqual(['minifasnet-v1se.onnx', 'minifasnet-v2.onnx', 'yunet-s-dynamic.onnx']);
     } finally {
       rmSync(out, { recursive: true, force: true });
     }

@@ -1,12 +1,24 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeImage } from '../../src/imaging/decode.js';
-import { CASCADE_MIN_SCORE, FaceAnalyzer, blazeFaceVerdict, eyeCentres } from '../../src/pipeline/analyze.js';
+import {
+  CASCADE_MIN_SCORE,
+  FACE_COUNTER_MIN_PRIMARY_SIDE,
+  FACE_COUNTER_MIN_SCORE,
+  FACE_COUNTER_PACK_ID,
+  FaceAnalyzer,
+  blazeFaceVerdict,
+  eyeCentres,
+  faceCounterConfirms,
+} from '../../src/pipeline/analyze.js';
+import { readPacks } from '../../src/inference/packs.js';
+import { fetchPacks } from '../../scripts/fetch-models.js';
 import { iou } from '../../src/imaging/geometry.js';
 import { ModelRegistry } from '../../src/inference/registry.js';
 import { DEFAULT_SESSION_OPTIONS } from '../../src/inference/session.js';
 import { faceApi, faceApiSamples, readRgb, repoRoot, sharedData, tfWasm } from '../helpers/reference.js';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import sharp from 'sharp';
 
 const LIMITS = { maxPixels: 50_000_000 };
@@ -97,7 +109,7 @@ describe('FaceAnalyzer on real photos', () => {
       expect(faces.length).toBeGreaterThanOrEqual(2);
     });
 
-    it('counts faces with the SSD alone when the multipleFaces check is asked for', async () => {
+    it('counts faces with the SSD alone when the multipleFaces check is asked for and the YuNet pack is not installed', async () => {
       // silent_face image_F2: one large face, which BlazeFace alone answers for a plain request.
       const image = await decode('liveness/silent_face/spoof/image_F2.jpg');
       expect((await analyzer.detect(image)).detector).toBe('blazeface');
@@ -132,5 +144,61 @@ describe('blazeFaceVerdict (the cascade\'s rules)', () => {
     expect(blazeFaceVerdict([face(0.9, 99)], 1000, 800)).toBeUndefined();
     // A face filling the picture (tight crop).
     expect(blazeFaceVerdict([face(0.9, 700)], 800, 800)).toBeUndefined();
+  });
+});
+
+describe('faceCounterConfirms (YuNet counting faces for multipleFaces)', () => {
+  const primary = { x: 100, y: 100, width: 200, height: 200 };
+  const yunet = (x: number, side: number, score = 0.9) => ({ box: { x, y: 100, width: side, height: side }, score, landmarks: [] });
+  it('confirms BlazeFace\'s face when YuNet finds it and nothing else that multipleFaces could count or call a near miss', () => {
+    expect(faceCounterConfirms([yunet(105, 190)], primary, 1)).toBe(true);
+    // 0.15 × the primary's side: below the near miss (0.21 ×).
+    expect(faceCounterConfirms([yunet(105, 190), yunet(500, 28)], primary, 1)).toBe(true);
+    // A second face below the score YuNet's faces need is no face.
+    expect(faceCounterConfirms([yunet(105, 190), yunet(500, 190, FACE_COUNTER_MIN_SCORE - 0.01)], primary, 1)).toBe(true);
+  });
+  it('leaves the count to the SSD for a second face, a near miss, no YuNet face on BlazeFace\'s, or a face too small for YuNet', () => {
+    expect(faceCounterConfirms([yunet(105, 190), yunet(500, 150)], primary, 1)).toBe(false);
+    // 0.25 × the primary's side: a near miss for multipleFaces (0.21–0.3 ×).
+    expect(faceCounterConfirms([yunet(105, 190), yunet(500, 48)], primary, 1)).toBe(false);
+    expect(faceCounterConfirms([yunet(500, 190)], primary, 1)).toBe(false);
+    expect(faceCounterConfirms([], primary, 1)).toBe(false);
+    // The primary face below FACE_COUNTER_MIN_PRIMARY_SIDE in YuNet's input.
+    expect(faceCounterConfirms([yunet(105, 190)], primary, (FACE_COUNTER_MIN_PRIMARY_SIDE - 1) / 200)).toBe(false);
+    expect(faceCounterConfirms([yunet(105, 190)], primary, FACE_COUNTER_MIN_PRIMARY_SIDE / 200)).toBe(true);
+  });
+});
+
+describe('FaceAnalyzer with the YuNet face counter pack', () => {
+  let registry: ModelRegistry;
+  let analyzer: FaceAnalyzer;
+  let packsDir: string;
+  const decode = async (file: string) => decodeImage(readFileSync(sharedData(file)), LIMITS);
+  beforeAll(async () => {
+    packsDir = mkdtempSync(path.join(tmpdir(), 'analyze-packs-'));
+    const list = readPacks(path.join(repoRoot, 'models', 'packs.json'));
+    const fetched = await fetchPacks({ list, dir: packsDir, mirror: path.dirname(sharedData('models/detection')), only: [FACE_COUNTER_PACK_ID], log: () => {} });
+    expect(fetched.map((r) => `${r.id} ${r.outcome} ${r.error ?? ''}`.trim())).toEqual([`${FACE_COUNTER_PACK_ID} installed`]);
+    registry = await ModelRegistry.load(path.join(repoRoot, 'models'), DEFAULT_SESSION_OPTIONS, { dir: packsDir, list });
+    analyzer = new FaceAnalyzer(registry);
+  });
+  afterAll(async () => {
+    await registry?.dispose();
+    rmSync(packsDir, { recursive: true, force: true });
+  });
+
+  it('lets BlazeFace answer a one-face photo with the multipleFaces check, as it answers without it', async () => {
+    const image = await decode('liveness/silent_face/spoof/image_F2.jpg');
+    const counted = await analyzer.detect(image, { countFaces: true });
+    const plain = await analyzer.detect(image);
+    expect(counted.detector).toBe('blazeface');
+    expect(counted.faces).toEqual(plain.faces);
+    expect(counted.landmarks68).toEqual(plain.landmarks68);
+  });
+
+  it('still counts a group photo with the SSD', async () => {
+    const { faces, detector } = await analyzer.detect(await decode('attributes/face_recognition_ageitgey/obama_and_biden.jpg'), { countFaces: true });
+    expect(detector).toBe('ssd');
+    expect(faces.length).toBeGreaterThanOrEqual(2);
   });
 });
