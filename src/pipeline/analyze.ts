@@ -233,7 +233,8 @@ export interface AnalyzeOptions {
   ssdOnly?: boolean;
   /**
    * Where BlazeFace cannot answer alone, YuNet's largest face (where its pack is installed) before the SSD; the SSD only
-   * where YuNet finds none (VIDEO_SECOND_STAGE_MIN_SCORE): verifyVideo's frames. Default false.
+   * where YuNet finds none (VIDEO_SECOND_STAGE_MIN_SCORE): verifyVideo's frames. Not with `countFaces` (the SSD, or the
+   * counter's confirmation, counts). Default false.
    */
   yunetBeforeSsd?: boolean;
 }
@@ -304,7 +305,7 @@ export class FaceAnalyzer {
   async detect(image: RgbImage, options: AnalyzeOptions = {}): Promise<{ faces: FaceDetection[]; detector: FaceDetector; landmarks68?: Point[] }> {
     const cascade = !options.ssdOnly && (!options.countFaces || this.faceCounter);
     const fast = cascade ? await this.blazeFaceAlone(image, options.countFaces) : undefined;
-    if (!fast && options.yunetBeforeSsd && this.faceCounter) {
+    if (!fast && options.yunetBeforeSsd && !options.countFaces && this.faceCounter) {
       const found = await this.yunetFaces(image);
       if (found) return found;
     }

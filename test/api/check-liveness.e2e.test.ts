@@ -8,11 +8,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fetchPacks } from '../../scripts/fetch-models.js';
-import { readPacks } from '../../src/inference/packs.js';
-import { faceApiSamples, repoRoot, sharedData } from '../helpers/reference.js';
+import { faceApiSamples, sharedData } from '../helpers/reference.js';
 import { type ServiceProcess, startService, waitForOutput } from '../helpers/server.js';
 import { tamperSignature } from '../helpers/tamper.js';
+import { installTestPacks, type TestPacks } from '../helpers/packs.js';
 
 interface Running {
   service: ServiceProcess;
@@ -146,13 +145,15 @@ describe('checkLiveness on a listening server, embedded models only (npm ci && n
 
 describe('checkLiveness on a listening server with the MiniFASNet pack installed', () => {
   let running: Running | undefined;
+  let packs: TestPacks | undefined;
   beforeAll(async () => {
-    const packsDir = mkdtempSync(path.join(tmpdir(), 'e2e-packs-'));
-    const list = readPacks(path.join(repoRoot, 'models', 'packs.json'));
-    await fetchPacks({ list, dir: packsDir, mirror: path.dirname(sharedData('models/antispoof')), only: ['minifasnet-v2', 'minifasnet-v1se'], log: () => {} });
-    running = await run({ MODEL_PACKS_DIR: packsDir });
+    packs = await installTestPacks(['minifasnet-v2', 'minifasnet-v1se'], 'e2e-packs-');
+    running = await run({ MODEL_PACKS_DIR: packs.dir });
   });
-  afterAll(async () => stop(running));
+  afterAll(async () => {
+    await stop(running);
+    packs?.remove();
+  });
 
   it('passes the live Silent-Face photo and fails the tablet replay', async () => {
     const live = await checkLiveness(running!, file('liveness/silent_face/live/image_T1.jpg'));

@@ -11,14 +11,12 @@ import {
   eyeCentres,
   faceCounterConfirms,
 } from '../../src/pipeline/analyze.js';
-import { readPacks } from '../../src/inference/packs.js';
-import { fetchPacks } from '../../scripts/fetch-models.js';
+import { registryWithPacks } from '../helpers/packs.js';
 import { iou } from '../../src/imaging/geometry.js';
 import { ModelRegistry } from '../../src/inference/registry.js';
 import { DEFAULT_SESSION_OPTIONS } from '../../src/inference/session.js';
 import { faceApi, faceApiSamples, readRgb, repoRoot, sharedData, tfWasm } from '../helpers/reference.js';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 
 const LIMITS = { maxPixels: 50_000_000 };
@@ -170,22 +168,14 @@ describe('faceCounterConfirms (YuNet counting faces for multipleFaces)', () => {
 });
 
 describe('FaceAnalyzer with the YuNet face counter pack', () => {
-  let registry: ModelRegistry;
+  let models: Awaited<ReturnType<typeof registryWithPacks>> | undefined;
   let analyzer: FaceAnalyzer;
-  let packsDir: string;
   const decode = async (file: string) => decodeImage(readFileSync(sharedData(file)), LIMITS);
   beforeAll(async () => {
-    packsDir = mkdtempSync(path.join(tmpdir(), 'analyze-packs-'));
-    const list = readPacks(path.join(repoRoot, 'models', 'packs.json'));
-    const fetched = await fetchPacks({ list, dir: packsDir, mirror: path.dirname(sharedData('models/detection')), only: [FACE_COUNTER_PACK_ID], log: () => {} });
-    expect(fetched.map((r) => `${r.id} ${r.outcome} ${r.error ?? ''}`.trim())).toEqual([`${FACE_COUNTER_PACK_ID} installed`]);
-    registry = await ModelRegistry.load(path.join(repoRoot, 'models'), DEFAULT_SESSION_OPTIONS, { dir: packsDir, list });
-    analyzer = new FaceAnalyzer(registry);
+    models = await registryWithPacks([FACE_COUNTER_PACK_ID], 'analyze-packs-');
+    analyzer = new FaceAnalyzer(models.registry);
   });
-  afterAll(async () => {
-    await registry?.dispose();
-    rmSync(packsDir, { recursive: true, force: true });
-  });
+  afterAll(async () => models?.dispose());
 
   it('lets BlazeFace answer a one-face photo with the multipleFaces check, as it answers without it', async () => {
     const image = await decode('liveness/silent_face/spoof/image_F2.jpg');

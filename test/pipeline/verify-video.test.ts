@@ -11,14 +11,13 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fetchPacks } from '../../scripts/fetch-models.js';
-import { readPacks } from '../../src/inference/packs.js';
 import { ModelRegistry } from '../../src/inference/registry.js';
 import { DEFAULT_SESSION_OPTIONS } from '../../src/inference/session.js';
 import { createVerifyVideo, type VerifyVideo, type VideoVerification } from '../../src/pipeline/verify-video.js';
 import { videoBinaries } from '../../src/video/binaries.js';
 import { createVideoReader } from '../../src/video/read-video.js';
 import { repoRoot, sharedData } from '../helpers/reference.js';
+import { registryWithPacks } from '../helpers/packs.js';
 
 const file = (relative: string) => new Uint8Array(readFileSync(sharedData(relative)));
 const identity = (relative: string) => file(`identity/face_recognition_ageitgey/${relative}`);
@@ -84,20 +83,13 @@ describe('verifyVideo pipeline, embedded models only', () => {
 });
 
 describe('verifyVideo pipeline with the MiniFASNet pack', () => {
-  let registry: ModelRegistry;
+  let models: Awaited<ReturnType<typeof registryWithPacks>> | undefined;
   let verify: VerifyVideo;
-  let packDir: string;
   beforeAll(async () => {
-    packDir = mkdtempSync(path.join(tmpdir(), 'verify-video-packs-'));
-    const list = readPacks(path.join(modelsDir, 'packs.json'));
-    await fetchPacks({ list, dir: packDir, mirror: path.dirname(sharedData('models/antispoof')), only: ['minifasnet-v2', 'minifasnet-v1se'], log: () => {} });
-    registry = await ModelRegistry.load(modelsDir, DEFAULT_SESSION_OPTIONS, { dir: packDir, list });
-    verify = createVerifyVideo(registry, { maxImagePixels: 25_000_000, readVideo });
+    models = await registryWithPacks(['minifasnet-v2', 'minifasnet-v1se'], 'verify-video-packs-');
+    verify = createVerifyVideo(models.registry, { maxImagePixels: 25_000_000, readVideo });
   });
-  afterAll(async () => {
-    await registry?.dispose();
-    rmSync(packDir, { recursive: true, force: true });
-  });
+  afterAll(async () => models?.dispose());
 
   it('real.mp4 scores live (≥ 70: approved by the default rules), fake.mp4 spoof (< 40: declined)', async () => {
     const selfie = file('liveness/tranvanluyt/live/real.mp4105.png');

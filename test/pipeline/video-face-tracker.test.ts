@@ -9,10 +9,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Box } from '../../src/imaging/geometry.js';
-import { readPacks } from '../../src/inference/packs.js';
 import { ModelRegistry } from '../../src/inference/registry.js';
 import { FACE_COUNTER_PACK_ID } from '../../src/pipeline/analyze.js';
-import { fetchPacks } from '../../scripts/fetch-models.js';
+import { registryWithPacks } from '../helpers/packs.js';
 import { DEFAULT_SESSION_OPTIONS } from '../../src/inference/session.js';
 import { VIDEO_DETECTION_MIN_CONFIDENCE } from '../../src/pipeline/verify-video.js';
 import { type FrameFaces, VideoFaceTracker } from '../../src/pipeline/video-face-tracker.js';
@@ -105,17 +104,13 @@ describe('verifyVideo face tracking on the dev clips', () => {
 });
 
 describe('verifyVideo face tracking with the YuNet pack (YuNet before the SSD)', () => {
-  let registry: ModelRegistry;
-  let packsDir: string;
+  let models: Awaited<ReturnType<typeof registryWithPacks>> | undefined;
   const results = new Map<string, { yunet: FrameFaces; ssd: FrameFaces }>();
   const detectorFrames = (located: FrameFaces, detector: string) => located.faces.filter((f) => f?.source === 'detector' && f.analysis.detector === detector).length;
 
   beforeAll(async () => {
-    packsDir = mkdtempSync(path.join(tmpdir(), 'video-face-tracker-packs-'));
-    const list = readPacks(path.join(repoRoot, 'models', 'packs.json'));
-    const fetched = await fetchPacks({ list, dir: packsDir, mirror: path.dirname(sharedData('models/detection')), only: [FACE_COUNTER_PACK_ID], log: () => {} });
-    expect(fetched.map((r) => `${r.id} ${r.outcome} ${r.error ?? ''}`.trim())).toEqual([`${FACE_COUNTER_PACK_ID} installed`]);
-    registry = await ModelRegistry.load(path.join(repoRoot, 'models'), DEFAULT_SESSION_OPTIONS, { dir: packsDir, list });
+    models = await registryWithPacks([FACE_COUNTER_PACK_ID], 'video-face-tracker-packs-');
+    const { registry } = models;
     expect(registry.list().map((m) => m.entry.id)).toContain(FACE_COUNTER_PACK_ID);
     const yunet = new VideoFaceTracker(registry, { minConfidence: VIDEO_DETECTION_MIN_CONFIDENCE });
     const ssd = new VideoFaceTracker(registry, { minConfidence: VIDEO_DETECTION_MIN_CONFIDENCE, yunetBeforeSsd: false });
@@ -124,10 +119,7 @@ describe('verifyVideo face tracking with the YuNet pack (YuNet before the SSD)',
       results.set(clip, { yunet: await yunet.locate(frames), ssd: await ssd.locate(frames) });
     }
   }, 300_000);
-  afterAll(async () => {
-    await registry?.dispose();
-    rmSync(packsDir, { recursive: true, force: true });
-  });
+  afterAll(async () => models?.dispose());
 
   it('every frame with a face keeps one, the SSD runs on fewer frames, and BlazeFace\'s frames are answered as before', () => {
     for (const clip of CLIPS) {
