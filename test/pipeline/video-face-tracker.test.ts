@@ -14,7 +14,7 @@ import { FACE_COUNTER_PACK_ID } from '../../src/pipeline/analyze.js';
 import { registryWithPacks } from '../helpers/packs.js';
 import { DEFAULT_SESSION_OPTIONS } from '../../src/inference/session.js';
 import { VIDEO_DETECTION_MIN_CONFIDENCE } from '../../src/pipeline/verify-video.js';
-import { type FrameFaces, VideoFaceTracker } from '../../src/pipeline/video-face-tracker.js';
+import { type FrameFaces, VideoFaceTracker, type VideoFaceTrackerOptions } from '../../src/pipeline/video-face-tracker.js';
 import { videoBinaries } from '../../src/video/binaries.js';
 import { createVideoReader } from '../../src/video/read-video.js';
 import { repoRoot, sharedData } from '../helpers/reference.js';
@@ -31,6 +31,19 @@ const iou = (a: Box, b: Box) => {
   return (w * h) / (a.width * a.height + b.width * b.height - w * h);
 };
 
+/** Each clip's frames located by one tracker per `variants` entry (options beside verifyVideo's detector confidence). */
+async function locateEachClip(registry: ModelRegistry, variants: readonly Partial<VideoFaceTrackerOptions>[]): Promise<Map<string, FrameFaces[]>> {
+  const trackers = variants.map((options) => new VideoFaceTracker(registry, { minConfidence: VIDEO_DETECTION_MIN_CONFIDENCE, ...options }));
+  const located = new Map<string, FrameFaces[]>();
+  for (const clip of CLIPS) {
+    const { frames } = await readVideo(new Uint8Array(readFileSync(sharedData(clip))));
+    const each: FrameFaces[] = [];
+    for (const tracker of trackers) each.push(await tracker.locate(frames));
+    located.set(clip, each);
+  }
+  return located;
+}
+
 /** Frames the SSD ran on: those where the cascade's face is the SSD's, and those without a face (BlazeFace saw none). */
 const ssdFrames = (located: FrameFaces) => located.faces.filter((f) => !f || (f.source === 'detector' && f.analysis.detector === 'ssd')).length;
 
@@ -40,12 +53,7 @@ describe('verifyVideo face tracking on the dev clips', () => {
 
   beforeAll(async () => {
     registry = await ModelRegistry.load(path.join(repoRoot, 'models'), DEFAULT_SESSION_OPTIONS);
-    const tracker = new VideoFaceTracker(registry, { minConfidence: VIDEO_DETECTION_MIN_CONFIDENCE });
-    const cascade = new VideoFaceTracker(registry, { minConfidence: VIDEO_DETECTION_MIN_CONFIDENCE, detectEverySeconds: 0 });
-    for (const clip of CLIPS) {
-      const { frames } = await readVideo(new Uint8Array(readFileSync(sharedData(clip))));
-      results.set(clip, { tracked: await tracker.locate(frames), everyFrame: await cascade.locate(frames) });
-    }
+    for (const [clip, [tracked, everyFrame]] of await locateEachClip(registry, [{}, { detectEverySeconds: 0 }])) results.set(clip, { tracked: tracked!, everyFrame: everyFrame! });
   }, 300_000);
   afterAll(async () => registry?.dispose());
 
@@ -112,12 +120,7 @@ describe('verifyVideo face tracking with the YuNet pack (YuNet before the SSD)',
     models = await registryWithPacks([FACE_COUNTER_PACK_ID], 'video-face-tracker-packs-');
     const { registry } = models;
     expect(registry.list().map((m) => m.entry.id)).toContain(FACE_COUNTER_PACK_ID);
-    const yunet = new VideoFaceTracker(registry, { minConfidence: VIDEO_DETECTION_MIN_CONFIDENCE });
-    const ssd = new VideoFaceTracker(registry, { minConfidence: VIDEO_DETECTION_MIN_CONFIDENCE, yunetBeforeSsd: false });
-    for (const clip of CLIPS) {
-      const { frames } = await readVideo(new Uint8Array(readFileSync(sharedData(clip))));
-      results.set(clip, { yunet: await yunet.locate(frames), ssd: await ssd.locate(frames) });
-    }
+    for (const [clip, [yunet, ssd]] of await locateEachClip(registry, [{}, { yunetBeforeSsd: false }])) results.set(clip, { yunet: yunet!, ssd: ssd! });
   }, 300_000);
   afterAll(async () => models?.dispose());
 
