@@ -5,7 +5,8 @@
  * sunglasses selfies, the face-mask set and every identity/ photo (visual eyewear labels: SUNGLASSES_PHOTOS,
  * CLEAR_GLASSES_PHOTOS; visual hat labels: HAT_PHOTOS), and over synthetic copies whose label is known by construction (blurred, darkened,
  * brightened, shrunk, padded with white). Prints, per check, how many labelled examples it has, the confusion
- * counts, how many `high`-confidence answers were wrong, and how many labelled examples were synthetic.
+ * counts, how many `high`-confidence answers were wrong, and how many labelled examples were synthetic, then every
+ * check's labelled answers split by answer (yes / no) and confidence (high / low) with the error of each band.
  *
  * `--no-pack` runs without the optional masked-face pack (occlusion answers from its lower-face cue, src/quality/lower-face.ts);
  * the packs are read from MODEL_PACKS_DIR when set, else models/packs;
@@ -318,6 +319,8 @@ export async function benchQuality(): Promise<void> {
   let noFace = 0;
   /** occlusion answers on labelled real photos per (method, answer, confidence): the measured error behind its confidence rule. */
   const occlusionBands = new Map<string, { answers: number; wrong: number }>();
+  /** Every check's labelled answers per (answer, confidence): answers, wrong, and how many of each were synthetic copies. */
+  const bands = new Map<string, { answers: number; wrong: number; synthetic: number; syntheticWrong: number }>();
   const all = cases();
   for (const c of all) {
     let analysis: FaceAnalysis;
@@ -346,6 +349,15 @@ export async function benchQuality(): Promise<void> {
       }
       const t = tally.get(name)!;
       if (v.confidence === 'low') t.low++;
+      const bandKey = `${name} · ${v.value ? 'yes' : 'no'} · ${v.confidence}`;
+      const band = bands.get(bandKey) ?? { answers: 0, wrong: 0, synthetic: 0, syntheticWrong: 0 };
+      band.answers++;
+      if (v.value !== label) band.wrong++;
+      if (c.name.includes(' ')) {
+        band.synthetic++;
+        if (v.value !== label) band.syntheticWrong++;
+      }
+      bands.set(bandKey, band);
       // Synthetic copies are named "<photo> <what was done>"; real photos have no space in their name.
       if (c.name.includes(' ')) {
         t.synthetic++;
@@ -379,6 +391,17 @@ export async function benchQuality(): Promise<void> {
   }
   console.log('\nocclusion on labelled real photos, by how it answered (the error of each `high` band must stay below 5 %):\n\n| method · answer · confidence | answers | wrong | error |\n|---|---:|---:|---:|');
   for (const [key, band] of [...occlusionBands].sort()) console.log(`| ${key} | ${band.answers} | ${band.wrong} | ${((band.wrong / band.answers) * 100).toFixed(1)} % |`);
+  console.log('\nEvery check on its labelled answers (real and synthetic), by answer and confidence (a `high` band must have labelled answers and an error below 5 %):\n\n| check · answer · confidence | answers | wrong | error | of which synthetic (wrong / n) |\n|---|---:|---:|---:|---:|');
+  for (const name of QUALITY_CHECKS) {
+    for (const answer of ['yes', 'no']) {
+      for (const confidence of ['high', 'low']) {
+        const key = `${name} · ${answer} · ${confidence}`;
+        const band = bands.get(key) ?? { answers: 0, wrong: 0, synthetic: 0, syntheticWrong: 0 };
+        const error = band.answers > 0 ? `${((band.wrong / band.answers) * 100).toFixed(1)} %` : '—';
+        console.log(`| ${key} | ${band.answers} | ${band.wrong} | ${error} | ${band.syntheticWrong} / ${band.synthetic} |`);
+      }
+    }
+  }
   console.log('\nErrors:');
   for (const name of QUALITY_CHECKS) for (const m of tally.get(name)!.misses) console.log(`- ${name}: ${m}`);
   if (process.argv.includes('--brisque')) await brisqueSeparation(analyzer, brisqueModel);

@@ -1,7 +1,7 @@
 /** Unit tests of the pure quality-check functions (no model, no image file). */
 import { describe, expect, it } from 'vitest';
 import type { FaceDetection } from '../../src/pipeline/types.js';
-import { BLUR_LOG_LAPLACIAN_THRESHOLD, blurVerdict, measureSharpness } from '../../src/quality/blur.js';
+import { BLUR_HIGH_NO_FROM, BLUR_LOG_LAPLACIAN_THRESHOLD, blurVerdict, measureSharpness } from '../../src/quality/blur.js';
 import { eyeOpenness, eyesClosedVerdict } from '../../src/quality/eyes-closed.js';
 import { headTurnedVerdict } from '../../src/quality/head-turned.js';
 import { laplacianVariance, lumaStats, toGrey, WHOLE_IMAGE_LUMA_MAX_SAMPLES, wholeImageLuma } from '../../src/quality/image-stats.js';
@@ -98,6 +98,29 @@ describe('threshold verdicts', () => {
     expect(faceTooSmallVerdict(120)).toMatchObject({ value: false, confidence: 'high' });
     const worst = lowQualityVerdict([faceTooSmallVerdict(120), faceTooSmallVerdict(20)]);
     expect(worst.value).toBe(true);
+  });
+});
+
+// docs/quality-checks.md "Measured confidence bands": `high` only where the band's measured error on the labelled dev
+// data is below 5 %, and never for an answer no labelled example gives.
+describe('confidence bands measured on the labelled data', () => {
+  it('blur: a "sharp" between 1.8 and 2.0 is low (the blurred copy of a large face measured 1.80); high from 2.0', () => {
+    expect(blurVerdict(1.8)).toMatchObject({ value: false, confidence: 'low' });
+    expect(blurVerdict(1.9)).toMatchObject({ value: false, confidence: 'low' });
+    expect(blurVerdict(BLUR_HIGH_NO_FROM)).toMatchObject({ value: false, confidence: 'high' });
+    // The "blurred" side is unchanged: high from 0.3 below the threshold.
+    expect(blurVerdict(1.2)).toMatchObject({ value: true, confidence: 'high' });
+    expect(blurVerdict(1.3)).toMatchObject({ value: true, confidence: 'low' });
+  });
+  it('nudity: a "yes" is always low (no labelled nude image), however high the score; a clear "no" stays high', () => {
+    const certain = nudityVerdict({ Drawing: 0, Hentai: 0.2, Neutral: 0, Porn: 0.8, Sexy: 0 });
+    expect(certain).toMatchObject({ value: true, confidence: 'low' });
+    expect(certain.score).toBeGreaterThan(0.99);
+    expect(nudityVerdict({ Drawing: 0, Hentai: 0, Neutral: 0.7, Porn: 0.3, Sexy: 0 })).toMatchObject({ value: false, confidence: 'high' });
+    expect(nudityVerdict({ Drawing: 0, Hentai: 0, Neutral: 0.4, Porn: 0.6, Sexy: 0 })).toMatchObject({ value: false, confidence: 'low' });
+  });
+  it('lowQuality: a "no" decided by a blur of 1.8 inherits its low confidence', () => {
+    expect(lowQualityVerdict([faceTooSmallVerdict(185), blurVerdict(1.8)])).toMatchObject({ value: false, confidence: 'low' });
   });
 });
 
