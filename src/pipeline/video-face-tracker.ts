@@ -75,8 +75,8 @@ export interface VideoFaceTrackerOptions {
   detectEverySeconds?: number;
   /**
    * Where BlazeFace cannot answer alone, YuNet before the SSD (where its pack is installed; analyze.ts
-   * VIDEO_SECOND_STAGE_MIN_SCORE). Default true; false: the SSD, as verifyVideo searched before (the tests' and the
-   * bench's comparison).
+   * VIDEO_SECOND_STAGE_MIN_SCORE). Default true; false: the SSD, as verifyVideo searched before (the tests'
+   * comparison).
    */
   yunetBeforeSsd?: boolean;
 }
