@@ -14,7 +14,7 @@ import { FACE_COUNTER_PACK_ID } from '../../src/pipeline/analyze.js';
 import { registryWithPacks } from '../helpers/packs.js';
 import { DEFAULT_SESSION_OPTIONS } from '../../src/inference/session.js';
 import { VIDEO_DETECTION_MIN_CONFIDENCE } from '../../src/pipeline/verify-video.js';
-import { type FrameFaces, VideoFaceTracker, type VideoFaceTrackerOptions } from '../../src/pipeline/video-face-tracker.js';
+import { type FrameFaces, type TrackedFace, VideoFaceTracker, type VideoFaceTrackerOptions } from '../../src/pipeline/video-face-tracker.js';
 import { videoBinaries } from '../../src/video/binaries.js';
 import { createVideoReader } from '../../src/video/read-video.js';
 import { repoRoot, sharedData } from '../helpers/reference.js';
@@ -44,6 +44,15 @@ async function locateEachClip(registry: ModelRegistry, variants: readonly Partia
   return located;
 }
 
+/** Both searches saw every frame, and every frame with a face `before` has one `after`; `each` then sees each pair. */
+function eachFrameKeepsItsFace(clip: string, before: FrameFaces, after: FrameFaces, each: (before: TrackedFace | undefined, after: TrackedFace | undefined, i: number) => void) {
+  expect(after.faces.length, clip).toBe(before.faces.length);
+  before.faces.forEach((face, i) => {
+    if (face) expect(after.faces[i], `${clip} frame ${i}`).toBeDefined();
+    each(face, after.faces[i], i);
+  });
+}
+
 /** Frames the SSD ran on: those where the cascade's face is the SSD's, and those without a face (BlazeFace saw none). */
 const ssdFrames = (located: FrameFaces) => located.faces.filter((f) => !f || (f.source === 'detector' && f.analysis.detector === 'ssd')).length;
 
@@ -69,10 +78,7 @@ describe('verifyVideo face tracking on the dev clips', () => {
   it('every frame with a face keeps one, and the frames the cascade answered are answered as before', () => {
     for (const clip of CLIPS) {
       const { tracked, everyFrame } = results.get(clip)!;
-      expect(tracked.faces.length, clip).toBe(everyFrame.faces.length);
-      everyFrame.faces.forEach((before, i) => {
-        const after = tracked.faces[i];
-        if (before) expect(after, `${clip} frame ${i}`).toBeDefined();
+      eachFrameKeepsItsFace(clip, everyFrame, tracked, (before, after, i) => {
         if (after?.source !== 'detector') return;
         expect(after.analysis.detector, `${clip} frame ${i}`).toBe(before!.analysis.detector);
         expect(after.analysis.primary, `${clip} frame ${i}`).toEqual(before!.analysis.primary);
@@ -127,10 +133,7 @@ describe('verifyVideo face tracking with the YuNet pack (YuNet before the SSD)',
   it('every frame with a face keeps one, the SSD runs on fewer frames, and BlazeFace\'s frames are answered as before', () => {
     for (const clip of CLIPS) {
       const { yunet, ssd } = results.get(clip)!;
-      expect(yunet.faces.length, clip).toBe(ssd.faces.length);
-      ssd.faces.forEach((before, i) => {
-        const after = yunet.faces[i];
-        if (before) expect(after, `${clip} frame ${i}`).toBeDefined();
+      eachFrameKeepsItsFace(clip, ssd, yunet, (before, after, i) => {
         if (after?.source === 'detector' && after.analysis.detector === 'blazeface' && before?.source === 'detector' && before.analysis.detector === 'blazeface') {
           expect(after.analysis.landmarks68, `${clip} frame ${i}`).toEqual(before.analysis.landmarks68);
         }
