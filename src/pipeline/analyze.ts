@@ -115,7 +115,8 @@ export const FACE_COUNTER_SAME_FACE_IOU = 0.3;
  * verifyVideo's frames: where BlazeFace cannot answer alone (a small face, several faces, a turned head), YuNet's
  * largest face scoring at least this (0–1) is the frame's face, and the SSD runs only where YuNet finds none
  * (AnalyzeOptions.yunetBeforeSsd). Why: the SSD (≈ 33 ms at 512² on 2 cores) was the largest single cost of a 10 s
- * clip, and YuNet at ≤ FACE_COUNTER_MAX_SIDE costs ≈ 8–10 ms (bench/RESULTS.md "verifyVideo: YuNet before the SSD").
+ * clip, and YuNet at ≤ FACE_COUNTER_MAX_SIDE costs ≈ 11 ms a 640×360 frame (17 runs, 186 ms: bench/RESULTS.md
+ * "verifyVideo: YuNet before the SSD").
  * 0.5: the score at which the counter already takes a YuNet face for a face (FACE_COUNTER_MIN_SCORE), and the SSD's
  * own threshold on photos (DETECTION_MIN_CONFIDENCE); the photo path keeps the SSD, whose boxes its later stages were
  * calibrated on. The face's box comes from its landmarks, as BlazeFace's does (boxFromLandmarks).

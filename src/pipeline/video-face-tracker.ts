@@ -15,7 +15,7 @@
  * - every other frame (the first, those after a frame without a face, the scheduled re-detections) gets the whole
  *   cascade, as before; with the YuNet pack installed, YuNet runs before the SSD there (analyze.ts
  *   VIDEO_SECOND_STAGE_MIN_SCORE). YuNet's faces are not followed: a follow (two landmark runs and FaceMesh) saves
- *   only YuNet's ≈ 8–10 ms where it holds, and on the Hamilton clip 14 of 20 follows of YuNet's faces failed (the
+ *   only YuNet's ≈ 11 ms where it holds, and on the Hamilton clip 14 of 20 follows of YuNet's faces failed (the
  *   audience and profile faces BlazeFace declines), each then paying for the cascade too; the clip took ≈ 0.15 s
  *   longer than without following (bench/RESULTS.md "verifyVideo: YuNet before the SSD").
  *
