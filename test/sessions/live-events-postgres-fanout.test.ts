@@ -55,16 +55,22 @@ function collector() {
   return { got, listener: (event: LiveEvent) => void got.push(event) };
 }
 
+/** Two replicas, each with one subscriber on `channel`, both settled (their presence and cursors written). */
+async function subscribedOnBoth(channel: string) {
+  const { a, b } = await replicas();
+  const onA = collector();
+  const onB = collector();
+  a.hub.subscribe(channel, onA.listener);
+  b.hub.subscribe(channel, onB.listener);
+  await Promise.all([a.hub.settled(), b.hub.settled()]);
+  return { a, b, onA, onB };
+}
+
 const eventCount = async (db: PostgresDatabase) => (await db.query<{ n: number }>(undefined, 'SELECT count(*)::int AS n FROM live_events')).rows[0]!.n;
 
 describe('PostgresLiveEventHub: every replica with a stream gets every event', () => {
   it('delivers all N events, in order, to a subscriber on each replica; the rows go once both have them', async () => {
-    const { a, b } = await replicas();
-    const onA = collector();
-    const onB = collector();
-    a.hub.subscribe('person:ses_1', onA.listener);
-    b.hub.subscribe('person:ses_1', onB.listener);
-    await Promise.all([a.hub.settled(), b.hub.settled()]);
+    const { a, b, onA, onB } = await subscribedOnBoth('person:ses_1');
     const N = 10;
     for (let n = 0; n < N; n++) a.hub.publish('person:ses_1', 'signal', { type: 'candidate', n });
     const sent = Array.from({ length: N }, (_, n) => ({ event: 'signal', data: { type: 'candidate', n } }));
@@ -77,12 +83,7 @@ describe('PostgresLiveEventHub: every replica with a stream gets every event', (
   });
 
   it('gives both subscribers the same order when both replicas publish at once', async () => {
-    const { a, b } = await replicas();
-    const onA = collector();
-    const onB = collector();
-    a.hub.subscribe('agent:call_1', onA.listener);
-    b.hub.subscribe('agent:call_1', onB.listener);
-    await Promise.all([a.hub.settled(), b.hub.settled()]);
+    const { a, b, onA, onB } = await subscribedOnBoth('agent:call_1');
     const N = 20;
     for (let n = 0; n < N; n++) {
       a.hub.publish('agent:call_1', 'signal', { from: 'A', n });
