@@ -315,7 +315,7 @@ export async function benchChallenge(): Promise<void> {
       for (let r = 0; r <= runs; r++) {
         const t0 = performance.now();
         const info = await probeVideo(binaries.ffprobe, file, 60_000);
-        await checkComplete(binaries.ffprobe, file, info, 60_000);
+        checkComplete(info);
         const t1 = performance.now();
         const [frames] = await extractFrames(file, [samplingPlan(info, { fps: CHALLENGE_MIN_FPS, maxFrames: 600, maxSide: 640 })], { ffmpeg: binaries.ffmpeg, timeoutMs: 60_000 });
         const t2 = performance.now();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { samplingPlan } from './frames.js';
-import { checkVideo, displaySize, parsePacketEnd, parseProbe, probeFailureReason, TRUNCATION_TOLERANCE_SECONDS, truncationReason, type VideoInfo } from './probe.js';
+import { checkComplete, checkVideo, displaySize, packetEnd, parseProbe, probedVideo, probeFailureReason, TRUNCATION_TOLERANCE_SECONDS, truncationReason, type VideoInfo } from './probe.js';
 
 const mp4: VideoInfo = { container: 'mov,mp4,m4a,3gp,3g2,mj2', durationSeconds: 10, durationSource: 'header', videoCodec: 'h264', audioCodec: 'aac', width: 1280, height: 720, rotation: 0, frameCount: 300 };
 const limits = { maxDurationSeconds: 60, maxPixels: 3840 * 2160 };
@@ -46,12 +46,31 @@ describe('parseProbe', () => {
     expect(parseProbe({ streams: [{ codec_type: 'video', codec_name: 'h264', width: 4, height: 2, tags: { rotate: '270' } }] }).rotation).toBe(270);
     expect(parseProbe({ format: { format_name: 'mp3', duration: 'N/A' }, streams: [{ codec_type: 'audio', codec_name: 'mp3' }] })).toMatchObject({ durationSeconds: 0, width: 0 });
   });
-  it('parsePacketEnd: a streamed WebM\'s length from its last packet (pts + duration), skipping unknown times', () => {
-    expect(parsePacketEnd('0.000000,0.033000\n4.567000,0.033000\n4.500000,N/A\n')).toBeCloseTo(4.6, 6);
-    expect(parsePacketEnd('0.000,N/A\n2.250,N/A\n')).toBe(2.25);
-    expect(parsePacketEnd('N/A,N/A\n\n')).toBe(0);
+  it('packetEnd: where packets end (pts + duration), skipping unknown times', () => {
+    expect(packetEnd([{ pts_time: '0.000000', duration_time: '0.033000' }, { pts_time: '4.567000', duration_time: '0.033000' }, { pts_time: '4.500000', duration_time: 'N/A' }])).toBeCloseTo(4.6, 6);
+    expect(packetEnd([{ pts_time: '0.000', duration_time: 'N/A' }, { pts_time: '2.250' }])).toBe(2.25);
+    expect(packetEnd([{ pts_time: 'N/A', duration_time: 'N/A' }, {}])).toBe(0);
   });
-
+  it('probedVideo: a streamed WebM\'s length from its first video stream\'s packets; the packet end of every stream', () => {
+    const streams = [
+      { index: 0, codec_type: 'audio', codec_name: 'opus' },
+      { index: 1, codec_type: 'video', codec_name: 'vp8', width: 640, height: 480 },
+    ];
+    const packets = [
+      { stream_index: 1, pts_time: '0.000', duration_time: '0.033' },
+      { stream_index: 1, pts_time: '4.500', duration_time: '0.033' },
+      { stream_index: 0, pts_time: '4.600', duration_time: '0.020' },
+    ];
+    const webm = probedVideo({ format: { format_name: 'matroska,webm' }, streams, packets });
+    expect(webm.durationSource).toBe('packets');
+    expect(webm.durationSeconds).toBeCloseTo(4.533, 6);
+    expect(webm.packetEndSeconds).toBeCloseTo(4.62, 6);
+    const mp4 = probedVideo({ format: { format_name: 'mov,mp4,m4a,3gp,3g2,mj2', duration: '10.000' }, streams, packets });
+    expect(mp4).toMatchObject({ durationSeconds: 10, durationSource: 'header' });
+    expect(mp4.packetEndSeconds).toBeCloseTo(4.62, 6);
+    expect(() => checkComplete(mp4)).toThrow(/truncated: its header says 10\.0 s, the file holds 4\.6 s/);
+    expect(() => checkComplete(webm)).not.toThrow();
+  });
   it('probeFailureReason hides the server-side path', () => {
     expect(probeFailureReason('/tmp/x/upload-1/video: Invalid data found when processing input\n', '/tmp/x/upload-1/video')).toBe('Invalid data found when processing input');
   });

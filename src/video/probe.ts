@@ -1,13 +1,17 @@
 /**
- * Probe first, decode later: ffprobe reads the container header (no decoding), and `checkVideo` refuses
- * what the service will not decode (wrong container or codec, no video stream, zero length, over the
- * duration or pixel limit) with VIDEO_INVALID (400) and a reason naming the problem, before any frame is
- * decoded. A 10-minute or 8K upload therefore costs one header read (plus a packet scan, still without
- * decoding, for streamed WebM whose header has no duration: what browsers' MediaRecorder writes).
+ * Probe first, decode later: one ffprobe run reads the container header and lists every packet's time (demuxing only,
+ * no decoding), and `checkVideo` refuses what the service will not decode (wrong container or codec, no video stream,
+ * zero length, over the duration or pixel limit) with VIDEO_INVALID (400) and a reason naming the problem, before any
+ * frame is decoded. The packet list gives a streamed WebM's length (browsers' MediaRecorder writes no duration in the
+ * header) and, for every other file, `checkComplete`'s test that the file holds what its header claims: its packets
+ * must reach the header's duration, so a truncated upload is refused rather than half analysed (issue #13; see
+ * TRUNCATION_TOLERANCE_SECONDS).
  *
- * A video that passes is then checked to hold what its header claims (`checkComplete`): a packet scan of
- * every stream (demuxing only) must reach the header's duration, so a truncated upload is refused rather than
- * half analysed (issue #13; see TRUNCATION_TOLERANCE_SECONDS).
+ * One run rather than a header read and then a packet scan: each ffprobe process costs ≈ 45 ms of start-up here, and
+ * spawning it blocks the event loop while the service's large address space is forked (bench/RESULTS.md "verifyVideo:
+ * one ffprobe run"). The scan is cheap (10 ms for the 20.7 s, 1 MB tranvanluyt clip), so a video refused on its header
+ * (too long, too large) pays for it too; the listing of the largest upload the body limit allows stays far below
+ * PROBE_OUTPUT_LIMIT_BYTES.
  *
  * ffprobe is run directly (execFile with a timeout and SIGKILL) rather than through fluent-ffmpeg's
  * `ffprobe()`, which has no timeout and no handle on the child process to kill.
@@ -39,6 +43,12 @@ export interface VideoInfo {
   frameCount: number;
 }
 
+/** VideoInfo plus where the file's packets end (probeVideo's packet list), for `checkComplete`. */
+export interface ProbedVideo extends VideoInfo {
+  /** End of the latest packet of any stream (its presentation time plus its duration), seconds; 0 when none has a time. */
+  packetEndSeconds: number;
+}
+
 export interface VideoLimits {
   /** Longest accepted video, seconds. */
   maxDurationSeconds: number;
@@ -57,7 +67,8 @@ export const ACCEPTED_CONTAINERS = ['mov,mp4,m4a,3gp,3g2,mj2', 'matroska,webm'] 
  */
 export const ACCEPTED_VIDEO_CODECS = ['h264', 'hevc', 'vp8', 'vp9'] as const;
 
-interface ProbeStream {
+export interface ProbeStream {
+  index?: number;
   codec_type?: string;
   codec_name?: string;
   width?: number;
@@ -68,9 +79,16 @@ interface ProbeStream {
   side_data_list?: { rotation?: number }[];
 }
 
-interface ProbeJson {
+export interface ProbePacket {
+  stream_index?: number;
+  pts_time?: string;
+  duration_time?: string;
+}
+
+export interface ProbeJson {
   streams?: ProbeStream[];
   format?: { format_name?: string; duration?: string };
+  packets?: ProbePacket[];
 }
 
 const positive = (text: string | undefined): number => {
@@ -133,69 +151,68 @@ export function probeFailureReason(stderr: string, file: string): string {
 }
 
 /**
- * Reads `file`'s header with ffprobe. Throws VIDEO_INVALID when ffprobe cannot read it (not a media
- * file, truncated header) or takes longer than `timeoutMs` (the child is SIGKILLed; the promise settles
- * only after it has exited).
+ * Largest ffprobe output read, bytes (the header and the packet list, compact JSON: ≈ 60 bytes a packet). A 60 s
+ * recording at 60 fps with 48 kHz AAC audio lists ≈ 6 400 packets (≈ 0.4 MB); even a 64 MiB upload of 10 minutes at
+ * 60 fps (≈ 65 000 packets, ≈ 4 MB) fits. Only a file built to hold millions of tiny packets exceeds it, and is
+ * refused: its packets cannot be checked.
  */
-export function probeVideo(ffprobe: string, file: string, timeoutMs: number): Promise<VideoInfo> {
-  const args = ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', file];
+export const PROBE_OUTPUT_LIMIT_BYTES = 32 * 1024 * 1024;
+
+/**
+ * Reads `file`'s header and packet list with one ffprobe run. Throws VIDEO_INVALID when ffprobe cannot read it (not a
+ * media file, truncated header) or takes longer than `timeoutMs` (the child is SIGKILLed; the promise settles only after
+ * it has exited). A streamed WebM's duration is where its video packets end (durationSource "packets").
+ */
+export function probeVideo(ffprobe: string, file: string, timeoutMs: number): Promise<ProbedVideo> {
+  const args = ['-v', 'error', '-print_format', 'json=compact=1', '-show_format', '-show_streams', '-show_entries', 'packet=stream_index,pts_time,duration_time', file];
   return new Promise((resolve, reject) => {
-    execFile(ffprobe, args, { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 4 * 1024 * 1024, windowsHide: true }, (error, stdout, stderr) => {
+    execFile(ffprobe, args, { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: PROBE_OUTPUT_LIMIT_BYTES, windowsHide: true }, (error, stdout, stderr) => {
       if (error) {
-        if (error.killed || error.signal === 'SIGKILL') return reject(invalid(`the video header could not be read within ${timeoutMs / 1000} s`));
+        if (error.killed || error.signal === 'SIGKILL') return reject(invalid(`the video could not be read within ${timeoutMs / 1000} s`));
+        if ((error as { code?: unknown }).code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') {
+          return reject(invalid(`the video's packet list is over ${PROBE_OUTPUT_LIMIT_BYTES / 1024 / 1024} MiB: too many packets to check`));
+        }
         const reason = probeFailureReason(stderr, file);
         return reject(new AppError('VIDEO_INVALID', `the file is not a readable video${reason ? ` (${reason})` : ''}`, { cause: error }));
       }
-      let info: VideoInfo;
+      let json: ProbeJson;
       try {
-        info = parseProbe(JSON.parse(stdout) as ProbeJson);
+        json = JSON.parse(stdout) as ProbeJson;
       } catch (parseError) {
         return reject(new AppError('INTERNAL', 'ffprobe printed invalid JSON', { cause: parseError }));
       }
-      if (info.durationSeconds > 0 || info.container !== 'matroska,webm' || info.videoCodec === undefined) return resolve(info);
-      // A browser's MediaRecorder writes WebM as a live stream, without the Segment's Duration element
-      // (Chromium: https://crbug.com/642012), so the header has no length: take it from the packets instead.
-      packetEndSeconds(ffprobe, file, timeoutMs, 'video').then((durationSeconds) => resolve({ ...info, durationSeconds, durationSource: 'packets' }), reject);
+      resolve(probedVideo(json));
     });
   });
 }
 
+/** ffprobe's JSON with its packet list → ProbedVideo (pure). */
+export function probedVideo(json: ProbeJson): ProbedVideo {
+  const info = parseProbe(json);
+  const packets = json.packets ?? [];
+  const packetEndSeconds = packetEnd(packets);
+  if (info.durationSeconds > 0 || info.container !== 'matroska,webm' || info.videoCodec === undefined) return { ...info, packetEndSeconds };
+  // A browser's MediaRecorder writes WebM as a live stream, without the Segment's Duration element
+  // (Chromium: https://crbug.com/642012), so the header has no length: take it from the first video stream's packets.
+  const video = json.streams?.find((s) => s.codec_type === 'video')?.index;
+  return { ...info, durationSeconds: packetEnd(packets.filter((p) => p.stream_index === video)), durationSource: 'packets', packetEndSeconds };
+}
+
 /**
- * End of the video stream, seconds: the latest packet's presentation time plus its duration (pure; input is
- * ffprobe's `-show_entries packet=pts_time,duration_time -of csv=p=0`, one "pts,duration" line per packet,
- * "N/A" where unknown). 0 when no packet has a time.
+ * End of some packets, seconds: the latest presentation time plus that packet's duration (pure; ffprobe writes "N/A"
+ * or leaves out a time it does not know: such packets are skipped). 0 when no packet has a time. A demuxer that meets
+ * the end of a truncated file reports it on stderr ("partial file", "File ended prematurely") and exits 0, so the
+ * answer is simply where the packets stop.
  */
-export function parsePacketEnd(csv: string): number {
+export function packetEnd(packets: readonly ProbePacket[]): number {
   let end = 0;
-  for (const line of csv.split('\n')) {
-    const [pts, duration] = line.trim().split(',');
-    const start = Number(pts);
-    if (pts === undefined || pts === '' || !Number.isFinite(start)) continue;
-    const length = Number(duration);
+  for (const packet of packets) {
+    const start = Number(packet.pts_time);
+    if (packet.pts_time === undefined || packet.pts_time === '' || !Number.isFinite(start)) continue;
+    const length = Number(packet.duration_time);
     end = Math.max(end, start + (Number.isFinite(length) && length > 0 ? length : 0));
   }
   return end;
-}
-
-/**
- * Scans the packet timestamps of the first video stream, or of every stream (demuxing only, no decoding: cheap
- * even for the largest upload the body limit allows; 10 ms for the 20.7 s, 1 MB tranvanluyt clip); same timeout
- * and error handling as the header read. A demuxer that meets the end of a truncated file reports it on stderr
- * ("partial file", "File ended prematurely") and exits 0, so the answer is simply where the packets stop.
- */
-function packetEndSeconds(ffprobe: string, file: string, timeoutMs: number, streams: 'video' | 'all'): Promise<number> {
-  const select = streams === 'video' ? ['-select_streams', 'v:0'] : [];
-  const args = ['-v', 'error', ...select, '-show_entries', 'packet=pts_time,duration_time', '-of', 'csv=p=0', file];
-  return new Promise((resolve, reject) => {
-    execFile(ffprobe, args, { timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 16 * 1024 * 1024, windowsHide: true }, (error, stdout, stderr) => {
-      if (error) {
-        if (error.killed || error.signal === 'SIGKILL') return reject(invalid(`the video could not be read within ${timeoutMs / 1000} s`));
-        const reason = probeFailureReason(stderr, file);
-        return reject(new AppError('VIDEO_INVALID', `the file is not a readable video${reason ? ` (${reason})` : ''}`, { cause: error }));
-      }
-      resolve(parsePacketEnd(stdout));
-    });
-  });
 }
 
 /**
@@ -225,8 +242,7 @@ export function truncationReason(info: VideoInfo, packetEndSeconds: number): str
  * "verifyVideo API": a truncated file is `400 Invalid video`), and a session's video refused so completes as
  * `declined` with this reason (src/sessions/process-session.ts), like any other unusable capture.
  */
-export async function checkComplete(ffprobe: string, file: string, info: VideoInfo, timeoutMs: number): Promise<void> {
-  if (info.durationSource !== 'header') return;
-  const reason = truncationReason(info, await packetEndSeconds(ffprobe, file, timeoutMs, 'all'));
+export function checkComplete(info: ProbedVideo): void {
+  const reason = truncationReason(info, info.packetEndSeconds);
   if (reason) throw invalid(reason);
 }

@@ -105,9 +105,11 @@ export function createVideoReader(options: VideoReaderOptions): VideoReader {
     try {
       const file = path.join(dir, 'video');
       await writeFile(file, bytes, { mode: 0o600 });
-      info = await probeVideo(options.binaries.ffprobe, file, options.timeoutMs);
-      checkVideo(info, options);
-      await checkComplete(options.binaries.ffprobe, file, info, options.timeoutMs);
+      const probed = await probeVideo(options.binaries.ffprobe, file, options.timeoutMs);
+      checkVideo(probed, options);
+      checkComplete(probed);
+      const { packetEndSeconds: _, ...header } = probed;
+      info = header;
       plan = samplingPlan(info, options);
       extraPlan = extraSampling
         ? samplingPlan(info, { fps: extraSampling.fps ?? options.fps, maxFrames: extraSampling.maxFrames ?? options.maxFrames, maxSide: extraSampling.maxSide ?? options.maxSide })
