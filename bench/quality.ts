@@ -145,8 +145,81 @@ function hatLabels(rel: string): Labels {
   return { hat: HAT_PHOTOS.includes(rel) };
 }
 
-/** Visual labels of a real photo (eyewear and hat). */
-const visualLabels = (rel: string): Labels => ({ ...eyewearLabels(rel), ...hatLabels(rel) });
+/**
+ * headTurned labels for real photos, VISUAL: set by looking at each photo of attributes/ and identity/ (2026-12-02), never
+ * from a check's output. Rule: "turned" = the analysed face is clearly turned away from the camera, a three-quarter view
+ * or more (yaw well past the check's 32°: the far cheek mostly hidden, the nose's outline against or near the cheek's
+ * edge); "frontal" = it clearly faces the camera (yaw and pitch within ≈ 20°; a tilted head, roll, is not a turn).
+ * Estimating angles by eye is coarse, so every photo in between is left out (HEAD_POSE_NOT_LABELLED), as are the
+ * photos whose analysed face cannot be told at a glance (groups of similar-sized faces, grids, crowds), faces only
+ * partly in the picture, the cartoon, and the InspireFace pitch photos (their source says only "pitch > 3" / "< −10").
+ * Photos not listed face the camera. Explicit labels in cases() (pose_left_face, pose_right_face) take precedence.
+ */
+const HEAD_TURNED_PHOTOS = [
+  'attributes/facemask_chandrika/with_mask/image_40.png', // profile-like, looking to her left
+  'identity/bbt_faceapi/penny/penny3.png', // three-quarter view
+  'identity/bbt_faceapi/stuart/stuart5.png', // three-quarter view
+  'identity/human_vladmandic/tasia/person-tasia.jpg', // talking to someone beside the camera
+];
+const HEAD_POSE_NOT_LABELLED = [
+  // group photos, grids and crowds; the cartoon; dogs; an empty image
+  ...['2007_007763', '2008_001009', '2008_001322', '2008_002079', '2008_002470', '2008_002506', '2008_004176', '2008_007676', '2009_004587', 'bald_guys', 'dogs'].map((n) => `attributes/dlib_faces/${n}.jpg`),
+  'attributes/face_recognition_ageitgey/kit_with_rose.jpg',
+  'attributes/face_recognition_ageitgey/obama_and_biden.jpg',
+  'attributes/face_recognition_ageitgey/two_people.jpg',
+  ...[1, 2, 3, 4, 5].map((n) => `attributes/faceapi/bbt${n}.jpg`),
+  'attributes/faceapi/white.png',
+  'attributes/inspireface/attribute_7242.jpg',
+  'attributes/inspireface/bulk_kun_cartoon_crop.jpg',
+  'attributes/ulfd_masked/',
+  // faces only partly in the picture
+  'attributes/face_recognition_ageitgey/obama_partial_face.jpg',
+  'attributes/face_recognition_ageitgey/obama_partial_face2.jpg',
+  // pitch photos (source labels), a blurred one, and faces between frontal and turned (≈ 20–35° by eye)
+  'attributes/inspireface/pose_rise_face.jpeg',
+  'attributes/inspireface/pose_lower_face.jpeg',
+  'attributes/inspireface/pose_left_wryneck.png',
+  'attributes/inspireface/pose_right_wryneck.png',
+  'attributes/inspireface/bulk_blur.jpg',
+  'attributes/inspireface/bulk_yifei.jpg',
+  'attributes/inspireface/emotion_anger.png',
+  'attributes/inspireface/reaction_close_eyes.jpeg',
+  'attributes/facemask_chandrika/with_mask/1631.jpg',
+  'attributes/facemask_chandrika/with_mask/with_mask184.jpg',
+  'attributes/facemask_chandrika/with_mask/with_mask206.jpg',
+  'attributes/facemask_chandrika/without_mask/435.jpg',
+  'attributes/facemask_chandrika/without_mask/7.jpg',
+  'attributes/selfies_sunglasses/s1_images_649.jpeg',
+  'attributes/selfies_sunglasses/s1_images_699.jpeg',
+  'identity/bbt_faceapi/amy/amy1.png',
+  'identity/bbt_faceapi/amy/amy2.png',
+  'identity/bbt_faceapi/bernadette/bernadette2.png',
+  'identity/bbt_faceapi/bernadette/bernadette3.png',
+  'identity/bbt_faceapi/howard/howard5.png',
+  'identity/bbt_faceapi/leonard/leonard3.png',
+  'identity/bbt_faceapi/penny/penny4.png',
+  'identity/bbt_faceapi/raj/raj3.png',
+  'identity/bbt_faceapi/sheldon/sheldon3.png',
+  'identity/bbt_faceapi/stuart/stuart3.png',
+  'identity/face_recognition_ageitgey/alex_lacamoire/alex-lacamoire.png',
+  'identity/face_recognition_ageitgey/kit_harington/john2.jpeg',
+  'identity/face_recognition_ageitgey/lin_manuel_miranda/lin-manuel-miranda.png',
+  'identity/human_vladmandic/christina/person-christina.jpg',
+  // faces too small or too far in the photo to judge by eye, a mirror selfie behind a phone
+  'identity/human_vladmandic/lauren/person-lauren.jpg',
+  'identity/human_vladmandic/linda/person-linda.jpg',
+  'identity/human_vladmandic/tetiana/person-tetiana.jpg',
+  'identity/human_vladmandic/vlado/',
+];
+
+/** headTurned label of a real photo (undefined: not labelled). */
+function headPoseLabels(rel: string): Labels {
+  if (!EYEWEAR_LOOKED_AT.some((dir) => rel.startsWith(dir)) || HEAD_POSE_NOT_LABELLED.some((skip) => rel.startsWith(skip))) return {};
+  return { headTurned: HEAD_TURNED_PHOTOS.includes(rel) };
+}
+
+/** Visual labels of a real photo (eyewear, hat and head pose). */
+const visualLabels = (rel: string): Labels => ({ ...eyewearLabels(rel), ...hatLabels(rel), ...headPoseLabels(rel) });
 
 /**
  * Degraded copies of a photo, low quality by construction. blurred, darkened, brightened and shrunk are the lowQuality
@@ -187,6 +260,10 @@ function cases(): Case[] {
   add('attributes/faceonnx_eyeblink/closed_open.jpg', { eyesClosed: false, nudity: false, multipleFaces: false });
   add('attributes/inspireface/pose_left_face.jpeg', { headTurned: true, nudity: false, multipleFaces: false });
   add('attributes/inspireface/pose_right_face.png', { headTurned: true, nudity: false, multipleFaces: false });
+  // Visual labels (2026-12-02): eyes shut in a smile (its source label is the roll, which headTurned does not count; its
+  // yaw is left unlabelled), and the rotation set's frontal, open-eyed face at 0, 90, 180 and 270° (image_rotation_*).
+  add('attributes/inspireface/pose_right_wryneck.png', { eyesClosed: true, nudity: false, multipleFaces: false });
+  for (const r of [0, 90, 180, 270]) add(`attributes/inspireface/rotate_rot_${r}.jpg`, { eyesClosed: false, headTurned: false, nudity: false, multipleFaces: false });
   // Pitch labels give only "pitch > 3" / "< −10" (InspireFace test thresholds): not necessarily "turned" for us; no label.
   add('attributes/inspireface/pose_rise_face.jpeg', { nudity: false, multipleFaces: false });
   add('attributes/inspireface/pose_lower_face.jpeg', { nudity: false, multipleFaces: false });
