@@ -250,10 +250,10 @@ export function createVerifyVideo(registry: ModelRegistry, options: VerifyVideoO
   }
 
   return async function verifyVideo(input) {
-    // ffprobe probes and scans the video in processes of its own while this thread describes the selfie and the ID, and
-    // ffmpeg starts decoding (ahead of what is read, bench/RESULTS.md "verifyVideo: decoding while analysing"). A bad
-    // image is still the answer when the video is bad too, and is given only once the reader is done (its ffmpeg
-    // ended, its temp files removed).
+    // ffprobe reads the video's header and packet list in a process of its own while this thread describes the selfie
+    // and the ID, and ffmpeg starts decoding (ahead of what is read, bench/RESULTS.md "verifyVideo: decoding while
+    // analysing"). A bad image is still the answer when the video is bad too, and is given only once the reader is
+    // done (its ffmpeg ended, its temp files removed).
     const opening = openRecording(input.video, input.challenge);
     opening.catch(() => {}); // awaited below, on every path
     let selfie: Float32Array;

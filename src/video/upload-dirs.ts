@@ -48,8 +48,9 @@ const LEGACY_NAME = /^upload-[A-Za-z0-9]{6}$/;
 
 /**
  * An ownerless directory older than this, milliseconds, belongs to no running request: a read held its directory
- * for at most a header read, a packet scan and a decode, each killed at VIDEO_TIMEOUT_SECONDS, whose largest
- * allowed value is 600 s (src/config.ts), so 30 minutes; twice that for margin (a slow write of the upload).
+ * for at most one ffprobe run (the header and the packet list, src/video/probe.ts) and one decode, each killed at
+ * VIDEO_TIMEOUT_SECONDS, whose largest allowed value is 600 s (src/config.ts), so 20 minutes; three times that for
+ * margin (a slow write of the upload).
  */
 export const LEGACY_UPLOAD_DIR_MAX_AGE_MS = 60 * 60 * 1000;
 
