@@ -454,6 +454,10 @@ export function openApiDocument(version: string): Record<string, unknown> {
           ],
           responses: {
             200: { description: 'The crop', content: { 'image/jpeg': {} } },
+            302: {
+              description:
+                'With S3_PUBLIC_URLS=presigned (GET only; HEAD is answered here): Location is a presigned GetObject URL of the bucket, valid no longer than this link (src/http/routes/cropped-image.ts)',
+            },
             403: errorResponse('Signature wrong or link expired', 'Unauthorized Access to API'),
             404: errorResponse('No image under this id (never stored, or already deleted)', 'Not Found'),
           },

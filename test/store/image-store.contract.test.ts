@@ -13,6 +13,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
+import { openApiDocument } from '../../src/http/openapi.js';
 import { croppedImageRoute, croppedImageUrl } from '../../src/http/routes/cropped-image.js';
 import { UrlSigner } from '../../src/http/signed-url.js';
 import type { ImageStore } from '../../src/store/image-store.js';
@@ -195,6 +196,9 @@ describe('S3ImageStore: what only the shared bucket has', () => {
     const resource = link.slice('http://svc.test/v1'.length);
     const redirect = await route.request(resource);
     expect(redirect.status).toBe(302);
+    // The redirect is part of the documented contract (GET /openapi.json), as it is for the session video's link.
+    const documented = (openApiDocument('1') as { paths: Record<string, { get: { responses: Record<string, unknown> } }> }).paths['/v1/croppedImage/{id}']!.get.responses;
+    expect(Object.keys(documented)).toContain(String(redirect.status));
     expect(redirect.headers.get('cache-control')).toBe('private, no-store');
     const location = new URL(redirect.headers.get('location')!);
     expect(location.origin).toBe(backends.s3().endpoint);
