@@ -13,8 +13,12 @@
  *
  * We have no BlazeFace box: the pipeline detects with face-api SSD and finds face-api's 68 landmarks. The
  * BlazeFace box of a frontal face spans brows to chin and cheek to cheek, which is what the extent of the 68
- * landmarks covers, so `humanFaceBox` uses that extent as the stand-in detector box. The liveness bench
+ * landmarks covers, so `landmarkExtent` gives that extent as the stand-in detector box. The liveness bench
  * (bench/liveness.ts) reports how much the scores move when this box is scaled ±15 %.
+ *
+ * FaceMesh and the iris model take the same crop turned upright by the face's roll (cropAndResizeUnit's `angle`,
+ * CropFrame), as Human cuts it with rotation on and MediaPipe always does (src/inference/human-facemesh.ts says why);
+ * the per-face classifiers keep Human's default axis-aligned crop, the one their scores were calibrated on.
  */
 import type { Box } from '../imaging/geometry.js';
 import type { RgbImage } from '../imaging/image.js';
@@ -57,8 +61,9 @@ export function humanCropBox(detectorBox: Box, scale = HUMAN_FACE_BOX_SCALE): Bo
  * a multiple of it): `size / step` squared pixels, each computed exactly as in the whole crop, without computing the
  * others (humanModelInputFor).
  */
-export function cropAndResizeUnit(image: RgbImage, box: Box, size: number, step = 1): Float32Array {
+export function cropAndResizeUnit(image: RgbImage, box: Box, size: number, step = 1, angle = 0): Float32Array {
   if (!(Number.isInteger(step) && step >= 1 && size % step === 0)) throw new Error(`cropAndResizeUnit: step ${step} does not divide size ${size}`);
+  if (angle !== 0) return turnedCropAndResize(image, box, size, step, angle);
   const { width: w, height: h, data } = image;
   const side = size / step;
   const out = new Float32Array(side * side * 3);
@@ -100,6 +105,96 @@ export function cropAndResizeUnit(image: RgbImage, box: Box, size: number, step 
     }
   }
   return out;
+}
+
+/**
+ * cropAndResizeUnit's crop turned by `angle` (radians) about the centre of `box`: the sample points of the axis-aligned
+ * crop (the same positions, tf's (h − 1)/h scaling included) rotated about the box centre before sampling, bilinear, 0
+ * outside the image. A face whose roll is `angle` (eye line from the image-left eye to the image-right eye,
+ * src/pipeline/analyze.ts rollFromLandmarks) comes out upright. Human does the same in two steps
+ * (facemeshutil.ts correctFaceRotation: tf.image.rotateWithOffset of the whole image, nearest neighbour, then
+ * cutAndResize); one bilinear sampling of the original pixels skips the intermediate rounding.
+ */
+function turnedCropAndResize(image: RgbImage, box: Box, size: number, step: number, angle: number): Float32Array {
+  const { width: w, height: h, data } = image;
+  const side = size / step;
+  const out = new Float32Array(side * side * 3);
+  const [y1, x1, y2, x2] = [box.y / h, box.x / w, (box.y + box.height) / h, (box.x + box.width) / w];
+  const heightScale = size > 1 ? ((y2 - y1) * (h - 1)) / (size - 1) : 0;
+  const widthScale = size > 1 ? ((x2 - x1) * (w - 1)) / (size - 1) : 0;
+  // The centre of the sample grid (its first and last positions' midpoint), the point the crop turns about.
+  const cx = 0.5 * (x1 + x2) * (w - 1);
+  const cy = 0.5 * (y1 + y2) * (h - 1);
+  const cos = Math.cos(angle);
+  const sin = Math.sin(angle);
+  let o = 0;
+  for (let i = 0; i < size; i += step) {
+    const dy = (size > 1 ? y1 * (h - 1) + i * heightScale : cy) - cy;
+    for (let j = 0; j < size; j += step, o += 3) {
+      const dx = (size > 1 ? x1 * (w - 1) + j * widthScale : cx) - cx;
+      const inX = cx + cos * dx - sin * dy;
+      const inY = cy + sin * dx + cos * dy;
+      if (inX < 0 || inX > w - 1 || inY < 0 || inY > h - 1) continue;
+      const left = Math.floor(inX);
+      const top = Math.floor(inY);
+      const right = Math.ceil(inX);
+      const bottom = Math.ceil(inY);
+      const fx = inX - left;
+      const fy = inY - top;
+      const topLeft = (top * w + left) * 3;
+      const topRight = (top * w + right) * 3;
+      const bottomLeft = (bottom * w + left) * 3;
+      const bottomRight = (bottom * w + right) * 3;
+      for (let c = 0; c < 3; c++) {
+        const upper = data[topLeft + c]! + (data[topRight + c]! - data[topLeft + c]!) * fx;
+        const lower = data[bottomLeft + c]! + (data[bottomRight + c]! - data[bottomLeft + c]!) * fx;
+        out[o + c] = (upper + (lower - upper) * fy) / 255;
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Where a crop was cut: a `box` in image pixels as it lies before turning, turned by `angle` radians about its centre
+ * (0 = the axis-aligned box). A point of the crop at (u, v), 0–1 of its side, lies in the image at the box's point
+ * (x + u·width, y + v·height) turned about the centre: framePoint.
+ */
+export interface CropFrame {
+  box: Box;
+  angle: number;
+}
+
+/** The image point of a crop point given as fractions (u, v) of the crop's side (CropFrame). */
+export function framePoint(frame: CropFrame, u: number, v: number): Point {
+  const { box, angle } = frame;
+  return turnAbout({ x: box.x + u * box.width, y: box.y + v * box.height }, boxCentre(box), angle);
+}
+
+/** `point` turned by `angle` radians about `centre` (image axes, y down: a positive angle turns clockwise on screen); itself at 0. */
+export function turnAbout(point: Point, centre: Point, angle: number): Point {
+  if (angle === 0) return point;
+  const [cos, sin] = [Math.cos(angle), Math.sin(angle)];
+  const [dx, dy] = [point.x - centre.x, point.y - centre.y];
+  return { x: centre.x + cos * dx - sin * dy, y: centre.y + sin * dx + cos * dy };
+}
+
+const boxCentre = (box: Box): Point => ({ x: box.x + box.width / 2, y: box.y + box.height / 2 });
+
+/**
+ * The stand-in detector box of landmarks seen in a frame turned by `angle` (radians, as the face's roll): the extent
+ * of the points rotated by −angle, placed so that its centre, turned back, is the centre of that extent in the image.
+ * Its width and height are the face's own, not those of the tilted face's axis-aligned extent (larger by up to
+ * |sin| + |cos|, ×1.41 at 45°). At angle 0 it is landmarkExtent.
+ */
+export function turnedLandmarkBox(landmarks: readonly Point[], angle: number): Box {
+  if (angle === 0) return landmarkExtent(landmarks);
+  const [cos, sin] = [Math.cos(angle), Math.sin(angle)];
+  const upright = landmarkExtent(landmarks.map((p) => ({ x: cos * p.x + sin * p.y, y: -sin * p.x + cos * p.y })));
+  const cu = upright.x + upright.width / 2;
+  const cv = upright.y + upright.height / 2;
+  const centre = { x: cos * cu - sin * cv, y: sin * cu + cos * cv };
+  return { x: centre.x - upright.width / 2, y: centre.y - upright.height / 2, width: upright.width, height: upright.height };
 }
 
 /** Human's 192² face crop (HWC float 0–1) for a detector box. */

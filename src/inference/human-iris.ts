@@ -4,10 +4,9 @@
  */
 import { AppError } from '../errors.js';
 import type { FaceAnalysis } from '../face/types.js';
-import type { Box } from '../imaging/geometry.js';
 import type { RgbImage } from '../imaging/image.js';
 import type { ModelRunner } from './batcher.js';
-import { cropAndResizeUnit, HUMAN_FACE_CROP_SIZE, humanCropBox, landmarkExtent } from './human-face-crop.js';
+import { cropAndResizeUnit, type CropFrame, framePoint, HUMAN_FACE_CROP_SIZE, turnAbout } from './human-face-crop.js';
 import type { FaceMesh } from './human-facemesh.js';
 
 /** Human iris model input side, pixels (src/face/iris.ts: inputSize 64 from models/iris.json). */
@@ -25,34 +24,38 @@ export interface EyeContour {
 
 /**
  * Runs Human's iris model on both eyes (one batch of 2): each eye crop is the square around its two
- * FaceMesh corners ×2.3, taken from the original image (the same region Human cuts from its 192² crop),
- * the left eye mirrored as MediaPipe's iris graph expects. Returns the eyelid contours (iris model points
- * 0–8 = EyeLower0, 9–15 = EyeUpper0; Human facemeshcoords.ts irisIndices) in image pixels.
+ * FaceMesh corners ×2.3, taken from the original image (the same region Human cuts from its 192² crop) and turned as
+ * the mesh's crop was (an upright eye for a tilted head), the left eye mirrored as MediaPipe's iris graph expects.
+ * Returns the eyelid contours (iris model points 0–8 = EyeLower0, 9–15 = EyeUpper0; Human facemeshcoords.ts
+ * irisIndices) in image pixels.
  */
 export class IrisRunner {
   constructor(private readonly session: ModelRunner) {}
 
+  /** The eyes of `analysis`' face, placed by its FaceMesh (FaceMeshRunner.run or runOnBox on the same image). */
   run(analysis: FaceAnalysis, mesh: FaceMesh): Promise<{ left: EyeContour; right: EyeContour }> {
-    return this.runOnBox(analysis.image, landmarkExtent(analysis.landmarks68), mesh);
+    return this.runOnImage(analysis.image, mesh);
   }
 
-  /** `run` for a mesh made by FaceMeshRunner.runOnBox(image, detectorBox): the eyes are placed from the same crop. */
-  async runOnBox(image: RgbImage, detectorBox: Box, mesh: FaceMesh): Promise<{ left: EyeContour; right: EyeContour }> {
+  /** `run` for the image a mesh was made on (FaceMeshRunner.runOnBox(image, …)): the eyes are placed from the mesh's crop. */
+  async runOnImage(image: RgbImage, mesh: FaceMesh): Promise<{ left: EyeContour; right: EyeContour }> {
     const size = IRIS_INPUT_SIZE;
-    const faceBox = humanCropBox(detectorBox);
-    const toImage = (p: readonly number[]) => ({ x: faceBox.x + (p[0]! * faceBox.width) / HUMAN_FACE_CROP_SIZE, y: faceBox.y + (p[1]! * faceBox.height) / HUMAN_FACE_CROP_SIZE });
-    const eyeBox = (corners: readonly [number, number]): Box => {
-      const [a, b] = corners.map((i) => toImage(mesh.points[i]!)) as [{ x: number; y: number }, { x: number; y: number }];
-      const cx = (a.x + b.x) / 2;
-      const cy = (a.y + b.y) / 2;
+    const { box: faceBox, angle } = mesh.crop;
+    // The eye corners in the face crop's own frame, image pixels (before the crop's turn): the eye box is square there.
+    const inFrame = (p: readonly number[]) => ({ x: faceBox.x + (p[0]! * faceBox.width) / HUMAN_FACE_CROP_SIZE, y: faceBox.y + (p[1]! * faceBox.height) / HUMAN_FACE_CROP_SIZE });
+    const faceCentre = { x: faceBox.x + faceBox.width / 2, y: faceBox.y + faceBox.height / 2 };
+    const eyeFrame = (corners: readonly [number, number]): CropFrame => {
+      const [a, b] = corners.map((i) => inFrame(mesh.points[i]!)) as [{ x: number; y: number }, { x: number; y: number }];
       const half = (Math.max(Math.abs(a.x - b.x), Math.abs(a.y - b.y)) * IRIS_EYE_BOX_SCALE) / 2;
-      return { x: cx - half, y: cy - half, width: 2 * half, height: 2 * half };
+      // The eye's centre in the image: its point in the frame, turned with the face crop.
+      const centre = turnAbout({ x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 }, faceCentre, angle);
+      return { box: { x: centre.x - half, y: centre.y - half, width: 2 * half, height: 2 * half }, angle };
     };
-    const boxes = { left: eyeBox(EYE_CORNERS.left), right: eyeBox(EYE_CORNERS.right) };
+    const frames = { left: eyeFrame(EYE_CORNERS.left), right: eyeFrame(EYE_CORNERS.right) };
     const plane = size * size;
     const input = new Float32Array(2 * 3 * plane);
     (['left', 'right'] as const).forEach((eye, b) => {
-      const crop = cropAndResizeUnit(image, boxes[eye], size);
+      const crop = cropAndResizeUnit(image, frames[eye].box, size, 1, angle);
       const flip = eye === 'left';
       for (let y = 0; y < size; y++) {
         for (let x = 0; x < size; x++) {
@@ -64,11 +67,10 @@ export class IrisRunner {
     const { landmarks } = await this.session.run({ input: { data: input, dims: [2, 3, size, size] } }, ['landmarks']);
     if (!landmarks || landmarks.data.length !== 2 * 228) throw new AppError('INFERENCE_FAILED', `model ${this.session.label}: expected output "landmarks" with 2 × 228 values`);
     const contour = (b: number, eye: 'left' | 'right'): EyeContour => {
-      const box = boxes[eye];
       const point = (i: number) => {
         const u = landmarks.data[b * 228 + 3 * i]! / size;
         const v = landmarks.data[b * 228 + 3 * i + 1]! / size;
-        return { x: box.x + (eye === 'left' ? 1 - u : u) * box.width, y: box.y + v * box.height };
+        return framePoint(frames[eye], eye === 'left' ? 1 - u : u, v);
       };
       return { lower: [0, 1, 2, 3, 4, 5, 6, 7, 8].map(point), upper: [9, 10, 11, 12, 13, 14, 15].map(point) };
     };

@@ -153,7 +153,11 @@ export const BLINKS_REQUIRED = 2;
  * 0.077–0.094 (obama-*.jpg, emotion_happy.png); closed mouths 0.000–0.024, up to 0.043 on profiles (pose_right_face.png,
  * pose_lower_face.jpeg: the mesh's lips part as the head turns). In the videos, above each clip's rest: turning the head
  * adds up to 0.025 (real.mp4 7.5–7.9 s, yaw +23° to +28°; fake.mp4 0.018); the one open mouth, Lin-Manuel Miranda's
- * while rapping (Hamilton clip 6.0–6.2 s), measures 0.062–0.066. 0.05 lies between.
+ * while rapping (Hamilton clip 6.0–6.2 s), measures 0.062–0.066. 0.05 lies between. Since FaceMesh runs on a crop turned
+ * upright (2026-12-02, human-facemesh.ts FaceMeshRunner.run) the openMouth amplitude of his wide opening is 0.080 (0.071
+ * on the tilted crop), and of his talking just before it 0.054 (at 4.8 s, lips visibly apart, head tilted ≈ 14°; 0.022
+ * on the tilted crop): talking that parts the lips can count as an open mouth, so the step's protection is its window
+ * (drawn at random), not the amplitude alone.
  */
 export const MOUTH_OPEN_MIN = 0.05;
 

@@ -7,7 +7,7 @@ function mesh(points: Record<number, [number, number]>, roll = 0): FaceMesh {
   const all: [number, number, number][] = Array.from({ length: 468 }, () => [0, 0, 0]);
   const [c, s] = [Math.cos(roll), Math.sin(roll)];
   for (const [i, [x, y]] of Object.entries(points)) all[Number(i)] = [c * x - s * y, s * x + c * y, 0];
-  return { points: all, faceScore: 1 };
+  return { points: all, faceScore: 1, crop: { box: { x: 0, y: 0, width: 192, height: 192 }, angle: 0 } };
 }
 
 describe('mouthOpenness', () => {

