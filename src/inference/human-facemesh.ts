@@ -17,7 +17,7 @@ export interface FaceMesh {
   points: [number, number, number][];
   /** FaceMesh face-presence probability 0–1 (sigmoid in the graph). */
   faceScore: number;
-  /** Where the crop was cut in the image (Human's crop box of the detector box, turned by the face's roll when corrected). */
+  /** Where the crop was cut in the image: Human's crop box of the detector box, and the angle it was turned by (the face's roll). */
   crop: CropFrame;
 }
 
@@ -63,9 +63,9 @@ export class FaceMeshRunner {
    *
    * Every face is turned, however small its roll, rather than only past Human's own 0.2 rad (facemeshutil.ts
    * correctFaceRotation, largeAngle): in a video a head whose roll crosses such an edge changes crops from one frame to
-   * the next, and the mesh's pitch with them (≈ 15° on the Hamilton clip at 3.2 s, roll 10° → 14°), which the trackers
-   * take for a lost face (face-tracking.ts headJumped). Measured both ways (bench/RESULTS.md "FaceMesh on an upright
-   * crop").
+   * the next, and the mesh's pitch with them (≈ 15° on the Hamilton clip from 7.75 to 8.0 s, roll 10° → 14°), which
+   * the trackers take for a lost face (face-tracking.ts headJumped). Measured both ways (bench/RESULTS.md "FaceMesh on
+   * an upright crop").
    */
   run(analysis: FaceAnalysis): Promise<FaceMesh> {
     return this.runOnBox(analysis.image, turnedLandmarkBox(analysis.landmarks68, analysis.roll), analysis.roll);
