@@ -63,96 +63,91 @@ export function humanCropBox(detectorBox: Box, scale = HUMAN_FACE_BOX_SCALE): Bo
  */
 export function cropAndResizeUnit(image: RgbImage, box: Box, size: number, step = 1, angle = 0): Float32Array {
   if (!(Number.isInteger(step) && step >= 1 && size % step === 0)) throw new Error(`cropAndResizeUnit: step ${step} does not divide size ${size}`);
-  if (angle !== 0) return turnedCropAndResize(image, box, size, step, angle);
   const { width: w, height: h, data } = image;
   const side = size / step;
   const out = new Float32Array(side * side * 3);
-  const [y1, x1, y2, x2] = [box.y / h, box.x / w, (box.y + box.height) / h, (box.x + box.width) / w];
-  const heightScale = size > 1 ? ((y2 - y1) * (h - 1)) / (size - 1) : 0;
-  const widthScale = size > 1 ? ((x2 - x1) * (w - 1)) / (size - 1) : 0;
+  const xs = samplePositions(box.x / w, (box.x + box.width) / w, w, size, step);
+  const ys = samplePositions(box.y / h, (box.y + box.height) / h, h, size, step);
+  if (angle !== 0) {
+    // Turned about the centre of the whole sample grid (its first and last positions' midpoint, whatever `step`).
+    const centre = { x: 0.5 * (box.x / w + (box.x + box.width) / w) * (w - 1), y: 0.5 * (box.y / h + (box.y + box.height) / h) * (h - 1) };
+    turnedSamples(out, image, xs, ys, centre, angle);
+    return out;
+  }
   let o = 0;
-  for (let i = 0; i < size; i += step) {
-    const inY = size > 1 ? y1 * (h - 1) + i * heightScale : 0.5 * (y1 + y2) * (h - 1);
+  for (let i = 0; i < side; i++) {
+    const inY = ys[i]!;
     if (inY < 0 || inY > h - 1) {
       o += side * 3;
       continue;
     }
-    const top = Math.floor(inY);
-    const bottom = Math.ceil(inY);
-    const dy = inY - top;
-    for (let j = 0; j < size; j += step) {
-      const inX = size > 1 ? x1 * (w - 1) + j * widthScale : 0.5 * (x1 + x2) * (w - 1);
-      if (inX < 0 || inX > w - 1) {
-        o += 3;
-        continue;
-      }
-      const left = Math.floor(inX);
-      const right = Math.ceil(inX);
-      const dx = inX - left;
-      const topLeft = (top * w + left) * 3;
-      const topRight = (top * w + right) * 3;
-      const bottomLeft = (bottom * w + left) * 3;
-      const bottomRight = (bottom * w + right) * 3;
-      for (let c = 0; c < 3; c++) {
-        const tl = data[topLeft + c]!;
-        const tr = data[topRight + c]!;
-        const bl = data[bottomLeft + c]!;
-        const br = data[bottomRight + c]!;
-        const upper = tl + (tr - tl) * dx;
-        const lower = bl + (br - bl) * dx;
-        out[o++] = (upper + (lower - upper) * dy) / 255;
-      }
+    for (let j = 0; j < side; j++, o += 3) {
+      const inX = xs[j]!;
+      if (inX >= 0 && inX <= w - 1) bilinearInto(out, o, data, w, inX, inY);
     }
   }
   return out;
 }
 
 /**
- * cropAndResizeUnit's crop turned by `angle` (radians) about the centre of `box`: the sample points of the axis-aligned
- * crop (the same positions, tf's (h − 1)/h scaling included) rotated about the box centre before sampling, bilinear, 0
- * outside the image. A face whose roll is `angle` (eye line from the image-left eye to the image-right eye,
- * src/pipeline/analyze.ts rollFromLandmarks) comes out upright. Human does the same in two steps
- * (facemeshutil.ts correctFaceRotation: tf.image.rotateWithOffset of the whole image, nearest neighbour, then
- * cutAndResize); one bilinear sampling of the original pixels skips the intermediate rounding.
+ * tf CropAndResize's sample positions along one axis of `extent` pixels, for a box from `start` to `end` (shares of the
+ * extent): position k = start·(extent − 1) + k·(end − start)·(extent − 1)/(size − 1), the box's centre when `size` is 1;
+ * every `step`-th of them.
  */
-function turnedCropAndResize(image: RgbImage, box: Box, size: number, step: number, angle: number): Float32Array {
+function samplePositions(start: number, end: number, extent: number, size: number, step: number): Float64Array {
+  const out = new Float64Array(size / step);
+  const scale = size > 1 ? ((end - start) * (extent - 1)) / (size - 1) : 0;
+  for (let k = 0, n = 0; k < size; k += step, n++) out[n] = size > 1 ? start * (extent - 1) + k * scale : 0.5 * (start + end) * (extent - 1);
+  return out;
+}
+
+/** Writes the bilinear RGB value (÷ 255) of `image` at (inX, inY), a point inside it, to out[o … o + 2]. */
+function bilinearInto(out: Float32Array, o: number, data: Uint8Array, w: number, inX: number, inY: number): void {
+  const left = Math.floor(inX);
+  const right = Math.ceil(inX);
+  const top = Math.floor(inY);
+  const bottom = Math.ceil(inY);
+  const dx = inX - left;
+  const dy = inY - top;
+  const topLeft = (top * w + left) * 3;
+  const topRight = (top * w + right) * 3;
+  const bottomLeft = (bottom * w + left) * 3;
+  const bottomRight = (bottom * w + right) * 3;
+  for (let c = 0; c < 3; c++) {
+    const tl = data[topLeft + c]!;
+    const tr = data[topRight + c]!;
+    const bl = data[bottomLeft + c]!;
+    const br = data[bottomRight + c]!;
+    const upper = tl + (tr - tl) * dx;
+    const lower = bl + (br - bl) * dx;
+    out[o + c] = (upper + (lower - upper) * dy) / 255;
+  }
+}
+
+/**
+ * cropAndResizeUnit's samples turned by `angle` (radians) about `centre` (the sample grid's): each position rotated
+ * about it before sampling, bilinear, 0 outside the image. A face whose roll
+ * is `angle` (eye line from the image-left eye to the image-right eye, src/pipeline/analyze.ts rollFromLandmarks) comes
+ * out upright. Human does the same in two steps (facemeshutil.ts correctFaceRotation: tf.image.rotateWithOffset of the
+ * whole image, nearest neighbour, then cutAndResize); one bilinear sampling of the original pixels skips the
+ * intermediate rounding.
+ */
+function turnedSamples(out: Float32Array, image: RgbImage, xs: Float64Array, ys: Float64Array, centre: Point, angle: number): void {
   const { width: w, height: h, data } = image;
-  const side = size / step;
-  const out = new Float32Array(side * side * 3);
-  const [y1, x1, y2, x2] = [box.y / h, box.x / w, (box.y + box.height) / h, (box.x + box.width) / w];
-  const heightScale = size > 1 ? ((y2 - y1) * (h - 1)) / (size - 1) : 0;
-  const widthScale = size > 1 ? ((x2 - x1) * (w - 1)) / (size - 1) : 0;
-  // The centre of the sample grid (its first and last positions' midpoint), the point the crop turns about.
-  const cx = 0.5 * (x1 + x2) * (w - 1);
-  const cy = 0.5 * (y1 + y2) * (h - 1);
+  const { x: cx, y: cy } = centre;
   const cos = Math.cos(angle);
   const sin = Math.sin(angle);
   let o = 0;
-  for (let i = 0; i < size; i += step) {
-    const dy = (size > 1 ? y1 * (h - 1) + i * heightScale : cy) - cy;
-    for (let j = 0; j < size; j += step, o += 3) {
-      const dx = (size > 1 ? x1 * (w - 1) + j * widthScale : cx) - cx;
+  for (let i = 0; i < ys.length; i++) {
+    const dy = ys[i]! - cy;
+    for (let j = 0; j < xs.length; j++) {
+      const dx = xs[j]! - cx;
       const inX = cx + cos * dx - sin * dy;
       const inY = cy + sin * dx + cos * dy;
-      if (inX < 0 || inX > w - 1 || inY < 0 || inY > h - 1) continue;
-      const left = Math.floor(inX);
-      const top = Math.floor(inY);
-      const right = Math.ceil(inX);
-      const bottom = Math.ceil(inY);
-      const fx = inX - left;
-      const fy = inY - top;
-      const topLeft = (top * w + left) * 3;
-      const topRight = (top * w + right) * 3;
-      const bottomLeft = (bottom * w + left) * 3;
-      const bottomRight = (bottom * w + right) * 3;
-      for (let c = 0; c < 3; c++) {
-        const upper = data[topLeft + c]! + (data[topRight + c]! - data[topLeft + c]!) * fx;
-        const lower = data[bottomLeft + c]! + (data[bottomRight + c]! - data[bottomLeft + c]!) * fx;
-        out[o + c] = (upper + (lower - upper) * fy) / 255;
-      }
+      if (inX >= 0 && inX <= w - 1 && inY >= 0 && inY <= h - 1) bilinearInto(out, o, data, w, inX, inY);
+      o += 3;
     }
   }
-  return out;
 }
 
 /**
