@@ -45,8 +45,12 @@ const EYE_CORNER_POINTS = { imageLeft: [33, 133], imageRight: [362, 263] } as co
  * predict with detector.rotation: computeRotation over the mesh's symmetry line).
  */
 export function meshRoll(mesh: FaceMesh): number {
-  const image = meshPointsInImage(mesh);
-  const centre = ([a, b]: readonly [number, number]) => ({ x: (image[a]!.x + image[b]!.x) / 2, y: (image[a]!.y + image[b]!.y) / 2 });
+  // Only the four corners are mapped to the image (the tracker calls this on every frame).
+  const inImage = (i: number) => framePoint(mesh.crop, mesh.points[i]![0] / HUMAN_FACE_CROP_SIZE, mesh.points[i]![1] / HUMAN_FACE_CROP_SIZE);
+  const centre = ([a, b]: readonly [number, number]) => {
+    const [p, q] = [inImage(a), inImage(b)];
+    return { x: (p.x + q.x) / 2, y: (p.y + q.y) / 2 };
+  };
   const [left, right] = [centre(EYE_CORNER_POINTS.imageLeft), centre(EYE_CORNER_POINTS.imageRight)];
   return Math.atan2(right.y - left.y, right.x - left.x);
 }
