@@ -454,6 +454,9 @@ export async function benchQuality(): Promise<void> {
       console.log(`    ${measurements(analysis, brisqueModel)}`);
       const occlusionBasis = verdicts.occlusion?.basis;
       if (occlusionBasis) console.log(`    occlusion ${occlusionBasis.method} ${Object.entries(occlusionBasis.measurements).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(' ')}`);
+      // The iris model's eye opening (src/quality/eye-white.ts), as the sunglasses verdict reports it.
+      const eyeWhite = verdicts.sunglasses?.basis?.measurements.eyeWhiteContrast;
+      console.log(`    sunglasses ${verdicts.sunglasses?.basis?.method} eyeWhiteContrast ${eyeWhite === undefined ? '— (eyes too small)' : eyeWhite.toFixed(3)}`);
     }
   }
   console.log(`\n${all.length} cases (${noFace} with no face detected: not scored). Score format in misses: Y/n + score, ? = low confidence.\n`);

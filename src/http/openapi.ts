@@ -38,10 +38,10 @@ const BASIS_CONTENTS: Record<QualityCheck, string> = {
   headTurned: 'method yaw or pitch (whichever is further past its limit); yawDeg, pitchDeg (signed degrees; turned past |yaw| 32° or |pitch| 30°)',
   hat: 'method bareForehead (no, high confidence) or foreheadNotSkinUnvalidated (no, low confidence: it never answers yes); foreheadSkinDistance (forehead vs nose-bridge colour, YCbCr ÷ skin luma; bare up to bareForeheadUpTo), bandPhotos and bandHats (the labelled dev photos in that band, and the hats among them)',
   eyewear:
-    'method frameBars, lensDarkness or lensColour (the cue with the higher score); frameBars (bar contrast ÷ skin luma; a frame above 0.12), lensDarkShare (0–1), lensColourDistance (CbCr levels), skinReferenceIsForehead (0 or 1)',
+    'method frameBars, lensDarkness, lensColour or eyeWhiteHidden (the cue with the higher score); frameBars (bar contrast ÷ skin luma; a frame above 0.12) and the sunglasses measurements',
   readingGlasses: 'method frameBarsClearLenses (yes), noFrame or sunglasses (no); the same measurements as eyewear',
   sunglasses:
-    'method lensDarkness or lensColour (the larger of the two, each ÷ its threshold, decides); lensDarkShare (0–1; tinted above 0.7), lensColourDistance (CbCr levels; coloured above 25), skinReferenceIsForehead (0 or 1)',
+    'method lensDarkness or lensColour (the larger of the two, each ÷ its threshold, decides), or eyeWhiteHidden (yes, low confidence: neither eye white visible while the lens area is at least half as dark or coloured as those need); lensDarkShare (0–1; tinted above 0.7), lensColourDistance (CbCr levels; coloured above 25), skinReferenceIsForehead (0 or 1), eyeWhiteContrast (where measured: (eye white − iris) ÷ eye white luma in the iris model\'s eye opening; hidden below 0.1)',
   dull: 'method faceAndSceneLuma; faceMeanLuma, sceneP95Luma (0–255) and their mean darkness (dull below 75)',
   bright: 'method faceLumaAndClipping; faceMeanLuma (0–255), faceClippedShare (0–1) and brightness = faceMeanLuma + 100 × faceClippedShare (bright above 215)',
   nonWhiteBackground: 'method whiteBackgroundShare; whiteFraction (0–1 of the background; non-white below 0.6), backgroundShare (0–1 of the image; low confidence below 0.1)',

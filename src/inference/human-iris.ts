@@ -16,10 +16,15 @@ export const IRIS_EYE_BOX_SCALE = 2.3;
 /** FaceMesh indices of the eye corners (Human facemeshcoords.ts leftEyeLower0 / rightEyeLower0 first and last points). */
 export const EYE_CORNERS = { left: [263, 362], right: [33, 133] } as const;
 
-/** Eye contour from the iris model, pixels of the image: 9 lower-lid points (0 = one corner … 8 = other) and 7 upper-lid points. */
+/**
+ * Eye contour from the iris model, pixels of the image: 9 lower-lid points (0 = one corner … 8 = other) and 7 upper-lid
+ * points, and the iris: its centre and 4 boundary points (iris model points 71–75; Human src/face/iris.ts
+ * irisLandmarks.index 71).
+ */
 export interface EyeContour {
   lower: { x: number; y: number }[];
   upper: { x: number; y: number }[];
+  iris: { x: number; y: number }[];
 }
 
 /**
@@ -72,7 +77,7 @@ export class IrisRunner {
         const v = landmarks.data[b * 228 + 3 * i + 1]! / size;
         return framePoint(frames[eye], eye === 'left' ? 1 - u : u, v);
       };
-      return { lower: [0, 1, 2, 3, 4, 5, 6, 7, 8].map(point), upper: [9, 10, 11, 12, 13, 14, 15].map(point) };
+      return { lower: [0, 1, 2, 3, 4, 5, 6, 7, 8].map(point), upper: [9, 10, 11, 12, 13, 14, 15].map(point), iris: [71, 72, 73, 74, 75].map(point) };
     };
     return { left: contour(0, 'left'), right: contour(1, 'right') };
   }

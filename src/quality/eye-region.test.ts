@@ -40,6 +40,19 @@ describe('eyewear verdicts', () => {
   it('mirrored lenses: decided by lens colour', () => {
     expect(sunglassesVerdict(measurement({ lensColourDistance: 60 }))).toMatchObject({ value: true, basis: { method: 'lensColour' } });
   });
+  it('eye whites hidden: sunglasses yes (low) only where the lens area is at least half as dark or coloured as a lens cue needs', () => {
+    // A mirrored lens short of both lens cues (as measured on the labelled photo behind the rule: 0.51 dark, 17.8 colour).
+    const mirrored = measurement({ lensDarkShare: 0.51, lensColourDistance: 17.8, eyeWhiteContrast: -0.01 });
+    expect(sunglassesVerdict(mirrored)).toMatchObject({ value: true, confidence: 'low', basis: { method: 'eyeWhiteHidden', measurements: { eyeWhiteContrast: -0.01 } } });
+    expect(eyewearVerdict(mirrored)).toMatchObject({ value: true, confidence: 'low', basis: { method: 'eyeWhiteHidden' } });
+    expect(readingGlassesVerdict(mirrored)).toMatchObject({ value: false, basis: { method: 'sunglasses' } });
+    // Closed eyes show no sclera either, but their lids are skin: no support, no answer from this cue.
+    expect(sunglassesVerdict(measurement({ lensDarkShare: 0.14, lensColourDistance: 0, eyeWhiteContrast: 0 }))).toMatchObject({ value: false, basis: { method: 'lensDarkness' } });
+    // The same lens area with a visible eye white: the lens cues decide (no).
+    expect(sunglassesVerdict(measurement({ lensDarkShare: 0.51, lensColourDistance: 17.8, eyeWhiteContrast: 0.4 })).value).toBe(false);
+    // Where a lens cue already says yes, it decides, with its own confidence.
+    expect(sunglassesVerdict(measurement({ lensDarkShare: 0.95, eyeWhiteContrast: 0 }))).toMatchObject({ value: true, confidence: 'high', basis: { method: 'lensDarkness' } });
+  });
   it('a frame with skin-like lenses: reading glasses', () => {
     const m = measurement({ frameBars: 0.5 });
     expect(eyewearVerdict(m)).toMatchObject({ value: true, confidence: 'high', basis: { method: 'frameBars' } });

@@ -34,6 +34,11 @@ export interface EyeRegionMeasurement {
   frameBars: number;
   /** Which region gave the skin luma: the lower cheeks, or the forehead when the cheeks are covered. */
   skinReference: 'cheeks' | 'forehead';
+  /**
+   * How visible the white of the more visible eye is (eye-white.ts: 0.2–1.0 for a bare eye, ≈ 0 behind a uniform lens), from
+   * the iris model's eye opening; set by the checker (index.ts), absent where the eyes are too small to measure.
+   */
+  eyeWhiteContrast?: number;
 }
 
 /**

@@ -22,7 +22,7 @@ export const EYE_OPENNESS_MARGIN = 0.05;
 const distance = (a: { x: number; y: number }, b: { x: number; y: number }) => Math.hypot(a.x - b.x, a.y - b.y);
 
 /** Lid gap ÷ eye width, ≥ 0 (≈ 0.05 closed, ≈ 0.3–0.45 wide open). */
-export function eyeOpenness(eye: EyeContour): number {
+export function eyeOpenness(eye: Pick<EyeContour, 'upper' | 'lower'>): number {
   // Upper points 11, 12, 13 (upper[2..4]) lie over lower points 3, 4, 5 (lower[3..5]); 12 and 4 are the lid
   // centres Human uses (src/face/iris.ts irisLandmarks.upperCenter / lowerCenter).
   const gap = [2, 3, 4].reduce((s, k) => s + distance(eye.upper[k]!, eye.lower[k + 1]!), 0) / 3;

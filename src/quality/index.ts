@@ -16,7 +16,8 @@ import { blurVerdict, measureSharpness } from './blur.js';
 import { brightVerdict } from './bright.js';
 import { dullVerdict } from './dull.js';
 import { measureExposure } from './exposure.js';
-import { measureEyeRegion } from './eye-region.js';
+import { type EyeRegionMeasurement, measureEyeRegion } from './eye-region.js';
+import { eyeWhiteContrast } from './eye-white.js';
 import { toGrey } from './image-stats.js';
 import { eyeOpenness, eyesClosedVerdict } from './eyes-closed.js';
 import { eyewearVerdict } from './eyewear.js';
@@ -31,7 +32,7 @@ import { nudityVerdict } from './nudity.js';
 import { measureLowerFace } from './lower-face.js';
 import { occlusionVerdict } from './occlusion.js';
 import { readingGlassesVerdict } from './reading-glasses.js';
-import { sunglassesVerdict } from './sunglasses.js';
+import { eyeWhiteCanDecide, sunglassesVerdict } from './sunglasses.js';
 import type { QualityVerdict } from './verdict.js';
 import { measureWholeImageHere, type WholeImageMeasurer, type WholeImageNeeds } from './whole-image.js';
 
@@ -50,7 +51,11 @@ export interface QualityCheckerOptions {
 /** Id of the optional masked-face detector pack (models/packs.json) that `occlusion` uses when installed. */
 export const MASKED_FACE_PACK_ID = 'ultraface-masked-640';
 
-/** The checks whose verdicts wait for a model run (FaceMesh, iris, nsfwjs, the masked-face detector pack). */
+/**
+ * The checks whose verdicts wait for a model run (FaceMesh, iris, nsfwjs, the masked-face detector pack). The three
+ * eyewear checks are not among them: they wait for FaceMesh and iris only on the faces where the eye-white cue can
+ * change the sunglasses answer (sunglasses.ts eyeWhiteCanDecide), after their own statistics.
+ */
 const RUNS_MODELS: ReadonlySet<QualityCheck> = new Set(['eyesClosed', 'headTurned', 'nudity', 'occlusion']);
 
 /** A whole-image measurement that was asked for (WholeImageNeeds) and so must be there. */
@@ -99,7 +104,15 @@ export function createQualityChecker(registry: ModelRegistry, options: QualityCh
     // blur and the exposure checks read the same grey plane of the aligned crop: made once.
     const alignedGrey = lazy(() => toGrey(analysis.alignedFace.image));
     const exposure = lazy(async () => measureExposure(analysis, alignedGrey(), (await wholeImage()).luma));
-    const eyeRegion = lazy(() => measureEyeRegion(analysis));
+    // The lens statistics of the aligned crop and, where it can change the sunglasses answer, how visible the eyes'
+    // whites are in the iris model's eye opening: elsewhere the eyewear checks need no model run (≈ 1 ms instead of
+    // ≈ 15 ms with FaceMesh and iris, bench/RESULTS.md "the eye-white cue").
+    const eyeRegion = lazy(async (): Promise<EyeRegionMeasurement> => {
+      const region = measureEyeRegion(analysis);
+      if (!eyeWhiteCanDecide(region)) return region;
+      const contrast = eyeWhiteContrast(analysis.image, await eyes());
+      return contrast === undefined ? region : { ...region, eyeWhiteContrast: contrast };
+    });
     const blur = lazy(() => blurVerdict(measureSharpness(analysis.alignedFace.image, alignedGrey())));
     const maskedFaces = lazy(async () => (maskDetector ? maskDetector.detect(analysis.image) : undefined));
 
@@ -115,11 +128,11 @@ export function createQualityChecker(registry: ModelRegistry, options: QualityCh
       multipleFaces: () => multipleFacesVerdict(analysis.faces, analysis.primary),
       nudity: async () => nudityVerdict(await nsfw.classifyInput(measured((await wholeImage()).nsfwInput, 'nsfwInput'))),
       nonWhiteBackground: async () => nonWhiteBackgroundVerdict(measured((await wholeImage()).background, 'background')),
-      occlusion: async () => occlusionVerdict(measureLowerFace(analysis, await mesh(), sunglassesVerdict(eyeRegion()).value), await maskedFaces(), analysis.primary),
+      occlusion: async () => occlusionVerdict(measureLowerFace(analysis, await mesh(), sunglassesVerdict(await eyeRegion()).value), await maskedFaces(), analysis.primary),
       hat: () => hatVerdict(foreheadColourDistance(analysis)),
-      eyewear: () => eyewearVerdict(eyeRegion()),
-      sunglasses: () => sunglassesVerdict(eyeRegion()),
-      readingGlasses: () => readingGlassesVerdict(eyeRegion()),
+      eyewear: async () => eyewearVerdict(await eyeRegion()),
+      sunglasses: async () => sunglassesVerdict(await eyeRegion()),
+      readingGlasses: async () => readingGlassesVerdict(await eyeRegion()),
       lowQuality: async () => {
         const { left, right } = eyeCentres(analysis.landmarks68);
         const measuredExposure = await exposure();

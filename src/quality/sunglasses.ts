@@ -3,6 +3,9 @@
  * - tinted lenses: most of the lens area (lids and under-eye skin included) is darker than half the skin luma;
  * - mirrored or coloured lenses: the lens area's colour is far from every skin colour of the face.
  * The measurement is the larger of the two cues, each ÷ its threshold (1 = at the threshold).
+ * A third cue, from the iris model's eye opening (eye-white.ts), answers where those two are short of their thresholds:
+ * the white of neither eye is visible, and the lens area is at least half as dark or as coloured as a lens cue needs
+ * (a closed eye shows no sclera either, but its lids are skin: neither dark nor coloured).
  *
  * Thresholds and confidence bands from bench/quality.ts on 172 real labelled photos (14 with sunglasses, 158 without;
  * docs/quality-checks.md): see each constant.
@@ -38,10 +41,39 @@ export function sunglassesMeasure(m: EyeRegionMeasurement): { value: number; cue
   return dark >= colour ? { value: dark, cue: 'lensDarkness' } : { value: colour, cue: 'lensColour' };
 }
 
+/**
+ * eyeWhiteContrast (eye-white.ts) below which neither eye's white is visible. Measured on the labelled real photos
+ * (bench/quality.ts, docs/quality-checks.md), the cue computed on every face large enough: the 144 photos without
+ * sunglasses, open or closed eyes, 0.21–0.98 (54 synthetic copies ≥ 0.18); behind round green-blue mirrored lenses that
+ * neither lens cue reaches, −0.01; behind the lenses the lens cues find, 0.09–0.88 (reflections and lens edges inside
+ * the opening: the cue finds uniform lenses, not every lens). Where the cue can decide (eyeWhiteCanDecide: 40 of those
+ * real photos), the 37 without sunglasses measure 0.49–0.95. 0.1 leaves ≥ 0.1 on both sides. Logistic width 0.03.
+ * Never `high`: one labelled photo answers by this cue.
+ */
+export const EYE_WHITE_RULE: BandedRule = { threshold: 0.1, yesWhen: 'below', width: 0.03, highYesFrom: -Infinity, highNoUpTo: 0.2 };
+/**
+ * The lens cues' measurement (sunglassesMeasure, 1 = at a threshold) the eye-white cue needs beside it: half a
+ * threshold, lensDarkShare ≥ 0.35 or lensColourDistance ≥ 12.5. Why: a closed eye shows no sclera either, but the lids
+ * around it are skin (the three labelled closed-eye photos measure 0.19–0.41). The cue's one photo measures 0.73.
+ */
+export const EYE_WHITE_LENS_SUPPORT = 0.5;
+
+/**
+ * Can the eye-white cue change this face's answer? Only where the lens cues are short of their thresholds but at least
+ * EYE_WHITE_LENS_SUPPORT: elsewhere the checker (index.ts) does not run the iris model for it, and the verdict's
+ * measurements then carry no eyeWhiteContrast.
+ */
+export function eyeWhiteCanDecide(m: EyeRegionMeasurement): boolean {
+  const { value } = sunglassesMeasure(m);
+  return value >= EYE_WHITE_LENS_SUPPORT && !bandedVerdict(value, SUNGLASSES_RULE, { method: '', measurements: {} }).value;
+}
+
 export function sunglassesVerdict(m: EyeRegionMeasurement): ExplainedVerdict {
   const { value, cue } = sunglassesMeasure(m);
-  return bandedVerdict(value, SUNGLASSES_RULE, {
-    method: cue,
-    measurements: { lensDarkShare: m.lensDarkShare, lensColourDistance: m.lensColourDistance, skinReferenceIsForehead: m.skinReference === 'forehead' ? 1 : 0 },
-  });
+  const measurements: Record<string, number> = { lensDarkShare: m.lensDarkShare, lensColourDistance: m.lensColourDistance, skinReferenceIsForehead: m.skinReference === 'forehead' ? 1 : 0 };
+  if (m.eyeWhiteContrast !== undefined) measurements.eyeWhiteContrast = m.eyeWhiteContrast;
+  const lens = bandedVerdict(value, SUNGLASSES_RULE, { method: cue, measurements });
+  if (lens.value || m.eyeWhiteContrast === undefined || value < EYE_WHITE_LENS_SUPPORT) return lens;
+  const hidden = bandedVerdict(m.eyeWhiteContrast, EYE_WHITE_RULE, { method: 'eyeWhiteHidden', measurements });
+  return hidden.value ? hidden : lens;
 }
