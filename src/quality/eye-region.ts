@@ -23,7 +23,7 @@
 import type { FaceAnalysis, Point } from '../face/types.js';
 import type { RgbImage } from '../imaging/image.js';
 import { landmarksInCrop } from './face-regions.js';
-import { clampRect, type Rect } from './image-stats.js';
+import { clampRect, type Rect, upperMedianInPlace } from './image-stats.js';
 
 export interface EyeRegionMeasurement {
   /** Share 0–1 of the lens areas with luma below LENS_DARK_LUMA_SHARE × the skin luma (mean of the two eyes). */
@@ -91,9 +91,8 @@ function pixels(image: RgbImage, ...rects: Rect[]): YCbCrPixels {
 
 /** The element at index ⌊n / 2⌋ of the values sorted ascending (the upper median), 0 for none. */
 function median(values: Float64Array): number {
-  if (values.length === 0) return 0;
-  // A typed array's sort is numeric, in place: sort a copy, the caller's planes stay in pixel order.
-  return values.slice().sort()[values.length >> 1]!;
+  // Of a copy: the caller's planes stay in pixel order.
+  return upperMedianInPlace(values.slice());
 }
 
 /** Per-channel median Y, Cb, Cr of a pixel set (a robust region colour: a few lashes or highlights do not move it). */

@@ -15,7 +15,7 @@ import { type FaceMesh, meshPointsInImage } from '../inference/human-facemesh.js
 import type { FaceAnalysis, Point } from '../face/types.js';
 import type { RgbImage } from '../imaging/image.js';
 import { faceRegions, landmarksInCrop } from './face-regions.js';
-import { clampRect, type Rect } from './image-stats.js';
+import { clampRect, type Rect, upperMedianInPlace } from './image-stats.js';
 
 /**
  * FaceMesh's face oval, clockwise from the top of the forehead (MediaPipe face mesh topology, `FACEMESH_FACE_OVAL` of
@@ -45,11 +45,8 @@ function chroma(data: Uint8Array, i: number): [number, number] {
   return [-0.168736 * r - 0.331264 * g + 0.5 * b, 0.5 * r - 0.418688 * g - 0.081312 * b];
 }
 
-function median(values: Float32Array): number {
-  if (values.length === 0) return 0;
-  // Sorted in place: every caller passes a scratch array.
-  return values.sort()[Math.floor(values.length / 2)]!;
-}
+// Reordered in place: every caller passes a scratch array.
+const median = upperMedianInPlace;
 
 /** Per-channel median Cb, Cr of a rectangle of the crop. */
 function medianChroma(image: RgbImage, rect: Rect): [number, number] {

@@ -4,7 +4,7 @@ import type { FaceDetection } from '../../src/pipeline/types.js';
 import { BLUR_HIGH_NO_FROM, BLUR_LOG_LAPLACIAN_THRESHOLD, blurVerdict, measureSharpness } from '../../src/quality/blur.js';
 import { eyeOpenness, eyesClosedVerdict } from '../../src/quality/eyes-closed.js';
 import { headTurnedVerdict } from '../../src/quality/head-turned.js';
-import { laplacianVariance, lumaStats, toGrey, WHOLE_IMAGE_LUMA_MAX_SAMPLES, wholeImageLuma } from '../../src/quality/image-stats.js';
+import { laplacianVariance, lumaStats, toGrey, upperMedianInPlace, WHOLE_IMAGE_LUMA_MAX_SAMPLES, wholeImageLuma } from '../../src/quality/image-stats.js';
 import { faceTooSmallVerdict, lowQualityVerdict } from '../../src/quality/low-quality.js';
 import { multipleFacesVerdict } from '../../src/quality/multiple-faces.js';
 import { measureBackground, nonWhiteBackgroundVerdict } from '../../src/quality/non-white-background.js';
@@ -20,6 +20,19 @@ const solid = (width: number, height: number, rgb: [number, number, number]) => 
 const face = (x: number, y: number, side: number, score = 0.99): FaceDetection => ({ box: { x, y, width: side, height: side }, score });
 
 describe('image statistics', () => {
+  it('the upper median by selection is the element a sort puts at ⌊n / 2⌋, on pixel-like planes with many ties', () => {
+    let seed = 7;
+    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (const n of [1, 2, 3, 4, 5, 10, 101, 600, 5000]) {
+      for (const levels of [2, 30, 256]) {
+        const values = Float64Array.from({ length: n }, () => Math.floor(random() * levels) + random() * (levels > 100 ? 0.5 : 0));
+        const sorted = values.slice().sort();
+        expect(upperMedianInPlace(values.slice()), `n ${n}, ${levels} levels`).toBe(sorted[n >> 1]);
+        expect(upperMedianInPlace(Float32Array.from(values))).toBe(Float32Array.from(values).sort()[n >> 1]);
+      }
+    }
+    expect(upperMedianInPlace(new Float64Array(0))).toBe(0);
+  });
   it('Laplacian variance is 0 on a flat image and large on a checkerboard', () => {
     const flat = toGrey(solid(16, 16, [120, 120, 120]));
     expect(laplacianVariance(flat)).toBe(0);
