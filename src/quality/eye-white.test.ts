@@ -17,9 +17,7 @@ function eyeAt(cx: number, cy: number, w: number, h: number, r: number): EyeCont
 }
 
 /** A 100×60 image of luma `skin`; inside each eye's opening, pixels within its iris radius get `iris`, the rest `white`. */
-function image(eyes: { eye: EyeContour; white: number; iris: number }[], skin = 150) {
-  const width = 100;
-  const height = 60;
+function image(eyes: { eye: EyeContour; white: number; iris: number }[], skin = 150, width = 100, height = 60) {
   const data = new Uint8Array(width * height * 3).fill(skin);
   for (const { eye, white, iris } of eyes) {
     const c = eye.iris[0]!;
@@ -52,6 +50,13 @@ describe('eyeWhiteContrast', () => {
     expect(eyeWhiteContrastOf(oneHidden, right)).toBeCloseTo(0, 6);
     expect(eyeWhiteContrast(oneHidden, { left, right })).toBeCloseTo((220 - 50) / 220, 2);
     expect(eyeWhiteContrast(image([{ eye: left, white: 40, iris: 40 }, { eye: right, white: 40, iris: 40 }]), { left, right })).toBeCloseTo(0, 6);
+  });
+  it('a very large eye is read on a grid (a close-up in a large photo), with the same answer', () => {
+    const big = eyeAt(1000, 600, 1600, 640, 240);
+    const photo = image([{ eye: big, white: 220, iris: 50 }], 150, 2000, 1200);
+    expect(eyeWhiteContrastOf(photo, big)).toBeCloseTo((220 - 50) / 220, 2);
+    const lens = image([{ eye: big, white: 40, iris: 40 }], 150, 2000, 1200);
+    expect(eyeWhiteContrastOf(lens, big)).toBeCloseTo(0, 6);
   });
   it('an eye with fewer than EYE_WHITE_MIN_PIXELS outside the iris is not measured', () => {
     const tiny = eyeAt(50, 30, 6, 3, 1);
