@@ -65,7 +65,8 @@ export const EYE_WHITE_LENS_SUPPORT = 0.5;
  */
 export function eyeWhiteCanDecide(m: EyeRegionMeasurement): boolean {
   const { value } = sunglassesMeasure(m);
-  return value >= EYE_WHITE_LENS_SUPPORT && !bandedVerdict(value, SUNGLASSES_RULE, { method: '', measurements: {} }).value;
+  // The lens verdict says yes from its threshold on (bandedVerdict: score ≥ 0.5 there).
+  return value >= EYE_WHITE_LENS_SUPPORT && value < SUNGLASSES_RULE.threshold;
 }
 
 export function sunglassesVerdict(m: EyeRegionMeasurement): ExplainedVerdict {
