@@ -369,7 +369,8 @@ describe('live agent call: person page and agent console in headless Chromium', 
     await agent.locator('#hangup').click();
     await waitForData(agent, 'lastEnded', 'hung_up');
     await waitForData(person, 'liveEnded', 'dropped');
-    expect(await person.locator('#live-rejoin').isVisible()).toBe(true);
+    // Waits for the button to show (the page reveals it after setting liveEnded; isVisible() right away raced it in CI).
+    await person.locator('#live-rejoin').waitFor({ state: 'visible', timeout: 5000 });
     await shot(person, '4-person-dropped');
     await person.locator('#live-rejoin').click();
     await waitForData(person, 'live', 'waiting');
