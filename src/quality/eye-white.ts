@@ -16,6 +16,7 @@
  */
 import type { RgbImage } from '../imaging/image.js';
 import type { EyeContour } from '../inference/human-iris.js';
+import { upperMedianInPlace } from './image-stats.js';
 
 /**
  * Fewest pixels of the opening outside the iris for an eye to be measured: below this the eye is a few pixels wide (a
@@ -77,7 +78,7 @@ export function eyeWhiteContrastOf(image: RgbImage, eye: EyeContour): number | u
   // On a sampled grid each point stands for step² pixels.
   if (white.length * step * step < EYE_WHITE_MIN_PIXELS || iris.length === 0) return undefined;
   const whiteLuma = quantile(Float64Array.from(white), 0.9);
-  const irisLuma = quantile(Float64Array.from(iris), 0.5);
+  const irisLuma = upperMedianInPlace(Float64Array.from(iris));
   return (whiteLuma - irisLuma) / Math.max(whiteLuma, 1);
 }
 
